@@ -1,0 +1,44 @@
+"""kerasish: a Keras-style deep-learning library over a pluggable engine (JAX).
+
+`import kerasish as keras` runs Keras 3 code: `keras.Sequential`, `keras.layers`,
+`model.compile(...)`, `model.fit(...)`.
+"""
+
+from kerasish import (
+    activations,
+    config,
+    constraints,
+    initializers,
+    layers,
+    mixed_precision,
+    models,
+    ops,
+    random,
+    regularizers,
+    utils,
+)
+from kerasish.layers import Input, Layer
+from kerasish.models import Model, Sequential
+from kerasish.variables import Variable
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Input",
+    "Layer",
+    "Model",
+    "Sequential",
+    "Variable",
+    "activations",
+    "config",
+    "constraints",
+    "initializers",
+    "layers",
+    "mixed_precision",
+    "models",
+    "ops",
+    "random",
+    "regularizers",
+    "utils",
+    "__version__",
+]

@@ -1,0 +1,195 @@
+"""`JaxEngine`: the default engine, over jax, jax.numpy and XLA."""
+
+import os
+
+import jax
+import numpy as np
+
+from kerasish import config
+from kerasish.engine import jax_nn, jax_numpy, jax_random
+
+
+class JaxEngine:
+    """Array math through `jax.numpy`, compilation through `jax.jit` and XLA."""
+
+    name = "jax"
+    numpy = jax_numpy
+    nn = jax_nn
+    random = jax_random
+    supports_training = True
+
+    def __init__(self):
+        self._cache_ready = False
+
+    # -- tensors ---------------------------------------------------------------
+    def convert_to_tensor(self, x, dtype=None):
+        return jax_numpy.convert_to_tensor(x, dtype)
+
+    def convert_to_numpy(self, x):
+        return np.asarray(x)
+
+    def is_tensor(self, x):
+        return isinstance(x, jax.Array)
+
+    def is_tracer(self, x):
+        return isinstance(x, jax.core.Tracer)
+
+    def standardize_dtype(self, dtype):
+        return jax_numpy.standardize_dtype(dtype)
+
+    def shape_dtype_struct(self, shape, dtype):
+        return jax.ShapeDtypeStruct(tuple(shape), dtype)
+
+    # -- transformations -------------------------------------------------------
+    def jit(self, fn, **kwargs):
+        self.setup_compilation_cache()
+        return jax.jit(fn, **kwargs)
+
+    def value_and_grad(self, fn, has_aux=False, argnums=0):
+        return jax.value_and_grad(fn, argnums=argnums, has_aux=has_aux)
+
+    def grad(self, fn, has_aux=False, argnums=0):
+        return jax.grad(fn, argnums=argnums, has_aux=has_aux)
+
+    def eval_shape(self, fn, *args, **kwargs):
+        return jax.eval_shape(fn, *args, **kwargs)
+
+    def scan(self, fn, init, xs=None, length=None, reverse=False, unroll=1):
+        return jax.lax.scan(fn, init, xs, length=length, reverse=reverse, unroll=unroll)
+
+    def cond(self, pred, true_fn, false_fn, *operands):
+        return jax.lax.cond(pred, true_fn, false_fn, *operands)
+
+    def switch(self, index, branches, *operands):
+        return jax.lax.switch(index, branches, *operands)
+
+    def while_loop(self, cond_fn, body_fn, init):
+        return jax.lax.while_loop(cond_fn, body_fn, init)
+
+    def fori_loop(self, lower, upper, body_fn, init):
+        return jax.lax.fori_loop(lower, upper, body_fn, init)
+
+    def eager_scope(self):
+        """Within it, math on concrete values runs now even inside a trace."""
+        return jax.ensure_compile_time_eval()
+
+    def stop_gradient(self, x):
+        return jax.lax.stop_gradient(x)
+
+    def vmap(self, fn, in_axes=0, out_axes=0):
+        return jax.vmap(fn, in_axes=in_axes, out_axes=out_axes)
+
+    def checkpoint(self, fn):
+        return jax.checkpoint(fn)
+
+    # -- pytrees ---------------------------------------------------------------
+    def tree_map(self, fn, *trees, is_leaf=None):
+        return jax.tree_util.tree_map(fn, *trees, is_leaf=is_leaf)
+
+    def tree_leaves(self, tree, is_leaf=None):
+        return jax.tree_util.tree_leaves(tree, is_leaf=is_leaf)
+
+    def tree_flatten(self, tree, is_leaf=None):
+        return jax.tree_util.tree_flatten(tree, is_leaf=is_leaf)
+
+    def tree_unflatten(self, treedef, leaves):
+        return jax.tree_util.tree_unflatten(treedef, leaves)
+
+    def tree_structure(self, tree):
+        return jax.tree_util.tree_structure(tree)
+
+    def register_pytree_dataclass(self, cls, data_fields, meta_fields=()):
+        return jax.tree_util.register_dataclass(
+            cls, data_fields=list(data_fields), meta_fields=list(meta_fields)
+        )
+
+    # -- devices and placement -------------------------------------------------
+    def devices(self, kind=None):
+        return jax.devices(kind) if kind else jax.devices()
+
+    def place(self, tree, sharding=None):
+        """Puts every array of `tree` on the device (or sharding) once."""
+        if sharding is None:
+            return jax.device_put(tree)
+        return jax.device_put(tree, sharding)
+
+    def block_until_ready(self, tree):
+        return jax.block_until_ready(tree)
+
+    def data_parallel_shardings(self, devices=None):
+        """Returns (replicated, batch-sharded) shardings over a 1-d device mesh."""
+        from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+        devices = list(devices or jax.devices())
+        mesh = Mesh(np.array(devices), ("batch",))
+        return NamedSharding(mesh, PartitionSpec()), NamedSharding(
+            mesh, PartitionSpec("batch")
+        )
+
+    # -- compilation -----------------------------------------------------------
+    def setup_compilation_cache(self):
+        """Turns on JAX's persistent compilation cache once, if the user allows it."""
+        if self._cache_ready:
+            return
+        self._cache_ready = True
+        if not config.compilation_cache_enabled():
+            return
+        if jax.config.jax_compilation_cache_dir:
+            return  # The user configured their own.
+        path = os.environ.get("KERASISH_CACHE_DIR") or os.path.join(
+            os.path.expanduser("~"), ".cache", "kerasish", "jax"
+        )
+        try:
+            os.makedirs(path, exist_ok=True)
+            jax.config.update("jax_compilation_cache_dir", path)
+            jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.2)
+            jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+        except (OSError, AttributeError):
+            pass  # A read-only home only costs the cache, not correctness.
+
+    def count_compilations(self):
+        """A context manager counting XLA compilations (used by tests)."""
+        return _CompileCounter()
+
+    # -- optimizers ------------------------------------------------------------
+    @property
+    def optax(self):
+        import optax
+
+        return optax
+
+    @property
+    def optimizers(self):
+        """Keras optimizer rules as optax transformations (`jax_optimizers`)."""
+        from kerasish.engine import jax_optimizers
+
+        return jax_optimizers
+
+
+class _CompileCounter:
+    """Counts backend compilations through jax's monitoring events."""
+
+    def __enter__(self):
+        from jax import monitoring
+
+        self.count = 0
+
+        def listener(event, duration, **kwargs):
+            if event == "/jax/compilation_cache/compile_requests_use_cache" or (
+                event == "/jax/core/compile/backend_compile_duration"
+            ):
+                if event == "/jax/core/compile/backend_compile_duration":
+                    self.count += 1
+
+        self._listener = listener
+        monitoring.register_event_duration_secs_listener(listener)
+        return self
+
+    def __exit__(self, *exc):
+        from jax._src import monitoring as _m
+
+        try:
+            _m._unregister_event_duration_listener_by_callback(self._listener)
+        except (AttributeError, ValueError):
+            pass
+        return False

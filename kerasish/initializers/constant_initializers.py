@@ -1,0 +1,97 @@
+"""Initializers whose values are fixed: zeros, ones, a constant, the identity."""
+
+import numpy as np
+
+from kerasish import config, ops
+from kerasish.initializers.initializer import Initializer, standardize_shape
+from kerasish.saving.registry import register_builtin
+
+
+def _dtype(dtype):
+    return config.floatx() if dtype is None else dtype
+
+
+@register_builtin("initializers")
+class Constant(Initializer):
+    """Fills the tensor with `value` (a scalar, or an array that broadcasts).
+
+    Args:
+        value: The fill value. Defaults to `0.0`.
+
+    Example:
+    >>> kerasish.initializers.Constant(3.0)((2,)).tolist()
+    [3.0, 3.0]
+    """
+
+    def __init__(self, value=0.0):
+        self.value = value
+
+    def __call__(self, shape, dtype=None):
+        shape = standardize_shape(shape, "Constant initializer")
+        dtype = _dtype(dtype)
+        return ops.cast(self.value, dtype) * ops.ones(shape, dtype=dtype)
+
+    def get_config(self):
+        value = self.value
+        if not isinstance(value, int | float | bool):
+            # Arrays are saved as nested lists so the config stays JSON-able.
+            value = np.asarray(value).tolist()
+        return {"value": value}
+
+
+@register_builtin("initializers")
+class Zeros(Initializer):
+    """Fills the tensor with 0.
+
+    Example:
+    >>> kerasish.initializers.Zeros()((2,)).tolist()
+    [0.0, 0.0]
+    """
+
+    def __call__(self, shape, dtype=None):
+        shape = standardize_shape(shape, "Zeros initializer")
+        return ops.zeros(shape, dtype=_dtype(dtype))
+
+
+@register_builtin("initializers")
+class Ones(Initializer):
+    """Fills the tensor with 1.
+
+    Example:
+    >>> kerasish.initializers.Ones()((2,)).tolist()
+    [1.0, 1.0]
+    """
+
+    def __call__(self, shape, dtype=None):
+        shape = standardize_shape(shape, "Ones initializer")
+        return ops.ones(shape, dtype=_dtype(dtype))
+
+
+@register_builtin("initializers")
+class Identity(Initializer):
+    """`gain` times the identity matrix (ones on the main diagonal of a 2D shape).
+
+    Args:
+        gain: Multiplicative factor. Defaults to `1.0`.
+
+    Example:
+    >>> kerasish.initializers.Identity(2.0)((2, 2)).tolist()
+    [[2.0, 0.0], [0.0, 2.0]]
+    """
+
+    def __init__(self, gain=1.0):
+        self.gain = gain
+
+    def __call__(self, shape, dtype=None):
+        shape = standardize_shape(shape, "Identity initializer")
+        if len(shape) != 2:
+            raise ValueError(
+                f"Identity initializer needs a 2D shape (rows, cols), got {shape} "
+                f"of rank {len(shape)}. Use it for Dense kernels or recurrent "
+                "kernels, not for biases or convolution kernels."
+            )
+        dtype = _dtype(dtype)
+        return ops.cast(self.gain, dtype) * ops.eye(shape[0], shape[1], dtype=dtype)
+
+    def get_config(self):
+        return {"gain": self.gain}

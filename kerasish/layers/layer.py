@@ -1,0 +1,758 @@
+"""`Layer`: the base class of every layer and model.
+
+A layer owns variables (made with `add_weight` in `build`), is built lazily on its
+first call from the input shape, and computes in `call` with `kerasish.ops`. Called
+on symbolic `KerasTensor`s it records a graph node instead of computing.
+`stateless_call` runs it as a pure function of explicit variable values: that is what
+the trainer compiles.
+"""
+
+import functools
+import inspect
+import threading
+
+from kerasish import mixed_precision
+from kerasish.engine import get_engine
+from kerasish.layers.input_spec import InputSpec, assert_input_compatibility
+from kerasish.layers.keras_tensor import KerasHistory, KerasTensor
+from kerasish.random.random import SeedGenerator
+from kerasish.saving.registry import register_builtin
+from kerasish.utils import naming, tree
+from kerasish.variables import (
+    AutocastScope,
+    StatelessScope,
+    Variable,
+    current_scope,
+)
+
+_CONTEXT = threading.local()
+# Sizes substituted for unknown (None) dimensions when inferring output shapes;
+# a dimension that differs between the two traces is unknown in the output too.
+_PROBE_SIZES = (83, 89)
+
+
+def _context():
+    if not hasattr(_CONTEXT, "training"):
+        _CONTEXT.training = []
+        _CONTEXT.depth = 0
+    return _CONTEXT
+
+
+@functools.cache
+def _call_signature(cls):
+    params = inspect.signature(cls.call).parameters
+    has_var_kw = any(p.kind is p.VAR_KEYWORD for p in params.values())
+    return (
+        "training" in params or has_var_kw,
+        "mask" in params,
+        [n for n in params if n != "self"],
+    )
+
+
+@functools.cache
+def _build_params(cls):
+    params = inspect.signature(cls.build).parameters
+    return [
+        n
+        for n, p in params.items()
+        if n != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
+
+
+class Node:
+    """One call of a layer on symbolic tensors: its arguments and outputs."""
+
+    def __init__(self, layer, call_args, call_kwargs, outputs):
+        self.operation = layer
+        self.call_args = call_args
+        self.call_kwargs = call_kwargs
+        self.outputs = outputs
+        self.input_tensors = [
+            x for x in tree.flatten((call_args, call_kwargs)) if isinstance(x, KerasTensor)
+        ]
+        self.output_tensors = tree.flatten(outputs)
+        self.parent_nodes = [
+            t._keras_history.operation._inbound_nodes[t._keras_history.node_index]
+            for t in self.input_tensors
+            if t._keras_history is not None
+        ]
+
+    @property
+    def is_input(self):
+        return not self.input_tensors
+
+
+class Layer:
+    """The base class of layers: weights, lazy build, call, config.
+
+    Args:
+        trainable: Whether the layer's weights are updated by training.
+        name: The layer's name; defaults to a unique snake-case class name.
+        dtype: The dtype policy: a name ("float32", "mixed_bfloat16") or a
+            `DTypePolicy`. Defaults to the global policy.
+        activity_regularizer: A regularizer applied to the layer's outputs.
+        autocast: Whether float inputs are cast to the compute dtype.
+    """
+
+    def __init__(
+        self,
+        *,
+        activity_regularizer=None,
+        trainable=True,
+        dtype=None,
+        autocast=True,
+        name=None,
+        **kwargs,
+    ):
+        object.__setattr__(self, "_tracking", False)
+        input_shape = kwargs.pop("input_shape", None)
+        input_dim = kwargs.pop("input_dim", None)
+        batch_size = kwargs.pop("batch_size", None)
+        kwargs.pop("input_length", None)
+        if kwargs:
+            raise TypeError(
+                f"{type(self).__name__}.__init__ got unexpected keyword argument(s) "
+                f"{sorted(kwargs)}. Check the spelling against the layer's signature."
+            )
+        if input_dim is not None and input_shape is None:
+            input_shape = (input_dim,)
+        self._input_shape_arg = None if input_shape is None else tuple(input_shape)
+        self._batch_size_arg = batch_size
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"Layer `name` must be a string, got {name!r}.")
+        self.name = name or naming.uniquify(naming.to_snake_case(type(self).__name__))
+        self.dtype_policy = mixed_precision.policy.get(dtype)
+        self.autocast = autocast
+        self._trainable = bool(trainable)
+        self.built = False
+        self.input_spec = None
+        self.supports_masking = getattr(self, "supports_masking", False)
+        self._trainable_variables = []
+        self._non_trainable_variables = []
+        self._seed_generators = []
+        self._layers = []
+        self._losses = []
+        self._inbound_nodes = []
+        self._build_shapes_dict = None
+        self._activity_regularizer = None
+        if activity_regularizer is not None:
+            from kerasish import regularizers
+
+            self._activity_regularizer = regularizers.get(activity_regularizer)
+        self._tracking = True
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "build" in cls.__dict__:
+            cls.build = _wrap_build(cls.__dict__["build"])
+
+    # -- attribute tracking ----------------------------------------------------
+    def __setattr__(self, name, value):
+        if getattr(self, "_tracking", False) and not name.startswith("__"):
+            self._track(value)
+        object.__setattr__(self, name, value)
+
+    def _track(self, value):
+        if isinstance(value, Layer):
+            if value is not self and all(value is not x for x in self._layers):
+                self._layers.append(value)
+        elif isinstance(value, Variable):
+            own = self._trainable_variables + self._non_trainable_variables
+            if all(value is not v for v in own):
+                target = (
+                    self._trainable_variables
+                    if value.trainable
+                    else self._non_trainable_variables
+                )
+                target.append(value)
+        elif isinstance(value, SeedGenerator):
+            if all(value is not g for g in self._seed_generators):
+                self._seed_generators.append(value)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                self._track(item)
+        elif isinstance(value, dict):
+            for item in value.values():
+                self._track(item)
+
+    def _flatten_layers(self, include_self=True, recursive=True):
+        seen, out = set(), []
+        stack = [self] if include_self else list(self._layers)
+        while stack:
+            layer = stack.pop(0)
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            out.append(layer)
+            if recursive:
+                stack = list(layer._layers) + stack
+        return out
+
+    # -- dtype -----------------------------------------------------------------
+    @property
+    def dtype(self):
+        """The variables' dtype (`variable_dtype` of the policy)."""
+        return self.dtype_policy.variable_dtype
+
+    @property
+    def compute_dtype(self):
+        return self.dtype_policy.compute_dtype
+
+    @property
+    def variable_dtype(self):
+        return self.dtype_policy.variable_dtype
+
+    # -- weights ---------------------------------------------------------------
+    def add_weight(
+        self,
+        shape=None,
+        initializer=None,
+        dtype=None,
+        trainable=True,
+        autocast=True,
+        regularizer=None,
+        constraint=None,
+        aggregation="none",
+        overwrite_with_gradient=False,
+        name=None,
+    ):
+        """Creates a variable owned by this layer and tracks it.
+
+        Args:
+            shape: The variable's shape (tuple of ints). Defaults to `()`.
+            initializer: Initializer name, instance or callable. Defaults to
+                "glorot_uniform" for float variables and "zeros" otherwise.
+            dtype: Defaults to the layer's variable dtype.
+            trainable: Whether the optimizer updates it.
+            regularizer: Regularizer whose penalty is added to the loss.
+            constraint: Projection applied after each optimizer update.
+            name: The variable's name, e.g. "kernel".
+
+        Returns:
+            The new `Variable`.
+        """
+        from kerasish import constraints, initializers, regularizers
+
+        shape = () if shape is None else tuple(shape)
+        for d in shape:
+            if d is None or (isinstance(d, int) and d < 0):
+                raise ValueError(
+                    f"Layer '{self.name}': cannot create weight '{name}' with shape "
+                    f"{shape}; every dimension must be a known non-negative int. "
+                    "Build the layer with a fully known input shape."
+                )
+        dtype = get_engine().standardize_dtype(dtype or self.variable_dtype)
+        if initializer is None:
+            initializer = "glorot_uniform" if "float" in dtype else "zeros"
+        initializer = initializers.get(initializer)
+        variable = Variable(
+            initializer,
+            shape=shape,
+            dtype=dtype,
+            trainable=trainable,
+            name=name,
+            regularizer=regularizers.get(regularizer),
+            constraint=constraints.get(constraint),
+            path=f"{self.name}/{name}",
+        )
+        variable.autocast = autocast
+        variable.aggregation = aggregation
+        variable.overwrite_with_gradient = overwrite_with_gradient
+        self._track(variable)
+        return variable
+
+    def add_variable(self, shape, initializer, dtype=None, trainable=True, name=None, **kw):
+        return self.add_weight(
+            shape=shape, initializer=initializer, dtype=dtype, trainable=trainable,
+            name=name, **kw,
+        )
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        value = bool(value)
+        self._trainable = value
+        for v in self._trainable_variables:
+            v.trainable = value
+        for layer in self._layers:
+            layer.trainable = value
+
+    def _own_and_nested(self, getter):
+        out, seen = [], set()
+        for v in getter(self):
+            if id(v) not in seen:
+                seen.add(id(v))
+                out.append(v)
+        for layer in self._layers:
+            for v in layer._own_and_nested(getter):
+                if id(v) not in seen:
+                    seen.add(id(v))
+                    out.append(v)
+        return out
+
+    @property
+    def weights(self):
+        """All weights: own trainable, own non-trainable, then nested layers'."""
+        return self._own_and_nested(
+            lambda layer: layer._trainable_variables + layer._non_trainable_variables
+        )
+
+    @property
+    def trainable_weights(self):
+        if not self.trainable:
+            return []
+        return [v for v in self.weights if v.trainable]
+
+    @property
+    def non_trainable_weights(self):
+        if not self.trainable:
+            return self.weights
+        return [v for v in self.weights if not v.trainable]
+
+    @property
+    def variables(self):
+        """Weights plus other state (random-seed states) the layer carries."""
+        return self._own_and_nested(
+            lambda layer: layer._trainable_variables
+            + layer._non_trainable_variables
+            + [g.state for g in layer._seed_generators]
+        )
+
+    @property
+    def trainable_variables(self):
+        return self.trainable_weights
+
+    @property
+    def non_trainable_variables(self):
+        if not self.trainable:
+            return self.variables
+        return [v for v in self.variables if not v.trainable]
+
+    def get_weights(self):
+        """Returns the weights as a list of numpy arrays, in `weights` order."""
+        return [v.numpy() for v in self.weights]
+
+    def set_weights(self, weights):
+        """Sets the weights from a list of arrays in `get_weights()` order."""
+        import numpy as np
+
+        own = self.weights
+        weights = list(weights)
+        if len(weights) != len(own):
+            raise ValueError(
+                f"Layer '{self.name}' ({type(self).__name__}) expects {len(own)} "
+                f"weights ({', '.join(v.path for v in own) or 'none'}), but "
+                f"received {len(weights)}. Pass a list in `get_weights()` order."
+            )
+        for variable, value in zip(own, weights):
+            value = np.asarray(value)
+            if tuple(value.shape) != variable.shape:
+                raise ValueError(
+                    f"Layer '{self.name}' ({type(self).__name__}): weight "
+                    f"'{variable.path}' has shape {variable.shape}, but the value "
+                    f"given for it has shape {tuple(value.shape)}."
+                )
+        for variable, value in zip(own, weights):
+            variable.assign(value)
+
+    def count_params(self):
+        """The number of scalars in `weights`; the layer must be built."""
+        if not self.built:
+            raise ValueError(
+                f"You tried to call `count_params` on layer '{self.name}', but the "
+                "layer isn't built. You can build it manually via: "
+                f"`{self.name}.build(input_shape)`."
+            )
+        return int(sum(_prod(v.shape) for v in self.weights))
+
+    # -- losses ----------------------------------------------------------------
+    def add_loss(self, loss):
+        """Adds a scalar loss (an activity penalty) computed in `call`."""
+        scope = current_scope()
+        if scope is not None and scope.losses is not None:
+            scope.losses.append(loss)
+        elif scope is None:
+            self._losses.append(loss)
+
+    @property
+    def losses(self):
+        """Losses from `add_loss` in the last call, plus weight regularization."""
+        scope = current_scope()
+        if scope is not None and scope.losses is not None:
+            collected = list(scope.losses)
+        else:
+            collected = [
+                loss for layer in self._flatten_layers() for loss in layer._losses
+            ]
+        return collected + self._regularization_losses()
+
+    def _regularization_losses(self):
+        return [
+            v.regularizer(v.value)
+            for v in self.weights
+            if getattr(v, "regularizer", None) is not None
+        ]
+
+    def _clear_losses(self):
+        for layer in self._flatten_layers():
+            layer._losses = []
+
+    # -- build and call --------------------------------------------------------
+    def build(self, input_shape):
+        """Creates the weights for inputs of `input_shape`. Override in layers."""
+        self.built = True
+
+    def call(self, *args, **kwargs):
+        raise NotImplementedError(
+            f"Layer {type(self).__name__} does not implement `call`."
+        )
+
+    def __call__(self, *args, **kwargs):
+        if not args:
+            raise TypeError(
+                f"Layer '{self.name}' ({type(self).__name__}) was called without "
+                "inputs; pass them as the first positional argument."
+            )
+        flat = tree.flatten((args, kwargs))
+        if any(isinstance(x, KerasTensor) for x in flat):
+            return self._symbolic_call(args, kwargs)
+        return self._eager_call(args, kwargs)
+
+    def _convert_args(self, args):
+        engine = get_engine()
+        compute = self.compute_dtype
+
+        def convert(x):
+            if isinstance(x, Variable):
+                x = x.value
+            if hasattr(x, "__array__") and hasattr(x, "shape") and hasattr(x, "dtype"):
+                x = engine.convert_to_tensor(x)
+                if self.autocast and "float" in str(x.dtype) and str(x.dtype) != compute:
+                    x = x.astype(compute)
+            elif isinstance(x, float | int) and not isinstance(x, bool):
+                return x
+            return x
+
+        first = tree.map_structure(convert, args[0])
+        return (first, *args[1:])
+
+    def _resolve_call_kwargs(self, kwargs):
+        has_training, has_mask, _ = _call_signature(type(self))
+        ctx = _context()
+        training = kwargs.get("training")
+        if training is None and ctx.training:
+            training = ctx.training[-1]
+        if has_training and training is not None:
+            kwargs = {**kwargs, "training": training}
+        elif not has_training:
+            kwargs = {k: v for k, v in kwargs.items() if k != "training"}
+        if not has_mask and "mask" in kwargs and kwargs["mask"] is None:
+            kwargs = {k: v for k, v in kwargs.items() if k != "mask"}
+        return kwargs, training
+
+    def _eager_call(self, args, kwargs):
+        args = self._convert_args(args)
+        kwargs, training = self._resolve_call_kwargs(kwargs)
+        ctx = _context()
+        if ctx.depth == 0 and current_scope() is None:
+            self._clear_losses()
+        self._maybe_build(args, kwargs)
+        assert_input_compatibility(
+            self.input_spec, args[0], self.name, type(self).__name__
+        )
+        ctx.depth += 1
+        ctx.training.append(training)
+        try:
+            if self.compute_dtype != self.variable_dtype:
+                with AutocastScope(self.compute_dtype):
+                    outputs = self.call(*args, **kwargs)
+            else:
+                outputs = self.call(*args, **kwargs)
+        except Exception as error:
+            _add_layer_note(error, self)
+            raise
+        finally:
+            ctx.depth -= 1
+            ctx.training.pop()
+        if self._activity_regularizer is not None:
+            for out in tree.flatten(outputs):
+                self.add_loss(
+                    self._activity_regularizer(out) / out.shape[0]
+                    if out.ndim
+                    else self._activity_regularizer(out)
+                )
+        return outputs
+
+    def _maybe_build(self, args, kwargs):
+        if self.built:
+            return
+        shapes = self._shapes_for_build(args, kwargs)
+        self._build_shapes_dict = shapes
+        try:
+            self.build(**shapes)
+        except Exception as error:
+            _add_layer_note(error, self, when="building")
+            raise
+        self.built = True
+
+    def _shapes_for_build(self, args, kwargs):
+        params = _build_params(type(self))
+        _, _, call_params = _call_signature(type(self))
+        shape_of = lambda x: tree.map_structure(  # noqa: E731
+            lambda t: tuple(t.shape) if hasattr(t, "shape") else None, x
+        )
+        if len(params) <= 1:
+            name = params[0] if params else "input_shape"
+            return {name: shape_of(args[0])}
+        bound = dict(zip(call_params, args))
+        bound.update(kwargs)
+        shapes = {}
+        for param in params:
+            arg = param[: -len("_shape")] if param.endswith("_shape") else param
+            if arg in bound and bound[arg] is not None:
+                shapes[param] = shape_of(bound[arg])
+        if params[0] not in shapes:
+            shapes[params[0]] = shape_of(args[0])
+        return shapes
+
+    def _symbolic_call(self, args, kwargs):
+        kwargs, _ = self._resolve_call_kwargs(
+            {k: v for k, v in kwargs.items()}
+        )
+        kwargs.pop("training", None) if kwargs.get("training") is None else None
+        self._maybe_build(args, kwargs)
+        assert_input_compatibility(
+            self.input_spec, args[0], self.name, type(self).__name__
+        )
+        try:
+            spec = self.compute_output_spec(*args, **kwargs)
+        except Exception as error:
+            _add_layer_note(error, self)
+            raise
+        node_index = len(self._inbound_nodes)
+        flat_spec = tree.flatten(spec)
+        outputs = []
+        for index, s in enumerate(flat_spec):
+            out = KerasTensor(s.shape, s.dtype, name=f"{self.name}_{index}")
+            out._keras_history = KerasHistory(self, node_index, index)
+            outputs.append(out)
+        outputs = tree.pack_sequence_as(spec, outputs)
+        self._inbound_nodes.append(Node(self, args, kwargs, outputs))
+        return outputs
+
+    def compute_output_spec(self, *args, **kwargs):
+        """Output KerasTensors for symbolic inputs, by tracing `call` abstractly."""
+        if type(self).compute_output_shape is not Layer.compute_output_shape:
+            input_shapes = tree.map_structure(lambda t: t.shape, args[0])
+            return _shapes_to_tensors(
+                self.compute_output_shape(input_shapes), self.compute_dtype
+            )
+        return _trace_output_spec(self, args, kwargs)
+
+    def compute_output_shape(self, input_shape):
+        """Output shape for `input_shape`; by default traced from `call`."""
+        inputs = _shapes_to_tensors(input_shape, self.compute_dtype)
+        spec = _trace_output_spec(self, (inputs,), {})
+        return tree.map_structure(lambda t: t.shape, spec)
+
+    def stateless_call(
+        self,
+        trainable_variables,
+        non_trainable_variables,
+        *args,
+        return_losses=False,
+        **kwargs,
+    ):
+        """Calls the layer as a pure function of explicit variable values.
+
+        Args:
+            trainable_variables: Values for `self.trainable_variables`, in order.
+            non_trainable_variables: Values for `self.non_trainable_variables`.
+            *args, **kwargs: The call's arguments (`training=...`).
+            return_losses: Also return the losses added during the call.
+
+        Returns:
+            `(outputs, non_trainable_variables)`, with the updated non-trainable
+            values (e.g. BatchNorm statistics); plus `losses` if asked.
+        """
+        trainable = self.trainable_variables
+        non_trainable = self.non_trainable_variables
+        for given, expected, kind in (
+            (trainable_variables, trainable, "trainable"),
+            (non_trainable_variables, non_trainable, "non_trainable"),
+        ):
+            if len(given) != len(expected):
+                raise ValueError(
+                    f"stateless_call on '{self.name}': expected {len(expected)} "
+                    f"{kind}_variables (in `layer.{kind}_variables` order), "
+                    f"received {len(given)}."
+                )
+        mapping = list(zip(trainable, trainable_variables)) + list(
+            zip(non_trainable, non_trainable_variables)
+        )
+        with StatelessScope(mapping, collect_losses=return_losses) as scope:
+            outputs = self(*args, **kwargs)
+            losses = self.losses if return_losses else None
+        new_non_trainable = [
+            scope.values.get(id(v), value)
+            for v, value in zip(non_trainable, non_trainable_variables)
+        ]
+        if return_losses:
+            return outputs, new_non_trainable, losses
+        return outputs, new_non_trainable
+
+    # -- graph information -----------------------------------------------------
+    @property
+    def input(self):
+        return self._node_attr("call_args", "input")[0]
+
+    @property
+    def output(self):
+        return self._node_attr("outputs", "output")
+
+    def _node_attr(self, attr, what):
+        if not self._inbound_nodes:
+            raise AttributeError(
+                f"Layer '{self.name}' has never been called on symbolic inputs, so "
+                f"it has no `{what}`."
+            )
+        return getattr(self._inbound_nodes[0], attr)
+
+    @property
+    def input_shape(self):
+        return tree.map_structure(lambda t: t.shape, self.input)
+
+    @property
+    def output_shape(self):
+        return tree.map_structure(lambda t: t.shape, self.output)
+
+    def compute_mask(self, inputs, previous_mask=None):
+        return previous_mask if self.supports_masking else None
+
+    # -- config ----------------------------------------------------------------
+    def get_config(self):
+        config = {
+            "name": self.name,
+            "trainable": self.trainable,
+            "dtype": {
+                "module": "keras",
+                "class_name": "DTypePolicy",
+                "config": {"name": self.dtype_policy.name},
+                "registered_name": None,
+            },
+        }
+        if self._activity_regularizer is not None:
+            from kerasish import regularizers
+
+            config["activity_regularizer"] = regularizers.serialize(
+                self._activity_regularizer
+            )
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        dtype = config.get("dtype")
+        if isinstance(dtype, dict):
+            config["dtype"] = dtype.get("config", {}).get("name")
+        try:
+            return cls(**config)
+        except TypeError as error:
+            raise TypeError(
+                f"Could not rebuild {cls.__name__} from its config: {error}. A "
+                "custom layer must accept every key its `get_config()` returns."
+            ) from error
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _prod(shape):
+    out = 1
+    for d in shape:
+        out *= int(d)
+    return out
+
+
+def _is_shape(x):
+    return isinstance(x, tuple | list) and all(
+        d is None or (isinstance(d, int) and not isinstance(d, bool)) for d in x
+    )
+
+
+def _shapes_to_tensors(shapes, dtype):
+    """A shape, or a nested structure of shapes, as KerasTensors."""
+    if _is_shape(shapes):
+        return KerasTensor(tuple(shapes), dtype)
+    if isinstance(shapes, dict):
+        return {k: _shapes_to_tensors(v, dtype) for k, v in shapes.items()}
+    return type(shapes)(_shapes_to_tensors(s, dtype) for s in shapes)
+
+
+def _trace_output_spec(layer, args, kwargs):
+    engine = get_engine()
+
+    def run(size):
+        def to_struct(x):
+            if isinstance(x, KerasTensor):
+                shape = tuple(size if d is None else d for d in x.shape)
+                return engine.shape_dtype_struct(shape, x.dtype)
+            return x
+
+        spec_args = tree.map_structure(to_struct, args)
+        spec_kwargs = tree.map_structure(to_struct, kwargs)
+        flat_in = tree.flatten((spec_args, spec_kwargs))
+        positions = [i for i, x in enumerate(flat_in) if _is_struct(x)]
+
+        def fn(*arrays):
+            flat = list(flat_in)
+            for i, a in zip(positions, arrays):
+                flat[i] = a
+            a, k = tree.pack_sequence_as((spec_args, spec_kwargs), flat)
+            with StatelessScope(collect_losses=True):
+                return layer._eager_call(a, k) if layer.built else layer(*a, **k)
+
+        return engine.eval_shape(fn, *[flat_in[i] for i in positions])
+
+    first, second = run(_PROBE_SIZES[0]), run(_PROBE_SIZES[1])
+    flat_first = engine.tree_leaves(first)
+    flat_second = engine.tree_leaves(second)
+    merged = [
+        KerasTensor(
+            tuple(d1 if d1 == d2 else None for d1, d2 in zip(a.shape, b.shape)),
+            a.dtype,
+        )
+        for a, b in zip(flat_first, flat_second)
+    ]
+    structure = engine.tree_structure(first)
+    return engine.tree_unflatten(structure, merged)
+
+
+def _is_struct(x):
+    return type(x).__name__ == "ShapeDtypeStruct"
+
+
+def _add_layer_note(error, layer, when="calling"):
+    note = f"(Raised while {when} layer '{layer.name}' ({type(layer).__name__}).)"
+    if note not in getattr(error, "__notes__", []):
+        error.add_note(note)
+
+
+def _wrap_build(build):
+    @functools.wraps(build)
+    def wrapped(self, *args, **kwargs):
+        output = build(self, *args, **kwargs)
+        self.built = True
+        if self._build_shapes_dict is None:
+            names = _build_params(type(self))
+            self._build_shapes_dict = dict(zip(names, args)) | kwargs
+        return output
+
+    return wrapped
+
+
+register_builtin("layers")(Layer)
+__all__ = ["InputSpec", "Layer", "Node"]

@@ -1,0 +1,379 @@
+"""`Loss`, the base of every loss, and the reductions losses and metrics share.
+
+A loss's `call(y_true, y_pred)` returns per-sample values; `__call__` weights them
+(`sample_weight`, `mask`) and reduces them (`reduction`) exactly as Keras 3 does.
+The weighted-reduction helpers here are also what the Mean-based metrics use, so the
+two packages agree on how a weight or a padding mask counts.
+"""
+
+from kerasish import config, ops
+from kerasish.mixed_precision import DTypePolicy
+from kerasish.utils.naming import to_snake_case, uniquify
+
+REDUCTIONS = (
+    "sum_over_batch_size",
+    "sum",
+    None,
+    "none",
+    "mean",
+    "mean_with_sample_weight",
+)
+
+
+def standardize_reduction(reduction):
+    """Returns `reduction` if Keras accepts it, else raises a ValueError."""
+    if reduction not in REDUCTIONS:
+        raise ValueError(
+            f"Invalid value for argument `reduction`: expected one of "
+            f"{', '.join(repr(r) for r in REDUCTIONS)}, received {reduction!r}. "
+            "Use 'sum_over_batch_size' (the default) to average over the batch."
+        )
+    return reduction
+
+
+def standardize_compute_dtype(dtype):
+    """A dtype name for `dtype`: a policy's compute dtype, or floatx for `None`."""
+    if dtype is None:
+        return config.floatx()
+    if isinstance(dtype, DTypePolicy):
+        return dtype.compute_dtype
+    if isinstance(dtype, str) and dtype.startswith("mixed_"):
+        return DTypePolicy(dtype).compute_dtype
+    if dtype == "int":
+        return "int32"
+    return ops.standardize_dtype(dtype)
+
+
+def divide_no_nan(x, y):
+    """`x / y`, and 0 where `y` is 0 (Keras's `ops.divide_no_nan`)."""
+    zero = ops.equal(y, 0)
+    safe = ops.where(zero, ops.ones_like(y), y)
+    return ops.where(zero, ops.zeros_like(x / safe), x / safe)
+
+
+def squeeze_or_expand_to_same_rank(x1, x2, expand_rank_1=True):
+    """Keras's rule: where ranks differ by one and the longer ends in 1, align them.
+
+    A rank-1 partner is expanded (`(b,)` -> `(b, 1)`) unless `expand_rank_1` is false;
+    otherwise the trailing 1 of the longer one is squeezed.
+    """
+    r1, r2 = len(x1.shape), len(x2.shape)
+    if r1 == r2 + 1 and x1.shape[-1] == 1:
+        if r2 == 1 and expand_rank_1:
+            x2 = ops.expand_dims(x2, -1)
+        else:
+            x1 = ops.squeeze(x1, -1)
+    if r2 == r1 + 1 and x2.shape[-1] == 1:
+        if r1 == 1 and expand_rank_1:
+            x1 = ops.expand_dims(x1, -1)
+        else:
+            x2 = ops.squeeze(x2, -1)
+    return x1, x2
+
+
+def squeeze_or_expand_shapes(s1, s2, expand_rank_1=True):
+    """`squeeze_or_expand_to_same_rank` on shape tuples (for checks before tracing)."""
+    s1, s2 = tuple(s1), tuple(s2)
+    if len(s1) == len(s2) + 1 and s1[-1] == 1:
+        if len(s2) == 1 and expand_rank_1:
+            s2 = s2 + (1,)
+        else:
+            s1 = s1[:-1]
+    if len(s2) == len(s1) + 1 and s2[-1] == 1:
+        if len(s1) == 1 and expand_rank_1:
+            s1 = s1 + (1,)
+        else:
+            s2 = s2[:-1]
+    return s1, s2
+
+
+def _expand_trailing(x, rank):
+    # A per-sample weight `(b,)` applies to every entry of `(b, t, ...)` values.
+    while len(x.shape) < rank:
+        x = ops.expand_dims(x, -1)
+    return x
+
+
+def _num_elements(x, dtype):
+    n = 1
+    for d in x.shape:
+        n *= int(d)
+    return ops.cast(n, dtype)
+
+
+def apply_mask(sample_weight, mask, dtype, reduction):
+    """Merges a 0/1 `mask` into `sample_weight`, as Keras 3's `apply_mask`.
+
+    For the averaging reductions valid entries get weight `total / valid`, so that
+    `sum(loss * weight) / total == sum(loss) / valid`: masked-out entries (padding)
+    leave the denominator too.
+    """
+    if mask is None:
+        return sample_weight
+    mask = ops.cast(mask, dtype)
+    if reduction in ("mean", "sum_over_batch_size"):
+        total = _num_elements(mask, dtype)
+        valid = ops.sum(mask)
+        float_mask = ops.where(mask != 0, divide_no_nan(total, valid), 0.0)
+        float_mask = ops.cast(float_mask, dtype)
+    else:
+        float_mask = mask
+    if sample_weight is None:
+        return float_mask
+    sample_weight = ops.cast(sample_weight, dtype)
+    float_mask, sample_weight = squeeze_or_expand_to_same_rank(float_mask, sample_weight)
+    rank = max(len(float_mask.shape), len(sample_weight.shape))
+    return _expand_trailing(sample_weight, rank) * _expand_trailing(float_mask, rank)
+
+
+def weight_values(values, sample_weight):
+    """`values * sample_weight` with the weight aligned to `values`.
+
+    Entries of weight 0 give exactly 0 even where the value is inf or nan (a padded
+    row may hold anything).
+    """
+    sample_weight = ops.cast(sample_weight, values.dtype)
+    values, sample_weight = squeeze_or_expand_to_same_rank(values, sample_weight)
+    sample_weight = _expand_trailing(sample_weight, len(values.shape))
+    weighted = values * sample_weight
+    return values, sample_weight, ops.where(sample_weight != 0, weighted, 0.0)
+
+
+def reduce_values(values, sample_weight=None, reduction="sum_over_batch_size"):
+    """Reduces already-weighted `values` to a scalar as `reduction` says."""
+    if reduction is None or reduction == "none" or tuple(values.shape) in ((), (0,)):
+        return values
+    loss = ops.sum(values)
+    if reduction in ("sum_over_batch_size", "mean", "mean_with_sample_weight"):
+        if reduction == "mean_with_sample_weight" and sample_weight is not None:
+            divisor = ops.cast(ops.sum(sample_weight), loss.dtype)
+        else:
+            divisor = _num_elements(values, loss.dtype)
+        loss = divide_no_nan(loss, divisor)
+    return loss
+
+
+def reduce_weighted_values(
+    values, sample_weight=None, mask=None, reduction="sum_over_batch_size", dtype=None
+):
+    """Weights `values` by `sample_weight` and `mask`, then reduces them."""
+    reduction = standardize_reduction(reduction)
+    values = ops.convert_to_tensor(values, dtype=dtype)
+    if sample_weight is not None:
+        sample_weight = ops.convert_to_tensor(sample_weight, dtype=values.dtype)
+    if mask is not None:
+        mask = ops.convert_to_tensor(mask)
+    sample_weight = apply_mask(sample_weight, mask, values.dtype, reduction)
+    if sample_weight is not None:
+        values, sample_weight, values_weighted = weight_values(values, sample_weight)
+        values = values_weighted
+        if reduction == "mean_with_sample_weight":
+            sample_weight = ops.broadcast_to(sample_weight, values.shape)
+    return reduce_values(values, sample_weight, reduction)
+
+
+def merge_masks(mask_a, mask_b, values_shape):
+    """Logical and of two optional masks, each aligned to `values_shape`."""
+    masks = [m for m in (mask_a, mask_b) if m is not None]
+    if not masks:
+        return None
+    out = None
+    for m in masks:
+        m = ops.convert_to_tensor(m)
+        m = _expand_trailing(ops.cast(m, "bool"), len(values_shape))
+        out = m if out is None else ops.logical_and(out, m)
+    return out
+
+
+class Loss:
+    """Loss base class: subclasses implement `call(y_true, y_pred)`.
+
+    `call` returns per-sample losses; calling the loss weights and reduces them.
+
+    Args:
+        name: Name of the loss instance (defaults to its snake-case class name).
+        reduction: One of `"sum_over_batch_size"` (sum, then divide by the number of
+            entries), `"sum"`, `"mean"` (as sum_over_batch_size),
+            `"mean_with_sample_weight"` (sum, then divide by the sum of the sample
+            weights), or `None` / `"none"` (no reduction).
+        dtype: The dtype of the loss's computations (a dtype name or a
+            `DTypePolicy`, whose compute dtype is used). Defaults to floatx.
+
+    Example:
+    >>> class MyMSE(kerasish.losses.Loss):
+    ...     def call(self, y_true, y_pred):
+    ...         return ops.mean(ops.square(y_pred - y_true), axis=-1)
+    >>> float(MyMSE()(np.zeros((2, 3)), np.ones((2, 3))))
+    1.0
+    """
+
+    def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
+        self.name = name or uniquify(to_snake_case(type(self).__name__))
+        self.reduction = standardize_reduction(reduction)
+        self._dtype_arg = dtype
+        self._dtype = standardize_compute_dtype(dtype)
+
+    @property
+    def dtype(self):
+        return self._dtype
+
+    def __call__(self, y_true, y_pred, sample_weight=None, mask=None):
+        """Weighted, reduced loss.
+
+        Args:
+            y_true: Targets.
+            y_pred: Predictions.
+            sample_weight: Optional per-sample (or per-entry) weights.
+            mask: Optional 0/1 mask (for example the padding mask of a last short
+                batch); masked-out entries count neither in the sum nor, for the
+                averaging reductions, in the denominator.
+
+        Returns:
+            A scalar, or the per-sample losses for reduction `None`/`"none"`.
+        """
+        y_pred = ops.convert_to_tensor(y_pred, dtype=self.dtype)
+        y_true = ops.convert_to_tensor(y_true, dtype=self.dtype)
+        values, out_mask = self.call_with_mask(y_true, y_pred)
+        mask = merge_masks(mask, out_mask, values.shape)
+        return reduce_weighted_values(
+            values,
+            sample_weight=sample_weight,
+            mask=mask,
+            reduction=self.reduction,
+            dtype=self.dtype,
+        )
+
+    def call(self, y_true, y_pred):
+        raise NotImplementedError(
+            f"Loss '{self.name}' ({type(self).__name__}) must implement "
+            "`call(y_true, y_pred)` returning per-sample losses."
+        )
+
+    def call_with_mask(self, y_true, y_pred):
+        """Per-sample losses and an optional mask of the entries that count."""
+        return self.call(y_true, y_pred), None
+
+    def check_shapes(self, y_true_shape, y_pred_shape):
+        """Raises a ValueError when `y_true` cannot match `y_pred` for this loss.
+
+        Shapes are tuples with `None` for unknown sizes (the batch). A custom loss
+        accepts any shapes unless it overrides this.
+        """
+
+    def get_config(self):
+        return {"name": self.name, "reduction": self.reduction}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}>"
+
+
+# How `y_true` must relate to `y_pred` for a loss, by kind:
+#   "sparse": integer labels, y_pred's shape without its class axis (or with a 1 there)
+#   "categorical": one entry per class, same shape as y_pred
+#   "elementwise": same shape once Keras's squeeze/expand rule has run
+_SHAPE_KINDS: dict = {}
+
+
+def register_shape_kind(fn, kind):
+    """Declares how `fn`'s targets relate to its predictions (see `check_shapes`)."""
+    _SHAPE_KINDS[fn] = kind
+    return fn
+
+
+def shape_kind(fn):
+    return _SHAPE_KINDS.get(fn)
+
+
+def _fmt(shape):
+    return str(tuple(shape))
+
+
+def _dims_match(a, b):
+    return a is None or b is None or a == b or a == 1 or b == 1
+
+
+def check_shapes_for(kind, label, y_true_shape, y_pred_shape):
+    """Raises a ValueError naming `label` when the shapes cannot match `kind`.
+
+    Args:
+        kind: "sparse", "categorical", "elementwise" or None (no check).
+        label: How to name the loss in the message, e.g. "Loss 'mse'
+            (MeanSquaredError)".
+        y_true_shape, y_pred_shape: Tuples, `None` for unknown sizes.
+    """
+    if kind is None or y_true_shape is None or y_pred_shape is None:
+        return
+    yt, yp = tuple(y_true_shape), tuple(y_pred_shape)
+    got = f"received y_true of shape {_fmt(yt)} and y_pred of shape {_fmt(yp)}"
+    if kind == "sparse":
+        if not yp:
+            raise ValueError(
+                f"{label} expects y_pred with a class axis, {got}. The model should "
+                "output one score per class, shape (batch, num_classes)."
+            )
+        classes = yp[-1]
+        ok = len(yt) == len(yp) - 1 and all(map(_dims_match, yt, yp[:-1]))
+        ok = ok or (
+            len(yt) == len(yp) and yt[-1] == 1 and all(map(_dims_match, yt, yp))
+        )
+        if ok:
+            return
+        if len(yt) == len(yp) and yt[-1] == classes and classes not in (None, 1):
+            raise ValueError(
+                f"{label} expects integer class labels of shape {_fmt(yp[:-1])} or "
+                f"{_fmt(yp[:-1] + (1,))}, {got}. These look like one-hot labels: "
+                "use CategoricalCrossentropy (loss='categorical_crossentropy') for "
+                "one-hot labels, or pass integer labels (y.argmax(axis=-1))."
+            )
+        raise ValueError(
+            f"{label} expects integer class labels of shape {_fmt(yp[:-1])} or "
+            f"{_fmt(yp[:-1] + (1,))} (one class index per sample), {got}. Reshape "
+            "the labels, or check that the model's output matches the targets."
+        )
+    if kind == "categorical":
+        classes = yp[-1] if yp else None
+        if len(yt) == len(yp) and all(map(_dims_match_strict, yt, yp)):
+            return
+        looks_sparse = (
+            classes not in (None, 1)
+            and (len(yt) == len(yp) - 1 or (len(yt) == len(yp) and yt[-1] == 1))
+        )
+        if looks_sparse:
+            raise ValueError(
+                f"{label} expects one-hot labels of the same shape as y_pred "
+                f"{_fmt(yp)}, {got}. These look like integer class labels: use "
+                "SparseCategoricalCrossentropy "
+                "(loss='sparse_categorical_crossentropy') for integer labels, or "
+                "one-hot encode them (kerasish.utils.to_categorical)."
+            )
+        raise ValueError(
+            f"{label} expects y_true of the same shape as y_pred {_fmt(yp)} (one "
+            f"entry per class), {got}. The labels have {yt[-1] if yt else 0} "
+            f"entries per sample but the model outputs {classes}; make the last "
+            "layer's size match the number of classes."
+        )
+    # Elementwise: Keras's squeeze/expand rule, then broadcast-compatible, and the
+    # batch axes (axis 0 of each) must line up.
+    st, sp = squeeze_or_expand_shapes(yt, yp)
+    if len(st) == len(sp) and all(map(_dims_match, st, sp)):
+        return
+    hint = "Reshape y_true to the model's output shape."
+    if len(yp) >= 1 and yp[-1] not in (None, 1) and len(yt) in (len(yp) - 1, len(yp)):
+        if len(yt) == len(yp) - 1 or yt[-1] == 1:
+            hint = (
+                "The model outputs several values per sample but the labels have "
+                "one; for integer class labels use SparseCategoricalCrossentropy "
+                "(loss='sparse_categorical_crossentropy')."
+            )
+    raise ValueError(
+        f"{label} expects y_true and y_pred of matching shapes (equal, or "
+        f"differing only by a trailing axis of size 1), {got}. {hint}"
+    )
+
+
+def _dims_match_strict(a, b):
+    return a is None or b is None or a == b

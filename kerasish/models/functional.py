@@ -1,0 +1,405 @@
+"""`Functional`: a model defined by a graph of layer calls on symbolic inputs."""
+
+from kerasish.engine import get_engine
+from kerasish.layers.input_layer import InputLayer
+from kerasish.layers.keras_tensor import KerasTensor
+from kerasish.layers.layer import Layer
+from kerasish.models.model import Model
+from kerasish.saving.registry import register_builtin
+from kerasish.utils import tree
+
+
+def _producer(tensor):
+    op, node_index, _ = tensor._keras_history
+    return op._inbound_nodes[node_index]
+
+
+@register_builtin("models")
+class Functional(Model):
+    """A model built from `Input`s and layer calls: `Model(inputs, outputs)`.
+
+    Args:
+        inputs: An input KerasTensor, or a list or dict of them.
+        outputs: An output KerasTensor, or a list or dict of them.
+        name: The model's name (defaults to "functional", "functional_1", ...).
+
+    Example:
+    >>> inputs = kerasish.Input((3,))
+    >>> model = kerasish.Model(inputs, kerasish.layers.Dense(2)(inputs))
+    >>> model.count_params()
+    8
+    """
+
+    def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
+        Layer.__init__(self, name=name or _functional_name(), trainable=trainable, **kwargs)
+        from kerasish.trainers.trainer import Trainer
+
+        Trainer.__init__(self)
+        if isinstance(inputs, list | tuple) and len(inputs) == 1 and not isinstance(
+            inputs[0], list | tuple | dict
+        ):
+            inputs = inputs if isinstance(outputs, list | tuple | dict) else inputs
+        flat_inputs = tree.flatten(inputs)
+        flat_outputs = tree.flatten(outputs)
+        for i, x in enumerate(flat_inputs):
+            if not isinstance(x, KerasTensor):
+                raise TypeError(
+                    f"Model inputs must be symbolic tensors made by `keras.Input`; "
+                    f"input {i} is {type(x).__name__} ({_short(x)}). Create it with "
+                    "`keras.Input(shape=...)`."
+                )
+            if not isinstance(x._keras_history.operation, InputLayer):
+                raise ValueError(
+                    f"Model input {i} ({x.name}) is the output of layer "
+                    f"'{x._keras_history.operation.name}', not a `keras.Input`. "
+                    "Pass the Input tensors themselves as `inputs`."
+                )
+        for i, x in enumerate(flat_outputs):
+            if not isinstance(x, KerasTensor):
+                raise TypeError(
+                    f"Model outputs must be symbolic tensors produced by calling "
+                    f"layers on `keras.Input`s; output {i} is {type(x).__name__} "
+                    f"({_short(x)})."
+                )
+        self._inputs_struct = inputs
+        self._outputs_struct = outputs
+        self._flat_inputs = flat_inputs
+        self._flat_outputs = flat_outputs
+        self._nodes, layers = _walk_graph(flat_inputs, flat_outputs)
+        names = [layer.name for layer in layers]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(
+                f"The name {duplicates[0]!r} is used {names.count(duplicates[0])} times "
+                "in the model. All layer names in a model must be unique; pass "
+                "distinct `name=` arguments."
+            )
+        self._tracking = False
+        self._layers = layers
+        self._tracking = True
+        self.built = True
+        self.input_names = [x.name for x in flat_inputs]
+
+    # -- structure -------------------------------------------------------------
+    @property
+    def inputs(self):
+        return list(self._flat_inputs)
+
+    @property
+    def outputs(self):
+        return list(self._flat_outputs)
+
+    @property
+    def input(self):
+        return self._inputs_struct
+
+    @property
+    def output(self):
+        return self._outputs_struct
+
+    @property
+    def output_names(self):
+        if isinstance(self._outputs_struct, dict):
+            return sorted(self._outputs_struct)
+        return [x._keras_history.operation.name for x in self._flat_outputs]
+
+    def _nodes_by_depth(self):
+        depth = {}
+        for node in reversed(self._nodes):
+            d = depth.get(id(node), 0)
+            depth[id(node)] = d
+            for parent in node.parent_nodes:
+                depth[id(parent)] = max(depth.get(id(parent), 0), d + 1)
+        groups = {}
+        for node in self._nodes:
+            groups.setdefault(depth[id(node)], []).append(node)
+        return [groups[d] for d in sorted(groups, reverse=True)]
+
+    # -- running ---------------------------------------------------------------
+    def _standardize_inputs(self, inputs):
+        engine = get_engine()
+        if isinstance(inputs, dict) and not isinstance(self._inputs_struct, dict):
+            missing = [n for n in self.input_names if n not in inputs]
+            if missing:
+                raise ValueError(
+                    f"Model '{self.name}' expects inputs named {self.input_names}; "
+                    f"the dict passed lacks {missing} (it has {sorted(inputs)})."
+                )
+            flat = [inputs[n] for n in self.input_names]
+        else:
+            if (
+                isinstance(inputs, list | tuple)
+                and len(inputs) == 1
+                and len(self._flat_inputs) == 1
+                and not isinstance(self._inputs_struct, list | tuple)
+            ):
+                inputs = inputs[0]
+            flat = tree.flatten(inputs)
+        if len(flat) != len(self._flat_inputs):
+            raise ValueError(
+                f"Model '{self.name}' expects {len(self._flat_inputs)} input(s) "
+                f"({self.input_names}), but received {len(flat)}."
+            )
+        out = []
+        for spec, x in zip(self._flat_inputs, flat):
+            if isinstance(x, KerasTensor):
+                out.append(x)
+                continue
+            x = engine.convert_to_tensor(x) if not engine.is_tensor(x) else x
+            if str(x.dtype) != spec.dtype:
+                x = x.astype(spec.dtype)
+            shape = tuple(x.shape)
+            expected = spec.shape
+            if len(shape) != len(expected) or any(
+                e is not None and s != e for s, e in zip(shape[1:], expected[1:])
+            ):
+                raise ValueError(
+                    f"Input '{spec.name}' of model '{self.name}' is incompatible: "
+                    f"expected shape {expected}, received {shape}. Reshape the data "
+                    "or build the model with a matching `keras.Input(shape=...)`."
+                )
+            out.append(x)
+        return out
+
+    def call(self, inputs, training=None, mask=None):
+        flat = self._standardize_inputs(inputs)
+        values = {id(t): x for t, x in zip(self._flat_inputs, flat)}
+        masks = {}
+        if mask is not None:
+            for t, m in zip(self._flat_inputs, tree.flatten(mask)):
+                masks[id(t)] = m
+        for node in self._nodes:
+            layer = node.operation
+            if isinstance(layer, InputLayer):
+                continue
+            args, kwargs = tree.map_structure(
+                lambda t: values[id(t)] if isinstance(t, KerasTensor) else t,
+                (node.call_args, node.call_kwargs),
+            )
+            first_inputs = [t for t in tree.flatten(node.call_args[:1])]
+            input_masks = [
+                masks.get(id(t)) if isinstance(t, KerasTensor) else None
+                for t in first_inputs
+            ]
+            has_mask = any(m is not None for m in input_masks)
+            input_mask = None
+            if has_mask:
+                input_mask = (
+                    input_masks[0]
+                    if len(input_masks) == 1
+                    else tree.pack_sequence_as(node.call_args[0], input_masks)
+                )
+            from kerasish.layers.layer import _call_signature
+
+            if has_mask and _call_signature(type(layer))[1] and "mask" not in kwargs:
+                kwargs = {**kwargs, "mask": input_mask}
+            outputs = layer(*args, **kwargs)
+            for t, value in zip(node.output_tensors, tree.flatten(outputs)):
+                values[id(t)] = value
+            out_mask = None
+            if has_mask or type(layer).compute_mask is not Layer.compute_mask:
+                out_mask = layer.compute_mask(args[0], input_mask)
+            if out_mask is not None:
+                for t, m in zip(node.output_tensors, tree.flatten(out_mask)):
+                    masks[id(t)] = m
+        flat_outputs = [values[id(t)] for t in self._flat_outputs]
+        self._last_output_masks = [masks.get(id(t)) for t in self._flat_outputs]
+        return tree.pack_sequence_as(self._outputs_struct, flat_outputs)
+
+    def _summary_layers(self):
+        return self._layers
+
+    # -- config ----------------------------------------------------------------
+    def get_config(self):
+        node_keys = {}
+        layer_configs = []
+        from kerasish.saving.registry import serialize_keras_object
+
+        for layer in self._layers:
+            kept = [n for n in layer._inbound_nodes if n in self._nodes]
+            for i, node in enumerate(kept):
+                node_keys[id(node)] = i
+        for layer in self._layers:
+            inbound = []
+            for node in layer._inbound_nodes:
+                if node not in self._nodes or isinstance(layer, InputLayer):
+                    continue
+                inbound.append(
+                    {
+                        "args": _serialize_node_value(node.call_args, node_keys),
+                        "kwargs": _serialize_node_value(node.call_kwargs, node_keys),
+                    }
+                )
+            entry = serialize_keras_object(layer)
+            entry["name"] = layer.name
+            entry["inbound_nodes"] = inbound
+            layer_configs.append(entry)
+
+        def ref(t):
+            op, node_index, tensor_index = t._keras_history
+            node = op._inbound_nodes[node_index]
+            return [op.name, node_keys.get(id(node), 0), tensor_index]
+
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "layers": layer_configs,
+            "input_layers": tree.map_structure(ref, self._inputs_struct),
+            "output_layers": tree.map_structure(ref, self._outputs_struct),
+        }
+
+
+def _short(x):
+    text = repr(x)
+    return text if len(text) < 60 else text[:57] + "..."
+
+
+def _functional_name():
+    from kerasish.utils import naming
+
+    return naming.uniquify("functional")
+
+
+def _walk_graph(flat_inputs, flat_outputs):
+    """Nodes in execution order and layers in Keras's order (post-order DFS)."""
+    input_ids = {id(t) for t in flat_inputs}
+    visited, nodes, layers = set(), [], []
+
+    def visit(tensor, path_output):
+        node = _producer(tensor)
+        if node.is_input and id(tensor) not in input_ids:
+            raise ValueError(
+                f"Output {path_output.name!r} is not reachable from the model's "
+                f"inputs: it depends on the Input {tensor.name!r}, which is not in "
+                f"`inputs` ({[t.name for t in flat_inputs]}). Add it to `inputs` or "
+                "compute the output from the given inputs."
+            )
+        if id(node) in visited:
+            return
+        for parent in node.input_tensors:
+            visit(parent, path_output)
+        visited.add(id(node))
+        nodes.append(node)
+        if all(node.operation is not layer for layer in layers):
+            layers.append(node.operation)
+
+    for t in flat_inputs:
+        visit(t, t)
+    order_inputs = list(nodes)
+    nodes.clear()
+    layers.clear()
+    visited.clear()
+    for out in flat_outputs:
+        visit(out, out)
+    unused = [n for n in order_inputs if n not in nodes]
+    for node in unused:
+        nodes.insert(0, node)
+        layers.insert(0, node.operation)
+    return nodes, layers
+
+
+def _serialize_node_value(value, node_keys):
+    def convert(x):
+        if isinstance(x, KerasTensor):
+            op, node_index, tensor_index = x._keras_history
+            node = op._inbound_nodes[node_index]
+            return {
+                "class_name": "__keras_tensor__",
+                "config": {
+                    "shape": list(x.shape),
+                    "dtype": x.dtype,
+                    "keras_history": [op.name, node_keys.get(id(node), 0), tensor_index],
+                },
+            }
+        if hasattr(x, "tolist"):
+            return x.tolist()
+        return x
+
+    return tree.map_structure(convert, value)
+
+
+def functional_from_config(cls, config, custom_objects=None):
+    """Rebuilds a functional model from `get_config()` (also Keras 3's format)."""
+    from kerasish.saving.registry import deserialize_keras_object
+
+    created = {}
+    pending = []
+    for entry in config["layers"]:
+        layer = deserialize_keras_object(
+            {k: v for k, v in entry.items() if k != "inbound_nodes"},
+            kind="layers",
+            custom_objects=custom_objects,
+        )
+        created[entry.get("name") or layer.name] = layer
+        pending.append((layer, entry.get("inbound_nodes", [])))
+    outputs_of = {}
+    for layer in created.values():
+        if isinstance(layer, InputLayer):
+            outputs_of[(layer.name, 0)] = layer._inbound_nodes[0].outputs
+    progress = True
+    remaining = [(layer, list(nodes)) for layer, nodes in pending]
+    node_counts = {}
+    while remaining and progress:
+        progress = False
+        for item in list(remaining):
+            layer, nodes = item
+            while nodes:
+                node = nodes[0]
+                try:
+                    args, kwargs = _deserialize_node(node, outputs_of)
+                except KeyError:
+                    break
+                result = layer(*args, **kwargs)
+                index = node_counts.get(layer.name, 0)
+                node_counts[layer.name] = index + 1
+                outputs_of[(layer.name, index)] = result
+                nodes.pop(0)
+                progress = True
+            if not nodes:
+                remaining.remove(item)
+    if remaining:
+        raise ValueError(
+            "Could not rebuild the functional model: the inbound nodes of "
+            f"{[layer.name for layer, _ in remaining]} refer to missing layers."
+        )
+
+    def resolve(ref):
+        name, node_index, tensor_index = ref
+        return tree.flatten(outputs_of[(name, node_index)])[tensor_index]
+
+    def resolve_struct(refs):
+        if isinstance(refs, dict):
+            return {k: resolve_struct(v) for k, v in refs.items()}
+        if isinstance(refs, list) and len(refs) == 3 and isinstance(refs[0], str):
+            return resolve(refs)
+        return [resolve_struct(r) for r in refs]
+
+    inputs = resolve_struct(config["input_layers"])
+    outputs = resolve_struct(config["output_layers"])
+    model = cls(inputs=inputs, outputs=outputs, name=config.get("name"))
+    model.trainable = config.get("trainable", True)
+    return model
+
+
+def _deserialize_node(node, outputs_of):
+    def convert(x):
+        if isinstance(x, dict) and x.get("class_name") == "__keras_tensor__":
+            name, node_index, tensor_index = x["config"]["keras_history"]
+            return tree.flatten(outputs_of[(name, node_index)])[tensor_index]
+        return x
+
+    if isinstance(node, dict) and "args" in node:
+        args = [_map_json(convert, a) for a in node["args"]]
+        kwargs = {k: _map_json(convert, v) for k, v in node.get("kwargs", {}).items()}
+        return args, kwargs
+    raise KeyError("unsupported node format")
+
+
+def _map_json(fn, value):
+    if isinstance(value, dict) and value.get("class_name") == "__keras_tensor__":
+        return fn(value)
+    if isinstance(value, list):
+        return [_map_json(fn, v) for v in value]
+    if isinstance(value, dict):
+        return {k: _map_json(fn, v) for k, v in value.items()}
+    return value

@@ -1,0 +1,567 @@
+"""`Optimizer`: Keras's optimizer object over a pure `init` / `stateless_apply` pair.
+
+The object keeps Keras's configuration (names, arguments, `get_config`). The math is
+an engine transformation (`get_engine().optimizers`), and the optimizer's state is a
+pytree (`opt.state`) that the trainer threads through its compiled step:
+
+```python
+opt_state = opt.init(params)
+params, opt_state = opt.stateless_apply(opt_state, grads, params)  # pure, jittable
+```
+
+The learning rate lives in that state as data, so `opt.learning_rate = 1e-4` between
+steps changes the update without recompiling.
+"""
+
+import numbers
+import re
+import warnings
+
+import numpy as np
+
+from kerasish.engine import get_engine
+from kerasish.saving.registry import (
+    deserialize_keras_object,
+    register_builtin,
+    serialize_keras_object,
+)
+from kerasish.utils.naming import to_snake_case, uniquify
+from kerasish.variables import Variable
+
+
+class HostFloat(float):
+    """A Python float that also answers `.numpy()`, like a Keras variable read."""
+
+    def numpy(self):
+        return np.float32(self)
+
+
+class HostInt(int):
+    """A Python int that also answers `.numpy()`, like a Keras variable read."""
+
+    def numpy(self):
+        return np.int64(self)
+
+
+def _is_number(value):
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def check_number(
+    owner, arg, value, low=None, high=None, low_open=False, high_open=False
+):
+    """Raises TypeError/ValueError unless `value` is a real number in the range.
+
+    `owner` names the optimizer in the message; `low_open`/`high_open` exclude the
+    bound.
+    """
+    if not _is_number(value):
+        raise TypeError(
+            f"{owner}: `{arg}` must be a float, got {value!r} of type "
+            f"{type(value).__name__}."
+        )
+    too_low = low is not None and (value <= low if low_open else value < low)
+    too_high = high is not None and (value >= high if high_open else value > high)
+    if too_low or too_high:
+        left = "(" if low_open else "["
+        right = ")" if high_open else "]"
+        lo = "-inf" if low is None else low
+        hi = "inf" if high is None else high
+        raise ValueError(
+            f"{owner}: `{arg}` must be in {left}{lo}, {hi}{right}, got {value!r}."
+        )
+    return value
+
+
+@register_builtin("optimizers")
+class Optimizer:
+    """Base class of Keras optimizers.
+
+    Args:
+        learning_rate: A float, a `LearningRateSchedule` (evaluated at the current
+            iteration inside the compiled step), or a callable with no arguments.
+        weight_decay: Float or `None`. Decoupled weight decay applied before the
+            update: `p -= p * weight_decay * learning_rate`.
+        clipnorm: Float or `None`; each gradient is clipped to this L2 norm
+            separately.
+        clipvalue: Float or `None`; gradients are clipped elementwise to
+            `[-clipvalue, clipvalue]`.
+        global_clipnorm: Float or `None`; all gradients together are clipped to
+            this global L2 norm. At most one of the three clipping arguments.
+        use_ema: Whether to keep an exponential moving average of the weights.
+        ema_momentum: `average = ema_momentum * average + (1 - ema_momentum) * p`
+            (the first step copies the weights).
+        ema_overwrite_frequency: Int or `None`; every this many steps the weights
+            are replaced by their average.
+        loss_scale_factor: Float or `None`; the loss is multiplied by it
+            (`scale_loss`) and gradients divided by it.
+        gradient_accumulation_steps: Int >= 2 or `None`; gradients are summed and
+            the weights updated every this many steps with their mean.
+        name: The optimizer's name.
+    """
+
+    _rule_name = None
+
+    def __init__(
+        self,
+        learning_rate=0.001,
+        weight_decay=None,
+        clipnorm=None,
+        clipvalue=None,
+        global_clipnorm=None,
+        use_ema=False,
+        ema_momentum=0.99,
+        ema_overwrite_frequency=None,
+        loss_scale_factor=None,
+        gradient_accumulation_steps=None,
+        name=None,
+        **kwargs,
+    ):
+        cls = type(self).__name__
+        if kwargs.pop("decay", None) is not None:
+            warnings.warn(
+                f"{cls}: argument `decay` is no longer supported and is ignored; "
+                "use a learning-rate schedule instead.",
+                stacklevel=2,
+            )
+        if kwargs:
+            raise ValueError(
+                f"{cls}: argument(s) not recognized: {sorted(kwargs)}. Valid "
+                "arguments are the optimizer's own and learning_rate, weight_decay, "
+                "clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum, "
+                "ema_overwrite_frequency, loss_scale_factor, "
+                "gradient_accumulation_steps, name."
+            )
+        self._learning_rate = self._check_learning_rate(learning_rate)
+        for arg, value in (
+            ("clipnorm", clipnorm),
+            ("clipvalue", clipvalue),
+            ("global_clipnorm", global_clipnorm),
+            ("loss_scale_factor", loss_scale_factor),
+        ):
+            if value is not None:
+                check_number(cls, arg, value, low=0, low_open=True)
+        given = [
+            a
+            for a, v in (
+                ("clipnorm", clipnorm),
+                ("clipvalue", clipvalue),
+                ("global_clipnorm", global_clipnorm),
+            )
+            if v is not None
+        ]
+        if len(given) > 1:
+            raise ValueError(
+                f"{cls}: only one of `clipnorm`, `clipvalue` and `global_clipnorm` "
+                f"can be set, got {', '.join(given)}. Keep one of them."
+            )
+        if weight_decay is not None:
+            check_number(cls, "weight_decay", weight_decay, low=0)
+        if not isinstance(use_ema, bool | np.bool_):
+            raise TypeError(f"{cls}: `use_ema` must be a bool, got {use_ema!r}.")
+        check_number(cls, "ema_momentum", ema_momentum, low=0, high=1)
+        if ema_overwrite_frequency is not None and (
+            isinstance(ema_overwrite_frequency, bool)
+            or not isinstance(ema_overwrite_frequency, numbers.Integral)
+            or ema_overwrite_frequency < 1
+        ):
+            raise ValueError(
+                f"{cls}: `ema_overwrite_frequency` must be an int >= 1 or None, got "
+                f"{ema_overwrite_frequency!r}."
+            )
+        if gradient_accumulation_steps is not None and (
+            isinstance(gradient_accumulation_steps, bool)
+            or not isinstance(gradient_accumulation_steps, numbers.Integral)
+            or gradient_accumulation_steps < 2
+        ):
+            raise ValueError(
+                f"{cls}: `gradient_accumulation_steps` must be an int >= 2 or None, "
+                f"got {gradient_accumulation_steps!r}."
+            )
+        self.name = name or uniquify(to_snake_case(cls))
+        self.weight_decay = weight_decay
+        self.clipnorm = clipnorm
+        self.clipvalue = clipvalue
+        self.global_clipnorm = global_clipnorm
+        self.use_ema = bool(use_ema)
+        self.ema_momentum = ema_momentum
+        self.ema_overwrite_frequency = ema_overwrite_frequency
+        self.loss_scale_factor = loss_scale_factor
+        self.gradient_accumulation_steps = gradient_accumulation_steps
+        self.built = False
+        self._state = None
+        self._trainable_variables = []
+        self._decay_mask = None
+        self._constraints = None
+        self._pipeline = None
+        self._jitted_apply = None
+        self._exclude_ids = set()
+        self._exclude_pattern = None
+
+    # -- argument checks -----------------------------------------------------------
+    def _check_learning_rate(self, learning_rate):
+        from kerasish.optimizers.schedules import LearningRateSchedule
+
+        if isinstance(learning_rate, LearningRateSchedule) or (
+            callable(learning_rate) and not _is_number(learning_rate)
+        ):
+            return learning_rate
+        check_number(type(self).__name__, "learning_rate", learning_rate, low=0)
+        return float(learning_rate)
+
+    def _check(self, arg, value, **bounds):
+        return check_number(type(self).__name__, arg, value, **bounds)
+
+    # -- the engine side -----------------------------------------------------------
+    def _rule_kwargs(self):
+        """The update rule's hyperparameters (subclasses override)."""
+        return {}
+
+    def _make_rule(self):
+        if self._rule_name is None:
+            raise NotImplementedError(
+                f"{type(self).__name__} has no update rule. Use a concrete optimizer "
+                "(SGD, Adam, ...) or pass an optax transformation."
+            )
+        return get_engine().optimizers.RULES[self._rule_name](**self._rule_kwargs())
+
+    def _schedule(self):
+        lr = self._learning_rate
+        if isinstance(lr, float):
+            return None
+        from kerasish.optimizers.schedules import LearningRateSchedule
+
+        if isinstance(lr, LearningRateSchedule):
+            return lr
+        return lambda step: lr()
+
+    def _make_pipeline(self):
+        lr = self._learning_rate
+        return get_engine().optimizers.keras_pipeline(
+            self._make_rule(),
+            learning_rate=lr if isinstance(lr, float) else 0.0,
+            schedule=self._schedule(),
+            weight_decay=self.weight_decay,
+            decay_mask=self._decay_mask,
+            clipnorm=self.clipnorm,
+            clipvalue=self.clipvalue,
+            global_clipnorm=self.global_clipnorm,
+            use_ema=self.use_ema,
+            ema_momentum=self.ema_momentum,
+            ema_overwrite_frequency=self.ema_overwrite_frequency,
+            loss_scale_factor=self.loss_scale_factor,
+            gradient_accumulation_steps=self.gradient_accumulation_steps,
+            constraints=self._constraints,
+        )
+
+    def _get_pipeline(self):
+        if self._pipeline is None:
+            self._pipeline = self._make_pipeline()
+        return self._pipeline
+
+    def _reset_pipeline(self):
+        self._pipeline = None
+        self._jitted_apply = None
+
+    # -- the pure API ----------------------------------------------------------------
+    def init(self, params):
+        """Returns a fresh optimizer state (a pytree) for the arrays `params`."""
+        params = [p.value if isinstance(p, Variable) else p for p in params]
+        return self._get_pipeline().init(params)
+
+    def stateless_apply(self, opt_state, grads, params):
+        """One optimizer step, pure and jittable.
+
+        Args:
+            opt_state: The state from `init` (or the last `stateless_apply`).
+            grads: List of gradients, one per entry of `params`.
+            params: List of current weight values.
+
+        Returns:
+            `(new_params, new_opt_state)`; `new_params` is a list.
+        """
+        grads, params = list(grads), list(params)
+        if len(grads) != len(params):
+            raise ValueError(
+                f"Optimizer '{self.name}' ({type(self).__name__}) received "
+                f"{len(grads)} gradients for {len(params)} weights; pass one "
+                "gradient per weight, in the same order."
+            )
+        if self.built and len(params) != len(self._trainable_variables):
+            raise ValueError(
+                f"Optimizer '{self.name}' ({type(self).__name__}) was built for "
+                f"{len(self._trainable_variables)} variables, received "
+                f"{len(params)} weights. Build a new optimizer for a new set of "
+                "variables."
+            )
+        return self._get_pipeline().apply(opt_state, grads, params)
+
+    # -- the object API --------------------------------------------------------------
+    @property
+    def state(self):
+        """The current optimizer state (a pytree), or `None` before `build`."""
+        return self._state
+
+    @state.setter
+    def state(self, value):
+        self._state = value
+
+    def build(self, variables):
+        """Creates the state for `variables` (a list of kerasish `Variable`s)."""
+        if self.built:
+            return
+        variables = list(variables)
+        self._trainable_variables = variables
+        if self.weight_decay is not None:
+            self._decay_mask = [self._use_weight_decay(v) for v in variables]
+        constraints = [getattr(v, "constraint", None) for v in variables]
+        self._constraints = constraints if any(constraints) else None
+        self._reset_pipeline()
+        self.state = self.init([_value(v) for v in variables])
+        self.built = True
+
+    def exclude_from_weight_decay(self, var_list=None, var_names=None):
+        """Excludes variables (or those whose name contains one of `var_names`)
+        from weight decay. Call before `build`."""
+        if self.built:
+            raise ValueError(
+                f"Optimizer '{self.name}': `exclude_from_weight_decay()` can only be "
+                "called before the optimizer is built."
+            )
+        self._exclude_ids = {id(v) for v in var_list or ()}
+        self._exclude_pattern = (
+            re.compile("|".join(set(var_names))) if var_names else None
+        )
+
+    def _use_weight_decay(self, variable):
+        if id(variable) in self._exclude_ids:
+            return False
+        name = getattr(variable, "name", "")
+        if self._exclude_pattern is not None and self._exclude_pattern.search(name):
+            return False
+        return True
+
+    def apply(self, grads, trainable_variables=None):
+        """Applies `grads` to the variables in place (eager; builds on first use)."""
+        grads = list(grads)
+        if not grads:
+            return None
+        if trainable_variables is None:
+            if not self.built:
+                raise ValueError(
+                    f"Optimizer '{self.name}': when passing `grads` without "
+                    "variables, the optimizer must be built first. Call "
+                    "`optimizer.build(trainable_variables)`."
+                )
+            trainable_variables = self._trainable_variables
+        trainable_variables = list(trainable_variables)
+        if not self.built:
+            self.build(trainable_variables)
+        known = {id(v) for v in self._trainable_variables}
+        for v in trainable_variables:
+            if id(v) not in known:
+                raise ValueError(
+                    f"Optimizer '{self.name}': unknown variable {v!r}. It was built "
+                    "for a different list of variables; create a new optimizer for "
+                    "new variables."
+                )
+        by_id = {id(v): g for v, g in zip(trainable_variables, grads)}
+        if all(by_id.get(id(v)) is None for v in self._trainable_variables):
+            raise ValueError(
+                f"Optimizer '{self.name}': no gradients provided for any variable."
+            )
+        values = [_value(v) for v in self._trainable_variables]
+        full = []
+        for v, value in zip(self._trainable_variables, values):
+            g = by_id.get(id(v))
+            if g is None:
+                g = get_engine().numpy.zeros_like(value)
+            full.append(_value(g))
+        if self._jitted_apply is None:
+            self._jitted_apply = get_engine().jit(self.stateless_apply)
+        new_values, self.state = self._jitted_apply(self.state, full, values)
+        for v, value in zip(self._trainable_variables, new_values):
+            v.assign(value)
+        return self.iterations
+
+    def apply_gradients(self, grads_and_vars):
+        """`apply` for a list of `(gradient, variable)` pairs, as in Keras."""
+        grads_and_vars = list(grads_and_vars)
+        grads = [g for g, _ in grads_and_vars]
+        variables = [v for _, v in grads_and_vars]
+        return self.apply(grads, variables)
+
+    def _lr_state(self):
+        """The `OptimizerState` that holds the learning rate (LossScale nests it)."""
+        return self._state
+
+    def _set_lr_state(self, value):
+        self._state = value
+
+    @property
+    def learning_rate(self):
+        """The current learning rate as a float (a schedule's value at the current
+        iteration). Assigning a float changes the next steps without recompiling."""
+        lr = self._learning_rate
+        state = self._lr_state() if self.built else None
+        if isinstance(lr, float):
+            if state is None:
+                return HostFloat(lr)
+            return HostFloat(float(np.asarray(state.hyperparams["learning_rate"])))
+        step = 0 if state is None else int(np.asarray(state.iterations))
+        from kerasish.optimizers.schedules import LearningRateSchedule
+
+        value = lr(step) if isinstance(lr, LearningRateSchedule) else lr()
+        return HostFloat(float(np.asarray(value)))
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        from kerasish.optimizers.schedules import LearningRateSchedule
+
+        if isinstance(value, LearningRateSchedule) or (
+            callable(value) and not _is_number(value)
+        ):
+            self._learning_rate = value
+            self._reset_pipeline()
+            return
+        if not isinstance(self._learning_rate, float):
+            raise TypeError(
+                f"Optimizer '{self.name}' was created with a learning-rate schedule "
+                "or callable, so its learning rate cannot be set to a number. Create "
+                "the optimizer with a float `learning_rate` to make it settable."
+            )
+        value = float(np.asarray(value))
+        check_number(type(self).__name__, "learning_rate", value, low=0)
+        self._learning_rate = value
+        if self.built:
+            state = get_engine().optimizers.with_learning_rate(self._lr_state(), value)
+            self._set_lr_state(state)
+
+    @property
+    def iterations(self):
+        """Number of optimizer steps taken (with gradient accumulation, of real
+        updates: micro-steps // gradient_accumulation_steps)."""
+        if not self.built:
+            return HostInt(0)
+        count = int(np.asarray(self._lr_state().iterations))
+        if self.gradient_accumulation_steps:
+            count //= self.gradient_accumulation_steps
+        return HostInt(count)
+
+    @property
+    def variables(self):
+        """The state's arrays in a stable order (for saving)."""
+        if self._state is None:
+            return []
+        return list(get_engine().tree_leaves(self._state))
+
+    def set_state_from_variables(self, values):
+        """Restores the state from arrays in the order of `variables`."""
+        if not self.built:
+            raise ValueError(
+                f"Optimizer '{self.name}' is not built; call "
+                "`optimizer.build(trainable_variables)` before restoring its state."
+            )
+        engine = get_engine()
+        leaves, treedef = engine.tree_flatten(self._state)
+        values = list(values)
+        if len(values) != len(leaves):
+            raise ValueError(
+                f"Optimizer '{self.name}' has {len(leaves)} state arrays, received "
+                f"{len(values)}. The saved state belongs to a different optimizer or "
+                "model."
+            )
+        new = []
+        for i, (old, value) in enumerate(zip(leaves, values)):
+            value = engine.convert_to_tensor(np.asarray(value), str(old.dtype))
+            if tuple(value.shape) != tuple(old.shape):
+                raise ValueError(
+                    f"Optimizer '{self.name}': state array {i} has shape "
+                    f"{tuple(old.shape)}, received {tuple(value.shape)}."
+                )
+            new.append(value)
+        self.state = engine.tree_unflatten(treedef, new)
+
+    def save_own_variables(self, store):
+        """Writes the state arrays into `store` under "0", "1", ... (Keras layout)."""
+        for i, value in enumerate(self.variables):
+            store[str(i)] = np.asarray(value)
+
+    def load_own_variables(self, store):
+        """Reads the state written by `save_own_variables`; warns on a mismatch."""
+        if len(store.keys()) != len(self.variables):
+            warnings.warn(
+                f"Skipping variable loading for optimizer '{self.name}': it has "
+                f"{len(self.variables)} state arrays, the saved one has "
+                f"{len(store.keys())}.",
+                stacklevel=2,
+            )
+            return
+        self.set_state_from_variables([store[str(i)] for i in range(len(store.keys()))])
+
+    def scale_loss(self, loss, opt_state=None):
+        """Multiplies the loss by `loss_scale_factor` (if set)."""
+        if self.loss_scale_factor is not None:
+            return loss * self.loss_scale_factor
+        return loss
+
+    def finalize_variable_values(self, var_list):
+        """With `use_ema`, the moving averages replace the weights.
+
+        `var_list` is a list of arrays (returns new arrays) or of `Variable`s
+        (assigned in place and returned).
+        """
+        var_list = list(var_list)
+        if not self.use_ema or self._state is None:
+            return var_list
+        averages = self._lr_state().ema
+        if len(averages) != len(var_list):
+            raise ValueError(
+                f"Optimizer '{self.name}' holds {len(averages)} moving averages, "
+                f"received {len(var_list)} weights."
+            )
+        out = []
+        for v, avg in zip(var_list, averages):
+            if isinstance(v, Variable):
+                v.assign(avg)
+                out.append(v)
+            else:
+                out.append(avg)
+        return out
+
+    # -- config ------------------------------------------------------------------------
+    def get_config(self):
+        lr = self._learning_rate
+        if isinstance(lr, float):
+            lr = float(self.learning_rate)
+        else:
+            lr = serialize_keras_object(lr)
+        return {
+            "name": self.name,
+            "learning_rate": lr,
+            "weight_decay": self.weight_decay,
+            "clipnorm": self.clipnorm,
+            "global_clipnorm": self.global_clipnorm,
+            "clipvalue": self.clipvalue,
+            "use_ema": self.use_ema,
+            "ema_momentum": self.ema_momentum,
+            "ema_overwrite_frequency": self.ema_overwrite_frequency,
+            "loss_scale_factor": self.loss_scale_factor,
+            "gradient_accumulation_steps": self.gradient_accumulation_steps,
+        }
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        if isinstance(config.get("learning_rate"), dict):
+            config["learning_rate"] = deserialize_keras_object(
+                config["learning_rate"], custom_objects=custom_objects
+            )
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _value(x):
+    return x.value if isinstance(x, Variable) else x

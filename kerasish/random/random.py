@@ -1,0 +1,116 @@
+"""Seeds and random draws. Every draw consumes a key from a `SeedGenerator`.
+
+A `SeedGenerator` keeps its key as a non-trainable `Variable`, so inside a compiled
+step the key is part of the state: each step draws new numbers and the next step
+sees the advanced key. `kerasish.utils.set_random_seed(n)` makes runs repeat.
+"""
+
+import numpy as np
+
+from kerasish.engine import get_engine
+from kerasish.variables import Variable
+
+_GLOBAL = {"seed": None, "counter": 0}
+
+
+def set_global_seed(seed: int | None) -> None:
+    _GLOBAL["seed"] = seed
+    _GLOBAL["counter"] = 0
+
+
+def next_seed() -> int:
+    """A fresh integer seed: derived from the global seed when one is set."""
+    if _GLOBAL["seed"] is None:
+        return int(np.random.randint(0, 2**31 - 1))
+    _GLOBAL["counter"] += 1
+    return (_GLOBAL["seed"] * 1_000_003 + _GLOBAL["counter"]) % (2**31 - 1)
+
+
+class SeedGenerator:
+    """A stateful source of random keys.
+
+    Args:
+        seed: Integer seed; `None` draws one (repeatable after `set_random_seed`).
+
+    Example:
+    >>> gen = kerasish.random.SeedGenerator(42)
+    >>> kerasish.random.normal((2,), seed=gen).shape
+    (2,)
+    """
+
+    def __init__(self, seed=None, name=None):
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+            raise TypeError(f"SeedGenerator: `seed` must be an int or None, got {seed!r}.")
+        self.initial_seed = next_seed() if seed is None else seed
+        engine = get_engine()
+        with engine.eager_scope():
+            key = engine.random.key(self.initial_seed)
+        self.state = Variable(
+            key,
+            dtype="uint32",
+            trainable=False,
+            name=name or "seed_generator_state",
+        )
+
+    def next(self):
+        """Returns a fresh key and advances the stored one."""
+        engine = get_engine()
+        new_key, sub = engine.random.split(self.state.value)
+        self.state.assign(new_key)
+        return sub
+
+    def get_config(self):
+        return {"seed": self.initial_seed}
+
+
+def draw_key(seed):
+    """A key from an int, a `SeedGenerator` or a raw key; `None` is a fresh seed."""
+    engine = get_engine()
+    if isinstance(seed, SeedGenerator):
+        return seed.next()
+    if seed is None:
+        return engine.random.key(next_seed())
+    if isinstance(seed, int):
+        return engine.random.key(seed)
+    return seed
+
+
+def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+    return get_engine().random.normal(draw_key(seed), tuple(shape), mean, stddev, dtype)
+
+
+def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
+    return get_engine().random.uniform(
+        draw_key(seed), tuple(shape), minval, maxval, dtype
+    )
+
+
+def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+    return get_engine().random.truncated_normal(
+        draw_key(seed), tuple(shape), mean, stddev, dtype
+    )
+
+
+def randint(shape, minval, maxval, dtype="int32", seed=None):
+    return get_engine().random.randint(draw_key(seed), tuple(shape), minval, maxval, dtype)
+
+
+def categorical(logits, num_samples, dtype="int32", seed=None):
+    return get_engine().random.categorical(draw_key(seed), logits, num_samples, dtype)
+
+
+def shuffle(x, axis=0, seed=None):
+    return get_engine().random.permutation(draw_key(seed), x, axis=axis)
+
+
+def dropout(inputs, rate, noise_shape=None, seed=None):
+    """Zeroes entries with probability `rate` and scales the rest by `1/(1-rate)`."""
+    engine = get_engine()
+    xp = engine.numpy
+    if isinstance(inputs, Variable):
+        inputs = inputs.value
+    shape = tuple(inputs.shape) if noise_shape is None else tuple(
+        s if n is None else n for s, n in zip(inputs.shape, noise_shape)
+    )
+    keep = engine.random.bernoulli(draw_key(seed), 1.0 - rate, shape)
+    return xp.where(keep, inputs / (1.0 - rate), xp.zeros_like(inputs))

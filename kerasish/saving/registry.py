@@ -1,0 +1,169 @@
+"""Names for serializable classes, and config (de)serialization that runs no code.
+
+Built-in classes register their Keras name once with `@register_builtin("layers")`;
+user classes with `@register_keras_serializable(package="MyPkg")`. A config is
+`{"module": ..., "class_name": ..., "config": {...}, "registered_name": ...}` as in
+Keras 3; deserializing only looks names up, it never imports or evaluates anything.
+"""
+
+import difflib
+
+_BUILTINS: dict[str, dict[str, type]] = {}
+_CUSTOM: dict[str, object] = {}
+_CUSTOM_SCOPE: list[dict] = []
+
+
+def register_builtin(kind: str, name: str | None = None):
+    """Class decorator: registers a built-in class under `kind` (e.g. "layers")."""
+
+    def decorator(cls):
+        _BUILTINS.setdefault(kind, {})[name or cls.__name__] = cls
+        cls._registered_kind = kind
+        return cls
+
+    return decorator
+
+
+def builtin_objects(kind: str) -> dict[str, type]:
+    return dict(_BUILTINS.get(kind, {}))
+
+
+def register_keras_serializable(package: str = "Custom", name: str | None = None):
+    """Registers a user class or function so configs and files can name it.
+
+    Example:
+    >>> @kerasish.saving.register_keras_serializable(package="demo")
+    ... class Scale(kerasish.layers.Layer):
+    ...     pass
+    """
+
+    def decorator(obj):
+        registered = f"{package}>{name or obj.__name__}"
+        if registered in _CUSTOM and _CUSTOM[registered] is not obj:
+            raise ValueError(f"{registered!r} is already registered to another object.")
+        _CUSTOM[registered] = obj
+        obj._registered_name = registered
+        return obj
+
+    return decorator
+
+
+def get_registered_name(obj) -> str:
+    return getattr(obj, "_registered_name", None) or getattr(obj, "__name__", None) or type(
+        obj
+    ).__name__
+
+
+def get_registered_object(name: str, custom_objects: dict | None = None):
+    for scope in [custom_objects or {}, *reversed(_CUSTOM_SCOPE)]:
+        if name in scope:
+            return scope[name]
+    if name in _CUSTOM:
+        return _CUSTOM[name]
+    for kind in _BUILTINS.values():
+        if name in kind:
+            return kind[name]
+    return None
+
+
+class CustomObjectScope:
+    """`with CustomObjectScope({"Scale": Scale}):` makes names resolvable in loads."""
+
+    def __init__(self, custom_objects: dict):
+        self.custom_objects = dict(custom_objects or {})
+
+    def __enter__(self):
+        _CUSTOM_SCOPE.append(self.custom_objects)
+        return self
+
+    def __exit__(self, *exc):
+        _CUSTOM_SCOPE.pop()
+        return False
+
+
+custom_object_scope = CustomObjectScope
+
+
+def serialize_keras_object(obj):
+    """Returns a JSON-able description of `obj` (a class instance or a function)."""
+    if obj is None or isinstance(obj, bool | int | float | str):
+        return obj
+    if isinstance(obj, list | tuple):
+        return [serialize_keras_object(o) for o in obj]
+    if isinstance(obj, dict):
+        return {k: serialize_keras_object(v) for k, v in obj.items()}
+    if callable(obj) and not hasattr(obj, "get_config"):
+        # A plain function: saved by name (activations, losses, metrics).
+        return {
+            "module": getattr(obj, "__module__", None),
+            "class_name": "function",
+            "config": getattr(obj, "_registered_name", None) or obj.__name__,
+            "registered_name": getattr(obj, "_registered_name", None) or obj.__name__,
+        }
+    cls = type(obj)
+    registered = getattr(cls, "_registered_name", None)
+    return {
+        "module": getattr(cls, "__module__", None),
+        "class_name": cls.__name__,
+        "config": obj.get_config(),
+        "registered_name": registered or cls.__name__,
+    }
+
+
+def deserialize_keras_object(config, kind: str | None = None, custom_objects=None):
+    """Rebuilds an object from `serialize_keras_object`'s output, by name only."""
+    if config is None or isinstance(config, bool | int | float):
+        return config
+    if isinstance(config, str):
+        obj = get_registered_object(config, custom_objects)
+        if obj is None and kind is not None:
+            obj = _BUILTINS.get(kind, {}).get(config)
+        return obj if obj is not None else config
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"Cannot deserialize {config!r}: expected a dict with 'class_name'.")
+    class_name = config["class_name"]
+    registered = config.get("registered_name") or class_name
+    if class_name == "function":
+        name = config["config"]
+        obj = get_registered_object(registered, custom_objects) or get_registered_object(
+            name, custom_objects
+        )
+        if obj is None:
+            raise ValueError(_unknown(name, kind, custom_objects))
+        return obj
+    cls = None
+    if kind is not None:
+        cls = (custom_objects or {}).get(class_name) or _BUILTINS.get(kind, {}).get(
+            class_name
+        )
+    cls = cls or get_registered_object(registered, custom_objects)
+    cls = cls or get_registered_object(class_name, custom_objects)
+    if cls is None:
+        raise ValueError(_unknown(class_name, kind, custom_objects))
+    inner = config.get("config", {})
+    if hasattr(cls, "from_config"):
+        return cls.from_config(inner)
+    return cls(**inner)
+
+
+def _unknown(name, kind, custom_objects):
+    known = set(_BUILTINS.get(kind, {})) if kind else set()
+    known |= set(_CUSTOM) | set(custom_objects or {})
+    close = difflib.get_close_matches(str(name), sorted(known), n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    return (
+        f"Unknown object {name!r}{' in ' + kind if kind else ''}.{hint} If it is your own "
+        "class or function, register it with "
+        "`@kerasish.saving.register_keras_serializable()` or pass it in "
+        "`custom_objects={...}`."
+    )
+
+
+def unknown_name_error(kind: str, name: str, valid) -> ValueError:
+    """The error for an unknown string identifier, listing the valid ones."""
+    valid = sorted(valid)
+    close = difflib.get_close_matches(str(name), valid, n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    return ValueError(
+        f"Unknown {kind} {name!r}.{hint} Valid names: {', '.join(valid)}."
+    )

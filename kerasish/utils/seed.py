@@ -1,0 +1,20 @@
+"""`set_random_seed`: one call makes a run repeat exactly."""
+
+import random as _py_random
+
+import numpy as np
+
+
+def set_random_seed(seed: int) -> None:
+    """Seeds Python's `random`, numpy and kerasish's own seed stream.
+
+    Layers and initializers created afterwards without an explicit seed draw
+    their seeds from this one, so a script repeats exactly.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"set_random_seed: `seed` must be a non-negative int, got {seed!r}.")
+    from kerasish.random.random import set_global_seed
+
+    _py_random.seed(seed)
+    np.random.seed(seed)
+    set_global_seed(seed)

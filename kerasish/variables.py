@@ -1,0 +1,240 @@
+"""`Variable`: a named, stateful array owned by a layer, and the stateless scope.
+
+Outside a scope a variable reads and writes its own value. Inside a `StatelessScope`
+(what `stateless_call` and the trainer use) reads return the values the scope was
+given and `assign` records the new value in the scope instead, so the compiled step
+stays pure and hands new state back as data.
+"""
+
+import threading
+
+from kerasish.engine import get_engine
+
+_LOCAL = threading.local()
+
+
+def current_scope():
+    stack = getattr(_LOCAL, "scopes", None)
+    return stack[-1] if stack else None
+
+
+class StatelessScope:
+    """Within `with StatelessScope(mapping):` variables read from `mapping`.
+
+    Args:
+        state_mapping: Iterable of `(variable, value)` pairs.
+        collect_losses: Whether `add_loss` calls are recorded in `self.losses`.
+    """
+
+    def __init__(self, state_mapping=(), collect_losses=False):
+        self.values = {id(v): value for v, value in state_mapping}
+        self.assigned = {}
+        self.losses = [] if collect_losses else None
+
+    def get(self, variable):
+        return self.values.get(id(variable))
+
+    def assign(self, variable, value):
+        self.values[id(variable)] = value
+        self.assigned[id(variable)] = value
+
+    def __enter__(self):
+        stack = getattr(_LOCAL, "scopes", None)
+        if stack is None:
+            stack = _LOCAL.scopes = []
+        stack.append(self)
+        return self
+
+    def __exit__(self, *exc):
+        _LOCAL.scopes.pop()
+        return False
+
+
+class AutocastScope:
+    """Within it, float variables read as `dtype` (mixed precision compute)."""
+
+    def __init__(self, dtype):
+        self.dtype = dtype
+
+    def __enter__(self):
+        self._previous = getattr(_LOCAL, "autocast", None)
+        _LOCAL.autocast = self.dtype
+        return self
+
+    def __exit__(self, *exc):
+        _LOCAL.autocast = self._previous
+        return False
+
+
+class Variable:
+    """A named array that layers own; `trainable` ones receive gradients.
+
+    Args:
+        initializer: An array, or a callable `(shape, dtype) -> array`.
+        shape: The shape, required when `initializer` is callable.
+        dtype: The dtype (defaults to floatx).
+        trainable: Whether an optimizer updates it.
+        name: The variable's name (`"kernel"`).
+    """
+
+    def __init__(
+        self,
+        initializer,
+        shape=None,
+        dtype=None,
+        trainable=True,
+        name=None,
+        regularizer=None,
+        constraint=None,
+        path=None,
+    ):
+        engine = get_engine()
+        dtype = engine.standardize_dtype(dtype)
+        if callable(initializer):
+            if shape is None:
+                raise ValueError(
+                    f"Variable '{name}': a callable initializer needs a `shape`."
+                )
+            # Concrete even when a trace is active (a layer built lazily inside a
+            # traced call): initial values never depend on traced inputs.
+            with engine.eager_scope():
+                value = initializer(tuple(shape), dtype)
+        else:
+            value = initializer
+        with engine.eager_scope():
+            self._value = engine.convert_to_tensor(value, dtype)
+        self.name = name or "variable"
+        self.path = path or self.name
+        self.trainable = bool(trainable)
+        self.regularizer = regularizer
+        self.constraint = constraint
+        self.autocast = True
+
+    @property
+    def value(self):
+        value = self._value
+        scope = current_scope()
+        if scope is not None:
+            scoped = scope.get(self)
+            if scoped is not None:
+                value = scoped
+        autocast = getattr(_LOCAL, "autocast", None)
+        if autocast is not None and self.autocast and value.dtype != autocast:
+            if "float" in str(value.dtype):
+                value = value.astype(autocast)
+        return value
+
+    def assign(self, value):
+        engine = get_engine()
+        value = engine.convert_to_tensor(value, self.dtype)
+        if tuple(value.shape) != self.shape:
+            raise ValueError(
+                f"Variable '{self.path}' has shape {self.shape}; cannot assign a "
+                f"value of shape {tuple(value.shape)}."
+            )
+        scope = current_scope()
+        if scope is not None:
+            scope.assign(self, value)
+        else:
+            self._value = value
+        return value
+
+    def assign_add(self, value):
+        return self.assign(self.value + value)
+
+    def assign_sub(self, value):
+        return self.assign(self.value - value)
+
+    @property
+    def shape(self):
+        return tuple(self._value.shape)
+
+    @property
+    def dtype(self):
+        return get_engine().standardize_dtype(self._value.dtype)
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    def numpy(self):
+        return get_engine().convert_to_numpy(self.value)
+
+    def __array__(self, dtype=None, copy=None):
+        out = self.numpy()
+        return out if dtype is None else out.astype(dtype)
+
+    def __repr__(self):
+        return (
+            f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}, "
+            f"trainable={self.trainable}>"
+        )
+
+    def __len__(self):
+        return self.shape[0]
+
+    def __getitem__(self, key):
+        return self.value[key]
+
+    # Arithmetic reads the current value, so `x @ layer.kernel` works in `call`.
+    def __add__(self, o):
+        return self.value + _v(o)
+
+    def __radd__(self, o):
+        return _v(o) + self.value
+
+    def __sub__(self, o):
+        return self.value - _v(o)
+
+    def __rsub__(self, o):
+        return _v(o) - self.value
+
+    def __mul__(self, o):
+        return self.value * _v(o)
+
+    def __rmul__(self, o):
+        return _v(o) * self.value
+
+    def __truediv__(self, o):
+        return self.value / _v(o)
+
+    def __rtruediv__(self, o):
+        return _v(o) / self.value
+
+    def __matmul__(self, o):
+        return self.value @ _v(o)
+
+    def __rmatmul__(self, o):
+        return _v(o) @ self.value
+
+    def __pow__(self, o):
+        return self.value ** _v(o)
+
+    def __neg__(self):
+        return -self.value
+
+    def __abs__(self):
+        return abs(self.value)
+
+    def __lt__(self, o):
+        return self.value < _v(o)
+
+    def __le__(self, o):
+        return self.value <= _v(o)
+
+    def __gt__(self, o):
+        return self.value > _v(o)
+
+    def __ge__(self, o):
+        return self.value >= _v(o)
+
+    @property
+    def T(self):
+        return self.value.T
+
+    def __jax_array__(self):
+        return self.value
+
+
+def _v(x):
+    return x.value if isinstance(x, Variable) else x
