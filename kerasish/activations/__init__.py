@@ -53,6 +53,7 @@ ALL_OBJECTS_DICT["swish"] = silu
 ALL_OBJECTS_DICT["hard_swish"] = hard_silu
 for _name, _fn in ALL_OBJECTS_DICT.items():
     register_builtin("activations", name=_name)(_fn)
+del _name, _fn
 
 
 def serialize(activation):

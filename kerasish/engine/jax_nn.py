@@ -103,6 +103,16 @@ def _tuple(value, n):
     return (value,) * n if isinstance(value, int) else tuple(value)
 
 
+def _conv_padding(padding):
+    padding = str(padding).lower()
+    if padding not in ("valid", "same"):
+        raise ValueError(
+            f"conv: `padding` must be 'valid' or 'same', got {padding!r}. "
+            "(Conv1D's 'causal' pads the input on the left, then uses 'valid'.)"
+        )
+    return padding.upper()
+
+
 def conv(
     inputs,
     kernel,
@@ -110,16 +120,29 @@ def conv(
     padding="valid",
     data_format=None,
     dilation_rate=1,
-    feature_group_count=1,
+    feature_group_count=None,
 ):
-    """N-d convolution; `kernel` is `spatial + (in_channels / groups, filters)`."""
+    """N-d convolution; `kernel` is `spatial + (in_channels / groups, filters)`.
+
+    The number of groups is `in_channels // kernel.shape[-2]` unless given.
+    """
     data_format = config.standardize_data_format(data_format)
     n = inputs.ndim - 2
+    in_channels = inputs.shape[-1 if data_format == "channels_last" else 1]
+    if feature_group_count is None:
+        if in_channels % kernel.shape[-2]:
+            raise ValueError(
+                f"conv: the input has {in_channels} channels, which is not a "
+                f"multiple of the kernel's input depth {kernel.shape[-2]} "
+                f"(kernel shape {tuple(kernel.shape)}, input shape "
+                f"{tuple(inputs.shape)}). Check `data_format`."
+            )
+        feature_group_count = in_channels // kernel.shape[-2]
     return jax.lax.conv_general_dilated(
         inputs,
         kernel,
         window_strides=_tuple(strides, n),
-        padding=padding.upper(),
+        padding=_conv_padding(padding),
         rhs_dilation=_tuple(dilation_rate, n),
         dimension_numbers=_dimension_numbers(n, data_format),
         feature_group_count=feature_group_count,
@@ -129,13 +152,37 @@ def conv(
 def depthwise_conv(
     inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1
 ):
-    """`kernel` is `spatial + (in_channels, depth_multiplier)`."""
+    """`kernel` is `spatial + (in_channels, depth_multiplier)`.
+
+    Output channel `c * depth_multiplier + m` is input channel `c` convolved with
+    `kernel[..., c, m]`.
+    """
     data_format = config.standardize_data_format(data_format)
     channels = inputs.shape[-1 if data_format == "channels_last" else 1]
     kernel = jnp.reshape(kernel, kernel.shape[:-2] + (1, -1))
     return conv(
         inputs, kernel, strides, padding, data_format, dilation_rate, channels
     )
+
+
+def separable_conv(
+    inputs,
+    depthwise_kernel,
+    pointwise_kernel,
+    strides=1,
+    padding="valid",
+    data_format=None,
+    dilation_rate=1,
+):
+    """Depthwise convolution, then a 1x1 convolution mixing the channels.
+
+    `depthwise_kernel` is `spatial + (in_channels, depth_multiplier)` and
+    `pointwise_kernel` is `(1,) * n + (in_channels * depth_multiplier, filters)`.
+    """
+    depthwise = depthwise_conv(
+        inputs, depthwise_kernel, strides, padding, data_format, dilation_rate
+    )
+    return conv(depthwise, pointwise_kernel, 1, "valid", data_format, 1, 1)
 
 
 def _conv_transpose_padding(kernel_size, stride, dilation, padding, output_padding):
@@ -163,12 +210,15 @@ def conv_transpose(
 ):
     """Transposed N-d convolution; `kernel` is `spatial + (filters, in_channels)`."""
     data_format = config.standardize_data_format(data_format)
+    padding = _conv_padding(padding).lower()
     n = inputs.ndim - 2
     strides = _tuple(strides, n)
     dilation = _tuple(dilation_rate, n)
     out_pad = (None,) * n if output_padding is None else _tuple(output_padding, n)
     pads = [
-        _conv_transpose_padding(kernel.shape[i], strides[i], dilation[i], padding, out_pad[i])
+        _conv_transpose_padding(
+            kernel.shape[i], strides[i], dilation[i], padding, out_pad[i]
+        )
         for i in range(n)
     ]
     return jax.lax.conv_transpose(
@@ -184,6 +234,7 @@ def conv_transpose(
 
 def _pool(inputs, init, reducer, pool_size, strides, padding, data_format):
     data_format = config.standardize_data_format(data_format)
+    padding = _conv_padding(padding)
     n = inputs.ndim - 2
     pool_size = _tuple(pool_size, n)
     strides = pool_size if strides is None else _tuple(strides, n)
@@ -205,10 +256,12 @@ def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None)
 
 
 def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
+    if not jnp.issubdtype(inputs.dtype, jnp.floating):
+        inputs = inputs.astype(config.floatx())
     total, (window, step) = _pool(
         inputs, 0.0, jax.lax.add, pool_size, strides, padding, data_format
     )
-    if padding == "valid":
+    if str(padding).lower() == "valid":
         return total / np.prod(window)
     # "same": divide by the number of real (unpadded) elements in each window.
     ones = jnp.ones((1,) + inputs.shape[1:], inputs.dtype)
@@ -261,3 +314,100 @@ def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, i
     return jax.nn.dot_product_attention(
         query, key, value, bias=bias, mask=mask, scale=scale, is_causal=is_causal
     )
+
+
+RESIZE_INTERPOLATIONS = ("bilinear", "nearest", "lanczos3", "lanczos5", "bicubic")
+
+
+def resize(images, size, interpolation="bilinear", antialias=False, data_format=None):
+    """Resizes a rank-3 image or rank-4 batch to `size = (height, width)`.
+
+    Uses half-pixel centers (`jax.image.resize`), as Keras 3's JAX backend does.
+    """
+    data_format = config.standardize_data_format(data_format)
+    if interpolation not in RESIZE_INTERPOLATIONS:
+        raise ValueError(
+            f"resize: unknown `interpolation` {interpolation!r}; valid values are "
+            f"{RESIZE_INTERPOLATIONS}."
+        )
+    height, width = (int(s) for s in size)
+    if images.ndim not in (3, 4):
+        raise ValueError(
+            "resize: expected a rank-3 image or rank-4 batch of images, received "
+            f"shape {tuple(images.shape)}."
+        )
+    if data_format == "channels_last":
+        shape = (*images.shape[:-3], height, width, images.shape[-1])
+    else:
+        shape = (*images.shape[:-2], height, width)
+    return jax.image.resize(images, shape, method=interpolation, antialias=antialias)
+
+
+_AFFINE_ORDERS = {"nearest": 0, "bilinear": 1}
+_AFFINE_FILL_MODES = ("constant", "nearest", "wrap", "mirror", "reflect")
+
+
+def affine_transform(
+    images,
+    transform,
+    interpolation="bilinear",
+    fill_mode="constant",
+    fill_value=0.0,
+    data_format=None,
+):
+    """Samples `images` at affinely transformed coordinates (Keras's convention).
+
+    `transform` is `(batch, 8)` (or `(8,)`) rows `[a0, a1, a2, b0, b1, b2, c0, c1]`
+    mapping an output pixel `(x, y)` to the input point
+    `((a0 x + a1 y + a2) / k, (b0 x + b1 y + b2) / k)`, `k = c0 x + c1 y + 1`
+    (`c0 = c1 = 0` here: affine only).
+    """
+    data_format = config.standardize_data_format(data_format)
+    if interpolation not in _AFFINE_ORDERS:
+        raise ValueError(
+            f"affine_transform: unknown `interpolation` {interpolation!r}; valid "
+            f"values are {tuple(_AFFINE_ORDERS)}."
+        )
+    if fill_mode not in _AFFINE_FILL_MODES:
+        raise ValueError(
+            f"affine_transform: unknown `fill_mode` {fill_mode!r}; valid values "
+            f"are {_AFFINE_FILL_MODES}."
+        )
+    transform = jnp.asarray(transform)
+    unbatched = images.ndim == 3
+    if unbatched:
+        images = images[None]
+    if transform.ndim == 1:
+        transform = transform[None]
+    if data_format == "channels_first":
+        images = jnp.transpose(images, (0, 2, 3, 1))
+    _, height, width, channels = images.shape
+    dtype = transform.dtype if jnp.issubdtype(transform.dtype, jnp.floating) else "float32"
+    y, x = jnp.meshgrid(
+        jnp.arange(height, dtype=dtype), jnp.arange(width, dtype=dtype), indexing="ij"
+    )
+    t = transform.astype(dtype)[:, :, None, None]  # (batch, 8, 1, 1)
+    src_x = t[:, 0] * x + t[:, 1] * y + t[:, 2]  # (batch, height, width)
+    src_y = t[:, 3] * x + t[:, 4] * y + t[:, 5]
+    channel = jnp.broadcast_to(
+        jnp.arange(channels, dtype=dtype), (height, width, channels)
+    )
+
+    def sample(image, sy, sx):
+        coords = [
+            jnp.broadcast_to(sy[..., None], (height, width, channels)),
+            jnp.broadcast_to(sx[..., None], (height, width, channels)),
+            channel,
+        ]
+        return jax.scipy.ndimage.map_coordinates(
+            image,
+            coords,
+            order=_AFFINE_ORDERS[interpolation],
+            mode=fill_mode,
+            cval=fill_value,
+        )
+
+    out = jax.vmap(sample)(images, src_y, src_x)
+    if data_format == "channels_first":
+        out = jnp.transpose(out, (0, 3, 1, 2))
+    return out[0] if unbatched else out

@@ -237,8 +237,10 @@ def resolve(identifier, y_true_shape=None, y_pred_shape=None):
     else:
         obj = get(identifier)
     if not isinstance(obj, Loss):
-        name = identifier if isinstance(identifier, str) else getattr(
-            obj, "__name__", type(obj).__name__
+        name = (
+            identifier
+            if isinstance(identifier, str)
+            else getattr(obj, "__name__", type(obj).__name__)
         )
         obj = LossFunctionWrapper(obj, name=name)
     if y_true_shape is not None and y_pred_shape is not None:

@@ -121,7 +121,9 @@ def apply_mask(sample_weight, mask, dtype, reduction):
     if sample_weight is None:
         return float_mask
     sample_weight = ops.cast(sample_weight, dtype)
-    float_mask, sample_weight = squeeze_or_expand_to_same_rank(float_mask, sample_weight)
+    float_mask, sample_weight = squeeze_or_expand_to_same_rank(
+        float_mask, sample_weight
+    )
     rank = max(len(float_mask.shape), len(sample_weight.shape))
     return _expand_trailing(sample_weight, rank) * _expand_trailing(float_mask, rank)
 
@@ -338,9 +340,8 @@ def check_shapes_for(kind, label, y_true_shape, y_pred_shape):
         classes = yp[-1] if yp else None
         if len(yt) == len(yp) and all(map(_dims_match_strict, yt, yp)):
             return
-        looks_sparse = (
-            classes not in (None, 1)
-            and (len(yt) == len(yp) - 1 or (len(yt) == len(yp) and yt[-1] == 1))
+        looks_sparse = classes not in (None, 1) and (
+            len(yt) == len(yp) - 1 or (len(yt) == len(yp) and yt[-1] == 1)
         )
         if looks_sparse:
             raise ValueError(

@@ -139,7 +139,9 @@ def categorical_crossentropy(
     y_true, y_pred = _pair(y_true, y_pred)
     _warn_single_class("categorical_crossentropy", y_pred)
     y_true = _smooth_categorical(y_true, label_smoothing, y_pred.dtype)
-    return ops.categorical_crossentropy(y_true, y_pred, from_logits=from_logits, axis=axis)
+    return ops.categorical_crossentropy(
+        y_true, y_pred, from_logits=from_logits, axis=axis
+    )
 
 
 def categorical_focal_crossentropy(
@@ -200,7 +202,9 @@ def sparse_categorical_crossentropy(
     )[0]
 
 
-def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+def binary_crossentropy(
+    y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1
+):
     """Mean over `axis` of `-(y log p + (1 - y) log(1 - p))`; with `from_logits` the
     stable form `max(x, 0) - x y + log(1 + exp(-|x|))`."""
     y_true, y_pred = _pair(y_true, y_pred)
@@ -311,13 +315,19 @@ for _fn in (
     squared_hinge,
 ):
     register_shape_kind(_fn, "elementwise")
-for _fn in (categorical_crossentropy, categorical_focal_crossentropy, categorical_hinge):
+for _fn in (
+    categorical_crossentropy,
+    categorical_focal_crossentropy,
+    categorical_hinge,
+):
     register_shape_kind(_fn, "categorical")
 register_shape_kind(sparse_categorical_crossentropy, "sparse")
 register_shape_kind(categorical_generalized_cross_entropy, "sparse")
 
 # Functions whose Loss/metric form also leaves some entries out of the mean.
-_MASKED_FORMS = {sparse_categorical_crossentropy: _sparse_categorical_crossentropy_masked}
+_MASKED_FORMS = {
+    sparse_categorical_crossentropy: _sparse_categorical_crossentropy_masked
+}
 
 
 def call_with_mask(fn, y_true, y_pred, **kwargs):
@@ -364,7 +374,9 @@ class LossFunctionWrapper(Loss):
     0.875
     """
 
-    def __init__(self, fn, reduction="sum_over_batch_size", name=None, dtype=None, **kwargs):
+    def __init__(
+        self, fn, reduction="sum_over_batch_size", name=None, dtype=None, **kwargs
+    ):
         if not callable(fn):
             raise TypeError(
                 f"LossFunctionWrapper expects a callable `fn(y_true, y_pred)`, "
@@ -434,7 +446,9 @@ class _CatalogueLoss(LossFunctionWrapper):
 
 def _simple(fn, default_name, doc):
     class _Simple(_CatalogueLoss):
-        def __init__(self, reduction="sum_over_batch_size", name=default_name, dtype=None):
+        def __init__(
+            self, reduction="sum_over_batch_size", name=default_name, dtype=None
+        ):
             super().__init__(fn, name=name, reduction=reduction, dtype=dtype)
 
     _Simple.__doc__ = doc
@@ -592,7 +606,11 @@ class CosineSimilarity(_CatalogueLoss):
     _config_keys = ("axis",)
 
     def __init__(
-        self, axis=-1, reduction="sum_over_batch_size", name="cosine_similarity", dtype=None
+        self,
+        axis=-1,
+        reduction="sum_over_batch_size",
+        name="cosine_similarity",
+        dtype=None,
     ):
         super().__init__(
             cosine_similarity, name=name, reduction=reduction, dtype=dtype, axis=axis
@@ -621,7 +639,9 @@ class Huber(_CatalogueLoss):
     def __init__(
         self, delta=1.0, reduction="sum_over_batch_size", name="huber_loss", dtype=None
     ):
-        super().__init__(huber, name=name, reduction=reduction, dtype=dtype, delta=delta)
+        super().__init__(
+            huber, name=name, reduction=reduction, dtype=dtype, delta=delta
+        )
         self.delta = delta
 
 
@@ -717,7 +737,9 @@ class BinaryFocalCrossentropy(_CatalogueLoss):
         name="binary_focal_crossentropy",
         dtype=None,
     ):
-        _check_probability("BinaryFocalCrossentropy", "label_smoothing", label_smoothing)
+        _check_probability(
+            "BinaryFocalCrossentropy", "label_smoothing", label_smoothing
+        )
         super().__init__(
             binary_focal_crossentropy,
             name=name,
@@ -769,7 +791,9 @@ class CategoricalCrossentropy(_CatalogueLoss):
         name="categorical_crossentropy",
         dtype=None,
     ):
-        _check_probability("CategoricalCrossentropy", "label_smoothing", label_smoothing)
+        _check_probability(
+            "CategoricalCrossentropy", "label_smoothing", label_smoothing
+        )
         _check_axis(axis)
         super().__init__(
             categorical_crossentropy,
@@ -895,7 +919,9 @@ class Dice(_CatalogueLoss):
 
     _config_keys = ("axis",)
 
-    def __init__(self, reduction="sum_over_batch_size", name="dice", axis=None, dtype=None):
+    def __init__(
+        self, reduction="sum_over_batch_size", name="dice", axis=None, dtype=None
+    ):
         super().__init__(dice, name=name, reduction=reduction, dtype=dtype, axis=axis)
         self.axis = axis
 

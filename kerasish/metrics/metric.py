@@ -96,9 +96,10 @@ class Metric:
         self._state = self.update(self._state, *args, **kwargs)
 
     def _build_from_args(self, y_true=None, y_pred=None, *args, **kwargs):
-        self.build(ops.shape(ops.convert_to_tensor(y_true)), ops.shape(
-            ops.convert_to_tensor(y_pred)
-        ))
+        self.build(
+            ops.shape(ops.convert_to_tensor(y_true)),
+            ops.shape(ops.convert_to_tensor(y_pred)),
+        )
 
     def result(self):
         """The metric's current value."""

@@ -77,7 +77,9 @@ class Sum(Metric):
         return {"total": self._zeros()}
 
     def update(self, state, values, sample_weight=None):
-        values, _ = reduce_to_samplewise_values(values, sample_weight, ops.sum, self.dtype)
+        values, _ = reduce_to_samplewise_values(
+            values, sample_weight, ops.sum, self.dtype
+        )
         return {"total": state["total"] + ops.sum(values)}
 
     def compute(self, state):

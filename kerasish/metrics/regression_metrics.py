@@ -3,7 +3,7 @@
 import warnings
 
 from kerasish import ops
-from kerasish.losses.loss import divide_no_nan, squeeze_or_expand_shapes
+from kerasish.losses.loss import squeeze_or_expand_shapes
 from kerasish.losses.loss import squeeze_or_expand_to_same_rank as _align
 from kerasish.losses.losses import (
     log_cosh,
@@ -22,7 +22,9 @@ def cosine_similarity(y_true, y_pred, axis=-1):
     y_pred = ops.convert_to_tensor(y_pred)
     y_true = ops.cast(ops.convert_to_tensor(y_true), y_pred.dtype)
     y_true, y_pred = _align(y_true, y_pred)
-    return ops.sum(ops.normalize(y_true, axis=axis) * ops.normalize(y_pred, axis=axis), axis=axis)
+    return ops.sum(
+        ops.normalize(y_true, axis=axis) * ops.normalize(y_pred, axis=axis), axis=axis
+    )
 
 
 @register_builtin("metrics")
@@ -167,8 +169,10 @@ class R2Score(Metric):
                 f"R2Score: invalid `class_aggregation` {class_aggregation!r}; expected "
                 f"one of {self._AGGREGATIONS}."
             )
-        if isinstance(num_regressors, bool) or not isinstance(num_regressors, int) or (
-            num_regressors < 0
+        if (
+            isinstance(num_regressors, bool)
+            or not isinstance(num_regressors, int)
+            or (num_regressors < 0)
         ):
             raise ValueError(
                 f"R2Score: `num_regressors` must be an int >= 0, received "
@@ -223,8 +227,7 @@ class R2Score(Metric):
             + ops.sum(ops.square(y_true - y_pred) * weight, axis=0),
             "count": state["count"] + ops.sum(weight, axis=0),
             # Keras counts entries (ops.size); padded (weight 0) entries do not count.
-            "num_samples": state["num_samples"]
-            + ops.sum(ops.cast(keep, self.dtype)),
+            "num_samples": state["num_samples"] + ops.sum(ops.cast(keep, self.dtype)),
         }
 
     def compute(self, state):
@@ -330,6 +333,3 @@ class ConcordanceCorrelation(_CatalogueMeanMetric):
     def __init__(self, name="concordance_correlation", dtype=None, axis=-1):
         super().__init__(concordance_correlation, name=name, dtype=dtype, axis=axis)
         self.axis = axis
-
-
-__all__ = ["divide_no_nan"]

@@ -1,7 +1,985 @@
-"""Placeholder: the trainer mixin (compile/fit/evaluate/predict)."""
+"""`Trainer`: compile, fit, evaluate, predict — over one pure, compiled step.
+
+All state lives in a `TrainState` pytree during a loop; the step is a pure function
+`state, batch -> state` compiled once per input signature and cached on the model.
+Weights go back to the layer objects at sync points (epoch end, callbacks that ask,
+the end of fit). See DESIGN.md, "State is data; steps are pure".
+"""
+
+import time
+import warnings
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from kerasish import ops
+from kerasish.engine import get_engine
+from kerasish.trainers import data_adapters
+from kerasish.trainers.compile_utils import CompileLoss, CompileMetrics
+from kerasish.utils import tree
+
+
+class TrainState(NamedTuple):
+    """Everything a step reads and writes, as one pytree."""
+
+    trainable: list
+    non_trainable: list
+    optimizer: Any
+    metrics: Any
+
+
+class Batch(NamedTuple):
+    x: Any
+    y: Any  # flat list, one entry per output, or None
+    sample_weight: Any  # flat list, one entry per output, or None
+    mask: Any  # (batch,) float: 0 marks padding
+
+
+def _positive_int(name, value, allow_none=False):
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value <= 0:
+        raise ValueError(f"`{name}` must be a positive integer, got {value!r}.")
+    return int(value)
 
 
 class Trainer:
+    """The training API mixed into `Model`."""
+
     def __init__(self):
         self.compiled = False
         self.optimizer = None
+        self.loss = None
+        self.stop_training = False
+        self.history = None
+        self._in_fit = False
+        self._cache = {}
+        self._signatures = {}
+        self._compile_loss = None
+        self._compile_metrics = None
+        self._loss_trackers = None
+        self.steps_per_execution = 1
+        self.run_eagerly = False
+
+    # -- compile ---------------------------------------------------------------
+    def compile(
+        self,
+        optimizer="rmsprop",
+        loss=None,
+        loss_weights=None,
+        metrics=None,
+        weighted_metrics=None,
+        run_eagerly=False,
+        steps_per_execution=1,
+        jit_compile="auto",
+        auto_scale_loss=True,
+    ):
+        """Configures training: optimizer, loss(es), metrics and execution.
+
+        Args:
+            optimizer: Name ("adam"), `Optimizer` instance, or optax transformation.
+            loss: Name, `Loss`, function, or a list/dict with one per output.
+            loss_weights: Scalars weighting each output's loss (list or dict).
+            metrics: Metrics (names, instances, functions), or per-output lists or
+                a dict keyed by output name.
+            weighted_metrics: Metrics that also use `sample_weight`/`class_weight`.
+            run_eagerly: Run the step un-compiled, for debugging.
+            steps_per_execution: Steps fused into one compiled call.
+            jit_compile: `"auto"`/True compiles with XLA; False is `run_eagerly`.
+        """
+        from kerasish import optimizers
+
+        self.optimizer = optimizers.get(optimizer)
+        self.loss = loss
+        self._compile_loss = CompileLoss(loss, loss_weights) if loss is not None else None
+        self._compile_metrics = CompileMetrics(metrics, weighted_metrics)
+        self._compile_args = {
+            "loss": loss,
+            "loss_weights": loss_weights,
+            "metrics": metrics,
+            "weighted_metrics": weighted_metrics,
+        }
+        self.run_eagerly = bool(run_eagerly) or jit_compile is False
+        self.jit_compile = jit_compile
+        self.steps_per_execution = _positive_int("steps_per_execution", steps_per_execution)
+        self.compiled = True
+        self._cache = {}
+        self._signatures = {}
+        self._loss_trackers = None
+        self.stop_training = False
+
+    def _assert_compiled(self, what):
+        if not self.compiled:
+            raise RuntimeError(
+                f"You must call `compile()` before using the model for `{what}`: "
+                "e.g. `model.compile(optimizer='adam', loss='mse')`."
+            )
+
+    @property
+    def metrics(self):
+        """The loss trackers and compiled metrics (`Metric` objects)."""
+        out = []
+        if self._loss_trackers:
+            out += [m for _, m in self._loss_trackers]
+        if self._compile_metrics is not None and self._compile_metrics.built:
+            out += self._compile_metrics.metrics
+        return out
+
+    @property
+    def metrics_names(self):
+        return [name for name in self._log_names()]
+
+    # -- structure of outputs --------------------------------------------------
+    def _output_names(self):
+        names = getattr(self, "output_names", None)
+        if names:
+            return list(names)
+        return None
+
+    def _flat_targets(self, y, n_outputs, output_names):
+        if y is None:
+            return None
+        if isinstance(y, dict):
+            missing = [n for n in output_names if n not in y]
+            if missing:
+                raise ValueError(
+                    f"`y` is a dict without keys {missing}; the model's outputs are "
+                    f"{output_names}."
+                )
+            return [y[n] for n in output_names]
+        flat = tree.flatten(y)
+        if len(flat) != n_outputs:
+            raise ValueError(
+                f"The model has {n_outputs} output(s) ({output_names}) but `y` has "
+                f"{len(flat)} array(s). Pass one target per output."
+            )
+        return flat
+
+    def _flat_weights(self, sample_weight, n_outputs, output_names):
+        if sample_weight is None:
+            return None
+        if isinstance(sample_weight, dict):
+            return [sample_weight.get(n) for n in output_names]
+        flat = tree.flatten(sample_weight)
+        if len(flat) == 1:
+            return flat * n_outputs
+        return flat
+
+    # -- building before the first compile ------------------------------------
+    def _prepare(self, x, y, sample_weight, for_training):
+        """Builds the model, losses and metrics from a first host batch; checks."""
+        engine = get_engine()
+        self._check_inputs(x)
+        if not self.built:
+            self._build_from_data(x)
+        y_pred_spec = engine.eval_shape(
+            lambda xs: self._symbolic_forward(xs), tree.map_structure(_spec_of, x)
+        )
+        flat_pred = engine.tree_leaves(y_pred_spec)
+        names = self._output_names() or (
+            ["output"] if len(flat_pred) == 1 else [f"output_{i}" for i in range(len(flat_pred))]
+        )
+        if len(names) != len(flat_pred):
+            names = [f"output_{i}" for i in range(len(flat_pred))]
+        self._resolved_output_names = names
+        flat_y = self._flat_targets(y, len(flat_pred), names)
+        y_shapes = (
+            [None if t is None else (None,) + tuple(np.shape(t))[1:] for t in flat_y]
+            if flat_y is not None
+            else [None] * len(flat_pred)
+        )
+        pred_shapes = [(None,) + tuple(p.shape)[1:] for p in flat_pred]
+        if for_training or flat_y is not None:
+            if self._compile_loss is not None and not self._compile_loss.built:
+                self._compile_loss.build(names, y_shapes, pred_shapes)
+            if self._compile_metrics is not None and not self._compile_metrics.built:
+                self._compile_metrics.build(names, y_shapes, pred_shapes, self._compile_loss)
+            if self._loss_trackers is None:
+                from kerasish.metrics import Mean
+
+                trackers = [("loss", Mean(name="loss"))]
+                if self._compile_loss is not None:
+                    trackers += [(n, Mean(name=n)) for n in self._compile_loss.log_names]
+                self._loss_trackers = trackers
+        if for_training and self._compile_loss is None and not _overrides_step(self):
+            raise ValueError(
+                "No loss to train with: pass `loss=` to `compile()` (for example "
+                "`loss='sparse_categorical_crossentropy'`), or override "
+                "`compute_loss`/`train_step`."
+            )
+        if for_training and flat_y is None and self._compile_loss is not None and not _overrides_step(self):
+            raise ValueError(
+                "`fit` needs targets: pass `y=` with the labels (or a generator that "
+                "yields (x, y) batches)."
+            )
+
+    def _flatten_data_targets(self, data):
+        """Stores y and sample_weight as flat per-output lists (arrays only)."""
+        if data.kind != "arrays" or getattr(data, "_flat", False):
+            return
+        names = self._resolved_output_names
+        data.y = self._flat_targets(data.y, len(names), names)
+        data.sample_weight = self._flat_weights(data.sample_weight, len(names), names)
+        data._flat = True
+
+    def _check_inputs(self, x):
+        for a in tree.flatten(x):
+            if a is None:
+                continue
+            dtype = np.dtype(getattr(a, "dtype", np.asarray(a).dtype))
+            if dtype.kind not in "biufc" and not self._host_layers():
+                raise TypeError(
+                    f"Model '{self.name}' received non-numeric input of dtype {dtype}. "
+                    "Pass numbers (e.g. `np.asarray(x, dtype='float32')`), or put a "
+                    "preprocessing layer such as TextVectorization first in the model."
+                )
+        if hasattr(self, "_flat_inputs"):
+            flat = tree.flatten(x) if not isinstance(x, dict) else list(x.values())
+            if len(flat) != len(self._flat_inputs):
+                raise ValueError(
+                    f"Model '{self.name}' expects {len(self._flat_inputs)} input(s) "
+                    f"({self.input_names}), but the data has {len(flat)} array(s)."
+                )
+
+    def _build_from_data(self, x):
+        from kerasish.layers.keras_tensor import KerasTensor
+        from kerasish.layers.layer import _trace_output_spec
+
+        first = tree.flatten(x)[0]
+        if type(self).__name__ == "Sequential" or hasattr(self, "_pending_input_dtype"):
+            self._pending_input_dtype = str(np.asarray(first[:1]).dtype) if not get_engine().is_tensor(first) else str(first.dtype)
+            self.build((None,) + tuple(np.shape(first))[1:])
+            return
+        spec = tree.map_structure(lambda a: KerasTensor((None,) + tuple(np.shape(a))[1:], str(a.dtype)), x)
+        self.built = True
+        _trace_output_spec(self, (spec,), {})
+
+    def _symbolic_forward(self, x):
+        from kerasish.variables import StatelessScope
+
+        with StatelessScope(collect_losses=True):
+            return self(x, training=False)
+
+    def _host_layers(self):
+        return [l for l in getattr(self, "layers", [])[:1] if getattr(l, "host_side", False)]
+
+    def _log_names(self):
+        names = [n for n, _ in (self._loss_trackers or [])]
+        if self._compile_metrics is not None and self._compile_metrics.built:
+            names += [e[0] for e in self._compile_metrics.entries]
+        return names
+
+    # -- the pure step functions (Keras 3 JAX-style, overridable) -------------
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The total loss: compiled losses plus the model's added losses.
+
+        Returns a scalar. Override it for a custom loss (the compiled step calls it
+        inside `train_step`).
+        """
+        flat_pred = get_engine().tree_leaves(y_pred)
+        mask = getattr(self, "_current_mask", None)
+        total = 0.0
+        if self._compile_loss is not None and y is not None:
+            flat_y = self._flat_targets(y, len(flat_pred), self._resolved_output_names)
+            flat_w = self._flat_weights(sample_weight, len(flat_pred), self._resolved_output_names)
+            weights = flat_w or [None] * len(flat_pred)
+            total, parts = self._compile_loss(flat_y, flat_pred, weights, mask)
+            self._current_loss_parts = parts
+        losses = getattr(self, "_current_losses", None)
+        if losses:
+            total = total + ops.sum(ops.stack([ops.cast(l, "float32") for l in losses]))
+        return total
+
+    def _stateless_forward(self, trainable, non_trainable, x, training):
+        y_pred, non_trainable, losses = self.stateless_call(
+            trainable, non_trainable, x, training=training, return_losses=True
+        )
+        return y_pred, non_trainable, losses
+
+    def _loss_and_updates(self, trainable, state, batch, training):
+        y_pred, non_trainable, losses = self._stateless_forward(
+            trainable, state.non_trainable, batch.x, training
+        )
+        self._current_losses = losses
+        self._current_mask = batch.mask
+        self._current_loss_parts = []
+        y = None if batch.y is None else tree.pack_sequence_as(list(batch.y), batch.y)
+        sw = batch.sample_weight
+        loss = self.compute_loss(batch.x, y, y_pred, sw, training=training)
+        parts = self._current_loss_parts
+        self._current_losses = self._current_mask = None
+        return loss, (y_pred, non_trainable, parts)
+
+    def _update_metrics(self, metrics_state, batch, y_pred, loss, parts):
+        tracker_states, compiled_states = metrics_state
+        count = ops.sum(batch.mask)
+        values = [loss] + list(parts)
+        new_trackers = tuple(
+            m.update(s, v, sample_weight=count)
+            for (name, m), s, v in zip(self._loss_trackers, tracker_states, values)
+        )
+        if self._compile_metrics is not None and self._compile_metrics.built and batch.y is not None:
+            flat_pred = get_engine().tree_leaves(y_pred)
+            weights = list(batch.sample_weight) if batch.sample_weight is not None else [None] * len(flat_pred)
+            compiled_states = self._compile_metrics.update(
+                compiled_states, list(batch.y), flat_pred, weights, batch.mask
+            )
+        return (new_trackers, compiled_states)
+
+    def train_step(self, state, data):
+        """One training step, pure: `(state, batch) -> state`.
+
+        `state` is the `TrainState`; `data` the `Batch`. Override for custom
+        training (see examples/custom_train_step.py).
+        """
+        engine = get_engine()
+
+        def scaled_loss(trainable):
+            loss, aux = self._loss_and_updates(trainable, state, data, True)
+            # A LossScaleOptimizer scales the loss (mixed float16); others return it.
+            return self.optimizer.scale_loss(loss, state.optimizer), (loss, aux)
+
+        grad_fn = engine.value_and_grad(scaled_loss, has_aux=True)
+        (_, (loss, (y_pred, non_trainable, parts))), grads = grad_fn(state.trainable)
+        # The optimizer also applies each variable's constraint, as Keras's does.
+        trainable, opt_state = self.optimizer.stateless_apply(
+            state.optimizer, grads, state.trainable
+        )
+        metrics = self._update_metrics(state.metrics, data, y_pred, loss, parts)
+        return TrainState(trainable, non_trainable, opt_state, metrics)
+
+    def test_step(self, state, data):
+        """One evaluation step, pure: `(state, batch) -> state` (metrics only)."""
+        loss, (y_pred, non_trainable, parts) = self._loss_and_updates(
+            state.trainable, state, data, False
+        )
+        metrics = self._update_metrics(state.metrics, data, y_pred, loss, parts)
+        return state._replace(metrics=metrics)
+
+    def predict_step(self, state, data):
+        """One prediction step, pure: returns the model's outputs for `data.x`."""
+        y_pred, _ = self.stateless_call(state.trainable, state.non_trainable, data.x, training=False)
+        return y_pred
+
+    def _results(self, metrics_state):
+        trackers, compiled = metrics_state
+        logs = {name: m.compute(s) for (name, m), s in zip(self._loss_trackers, trackers)}
+        if self._compile_metrics is not None and self._compile_metrics.built:
+            logs.update(self._compile_metrics.results(compiled))
+        return logs
+
+    def _fresh_metrics(self):
+        trackers = tuple(m.init() for _, m in self._loss_trackers)
+        compiled = (
+            self._compile_metrics.init()
+            if self._compile_metrics is not None and self._compile_metrics.built
+            else ()
+        )
+        return (trackers, compiled)
+
+    # -- state <-> objects -----------------------------------------------------
+    def _read_state(self, with_optimizer=True):
+        trainable = [v.value for v in self.trainable_variables]
+        non_trainable = [v.value for v in self.non_trainable_variables]
+        opt_state = None
+        if with_optimizer:
+            if not getattr(self.optimizer, "built", False):
+                self.optimizer.build(self.trainable_variables)
+            opt_state = self.optimizer.state
+        return TrainState(trainable, non_trainable, opt_state, self._fresh_metrics())
+
+    def _write_state(self, state):
+        for v, value in zip(self.trainable_variables, state.trainable):
+            v._value = value
+        for v, value in zip(self.non_trainable_variables, state.non_trainable):
+            v._value = value
+        if state.optimizer is not None:
+            self.optimizer.state = state.optimizer
+        self._last_metrics_state = state.metrics
+
+    # -- compiled functions, cached by signature -------------------------------
+    def _compiled(self, kind, build_fn, example_args, static_key=()):
+        """Returns a compiled function for `kind` and the signature of its args."""
+        engine = get_engine()
+        signature = (kind, static_key, _signature(example_args))
+        fn = self._cache.get(signature)
+        if fn is not None:
+            return fn, 0.0
+        previous = self._signatures.get((kind, static_key))
+        if previous is not None:
+            warnings.warn(
+                f"Model '{self.name}': recompiling the {kind} step because the "
+                f"input signature changed: {_diff(previous, signature[2])}. Keep "
+                "batch shapes and dtypes fixed to avoid recompiling.",
+                stacklevel=4,
+            )
+        self._signatures[(kind, static_key)] = signature[2]
+        raw = build_fn()
+        if self.run_eagerly:
+            self._cache[signature] = raw
+            return raw, 0.0
+        start = time.perf_counter()
+        compiled = engine.jit(raw).lower(*example_args).compile()
+        seconds = time.perf_counter() - start
+        self._cache[signature] = compiled
+        return compiled, seconds
+
+    def _multi_step(self, step, n, from_arrays, batch_size, unroll):
+        engine = get_engine()
+
+        def gather(data, indices, mask, offset):
+            idx = ops.slice(indices, (offset,), (batch_size,))
+            m = ops.slice(mask, (offset,), (batch_size,))
+            x, y, sw = data
+            take = lambda a: None if a is None else ops.take(a, idx, axis=0)  # noqa: E731
+            return Batch(
+                tree.map_structure(take, x),
+                None if y is None else [take(a) for a in y],
+                None if sw is None else [take(a) for a in sw],
+                m,
+            )
+
+        if from_arrays:
+
+            def run(state, data, indices, mask, start):
+                def body(s, i):
+                    return step(s, gather(data, indices, mask, (start + i) * batch_size)), None
+
+                if n == 1:
+                    state = step(state, gather(data, indices, mask, start * batch_size))
+                else:
+                    state, _ = engine.scan(body, state, ops.arange(n), unroll=unroll)
+                return state, self._results(state.metrics)
+
+            return run
+
+        def run_batches(state, batches):
+            if n == 1:
+                state = step(state, engine.tree_map(lambda a: a[0], batches))
+            else:
+                state, _ = engine.scan(lambda s, b: (step(s, b), None), state, batches, unroll=unroll)
+            return state, self._results(state.metrics)
+
+        return run_batches
+
+    # -- fit -------------------------------------------------------------------
+    def fit(
+        self,
+        x=None,
+        y=None,
+        batch_size=None,
+        epochs=1,
+        verbose="auto",
+        callbacks=None,
+        validation_split=0.0,
+        validation_data=None,
+        shuffle=True,
+        class_weight=None,
+        sample_weight=None,
+        initial_epoch=0,
+        steps_per_epoch=None,
+        validation_steps=None,
+        validation_batch_size=None,
+        validation_freq=1,
+    ):
+        """Trains the model for `epochs` epochs. Returns a `History`.
+
+        Arguments and defaults are Keras's; see the Keras guide "Training &
+        evaluation with the built-in methods".
+        """
+        from kerasish.callbacks import CallbackList
+
+        self._assert_compiled("fit")
+        batch_size = _positive_int("batch_size", batch_size, allow_none=True) or 32
+        epochs = _nonnegative_int("epochs", epochs)
+        initial_epoch = _nonnegative_int("initial_epoch", initial_epoch)
+        steps_per_epoch = _positive_int("steps_per_epoch", steps_per_epoch, allow_none=True)
+        if isinstance(validation_split, bool) or not isinstance(validation_split, int | float) or not 0 <= validation_split < 1:
+            raise ValueError(
+                f"`validation_split` must be a float in [0, 1), got {validation_split!r}."
+            )
+        verbose = _verbose(verbose)
+        data = data_adapters.make_data(
+            x, y, sample_weight, batch_size, shuffle, class_weight, steps_per_epoch
+        )
+        if validation_split:
+            if data.kind != "arrays":
+                raise ValueError(
+                    "`validation_split` is only supported for array inputs (numpy or "
+                    f"jax arrays), not for {type(x).__name__}. Pass "
+                    "`validation_data=` instead."
+                )
+            (tx, ty, tsw), (vx, vy, vsw) = data.split(validation_split)
+            data = data_adapters.make_data(tx, ty, tsw, batch_size, shuffle, None, steps_per_epoch)
+            validation_data = (vx, vy) if vsw is None else (vx, vy, vsw)
+        val = None
+        if validation_data is not None:
+            vx, vy, vsw = data_adapters._unpack(
+                tuple(validation_data) if isinstance(validation_data, list | tuple) else validation_data,
+                "`validation_data`",
+            )
+            val = (vx, vy, vsw)
+        fx, fy, fsw = data.first_batch()
+        self._prepare(fx, fy, fsw, for_training=True)
+        self._flatten_data_targets(data)
+        callbacks = CallbackList(
+            callbacks,
+            add_history=True,
+            add_progbar=verbose != 0,
+            model=self,
+            verbose=verbose,
+            epochs=epochs,
+            steps=data.steps,
+        )
+        self.stop_training = False
+        self._in_fit = True
+        from kerasish.random.random import next_seed
+
+        shuffle_seed = next_seed()
+        callbacks.on_train_begin()
+        logs = {}
+        try:
+            for epoch in range(initial_epoch, epochs):
+                callbacks.on_epoch_begin(epoch)
+                state = self._read_state()
+                state, logs = self._run_epoch(data, state, callbacks, "train", shuffle_seed, epoch)
+                self._write_state(state)
+                logs = _to_python(logs)
+                if val is not None and _should_validate(epoch, validation_freq):
+                    val_logs = self.evaluate(
+                        val[0], val[1], sample_weight=val[2],
+                        batch_size=validation_batch_size or batch_size,
+                        steps=validation_steps, verbose=0, return_dict=True,
+                        _callbacks=callbacks,
+                    )
+                    logs.update({f"val_{k}": v for k, v in val_logs.items()})
+                callbacks.on_epoch_end(epoch, logs)
+                if self.stop_training:
+                    break
+        finally:
+            self._in_fit = False
+        if self.optimizer is not None and getattr(self.optimizer, "use_ema", False):
+            values = self.optimizer.finalize_variable_values([v.value for v in self.trainable_variables])
+            for v, value in zip(self.trainable_variables, values):
+                v._value = value
+        callbacks.on_train_end(logs)
+        return self.history
+
+    def _run_epoch(self, data, state, callbacks, kind, seed, epoch):
+        """Runs one pass over `data`; returns the final state and logs (device)."""
+        step = {"train": self.train_step, "test": self.test_step}[kind]
+        n_exec = self.steps_per_execution
+        hook_begin = f"on_{kind}_batch_begin"
+        hook_end = f"on_{kind}_batch_end"
+        wants_begin = callbacks.wants(hook_begin)
+        wants_end = callbacks.wants(hook_end)
+        unroll = _fuse_unroll(self, n_exec)
+        logs = None
+        progbar = _progbar_of(callbacks)
+        if data.kind == "arrays":
+            device = data.place()
+            indices, mask = data.epoch_indices(seed, epoch) if kind == "train" else data.epoch_indices(None, 0)
+            engine = get_engine()
+            indices, mask = engine.place((indices, mask))
+            bs = data.batch_size
+            done = 0
+            while done < data.steps:
+                n = min(n_exec, data.steps - done)
+                fn, seconds = self._compiled(
+                    kind,
+                    lambda n=n: self._multi_step(step, n, True, bs, unroll),
+                    (state, device, indices, mask, np.int32(0)),
+                    static_key=(n, bs),
+                )
+                if seconds and progbar is not None:
+                    progbar.compiling(seconds)
+                if wants_begin:
+                    getattr(callbacks, hook_begin)(done)
+                state, logs = fn(state, device, indices, mask, np.int32(done))
+                done += n
+                if wants_end:
+                    if kind == "train":
+                        self._write_state(state)
+                    getattr(callbacks, hook_end)(done - 1, _LazyLogs(logs))
+                    if kind == "train":
+                        state = state._replace(**_reread(self, state))
+                elif progbar is not None:
+                    progbar.on_batch(kind, done - 1, logs)
+                if self.stop_training and kind == "train":
+                    break
+            return state, logs
+        index = 0
+        buffer = []
+        for x, y, sw, mask in data.epoch():
+            flat_y = None if y is None else self._flat_targets(y, len(self._resolved_output_names), self._resolved_output_names)
+            flat_w = None if sw is None else self._flat_weights(sw, len(self._resolved_output_names), self._resolved_output_names)
+            buffer.append(Batch(x, flat_y, flat_w, mask))
+            if len(buffer) < n_exec:
+                continue
+            state, logs = self._run_buffer(step, buffer, state, callbacks, kind, index, unroll, progbar, wants_begin, wants_end)
+            index += len(buffer)
+            buffer = []
+            if self.stop_training and kind == "train":
+                break
+        if buffer:
+            state, logs = self._run_buffer(step, buffer, state, callbacks, kind, index, unroll, progbar, wants_begin, wants_end)
+            index += len(buffer)
+        if data.steps is None:
+            data.steps = index
+        return state, logs
+
+    def _run_buffer(self, step, buffer, state, callbacks, kind, index, unroll, progbar, wants_begin, wants_end):
+        engine = get_engine()
+        n = len(buffer)
+        stacked = engine.tree_map(lambda *a: np.stack(a), *buffer)
+        stacked = engine.place(stacked)
+        fn, seconds = self._compiled(
+            kind,
+            lambda: self._multi_step(step, n, False, None, unroll),
+            (state, stacked),
+            static_key=(n, "batches"),
+        )
+        if seconds and progbar is not None:
+            progbar.compiling(seconds)
+        if wants_begin:
+            getattr(callbacks, f"on_{kind}_batch_begin")(index)
+        state, logs = fn(state, stacked)
+        if wants_end:
+            if kind == "train":
+                self._write_state(state)
+            getattr(callbacks, f"on_{kind}_batch_end")(index + n - 1, _LazyLogs(logs))
+            if kind == "train":
+                state = state._replace(**_reread(self, state))
+        elif progbar is not None:
+            progbar.on_batch(kind, index + n - 1, logs)
+        return state, logs
+
+    # -- evaluate --------------------------------------------------------------
+    def evaluate(
+        self,
+        x=None,
+        y=None,
+        batch_size=None,
+        verbose="auto",
+        sample_weight=None,
+        steps=None,
+        callbacks=None,
+        return_dict=False,
+        _callbacks=None,
+        **kwargs,
+    ):
+        """Returns the loss and metric values on the data (a list, or a dict)."""
+        from kerasish.callbacks import CallbackList
+
+        self._assert_compiled("evaluate")
+        if kwargs:
+            raise TypeError(f"evaluate() got unexpected keyword arguments {sorted(kwargs)}.")
+        batch_size = _positive_int("batch_size", batch_size, allow_none=True) or 32
+        steps = _positive_int("steps", steps, allow_none=True)
+        verbose = _verbose(verbose)
+        data = data_adapters.make_data(x, y, sample_weight, batch_size, False, None, steps)
+        fx, fy, fsw = data.first_batch()
+        self._prepare(fx, fy, fsw, for_training=False)
+        self._flatten_data_targets(data)
+        if _callbacks is not None:
+            cbs = _callbacks
+        else:
+            cbs = CallbackList(
+                callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=data.steps
+            )
+        cbs.on_test_begin()
+        state = self._read_state(with_optimizer=False)
+        state, logs = self._run_epoch(data, state, cbs, "test", None, 0)
+        logs = _to_python(logs)
+        self._last_metrics_state = state.metrics
+        cbs.on_test_end(logs)
+        if return_dict:
+            return logs
+        values = [logs[name] for name in self._log_names() if name in logs]
+        return values[0] if len(values) == 1 else values
+
+    # -- predict ---------------------------------------------------------------
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """Returns the model's outputs as numpy arrays (same structure as outputs)."""
+        from kerasish.callbacks import CallbackList
+
+        batch_size = _positive_int("batch_size", batch_size, allow_none=True) or 32
+        steps = _positive_int("steps", steps, allow_none=True)
+        verbose = _verbose(verbose)
+        data = data_adapters.make_data(x, None, None, batch_size, False, None, steps, what="x")
+        fx, _, _ = data.first_batch()
+        self._check_inputs(fx)
+        if not self.built:
+            self._build_from_data(fx)
+        cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=data.steps)
+        cbs.on_predict_begin()
+        wants_end = cbs.wants("on_predict_batch_end")
+        state = TrainState(
+            [v.value for v in self.trainable_variables],
+            [v.value for v in self.non_trainable_variables],
+            None,
+            None,
+        )
+        engine = get_engine()
+        outputs = []
+        if data.kind == "arrays":
+            device = data.place()
+            indices, mask = data.epoch_indices(None, 0)
+            bs = data.batch_size
+            # Predict is batch-independent, so several batches run per call: the
+            # same numbers as batch by batch, without per-batch dispatch.
+            chunk = 1 if wants_end else max(1, min(data.steps, -(-4096 // bs)))
+            indices, mask = engine.place((indices, mask))
+            done = 0
+            while done < data.steps:
+                n = min(chunk, data.steps - done)
+                fn, _ = self._compiled(
+                    "predict",
+                    lambda n=n: self._predict_chunk(n, bs),
+                    (state, device[0], indices, np.int32(0)),
+                    static_key=(n, bs),
+                )
+                out = fn(state, device[0], indices, np.int32(done))
+                outputs.append(out)
+                done += n
+                if wants_end:
+                    cbs.on_predict_batch_end(done - 1, {"outputs": out})
+            total = data.num_samples if steps is None else min(data.num_samples, data.steps * bs)
+        else:
+            total = 0
+            for x, _, _, mask in data.epoch():
+                batch = engine.place(Batch(x, None, None, mask))
+                fn, _ = self._compiled(
+                    "predict",
+                    lambda: lambda s, b: engine.tree_map(lambda a: a[None], self.predict_step(s, b)),
+                    (state, batch),
+                    static_key=("batch",),
+                )
+                out = fn(state, batch)
+                outputs.append(engine.tree_map(lambda a, m=mask: a[:, : int(m.sum())], out))
+                total += int(mask.sum())
+                if wants_end:
+                    cbs.on_predict_batch_end(len(outputs) - 1, {"outputs": out})
+        if not outputs:
+            raise ValueError("predict received no data.")
+        result = engine.tree_map(
+            lambda *chunks: np.concatenate(
+                [np.asarray(c).reshape((-1,) + tuple(c.shape[2:])) for c in chunks]
+            )[:total],
+            *outputs,
+        )
+        cbs.on_predict_end()
+        return result
+
+    def _predict_chunk(self, n, batch_size):
+        engine = get_engine()
+
+        def run(state, x_all, indices, start):
+            def body(_, i):
+                idx = ops.slice(indices, ((start + i) * batch_size,), (batch_size,))
+                x = tree.map_structure(lambda a: ops.take(a, idx, axis=0), x_all)
+                return None, self.predict_step(state, Batch(x, None, None, None))
+
+            _, out = engine.scan(body, None, ops.arange(n))
+            return out
+
+        return run
+
+    # -- single batches --------------------------------------------------------
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        """Runs one training step on one batch; returns the batch's logs."""
+        self._assert_compiled("train_on_batch")
+        data = data_adapters.ArrayData(x, y, sample_weight, batch_size=_num(x), class_weight=class_weight)
+        fx, fy, fsw = data.first_batch()
+        self._prepare(fx, fy, fsw, for_training=True)
+        self._flatten_data_targets(data)
+        from kerasish.callbacks import CallbackList
+
+        state = self._read_state()
+        state, logs = self._run_epoch(data, state, CallbackList([], model=self), "train", None, 0)
+        self._write_state(state)
+        return _format_batch_logs(self, _to_python(logs), return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        """Evaluates one batch; returns its logs."""
+        self._assert_compiled("test_on_batch")
+        logs = self.evaluate(x, y, sample_weight=sample_weight, batch_size=_num(x), verbose=0, return_dict=True)
+        return _format_batch_logs(self, logs, return_dict)
+
+    def predict_on_batch(self, x):
+        """Returns the model's outputs for one batch, as numpy."""
+        return self.predict(x, batch_size=_num(x), verbose=0)
+
+    def get_metrics_result(self):
+        state = getattr(self, "_last_metrics_state", None)
+        return {} if state is None else _to_python(self._results(state))
+
+
+# -- helpers -------------------------------------------------------------------
+
+
+def _num(x):
+    return max(1, data_adapters.num_samples(data_adapters.to_numpy_structure(x, "x"), "x") or 1)
+
+
+def _format_batch_logs(model, logs, return_dict):
+    if return_dict:
+        return logs
+    values = [logs[name] for name in model._log_names() if name in logs]
+    return values[0] if len(values) == 1 else values
+
+
+def _spec_of(a):
+    engine = get_engine()
+    a_shape = tuple(np.shape(a))
+    dtype = getattr(a, "dtype", None) or np.asarray(a).dtype
+    dtype = str(dtype)
+    if dtype == "float64":
+        from kerasish import config
+
+        dtype = config.floatx()
+    if dtype == "int64":
+        dtype = "int32"
+    return engine.shape_dtype_struct(a_shape, dtype)
+
+
+def _signature(args):
+    engine = get_engine()
+    leaves, structure = engine.tree_flatten(args)
+    return (str(structure), tuple((tuple(np.shape(a)), str(getattr(a, "dtype", type(a).__name__))) for a in leaves))
+
+
+def _diff(old, new):
+    if old[0] != new[0]:
+        return "the structure of the data changed"
+    for i, (a, b) in enumerate(zip(old[1], new[1])):
+        if a != b:
+            return f"argument leaf {i} was {a[0]} {a[1]}, now {b[0]} {b[1]}"
+    return "an argument changed"
+
+
+def _to_python(logs):
+    if logs is None:
+        return {}
+    return {k: float(np.asarray(v)) if np.ndim(np.asarray(v)) == 0 else np.asarray(v) for k, v in logs.items()}
+
+
+class _LazyLogs(dict):
+    """Logs read from the device only when a callback looks at them."""
+
+    def __init__(self, device_logs):
+        super().__init__()
+        self._device = device_logs
+        self._loaded = False
+
+    def _load(self):
+        if not self._loaded:
+            self._loaded = True
+            super().update(_to_python(self._device))
+
+    def __getitem__(self, key):
+        self._load()
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        self._load()
+        return super().get(key, default)
+
+    def __contains__(self, key):
+        self._load()
+        return super().__contains__(key)
+
+    def __iter__(self):
+        self._load()
+        return super().__iter__()
+
+    def __len__(self):
+        self._load()
+        return super().__len__()
+
+    def keys(self):
+        self._load()
+        return super().keys()
+
+    def items(self):
+        self._load()
+        return super().items()
+
+    def values(self):
+        self._load()
+        return super().values()
+
+    def copy(self):
+        self._load()
+        return dict(self)
+
+
+def _reread(model, state):
+    """After callbacks ran mid-epoch, pick up what they may have changed."""
+    return {
+        "trainable": [v.value for v in model.trainable_variables],
+        "non_trainable": [v.value for v in model.non_trainable_variables],
+        "optimizer": model.optimizer.state,
+    }
+
+
+def _progbar_of(callbacks):
+    from kerasish.callbacks.progbar_logger import ProgbarLogger
+
+    for cb in callbacks.callbacks:
+        if isinstance(cb, ProgbarLogger) and cb.verbose:
+            return _ProgbarBridge(cb)
+    return None
+
+
+class _ProgbarBridge:
+    """Feeds the progress bar without a host sync unless it is about to print."""
+
+    def __init__(self, logger):
+        self.logger = logger
+
+    def compiling(self, seconds):
+        self.logger.compiling(seconds)
+
+    def on_batch(self, kind, index, logs):
+        if kind == "train":
+            self.logger.on_train_batch_end(index, _LazyLogs(logs))
+        elif not self.logger.model._in_fit:
+            self.logger.on_test_batch_end(index, _LazyLogs(logs))
+
+
+def _fuse_unroll(model, n):
+    """How N fused steps are laid out: a rolled scan, or unrolled for convolutions.
+
+    Measured on XLA:CPU (DESIGN.md): convolution steps inside a rolled scan run
+    several times slower than unrolled; dense and recurrent steps gain from scan.
+    """
+    if n <= 1:
+        return 1
+    names = {type(layer).__name__ for layer in model._flatten_layers()}
+    return n if any("Conv" in name for name in names) else 1
+
+
+def _overrides_step(model):
+    cls = type(model)
+    return cls.train_step is not Trainer.train_step or cls.compute_loss is not Trainer.compute_loss
+
+
+def _verbose(verbose):
+    if verbose == "auto":
+        return 1
+    if verbose not in (0, 1, 2):
+        raise ValueError(f"`verbose` must be 'auto', 0, 1 or 2, got {verbose!r}.")
+    return verbose
+
+
+def _nonnegative_int(name, value):
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
+        raise ValueError(f"`{name}` must be a non-negative integer, got {value!r}.")
+    return int(value)
+
+
+def _should_validate(epoch, freq):
+    if isinstance(freq, int):
+        return (epoch + 1) % freq == 0
+    return epoch + 1 in freq

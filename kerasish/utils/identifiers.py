@@ -61,7 +61,10 @@ def deserialize_object(config, *, kind: str, module_objects: dict, custom_object
         return None
     if isinstance(config, str):
         return lookup_name(
-            config, kind=kind, module_objects=module_objects, custom_objects=custom_objects
+            config,
+            kind=kind,
+            module_objects=module_objects,
+            custom_objects=custom_objects,
         )
     if not isinstance(config, dict) or "class_name" not in config:
         raise TypeError(

@@ -33,8 +33,10 @@ REFERENCES = {
     "leaky_relu": lambda x: np.where(x >= 0, x, 0.2 * x),
     "elu": lambda x: np.where(x > 0, x, np.expm1(np.minimum(x, 0.0))),
     "celu": lambda x: np.where(x > 0, x, np.expm1(np.minimum(x, 0.0))),
-    "selu": lambda x: 1.0507009873554805
-    * np.where(x > 0, x, 1.6732632423543772 * np.expm1(np.minimum(x, 0.0))),
+    "selu": lambda x: (
+        1.0507009873554805
+        * np.where(x > 0, x, 1.6732632423543772 * np.expm1(np.minimum(x, 0.0)))
+    ),
     "gelu": lambda x: 0.5 * x * (1.0 + _erf(x / np.sqrt(2.0))),
     "silu": lambda x: x * _np_sigmoid(x),
     "swish": lambda x: x * _np_sigmoid(x),
@@ -113,7 +115,8 @@ def test_gelu_approximate_uses_tanh_formula():
 def test_argument_variants_match_numpy():
     x = X.astype("float64")
     np.testing.assert_allclose(
-        activations.leaky_relu(X, negative_slope=0.3), np.where(x >= 0, x, 0.3 * x),
+        activations.leaky_relu(X, negative_slope=0.3),
+        np.where(x >= 0, x, 0.3 * x),
         rtol=1e-6,
     )
     np.testing.assert_allclose(
@@ -165,7 +168,9 @@ def test_glu_splits_in_halves():
 
 
 def test_glu_odd_axis_raises():
-    with pytest.raises(ValueError, match=r"glu: the size of `axis` \(-1\) must be even"):
+    with pytest.raises(
+        ValueError, match=r"glu: the size of `axis` \(-1\) must be even"
+    ):
         activations.glu(np.ones((2, 3)))
 
 
@@ -183,8 +188,19 @@ def test_sparsemax_matches_direct_loop_and_sums_to_one():
 
 def test_hostile_logits_stay_finite():
     x = np.array([[-1e4, 0.0, 1e4]], dtype="float32")
-    for name in ("softmax", "log_softmax", "sigmoid", "softplus", "elu", "selu",
-                 "mish", "silu", "gelu", "log_sigmoid", "sparsemax"):  # fmt: skip
+    for name in (
+        "softmax",
+        "log_softmax",
+        "sigmoid",
+        "softplus",
+        "elu",
+        "selu",
+        "mish",
+        "silu",
+        "gelu",
+        "log_sigmoid",
+        "sparsemax",
+    ):
         out = np.asarray(activations.get(name)(x))
         assert np.all(np.isfinite(out) | (out == -np.inf)), name
     np.testing.assert_allclose(activations.softmax(x), [[0.0, 0.0, 1.0]])
@@ -254,8 +270,11 @@ def test_custom_function_round_trips_through_custom_objects():
 
 
 def test_unknown_name_lists_valid_names():
-    with pytest.raises(ValueError, match=r"Unknown activation 'rellu'\. Did you mean "
-                       r"'relu'\? Valid names: .*softmax"):  # fmt: skip
+    with pytest.raises(
+        ValueError,
+        match=r"Unknown activation 'rellu'\. Did you mean "
+        r"'relu'\? Valid names: .*softmax",
+    ):
         activations.get("rellu")
 
 

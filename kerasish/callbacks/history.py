@@ -1,0 +1,35 @@
+"""`History`: records each epoch's logs; `fit` returns it."""
+
+from kerasish.callbacks.callback import Callback
+from kerasish.saving.registry import register_builtin
+
+
+@register_builtin("callbacks")
+class History(Callback):
+    """Records `logs` at each epoch end: `history.history["loss"]` is a list.
+
+    Attributes:
+        epoch: The epoch indices seen.
+        history: Dict from log key ("loss", "accuracy", "val_loss", ...) to values.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.epoch = []
+        self.history = {}
+
+    def on_train_begin(self, logs=None):
+        self.epoch = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch.append(epoch)
+        for key, value in (logs or {}).items():
+            self.history.setdefault(key, []).append(value)
+        if self.model is not None:
+            self.model.history = self
+
+    def plot(self, metrics=None, to_file=None, **kwargs):
+        """Draws loss and metric curves (train vs validation); needs matplotlib."""
+        from kerasish.utils.plotting import plot_history
+
+        return plot_history(self, metrics=metrics, to_file=to_file, **kwargs)

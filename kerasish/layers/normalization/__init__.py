@@ -1,0 +1,15 @@
+"""Normalization layers."""
+
+from kerasish.layers.normalization.batch_normalization import BatchNormalization
+from kerasish.layers.normalization.group_normalization import GroupNormalization
+from kerasish.layers.normalization.layer_normalization import LayerNormalization
+from kerasish.layers.normalization.rms_normalization import RMSNormalization
+from kerasish.layers.normalization.unit_normalization import UnitNormalization
+
+__all__ = [
+    "BatchNormalization",
+    "GroupNormalization",
+    "LayerNormalization",
+    "RMSNormalization",
+    "UnitNormalization",
+]

@@ -1,0 +1,359 @@
+"""Turning what a user passes to fit/evaluate/predict into fixed-shape batches.
+
+Two kinds of source:
+
+- `ArrayData`: numpy or jax arrays (or lists/dicts of them). They are put on the
+  device once; each epoch is a padded index vector, and the compiled step gathers
+  its batch there. A last short batch is padded with repeated rows and a mask of 0,
+  so it neither recompiles nor biases the loss or the metrics.
+- `IterableData`: Python generators, `PyDataset`s and any iterable of batches
+  (a torch DataLoader, a list of tuples). Each batch is padded on the host to the
+  first batch's size, with its mask, and sent to the device.
+"""
+
+import math
+import numbers
+import warnings
+
+import numpy as np
+
+from kerasish.engine import get_engine
+from kerasish.utils import tree
+
+
+class PyDataset:
+    """Keras's sequence of batches: implement `__len__` and `__getitem__`.
+
+    `__getitem__(index)` returns `(x, y)` or `(x, y, sample_weight)` for one batch;
+    `on_epoch_end()` is called after each epoch (to reshuffle, for example).
+
+    Args:
+        workers, use_multiprocessing, max_queue_size: Accepted for Keras
+            compatibility; batches are read in the calling thread.
+    """
+
+    def __init__(self, workers=1, use_multiprocessing=False, max_queue_size=10):
+        self.workers = workers
+        self.use_multiprocessing = use_multiprocessing
+        self.max_queue_size = max_queue_size
+
+    def __len__(self):
+        raise NotImplementedError("A PyDataset must implement __len__.")
+
+    def __getitem__(self, index):
+        raise NotImplementedError("A PyDataset must implement __getitem__.")
+
+    @property
+    def num_batches(self):
+        return len(self)
+
+    def on_epoch_begin(self):
+        pass
+
+    def on_epoch_end(self):
+        pass
+
+
+def _is_array(x):
+    return isinstance(x, np.ndarray) or get_engine().is_tensor(x) or (
+        hasattr(x, "__array__") and hasattr(x, "shape") and hasattr(x, "dtype")
+    )
+
+
+def _is_array_structure(x):
+    if x is None:
+        return True
+    if isinstance(x, dict):
+        return all(_is_array_structure(v) for v in x.values())
+    if isinstance(x, list | tuple):
+        return bool(x) and all(
+            _is_array(v) or (isinstance(v, list | tuple | dict) and _is_array_structure(v))
+            for v in x
+        )
+    return _is_array(x)
+
+
+def to_numpy_structure(x, what):
+    """Converts arrays (and nested lists of numbers) to numpy, checking dtypes."""
+
+    def convert(value):
+        if value is None:
+            return None
+        if get_engine().is_tensor(value):
+            return value
+        array = np.asarray(value)
+        if array.dtype == object or array.dtype.kind in "SU":
+            if array.dtype.kind in "SUO":
+                return array  # strings: only host-side layers may take them
+        if array.dtype.kind not in "biufc":
+            raise TypeError(
+                f"`{what}` must be numeric, got an array of dtype {array.dtype}. "
+                "Convert it with `np.asarray(..., dtype='float32')`."
+            )
+        return array
+
+    return tree.map_structure(convert, x)
+
+
+def num_samples(x, what):
+    sizes = {int(np.shape(a)[0]) for a in tree.flatten(x) if a is not None and np.ndim(a) > 0}
+    scalars = [a for a in tree.flatten(x) if a is not None and np.ndim(a) == 0]
+    if scalars:
+        raise ValueError(f"`{what}` must be arrays with a leading batch axis, got a scalar.")
+    if len(sizes) > 1:
+        raise ValueError(
+            f"All arrays in `{what}` must have the same number of samples; got "
+            f"sizes {sorted(sizes)}."
+        )
+    return sizes.pop() if sizes else None
+
+
+def class_weights_to_sample_weights(y, class_weight):
+    """Per-sample weights from `class_weight` (`{class: weight}`), from labels."""
+    flat = tree.flatten(y)
+    if len(flat) != 1:
+        raise ValueError("`class_weight` is only supported for models with a single output.")
+    labels = np.asarray(flat[0])
+    if labels.ndim == 2 and labels.shape[1] > 1:
+        labels = np.argmax(labels, axis=1)
+    elif labels.ndim == 2:
+        labels = np.round(labels[:, 0])
+    labels = labels.astype("int64").reshape(-1)
+    known = set(int(k) for k in class_weight)
+    missing = sorted(set(np.unique(labels).tolist()) - known)
+    if missing:
+        raise ValueError(
+            f"`class_weight` has no entry for class(es) {missing[:10]}. Give a weight "
+            "for every class present in the labels."
+        )
+    table = np.zeros(max(known | set(labels.tolist())) + 1, dtype="float32")
+    for k, v in class_weight.items():
+        table[int(k)] = float(v)
+    return table[labels]
+
+
+class ArrayData:
+    """In-memory arrays, kept on the device; batches are gathered there."""
+
+    kind = "arrays"
+
+    def __init__(self, x, y=None, sample_weight=None, batch_size=32, shuffle=False, class_weight=None, steps=None):
+        x = to_numpy_structure(x, "x")
+        y = to_numpy_structure(y, "y")
+        n = num_samples(x, "x")
+        if y is not None:
+            ny = num_samples(y, "y")
+            if ny != n:
+                raise ValueError(
+                    f"`x` and `y` have different numbers of samples: x has {n}, y has "
+                    f"{ny}. Pass the same number of inputs and labels."
+                )
+        if n == 0:
+            raise ValueError(
+                "The input data is empty (0 samples). Pass at least one sample."
+            )
+        if class_weight is not None and y is not None:
+            cw = class_weights_to_sample_weights(y, class_weight)
+            sample_weight = cw if sample_weight is None else np.asarray(sample_weight) * cw
+        if sample_weight is not None:
+            sample_weight = tree.map_structure(lambda w: np.asarray(w, dtype="float32"), sample_weight)
+            if num_samples(sample_weight, "sample_weight") != n:
+                raise ValueError(
+                    f"`sample_weight` has {num_samples(sample_weight, 'sample_weight')} "
+                    f"entries but x has {n} samples."
+                )
+        self.x, self.y, self.sample_weight = x, y, sample_weight
+        self.num_samples = n
+        self.batch_size = min(batch_size, n)
+        self.shuffle = shuffle
+        self.steps = math.ceil(n / self.batch_size)
+        if steps is not None:
+            self.steps = steps
+        self._device = None
+        self.host_x = None
+
+    def place(self, host_fn=None):
+        """Puts the arrays on the device (once per fit)."""
+        if self._device is None:
+            x = self.x if host_fn is None else host_fn(self.x)
+            self._device = get_engine().place((x, self.y, self.sample_weight))
+        return self._device
+
+    def first_batch(self):
+        bs = self.batch_size
+        take = lambda a: None if a is None else np.asarray(a[:bs])  # noqa: E731
+        return tree.map_structure(take, (self.x, self.y, self.sample_weight))
+
+    def epoch_indices(self, seed=None, epoch=0):
+        """(indices, mask) for one epoch, padded to `steps * batch_size`."""
+        n, bs = self.num_samples, self.batch_size
+        if self.shuffle:
+            order = np.random.default_rng([seed or 0, epoch]).permutation(n)
+        else:
+            order = np.arange(n)
+        total = self.steps * bs
+        if total <= n:
+            return order[:total].astype("int32"), np.ones(total, dtype="float32")
+        # Pad with index 0 and mask the padding out of the loss and the metrics.
+        padded = np.concatenate([order, np.zeros(total - n, dtype=order.dtype)])
+        mask = (np.arange(total) < n).astype("float32")
+        return padded.astype("int32"), mask
+
+    def split(self, fraction):
+        """Keras's `validation_split`: the last `fraction` of samples, unshuffled."""
+        cut = int(self.num_samples * (1.0 - fraction))
+        if cut <= 0 or cut >= self.num_samples:
+            raise ValueError(
+                f"`validation_split={fraction}` leaves "
+                f"{'no training' if cut <= 0 else 'no validation'} samples out of "
+                f"{self.num_samples}."
+            )
+        head = lambda a: None if a is None else a[:cut]  # noqa: E731
+        tail = lambda a: None if a is None else a[cut:]  # noqa: E731
+        train = tree.map_structure(head, (self.x, self.y, self.sample_weight))
+        val = tree.map_structure(tail, (self.x, self.y, self.sample_weight))
+        return train, val
+
+
+def _unpack(batch, where):
+    if isinstance(batch, tuple):
+        if len(batch) == 1:
+            return batch[0], None, None
+        if len(batch) == 2:
+            return batch[0], batch[1], None
+        if len(batch) == 3:
+            return batch
+        raise ValueError(
+            f"{where} yielded a tuple of {len(batch)} elements; expected (x,), "
+            "(x, y) or (x, y, sample_weight)."
+        )
+    return batch, None, None
+
+
+def _convert_framework(x):
+    """Accepts torch tensors (and anything with `.numpy()`) from iterables."""
+
+    def convert(v):
+        if v is None or isinstance(v, np.ndarray) or get_engine().is_tensor(v):
+            return v
+        if hasattr(v, "detach") and hasattr(v, "cpu"):
+            return v.detach().cpu().numpy()
+        if hasattr(v, "numpy") and not isinstance(v, numbers.Number):
+            return np.asarray(v.numpy())
+        return np.asarray(v)
+
+    return tree.map_structure(convert, x)
+
+
+class IterableData:
+    """Batches from a generator, a PyDataset or any iterable of batches."""
+
+    kind = "iterable"
+
+    def __init__(self, source, steps=None, what="x"):
+        self.source = source
+        self.is_dataset = isinstance(source, PyDataset)
+        self.is_generator = hasattr(source, "__next__") and not hasattr(source, "__len__")
+        if steps is None and hasattr(source, "__len__"):
+            steps = len(source)
+        self.steps = steps
+        self.batch_size = None
+        self._peeked = None
+        self._exhausted = False
+        self.what = what
+
+    def _raw_iter(self):
+        if self.is_dataset:
+            return (self.source[i] for i in range(len(self.source)))
+        if self.is_generator:
+            return self.source
+        return iter(self.source)
+
+    def first_batch(self):
+        if self._peeked is None:
+            iterator = self._raw_iter()
+            try:
+                first = next(iterator)
+            except StopIteration:
+                raise ValueError(f"The data passed as `{self.what}` yielded no batches.") from None
+            self._peeked = (first, iterator)
+        x, y, sw = _unpack(_convert_framework(self._peeked[0]), f"`{self.what}`")
+        self.batch_size = num_samples(x, "x")
+        if self.batch_size == 0:
+            raise ValueError("The input data is empty (a batch with 0 samples).")
+        return x, y, sw
+
+    def epoch(self):
+        """Yields padded host batches `(x, y, sw, mask)` for one epoch."""
+        self.first_batch()
+        first, iterator = self._peeked
+        self._peeked = None
+        count = 0
+        items = _chain_first(first, iterator)
+        for raw in items:
+            x, y, sw = _unpack(_convert_framework(raw), f"`{self.what}`")
+            yield self._pad(x, y, sw)
+            count += 1
+            if self.steps is not None and count >= self.steps:
+                break
+        if self.is_dataset:
+            self.source.on_epoch_end()
+        if self.is_generator and self.steps is not None and count < self.steps:
+            warnings.warn(
+                f"Your input ran out of data after {count} steps; expected "
+                f"{self.steps}. Use `steps_per_epoch` no larger than the generator's "
+                "length, or a generator that loops.",
+                stacklevel=3,
+            )
+
+    def _pad(self, x, y, sw):
+        n = num_samples(x, "x")
+        bs = self.batch_size
+        if n > bs:
+            raise ValueError(
+                f"A batch of {n} samples is larger than the first batch ({bs}); "
+                "yield batches of at most the first batch's size."
+            )
+        mask = np.zeros(bs, dtype="float32")
+        mask[:n] = 1.0
+
+        def pad(a):
+            if a is None:
+                return None
+            a = np.asarray(a)
+            if a.shape[0] == bs:
+                return a
+            extra = np.repeat(a[:1], bs - a.shape[0], axis=0)
+            return np.concatenate([a, extra], axis=0)
+
+        return tree.map_structure(pad, (x, y, sw)) + (mask,)
+
+
+def _chain_first(first, iterator):
+    yield first
+    yield from iterator
+
+
+def make_data(x, y=None, sample_weight=None, batch_size=32, shuffle=False, class_weight=None, steps=None, what="x"):
+    """Picks the adapter for `x` and checks the arguments that go with it."""
+    if x is None:
+        raise ValueError("No data was passed: `x` is None.")
+    if _is_array_structure(x) and not isinstance(x, PyDataset):
+        return ArrayData(x, y, sample_weight, batch_size, shuffle, class_weight, steps)
+    if y is not None:
+        raise ValueError(
+            f"`y` must not be given when `{what}` is a generator, a PyDataset or an "
+            f"iterable ({type(x).__name__}); it should yield (x, y) batches itself."
+        )
+    if sample_weight is not None:
+        raise ValueError(
+            "`sample_weight` must not be given with a generator or PyDataset; yield "
+            "(x, y, sample_weight) batches instead."
+        )
+    if isinstance(x, PyDataset) or hasattr(x, "__iter__") or hasattr(x, "__next__"):
+        return IterableData(x, steps=steps, what=what)
+    raise TypeError(
+        f"Unrecognized data type for `{what}`: {type(x).__name__}. Pass numpy arrays "
+        "(or lists/dicts of them), a generator, a kerasish.utils.PyDataset, or an "
+        "iterable of batches."
+    )

@@ -1,0 +1,116 @@
+"""`Progbar`: Keras's progress bar: `12/100 ━━━━━━━━━━━━━━━━━━━━ 1s 8ms/step - loss: 0.4`.
+
+Logs are read (a host sync) only when a line is printed, at most every `interval`
+seconds, so a fast loop is not slowed down by the bar. Compilation time is reported
+separately and excluded from the time per step and the ETA.
+"""
+
+import sys
+import time
+
+
+def format_value(value):
+    value = float(value)
+    return f"{value:.4f}" if abs(value) > 1e-3 or value == 0 else f"{value:.4e}"
+
+
+def _format_time(seconds, unit):
+    if seconds >= 1 or seconds == 0:
+        return f"{seconds:.0f}s/{unit}"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.0f}ms/{unit}"
+    return f"{seconds * 1e6:.0f}us/{unit}"
+
+
+class Progbar:
+    """A progress bar.
+
+    Args:
+        target: Total number of steps, or None if unknown.
+        width: Width of the bar in characters.
+        verbose: 1 for the live bar, 2 for one line at the end, 0 for silence.
+        interval: Minimum seconds between two printed updates.
+        unit_name: Shown in the time per unit ("step").
+    """
+
+    def __init__(self, target, width=20, verbose=1, interval=0.05, unit_name="step"):
+        self.target = target
+        self.width = width
+        self.verbose = verbose
+        self.interval = interval
+        self.unit_name = unit_name
+        self.seen = 0
+        self._start = time.time()
+        self._last_update = 0.0
+        self._compile_time = 0.0
+        self._first_step_done = None
+        self._dynamic = sys.stdout.isatty() or "ipykernel" in sys.modules
+        self._prev_len = 0
+
+    def compiled(self, seconds):
+        self._compile_time += seconds
+        if self.verbose == 1:
+            self._write(f"compiling the step... done in {seconds:.1f}s", newline=not self._dynamic)
+
+    def _write(self, text, newline=False):
+        if self._dynamic:
+            pad = max(0, self._prev_len - len(text))
+            sys.stdout.write("\r" + text + " " * pad + ("\n" if newline else ""))
+        else:
+            sys.stdout.write(text + ("\n" if newline else ""))
+        self._prev_len = 0 if newline else len(text)
+        sys.stdout.flush()
+
+    def update(self, current, values=None, finalize=None):
+        if finalize is None:
+            finalize = self.target is not None and current >= self.target
+        self.seen = current
+        if not self.verbose:
+            return
+        now = time.time()
+        if not finalize and (now - self._last_update < self.interval):
+            return
+        if self.verbose == 2 and not finalize:
+            return
+        if self.verbose == 1 and not finalize and not self._dynamic:
+            return
+        self._last_update = now
+        elapsed = max(now - self._start - self._compile_time, 0.0)
+        per_step = elapsed / current if current else 0.0
+        logs = ""
+        for key in sorted(values or {}):
+            try:
+                logs += f" - {key}: {format_value(values[key])}"
+            except (TypeError, ValueError):
+                continue
+        total = now - self._start
+        if self.verbose == 2:
+            line = f"{current}/{self.target or current} - {total:.0f}s - "
+            line += _format_time(per_step, self.unit_name) + logs
+            self._write(line, newline=True)
+            return
+        target = self.target
+        if target:
+            filled = int(self.width * min(current, target) / target)
+            bar = "━" * filled + "\x1b[37m" * 0 + " " * 0 + "━" * 0
+            bar = "━" * filled + " " * (self.width - filled) if not finalize else "━" * self.width
+            count = f"{current}/{target} {bar}"
+        else:
+            count = f"{current}/Unknown"
+        if finalize:
+            line = f"{count} {total:.0f}s {_format_time(per_step, self.unit_name)}{logs}"
+        else:
+            eta = per_step * (target - current) if target else 0
+            line = f"{count} {total:.0f}s {_format_time(per_step, self.unit_name)}"
+            if target:
+                line = f"{count} {_eta(eta)}"
+            line += logs
+        self._write(line, newline=finalize)
+
+
+def _eta(seconds):
+    if seconds > 3600:
+        return f"ETA: {int(seconds // 3600)}:{int(seconds % 3600 // 60):02d}:{int(seconds % 60):02d}"
+    if seconds > 60:
+        return f"ETA: {int(seconds // 60)}:{int(seconds % 60):02d}"
+    return f"ETA: {seconds:.0f}s"
