@@ -5,30 +5,51 @@ from kerasish.callbacks.history import History
 from kerasish.callbacks.progbar_logger import ProgbarLogger
 
 
+def _flatten(callbacks):
+    if callbacks is None:
+        return []
+    if isinstance(callbacks, Callback):
+        return [callbacks]
+    out = []
+    for cb in callbacks:
+        out += _flatten(cb) if isinstance(cb, list | tuple) else [cb]
+    return out
+
+
 class CallbackList(Callback):
     """A list of callbacks called as one.
 
     Args:
-        callbacks: The user's callbacks.
-        add_history: Append a `History` callback (fit does).
-        add_progbar: Append a `ProgbarLogger` when `verbose` is non-zero.
+        callbacks: The user's callbacks (a list; nested lists are flattened).
+        add_history: Append a `History` callback if there is none (fit does).
+        add_progbar: Append a `ProgbarLogger` if there is none.
         model: The model, set on every callback.
         **params: `epochs`, `steps`, `verbose`, ...: set on every callback.
     """
 
-    def __init__(self, callbacks=None, add_history=False, add_progbar=False, model=None, **params):
+    def __init__(
+        self, callbacks=None, add_history=False, add_progbar=False, model=None, **params
+    ):
         super().__init__()
-        self.callbacks = list(callbacks or [])
+        self.callbacks = _flatten(callbacks)
         for cb in self.callbacks:
             if not isinstance(cb, Callback):
                 raise TypeError(
-                    f"`callbacks` must be Callback instances, got {type(cb).__name__}: "
-                    f"{cb!r}."
+                    "`callbacks` must be a list of `keras.callbacks.Callback` "
+                    f"instances, got {type(cb).__name__}: {cb!r}. Subclass "
+                    "`Callback`, or wrap functions in `LambdaCallback`."
                 )
-        if add_progbar and not any(isinstance(c, ProgbarLogger) for c in self.callbacks):
-            self.callbacks.append(ProgbarLogger())
-        if add_history and not any(isinstance(c, History) for c in self.callbacks):
-            self.callbacks.append(History())
+        self._history = next((c for c in self.callbacks if isinstance(c, History)), None)
+        self._progbar = next(
+            (c for c in self.callbacks if isinstance(c, ProgbarLogger)), None
+        )
+        # Keras's order: History first, then the progress bar, after the user's.
+        if add_history and self._history is None:
+            self._history = History()
+            self.callbacks.append(self._history)
+        if add_progbar and self._progbar is None:
+            self._progbar = ProgbarLogger()
+            self.callbacks.append(self._progbar)
         if model is not None:
             self.set_model(model)
         if params:
@@ -39,11 +60,16 @@ class CallbackList(Callback):
 
     def set_params(self, params):
         self.params = params
-        for cb in self.callbacks:
-            cb.set_params(params)
+        if params:
+            for cb in self.callbacks:
+                cb.set_params(params)
 
     def set_model(self, model):
+        if model is None:
+            return
         super().set_model(model)
+        if self._history is not None:
+            model.history = self._history
         for cb in self.callbacks:
             cb.set_model(model)
 
@@ -51,15 +77,43 @@ class CallbackList(Callback):
         """Whether any callback implements `hook` (a batch hook costs a sync)."""
         return any(overrides(cb, hook) for cb in self.callbacks)
 
+    def on_batch_begin(self, batch, logs=None):
+        self.on_train_batch_begin(batch, logs)
+
+    def on_batch_end(self, batch, logs=None):
+        self.on_train_batch_end(batch, logs)
+
 
 def _make_hook(name):
-    def hook(self, *args, **kwargs):
+    batch_level = "batch" in name
+    takes_index = batch_level or name.startswith("on_epoch")
+
+    def call_all(self, args, logs):
+        # As Keras: `logs` is always a dict (never None); batch hooks get it by
+        # keyword, the others positionally.
+        logs = {} if logs is None else logs
         for cb in self.callbacks:
-            if name.startswith("on_") and "batch" in name and not overrides(cb, name):
+            # The base class's batch hooks are no-ops: skipping them keeps an
+            # idle callback from costing anything per step.
+            if batch_level and not overrides(cb, name):
                 continue
-            getattr(cb, name)(*args, **kwargs)
+            if batch_level:
+                getattr(cb, name)(*args, logs=logs)
+            else:
+                getattr(cb, name)(*args, logs)
+
+    if takes_index:
+
+        def hook(self, index, logs=None):
+            call_all(self, (index,), logs)
+
+    else:
+
+        def hook(self, logs=None):
+            call_all(self, (), logs)
 
     hook.__name__ = name
+    hook.__doc__ = f"Calls `{name}` on every callback, in order."
     return hook
 
 

@@ -151,6 +151,15 @@ class JaxEngine:
         """A context manager counting XLA compilations (used by tests)."""
         return _CompileCounter()
 
+    # -- profiling (TensorBoard's profile_batch) --------------------------------
+    def start_trace(self, log_dir):
+        """Starts the JAX profiler; the trace goes under `log_dir/plugins/profile`."""
+        jax.profiler.start_trace(str(log_dir))
+
+    def stop_trace(self):
+        """Stops the JAX profiler and writes the trace started by `start_trace`."""
+        jax.profiler.stop_trace()
+
     # -- optimizers ------------------------------------------------------------
     @property
     def optax(self):

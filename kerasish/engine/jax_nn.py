@@ -382,7 +382,8 @@ def affine_transform(
     if data_format == "channels_first":
         images = jnp.transpose(images, (0, 2, 3, 1))
     _, height, width, channels = images.shape
-    dtype = transform.dtype if jnp.issubdtype(transform.dtype, jnp.floating) else "float32"
+    floating = jnp.issubdtype(transform.dtype, jnp.floating)
+    dtype = transform.dtype if floating else "float32"
     y, x = jnp.meshgrid(
         jnp.arange(height, dtype=dtype), jnp.arange(width, dtype=dtype), indexing="ij"
     )

@@ -732,7 +732,7 @@ def _trace_output_spec(layer, args, kwargs):
 
 
 def _is_struct(x):
-    return type(x).__name__ == "ShapeDtypeStruct"
+    return type(x).__name__ in ("ShapeDtypeStruct", "_ShapeDtype")
 
 
 def _add_layer_note(error, layer, when="calling"):

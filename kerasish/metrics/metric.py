@@ -8,13 +8,20 @@ functions inside the compiled step:
     value = metric.compute(state)
 
 The stateful Keras API (`update_state`, `result`, `reset_state`) is built on them and
-keeps the state on the object.
+keeps the state on the object. A Keras-style subclass that instead creates variables
+with `add_variable` and overrides `update_state` / `result` works too: its
+`init` / `update` / `compute` run those methods under a `StatelessScope`.
 """
 
 from kerasish import ops
 from kerasish.engine import get_engine
 from kerasish.losses.loss import standardize_compute_dtype
 from kerasish.utils.naming import to_snake_case, uniquify
+from kerasish.variables import StatelessScope, Variable
+
+
+def _as_array(x):
+    return x if x is None else ops.convert_to_tensor(x)
 
 
 class Metric:
@@ -25,6 +32,9 @@ class Metric:
     shapes and config, and returns a new state. A metric whose state shape depends on
     the data (F1Score, R2Score, multi-label AUC) overrides `build(y_true_shape,
     y_pred_shape)` and sets `built` there.
+
+    Keras-style subclasses (variables from `add_variable`, `update_state` assigning
+    them, `result` reading them) are supported as well.
 
     Args:
         name: Name of the metric (defaults to its snake-case class name).
@@ -41,11 +51,21 @@ class Metric:
         self.name = name or uniquify(to_snake_case(type(self).__name__))
         self._dtype = standardize_compute_dtype(dtype)
         self._state = None
+        self._variables = []
+        self._initial_values = []
+        self._compiled = None
         self.built = True
 
     @property
     def dtype(self):
         return self._dtype
+
+    @property
+    def _keras_style(self):
+        cls = type(self)
+        return (
+            cls.update is Metric.update and cls.update_state is not Metric.update_state
+        )
 
     # -- the stateless core -------------------------------------------------
 
@@ -55,12 +75,22 @@ class Metric:
 
     def init(self):
         """Returns the initial state: a pytree (dict) of arrays."""
+        if self._keras_style:
+            return tuple(self._initial_values)
         raise NotImplementedError(
             f"Metric '{self.name}' ({type(self).__name__}) must implement init()."
         )
 
     def update(self, state, y_true, y_pred, sample_weight=None):
         """Returns the state after accumulating one batch (pure, jittable)."""
+        if self._keras_style:
+            with StatelessScope(zip(self._variables, state)) as scope:
+                type(self).update_state(
+                    self, y_true, y_pred, sample_weight=sample_weight
+                )
+            return tuple(
+                scope.assigned.get(id(v), old) for v, old in zip(self._variables, state)
+            )
         raise NotImplementedError(
             f"Metric '{self.name}' ({type(self).__name__}) must implement "
             "update(state, y_true, y_pred, sample_weight=None)."
@@ -68,6 +98,9 @@ class Metric:
 
     def compute(self, state):
         """Returns the metric's value for `state` (pure)."""
+        if self._keras_style:
+            with StatelessScope(zip(self._variables, state)):
+                return type(self).result(self)
         raise NotImplementedError(
             f"Metric '{self.name}' ({type(self).__name__}) must implement "
             "compute(state)."
@@ -85,21 +118,68 @@ class Metric:
     def _zeros(self, shape=()):
         return ops.zeros(shape, dtype=self.dtype)
 
+    # -- Keras-style variables ---------------------------------------------
+
+    def add_variable(
+        self, shape, initializer="zeros", dtype=None, aggregation="sum", name=None
+    ):
+        """Creates a state variable (Keras-style subclasses).
+
+        Args:
+            shape: The variable's shape.
+            initializer: "zeros" (default), "ones", any initializer identifier, or an
+                array.
+            dtype: Defaults to the metric's dtype.
+            aggregation: Accepted for Keras compatibility.
+            name: The variable's name.
+        """
+        dtype = dtype or self.dtype
+        if initializer is None or initializer == "zeros":
+            value = ops.zeros(tuple(shape), dtype=dtype)
+        elif initializer == "ones":
+            value = ops.ones(tuple(shape), dtype=dtype)
+        elif callable(initializer) or isinstance(initializer, str | dict):
+            from kerasish import initializers
+
+            value = initializers.get(initializer)(tuple(shape), dtype=dtype)
+        else:
+            value = initializer
+        variable = Variable(value, dtype=dtype, trainable=False, name=name)
+        self._variables.append(variable)
+        self._initial_values.append(variable.value)
+        return variable
+
+    def add_weight(self, shape=(), initializer=None, dtype=None, name=None):
+        return self.add_variable(shape, initializer=initializer, dtype=dtype, name=name)
+
     # -- the stateful Keras API --------------------------------------------
+
+    def _stateful_jit(self):
+        # Built-in metrics are pure by construction: compile their stateful path.
+        # User code runs eagerly, as in Keras.
+        return type(self).__module__.startswith("kerasish.") and not self._keras_style
+
+    def _compiled_fns(self):
+        if self._compiled is None:
+            if self._stateful_jit():
+                engine = get_engine()
+                self._compiled = (engine.jit(self.update), engine.jit(self.compute))
+            else:
+                self._compiled = (self.update, self.compute)
+        return self._compiled
 
     def update_state(self, *args, **kwargs):
         """Accumulates one batch into the metric's own state."""
+        args = [_as_array(a) for a in args]
+        kwargs = {k: _as_array(v) for k, v in kwargs.items()}
         if not self.built:
             self._build_from_args(*args, **kwargs)
         if self._state is None:
             self._state = self.init()
-        self._state = self.update(self._state, *args, **kwargs)
+        self._state = self._compiled_fns()[0](self._state, *args, **kwargs)
 
     def _build_from_args(self, y_true=None, y_pred=None, *args, **kwargs):
-        self.build(
-            ops.shape(ops.convert_to_tensor(y_true)),
-            ops.shape(ops.convert_to_tensor(y_pred)),
-        )
+        self.build(ops.shape(y_true), ops.shape(y_pred))
 
     def result(self):
         """The metric's current value."""
@@ -107,11 +187,13 @@ class Metric:
             if not self.built:
                 return ops.convert_to_tensor(0.0, dtype=self.dtype)
             self._state = self.init()
-        return self.compute(self._state)
+        return self._compiled_fns()[1](self._state)
 
     def reset_state(self):
         """Clears the accumulated state."""
         self._state = self.init() if self.built else None
+        for variable, value in zip(self._variables, self._initial_values):
+            variable.assign(value)
 
     @property
     def state(self):
@@ -124,7 +206,9 @@ class Metric:
 
     @property
     def variables(self):
-        """The state's arrays, as a flat list."""
+        """The state's arrays (Keras-style metrics: their variables), as a list."""
+        if self._variables:
+            return list(self._variables)
         if self._state is None:
             if not self.built:
                 return []

@@ -162,6 +162,12 @@ class MeanMetricWrapper(Mean):
         self._fn = fn
         self._fn_kwargs = kwargs
 
+    def _stateful_jit(self):
+        fn = self._fn
+        module = getattr(fn, "__module__", None) if not isinstance(fn, Loss) else None
+        module = module or type(fn).__module__
+        return super()._stateful_jit() and module.startswith("kerasish.")
+
     def values(self, y_true, y_pred):
         """Per-sample values and an optional mask of the entries that count."""
         from kerasish.losses import call_with_mask

@@ -295,7 +295,20 @@ def _walk_graph(flat_inputs, flat_outputs):
     for node in unused:
         nodes.insert(0, node)
         layers.insert(0, node.operation)
-    return nodes, layers
+    return nodes, _order_by_depth(nodes, layers)
+
+
+def _order_by_depth(nodes, traversal):
+    """Keras's layer order: by node depth (deepest first), ties by traversal."""
+    node_depth, layer_depth = {}, {}
+    for node in reversed(nodes):
+        depth = max(node_depth.setdefault(id(node), 0), layer_depth.get(id(node.operation), 0))
+        layer_depth[id(node.operation)] = depth
+        node_depth[id(node)] = depth
+        for parent in node.parent_nodes:
+            node_depth[id(parent)] = max(depth + 1, node_depth.get(id(parent), 0))
+    index = {id(layer): i for i, layer in enumerate(traversal)}
+    return sorted(traversal, key=lambda layer: (-layer_depth[id(layer)], index[id(layer)]))
 
 
 def _serialize_node_value(value, node_keys):

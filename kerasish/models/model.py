@@ -118,6 +118,32 @@ class Model(Trainer, Layer):
         _trace_output_spec(self, (inputs,), {})
         del tree
 
+    # -- saving (implemented in kerasish.saving) --------------------------------
+    def save(self, filepath, overwrite=True, **kwargs):
+        """Saves the whole model (architecture, weights, compile and optimizer
+        state) to a `.keras` archive, atomically."""
+        from kerasish.saving import saving_api
+
+        return saving_api.save_model(self, filepath, overwrite=overwrite, **kwargs)
+
+    def save_weights(self, filepath, overwrite=True):
+        """Saves the weights only (`.weights.npz`), atomically."""
+        from kerasish.saving import saving_api
+
+        return saving_api.save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        """Loads weights saved by `save_weights` (or a `.keras` file's weights)."""
+        from kerasish.saving import saving_api
+
+        return saving_api.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
+
+    def export(self, filepath, format="jax", **kwargs):
+        """Writes a serialized, compiled forward function for serving."""
+        from kerasish import export
+
+        return export.export_model(self, filepath, format=format, **kwargs)
+
     def get_config(self):
         return {"name": self.name, "trainable": self.trainable}
 

@@ -535,14 +535,24 @@ class Trainer:
         self._in_fit = True
         from kerasish.random.random import next_seed
 
-        shuffle_seed = next_seed()
+        # Resumable: BackupAndRestore may set these in on_train_begin (the data
+        # order of a shuffled epoch is a function of (seed, epoch) only).
+        self._shuffle_seed = next_seed()
+        self._initial_epoch = None
+        self._initial_step = 0
         callbacks.on_train_begin()
+        if self._initial_epoch is not None:
+            initial_epoch = self._initial_epoch
         logs = {}
         try:
             for epoch in range(initial_epoch, epochs):
+                self._current_epoch = epoch
                 callbacks.on_epoch_begin(epoch)
                 state = self._read_state()
-                state, logs = self._run_epoch(data, state, callbacks, "train", shuffle_seed, epoch)
+                start_step, self._initial_step = self._initial_step, 0
+                state, logs = self._run_epoch(
+                    data, state, callbacks, "train", self._shuffle_seed, epoch, start_step
+                )
                 self._write_state(state)
                 logs = _to_python(logs)
                 if val is not None and _should_validate(epoch, validation_freq):
@@ -565,7 +575,7 @@ class Trainer:
         callbacks.on_train_end(logs)
         return self.history
 
-    def _run_epoch(self, data, state, callbacks, kind, seed, epoch):
+    def _run_epoch(self, data, state, callbacks, kind, seed, epoch, start_step=0):
         """Runs one pass over `data`; returns the final state and logs (device)."""
         step = {"train": self.train_step, "test": self.test_step}[kind]
         n_exec = self.steps_per_execution
@@ -582,7 +592,7 @@ class Trainer:
             engine = get_engine()
             indices, mask = engine.place((indices, mask))
             bs = data.batch_size
-            done = 0
+            done = start_step
             while done < data.steps:
                 n = min(n_exec, data.steps - done)
                 fn, seconds = self._compiled(
@@ -611,6 +621,9 @@ class Trainer:
         index = 0
         buffer = []
         for x, y, sw, mask in data.epoch():
+            if index < start_step:
+                index += 1
+                continue
             flat_y = None if y is None else self._flat_targets(y, len(self._resolved_output_names), self._resolved_output_names)
             flat_w = None if sw is None else self._flat_weights(sw, len(self._resolved_output_names), self._resolved_output_names)
             buffer.append(Batch(x, flat_y, flat_w, mask))

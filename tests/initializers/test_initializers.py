@@ -12,8 +12,8 @@ from kerasish.utils import set_random_seed
 from kerasish.variables import Variable
 
 TRUNC = 0.87962566103423978  # std of N(0, 1) truncated to [-2, 2]
-DENSE = (400, 500)
-CONV = (3, 3, 32, 64)
+DENSE = (200, 300)
+CONV = (3, 3, 16, 32)
 
 
 @pytest.fixture(autouse=True)
@@ -100,7 +100,7 @@ def test_compute_fans_table():
 
 
 def test_random_normal_uniform_truncated_moments():
-    shape = (300, 400)
+    shape = (200, 300)
     w = initializers.RandomNormal(mean=1.0, stddev=0.5, seed=0)(shape)
     _check_moments(w, 1.0, 0.25)
     w = np.asarray(initializers.RandomUniform(minval=-1.0, maxval=3.0, seed=0)(shape))
@@ -344,7 +344,7 @@ def _stats(w):
         "orthogonal",
     ],
 )
-@pytest.mark.parametrize("shape", [(300, 200), (3, 3, 16, 32)])
+@pytest.mark.parametrize("shape", [(3, 3, 16, 32)])
 def test_compat_statistics_match_keras(name, shape):
     keras = pytest.importorskip("keras")
     ours = _stats(initializers.get({"class_name": name, "config": {"seed": 1}})(shape))

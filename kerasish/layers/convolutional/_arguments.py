@@ -42,7 +42,7 @@ def standardize_tuple(value, n, name, layer, allow_zero=False):
 
 
 def standardize_padding(value, layer, allow_causal=False):
-    """"valid" / "same" (/ "causal"), case-insensitive; anything else raises."""
+    """ "valid" / "same" (/ "causal"), case-insensitive; anything else raises."""
     valid = ("valid", "same", "causal") if allow_causal else ("valid", "same")
     if not isinstance(value, str):
         raise TypeError(
@@ -73,8 +73,9 @@ def conv_output_length(length, kernel_size, padding, stride, dilation=1):
     return (length + stride - 1) // stride
 
 
-def conv_transpose_output_length(length, kernel_size, padding, stride, output_padding,
-                                 dilation=1):
+def conv_transpose_output_length(
+    length, kernel_size, padding, stride, output_padding, dilation=1
+):
     """Output length of a transposed convolution along one axis (Keras's rule).
 
     With `k = dilation * (kernel_size - 1) + 1`: "valid" gives
@@ -154,7 +155,7 @@ def check_output_size(layer, input_shape, output_shape, rank):
     axes = spatial_axes(layer.data_format, rank)
     sizes = [output_shape[a] for a in axes]
     if any(s is not None and s <= 0 for s in sizes):
-        window = getattr(layer, "kernel_size", None) or getattr(layer, "pool_size")
+        window = getattr(layer, "kernel_size", None) or layer.pool_size
         dilation = getattr(layer, "dilation_rate", (1,) * rank)
         padding = getattr(layer, "padding", "valid")
         raise ValueError(

@@ -1,4 +1,4 @@
-"""`BaseConv`: the N-d convolution layer that `Conv1D`, `Conv2D`, `Conv3D` specialize."""
+"""`BaseConv`: the N-d convolution that `Conv1D`, `Conv2D`, `Conv3D` specialize."""
 
 from kerasish import activations, constraints, initializers, ops, regularizers
 from kerasish.layers.convolutional import _arguments as args
@@ -142,9 +142,7 @@ class BaseConv(Layer):
     def compute_output_shape(self, input_shape):
         args.check_input_rank(self, input_shape, self.rank)
         spatial = [
-            args.conv_output_length(
-                input_shape[axis], k, self.padding, s, d
-            )
+            args.conv_output_length(input_shape[axis], k, self.padding, s, d)
             for axis, k, s, d in zip(
                 args.spatial_axes(self.data_format, self.rank),
                 self.kernel_size,

@@ -12,9 +12,10 @@ class Conv1D(BaseConv):
     ("valid", "same", "causal"), `data_format`, `dilation_rate`, `groups`, `activation`,
     `use_bias`, initializers, regularizers, constraints).
 
-    Input shape: `(batch, steps, channels)` (channels_last) or `(batch, channels, steps)`
-    (channels_first). Output shape: the same with `filters` channels and each
-    spatial size `ceil(size / stride)` ("same") or
+    Input shape: `(batch, steps, channels)` (channels_last) or
+    `(batch, channels, steps)` (channels_first).
+    Output shape: the same with `filters` channels and each spatial size
+    `ceil(size / stride)` ("same") or
     `floor((size - dilation * (kernel - 1) - 1) / stride) + 1` ("valid").
 
     Example:
@@ -72,9 +73,10 @@ class Conv2D(BaseConv):
     ("valid", "same"), `data_format`, `dilation_rate`, `groups`, `activation`,
     `use_bias`, initializers, regularizers, constraints).
 
-    Input shape: `(batch, height, width, channels)` (channels_last) or `(batch, channels, height, width)`
-    (channels_first). Output shape: the same with `filters` channels and each
-    spatial size `ceil(size / stride)` ("same") or
+    Input shape: `(batch, height, width, channels)` (channels_last) or
+    `(batch, channels, height, width)` (channels_first).
+    Output shape: the same with `filters` channels and each spatial size
+    `ceil(size / stride)` ("same") or
     `floor((size - dilation * (kernel - 1) - 1) / stride) + 1` ("valid").
 
     Example:
@@ -132,9 +134,10 @@ class Conv3D(BaseConv):
     ("valid", "same"), `data_format`, `dilation_rate`, `groups`, `activation`,
     `use_bias`, initializers, regularizers, constraints).
 
-    Input shape: `(batch, d1, d2, d3, channels)` (channels_last) or `(batch, channels, d1, d2, d3)`
-    (channels_first). Output shape: the same with `filters` channels and each
-    spatial size `ceil(size / stride)` ("same") or
+    Input shape: `(batch, d1, d2, d3, channels)` (channels_last) or
+    `(batch, channels, d1, d2, d3)` (channels_first).
+    Output shape: the same with `filters` channels and each spatial size
+    `ceil(size / stride)` ("same") or
     `floor((size - dilation * (kernel - 1) - 1) / stride) + 1` ("valid").
 
     Example:

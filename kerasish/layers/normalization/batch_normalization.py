@@ -14,9 +14,7 @@ _RENORM_KEYS = ("rmax", "rmin", "dmax")
 
 def _number(name, value):
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(
-            f"BatchNormalization: `{name}` must be a float, got {value!r}."
-        )
+        raise TypeError(f"BatchNormalization: `{name}` must be a float, got {value!r}.")
     return float(value)
 
 
@@ -110,9 +108,7 @@ class BatchNormalization(Layer):
         self.beta_initializer = initializers.get(beta_initializer)
         self.gamma_initializer = initializers.get(gamma_initializer)
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
-        self.moving_variance_initializer = initializers.get(
-            moving_variance_initializer
-        )
+        self.moving_variance_initializer = initializers.get(moving_variance_initializer)
         self.beta_regularizer = regularizers.get(beta_regularizer)
         self.gamma_regularizer = regularizers.get(gamma_regularizer)
         self.beta_constraint = constraints.get(beta_constraint)

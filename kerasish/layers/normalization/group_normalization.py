@@ -126,7 +126,9 @@ class GroupNormalization(Layer):
         shape = tuple(x.shape)
         axis, groups = self._axis, self.groups
         # (batch, ..., groups, channels // groups, ...)
-        grouped_shape = shape[:axis] + (groups, shape[axis] // groups) + shape[axis + 1 :]
+        grouped_shape = (
+            shape[:axis] + (groups, shape[axis] // groups) + shape[axis + 1 :]
+        )
         grouped = ops.reshape(x, grouped_shape)
         reduce = tuple(i for i in range(1, len(grouped_shape)) if i != axis)
         mean, variance = ops.moments(grouped, axes=reduce, keepdims=True)

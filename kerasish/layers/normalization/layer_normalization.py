@@ -126,7 +126,11 @@ class LayerNormalization(Layer):
             broadcast[a] = x.shape[a]
 
         def weight(v):
-            return None if v is None else ops.reshape(ops.cast(v.value, x.dtype), broadcast)
+            return (
+                None
+                if v is None
+                else ops.reshape(ops.cast(v.value, x.dtype), broadcast)
+            )
 
         gamma, beta = weight(self.gamma), weight(self.beta)
         if self.rms_scaling:

@@ -65,40 +65,38 @@ def encode_categorical(inputs, output_mode, depth, dtype, count_weights=None):
 
 
 def encode_categorical_numpy(indices, output_mode, depth, dtype, idf_weights=None):
-    """Host-side encoding with numpy, matching Keras's bincount semantics.
+    """Host-side encoding with numpy, matching Keras's lookup layers.
 
-    `indices` is an int array of rank <= 2 (or a list of per-row index arrays
-    for ragged rows); ids outside `[0, depth)` (the mask) are dropped.
-    Rank-1 inputs give a `(depth,)` vector for "multi_hot"/"count"/"tf_idf"
-    and `(n, depth)` for "one_hot"; rank-2 inputs give `(batch, depth)`.
+    `indices` is an int array (or a list of per-row index arrays for ragged
+    rows); ids outside `[0, depth)` (the mask) contribute nothing.
+    - "one_hot": appends a `depth` axis, replacing a trailing axis of size 1.
+    - "multi_hot" / "count" / "tf_idf": a rank-1 input is one sample ->
+      `(depth,)`; rank 2 `(batch, n) -> (batch, depth)`; higher ranks reduce
+      axis 1.
     """
     if isinstance(indices, list):
-        rows, batched = indices, True
+        rows = [np.asarray(r, dtype=np.int64).reshape(-1) for r in indices]
+        out = np.zeros((len(rows), depth), dtype=np.float64)
+        for i, row in enumerate(rows):
+            row = row[(row >= 0) & (row < depth)]
+            np.add.at(out[i], row, 1.0)
     else:
-        indices = np.asarray(indices)
+        indices = np.asarray(indices, dtype=np.int64)
         if indices.ndim == 0:
             indices = indices[None]
-        if output_mode == "one_hot" and indices.shape[-1] != 1:
-            indices = indices[..., None]
-        if indices.ndim > 2:
-            raise ValueError(
-                f"When `output_mode` is not 'int', the inputs must have rank <= 2 "
-                f"(or rank 3 with a last axis of 1 for 'one_hot'); received "
-                f"shape {indices.shape}. Reshape them to (batch, tokens)."
-            )
-        batched = indices.ndim == 2
-        rows = list(indices) if batched else [indices]
-    out = np.zeros((len(rows), depth), dtype=np.float64)
-    for i, row in enumerate(rows):
-        row = np.asarray(row, dtype=np.int64).reshape(-1)
-        row = row[(row >= 0) & (row < depth)]
-        np.add.at(out[i], row, 1.0)
-    if output_mode in ("multi_hot", "one_hot"):
+        if output_mode == "one_hot" and indices.ndim > 1 and indices.shape[-1] == 1:
+            indices = indices[..., 0]
+        valid = (indices >= 0) & (indices < depth)
+        one_hot = (indices[..., None] == np.arange(depth)) & valid[..., None]
+        if output_mode == "one_hot":
+            return one_hot.astype(dtype)
+        axis = 1 if indices.ndim > 1 else 0
+        out = one_hot.sum(axis=axis, dtype=np.float64)
+    if output_mode == "multi_hot":
         out = np.minimum(out, 1.0)
     if output_mode == "tf_idf":
         out = out * np.asarray(idf_weights, dtype=np.float64)[:depth]
-    out = out.astype(dtype)
-    return out if batched else out[0]
+    return out.astype(dtype)
 
 
 def image_axes(data_format: str, rank: int):

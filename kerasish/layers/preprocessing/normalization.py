@@ -127,7 +127,10 @@ class Normalization(Layer):
                 trainable=False,
             )
             self.count = self.add_weight(
-                name="count", shape=(), dtype="int32", initializer="zeros",
+                name="count",
+                shape=(),
+                dtype="int32",
+                initializer="zeros",
                 trainable=False,
             )
         else:
@@ -264,7 +267,8 @@ class Normalization(Layer):
                 ops.reshape(self.adapt_variance, self._broadcast_shape), dtype
             )
         else:
-            mean, variance = self.mean, self.variance
+            mean = ops.convert_to_tensor(self.mean, dtype)
+            variance = ops.convert_to_tensor(self.variance, dtype)
         inputs = ops.cast(inputs, dtype)
         scale = ops.maximum(ops.sqrt(variance), config.epsilon())
         if self.invert:

@@ -1,0 +1,518 @@
+"""`IndexLookup`: the host-side vocabulary lookup behind StringLookup and
+IntegerLookup, and `HostSideLayer`, the base of layers that run in numpy.
+
+Strings cannot enter a compiled XLA graph, so these layers work on the host:
+`call` takes lists or numpy arrays and returns numpy arrays of fixed shape. The
+trainer runs leading host-side layers of a model on each batch before the
+compiled step (they have no weights).
+"""
+
+import collections
+import os
+
+import numpy as np
+
+from kerasish import config, ops
+from kerasish.layers.keras_tensor import KerasTensor
+from kerasish.layers.layer import Layer
+from kerasish.layers.preprocessing import _utils
+from kerasish.utils import tree
+
+
+class HostSideLayer(Layer):
+    """A layer whose `call` runs in numpy on the host, outside compiled code.
+
+    Called on symbolic tensors it records a graph node like any layer (its
+    output spec comes from `compute_output_spec`); called on data it runs
+    `call` directly on the given lists/arrays, without converting them to
+    engine tensors.
+    """
+
+    host_side = True
+
+    def __call__(self, *args, **kwargs):
+        if any(isinstance(x, KerasTensor) for x in tree.flatten((args, kwargs))):
+            kwargs = {k: v for k, v in kwargs.items() if k not in ("training", "mask")}
+            return super().__call__(*args, **kwargs)
+        if not args:
+            raise TypeError(
+                f"Layer '{self.name}' ({type(self).__name__}) was called without "
+                "inputs; pass them as the first positional argument."
+            )
+        kwargs = {k: v for k, v in kwargs.items() if k not in ("training", "mask")}
+        try:
+            return self.call(*args, **kwargs)
+        except Exception as error:
+            note = (
+                f"(Raised while calling layer '{self.name}' ({type(self).__name__}).)"
+            )
+            if note not in getattr(error, "__notes__", []):
+                error.add_note(note)
+            raise
+
+
+def to_host_array(inputs, kind: str, layer: str):
+    """`inputs` (list, tuple, numpy array, tensor, scalar) as a numpy array of
+    Python `str` objects (`kind="string"`, bytes decoded as UTF-8) or int64."""
+    if isinstance(inputs, KerasTensor):
+        raise TypeError(f"{layer}: cannot run on a symbolic tensor here.")
+    if not isinstance(inputs, np.ndarray | list | tuple | str | bytes | int):
+        if ops.is_tensor(inputs):
+            inputs = ops.convert_to_numpy(inputs)
+        else:
+            inputs = np.asarray(inputs)
+    if kind == "string":
+        array = np.asarray(inputs, dtype=object)
+        flat = array.reshape(-1)
+        for i, value in enumerate(flat):
+            if isinstance(value, bytes | np.bytes_):
+                flat[i] = bytes(value).decode("utf-8")
+            elif isinstance(value, str):
+                flat[i] = str(value)
+            else:
+                raise TypeError(
+                    f"{layer} expects strings (str or bytes), received an element "
+                    f"of type {type(value).__name__}: {value!r}."
+                )
+        return flat.reshape(array.shape)
+    array = np.asarray(inputs)
+    if array.size and not np.issubdtype(array.dtype, np.integer):
+        if np.issubdtype(array.dtype, np.floating) and np.all(array == np.round(array)):
+            return array.astype(np.int64)
+        raise TypeError(
+            f"{layer} expects integer inputs, received dtype {array.dtype}."
+        )
+    return array.astype(np.int64)
+
+
+def _rows_for_adapt(data, kind, layer):
+    """Batches of documents: each batch a numpy array of rank 2 (docs x tokens)."""
+    if isinstance(data, np.ndarray | list | tuple | str | bytes) or ops.is_tensor(data):
+        batches = [data]
+    elif hasattr(data, "__iter__"):
+        batches = data
+    else:
+        raise TypeError(
+            f"{layer}: adapt() expects an array, a list, or an iterable of batches, "
+            f"got {type(data).__name__}."
+        )
+    for batch in batches:
+        array = to_host_array(batch, kind, layer)
+        if array.ndim == 0:
+            array = array.reshape(1, 1)
+        elif array.ndim == 1:
+            array = array[:, None]
+        yield array.reshape(array.shape[0], -1)
+
+
+class IndexLookup(HostSideLayer):
+    """Maps tokens to indices with a vocabulary (base of the lookup layers).
+
+    Index layout (output_mode "int"): `[mask] + [oov] * num_oov_indices +
+    tokens`; other output modes have no mask index. `adapt` orders tokens by
+    decreasing frequency, ties broken by decreasing token (as Keras's
+    `np.lexsort(...)[::-1]`).
+    """
+
+    def __init__(
+        self,
+        max_tokens,
+        num_oov_indices,
+        mask_token,
+        oov_token,
+        vocabulary_dtype,
+        vocabulary=None,
+        idf_weights=None,
+        invert=False,
+        output_mode="int",
+        sparse=False,
+        pad_to_max_tokens=False,
+        oov_method="floormod",
+        salt=None,
+        **kwargs,
+    ):
+        cls = type(self).__name__
+        self._frozen_vocab_size = kwargs.pop("vocabulary_size", None)
+        has_input_vocabulary = kwargs.pop(
+            "has_input_vocabulary", vocabulary is not None
+        )
+        kwargs.pop("dtype", None)
+        super().__init__(**kwargs)
+        if max_tokens is not None:
+            _utils.check_int(cls, "max_tokens", max_tokens)
+            if max_tokens <= 1:
+                raise ValueError(
+                    f"{cls}: if set, `max_tokens` must be greater than 1, got "
+                    f"max_tokens={max_tokens}."
+                )
+        if pad_to_max_tokens and max_tokens is None:
+            raise ValueError(
+                f"{cls}: `pad_to_max_tokens=True` needs `max_tokens` to be set."
+            )
+        _utils.check_int(cls, "num_oov_indices", num_oov_indices)
+        if num_oov_indices < 0:
+            raise ValueError(
+                f"{cls}: `num_oov_indices` must be >= 0, got {num_oov_indices}."
+            )
+        _utils.check_choice(cls, "oov_method", oov_method, ("floormod", "farmhash"))
+        output_mode = _utils.standardize_output_mode(cls, output_mode)
+        if invert and output_mode != "int":
+            raise ValueError(
+                f"{cls}: `output_mode` must be 'int' when `invert=True`, got "
+                f"output_mode={output_mode!r}."
+            )
+        if sparse:
+            raise ValueError(f"{cls}: `sparse=True` is not supported by kerasish.")
+        if idf_weights is not None and output_mode != "tf_idf":
+            raise ValueError(
+                f"{cls}: `idf_weights` should only be set if `output_mode` is "
+                f"'tf_idf', got output_mode={output_mode!r}."
+            )
+        if output_mode == "tf_idf" and has_input_vocabulary and idf_weights is None:
+            raise ValueError(
+                f"{cls}: with a given `vocabulary` in 'tf_idf' output mode, the "
+                "`idf_weights` argument must also be provided."
+            )
+        self.invert = bool(invert)
+        self.max_tokens = max_tokens
+        self.num_oov_indices = int(num_oov_indices)
+        self.mask_token = mask_token
+        self.oov_token = oov_token
+        self.output_mode = output_mode
+        self.sparse = False
+        self.pad_to_max_tokens = bool(pad_to_max_tokens)
+        self.vocabulary_dtype = vocabulary_dtype
+        self.oov_method = oov_method
+        self.salt = salt
+        self.input_vocabulary = vocabulary if not isinstance(vocabulary, str) else None
+        self.input_idf_weights = idf_weights
+        self._has_input_vocabulary = has_input_vocabulary
+        self._kind = "string" if vocabulary_dtype == "string" else "int"
+        self._tokens = []
+        self._index = {}
+        self.idf_weights = None
+        self.built = True
+        if vocabulary is not None:
+            self.set_vocabulary(vocabulary, idf_weights)
+
+    # -- indices ---------------------------------------------------------------
+    def _oov_start_index(self):
+        return 1 if self.mask_token is not None and self.output_mode == "int" else 0
+
+    def _token_start_index(self):
+        return self._oov_start_index() + self.num_oov_indices
+
+    def vocabulary_size(self):
+        """The number of indices: special tokens plus learned/given tokens."""
+        return self._token_start_index() + len(self._tokens)
+
+    def get_vocabulary(self, include_special_tokens=True):
+        """The tokens in index order (with the mask and OOV tokens by default)."""
+        if not include_special_tokens:
+            return list(self._tokens)
+        specials = [self.mask_token] * self._oov_start_index()
+        specials += [self.oov_token] * self.num_oov_indices
+        return specials + list(self._tokens)
+
+    # -- vocabulary ------------------------------------------------------------
+    def _convert_tokens(self, values):
+        array = to_host_array(values, self._kind, type(self).__name__).reshape(-1)
+        return [str(v) if self._kind == "string" else int(v) for v in array]
+
+    def set_vocabulary(self, vocabulary, idf_weights=None):
+        """Sets the vocabulary (and, for "tf_idf", the IDF weights).
+
+        Args:
+            vocabulary: A list or 1-D array of tokens, optionally starting with
+                the special tokens in index order; or a path to a text file with
+                one token per line.
+            idf_weights: For "tf_idf": one weight per token of `vocabulary`.
+        """
+        cls = type(self).__name__
+        if self.output_mode == "tf_idf" and idf_weights is None:
+            raise ValueError(f"{cls}: `idf_weights` must be set in 'tf_idf' mode.")
+        if self.output_mode != "tf_idf" and idf_weights is not None:
+            raise ValueError(
+                f"{cls}: `idf_weights` should only be set if output_mode is "
+                f"'tf_idf', got output_mode={self.output_mode!r}."
+            )
+        if isinstance(vocabulary, str):
+            if not os.path.exists(vocabulary):
+                raise ValueError(
+                    f"{cls}: vocabulary file {vocabulary!r} does not exist."
+                )
+            if self.output_mode == "tf_idf":
+                raise ValueError(
+                    f"{cls}: output_mode 'tf_idf' does not support loading a "
+                    "vocabulary from a file."
+                )
+            with open(vocabulary, encoding="utf-8") as handle:
+                lines = handle.read().splitlines()
+            while lines and lines[-1] == "":
+                lines.pop()
+            vocabulary = lines
+        vocabulary = self._convert_tokens(vocabulary)
+        if not vocabulary:
+            raise ValueError(f"{cls}: cannot set an empty vocabulary.")
+        token_start = self._token_start_index()
+        specials = [self.mask_token] * self._oov_start_index() + [
+            self.oov_token
+        ] * self.num_oov_indices
+        found_specials = vocabulary[:token_start] == specials
+        tokens = vocabulary[token_start:] if found_specials else vocabulary
+        repeated = [t for t, c in collections.Counter(tokens).items() if c > 1]
+        if repeated:
+            raise ValueError(
+                f"{cls}: the vocabulary has repeated tokens {repeated}. Pass each "
+                "token once."
+            )
+        if self.mask_token is not None and self.mask_token in tokens:
+            raise ValueError(
+                f"{cls}: found the mask token {self.mask_token!r} at index "
+                f"{vocabulary.index(self.mask_token)} of `vocabulary`. Either remove "
+                "the mask and OOV tokens, or put them only at the start in this "
+                f"order: {specials}."
+            )
+        if self.oov_token is not None and self.invert and self.oov_token in tokens:
+            raise ValueError(
+                f"{cls}: found the OOV token {self.oov_token!r} inside `vocabulary`. "
+                "Either remove the mask and OOV tokens, or put them only at the "
+                f"start in this order: {specials}."
+            )
+        size = token_start + len(tokens)
+        if self.max_tokens is not None and size > self.max_tokens:
+            raise ValueError(
+                f"{cls}: the vocabulary size {size} (with special tokens) exceeds "
+                f"max_tokens={self.max_tokens}."
+            )
+        if idf_weights is not None:
+            idf = np.asarray(idf_weights, dtype="float64")
+            if idf.ndim != 1 or len(idf) != len(vocabulary):
+                raise ValueError(
+                    f"{cls}: `idf_weights` must be 1-D with one weight per "
+                    f"vocabulary entry ({len(vocabulary)}), got shape {idf.shape}."
+                )
+            front = 0 if found_specials else token_start
+            idf = np.concatenate([np.full(front, idf.mean()), idf])
+            self._set_idf(idf)
+        self._set_tokens(tokens)
+
+    def _set_tokens(self, tokens):
+        self._tokens = list(tokens)
+        start = self._token_start_index()
+        self._index = {t: start + i for i, t in enumerate(self._tokens)}
+        self._check_vocab_size_unchanged()
+
+    def _set_idf(self, idf):
+        if self.pad_to_max_tokens and self.max_tokens is not None:
+            idf = np.concatenate([idf, np.zeros(max(self.max_tokens - len(idf), 0))])
+        self.idf_weights = idf.astype(config.floatx())
+
+    def _check_vocab_size_unchanged(self):
+        if self.output_mode == "int" or self.pad_to_max_tokens:
+            return
+        size = self.vocabulary_size()
+        if self._frozen_vocab_size is not None and size != self._frozen_vocab_size:
+            raise RuntimeError(
+                f"{type(self).__name__}: with output_mode={self.output_mode!r} and "
+                "pad_to_max_tokens=False the vocabulary size cannot change after "
+                f"it is set. Old size {self._frozen_vocab_size}, new size {size}."
+            )
+        self._frozen_vocab_size = size
+
+    def adapt(self, data, steps=None):
+        """Learns the vocabulary from `data`, most frequent tokens first.
+
+        Args:
+            data: A list or array of tokens (each element of a rank-1 input is
+                one document; rows of a rank-2 input are documents), or an
+                iterable of such batches.
+            steps: With an iterable, the number of batches to use.
+        """
+        cls = type(self).__name__
+        if self._has_input_vocabulary:
+            raise ValueError(
+                f"Cannot adapt layer '{self.name}' ({cls}) after setting a static "
+                "vocabulary via the `vocabulary` argument or `set_vocabulary()`."
+            )
+        counts = collections.Counter()
+        doc_counts = collections.Counter()
+        num_docs = 0
+        for step, rows in enumerate(_rows_for_adapt(data, self._kind, cls)):
+            if steps is not None and step >= steps:
+                break
+            flat = self._convert_tokens(rows)
+            counts.update(flat)
+            if self.output_mode == "tf_idf":
+                for row in rows:
+                    doc_counts.update(set(self._convert_tokens(row)))
+                num_docs += rows.shape[0]
+        for special in (self.mask_token, self.oov_token):
+            if special is not None:
+                counts.pop(special, None)
+        if not counts:
+            raise ValueError(
+                f"Layer '{self.name}' ({cls}): adapt() found no tokens in the data "
+                "(empty data, or only mask/OOV tokens). Pass non-empty data."
+            )
+        # Decreasing count, ties by decreasing token: Keras's lexsort(...)[::-1].
+        tokens = sorted(counts, key=lambda t: (counts[t], t), reverse=True)
+        if self.max_tokens:
+            tokens = tokens[: self.max_tokens - self._token_start_index()]
+        if self.output_mode == "tf_idf":
+            df = np.array([doc_counts[t] for t in tokens], dtype="float64")
+            idf = np.log(1.0 + num_docs / (1.0 + df)).astype(config.floatx())
+            front = np.full(self._token_start_index(), idf.mean(dtype="float32"))
+            self._set_idf(np.concatenate([front, idf]))
+        self._frozen_vocab_size = None
+        self._set_tokens(tokens)
+
+    # -- lookup ----------------------------------------------------------------
+    def _lookup(self, array):
+        """Token array -> int64 index array of the same shape. The mask token
+        becomes 0 ("int" mode) or -1 (other modes: dropped by the encoding)."""
+        cls = type(self).__name__
+        flat = array.reshape(-1)
+        default = -2  # marks OOV until resolved below
+        out = np.fromiter(
+            (self._index.get(t, default) for t in flat), dtype=np.int64, count=flat.size
+        )
+        if self.mask_token is not None:
+            out[[t == self.mask_token for t in flat]] = (
+                0 if self.output_mode == "int" else -1
+            )
+        oov = out == default
+        if oov.any():
+            if self.num_oov_indices == 0:
+                values = sorted({flat[i] for i in np.flatnonzero(oov)}, key=str)
+                raise ValueError(
+                    f"Layer '{self.name}' ({cls}): with num_oov_indices=0 all inputs "
+                    f"must be in the vocabulary; found out-of-vocabulary values "
+                    f"{values[:10]}. Set num_oov_indices=1 to map them to an OOV "
+                    "index."
+                )
+            start = self._oov_start_index()
+            if self.num_oov_indices == 1:
+                out[oov] = start
+            else:
+                out[oov] = [
+                    start + self._oov_bucket(flat[i]) for i in np.flatnonzero(oov)
+                ]
+        return out.reshape(array.shape)
+
+    def _oov_bucket(self, token):
+        if self._kind == "int" and self.oov_method == "floormod":
+            return int(token) % self.num_oov_indices
+        # Keras hashes with FarmHash64, which is not reproduced here: a stable
+        # FNV-1a hash spreads OOV tokens over the buckets instead.
+        h = 0xCBF29CE484222325
+        for byte in str(token).encode("utf-8"):
+            h = ((h ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+        return h % self.num_oov_indices
+
+    def _invert_lookup(self, array):
+        cls = type(self).__name__
+        if array.size and not np.issubdtype(np.asarray(array).dtype, np.integer):
+            raise TypeError(f"{cls} with invert=True expects integer indices.")
+        vocab = self.get_vocabulary()
+        flat = array.reshape(-1)
+        out = [
+            vocab[i] if 0 <= i < len(vocab) else self.oov_token for i in flat.tolist()
+        ]
+        if self._kind == "string":
+            return np.array(out, dtype=object).reshape(array.shape).astype(str)
+        return np.array(out, dtype=np.int64).reshape(array.shape)
+
+    def _depth(self):
+        if self.pad_to_max_tokens:
+            return self.max_tokens
+        return self._frozen_vocab_size
+
+    def call(self, inputs):
+        cls = type(self).__name__
+        if self.invert:
+            return self._invert_lookup(to_host_array(inputs, "int", cls))
+        array = to_host_array(inputs, self._kind, cls)
+        if (
+            self.output_mode != "int"
+            and not self.pad_to_max_tokens
+            and (self._frozen_vocab_size is None)
+        ):
+            raise RuntimeError(
+                f"Layer '{self.name}' ({cls}): with output_mode="
+                f"{self.output_mode!r} and pad_to_max_tokens=False, set the "
+                "vocabulary before calling the layer: pass `vocabulary=` or call "
+                "`adapt(data)`."
+            )
+        indices = self._lookup(array)
+        if self.output_mode == "int":
+            return indices
+        if self.output_mode == "tf_idf":
+            counts = _utils.encode_categorical_numpy(
+                indices, "count", self._depth(), config.floatx()
+            )
+            return counts * self._idf_for_depth().astype(config.floatx())
+        return _utils.encode_categorical_numpy(
+            indices, self.output_mode, self._depth(), config.floatx()
+        )
+
+    def _idf_for_depth(self):
+        idf = self.idf_weights
+        if idf is None:
+            raise ValueError(
+                f"Layer '{self.name}' ({type(self).__name__}): output_mode='tf_idf' "
+                "needs IDF weights: call `adapt(data)` or pass `idf_weights=`."
+            )
+        depth = self._depth()
+        if len(idf) < depth:
+            idf = np.concatenate([idf, np.zeros(depth - len(idf), idf.dtype)])
+        return idf[:depth]
+
+    # -- shapes and config -----------------------------------------------------
+    def compute_output_shape(self, input_shape):
+        input_shape = tuple(input_shape)
+        if self.output_mode == "int":
+            return input_shape
+        depth = self._depth()
+        if self.output_mode == "one_hot":
+            if len(input_shape) > 1 and input_shape[-1] == 1:
+                return input_shape[:-1] + (depth,)
+            return input_shape + (depth,)
+        return input_shape[:-1] + (depth,)
+
+    def compute_output_spec(self, inputs):
+        if self.invert:
+            dtype = "int64" if self._kind == "int" else "string"
+        else:
+            dtype = "int64" if self.output_mode == "int" else config.floatx()
+        shape = self.compute_output_shape(inputs.shape)
+        try:
+            return KerasTensor(shape, dtype)
+        except TypeError as error:
+            raise TypeError(
+                f"Layer '{self.name}' ({type(self).__name__}): symbolic tensors of "
+                f"dtype {dtype!r} are not supported yet ({error}). Call the layer "
+                "on data instead."
+            ) from None
+
+    def get_config(self):
+        def listify(x):
+            return None if x is None else np.asarray(x).tolist()
+
+        return {
+            **super().get_config(),
+            "invert": self.invert,
+            "max_tokens": self.max_tokens,
+            "num_oov_indices": self.num_oov_indices,
+            "oov_token": self.oov_token,
+            "mask_token": self.mask_token,
+            "output_mode": self.output_mode,
+            "sparse": self.sparse,
+            "pad_to_max_tokens": self.pad_to_max_tokens,
+            "vocabulary_dtype": self.vocabulary_dtype,
+            "idf_weights": listify(self.input_idf_weights),
+            "vocabulary": listify(self.input_vocabulary),
+            "vocabulary_size": self._frozen_vocab_size,
+            "oov_method": self.oov_method,
+            "salt": self.salt,
+        }

@@ -1,0 +1,91 @@
+"""`RandomContrast`: scales each image's contrast by a random factor."""
+
+from kerasish import config, ops, random
+from kerasish.layers.layer import Layer
+from kerasish.layers.preprocessing import _utils
+from kerasish.layers.preprocessing.resizing import _check_image_rank
+from kerasish.saving.registry import register_builtin
+
+
+@register_builtin("layers")
+class RandomContrast(Layer):
+    """Adjusts each image's contrast by a random factor while training:
+    `outputs = clip((x - mean) * c + mean, *value_range)`, with `mean` the
+    per-image, per-channel mean over height and width.
+
+    `c` is uniform in `[1 - lower, 1 + upper]`. Keras 3 parses a number `f` into
+    `(lower, upper) = (0, f)` (bounds [0, 1]), so `c` is in `[1, 1 + f]`; a pair
+    `(lower, upper)` gives `[1 - lower, 1 + upper]`. This layer does the same.
+    As in Keras, a direct call without `training` augments.
+
+    Args:
+        factor: A number in [0, 1], or a pair of numbers in [0, 1].
+        value_range: The `(min, max)` of the pixel values; outputs are clipped
+            to it. Defaults to `(0, 255)`.
+        seed: Integer seed for repeatable draws.
+
+    Input shape: `(batch, height, width, channels)` or `(height, width,
+    channels)`. Output: same shape, in the compute dtype.
+
+    Example:
+    >>> layer = kerasish.layers.RandomContrast(0.2, seed=0)
+    >>> layer(np.ones((2, 4, 4, 3)), training=False).shape
+    (2, 4, 4, 3)
+    """
+
+    def __init__(
+        self, factor, value_range=(0, 255), seed=None, data_format=None, **kwargs
+    ):
+        super().__init__(**kwargs)
+        lower, upper = _utils.parse_factor("RandomContrast", "factor", factor, 0, 1)
+        if not isinstance(factor, tuple | list):
+            lower = max(lower, 0.0)  # Keras clips the lower bound to 0.
+        self.factor = (lower, upper)
+        try:
+            low, high = (float(v) for v in value_range)
+        except (TypeError, ValueError):
+            raise ValueError(
+                "RandomContrast: `value_range` must be a pair of numbers "
+                f"(min, max), got {value_range!r}."
+            ) from None
+        if low > high:
+            raise ValueError(
+                f"RandomContrast: `value_range` must be (min, max) with min <= max, "
+                f"got {value_range!r}."
+            )
+        self.value_range = value_range
+        self.seed = seed
+        self.generator = random.SeedGenerator(seed)
+        self.data_format = config.standardize_data_format(data_format)
+        self.built = True
+
+    def call(self, inputs, training=True):
+        _check_image_rank(self, inputs.shape)
+        inputs = ops.cast(inputs, self.compute_dtype)
+        if not training:
+            return inputs
+        rank = len(inputs.shape)
+        shape = (inputs.shape[0], 1, 1, 1) if rank == 4 else (1, 1, 1)
+        contrast = random.uniform(
+            shape,
+            minval=1.0 - self.factor[0],
+            maxval=1.0 + self.factor[1],
+            dtype=self.compute_dtype,
+            seed=self.generator,
+        )
+        h_axis, w_axis = _utils.image_axes(self.data_format, rank)
+        mean = ops.mean(inputs, axis=(h_axis, w_axis), keepdims=True)
+        outputs = (inputs - mean) * contrast + mean
+        return ops.clip(outputs, self.value_range[0], self.value_range[1])
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "factor": self.factor,
+            "value_range": self.value_range,
+            "seed": self.seed,
+            "data_format": self.data_format,
+        }

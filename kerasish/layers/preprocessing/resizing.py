@@ -1,0 +1,158 @@
+"""`Resizing`: resizes images to a fixed `(height, width)`."""
+
+import numpy as np
+
+from kerasish import config, ops
+from kerasish.layers.layer import Layer
+from kerasish.layers.preprocessing import _utils
+from kerasish.saving.registry import register_builtin
+
+INTERPOLATIONS = ("bilinear", "nearest", "lanczos3", "lanczos5", "bicubic")
+
+
+def resize_images(
+    images,
+    height,
+    width,
+    interpolation="bilinear",
+    antialias=False,
+    crop_to_aspect_ratio=False,
+    pad_to_aspect_ratio=False,
+    fill_value=0.0,
+    data_format=None,
+):
+    """Resizes rank-3/4 `images`, first cropping or padding (centered) to the
+    target aspect ratio when asked. Integer images are rounded and clipped back
+    to their dtype."""
+    data_format = config.standardize_data_format(data_format)
+    h_axis, w_axis = _utils.image_axes(data_format, len(images.shape))
+    in_height, in_width = images.shape[h_axis], images.shape[w_axis]
+    input_dtype = str(images.dtype)
+    if crop_to_aspect_ratio:
+        top, left, crop_h, crop_w = _utils.crop_box(in_height, in_width, height, width)
+        images = _utils.slice_hw(images, data_format, top, left, crop_h, crop_w)
+    elif pad_to_aspect_ratio:
+        pad_h = max(in_height, int(float(in_width * height) / width))
+        pad_w = max(in_width, int(float(in_height * width) / height))
+        top = int(float(pad_h - in_height) / 2)
+        left = int(float(pad_w - in_width) / 2)
+        # Keras pads the same amount on both sides of one axis only.
+        pads = [(0, 0)] * len(images.shape)
+        if top > 0:
+            pads[h_axis] = (top, top)
+        elif left > 0:
+            pads[w_axis] = (left, left)
+        images = ops.pad(images, pads, constant_values=fill_value)
+    out = ops.resize(
+        images,
+        (height, width),
+        interpolation=interpolation,
+        antialias=antialias,
+        data_format=data_format,
+    )
+    if "int" in input_dtype and str(out.dtype) != input_dtype:
+        info = np.iinfo(input_dtype)
+        out = ops.cast(ops.clip(ops.round(out), info.min, info.max), input_dtype)
+    return out
+
+
+@register_builtin("layers")
+class Resizing(Layer):
+    """Resizes a batch of images (or one image) to `(height, width)`.
+
+    Args:
+        height, width: The output's spatial size (positive ints).
+        interpolation: "bilinear" (default), "nearest", "bicubic", "lanczos3",
+            "lanczos5". Sampling uses half-pixel centers.
+        crop_to_aspect_ratio: Crop the largest centered window with the target
+            aspect ratio before resizing, so the image is not distorted.
+        pad_to_aspect_ratio: Pad (centered, with `fill_value`) to the target
+            aspect ratio before resizing instead.
+        fill_mode: Only "constant" is supported (for `pad_to_aspect_ratio`).
+        fill_value: The padding value.
+        antialias: Use an antialiasing filter when downsampling.
+        data_format: "channels_last" (default) or "channels_first".
+
+    Input shape: `(batch, height, width, channels)` or `(height, width, channels)`
+    (channels_last). Output shape: the same with `height, width` replaced.
+
+    Example:
+    >>> kerasish.layers.Resizing(2, 3)(np.ones((1, 4, 6, 3))).shape
+    (1, 2, 3, 3)
+    """
+
+    def __init__(
+        self,
+        height,
+        width,
+        interpolation="bilinear",
+        crop_to_aspect_ratio=False,
+        pad_to_aspect_ratio=False,
+        fill_mode="constant",
+        fill_value=0.0,
+        antialias=False,
+        data_format=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.height = _utils.check_int("Resizing", "height", height, minimum=1)
+        self.width = _utils.check_int("Resizing", "width", width, minimum=1)
+        _utils.check_choice("Resizing", "interpolation", interpolation, INTERPOLATIONS)
+        _utils.check_choice("Resizing", "fill_mode", fill_mode, ("constant",))
+        if crop_to_aspect_ratio and pad_to_aspect_ratio:
+            raise ValueError(
+                "Resizing: only one of `crop_to_aspect_ratio` and "
+                "`pad_to_aspect_ratio` can be True."
+            )
+        self.interpolation = interpolation
+        self.crop_to_aspect_ratio = bool(crop_to_aspect_ratio)
+        self.pad_to_aspect_ratio = bool(pad_to_aspect_ratio)
+        self.fill_mode = fill_mode
+        self.fill_value = fill_value
+        self.antialias = bool(antialias)
+        self.data_format = config.standardize_data_format(data_format)
+        self.built = True
+
+    def call(self, inputs):
+        _check_image_rank(self, inputs.shape)
+        return resize_images(
+            inputs,
+            self.height,
+            self.width,
+            interpolation=self.interpolation,
+            antialias=self.antialias,
+            crop_to_aspect_ratio=self.crop_to_aspect_ratio,
+            pad_to_aspect_ratio=self.pad_to_aspect_ratio,
+            fill_value=self.fill_value,
+            data_format=self.data_format,
+        )
+
+    def compute_output_shape(self, input_shape):
+        _check_image_rank(self, input_shape)
+        shape = list(input_shape)
+        h_axis, w_axis = _utils.image_axes(self.data_format, len(shape))
+        shape[h_axis], shape[w_axis] = self.height, self.width
+        return tuple(shape)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "height": self.height,
+            "width": self.width,
+            "interpolation": self.interpolation,
+            "crop_to_aspect_ratio": self.crop_to_aspect_ratio,
+            "pad_to_aspect_ratio": self.pad_to_aspect_ratio,
+            "fill_mode": self.fill_mode,
+            "fill_value": self.fill_value,
+            "antialias": self.antialias,
+            "data_format": self.data_format,
+        }
+
+
+def _check_image_rank(layer, shape):
+    if len(shape) not in (3, 4):
+        raise ValueError(
+            f"Layer '{layer.name}' ({type(layer).__name__}) expects a rank-4 batch "
+            "of images or a rank-3 image, received input of shape "
+            f"{tuple(shape)}."
+        )

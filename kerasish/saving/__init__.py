@@ -1,0 +1,33 @@
+"""`kerasish.saving`: whole-model files, weights files and config (de)serialization.
+
+`model.save("m.keras")` / `load_model("m.keras")` use a `.keras` zip archive
+(`metadata.json`, `config.json`, `model.weights.npz`); `save_weights` /
+`load_weights` use `.weights.npz`. Loading runs no code and unpickles nothing.
+"""
+
+from kerasish.saving.registry import (
+    CustomObjectScope,
+    custom_object_scope,
+    deserialize_keras_object,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+    serialize_keras_object,
+)
+from kerasish.saving.safe_mode import SafeModeScope
+from kerasish.saving.saving_api import load_model, load_weights, save_model, save_weights
+
+__all__ = [
+    "CustomObjectScope",
+    "SafeModeScope",
+    "custom_object_scope",
+    "deserialize_keras_object",
+    "get_registered_name",
+    "get_registered_object",
+    "load_model",
+    "load_weights",
+    "register_keras_serializable",
+    "save_model",
+    "save_weights",
+    "serialize_keras_object",
+]

@@ -1,0 +1,309 @@
+"""`save_model`, `load_model`, `save_weights`, `load_weights`.
+
+Whole models go to a `.keras` archive (see `keras_archive`); weights alone to a
+`.weights.npz` file keyed by layer structure (see `weights_io`). Every save is
+atomic; every load is safe: no pickle, no `eval`, and Lambda code is refused
+unless `safe_mode=False`.
+"""
+
+import os
+import warnings
+
+from kerasish.saving import keras_archive, keras_compat, weights_io
+from kerasish.saving.file_io import atomic_write
+from kerasish.saving.registry import (
+    CustomObjectScope,
+    deserialize_keras_object,
+    serialize_keras_object,
+)
+from kerasish.saving.safe_mode import SafeModeScope
+
+WEIGHTS_SUFFIX = ".weights.npz"
+
+
+# -- whole models ----------------------------------------------------------------
+
+
+def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
+    """Saves `model` (architecture, weights, compile and optimizer state).
+
+    Args:
+        model: The model to save.
+        filepath: A path ending in `.keras`.
+        overwrite: Whether to replace an existing file (else `FileExistsError`).
+        zipped: Only `None`/`True` (a zip archive) is supported.
+        include_optimizer: Whether to store the optimizer state (default True).
+
+    The file is written to a temporary file in the same directory and renamed
+    into place, so an interrupted save leaves any previous file intact.
+    """
+    include_optimizer = kwargs.pop("include_optimizer", True)
+    if kwargs:
+        raise TypeError(
+            f"save_model() got unexpected keyword arguments {sorted(kwargs)}. "
+            "Valid ones: overwrite, zipped, include_optimizer."
+        )
+    filepath = os.fspath(filepath)
+    if zipped is False:
+        raise ValueError(
+            "save_model: `zipped=False` (an unzipped directory) is not supported by "
+            "kerasish; save to a '.keras' file."
+        )
+    if not str(filepath).endswith(".keras"):
+        hint = (
+            " The legacy HDF5 ('.h5') model format is not supported; use '.keras'."
+            if str(filepath).endswith((".h5", ".hdf5"))
+            else ""
+        )
+        raise ValueError(
+            "Invalid filepath extension for saving. Please add a `.keras` extension "
+            f"for the native format. Received: filepath={filepath!r}.{hint}"
+        )
+    config = model_to_config(model)
+    weights = weights_io.collect_weights(model, include_optimizer=include_optimizer)
+    keras_archive.write_archive(filepath, config, weights, overwrite=overwrite)
+
+
+def model_to_config(model):
+    """The `config.json` content: Keras 3's serialized model plus build/compile."""
+    config = serialize_keras_object(model)
+    shapes = getattr(model, "_build_shapes_dict", None)
+    config["build_config"] = (
+        {k: _listify(v) for k, v in shapes.items()} if shapes else None
+    )
+    config["compile_config"] = _compile_config(model)
+    return config
+
+
+def _listify(value):
+    if isinstance(value, tuple | list):
+        return [_listify(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _listify(v) for k, v in value.items()}
+    return value
+
+
+def _compile_config(model):
+    if not getattr(model, "compiled", False) or model.optimizer is None:
+        return None
+    args = getattr(model, "_compile_args", {})
+    try:
+        optimizer = serialize_keras_object(model.optimizer)
+        compile_config = {
+            "optimizer": optimizer,
+            "loss": serialize_keras_object(args.get("loss")),
+            "loss_weights": serialize_keras_object(args.get("loss_weights")),
+            "metrics": serialize_keras_object(args.get("metrics")),
+            "weighted_metrics": serialize_keras_object(args.get("weighted_metrics")),
+            "run_eagerly": bool(model.run_eagerly),
+            "steps_per_execution": model.steps_per_execution,
+            "jit_compile": getattr(model, "jit_compile", "auto"),
+        }
+    except (TypeError, ValueError, NotImplementedError) as error:
+        warnings.warn(
+            f"Model '{model.name}': its compile arguments cannot be serialized "
+            f"({error}); the file is saved without them, and the loaded model must "
+            "be compiled again.",
+            stacklevel=4,
+        )
+        return None
+    from kerasish.optimizers.optax_optimizer import OptaxOptimizer
+
+    if isinstance(model.optimizer, OptaxOptimizer):
+        warnings.warn(
+            f"Model '{model.name}' is compiled with a raw optax transformation, which "
+            "cannot be saved by name; the file is saved without compile arguments "
+            "and optimizer state. Compile the loaded model again.",
+            stacklevel=4,
+        )
+        return None
+    return compile_config
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """Loads a model saved by `model.save()` (or a Keras 3 `.keras` file).
+
+    Args:
+        filepath: Path of the `.keras` file.
+        custom_objects: Dict mapping names to your classes/functions used in
+            the model (or register them with `register_keras_serializable`).
+        compile: Whether to compile the model with the saved compile arguments
+            and restore the optimizer state.
+        safe_mode: If True (default), Lambda layers whose function is Python code
+            are refused. Set False only for files you trust.
+
+    Returns:
+        The model, with its weights (and optimizer state).
+    """
+    filepath = os.fspath(filepath)
+    if str(filepath).endswith((".h5", ".hdf5")) and os.path.isfile(filepath):
+        raise ValueError(
+            f"{filepath!r} looks like a legacy HDF5 model file, which kerasish does not "
+            "load. Re-save the model in the '.keras' format with Keras 3 "
+            "(`model.save('model.keras')`)."
+        )
+    with keras_archive.Archive(filepath) as archive:
+        config = archive.config
+        if not archive.written_by_kerasish:
+            config = keras_compat.adapt_keras_config(config)
+        with SafeModeScope(safe_mode), CustomObjectScope(custom_objects or {}):
+            model = _model_from_config(config, custom_objects, archive.name)
+            compile_config = config.get("compile_config")
+            if compile and compile_config:
+                _compile_from_config(model, compile_config, archive.name)
+        store = archive.weights()
+        try:
+            weights_io.assign_weights(model, store, source=archive.name)
+            if compile and compile_config and getattr(model, "optimizer", None):
+                if archive.written_by_kerasish:
+                    weights_io.restore_optimizer(model, store, source=archive.name)
+                elif store.vars("optimizer"):
+                    warnings.warn(
+                        f"{archive.name} was written by Keras; its optimizer state "
+                        "is laid out differently and is not restored. Training "
+                        "continues with a fresh optimizer state.",
+                        stacklevel=2,
+                    )
+        finally:
+            close = getattr(store, "close", None)
+            if close is not None:
+                close()
+    return model
+
+
+def _model_from_config(config, custom_objects, name):
+    entry = {
+        k: config[k]
+        for k in ("module", "class_name", "config", "registered_name")
+        if k in config
+    }
+    try:
+        model = deserialize_keras_object(
+            entry, kind="models", custom_objects=custom_objects
+        )
+    except (KeyError, IndexError, AttributeError) as error:
+        raise ValueError(
+            f"{name}: the model config is malformed ({type(error).__name__}: "
+            f"{error}); the file is corrupt or was not written by Keras/kerasish."
+        ) from error
+    except (ValueError, TypeError) as error:
+        error.add_note(f"(Raised while rebuilding the model saved in {name}.)")
+        raise
+    build_config = config.get("build_config")
+    if not getattr(model, "built", True) and isinstance(build_config, dict):
+        shape = build_config.get("input_shape")
+        if shape is not None:
+            model.build(_tupleify(shape))
+    return model
+
+
+def _tupleify(shape):
+    if isinstance(shape, dict):
+        return {k: _tupleify(v) for k, v in shape.items()}
+    if isinstance(shape, list) and shape and isinstance(shape[0], list | dict):
+        return [_tupleify(s) for s in shape]
+    return tuple(shape) if isinstance(shape, list) else shape
+
+
+def _deserialize_nested(value, kind, custom_objects):
+    if isinstance(value, dict) and "class_name" in value:
+        return deserialize_keras_object(value, kind=kind, custom_objects=custom_objects)
+    if isinstance(value, dict):
+        return {k: _deserialize_nested(v, kind, custom_objects) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_deserialize_nested(v, kind, custom_objects) for v in value]
+    return value
+
+
+def _compile_from_config(model, compile_config, name):
+    from kerasish import optimizers
+
+    try:
+        optimizer = compile_config.get("optimizer")
+        if isinstance(optimizer, dict):
+            optimizer = optimizers.deserialize(optimizer)
+        kwargs = {
+            "optimizer": optimizer or "rmsprop",
+            "loss": _deserialize_nested(compile_config.get("loss"), "losses", None),
+            "loss_weights": compile_config.get("loss_weights"),
+            "metrics": _deserialize_nested(compile_config.get("metrics"), "metrics", None),
+            "weighted_metrics": _deserialize_nested(
+                compile_config.get("weighted_metrics"), "metrics", None
+            ),
+            "run_eagerly": bool(compile_config.get("run_eagerly", False)),
+            "steps_per_execution": compile_config.get("steps_per_execution", 1) or 1,
+        }
+        jit_compile = compile_config.get("jit_compile", "auto")
+        kwargs["jit_compile"] = "auto" if jit_compile is None else jit_compile
+        model.compile(**kwargs)
+    except (ValueError, TypeError, KeyError) as error:
+        warnings.warn(
+            f"{name}: could not compile the loaded model with its saved compile "
+            f"arguments ({type(error).__name__}: {error}). The model is returned "
+            "uncompiled; call `model.compile(...)` yourself.",
+            stacklevel=3,
+        )
+
+
+# -- weights only ----------------------------------------------------------------
+
+
+def save_weights(model, filepath, overwrite=True):
+    """Saves the weights of `model` to `filepath` (must end in `.weights.npz`).
+
+    The arrays are keyed by layer structure (`layers/dense/vars/0`, ...), not by
+    layer names, so any model of the same architecture can load them.
+    """
+    filepath = os.fspath(filepath)
+    if not str(filepath).endswith(WEIGHTS_SUFFIX):
+        raise ValueError(
+            "The filename must end in `.weights.npz` (kerasish's weights format: an "
+            f"npz of numeric arrays). Received: filepath={filepath!r}."
+        )
+    if not getattr(model, "built", False):
+        raise ValueError(
+            f"Model '{model.name}' is not built, so it has no weights to save. Call "
+            "it on data or `build(input_shape)` first."
+        )
+    arrays = weights_io.collect_weights(model, include_optimizer=False)
+    with atomic_write(filepath, overwrite=overwrite) as f:
+        weights_io.write_npz(f, arrays)
+
+
+def load_weights(model, filepath, skip_mismatch=False, **kwargs):
+    """Loads weights into `model` from a `.weights.npz`, a Keras `.weights.h5` or a
+    `.keras` file, matching layers by structure.
+
+    Args:
+        model: A built model of the architecture that was saved.
+        filepath: The weights file.
+        skip_mismatch: If True, layers whose weights do not match are skipped
+            (with a warning) instead of raising a ValueError.
+    """
+    if kwargs:
+        raise TypeError(
+            f"load_weights() got unexpected keyword arguments {sorted(kwargs)}."
+        )
+    filepath = os.fspath(filepath)
+    if not getattr(model, "built", False):
+        raise ValueError(
+            f"Model '{model.name}' is not built; build it (call it on data or "
+            "`model.build(input_shape)`) before loading weights into it."
+        )
+    if str(filepath).endswith(".keras"):
+        with keras_archive.Archive(filepath) as archive:
+            store = archive.weights()
+            weights_io.assign_weights(model, store, skip_mismatch, archive.name)
+        return
+    if not str(filepath).endswith((WEIGHTS_SUFFIX, ".weights.h5", ".h5", ".hdf5")):
+        raise ValueError(
+            "load_weights: the filename must end in `.weights.npz` (kerasish), "
+            f"`.weights.h5` (Keras 3) or `.keras`. Received: filepath={filepath!r}."
+        )
+    store = weights_io.read_weights_file(filepath)
+    try:
+        weights_io.assign_weights(model, store, skip_mismatch, repr(filepath))
+    finally:
+        close = getattr(store, "close", None)
+        if close is not None:
+            close()

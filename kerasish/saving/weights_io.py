@@ -1,0 +1,592 @@
+"""Weights by layer structure, in Keras 3's path layout, stored as npz or h5.
+
+Every layer of a model gets a path the way Keras 3 names it in `model.weights.h5`:
+a Sequential's or Functional's layers live in the container `layers`, each named
+by its class in snake case made unique in order (`layers/dense`, `layers/dense_1`;
+a Functional lists its layers in Keras's depth order); other sub-layers are
+reached through their attribute names (`layers/rnn/cell`); the optimizer is
+`optimizer`. A layer's own variables (trainable, then non-trainable, in creation
+order) are `<path>/vars/0`, `<path>/vars/1`, ... Names are independent of the
+auto-generated layer names, so a model built twice maps onto the same keys.
+
+kerasish additionally stores each layer's random-seed states as `<path>/seeds/i`
+so that a resumed training draws the same dropout masks; files without them
+(Keras's) keep fresh seeds.
+
+Readers never unpickle: npz members are parsed header first, refused when their
+dtype holds Python objects or when the declared shape does not match the bytes
+the archive holds, before any array is allocated.
+"""
+
+import io
+import math
+import os
+import warnings
+import zipfile
+
+import numpy as np
+
+# A compressed zip member may inflate to at most this many times its stored size
+# (plus a small allowance); beyond that it is treated as a decompression bomb.
+_MAX_COMPRESSION_RATIO = 1024
+_SMALL_ALLOWANCE = 1 << 20
+
+
+# -- walking a model -----------------------------------------------------------
+
+
+def _name_key(name):
+    # Keras visits private attributes last.
+    return f"~{name}" if name.startswith("_") else name
+
+
+def _unique(name, used):
+    if name in used:
+        used[name] += 1
+        return f"{name}_{used[name]}"
+    used[name] = 0
+    return name
+
+
+def _join(path, name):
+    return f"{path}/{name}" if path else name
+
+
+_SKIP = None
+
+
+def _base_attributes():
+    """Attributes every layer/model has: not sub-layers to walk."""
+    global _SKIP
+    if _SKIP is None:
+        from kerasish.layers.layer import Layer
+        from kerasish.trainers.trainer import Trainer
+
+        probe = Layer(name="_kerasish_saving_probe")
+        trainer = Trainer.__new__(Trainer)
+        Trainer.__init__(trainer)
+        _SKIP = (
+            set(dir(Layer))
+            | set(vars(probe))
+            | set(vars(trainer))
+            | {"_functional", "_nodes", "optimizer", "_compile_loss"}
+        )
+    return _SKIP
+
+
+def keras_layer_order(model):
+    """The model's layers in the order Keras 3 lists them (`model.layers`).
+
+    For a Functional model that is by depth from the inputs, ties broken by the
+    order a depth-first walk from the outputs first meets them; InputLayers are
+    included. A Sequential lists its layers without the InputLayer.
+    """
+    from kerasish.models.functional import Functional
+    from kerasish.models.sequential import Sequential
+
+    if isinstance(model, Sequential):
+        return list(model.layers)
+    if not isinstance(model, Functional):
+        return list(model.layers)
+    outputs = list(model._flat_outputs)
+    input_ids = {id(t) for t in model._flat_inputs}
+    finished, order, index = set(), [], {}
+
+    def visit(tensor):
+        op, node_index, _ = tensor._keras_history
+        node = op._inbound_nodes[node_index]
+        if id(node) in finished:
+            return
+        if not node.is_input and id(tensor) in input_ids:
+            finished.add(id(node))
+            return
+        index.setdefault(id(op), (len(index), op))
+        if not node.is_input:
+            for parent in node.input_tensors:
+                visit(parent)
+        finished.add(id(node))
+        order.append(node)
+
+    for out in outputs:
+        visit(out)
+    in_graph = {id(n) for n in order}
+    node_depth, op_depth = {}, {}
+    for node in reversed(order):
+        depth = node_depth.setdefault(id(node), 0)
+        depth = max(depth, op_depth.get(id(node.operation), 0))
+        op_depth[id(node.operation)] = depth
+        node_depth[id(node)] = depth
+        for parent in node.parent_nodes:
+            if id(parent) in in_graph:
+                node_depth[id(parent)] = max(depth + 1, node_depth.get(id(parent), 0))
+    for t in model._flat_inputs:
+        op = t._keras_history[0]
+        if id(op) not in op_depth:
+            op_depth[id(op)] = 0
+            index[id(op)] = (-1, op)
+    ops = sorted(
+        (op for _, op in index.values()),
+        key=lambda op: (-op_depth[id(op)], index[id(op)][0]),
+    )
+    # Layers of the model that are not reachable from its outputs come last.
+    seen = {id(op) for op in ops}
+    return ops + [layer for layer in model._layers if id(layer) not in seen]
+
+
+def layer_paths(model):
+    """Returns `[(path, layer), ...]` for the model and every nested layer."""
+    from kerasish.layers.layer import Layer
+    from kerasish.models.functional import Functional
+    from kerasish.models.sequential import Sequential
+
+    skip = _base_attributes()
+    visited = set()
+    entries = []
+
+    def walk(layer, path):
+        if id(layer) in visited:
+            return
+        visited.add(id(layer))
+        entries.append((path, layer))
+        if isinstance(layer, Sequential | Functional):
+            container(keras_layer_order(layer), _join(path, "layers"))
+        attributes = vars(layer)
+        for name in sorted(attributes, key=_name_key):
+            if name.startswith("__") or name in skip:
+                continue
+            value = attributes[name]
+            if isinstance(value, Layer):
+                walk(value, _join(path, name))
+            elif isinstance(value, list | tuple | dict):
+                container(value, _join(path, name))
+        leftovers = [x for x in layer._layers if id(x) not in visited]
+        if leftovers:
+            container(leftovers, _join(path, "_layers"))
+
+    def container(items, path):
+        items = list(items.values()) if isinstance(items, dict) else list(items)
+        if not any(isinstance(x, Layer | list | tuple | dict) for x in items):
+            return
+        used = {}
+        for item in items:
+            if isinstance(item, Layer):
+                from kerasish.utils.naming import to_snake_case
+
+                walk(item, _join(path, _unique(to_snake_case(type(item).__name__), used)))
+            elif isinstance(item, list | tuple | dict):
+                container(item, _join(path, _unique("container", used)))
+
+    walk(model, "")
+    return entries
+
+
+def _own_variables(layer):
+    return list(layer._trainable_variables) + list(layer._non_trainable_variables)
+
+
+def _own_seeds(layer):
+    return [g.state for g in layer._seed_generators]
+
+
+def collect_weights(model, include_optimizer=True):
+    """Returns `{key: numpy array}` for every variable of `model` (see module doc)."""
+    arrays = {}
+    covered = set()
+    for path, layer in layer_paths(model):
+        for i, v in enumerate(_own_variables(layer)):
+            arrays[_join(path, f"vars/{i}")] = np.asarray(v.numpy())
+            covered.add(id(v))
+        for i, v in enumerate(_own_seeds(layer)):
+            arrays[_join(path, f"seeds/{i}")] = np.asarray(v.numpy())
+            covered.add(id(v))
+    missing = [v.path for v in model.variables if id(v) not in covered]
+    if missing:
+        raise ValueError(
+            f"Cannot save model '{model.name}': variables {missing} are not owned by "
+            "any layer reachable from the model (through its layers or its "
+            "attributes). Assign the layers that own them as attributes of the model."
+        )
+    optimizer = getattr(model, "optimizer", None)
+    if include_optimizer and optimizer is not None and getattr(optimizer, "built", False):
+        for i, value in enumerate(optimizer.variables):
+            arrays[f"optimizer/vars/{i}"] = np.asarray(value)
+    return arrays
+
+
+# -- assigning -----------------------------------------------------------------
+
+
+def assign_weights(model, store, skip_mismatch=False, source="the file"):
+    """Assigns the layer weights in `store` (a `WeightStore`) to `model`.
+
+    Every layer is checked before anything is assigned: a mismatch raises a
+    ValueError naming the layer, its path and the shapes, unless `skip_mismatch`,
+    in which case mismatched layers are skipped with a warning.
+    """
+    plan, problems = [], []
+    used_paths = set()
+    for path, layer in layer_paths(model):
+        own = _own_variables(layer)
+        saved = store.vars(path)
+        label = f"Layer '{layer.name}' ({type(layer).__name__}) at path '{path or '/'}'"
+        if saved is None or (not saved and own):
+            if own:
+                problems.append(
+                    f"{label} has {len(own)} weight(s) but {source} has none for "
+                    "this path"
+                )
+            continue
+        used_paths.add(path)
+        if len(saved) != len(own):
+            problems.append(
+                f"{label} expects {len(own)} weight(s) "
+                f"({', '.join(_describe(v) for v in own) or 'none'}), but {source} "
+                f"has {len(saved)} ({', '.join(str(tuple(a.shape)) for a in saved)})"
+            )
+            continue
+        bad = [
+            f"{label}: weight '{v.path}' expects shape {tuple(v.shape)}, {source} "
+            f"has shape {tuple(a.shape)}"
+            for v, a in zip(own, saved)
+            if tuple(v.shape) != tuple(a.shape)
+        ]
+        bad += [
+            f"{label}: weight '{v.path}' has dtype {v.dtype}, {source} has a "
+            f"non-numeric array of dtype {a.dtype}"
+            for v, a in zip(own, saved)
+            if a.dtype.kind not in "biuf"
+        ]
+        if bad:
+            problems.extend(bad)
+            continue
+        plan.append((own, saved))
+        seeds = store.seeds(path)
+        if seeds is not None:
+            mine = _own_seeds(layer)
+            if len(seeds) == len(mine) and all(
+                tuple(v.shape) == tuple(a.shape) for v, a in zip(mine, seeds)
+            ):
+                plan.append((mine, seeds))
+    extra = [p for p in store.layer_paths() if p not in used_paths]
+    if extra:
+        problems.append(
+            f"{source} has weights for {len(extra)} path(s) the model lacks: "
+            f"{', '.join(sorted(extra)[:8])}"
+        )
+    if problems:
+        text = "\n  - ".join(problems[:12])
+        more = f"\n  ... and {len(problems) - 12} more" if len(problems) > 12 else ""
+        if not skip_mismatch:
+            raise ValueError(
+                f"The weights in {source} do not match model '{model.name}' "
+                f"({type(model).__name__}):\n  - {text}{more}\nThe model's "
+                "architecture differs from the one that was saved. Build the same "
+                "architecture, or pass `skip_mismatch=True` to load the layers that "
+                "match and skip the others."
+            )
+        warnings.warn(
+            f"Skipping mismatched weights while loading {source} into model "
+            f"'{model.name}':\n  - {text}{more}",
+            stacklevel=3,
+        )
+    for variables, arrays in plan:
+        for v, a in zip(variables, arrays):
+            v.assign(a)
+
+
+def _describe(v):
+    return f"'{v.path}' {tuple(v.shape)}"
+
+
+def restore_optimizer(model, store, source="the file"):
+    """Restores the optimizer state saved under `optimizer/vars/*`, if any."""
+    arrays = store.vars("optimizer")
+    optimizer = getattr(model, "optimizer", None)
+    if not arrays or optimizer is None:
+        return False
+    if not optimizer.built:
+        optimizer.build(model.trainable_variables)
+    expected = optimizer.variables
+    if len(expected) != len(arrays) or any(
+        tuple(np.shape(e)) != tuple(a.shape) for e, a in zip(expected, arrays)
+    ):
+        warnings.warn(
+            f"Not restoring the optimizer state from {source}: optimizer "
+            f"'{optimizer.name}' ({type(optimizer).__name__}) has {len(expected)} "
+            f"state arrays, the file has {len(arrays)} (or their shapes differ). "
+            "Training continues with a fresh optimizer state.",
+            stacklevel=3,
+        )
+        return False
+    optimizer.set_state_from_variables(arrays)
+    return True
+
+
+# -- stores ----------------------------------------------------------------------
+
+
+class NpzStore:
+    """`{key: array}` read from an npz file, grouped by layer path."""
+
+    def __init__(self, arrays):
+        self.arrays = arrays
+        self._groups = {}
+        for key in arrays:
+            head, _, index = key.rpartition("/")
+            path, _, kind = head.rpartition("/")
+            if kind in ("vars", "seeds") and index.isdigit():
+                self._groups.setdefault((path, kind), {})[int(index)] = key
+
+    def _get(self, path, kind):
+        group = self._groups.get((path, kind))
+        if group is None:
+            return None
+        return [self.arrays[group[i]] for i in sorted(group)]
+
+    def vars(self, path):
+        return self._get(path, "vars")
+
+    def seeds(self, path):
+        return self._get(path, "seeds")
+
+    def layer_paths(self):
+        return [p for (p, kind) in self._groups if kind == "vars" and p != "optimizer"]
+
+
+class H5Store:
+    """Keras 3's `model.weights.h5`: groups `<path>/vars` holding datasets 0..n-1."""
+
+    def __init__(self, fileobj, name):
+        h5py = _import_h5py()
+        self.name = name
+        try:
+            self.file = h5py.File(fileobj, "r")
+        except OSError as error:
+            raise ValueError(
+                f"{name}: the HDF5 weights are corrupt or truncated ({error})."
+            ) from error
+
+    def _group(self, path):
+        key = _join(path, "vars")
+        try:
+            return self.file[key] if key in self.file else None
+        except (KeyError, ValueError, OSError):
+            return None
+
+    def vars(self, path):
+        group = self._group(path)
+        if group is None:
+            return None
+        h5py = _import_h5py()
+        out = []
+        for i in range(len(group)):
+            ds = group.get(str(i))
+            if not isinstance(ds, h5py.Dataset):
+                raise ValueError(
+                    f"{self.name}: group '{_join(path, 'vars')}' lacks dataset "
+                    f"'{i}'; the file is corrupt."
+                )
+            if ds.dtype.kind not in "biuf":
+                raise ValueError(
+                    f"{self.name}: dataset '{ds.name}' has dtype {ds.dtype}; only "
+                    "numeric arrays are accepted."
+                )
+            nbytes = math.prod(ds.shape) * ds.dtype.itemsize
+            stored = ds.id.get_storage_size()
+            if nbytes > stored * _MAX_COMPRESSION_RATIO + _SMALL_ALLOWANCE:
+                raise ValueError(
+                    f"{self.name}: dataset '{ds.name}' declares shape {ds.shape} "
+                    f"({nbytes} bytes) but stores only {stored} bytes; refusing to "
+                    "allocate it."
+                )
+            try:
+                out.append(np.asarray(ds[()]))
+            except OSError as error:
+                raise ValueError(
+                    f"{self.name}: dataset '{ds.name}' cannot be read ({error}); "
+                    "the file is corrupt or truncated."
+                ) from error
+        return out
+
+    def seeds(self, path):
+        return None
+
+    def layer_paths(self):
+        paths = []
+
+        def visit(name, obj):
+            if name.endswith("/vars") or name == "vars":
+                if len(obj):
+                    paths.append(name[: -len("vars")].rstrip("/"))
+
+        self.file.visititems(visit)
+        return [p for p in paths if p != "optimizer"]
+
+    def close(self):
+        self.file.close()
+
+
+def _import_h5py():
+    try:
+        import h5py
+    except ImportError as error:
+        raise ImportError(
+            "Reading Keras's `.weights.h5` / `.keras` files with HDF5 weights needs "
+            "h5py. Install it with `pip install kerasish[h5]` (or `pip install "
+            "h5py`)."
+        ) from error
+    return h5py
+
+
+# -- npz files, read safely ------------------------------------------------------
+
+
+def check_member_name(member, archive_name):
+    """Refuses zip member names that are absolute or climb out with `..`."""
+    name = member.replace("\\", "/")
+    parts = name.split("/")
+    if (
+        name.startswith("/")
+        or (len(name) > 1 and name[1] == ":")
+        or ".." in parts
+        or "\x00" in name
+    ):
+        raise ValueError(
+            f"{archive_name}: refusing the archive member {member!r}: member names "
+            "must be relative paths without '..'. The file may be malicious."
+        )
+
+
+def check_member_size(info, archive_name, archive_size=None):
+    """Checks a member's declared sizes before anything is read or allocated."""
+    if info.compress_type == zipfile.ZIP_STORED and info.file_size != info.compress_size:
+        raise ValueError(
+            f"{archive_name}: member {info.filename!r} is stored uncompressed but "
+            f"declares {info.file_size} bytes with {info.compress_size} stored; the "
+            "file is corrupt."
+        )
+    if info.file_size > info.compress_size * _MAX_COMPRESSION_RATIO + _SMALL_ALLOWANCE:
+        raise ValueError(
+            f"{archive_name}: member {info.filename!r} declares {info.file_size} "
+            f"bytes from {info.compress_size} compressed bytes; refusing a likely "
+            "decompression bomb."
+        )
+    if archive_size is not None and info.header_offset + info.compress_size > archive_size:
+        raise ValueError(
+            f"{archive_name}: member {info.filename!r} extends past the end of the "
+            f"file ({archive_size} bytes); the file is truncated."
+        )
+
+
+def write_npz(fileobj, arrays):
+    """Writes `{key: array}` as an uncompressed npz (numeric arrays only)."""
+    with zipfile.ZipFile(fileobj, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
+        for key, array in arrays.items():
+            array = np.asarray(array)
+            if array.dtype.hasobject:
+                raise TypeError(f"Cannot save {key!r}: arrays of Python objects.")
+            with zf.open(f"{key}.npy", "w", force_zip64=array.nbytes > 2**30) as f:
+                np.lib.format.write_array(f, array, allow_pickle=False)
+
+
+def read_npz(fileobj, name, size=None):
+    """Reads an npz written by `write_npz` (or numpy), refusing anything unsafe.
+
+    Args:
+        fileobj: A seekable binary file object.
+        name: How to name the file in errors.
+        size: The file's size in bytes, if known (checks members against it).
+
+    Returns:
+        `{key: numpy array}`.
+    """
+    try:
+        zf = zipfile.ZipFile(fileobj)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
+        raise ValueError(
+            f"{name}: not a valid npz weights file ({error}). It is truncated, "
+            "corrupt, or not a weights file."
+        ) from error
+    arrays = {}
+    with zf:
+        for info in zf.infolist():
+            check_member_name(info.filename, name)
+            if info.is_dir():
+                continue
+            if not info.filename.endswith(".npy"):
+                raise ValueError(
+                    f"{name}: unexpected member {info.filename!r}; an npz weights "
+                    "file holds only '.npy' arrays."
+                )
+            key = info.filename[: -len(".npy")]
+            if key in arrays:
+                raise ValueError(f"{name}: the member {info.filename!r} appears twice.")
+            check_member_size(info, name, size)
+            arrays[key] = _read_npy_member(zf, info, name)
+    return arrays
+
+
+def _read_npy_member(zf, info, name):
+    label = f"{name}: array {info.filename!r}"
+    try:
+        with zf.open(info) as f:
+            try:
+                version = np.lib.format.read_magic(f)
+                if version == (1, 0):
+                    shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+                elif version == (2, 0):
+                    shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
+                else:
+                    raise ValueError(f"unsupported .npy format version {version}")
+            except ValueError as error:
+                raise ValueError(f"{label} has an invalid header ({error}).") from error
+            if dtype.hasobject:
+                raise ValueError(
+                    f"{label} holds Python objects (dtype {dtype}); loading it would "
+                    "need pickle, which is refused. Only numeric arrays are loaded."
+                )
+            if any(d < 0 for d in shape):
+                raise ValueError(f"{label} declares a negative shape {shape}.")
+            nbytes = math.prod(shape) * dtype.itemsize
+            header = f.tell()
+            if header + nbytes != info.file_size:
+                raise ValueError(
+                    f"{label} declares shape {tuple(shape)} of {dtype} ({nbytes} "
+                    f"bytes), but the archive holds {info.file_size - header} bytes "
+                    "for it; the file is truncated or forged."
+                )
+            data = f.read(nbytes)
+    except (zipfile.BadZipFile, EOFError, OSError) as error:
+        raise ValueError(
+            f"{label} cannot be read ({error}); the file is corrupt or truncated."
+        ) from error
+    except Exception as error:  # zlib.error and friends from a corrupt stream
+        if isinstance(error, ValueError):
+            raise
+        raise ValueError(
+            f"{label} cannot be read ({type(error).__name__}: {error}); the file is "
+            "corrupt."
+        ) from error
+    if len(data) != nbytes:
+        raise ValueError(f"{label} is truncated ({len(data)} of {nbytes} bytes).")
+    array = np.frombuffer(data, dtype=dtype)
+    if fortran:
+        return array.reshape(shape[::-1]).transpose().copy()
+    return array.reshape(shape).copy()
+
+
+def read_weights_file(filepath):
+    """Opens a standalone weights file (`.weights.npz` or Keras's `.weights.h5`)."""
+    filepath = os.fspath(filepath)
+    if not os.path.isfile(filepath):
+        raise ValueError(
+            f"File not found: filepath={filepath!r}. Please ensure the file is an "
+            "accessible weights file ('.weights.npz', or Keras's '.weights.h5')."
+        )
+    if filepath.endswith(".h5") or filepath.endswith(".hdf5"):
+        with open(filepath, "rb") as f:
+            data = f.read()
+        return H5Store(io.BytesIO(data), repr(filepath))
+    size = os.path.getsize(filepath)
+    with open(filepath, "rb") as f:
+        return NpzStore(read_npz(f, repr(filepath), size))

@@ -1,0 +1,19 @@
+"""Shared fixtures: highest matmul precision, fresh names and seeds per test."""
+
+import os
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+os.environ.setdefault("KERASISH_COMPILATION_CACHE", "0")
+
+import jax  # noqa: E402
+import pytest  # noqa: E402
+
+jax.config.update("jax_default_matmul_precision", "highest")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_names_and_seed():
+    from kerasish.utils import naming
+
+    naming.reset_uids()
+    yield

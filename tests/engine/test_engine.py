@@ -1,0 +1,50 @@
+import numpy as np
+import pytest
+
+from kerasish import config, ops
+from kerasish.engine import get_engine, set_engine
+from tests.helpers import run_python
+
+
+def test_default_engine_is_jax():
+    assert config.engine() == "jax"
+    assert get_engine().supports_training
+
+
+def test_unknown_engine_lists_valid():
+    with pytest.raises(ValueError, match="Unknown engine 'torch'.*jax, numpy"):
+        set_engine("torch")
+
+
+def test_env_variable_selects_engine():
+    out = run_python(
+        "import kerasish; print(kerasish.config.engine())",
+        env={"KERASISH_ENGINE": "numpy"},
+    )
+    assert out.stdout.strip() == "numpy", out.stderr
+
+
+def test_value_and_grad_matches_analytic():
+    engine = get_engine()
+    x = np.array([1.0, -2.0, 3.0], dtype="float32")
+    value, grad = engine.value_and_grad(lambda v: ops.sum(v**3))(x)
+    np.testing.assert_allclose(value, np.sum(x**3), rtol=1e-6)
+    np.testing.assert_allclose(grad, 3 * x**2, rtol=1e-6)
+
+
+def test_scan_matches_cumulative_sum():
+    engine = get_engine()
+    xs = np.arange(5, dtype="float32")
+    carry, ys = engine.scan(lambda c, x: (c + x, c + x), np.float32(0), xs)
+    np.testing.assert_allclose(ys, np.cumsum(xs))
+    assert float(carry) == 10.0
+
+
+def test_jit_counts_one_compilation_per_signature():
+    engine = get_engine()
+    fn = engine.jit(lambda a: a * 2 + 1)
+    with engine.count_compilations() as counter:
+        fn(np.ones(3, "float32"))
+        fn(np.zeros(3, "float32"))
+        fn(np.ones(4, "float32"))
+    assert counter.count == 2

@@ -1,0 +1,127 @@
+import numpy as np
+import pytest
+
+import kerasish as keras
+from kerasish import layers
+
+RNG = np.random.default_rng(0)
+
+
+def _mlp_weights(model):
+    return model.get_weights()
+
+
+def test_sequential_functional_subclass_agree():
+    x = RNG.normal(size=(4, 6)).astype("float32")
+    seq = keras.Sequential([keras.Input((6,)), layers.Dense(5, activation="relu"), layers.Dense(2)])
+    inputs = keras.Input((6,))
+    func = keras.Model(inputs, layers.Dense(2)(layers.Dense(5, activation="relu")(inputs)))
+
+    class Sub(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.a = layers.Dense(5, activation="relu")
+            self.b = layers.Dense(2)
+
+        def call(self, x):
+            return self.b(self.a(x))
+
+    sub = Sub()
+    sub(x)
+    w = seq.get_weights()
+    func.set_weights(w)
+    sub.set_weights(w)
+    ref = np.maximum(x @ w[0] + w[1], 0) @ w[2] + w[3]
+    for model in (seq, func, sub):
+        np.testing.assert_allclose(model(x), ref, rtol=1e-5, atol=1e-5)
+        assert model.count_params() == 6 * 5 + 5 + 5 * 2 + 2
+
+
+def test_multi_input_multi_output_dicts_and_shared_layer():
+    a = keras.Input((3,), name="a")
+    b = keras.Input((3,), name="b")
+    shared = layers.Dense(4, name="shared")
+    ha, hb = shared(a), shared(b)
+    model = keras.Model({"a": a, "b": b}, {"sum": layers.Dense(1, name="s")(ha), "other": hb})
+    out = model({"a": np.ones((2, 3)), "b": np.zeros((2, 3))})
+    w, bias = shared.get_weights()
+    np.testing.assert_allclose(out["other"], np.tile(bias, (2, 1)), rtol=1e-6)
+    assert out["sum"].shape == (2, 1)
+    assert len(shared._inbound_nodes) == 2
+    assert [layer.name for layer in model.layers] == ["b", "a", "shared", "s"]  # as Keras 3
+
+
+def test_model_as_layer_in_another_model():
+    inner_in = keras.Input((4,))
+    inner = keras.Model(inner_in, layers.Dense(3)(inner_in), name="inner")
+    outer_in = keras.Input((4,))
+    outer = keras.Model(outer_in, layers.Dense(1)(inner(outer_in)))
+    x = RNG.normal(size=(2, 4)).astype("float32")
+    w = outer.get_weights()
+    ref = (x @ w[0] + w[1]) @ w[2] + w[3]
+    np.testing.assert_allclose(outer(x), ref, rtol=1e-5, atol=1e-5)
+    assert outer.get_layer("inner") is inner
+
+
+def test_sequential_deferred_build_add_pop():
+    model = keras.Sequential()
+    model.add(layers.Dense(3))
+    model.add(layers.Dense(2))
+    assert not model.built
+    model(np.ones((5, 4), "float32"))
+    assert model.built and model.count_params() == 4 * 3 + 3 + 3 * 2 + 2
+    popped = model.pop()
+    assert popped.units == 2 and len(model.layers) == 1
+    with pytest.raises(TypeError, match="Layer instance"):
+        model.add("dense")
+
+
+def test_get_layer_by_name_and_index_errors():
+    model = keras.Sequential([keras.Input((2,)), layers.Dense(1, name="out")])
+    assert model.get_layer(index=0).name == "out"
+    with pytest.raises(ValueError, match="No such layer: 'nope'"):
+        model.get_layer("nope")
+    with pytest.raises(ValueError, match="exactly one"):
+        model.get_layer()
+
+
+def test_unreachable_output_names_input():
+    a, b = keras.Input((2,), name="a"), keras.Input((2,), name="b")
+    with pytest.raises(ValueError, match="not reachable.*Input 'b'"):
+        keras.Model(a, layers.Dense(1)(b))
+
+
+def test_non_symbolic_input_rejected():
+    with pytest.raises(TypeError, match="symbolic tensors made by `keras.Input`"):
+        keras.Model(np.ones((2, 2)), layers.Dense(1)(keras.Input((2,))))
+
+
+def test_duplicate_layer_names_rejected():
+    x = keras.Input((2,))
+    y = layers.Dense(2, name="same")(layers.Dense(2, name="same")(x))
+    with pytest.raises(ValueError, match="'same' is used 2 times"):
+        keras.Model(x, y)
+
+
+def test_functional_input_shape_mismatch_is_clear():
+    x = keras.Input((3,), name="feat")
+    model = keras.Model(x, layers.Dense(1)(x))
+    with pytest.raises(ValueError, match=r"Input 'feat'.*expected shape \(None, 3\), received \(2, 5\)"):
+        model(np.ones((2, 5)))
+
+
+def test_subclassed_model_build_and_summary():
+    class Sub(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.d = layers.Dense(3)
+
+        def call(self, x):
+            return self.d(x)
+
+    model = Sub()
+    model.build((None, 7))
+    assert model.count_params() == 24
+    lines = []
+    model.summary(print_fn=lines.append)
+    assert "sub" in lines[0] and "24" in lines[0]

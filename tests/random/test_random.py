@@ -1,0 +1,46 @@
+import numpy as np
+import pytest
+
+import kerasish
+from kerasish import random
+
+
+def test_seed_generator_repeats_and_advances():
+    a, b = random.SeedGenerator(7), random.SeedGenerator(7)
+    first_a, first_b = random.normal((4,), seed=a), random.normal((4,), seed=b)
+    np.testing.assert_array_equal(first_a, first_b)
+    assert not np.allclose(first_a, random.normal((4,), seed=a))
+
+
+def test_normal_and_uniform_moments():
+    x = np.asarray(random.normal((20000,), mean=1.0, stddev=2.0, seed=1))
+    assert abs(x.mean() - 1.0) < 0.05 and abs(x.std() - 2.0) < 0.05
+    u = np.asarray(random.uniform((20000,), minval=-1.0, maxval=3.0, seed=2))
+    assert u.min() >= -1 and u.max() < 3 and abs(u.mean() - 1.0) < 0.05
+
+
+def test_dropout_zeroes_rate_and_scales():
+    x = np.ones((100000,), "float32")
+    y = np.asarray(random.dropout(x, 0.3, seed=3))
+    assert abs((y == 0).mean() - 0.3) < 0.01
+    np.testing.assert_allclose(y[y > 0], 1 / 0.7, rtol=1e-6)
+
+
+def test_shuffle_is_a_permutation():
+    x = np.arange(50)
+    assert sorted(np.asarray(random.shuffle(x, seed=4)).tolist()) == list(range(50))
+
+
+def test_set_random_seed_repeats_layer_initialization():
+    def weights():
+        kerasish.utils.set_random_seed(123)
+        layer = kerasish.layers.Dense(3)
+        layer.build((None, 4))
+        return layer.get_weights()[0]
+
+    np.testing.assert_array_equal(weights(), weights())
+
+
+def test_seed_generator_rejects_bad_seed():
+    with pytest.raises(TypeError, match="seed"):
+        random.SeedGenerator("x")
