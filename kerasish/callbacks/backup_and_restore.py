@@ -68,7 +68,9 @@ class BackupAndRestore(Callback):
                 "directory such as '/tmp/backup'."
             )
         if save_freq not in ("epoch", False) and (
-            isinstance(save_freq, bool) or not isinstance(save_freq, int) or save_freq <= 0
+            isinstance(save_freq, bool)
+            or not isinstance(save_freq, int)
+            or save_freq <= 0
         ):
             raise ValueError(
                 "Invalid value for argument `save_freq`. Received: "
@@ -172,7 +174,11 @@ class BackupAndRestore(Callback):
         if self.save_freq in ("epoch", False):
             return False
         # With steps_per_execution=N the hook sees every N-th batch index.
-        added = batch + 1 if batch <= self._last_batch_seen else batch - self._last_batch_seen
+        added = (
+            batch + 1
+            if batch <= self._last_batch_seen
+            else batch - self._last_batch_seen
+        )
         self._batches_seen_since_last_saving += added
         self._last_batch_seen = batch
         if self._batches_seen_since_last_saving >= self.save_freq:

@@ -39,7 +39,9 @@ class CallbackList(Callback):
                     f"instances, got {type(cb).__name__}: {cb!r}. Subclass "
                     "`Callback`, or wrap functions in `LambdaCallback`."
                 )
-        self._history = next((c for c in self.callbacks if isinstance(c, History)), None)
+        self._history = next(
+            (c for c in self.callbacks if isinstance(c, History)), None
+        )
         self._progbar = next(
             (c for c in self.callbacks if isinstance(c, ProgbarLogger)), None
         )

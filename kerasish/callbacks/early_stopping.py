@@ -40,7 +40,10 @@ class EarlyStopping(MonitorCallback):
         start_from_epoch=0,
     ):
         super().__init__(monitor, mode, min_delta=min_delta)
-        for name, value in (("patience", patience), ("start_from_epoch", start_from_epoch)):
+        for name, value in (
+            ("patience", patience),
+            ("start_from_epoch", start_from_epoch),
+        ):
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(
                     f"EarlyStopping: `{name}` must be a non-negative int, got "

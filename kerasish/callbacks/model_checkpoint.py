@@ -74,7 +74,9 @@ class ModelCheckpoint(MonitorCallback):
         self._last_batch_seen = None
         self._current_epoch = 0
         if save_freq != "epoch" and (
-            isinstance(save_freq, bool) or not isinstance(save_freq, int) or save_freq <= 0
+            isinstance(save_freq, bool)
+            or not isinstance(save_freq, int)
+            or save_freq <= 0
         ):
             raise ValueError(
                 f"Unrecognized save_freq: {save_freq!r}. Expected save_freq are "

@@ -47,7 +47,7 @@ _DOWN = (
 
 
 def _direction_from_name(name):
-    """"up", "down" or None for a metric name such as "val_output_1_accuracy"."""
+    """ "up", "down" or None for a metric name such as "val_output_1_accuracy"."""
     for suffixes, direction in ((_DOWN, "down"), (_UP, "up")):
         for suffix in suffixes:
             if name == suffix or name.endswith("_" + suffix):

@@ -25,7 +25,9 @@ class ProgbarLogger(Callback):
         self.target = params.get("steps")
 
     def _start(self):
-        self.progbar = Progbar(target=self.target, verbose=self.verbose, unit_name="step")
+        self.progbar = Progbar(
+            target=self.target, verbose=self.verbose, unit_name="step"
+        )
         self._seen = 0
 
     def on_train_begin(self, logs=None):

@@ -2,7 +2,10 @@
 
 import numpy as np
 
-from kerasish.callbacks.learning_rate_scheduler import _optimizers_of, log_learning_rates
+from kerasish.callbacks.learning_rate_scheduler import (
+    _optimizers_of,
+    log_learning_rates,
+)
 from kerasish.callbacks.monitor_callback import MonitorCallback
 from kerasish.saving.registry import register_builtin
 

@@ -83,7 +83,9 @@ def _graph_def(model):
             )
     else:  # a subclassed model: its layers, without the call graph
         for layer in getattr(model, "layers", []):
-            graph.node.append(node_def_pb2.NodeDef(name=layer.name, op=type(layer).__name__))
+            graph.node.append(
+                node_def_pb2.NodeDef(name=layer.name, op=type(layer).__name__)
+            )
     return graph
 
 
@@ -149,8 +151,10 @@ class TensorBoard(Callback):
     ):
         super().__init__()
         self._writer_class = _summary_writer_class()
-        if isinstance(histogram_freq, bool) or not isinstance(histogram_freq, int) or (
-            histogram_freq < 0
+        if (
+            isinstance(histogram_freq, bool)
+            or not isinstance(histogram_freq, int)
+            or (histogram_freq < 0)
         ):
             raise ValueError(
                 "TensorBoard: `histogram_freq` must be a non-negative int (epochs), "
@@ -271,7 +275,9 @@ class TensorBoard(Callback):
         step = self._iterations()
         for name, value in logs.items():
             if np.ndim(value) == 0:
-                writer.add_scalar(f"evaluation_{name}_vs_iterations", float(value), step)
+                writer.add_scalar(
+                    f"evaluation_{name}_vs_iterations", float(value), step
+                )
 
     def on_epoch_end(self, epoch, logs=None):
         self._log_epoch_metrics(epoch, logs or {})
@@ -291,7 +297,9 @@ class TensorBoard(Callback):
             log_learning_rates(optimizer, train)
         if self.write_steps_per_second:
             seconds = max(time.time() - self._epoch_start_time, 1e-9)
-            train["steps_per_second"] = (self._iterations() - self._epoch_start_step) / seconds
+            train["steps_per_second"] = (
+                self._iterations() - self._epoch_start_step
+            ) / seconds
         for which, values in (("train", train), ("validation", val)):
             if not values:
                 continue
@@ -310,7 +318,9 @@ class TensorBoard(Callback):
                 if self.write_images:
                     image = _as_image(value)
                     if image is not None:
-                        writer.add_image(f"{name}/image", image, epoch, dataformats="CHW")
+                        writer.add_image(
+                            f"{name}/image", image, epoch, dataformats="CHW"
+                        )
 
     # -- profiler ------------------------------------------------------------
     def _start_trace(self):

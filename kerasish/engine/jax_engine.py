@@ -168,6 +168,13 @@ class JaxEngine:
         return optax
 
     @property
+    def export(self):
+        """Serialized compiled functions (`jax.export`): `jax_export`."""
+        from kerasish.engine import jax_export
+
+        return jax_export
+
+    @property
     def optimizers(self):
         """Keras optimizer rules as optax transformations (`jax_optimizers`)."""
         from kerasish.engine import jax_optimizers

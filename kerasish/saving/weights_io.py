@@ -120,7 +120,7 @@ def keras_layer_order(model):
             if id(parent) in in_graph:
                 node_depth[id(parent)] = max(depth + 1, node_depth.get(id(parent), 0))
     for t in model._flat_inputs:
-        op = t._keras_history[0]
+        op = t._keras_history.operation
         if id(op) not in op_depth:
             op_depth[id(op)] = 0
             index[id(op)] = (-1, op)
@@ -229,6 +229,12 @@ def assign_weights(model, store, skip_mismatch=False, source="the file"):
         own = _own_variables(layer)
         saved = store.vars(path)
         label = f"Layer '{layer.name}' ({type(layer).__name__}) at path '{path or '/'}'"
+        seeds, mine = store.seeds(path), _own_seeds(layer)
+        # Random-seed states are kerasish's own extra: restored when they fit.
+        if seeds is not None and [tuple(v.shape) for v in mine] == [
+            tuple(a.shape) for a in seeds
+        ]:
+            plan.append((mine, seeds))
         if saved is None or (not saved and own):
             if own:
                 problems.append(
@@ -260,13 +266,6 @@ def assign_weights(model, store, skip_mismatch=False, source="the file"):
             problems.extend(bad)
             continue
         plan.append((own, saved))
-        seeds = store.seeds(path)
-        if seeds is not None:
-            mine = _own_seeds(layer)
-            if len(seeds) == len(mine) and all(
-                tuple(v.shape) == tuple(a.shape) for v, a in zip(mine, seeds)
-            ):
-                plan.append((mine, seeds))
     extra = [p for p in store.layer_paths() if p not in used_paths]
     if extra:
         problems.append(

@@ -331,14 +331,18 @@ class IterableData:
 
 def _chain_first(first, iterator):
     yield first
-    yield from iterator
+    # Not `yield from`: stopping an epoch early closes this generator, and that
+    # must not close the user's generator, which later epochs keep reading.
+    for item in iterator:
+        yield item
 
 
 def make_data(x, y=None, sample_weight=None, batch_size=32, shuffle=False, class_weight=None, steps=None, what="x"):
     """Picks the adapter for `x` and checks the arguments that go with it."""
     if x is None:
         raise ValueError("No data was passed: `x` is None.")
-    if _is_array_structure(x) and not isinstance(x, PyDataset):
+    batches_list = isinstance(x, list) and any(isinstance(e, tuple) for e in x)
+    if not batches_list and _is_array_structure(x) and not isinstance(x, PyDataset):
         return ArrayData(x, y, sample_weight, batch_size, shuffle, class_weight, steps)
     if y is not None:
         raise ValueError(

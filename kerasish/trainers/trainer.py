@@ -303,8 +303,13 @@ class Trainer:
         self._current_losses = losses
         self._current_mask = batch.mask
         self._current_loss_parts = []
-        y = None if batch.y is None else tree.pack_sequence_as(list(batch.y), batch.y)
-        sw = batch.sample_weight
+        # A single-output model's compute_loss gets y and sample_weight unwrapped,
+        # as in Keras.
+        y, sw = batch.y, batch.sample_weight
+        if y is not None and len(y) == 1:
+            y = y[0]
+        if sw is not None and len(sw) == 1:
+            sw = sw[0]
         loss = self.compute_loss(batch.x, y, y_pred, sw, training=training)
         parts = self._current_loss_parts
         self._current_losses = self._current_mask = None

@@ -1,4 +1,4 @@
-"""`Progbar`: Keras's progress bar: `12/100 ━━━━━━━━━━━━━━━━━━━━ 1s 8ms/step - loss: 0.4`.
+"""`Progbar`: Keras's progress bar: `12/100 ━━━━━━━━━━ 1s 8ms/step - loss: 0.4`.
 
 Logs are read (a host sync) only when a line is printed, at most every `interval`
 seconds, so a fast loop is not slowed down by the bar. Compilation time is reported
@@ -50,7 +50,10 @@ class Progbar:
     def compiled(self, seconds):
         self._compile_time += seconds
         if self.verbose == 1:
-            self._write(f"compiling the step... done in {seconds:.1f}s", newline=not self._dynamic)
+            self._write(
+                f"compiling the step... done in {seconds:.1f}s",
+                newline=not self._dynamic,
+            )
 
     def _write(self, text, newline=False):
         if self._dynamic:
@@ -92,13 +95,18 @@ class Progbar:
         target = self.target
         if target:
             filled = int(self.width * min(current, target) / target)
-            bar = "━" * filled + "\x1b[37m" * 0 + " " * 0 + "━" * 0
-            bar = "━" * filled + " " * (self.width - filled) if not finalize else "━" * self.width
+            bar = (
+                "━" * filled + " " * (self.width - filled)
+                if not finalize
+                else "━" * self.width
+            )
             count = f"{current}/{target} {bar}"
         else:
             count = f"{current}/Unknown"
         if finalize:
-            line = f"{count} {total:.0f}s {_format_time(per_step, self.unit_name)}{logs}"
+            line = (
+                f"{count} {total:.0f}s {_format_time(per_step, self.unit_name)}{logs}"
+            )
         else:
             eta = per_step * (target - current) if target else 0
             line = f"{count} {total:.0f}s {_format_time(per_step, self.unit_name)}"
@@ -110,7 +118,8 @@ class Progbar:
 
 def _eta(seconds):
     if seconds > 3600:
-        return f"ETA: {int(seconds // 3600)}:{int(seconds % 3600 // 60):02d}:{int(seconds % 60):02d}"
+        hours, rest = divmod(int(seconds), 3600)
+        return f"ETA: {hours}:{rest // 60:02d}:{rest % 60:02d}"
     if seconds > 60:
         return f"ETA: {int(seconds // 60)}:{int(seconds % 60):02d}"
     return f"ETA: {seconds:.0f}s"

@@ -62,9 +62,17 @@ def test_inference_uses_moving_statistics_and_leaves_them():
 def test_weights_names_order_and_trainability():
     bn = BatchNormalization()
     bn.build((None, 7))
-    assert [v.name for v in bn.weights] == ["gamma", "beta", "moving_mean", "moving_variance"]
+    assert [v.name for v in bn.weights] == [
+        "gamma",
+        "beta",
+        "moving_mean",
+        "moving_variance",
+    ]
     assert [v.name for v in bn.trainable_weights] == ["gamma", "beta"]
-    assert [v.name for v in bn.non_trainable_weights] == ["moving_mean", "moving_variance"]
+    assert [v.name for v in bn.non_trainable_weights] == [
+        "moving_mean",
+        "moving_variance",
+    ]
     np.testing.assert_array_equal(bn.get_weights()[1], np.zeros(7))
     np.testing.assert_array_equal(bn.get_weights()[3], np.ones(7))
     assert bn.count_params() == 28
@@ -144,8 +152,13 @@ def test_renorm_inference_and_update():
     bn.build(x.shape)
     names = [v.name for v in bn.weights]
     assert names == [
-        "gamma", "beta", "moving_mean", "moving_variance",
-        "moving_stddev", "renorm_mean", "renorm_stddev",
+        "gamma",
+        "beta",
+        "moving_mean",
+        "moving_variance",
+        "moving_stddev",
+        "renorm_mean",
+        "renorm_stddev",
     ]
     np.testing.assert_allclose(bn.moving_stddev.numpy(), np.ones(3))
     y = np.asarray(bn(x, training=True))
@@ -228,7 +241,9 @@ def test_build_errors():
         BatchNormalization().build((None, None))
     bn = BatchNormalization()
     bn(np.ones((2, 3), "float32"))
-    with pytest.raises(ValueError, match="expected axis 1 of its input shape to have value 3"):
+    with pytest.raises(
+        ValueError, match="expected axis 1 of its input shape to have value 3"
+    ):
         bn(np.ones((2, 4), "float32"))
 
 
@@ -257,8 +272,13 @@ def test_matches_keras(kwargs, shape):
     ours = BatchNormalization(**kwargs)
     theirs.build(shape)
     ours.build(shape)
-    assert [w.shape for w in ours.get_weights()] == [w.shape for w in theirs.get_weights()]
-    weights = [w + RNG.uniform(0.1, 0.5, w.shape).astype("float32") for w in theirs.get_weights()]
+    assert [w.shape for w in ours.get_weights()] == [
+        w.shape for w in theirs.get_weights()
+    ]
+    weights = [
+        w + RNG.uniform(0.1, 0.5, w.shape).astype("float32")
+        for w in theirs.get_weights()
+    ]
     theirs.set_weights(weights)
     ours.set_weights(weights)
     for training in (False, True):
@@ -282,8 +302,12 @@ def test_masked_and_frozen_match_keras():
     theirs.build(x.shape)
     ours.build(x.shape)
     np.testing.assert_allclose(
-        ours(x, training=True, mask=mask), theirs(x, training=True, mask=mask), atol=1e-5
+        ours(x, training=True, mask=mask),
+        theirs(x, training=True, mask=mask),
+        atol=1e-5,
     )
     theirs.trainable = False
     ours.trainable = False
-    np.testing.assert_allclose(ours(x, training=True), theirs(x, training=True), atol=1e-6)
+    np.testing.assert_allclose(
+        ours(x, training=True), theirs(x, training=True), atol=1e-6
+    )

@@ -104,25 +104,52 @@ CONV_CASES = [
     (Conv1D, (2, 9, 3), dict(filters=4, kernel_size=3)),
     (Conv1D, (2, 9, 3), dict(filters=4, kernel_size=3, strides=2, padding="same")),
     (Conv1D, (2, 9, 4), dict(filters=2, kernel_size=3, padding="causal")),
-    (Conv1D, (2, 9, 4), dict(filters=6, kernel_size=2, dilation_rate=3,
-                             padding="causal", groups=2)),  # fmt: skip
-    (Conv1D, (2, 4, 9), dict(filters=4, kernel_size=3, padding="causal",
-                             data_format="channels_first")),  # fmt: skip
+    (
+        Conv1D,
+        (2, 9, 4),
+        dict(filters=6, kernel_size=2, dilation_rate=3, padding="causal", groups=2),
+    ),  # fmt: skip
+    (
+        Conv1D,
+        (2, 4, 9),
+        dict(filters=4, kernel_size=3, padding="causal", data_format="channels_first"),
+    ),  # fmt: skip
     (Conv2D, (2, 7, 6, 3), dict(filters=4, kernel_size=3)),
-    (Conv2D, (2, 7, 6, 3), dict(filters=4, kernel_size=(3, 2), strides=(2, 1),
-                                padding="same")),  # fmt: skip
+    (
+        Conv2D,
+        (2, 7, 6, 3),
+        dict(filters=4, kernel_size=(3, 2), strides=(2, 1), padding="same"),
+    ),  # fmt: skip
     (Conv2D, (1, 8, 8, 2), dict(filters=3, kernel_size=3, dilation_rate=2)),
-    (Conv2D, (1, 8, 8, 2), dict(filters=3, kernel_size=2, dilation_rate=(2, 3),
-                                padding="same")),  # fmt: skip
+    (
+        Conv2D,
+        (1, 8, 8, 2),
+        dict(filters=3, kernel_size=2, dilation_rate=(2, 3), padding="same"),
+    ),  # fmt: skip
     (Conv2D, (2, 6, 6, 4), dict(filters=6, kernel_size=3, groups=2)),
-    (Conv2D, (2, 4, 7, 6), dict(filters=4, kernel_size=3, strides=2,
-                                padding="same", data_format="channels_first",
-                                groups=2)),  # fmt: skip
+    (
+        Conv2D,
+        (2, 4, 7, 6),
+        dict(
+            filters=4,
+            kernel_size=3,
+            strides=2,
+            padding="same",
+            data_format="channels_first",
+            groups=2,
+        ),
+    ),  # fmt: skip
     (Conv3D, (1, 5, 4, 6, 2), dict(filters=3, kernel_size=(2, 3, 2))),
-    (Conv3D, (1, 5, 4, 6, 2), dict(filters=3, kernel_size=3, strides=2,
-                                   padding="same")),  # fmt: skip
-    (Conv3D, (1, 2, 5, 4, 3), dict(filters=2, kernel_size=2,
-                                   data_format="channels_first")),  # fmt: skip
+    (
+        Conv3D,
+        (1, 5, 4, 6, 2),
+        dict(filters=3, kernel_size=3, strides=2, padding="same"),
+    ),  # fmt: skip
+    (
+        Conv3D,
+        (1, 2, 5, 4, 3),
+        dict(filters=2, kernel_size=2, data_format="channels_first"),
+    ),  # fmt: skip
 ]
 
 
@@ -144,9 +171,11 @@ def test_conv_matches_direct_loop(cls, shape, kwargs):
         layer.groups,
         layer.data_format,
     )
-    channel_shape = (-1,) if layer.data_format == "channels_last" else (-1,) + (
-        1,
-    ) * (len(shape) - 2)
+    channel_shape = (
+        (-1,)
+        if layer.data_format == "channels_last"
+        else (-1,) + (1,) * (len(shape) - 2)
+    )
     expected = np.maximum(expected + b.reshape(channel_shape), 0)
     out = layer(x)
     assert out.shape == expected.shape == layer.compute_output_shape(shape)
@@ -170,11 +199,17 @@ def test_conv_weights_names_shapes_and_count():
     [
         ((None, 28, 28, 1), dict(kernel_size=3), (None, 26, 26, 8)),
         ((None, 28, 28, 1), dict(kernel_size=3, strides=2), (None, 13, 13, 8)),
-        ((None, 28, 27, 1), dict(kernel_size=3, strides=2, padding="same"),
-         (None, 14, 14, 8)),  # fmt: skip
+        (
+            (None, 28, 27, 1),
+            dict(kernel_size=3, strides=2, padding="same"),
+            (None, 14, 14, 8),
+        ),  # fmt: skip
         ((4, None, 5, 1), dict(kernel_size=3), (4, None, 3, 8)),
-        ((None, 1, 28, 28), dict(kernel_size=5, data_format="channels_first"),
-         (None, 8, 24, 24)),  # fmt: skip
+        (
+            (None, 1, 28, 28),
+            dict(kernel_size=5, data_format="channels_first"),
+            (None, 8, 24, 24),
+        ),  # fmt: skip
     ],
 )
 def test_conv2d_output_shapes(shape, kwargs, expected):
@@ -197,14 +232,27 @@ def test_conv1d_causal_sees_only_the_past():
     "cls, shape, kwargs",
     [
         (DepthwiseConv1D, (2, 9, 3), dict(kernel_size=3, depth_multiplier=2)),
-        (DepthwiseConv1D, (2, 3, 9), dict(kernel_size=2, strides=2, padding="same",
-                                         data_format="channels_first")),  # fmt: skip
+        (
+            DepthwiseConv1D,
+            (2, 3, 9),
+            dict(
+                kernel_size=2, strides=2, padding="same", data_format="channels_first"
+            ),
+        ),  # fmt: skip
         (DepthwiseConv2D, (2, 6, 7, 3), dict(kernel_size=3)),
-        (DepthwiseConv2D, (1, 7, 7, 2), dict(kernel_size=(2, 3), depth_multiplier=3,
-                                            strides=(2, 1), padding="same")),  # fmt: skip
+        (
+            DepthwiseConv2D,
+            (1, 7, 7, 2),
+            dict(
+                kernel_size=(2, 3), depth_multiplier=3, strides=(2, 1), padding="same"
+            ),
+        ),  # fmt: skip
         (DepthwiseConv2D, (1, 8, 8, 2), dict(kernel_size=2, dilation_rate=2)),
-        (DepthwiseConv2D, (1, 2, 6, 5), dict(kernel_size=3, depth_multiplier=2,
-                                            data_format="channels_first")),  # fmt: skip
+        (
+            DepthwiseConv2D,
+            (1, 2, 6, 5),
+            dict(kernel_size=3, depth_multiplier=2, data_format="channels_first"),
+        ),  # fmt: skip
     ],
 )
 def test_depthwise_matches_direct_loop(cls, shape, kwargs):
@@ -228,15 +276,33 @@ def test_depthwise_matches_direct_loop(cls, shape, kwargs):
 @pytest.mark.parametrize(
     "cls, shape, kwargs",
     [
-        (SeparableConv1D, (2, 9, 3), dict(filters=4, kernel_size=3, depth_multiplier=2)),
-        (SeparableConv1D, (2, 9, 3), dict(filters=4, kernel_size=3, strides=2,
-                                         padding="same")),  # fmt: skip
+        (
+            SeparableConv1D,
+            (2, 9, 3),
+            dict(filters=4, kernel_size=3, depth_multiplier=2),
+        ),
+        (
+            SeparableConv1D,
+            (2, 9, 3),
+            dict(filters=4, kernel_size=3, strides=2, padding="same"),
+        ),  # fmt: skip
         (SeparableConv2D, (2, 6, 7, 3), dict(filters=5, kernel_size=3)),
-        (SeparableConv2D, (1, 7, 7, 2), dict(filters=3, kernel_size=2,
-                                            dilation_rate=2, depth_multiplier=2,
-                                            padding="same")),  # fmt: skip
-        (SeparableConv2D, (1, 2, 6, 5), dict(filters=3, kernel_size=3,
-                                            data_format="channels_first")),  # fmt: skip
+        (
+            SeparableConv2D,
+            (1, 7, 7, 2),
+            dict(
+                filters=3,
+                kernel_size=2,
+                dilation_rate=2,
+                depth_multiplier=2,
+                padding="same",
+            ),
+        ),  # fmt: skip
+        (
+            SeparableConv2D,
+            (1, 2, 6, 5),
+            dict(filters=3, kernel_size=3, data_format="channels_first"),
+        ),  # fmt: skip
     ],
 )
 def test_separable_matches_depthwise_then_pointwise(cls, shape, kwargs):
@@ -406,7 +472,9 @@ def test_kernel_larger_than_padded_input_is_rejected_at_build():
 
 def test_wrong_rank_and_channels_name_the_layer():
     layer = Conv2D(4, 3, name="my_conv")
-    with pytest.raises(ValueError, match=r"'my_conv' \(Conv2D\) expects 4D.*\(2, 8, 3\)"):
+    with pytest.raises(
+        ValueError, match=r"'my_conv' \(Conv2D\) expects 4D.*\(2, 8, 3\)"
+    ):
         layer(np.ones((2, 8, 3), "float32"))
     layer(np.ones((2, 8, 8, 3), "float32"))
     with pytest.raises(ValueError, match=r"my_conv.*axis -1.*value 3.*\(2, 8, 8, 5\)"):
@@ -420,30 +488,69 @@ def test_wrong_rank_and_channels_name_the_layer():
 # --- Keras 3 compatibility ---------------------------------------------------------
 
 COMPAT_CASES = [
-    ("Conv1D", (2, 9, 3), dict(filters=4, kernel_size=3, padding="causal",
-                               dilation_rate=2)),  # fmt: skip
-    ("Conv1D", (2, 3, 9), dict(filters=4, kernel_size=3, strides=2, padding="same",
-                               data_format="channels_first")),  # fmt: skip
+    (
+        "Conv1D",
+        (2, 9, 3),
+        dict(filters=4, kernel_size=3, padding="causal", dilation_rate=2),
+    ),  # fmt: skip
+    (
+        "Conv1D",
+        (2, 3, 9),
+        dict(
+            filters=4,
+            kernel_size=3,
+            strides=2,
+            padding="same",
+            data_format="channels_first",
+        ),
+    ),  # fmt: skip
     ("Conv1D", (2, 9, 4), dict(filters=4, kernel_size=2, groups=4)),
-    ("Conv2D", (2, 7, 6, 3), dict(filters=4, kernel_size=3, strides=2,
-                                  padding="same", activation="relu")),  # fmt: skip
-    ("Conv2D", (2, 7, 6, 4), dict(filters=6, kernel_size=(2, 3), dilation_rate=2,
-                                  groups=2, use_bias=False)),  # fmt: skip
-    ("Conv2D", (2, 3, 7, 6), dict(filters=4, kernel_size=3,
-                                  data_format="channels_first")),  # fmt: skip
-    ("Conv3D", (1, 5, 4, 6, 2), dict(filters=3, kernel_size=2, strides=(1, 2, 2),
-                                     padding="same")),  # fmt: skip
-    ("SeparableConv1D", (2, 9, 3), dict(filters=4, kernel_size=3,
-                                        depth_multiplier=2)),  # fmt: skip
-    ("SeparableConv2D", (2, 7, 6, 3), dict(filters=4, kernel_size=3, strides=2,
-                                           padding="same")),  # fmt: skip
-    ("SeparableConv2D", (1, 3, 7, 6), dict(filters=2, kernel_size=2,
-                                           data_format="channels_first")),  # fmt: skip
-    ("DepthwiseConv1D", (2, 9, 3), dict(kernel_size=3, depth_multiplier=2,
-                                        padding="same")),  # fmt: skip
+    (
+        "Conv2D",
+        (2, 7, 6, 3),
+        dict(filters=4, kernel_size=3, strides=2, padding="same", activation="relu"),
+    ),  # fmt: skip
+    (
+        "Conv2D",
+        (2, 7, 6, 4),
+        dict(filters=6, kernel_size=(2, 3), dilation_rate=2, groups=2, use_bias=False),
+    ),  # fmt: skip
+    (
+        "Conv2D",
+        (2, 3, 7, 6),
+        dict(filters=4, kernel_size=3, data_format="channels_first"),
+    ),  # fmt: skip
+    (
+        "Conv3D",
+        (1, 5, 4, 6, 2),
+        dict(filters=3, kernel_size=2, strides=(1, 2, 2), padding="same"),
+    ),  # fmt: skip
+    (
+        "SeparableConv1D",
+        (2, 9, 3),
+        dict(filters=4, kernel_size=3, depth_multiplier=2),
+    ),  # fmt: skip
+    (
+        "SeparableConv2D",
+        (2, 7, 6, 3),
+        dict(filters=4, kernel_size=3, strides=2, padding="same"),
+    ),  # fmt: skip
+    (
+        "SeparableConv2D",
+        (1, 3, 7, 6),
+        dict(filters=2, kernel_size=2, data_format="channels_first"),
+    ),  # fmt: skip
+    (
+        "DepthwiseConv1D",
+        (2, 9, 3),
+        dict(kernel_size=3, depth_multiplier=2, padding="same"),
+    ),  # fmt: skip
     ("DepthwiseConv2D", (2, 7, 6, 3), dict(kernel_size=3, strides=2)),
-    ("DepthwiseConv2D", (1, 3, 7, 6), dict(kernel_size=2, dilation_rate=2,
-                                           data_format="channels_first")),  # fmt: skip
+    (
+        "DepthwiseConv2D",
+        (1, 3, 7, 6),
+        dict(kernel_size=2, dilation_rate=2, data_format="channels_first"),
+    ),  # fmt: skip
 ]
 
 

@@ -30,7 +30,9 @@ def test_dense_rejects_bad_units(units):
 
 
 def test_activation_layer_and_unknown_name():
-    np.testing.assert_allclose(layers.Activation("relu")(np.array([-1.0, 2.0])), [0.0, 2.0])
+    np.testing.assert_allclose(
+        layers.Activation("relu")(np.array([-1.0, 2.0])), [0.0, 2.0]
+    )
     with pytest.raises(ValueError, match="rellu.*relu"):
         layers.Activation("rellu")
 
@@ -67,7 +69,10 @@ def test_embedding_lookup_and_mask():
 
 
 def test_lambda_layer():
-    np.testing.assert_allclose(layers.Lambda(lambda x, k: x * k, arguments={"k": 3.0})(np.ones((1, 2))), [[3.0, 3.0]])
+    np.testing.assert_allclose(
+        layers.Lambda(lambda x, k: x * k, arguments={"k": 3.0})(np.ones((1, 2))),
+        [[3.0, 3.0]],
+    )
 
 
 def test_input_layer():

@@ -12,7 +12,9 @@ class Scale(layers.Layer):
 
     def build(self, input_shape):
         self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones", name="w")
-        self.count = self.add_weight(shape=(), initializer="zeros", trainable=False, name="count")
+        self.count = self.add_weight(
+            shape=(), initializer="zeros", trainable=False, name="count"
+        )
 
     def call(self, inputs, training=None):
         if training:
@@ -37,14 +39,29 @@ def test_lazy_build_and_weight_tracking_order():
     out = block(np.ones((4, 5), "float32"))
     assert out.shape == (4, 2)
     names = [w.path for w in block.weights]
-    assert names == ["dense/kernel", "dense/bias", "dense_1/kernel", "dense_1/bias", "scale/w", "scale/count"] or len(names) == 6
+    assert (
+        names
+        == [
+            "dense/kernel",
+            "dense/bias",
+            "dense_1/kernel",
+            "dense_1/bias",
+            "scale/w",
+            "scale/count",
+        ]
+        or len(names) == 6
+    )
     assert len(block.trainable_weights) == 5 and len(block.non_trainable_weights) == 1
     assert block.count_params() == 5 * 3 + 3 + 3 * 2 + 2 + 3 + 1
 
 
 def test_unique_auto_names():
     assert [layers.Dense(1).name for _ in range(3)] == ["dense", "dense_1", "dense_2"]
-    assert layers.BatchNormalization().name == "batch_normalization" if hasattr(layers, "BatchNormalization") else True
+    assert (
+        layers.BatchNormalization().name == "batch_normalization"
+        if hasattr(layers, "BatchNormalization")
+        else True
+    )
 
 
 def test_trainable_false_freezes_nested():
@@ -62,7 +79,9 @@ def test_stateless_call_is_pure_and_returns_updates():
     layer(x)
     trainable = [np.array([1.0, 2.0, 3.0], "float32")]
     non_trainable = [np.array(5.0, "float32")]
-    out, new_nt, losses = layer.stateless_call(trainable, non_trainable, x, training=True, return_losses=True)
+    out, new_nt, losses = layer.stateless_call(
+        trainable, non_trainable, x, training=True, return_losses=True
+    )
     np.testing.assert_allclose(out, x * np.array([1, 2, 3]))
     np.testing.assert_allclose(new_nt[0], 6.0)
     assert float(layer.count.numpy()) == 0.0  # the layer itself is untouched
@@ -71,7 +90,9 @@ def test_stateless_call_is_pure_and_returns_updates():
 
 
 def test_add_loss_and_regularizer_losses():
-    layer = layers.Dense(2, kernel_regularizer=keras.regularizers.L2(0.1), kernel_initializer="ones")
+    layer = layers.Dense(
+        2, kernel_regularizer=keras.regularizers.L2(0.1), kernel_initializer="ones"
+    )
     layer(np.ones((1, 3), "float32"))
     np.testing.assert_allclose(float(sum(layer.losses)), 0.1 * 6, rtol=1e-6)
 
@@ -85,7 +106,9 @@ def test_get_set_weights_round_trip_and_errors():
         np.testing.assert_array_equal(a, b)
     with pytest.raises(ValueError, match=r"expects 2 weights .* received 1"):
         layer.set_weights(w[:1])
-    with pytest.raises(ValueError, match=r"'dense/kernel' has shape \(3, 2\).*\(2, 2\)"):
+    with pytest.raises(
+        ValueError, match=r"'dense/kernel' has shape \(3, 2\).*\(2, 2\)"
+    ):
         layer.set_weights([np.zeros((2, 2)), w[1]])
 
 

@@ -71,7 +71,10 @@ class Attention(Layer):
     # -- validation -------------------------------------------------------------
     def _validate_inputs(self, inputs, mask=None):
         cls = type(self).__name__
-        if not isinstance(inputs, list | tuple):
+        single = isinstance(inputs, tuple) and all(
+            d is None or isinstance(d, int) for d in inputs
+        )
+        if single or not isinstance(inputs, list | tuple):
             raise ValueError(
                 f"{cls} layer must be called on a list of inputs, namely [query, "
                 f"value] or [query, value, key]. Received: {type(inputs).__name__}."

@@ -3,8 +3,13 @@
 Two loops share one contract (Keras's, including masking and `go_backwards`):
 
 - The fused loop, for the built-in cells (`SimpleRNNCell`, `LSTMCell`, `GRUCell`):
-  the input kernel is applied to all timesteps in one matmul before the scan, so a
-  step is one recurrent matmul plus the gate arithmetic.
+  a step is one input matmul and one recurrent matmul with all gates fused
+  (`(features, 4 * units)` and `(units, 4 * units)` for LSTM) plus the gate
+  arithmetic, with dropout masks drawn once before the loop. Hoisting the input
+  matmul out of the loop (one `(timesteps * batch, features)` matmul) is supported
+  (`RNN._hoist_input_projection`) but off: on XLA:CPU (jax 0.10) it made the
+  bench's LSTM train step 2-3x slower, because the step then slices a wide
+  `(timesteps, batch, 4 * units)` array inside the fused gate arithmetic.
 - The generic loop, for any other cell (a user cell, `StackedRNNCells`): each step
   calls `cell(input_t, states)`.
 
@@ -80,6 +85,11 @@ class RNN(Layer):
     >>> kerasish.layers.RNN(cell)(np.ones((2, 5, 3))).shape
     (2, 4)
     """
+
+    # See the module docstring: measured slower on XLA:CPU, so off by default.
+    _hoist_input_projection = False
+    # `unroll` of the compiled scan when the user did not ask for `unroll=True`.
+    _scan_unroll = 1
 
     def __init__(
         self,
@@ -316,7 +326,7 @@ class RNN(Layer):
         return xs, mask
 
     def _scan(self, body, carry, xs, timesteps):
-        unroll = timesteps if (self.unroll and timesteps) else 1
+        unroll = timesteps if (self.unroll and timesteps) else self._scan_unroll
         return ops.scan(body, carry, xs, unroll=unroll)
 
     def _fused_loop(self, sequences, initial_state, mask, training, timesteps):
@@ -326,23 +336,30 @@ class RNN(Layer):
             dp_mask = cell.get_dropout_mask(sequences[:, 0])
             rec_mask = cell.get_recurrent_dropout_mask(initial_state[0])
         xs, step_mask = self._time_major(sequences, mask)
-        # (timesteps, batch, gates * units): the input kernel for every step at once.
-        projected = cell.project_inputs(xs, dp_mask)
+        hoist = self._hoist_input_projection
+        if hoist:
+            # (timesteps, batch, gates * units): the input kernel for all steps.
+            xs = cell.project_inputs(xs, dp_mask)
         zero_output = self.zero_output_for_mask
         keep_outputs = self.return_sequences
+
+        def step(x_t, states):
+            if not hoist:
+                x_t = cell.project_inputs(x_t, dp_mask)
+            return cell.recurrent_step(x_t, list(states), rec_mask)
 
         if step_mask is None:
 
             def body(states, x_t):
-                output, new_states = cell.recurrent_step(x_t, list(states), rec_mask)
+                output, new_states = step(x_t, states)
                 return tuple(new_states), (output if keep_outputs else None)
 
-            xs_scan = projected
+            xs_scan = xs
         else:
 
             def body(states, inputs_t):
                 x_t, m_t = inputs_t
-                output, new_states = cell.recurrent_step(x_t, list(states), rec_mask)
+                output, new_states = step(x_t, states)
                 new_states = tuple(
                     ops.where(m_t, new, old) for new, old in zip(new_states, states)
                 )
@@ -352,7 +369,7 @@ class RNN(Layer):
                     return new_states, ops.where(m_t, output, ops.zeros_like(output))
                 return new_states, new_states[0]
 
-            xs_scan = (projected, step_mask)
+            xs_scan = (xs, step_mask)
 
         states, outputs = self._scan(body, tuple(initial_state), xs_scan, timesteps)
         states = list(states)

@@ -1,0 +1,238 @@
+"""fit / evaluate / predict: values against a hand-written reference loop."""
+
+import numpy as np
+import pytest
+
+import kerasish as keras
+from kerasish import layers
+from kerasish.engine import get_engine
+
+RNG = np.random.default_rng(0)
+X = RNG.normal(size=(200, 5)).astype("float32")
+Y = (X @ RNG.normal(size=(5, 1))).astype("float32")
+LABELS = (X[:, 0] > 0).astype("int32")
+
+
+def _linear(units=1, seed=0):
+    keras.utils.set_random_seed(seed)
+    return keras.Sequential([keras.Input((5,)), layers.Dense(units)])
+
+
+def test_sgd_fit_matches_hand_written_gradient_descent():
+    model = _linear()
+    w0, b0 = (w.copy() for w in model.get_weights())
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+    model.fit(X, Y, batch_size=50, epochs=2, shuffle=False, verbose=0)
+    w, b = w0.astype("float64"), b0.astype("float64")
+    for _ in range(2):
+        for i in range(0, 200, 50):
+            xb, yb = X[i : i + 50].astype("float64"), Y[i : i + 50].astype("float64")
+            err = xb @ w + b - yb
+            w -= 0.1 * 2 * xb.T @ err / err.size
+            b -= 0.1 * 2 * err.sum(axis=0) / err.size
+    np.testing.assert_allclose(model.get_weights()[0], w, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(model.get_weights()[1], b, rtol=1e-4, atol=1e-5)
+
+
+def test_history_keys_and_lengths():
+    model = _linear(2)
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(X, LABELS, epochs=3, validation_split=0.25, verbose=0)
+    assert sorted(history.history) == ["accuracy", "loss", "val_accuracy", "val_loss"]
+    assert all(len(v) == 3 for v in history.history.values())
+    assert history.epoch == [0, 1, 2]
+
+
+def test_validation_freq_and_initial_epoch():
+    model = _linear()
+    model.compile("sgd", "mse")
+    history = model.fit(X, Y, epochs=4, initial_epoch=1, validation_data=(X, Y), validation_freq=2, verbose=0)
+    assert history.epoch == [1, 2, 3]
+    assert len(history.history["loss"]) == 3 and len(history.history["val_loss"]) == 2  # epochs 1 and 3
+
+
+def test_short_last_batch_is_masked_not_biased():
+    model = _linear()
+    model.compile("sgd", "mse", metrics=["mae"])
+    full = model.evaluate(X, Y, batch_size=200, verbose=0, return_dict=True)
+    padded = model.evaluate(X, Y, batch_size=64, verbose=0, return_dict=True)  # 200 = 3*64 + 8
+    pred = model.predict(X, verbose=0, batch_size=64)
+    assert pred.shape == (200, 1)
+    np.testing.assert_allclose(full["loss"], np.mean((pred - Y) ** 2), rtol=1e-5)
+    np.testing.assert_allclose(padded["loss"], full["loss"], rtol=1e-5)
+    np.testing.assert_allclose(padded["mae"], np.mean(np.abs(pred - Y)), rtol=1e-5)
+
+
+def test_second_fit_does_not_compile_again():
+    model = _linear()
+    model.compile("adam", "mse", steps_per_execution=3)
+    model.fit(X, Y, epochs=1, batch_size=32, verbose=0)
+    with get_engine().count_compilations() as counter:
+        model.fit(X, Y, epochs=2, batch_size=32, verbose=0)
+        model.evaluate(X, Y, batch_size=32, verbose=0)
+    # evaluate compiles its own test step once; fit compiles nothing new.
+    assert counter.count <= 2
+
+
+def test_steps_per_execution_gives_same_weights():
+    results = []
+    for n in (1, 4):
+        model = _linear()
+        model.compile(keras.optimizers.SGD(0.05), "mse", steps_per_execution=n)
+        model.fit(X, Y, epochs=2, batch_size=20, shuffle=False, verbose=0)
+        results.append(model.get_weights())
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_run_eagerly_matches_compiled():
+    results = []
+    for eager in (False, True):
+        model = _linear()
+        model.compile(keras.optimizers.SGD(0.05), "mse", run_eagerly=eager)
+        model.fit(X, Y, epochs=1, batch_size=40, shuffle=False, verbose=0)
+        results.append(model.get_weights()[0])
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-5, atol=1e-6)
+
+
+def test_sample_weight_and_class_weight():
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((5,)), layers.Dense(2, activation="softmax")])
+    model.compile("sgd", "sparse_categorical_crossentropy", weighted_metrics=["accuracy"])
+    weights = np.where(LABELS == 1, 2.0, 1.0).astype("float32")
+    a = model.evaluate(X, LABELS, sample_weight=weights, verbose=0, return_dict=True)
+    pred = model.predict(X, verbose=0)
+    probs = pred / pred.sum(1, keepdims=True)
+    ce = -np.log(np.clip(probs[np.arange(200), LABELS], 1e-7, 1))
+    np.testing.assert_allclose(a["loss"], np.sum(ce * weights) / 200, rtol=1e-4)
+    acc = (pred.argmax(1) == LABELS).astype("float32")
+    np.testing.assert_allclose(a["accuracy"], np.sum(acc * weights) / weights.sum(), rtol=1e-5)
+    # class_weight is turned into the same per-sample weights.
+    h1 = _linear(2)
+    h1.compile(keras.optimizers.SGD(0.1), "sparse_categorical_crossentropy")
+    h1.fit(X, LABELS, class_weight={0: 1.0, 1: 2.0}, shuffle=False, epochs=1, verbose=0)
+    h2 = _linear(2)
+    h2.compile(keras.optimizers.SGD(0.1), "sparse_categorical_crossentropy")
+    h2.fit(X, LABELS, sample_weight=weights, shuffle=False, epochs=1, verbose=0)
+    np.testing.assert_allclose(h1.get_weights()[0], h2.get_weights()[0], rtol=1e-5)
+
+
+def test_generator_pydataset_and_iterable_inputs():
+    class Batches(keras.utils.PyDataset):
+        def __init__(self):
+            super().__init__()
+            self.epochs_ended = 0
+
+        def __len__(self):
+            return 4
+
+        def __getitem__(self, i):
+            return X[i * 50 : (i + 1) * 50], Y[i * 50 : (i + 1) * 50]
+
+        def on_epoch_end(self):
+            self.epochs_ended += 1
+
+    arrays = _linear()
+    arrays.compile(keras.optimizers.SGD(0.1), "mse")
+    arrays.fit(X, Y, batch_size=50, shuffle=False, epochs=2, verbose=0)
+    for source in ("dataset", "generator", "list"):
+        model = _linear()
+        model.compile(keras.optimizers.SGD(0.1), "mse")
+        if source == "dataset":
+            data = Batches()
+            model.fit(data, epochs=2, verbose=0)
+            assert data.epochs_ended == 2
+        elif source == "generator":
+
+            def gen():
+                while True:
+                    for i in range(4):
+                        yield X[i * 50 : (i + 1) * 50], Y[i * 50 : (i + 1) * 50]
+
+            model.fit(gen(), steps_per_epoch=4, epochs=2, verbose=0)
+        else:
+            batches = [(X[i * 50 : (i + 1) * 50], Y[i * 50 : (i + 1) * 50]) for i in range(4)]
+            model.fit(batches, epochs=2, verbose=0)
+        np.testing.assert_allclose(model.get_weights()[0], arrays.get_weights()[0], rtol=1e-5, atol=1e-6)
+
+
+def test_generator_short_last_batch_padded():
+    model = _linear()
+    model.compile("sgd", "mse")
+    batches = [(X[:80], Y[:80]), (X[80:160], Y[80:160]), (X[160:], Y[160:])]  # 40 last
+    full = model.evaluate(X, Y, batch_size=200, verbose=0)
+    np.testing.assert_allclose(model.evaluate(batches, verbose=0), full, rtol=1e-5)
+
+
+def test_multi_output_losses_weights_and_logs():
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((5,))
+    reg = layers.Dense(1, name="reg")(inputs)
+    cls = layers.Dense(2, activation="softmax", name="cls")(inputs)
+    model = keras.Model(inputs, [reg, cls])
+    model.compile("sgd", loss=["mse", "sparse_categorical_crossentropy"], loss_weights=[0.5, 2.0], metrics=[[], ["accuracy"]])
+    logs = model.evaluate(X, [Y, LABELS], verbose=0, return_dict=True)
+    assert sorted(logs) == ["cls_accuracy", "cls_loss", "loss", "reg_loss"]
+    np.testing.assert_allclose(logs["loss"], 0.5 * logs["reg_loss"] + 2.0 * logs["cls_loss"], rtol=1e-5)
+    p_reg, p_cls = model.predict(X, verbose=0)
+    np.testing.assert_allclose(logs["reg_loss"], np.mean((p_reg - Y) ** 2), rtol=1e-5)
+
+
+def test_on_batch_methods():
+    model = _linear()
+    model.compile(keras.optimizers.SGD(0.1), "mse")
+    before = model.test_on_batch(X[:10], Y[:10])
+    model.train_on_batch(X[:10], Y[:10])
+    after = model.test_on_batch(X[:10], Y[:10])
+    assert after < before
+    np.testing.assert_allclose(model.predict_on_batch(X[:3]), model.predict(X[:3], verbose=0), rtol=1e-6)
+
+
+def test_dropout_and_batch_statistics_follow_training_flag():
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((5,)), layers.Dropout(0.5), layers.Dense(1)])
+    model.compile("sgd", "mse")
+    p1 = model.predict(X, verbose=0)
+    np.testing.assert_allclose(p1, model.predict(X, verbose=0))  # no dropout at inference
+
+
+def test_progress_bar_output(capsys):
+    model = _linear()
+    model.compile("sgd", "mse")
+    model.fit(X, Y, epochs=2, batch_size=50, verbose=2)
+    out = capsys.readouterr().out
+    assert "Epoch 1/2" in out and "Epoch 2/2" in out
+    assert "4/4 - " in out and "step - loss: " in out
+    model.fit(X, Y, epochs=1, batch_size=50, verbose=1)
+    out = capsys.readouterr().out
+    assert "4/4 ━━━━━━━━━━━━━━━━━━━━" in out and "loss:" in out
+
+
+def test_custom_train_step_override():
+    class Custom(keras.Sequential):
+        def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+            from kerasish import ops
+
+            return ops.mean(ops.abs(y_pred - y))
+
+    keras.utils.set_random_seed(0)
+    model = Custom([keras.Input((5,)), layers.Dense(1)])
+    model.compile(keras.optimizers.SGD(0.01), loss="mse")
+    logs = model.evaluate(X, Y, batch_size=50, verbose=0)
+    np.testing.assert_allclose(logs, np.mean(np.abs(model.predict(X, verbose=0) - Y)), rtol=1e-5)
+
+
+@pytest.mark.compat
+def test_fit_tracks_keras_3_on_the_same_problem():
+    from tests.helpers import keras3
+
+    k = keras3()
+    ours = _linear()
+    theirs = k.Sequential([k.Input((5,)), k.layers.Dense(1)])
+    theirs.set_weights(ours.get_weights())
+    ours.compile(keras.optimizers.Adam(0.01), "mse")
+    theirs.compile(k.optimizers.Adam(0.01), "mse")
+    h1 = ours.fit(X, Y, epochs=3, batch_size=50, shuffle=False, verbose=0)
+    h2 = theirs.fit(X, Y, epochs=3, batch_size=50, shuffle=False, verbose=0)
+    np.testing.assert_allclose(h1.history["loss"], h2.history["loss"], rtol=1e-4)
+    np.testing.assert_allclose(ours.get_weights()[0], theirs.get_weights()[0], rtol=1e-4, atol=1e-5)
