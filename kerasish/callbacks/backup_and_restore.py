@@ -67,7 +67,7 @@ class BackupAndRestore(Callback):
                 "BackupAndRestore: empty `backup_dir` argument passed; give a "
                 "directory such as '/tmp/backup'."
             )
-        if save_freq not in ("epoch", False) and (
+        if save_freq != "epoch" and save_freq is not False and (
             isinstance(save_freq, bool)
             or not isinstance(save_freq, int)
             or save_freq <= 0
@@ -171,7 +171,7 @@ class BackupAndRestore(Callback):
             self._save(self._current_epoch, batch + 1)
 
     def _should_save_on_batch(self, batch):
-        if self.save_freq in ("epoch", False):
+        if self.save_freq == "epoch" or self.save_freq is False:
             return False
         # With steps_per_execution=N the hook sees every N-th batch index.
         added = (

@@ -8,8 +8,15 @@ import numpy as np
 from kerasish.callbacks.monitor_callback import MonitorCallback
 from kerasish.saving.registry import register_builtin
 
-_WEIGHTS_EXTS = (".weights.npz", ".weights.h5")
-_MODEL_EXTS = (".keras", ".h5")
+_WEIGHTS_EXTS = (".weights.npz",)
+_MODEL_EXTS = (".keras",)
+
+
+class _FilepathKeyError(KeyError):
+    """A KeyError (as Keras raises) whose message prints without quoting."""
+
+    def __str__(self):
+        return str(self.args[0])
 
 
 def format_filepath(template, what, **values):
@@ -18,12 +25,12 @@ def format_filepath(template, what, **values):
         return template.format(**values)
     except KeyError as e:
         missing = e.args[0]
-        raise KeyError(
+        raise _FilepathKeyError(
             f'Failed to format this callback filepath: "{template}". Reason: the '
             f"key {missing!r} is not in the logs. Available keys: "
             f"{sorted(values)}. {what} fills the template from `epoch`, `batch` "
             "and the epoch's logs; validation keys (`val_*`) need "
-            "`validation_data`."
+            "`validation_data` in `fit`."
         ) from None
 
 
@@ -38,7 +45,7 @@ class ModelCheckpoint(MonitorCallback):
 
     Args:
         filepath: Where to save: ends in `.keras` (whole model) or, with
-            `save_weights_only=True`, in `.weights.npz` (or `.weights.h5`).
+            `save_weights_only=True`, in `.weights.npz`.
         monitor: The log key compared with `save_best_only`.
         verbose: 1 prints a line per save.
         save_best_only: Save only when `monitor` improves on the best so far

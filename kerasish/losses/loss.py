@@ -276,7 +276,8 @@ class Loss:
 # How `y_true` must relate to `y_pred` for a loss, by kind:
 #   "sparse": integer labels, y_pred's shape without its class axis (or with a 1 there)
 #   "categorical": one entry per class, same shape as y_pred
-#   "elementwise": same shape once Keras's squeeze/expand rule has run
+#   "elementwise": broadcast-compatible once Keras's squeeze/expand rule has run
+#   "binary": the same shape once that rule has run
 _SHAPE_KINDS: dict = {}
 
 
@@ -302,7 +303,7 @@ def check_shapes_for(kind, label, y_true_shape, y_pred_shape):
     """Raises a ValueError naming `label` when the shapes cannot match `kind`.
 
     Args:
-        kind: "sparse", "categorical", "elementwise" or None (no check).
+        kind: "sparse", "categorical", "binary", "elementwise" or None (no check).
         label: How to name the loss in the message, e.g. "Loss 'mse'
             (MeanSquaredError)".
         y_true_shape, y_pred_shape: Tuples, `None` for unknown sizes.
@@ -357,11 +358,20 @@ def check_shapes_for(kind, label, y_true_shape, y_pred_shape):
             f"entries per sample but the model outputs {classes}; make the last "
             "layer's size match the number of classes."
         )
-    # Elementwise: Keras's squeeze/expand rule, then broadcast-compatible, and the
-    # batch axes (axis 0 of each) must line up.
+    # Elementwise: Keras's squeeze/expand rule, then broadcast-compatible (binary
+    # crossentropies: equal, as Keras's backend requires), and the batch axes
+    # (axis 0 of each) must line up.
     st, sp = squeeze_or_expand_shapes(yt, yp)
-    if len(st) == len(sp) and all(map(_dims_match, st, sp)):
+    match = _dims_match_strict if kind == "binary" else _dims_match
+    if len(st) == len(sp) and all(map(match, st, sp)):
         return
+    if kind == "binary" and len(st) == len(sp) and sp and sp[-1] == 1:
+        raise ValueError(
+            f"{label} expects y_true and y_pred of the same shape, {got}. The model "
+            f"has one output unit but the labels have {st[-1]} entries per sample: "
+            "for one-hot labels over several classes use CategoricalCrossentropy "
+            "(loss='categorical_crossentropy') with one output unit per class."
+        )
     hint = "Reshape y_true to the model's output shape."
     if len(yp) >= 1 and yp[-1] not in (None, 1) and len(yt) in (len(yp) - 1, len(yp)):
         if len(yt) == len(yp) - 1 or yt[-1] == 1:

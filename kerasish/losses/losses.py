@@ -309,12 +309,12 @@ for _fn in (
     log_cosh,
     kl_divergence,
     poisson,
-    binary_crossentropy,
-    binary_focal_crossentropy,
     hinge,
     squared_hinge,
 ):
     register_shape_kind(_fn, "elementwise")
+for _fn in (binary_crossentropy, binary_focal_crossentropy):
+    register_shape_kind(_fn, "binary")
 for _fn in (
     categorical_crossentropy,
     categorical_focal_crossentropy,

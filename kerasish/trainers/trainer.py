@@ -411,10 +411,11 @@ class Trainer:
         if fn is not None:
             return fn, 0.0
         previous = self._signatures.get((kind, static_key))
-        if previous is not None:
+        reason = None if previous is None else _diff(previous, signature[2])
+        if reason is not None:
             warnings.warn(
                 f"Model '{self.name}': recompiling the {kind} step because the "
-                f"input signature changed: {_diff(previous, signature[2])}. Keep "
+                f"input signature changed: {reason}. Keep "
                 "batch shapes and dtypes fixed to avoid recompiling.",
                 stacklevel=4,
             )
@@ -868,12 +869,13 @@ def _signature(args):
 
 
 def _diff(old, new):
+    """Why a signature changed, or None for a data set's row count alone."""
     if old[0] != new[0]:
         return "the structure of the data changed"
     for i, (a, b) in enumerate(zip(old[1], new[1])):
-        if a != b:
-            return f"argument leaf {i} was {a[0]} {a[1]}, now {b[0]} {b[1]}"
-    return "an argument changed"
+        if a != b and (a[1] != b[1] or a[0][1:] != b[0][1:] or len(a[0]) != len(b[0])):
+            return f"an input was {a[0]} {a[1]}, now {b[0]} {b[1]}"
+    return None
 
 
 def _to_python(logs):

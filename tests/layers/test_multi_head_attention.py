@@ -21,6 +21,17 @@ def _x(*shape):
     return RNG.normal(size=shape).astype("float32")
 
 
+def _mha(*args, **kwargs):
+    # Weights are set by the tests; zeros skip compiling random initializers.
+    kwargs.setdefault("kernel_initializer", "zeros")
+    return MultiHeadAttention(*args, **kwargs)
+
+
+def _gqa(*args, **kwargs):
+    kwargs.setdefault("kernel_initializer", "zeros")
+    return GroupedQueryAttention(*args, **kwargs)
+
+
 def _randomize(layer):
     layer.set_weights([_x(*w.shape) * 0.5 for w in layer.get_weights()])
     return layer.get_weights()
@@ -59,13 +70,27 @@ def _np_mha(q_in, v_in, k_in, weights, num_heads, key_dim, mask=None, kv_groups=
 
 
 def test_weights_shapes_names_and_order():
-    mha = MultiHeadAttention(num_heads=2, key_dim=3, value_dim=4, output_shape=7)
+    mha = _mha(num_heads=2, key_dim=3, value_dim=4, output_shape=7)
     mha(_x(2, 4, 5), _x(2, 6, 8), _x(2, 6, 9))
     shapes = [tuple(w.shape) for w in mha.get_weights()]
-    assert shapes == [(5, 2, 3), (2, 3), (9, 2, 3), (2, 3), (8, 2, 4), (2, 4), (2, 4, 7), (7,)]
+    assert shapes == [
+        (5, 2, 3),
+        (2, 3),
+        (9, 2, 3),
+        (2, 3),
+        (8, 2, 4),
+        (2, 4),
+        (2, 4, 7),
+        (7,),
+    ]
     assert [v.name for v in mha.weights] == ["kernel", "bias"] * 4
-    assert [layer.name for layer in mha._layers] == ["query", "key", "value", "attention_output"]
-    no_bias = MultiHeadAttention(2, 3, use_bias=False)
+    assert [layer.name for layer in mha._layers] == [
+        "query",
+        "key",
+        "value",
+        "attention_output",
+    ]
+    no_bias = _mha(2, 3, use_bias=False)
     no_bias(_x(1, 2, 4), _x(1, 2, 4))
     assert len(no_bias.weights) == 4 and no_bias.count_params() == 3 * 24 + 24
 
@@ -73,7 +98,7 @@ def test_weights_shapes_names_and_order():
 @pytest.mark.parametrize("use_mask", [False, True])
 def test_matches_numpy_with_attention_mask(use_mask):
     q, v, k = _x(2, 3, 5), _x(2, 4, 6), _x(2, 4, 7)
-    mha = MultiHeadAttention(num_heads=2, key_dim=3)
+    mha = _mha(num_heads=2, key_dim=3)
     mha(q, v, k)
     weights = _randomize(mha)
     mask = RNG.random((2, 3, 4)) > 0.4 if use_mask else None
@@ -87,11 +112,15 @@ def test_causal_query_and_value_masks_combine():
     q, v = _x(2, 4, 5), _x(2, 4, 5)
     q_mask = np.array([[1, 1, 1, 0], [1, 1, 1, 1]], bool)
     v_mask = np.array([[1, 0, 1, 1], [1, 1, 1, 0]], bool)
-    mha = MultiHeadAttention(num_heads=3, key_dim=2)
+    mha = _mha(num_heads=3, key_dim=2)
     mha(q, v)
     weights = _randomize(mha)
     out, scores = mha(
-        q, v, query_mask=q_mask, value_mask=v_mask, use_causal_mask=True,
+        q,
+        v,
+        query_mask=q_mask,
+        value_mask=v_mask,
+        use_causal_mask=True,
         return_attention_scores=True,
     )
     causal = np.tril(np.ones((4, 4), bool))
@@ -106,10 +135,11 @@ def test_causal_query_and_value_masks_combine():
 
 def test_attention_axes_on_2d_index():
     q = _x(2, 3, 4, 5)
-    mha = MultiHeadAttention(num_heads=2, key_dim=3, attention_axes=(2,))
+    mha = _mha(num_heads=2, key_dim=3, attention_axes=(2,))
+    mha(q, q)
+    weights = _randomize(mha)
     out, scores = mha(q, q, return_attention_scores=True)
     assert out.shape == (2, 3, 4, 5) and scores.shape == (2, 3, 2, 4, 4)
-    weights = mha.get_weights()
     # Attention over axis 2 only: each row (axis 1) is an independent sequence.
     for row in range(3):
         want, _ = _np_mha(q[:, row], q[:, row], q[:, row], weights, 2, 3)
@@ -118,7 +148,9 @@ def test_attention_axes_on_2d_index():
 
 def test_dropout_only_in_training_and_seeded():
     q = _x(2, 5, 4)
-    mha = MultiHeadAttention(num_heads=2, key_dim=2, dropout=0.5, seed=1)
+    mha = _mha(num_heads=2, key_dim=2, dropout=0.5, seed=1)
+    mha(q, q)
+    _randomize(mha)
     eval_out = mha(q, q)
     np.testing.assert_allclose(mha(q, q, training=False), eval_out, atol=1e-6)
     assert not np.allclose(mha(q, q, training=True), eval_out)
@@ -127,7 +159,7 @@ def test_dropout_only_in_training_and_seeded():
 def test_gradients_match_finite_differences():
     q = jnp.asarray(_x(2, 3, 4))
     v = jnp.asarray(_x(2, 5, 4))
-    mha = MultiHeadAttention(num_heads=2, key_dim=3)
+    mha = _mha(num_heads=2, key_dim=3)
     mha(q, v)
     trainable = [jnp.asarray(w) for w in _randomize(mha)]
     proj = jnp.asarray(_x(2, 3, 4))
@@ -143,7 +175,9 @@ def test_gradients_match_finite_differences():
     rng = np.random.default_rng(3)
     targets = [("w", i) for i in range(len(trainable))] + [("q", None), ("v", None)]
     for kind, index in targets:
-        base = np.asarray(trainable[index] if kind == "w" else (q if kind == "q" else v))
+        base = np.asarray(
+            trainable[index] if kind == "w" else (q if kind == "q" else v)
+        )
         analytic = np.asarray(
             grads[0][index] if kind == "w" else grads[1 if kind == "q" else 2]
         ).ravel()
@@ -166,16 +200,22 @@ def test_gradients_match_finite_differences():
 
 def test_symbolic_call_shapes():
     q, v = Input((3, 8)), Input((5, 6))
-    mha = MultiHeadAttention(num_heads=2, key_dim=4, output_shape=(10,))
+    mha = _mha(num_heads=2, key_dim=4, output_shape=(10,))
     out, scores = mha(q, v, return_attention_scores=True)
     assert out.shape == (None, 3, 10) and scores.shape == (None, 2, 3, 5)
     assert mha.compute_output_shape((None, 3, 8), (None, 5, 6)) == (None, 3, 10)
 
 
 def test_config_round_trip():
-    mha = MultiHeadAttention(
-        num_heads=2, key_dim=3, value_dim=5, dropout=0.1, output_shape=4,
-        attention_axes=1, seed=3, use_gate=True,
+    mha = _mha(
+        num_heads=2,
+        key_dim=3,
+        value_dim=5,
+        dropout=0.1,
+        output_shape=4,
+        attention_axes=1,
+        seed=3,
+        use_gate=True,
     )
     config = mha.get_config()
     assert config["output_shape"] == (4,) and config["attention_axes"] == (1,)
@@ -205,8 +245,8 @@ def test_build_and_call_errors():
     with pytest.raises(ValueError, match="same rank"):
         MultiHeadAttention(2, 2)(_x(1, 3, 4), _x(1, 2, 5, 4))
     with pytest.raises(ValueError, match="attention axis 3"):
-        MultiHeadAttention(2, 2, attention_axes=3)(_x(1, 3, 4), _x(1, 3, 4))
-    mha = MultiHeadAttention(2, 2)
+        _mha(2, 2, attention_axes=3)(_x(1, 3, 4), _x(1, 3, 4))
+    mha = _mha(2, 2)
     mha(_x(1, 3, 4), _x(1, 5, 6))
     with pytest.raises(ValueError, match=r"built for `value` with 6 features"):
         mha(_x(1, 3, 4), _x(1, 5, 7))
@@ -215,10 +255,19 @@ def test_build_and_call_errors():
 # -- GroupedQueryAttention -------------------------------------------------------
 def test_grouped_query_attention_matches_numpy():
     q, v = _x(2, 3, 6), _x(2, 5, 6)
-    gqa = GroupedQueryAttention(head_dim=2, num_query_heads=4, num_key_value_heads=2)
+    gqa = _gqa(head_dim=2, num_query_heads=4, num_key_value_heads=2)
     gqa(q, v)
     shapes = [tuple(w.shape) for w in gqa.get_weights()]
-    assert shapes == [(6, 4, 2), (4, 2), (6, 2, 2), (2, 2), (6, 2, 2), (2, 2), (4, 2, 6), (6,)]
+    assert shapes == [
+        (6, 4, 2),
+        (4, 2),
+        (6, 2, 2),
+        (2, 2),
+        (6, 2, 2),
+        (2, 2),
+        (4, 2, 6),
+        (6,),
+    ]
     weights = _randomize(gqa)
     mask = RNG.random((2, 3, 5)) > 0.3
     out, scores = gqa(q, v, attention_mask=mask, return_attention_scores=True)
@@ -232,7 +281,9 @@ def test_grouped_query_attention_errors():
         GroupedQueryAttention(2, 3, 2)
     with pytest.raises(ValueError, match="`head_dim` must be a positive int"):
         GroupedQueryAttention(0, 2, 2)
-    with pytest.raises(ValueError, match="last axes of `query` and `value` must be equal"):
+    with pytest.raises(
+        ValueError, match="last axes of `query` and `value` must be equal"
+    ):
         GroupedQueryAttention(2, 2, 1)(_x(1, 3, 4), _x(1, 3, 5))
 
 
@@ -249,11 +300,14 @@ def test_grouped_query_attention_errors():
 def test_multi_head_attention_matches_keras(kwargs):
     keras = pytest.importorskip("keras")
     q, v = _x(2, 4, 6), _x(2, 5, 6)
-    theirs, ours = keras.layers.MultiHeadAttention(**kwargs), MultiHeadAttention(**kwargs)
+    theirs = keras.layers.MultiHeadAttention(**kwargs)
+    ours = _mha(**kwargs)
     # (Keras's fused path rejects value_dim != key_dim; scores force its einsum path.)
     theirs(q, v, return_attention_scores=True)
     ours(q, v)
-    assert [w.shape for w in ours.get_weights()] == [w.shape for w in theirs.get_weights()]
+    assert [w.shape for w in ours.get_weights()] == [
+        w.shape for w in theirs.get_weights()
+    ]
     ours.set_weights(theirs.get_weights())
     assert ours.count_params() == theirs.count_params()
     mask = RNG.random((2, 4, 5)) > 0.3
@@ -269,7 +323,10 @@ def test_multi_head_attention_matches_keras(kwargs):
         np.testing.assert_allclose(sa, sb, rtol=1e-5, atol=1e-6)
         if "value_dim" not in kwargs:  # Keras's fused path
             np.testing.assert_allclose(
-                ours(q, v, **call_kwargs), theirs(q, v, **call_kwargs), rtol=1e-5, atol=1e-5
+                ours(q, v, **call_kwargs),
+                theirs(q, v, **call_kwargs),
+                rtol=1e-5,
+                atol=1e-5,
             )
 
 
@@ -279,13 +336,15 @@ def test_grouped_query_attention_matches_keras():
     q, v = _x(2, 4, 6), _x(2, 5, 6)
     kwargs = dict(head_dim=3, num_query_heads=4, num_key_value_heads=2)
     theirs = keras.layers.GroupQueryAttention(**kwargs)
-    ours = GroupedQueryAttention(**kwargs)
+    ours = _gqa(**kwargs)
     theirs(q, v)
     ours(q, v)
     ours.set_weights(theirs.get_weights())
     np.testing.assert_allclose(
-        ours(q, v, use_causal_mask=True), theirs(q, v, use_causal_mask=True),
-        rtol=1e-5, atol=1e-5,
+        ours(q, v, use_causal_mask=True),
+        theirs(q, v, use_causal_mask=True),
+        rtol=1e-5,
+        atol=1e-5,
     )
     assert ours.get_config().keys() >= theirs.get_config().keys() - {"dtype"}
 
@@ -295,7 +354,9 @@ class _TransformerBlock(Layer):
 
     def __init__(self, layers_module, embed_dim, num_heads, ff_dim, **kwargs):
         super().__init__(**kwargs)
-        self.att = layers_module.MultiHeadAttention(num_heads=num_heads, key_dim=embed_dim)
+        self.att = layers_module.MultiHeadAttention(
+            num_heads=num_heads, key_dim=embed_dim
+        )
         self.ffn1 = layers_module.Dense(ff_dim, activation="relu")
         self.ffn2 = layers_module.Dense(embed_dim)
         self.norm1 = layers_module.LayerNormalization(epsilon=1e-6)
@@ -315,7 +376,8 @@ def test_transformer_block_count_params_and_outputs_match_keras():
     from kerasish.layers.normalization import LayerNormalization
 
     ours_module = SimpleNamespace(
-        MultiHeadAttention=MultiHeadAttention, Dense=Dense,
+        MultiHeadAttention=MultiHeadAttention,
+        Dense=Dense,
         LayerNormalization=LayerNormalization,
     )
 
@@ -341,8 +403,11 @@ def test_transformer_block_count_params_and_outputs_match_keras():
     assert theirs.count_params() == 10656
     assert ours.count_params() == 10656
     for our_layer, their_layer in [
-        (ours.att, theirs.att), (ours.ffn1, theirs.ffn1), (ours.ffn2, theirs.ffn2),
-        (ours.norm1, theirs.norm1), (ours.norm2, theirs.norm2),
+        (ours.att, theirs.att),
+        (ours.ffn1, theirs.ffn1),
+        (ours.ffn2, theirs.ffn2),
+        (ours.norm1, theirs.norm1),
+        (ours.norm2, theirs.norm2),
     ]:
         our_layer.set_weights(their_layer.get_weights())
     np.testing.assert_allclose(ours(x), theirs(x), rtol=1e-4, atol=1e-4)

@@ -636,6 +636,16 @@ def test_shape_errors_for_wrong_class_counts_and_elementwise_losses():
         losses.SparseCategoricalCrossentropy().check_shapes((), ())
 
 
+def test_binary_crossentropy_needs_equal_shapes():
+    with pytest.raises(ValueError, match="use CategoricalCrossentropy"):
+        losses.BinaryCrossentropy().check_shapes((None, 10), (None, 1))
+    with pytest.raises(ValueError, match=r"\(None, 3\).*\(None, 2\)"):
+        losses.BinaryFocalCrossentropy().check_shapes((None, 3), (None, 2))
+    losses.BinaryCrossentropy().check_shapes((None,), (None, 1))
+    # Elementwise losses broadcast, as in Keras.
+    losses.MeanSquaredError().check_shapes((None, 10), (None, 1))
+
+
 def test_compatible_shapes_pass():
     ok = [
         (losses.MeanSquaredError(), (None,), (None, 1)),

@@ -198,12 +198,13 @@ def test_every_metric_ignores_zero_weight_rows_under_jit_and_scan():
         # Pad with garbage rows (nan predictions, weight 0), then run in a scan.
         k = 4
         y_pad = np.concatenate([y, y[:k]])
-        p_pad = np.concatenate([p, np.full((k,) + p.shape[1:], np.nan, p.dtype)])
         if "IoU" in type(metric).__name__:
             p_pad = np.concatenate([p, p[:k]])  # integer class ids cannot be nan
+        else:
+            p_pad = np.concatenate([p, np.full((k,) + p.shape[1:], np.nan, p.dtype)])
         w_pad = np.concatenate([w, np.zeros(k, "float32")])
 
-        def body(state, batch):
+        def body(state, batch, metric=metric):
             return metric.update(state, *batch), None
 
         xs = tuple(np.stack([a, a]) for a in (y_pad, p_pad, w_pad))

@@ -175,3 +175,38 @@ def add_bias(outputs, bias, data_format, rank):
     if data_format == "channels_last":
         return ops.add(outputs, bias)
     return ops.add(outputs, ops.reshape(bias, (1, -1) + (1,) * rank))
+
+
+def standardize_pairs(value, rank, name, layer):
+    """`(before, after)` amounts per spatial axis, each >= 0.
+
+    Accepts an int (the same on both sides of every axis), for `rank == 1` a pair
+    `(before, after)`, and for `rank > 1` a tuple of `rank` entries that are ints
+    (symmetric) or pairs.
+    """
+    expected = (
+        "an int or a tuple of 2 ints (before, after)"
+        if rank == 1
+        else f"an int, a tuple of {rank} ints, or a tuple of {rank} pairs of ints"
+    )
+    if isinstance(value, int) and not isinstance(value, bool):
+        pairs = ((value, value),) * rank
+    elif rank == 1:
+        pairs = (standardize_tuple(value, 2, name, layer, allow_zero=True),)
+    else:
+        try:
+            entries = tuple(value)
+        except TypeError:
+            raise TypeError(
+                f"{layer}: `{name}` must be {expected}, got {value!r}."
+            ) from None
+        if len(entries) != rank:
+            raise ValueError(f"{layer}: `{name}` must be {expected}, got {value!r}.")
+        pairs = tuple(
+            standardize_tuple(e, 2, name, layer, allow_zero=True) for e in entries
+        )
+    if any(v < 0 for pair in pairs for v in pair):
+        raise ValueError(
+            f"{layer}: every entry of `{name}` must be >= 0, got {name}={value!r}."
+        )
+    return tuple(tuple(pair) for pair in pairs)

@@ -142,9 +142,7 @@ class BaseDepthwiseConv(Layer):
             "bias_initializer": initializers.serialize(self.bias_initializer),
             "depthwise_regularizer": regularizers.serialize(self.depthwise_regularizer),
             "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(
-                self._activity_regularizer
-            ),
+            "activity_regularizer": regularizers.serialize(self._activity_regularizer),
             "depthwise_constraint": constraints.serialize(self.depthwise_constraint),
             "bias_constraint": constraints.serialize(self.bias_constraint),
         }

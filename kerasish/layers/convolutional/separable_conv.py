@@ -164,9 +164,7 @@ class BaseSeparableConv(Layer):
             "depthwise_regularizer": regularizers.serialize(self.depthwise_regularizer),
             "pointwise_regularizer": regularizers.serialize(self.pointwise_regularizer),
             "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(
-                self._activity_regularizer
-            ),
+            "activity_regularizer": regularizers.serialize(self._activity_regularizer),
             "depthwise_constraint": constraints.serialize(self.depthwise_constraint),
             "pointwise_constraint": constraints.serialize(self.pointwise_constraint),
             "bias_constraint": constraints.serialize(self.bias_constraint),
