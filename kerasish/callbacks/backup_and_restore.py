@@ -67,10 +67,14 @@ class BackupAndRestore(Callback):
                 "BackupAndRestore: empty `backup_dir` argument passed; give a "
                 "directory such as '/tmp/backup'."
             )
-        if save_freq != "epoch" and save_freq is not False and (
-            isinstance(save_freq, bool)
-            or not isinstance(save_freq, int)
-            or save_freq <= 0
+        if (
+            save_freq != "epoch"
+            and save_freq is not False
+            and (
+                isinstance(save_freq, bool)
+                or not isinstance(save_freq, int)
+                or save_freq <= 0
+            )
         ):
             raise ValueError(
                 "Invalid value for argument `save_freq`. Received: "

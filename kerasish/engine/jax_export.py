@@ -42,8 +42,11 @@ def _symbolic_specs(arg_specs):
         return jax.ShapeDtypeStruct(tuple(dims), np.dtype(dtype))
 
     return jax.tree_util.tree_map(
-        convert, arg_specs, is_leaf=lambda x: isinstance(x, tuple) and len(x) == 2
-        and isinstance(x[1], str)
+        convert,
+        arg_specs,
+        is_leaf=lambda x: (
+            isinstance(x, tuple) and len(x) == 2 and isinstance(x[1], str)
+        ),
     )
 
 

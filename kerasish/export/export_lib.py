@@ -87,7 +87,10 @@ def export_model(model, filepath, format="jax", input_signature=None, **kwargs):
     out_spec = engine.eval_shape(
         forward,
         *[
-            [engine.shape_dtype_struct(_concrete(shape), dtype) for shape, dtype in group]
+            [
+                engine.shape_dtype_struct(_concrete(shape), dtype)
+                for shape, dtype in group
+            ]
             for group in specs
         ],
     )
@@ -135,8 +138,10 @@ def _input_specs(model, input_signature):
         for i, item in enumerate(signature):
             if hasattr(item, "shape"):
                 shape, dtype = item.shape, getattr(item, "dtype", None) or "float32"
-            elif isinstance(item, list | tuple) and len(item) == 2 and isinstance(
-                item[1], str
+            elif (
+                isinstance(item, list | tuple)
+                and len(item) == 2
+                and isinstance(item[1], str)
             ):
                 shape, dtype = item
             else:

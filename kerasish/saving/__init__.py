@@ -15,7 +15,12 @@ from kerasish.saving.registry import (
     serialize_keras_object,
 )
 from kerasish.saving.safe_mode import SafeModeScope
-from kerasish.saving.saving_api import load_model, load_weights, save_model, save_weights
+from kerasish.saving.saving_api import (
+    load_model,
+    load_weights,
+    save_model,
+    save_weights,
+)
 
 __all__ = [
     "CustomObjectScope",

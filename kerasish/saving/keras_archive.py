@@ -167,7 +167,9 @@ class Archive:
             return weights_io.NpzStore(arrays)
         info = self.zip.getinfo(WEIGHTS_H5)
         data = self._read_large(info)
-        return weights_io.H5Store(io.BytesIO(data), f"{self.name} (member {WEIGHTS_H5})")
+        return weights_io.H5Store(
+            io.BytesIO(data), f"{self.name} (member {WEIGHTS_H5})"
+        )
 
     def _read_large(self, info):
         try:

@@ -30,7 +30,9 @@ def _accepted(cls):
             params = inspect.signature(init).parameters.values()
         except (TypeError, ValueError):
             return None
-        names |= {p.name for p in params if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)}
+        names |= {
+            p.name for p in params if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
+        }
         # Layer.__init__ refuses unknown keywords despite its **kwargs.
         if klass is Layer or not any(p.kind is p.VAR_KEYWORD for p in params):
             break

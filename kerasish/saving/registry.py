@@ -49,9 +49,11 @@ def register_keras_serializable(package: str = "Custom", name: str | None = None
 
 
 def get_registered_name(obj) -> str:
-    return getattr(obj, "_registered_name", None) or getattr(obj, "__name__", None) or type(
-        obj
-    ).__name__
+    return (
+        getattr(obj, "_registered_name", None)
+        or getattr(obj, "__name__", None)
+        or type(obj).__name__
+    )
 
 
 def get_registered_object(name: str, custom_objects: dict | None = None):
@@ -120,14 +122,16 @@ def deserialize_keras_object(config, kind: str | None = None, custom_objects=Non
             obj = _BUILTINS.get(kind, {}).get(config)
         return obj if obj is not None else config
     if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"Cannot deserialize {config!r}: expected a dict with 'class_name'.")
+        raise ValueError(
+            f"Cannot deserialize {config!r}: expected a dict with 'class_name'."
+        )
     class_name = config["class_name"]
     registered = config.get("registered_name") or class_name
     if class_name == "function":
         name = config["config"]
-        obj = get_registered_object(registered, custom_objects) or get_registered_object(
-            name, custom_objects
-        )
+        obj = get_registered_object(
+            registered, custom_objects
+        ) or get_registered_object(name, custom_objects)
         if obj is None:
             raise ValueError(_unknown(name, kind, custom_objects))
         return obj

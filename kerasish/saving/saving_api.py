@@ -209,7 +209,9 @@ def _deserialize_nested(value, kind, custom_objects):
     if isinstance(value, dict) and "class_name" in value:
         return deserialize_keras_object(value, kind=kind, custom_objects=custom_objects)
     if isinstance(value, dict):
-        return {k: _deserialize_nested(v, kind, custom_objects) for k, v in value.items()}
+        return {
+            k: _deserialize_nested(v, kind, custom_objects) for k, v in value.items()
+        }
     if isinstance(value, list):
         return [_deserialize_nested(v, kind, custom_objects) for v in value]
     return value
@@ -226,7 +228,9 @@ def _compile_from_config(model, compile_config, name):
             "optimizer": optimizer or "rmsprop",
             "loss": _deserialize_nested(compile_config.get("loss"), "losses", None),
             "loss_weights": compile_config.get("loss_weights"),
-            "metrics": _deserialize_nested(compile_config.get("metrics"), "metrics", None),
+            "metrics": _deserialize_nested(
+                compile_config.get("metrics"), "metrics", None
+            ),
             "weighted_metrics": _deserialize_nested(
                 compile_config.get("weighted_metrics"), "metrics", None
             ),

@@ -172,7 +172,9 @@ def layer_paths(model):
             if isinstance(item, Layer):
                 from kerasish.utils.naming import to_snake_case
 
-                walk(item, _join(path, _unique(to_snake_case(type(item).__name__), used)))
+                walk(
+                    item, _join(path, _unique(to_snake_case(type(item).__name__), used))
+                )
             elif isinstance(item, list | tuple | dict):
                 container(item, _join(path, _unique("container", used)))
 
@@ -207,7 +209,11 @@ def collect_weights(model, include_optimizer=True):
             "attributes). Assign the layers that own them as attributes of the model."
         )
     optimizer = getattr(model, "optimizer", None)
-    if include_optimizer and optimizer is not None and getattr(optimizer, "built", False):
+    if (
+        include_optimizer
+        and optimizer is not None
+        and getattr(optimizer, "built", False)
+    ):
         for i, value in enumerate(optimizer.variables):
             arrays[f"optimizer/vars/{i}"] = np.asarray(value)
     return arrays
@@ -458,7 +464,10 @@ def check_member_name(member, archive_name):
 
 def check_member_size(info, archive_name, archive_size=None):
     """Checks a member's declared sizes before anything is read or allocated."""
-    if info.compress_type == zipfile.ZIP_STORED and info.file_size != info.compress_size:
+    if (
+        info.compress_type == zipfile.ZIP_STORED
+        and info.file_size != info.compress_size
+    ):
         raise ValueError(
             f"{archive_name}: member {info.filename!r} is stored uncompressed but "
             f"declares {info.file_size} bytes with {info.compress_size} stored; the "
@@ -470,7 +479,10 @@ def check_member_size(info, archive_name, archive_size=None):
             f"bytes from {info.compress_size} compressed bytes; refusing a likely "
             "decompression bomb."
         )
-    if archive_size is not None and info.header_offset + info.compress_size > archive_size:
+    if (
+        archive_size is not None
+        and info.header_offset + info.compress_size > archive_size
+    ):
         raise ValueError(
             f"{archive_name}: member {info.filename!r} extends past the end of the "
             f"file ({archive_size} bytes); the file is truncated."

@@ -599,19 +599,21 @@ class Trainer:
             indices, mask = engine.place((indices, mask))
             bs = data.batch_size
             done = start_step
+            functions = {}  # one lookup per chunk length, not per step
             while done < data.steps:
                 n = min(n_exec, data.steps - done)
-                fn, seconds = self._compiled(
-                    kind,
-                    lambda n=n: self._multi_step(step, n, True, bs, unroll),
-                    (state, device, indices, mask, np.int32(0)),
-                    static_key=(n, bs),
-                )
-                if seconds and progbar is not None:
-                    progbar.compiling(seconds)
+                if n not in functions:
+                    functions[n], seconds = self._compiled(
+                        kind,
+                        lambda n=n: self._multi_step(step, n, True, bs, unroll),
+                        (state, device, indices, mask, np.int32(0)),
+                        static_key=(n, bs),
+                    )
+                    if seconds and progbar is not None:
+                        progbar.compiling(seconds)
                 if wants_begin:
                     getattr(callbacks, hook_begin)(done)
-                state, logs = fn(state, device, indices, mask, np.int32(done))
+                state, logs = functions[n](state, device, indices, mask, np.int32(done))
                 done += n
                 if wants_end:
                     if kind == "train":
@@ -743,24 +745,26 @@ class Trainer:
         outputs = []
         if data.kind == "arrays":
             device = data.place()
-            indices, mask = data.epoch_indices(None, 0)
+            indices, _ = data.epoch_indices(None, 0)
             bs = data.batch_size
             # Predict is batch-independent, so several batches run per call: the
-            # same numbers as batch by batch, without per-batch dispatch.
-            chunk = 1 if wants_end else max(1, min(data.steps, -(-4096 // bs)))
-            indices, mask = engine.place((indices, mask))
+            # same numbers as batch by batch, without per-batch dispatch. Indices
+            # are padded to whole chunks so one compiled function serves all.
+            chunk = 1 if wants_end else min(-(-4096 // bs), 1 << (data.steps - 1).bit_length())
+            padded = -(-data.steps // chunk) * chunk * bs
+            indices = np.concatenate([indices, np.zeros(padded - len(indices), "int32")])
+            indices = engine.place(indices)
+            fn, _ = self._compiled(
+                "predict",
+                lambda: self._predict_chunk(chunk, bs),
+                (state, device[0], indices, np.int32(0)),
+                static_key=(chunk, bs),
+            )
             done = 0
             while done < data.steps:
-                n = min(chunk, data.steps - done)
-                fn, _ = self._compiled(
-                    "predict",
-                    lambda n=n: self._predict_chunk(n, bs),
-                    (state, device[0], indices, np.int32(0)),
-                    static_key=(n, bs),
-                )
                 out = fn(state, device[0], indices, np.int32(done))
                 outputs.append(out)
-                done += n
+                done += chunk
                 if wants_end:
                     cbs.on_predict_batch_end(done - 1, {"outputs": out})
             total = data.num_samples if steps is None else min(data.num_samples, data.steps * bs)
@@ -769,38 +773,28 @@ class Trainer:
             for x, _, _, mask in data.epoch():
                 batch = engine.place(Batch(x, None, None, mask))
                 fn, _ = self._compiled(
-                    "predict",
-                    lambda: lambda s, b: engine.tree_map(lambda a: a[None], self.predict_step(s, b)),
-                    (state, batch),
-                    static_key=("batch",),
+                    "predict", lambda: self.predict_step, (state, batch), static_key=("batch",)
                 )
                 out = fn(state, batch)
-                outputs.append(engine.tree_map(lambda a, m=mask: a[:, : int(m.sum())], out))
+                outputs.append(engine.tree_map(lambda a, m=mask: a[: int(m.sum())], out))
                 total += int(mask.sum())
                 if wants_end:
                     cbs.on_predict_batch_end(len(outputs) - 1, {"outputs": out})
         if not outputs:
             raise ValueError("predict received no data.")
         result = engine.tree_map(
-            lambda *chunks: np.concatenate(
-                [np.asarray(c).reshape((-1,) + tuple(c.shape[2:])) for c in chunks]
-            )[:total],
-            *outputs,
+            lambda *chunks: np.concatenate([np.asarray(c) for c in chunks])[:total], *outputs
         )
         cbs.on_predict_end()
         return result
 
     def _predict_chunk(self, n, batch_size):
-        engine = get_engine()
+        """`n` batches as one forward call over `n * batch_size` rows."""
 
         def run(state, x_all, indices, start):
-            def body(_, i):
-                idx = ops.slice(indices, ((start + i) * batch_size,), (batch_size,))
-                x = tree.map_structure(lambda a: ops.take(a, idx, axis=0), x_all)
-                return None, self.predict_step(state, Batch(x, None, None, None))
-
-            _, out = engine.scan(body, None, ops.arange(n))
-            return out
+            idx = ops.slice(indices, (start * batch_size,), (n * batch_size,))
+            x = tree.map_structure(lambda a: ops.take(a, idx, axis=0), x_all)
+            return self.predict_step(state, Batch(x, None, None, None))
 
         return run
 

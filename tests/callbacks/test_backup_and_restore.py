@@ -38,20 +38,23 @@ def make_data():
 
 def make_model():
     ks.utils.set_random_seed(7)
-    model = ks.Sequential([
-        ks.Input((4,)),
-        ks.layers.Dense(16, activation="relu"),
-        ks.layers.Dropout(0.3),
-        ks.layers.Dense(1),
-    ])
+    model = ks.Sequential(
+        [
+            ks.Input((4,)),
+            ks.layers.Dense(16, activation="relu"),
+            ks.layers.Dropout(0.3),
+            ks.layers.Dense(1),
+        ]
+    )
     model.compile(optimizer=ks.optimizers.Adam(0.01), loss="mse")
     return model
 
 
 def fit(model, callbacks, epochs=5):
     x, y = make_data()
-    return model.fit(x, y, batch_size=8, epochs=epochs, shuffle=True,
-                     callbacks=callbacks, verbose=0)
+    return model.fit(
+        x, y, batch_size=8, epochs=epochs, shuffle=True, callbacks=callbacks, verbose=0
+    )
 
 
 @pytest.fixture(scope="module")
@@ -96,8 +99,9 @@ def test_resume_mid_epoch_with_batch_save_freq(tmp_path, uninterrupted):
     assert (meta["epoch"], meta["step"]) == (2, 4)
 
     resumed = make_model()
-    history = fit(resumed, [BackupAndRestore(backup, save_freq=4,
-                                             delete_checkpoint=False)])
+    history = fit(
+        resumed, [BackupAndRestore(backup, save_freq=4, delete_checkpoint=False)]
+    )
     assert history.epoch == [2, 3, 4]
     assert_same_weights(resumed, uninterrupted[0])
     assert os.path.exists(backup)  # delete_checkpoint=False keeps it

@@ -70,8 +70,13 @@ def run_all(base):
     model = model_for(base)
     rec = make_recorder(base)
     model.fit(
-        x, y, batch_size=8, epochs=2, validation_data=(x, y),
-        callbacks=[rec], verbose=0,
+        x,
+        y,
+        batch_size=8,
+        epochs=2,
+        validation_data=(x, y),
+        callbacks=[rec],
+        verbose=0,
     )
     fit_calls, rec.calls = rec.calls, []
     model.evaluate(x, y, batch_size=8, callbacks=[rec], verbose=0)
@@ -91,7 +96,10 @@ def test_fit_with_validation_calls_hooks_in_keras_order(ours):
     keys = ("loss", "mae")
     expected_eval = [("on_test_begin", ())]
     for b in range(2):
-        expected_eval += [("on_test_batch_begin", b, ()), ("on_test_batch_end", b, keys)]
+        expected_eval += [
+            ("on_test_batch_begin", b, ()),
+            ("on_test_batch_end", b, keys),
+        ]
     assert eval_calls == expected_eval + [("on_test_end", keys)]
 
 
@@ -131,9 +139,12 @@ def test_steps_per_execution_fires_batch_hooks_once_per_chunk():
     # 5 batches in chunks of 2: [0, 1], [2, 3], [4]; begin gets the first index
     # of the chunk, end the last (Keras's convention).
     assert batch == [
-        ("on_train_batch_begin", 0), ("on_train_batch_end", 1),
-        ("on_train_batch_begin", 2), ("on_train_batch_end", 3),
-        ("on_train_batch_begin", 4), ("on_train_batch_end", 4),
+        ("on_train_batch_begin", 0),
+        ("on_train_batch_end", 1),
+        ("on_train_batch_begin", 2),
+        ("on_train_batch_end", 3),
+        ("on_train_batch_begin", 4),
+        ("on_train_batch_end", 4),
     ]
 
 
@@ -165,7 +176,9 @@ def test_batch_logs_hold_running_metrics_and_weights_are_current():
         def on_train_batch_end(self, batch, logs=None):
             seen.append((logs["loss"], self.model.get_weights()[0].copy()))
 
-    model.fit(x, y, batch_size=8, epochs=1, shuffle=False, callbacks=[Watch()], verbose=0)
+    model.fit(
+        x, y, batch_size=8, epochs=1, shuffle=False, callbacks=[Watch()], verbose=0
+    )
     # after the last batch the weights seen equal the weights fit leaves
     np.testing.assert_array_equal(seen[-1][1], model.get_weights()[0])
     assert not np.array_equal(seen[0][1], seen[1][1])
@@ -209,8 +222,20 @@ def test_callback_base_defaults():
     cb = Callback()
     assert cb.params is None and cb.model is None
     for hook in ALL_HOOKS:
-        args = () if hook.endswith(("train_begin", "train_end", "test_begin",
-                                    "test_end", "predict_begin", "predict_end")) else (0,)
+        args = (
+            ()
+            if hook.endswith(
+                (
+                    "train_begin",
+                    "train_end",
+                    "test_begin",
+                    "test_end",
+                    "predict_begin",
+                    "predict_end",
+                )
+            )
+            else (0,)
+        )
         assert getattr(cb, hook)(*args, logs={}) is None
 
 

@@ -9,8 +9,9 @@ import kerasish as ks
 from kerasish.callbacks import Callback, EarlyStopping, LambdaCallback
 
 
-def reference_stop(values, patience, min_delta=0.0, mode="min", baseline=None,
-                   start_from_epoch=0):
+def reference_stop(
+    values, patience, min_delta=0.0, mode="min", baseline=None, start_from_epoch=0
+):
     """A direct loop of the documented rule: (stop epoch or None, best epoch)."""
     sign = 1 if mode == "min" else -1
     best, best_epoch, wait = None, None, 0
@@ -62,7 +63,12 @@ def test_stops_at_the_right_epoch_and_restores_best_weights():
     x, y, xv, yv = make_data()
     epochs, patience = 12, 3
     reference = make_model().fit(
-        x, y, batch_size=32, epochs=epochs, validation_data=(xv, yv), shuffle=False,
+        x,
+        y,
+        batch_size=32,
+        epochs=epochs,
+        validation_data=(xv, yv),
+        shuffle=False,
         verbose=0,
     )
     stop, best = reference_stop(reference.history["val_loss"], patience)
@@ -72,13 +78,20 @@ def test_stops_at_the_right_epoch_and_restores_best_weights():
     snaps = Snapshots()
     es = EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True)
     history = model.fit(
-        x, y, batch_size=32, epochs=epochs, validation_data=(xv, yv), shuffle=False,
-        callbacks=[snaps, es], verbose=0,
+        x,
+        y,
+        batch_size=32,
+        epochs=epochs,
+        validation_data=(xv, yv),
+        shuffle=False,
+        callbacks=[snaps, es],
+        verbose=0,
     )
     assert history.epoch == list(range(stop + 1))
     assert es.stopped_epoch == stop and es.best_epoch == best
     np.testing.assert_allclose(
-        history.history["val_loss"], reference.history["val_loss"][: stop + 1],
+        history.history["val_loss"],
+        reference.history["val_loss"][: stop + 1],
         rtol=1e-6,
     )
     for restored, expected in zip(model.get_weights(), snaps.weights[best]):
@@ -102,7 +115,11 @@ def scripted_fit(tiny, values, es, epochs=None):
     inject = LambdaCallback(on_epoch_end=lambda e, logs: logs.update(score=values[e]))
     snaps = Snapshots()
     history = model.fit(
-        x, y, batch_size=8, epochs=epochs or len(values), callbacks=[inject, snaps, es],
+        x,
+        y,
+        batch_size=8,
+        epochs=epochs or len(values),
+        callbacks=[inject, snaps, es],
         verbose=0,
     )
     return history, snaps
@@ -120,8 +137,12 @@ def scripted_fit(tiny, values, es, epochs=None):
     ],
 )
 def test_scripted_monitor_matches_reference(tiny, values, kwargs):
-    es = EarlyStopping(monitor="score", mode=kwargs.pop("mode", "min"),
-                       restore_best_weights=True, **kwargs)
+    es = EarlyStopping(
+        monitor="score",
+        mode=kwargs.pop("mode", "min"),
+        restore_best_weights=True,
+        **kwargs,
+    )
     history, snaps = scripted_fit(tiny, values, es)
     stop, best = reference_stop(values, mode=es.mode, **kwargs)
     ran = len(values) if stop is None else stop + 1
@@ -141,8 +162,9 @@ def test_reusable_across_fits(tiny):
 
 
 def test_verbose_prints_stop_and_restore(tiny, capsys):
-    es = EarlyStopping(monitor="score", mode="min", patience=1, verbose=1,
-                       restore_best_weights=True)
+    es = EarlyStopping(
+        monitor="score", mode="min", patience=1, verbose=1, restore_best_weights=True
+    )
     scripted_fit(tiny, [1.0, 2.0, 3.0], es)
     out = capsys.readouterr().out
     assert "Epoch 2: early stopping" in out

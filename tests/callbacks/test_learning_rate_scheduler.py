@@ -33,8 +33,12 @@ def test_schedule_sets_rate_each_epoch_without_recompiling(setup):
     )
     with get_engine().count_compilations() as counter:
         history = model.fit(
-            x, y, batch_size=8, epochs=4,
-            callbacks=[LearningRateScheduler(schedule), record], verbose=0,
+            x,
+            y,
+            batch_size=8,
+            epochs=4,
+            callbacks=[LearningRateScheduler(schedule), record],
+            verbose=0,
         )
     assert counter.count == 0
     expected = [0.1, 0.05, 0.025, 0.0125]
@@ -46,10 +50,19 @@ def test_schedule_sets_rate_each_epoch_without_recompiling(setup):
 def test_one_argument_schedule_and_zero_rate_freezes_weights(setup):
     model, x, y = setup
     weights = []
-    snap = LambdaCallback(on_epoch_end=lambda e, logs: weights.append(model.get_weights()))
+    snap = LambdaCallback(
+        on_epoch_end=lambda e, logs: weights.append(model.get_weights())
+    )
     model.fit(
-        x, y, batch_size=8, epochs=3, verbose=0,
-        callbacks=[LearningRateScheduler(lambda epoch: 0.1 if epoch == 0 else 0.0), snap],
+        x,
+        y,
+        batch_size=8,
+        epochs=3,
+        verbose=0,
+        callbacks=[
+            LearningRateScheduler(lambda epoch: 0.1 if epoch == 0 else 0.0),
+            snap,
+        ],
     )
     for a, b in zip(weights[0], weights[2]):  # epochs 1 and 2 used lr 0
         np.testing.assert_array_equal(a, b)
@@ -57,8 +70,14 @@ def test_one_argument_schedule_and_zero_rate_freezes_weights(setup):
 
 def test_verbose_prints(setup, capsys):
     model, x, y = setup
-    model.fit(x, y, batch_size=8, epochs=1, verbose=0,
-              callbacks=[LearningRateScheduler(lambda e, lr: 0.25, verbose=1)])
+    model.fit(
+        x,
+        y,
+        batch_size=8,
+        epochs=1,
+        verbose=0,
+        callbacks=[LearningRateScheduler(lambda e, lr: 0.25, verbose=1)],
+    )
     assert "Epoch 1: LearningRateScheduler setting learning rate to 0.25." in (
         capsys.readouterr().out
     )
@@ -72,5 +91,11 @@ def test_non_callable_schedule_is_rejected():
 def test_schedule_returning_a_non_number_is_rejected(setup):
     model, x, y = setup
     with pytest.raises(ValueError, match="should be a float. Got: 'fast'"):
-        model.fit(x, y, batch_size=8, epochs=1, verbose=0,
-                  callbacks=[LearningRateScheduler(lambda e, lr: "fast")])
+        model.fit(
+            x,
+            y,
+            batch_size=8,
+            epochs=1,
+            verbose=0,
+            callbacks=[LearningRateScheduler(lambda e, lr: "fast")],
+        )

@@ -59,7 +59,11 @@ def test_rates_follow_the_rule_without_recompiling(setup, kwargs):
     cb = ReduceLROnPlateau(monitor="score", mode="min", **kwargs)
     with get_engine().count_compilations() as counter:
         history = model.fit(
-            x, y, batch_size=8, epochs=len(values), callbacks=[record, inject, cb],
+            x,
+            y,
+            batch_size=8,
+            epochs=len(values),
+            callbacks=[record, inject, cb],
             verbose=0,
         )
     assert counter.count == 0

@@ -32,8 +32,15 @@ def test_stops_after_the_bad_batch_and_says_so(setup, capsys, bad):
     x[20] = bad
     batches = []
     count = LambdaCallback(on_train_batch_end=lambda b, logs: batches.append(b))
-    history = model.fit(x, y, batch_size=8, epochs=3, shuffle=False, verbose=0,
-                        callbacks=[TerminateOnNaN(), count])
+    history = model.fit(
+        x,
+        y,
+        batch_size=8,
+        epochs=3,
+        shuffle=False,
+        verbose=0,
+        callbacks=[TerminateOnNaN(), count],
+    )
     assert "Batch 2: Invalid loss, terminating training" in capsys.readouterr().out
     assert batches == [0, 1, 2]
     assert history.epoch == [0]
@@ -42,8 +49,9 @@ def test_stops_after_the_bad_batch_and_says_so(setup, capsys, bad):
 
 def test_finite_loss_trains_on(setup, capsys):
     model, x, y = setup
-    history = model.fit(x[:16], y[:16], batch_size=8, epochs=2, verbose=0,
-                        callbacks=[TerminateOnNaN()])
+    history = model.fit(
+        x[:16], y[:16], batch_size=8, epochs=2, verbose=0, callbacks=[TerminateOnNaN()]
+    )
     assert history.epoch == [0, 1]
     assert "Invalid loss" not in capsys.readouterr().out
 
@@ -51,5 +59,12 @@ def test_finite_loss_trains_on(setup, capsys):
 def test_raise_error(setup):
     model, x, y = setup
     with pytest.raises(RuntimeError, match="NaN or Inf loss encountered at batch 2"):
-        model.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0,
-                  callbacks=[TerminateOnNaN(raise_error=True)])
+        model.fit(
+            x,
+            y,
+            batch_size=8,
+            epochs=1,
+            shuffle=False,
+            verbose=0,
+            callbacks=[TerminateOnNaN(raise_error=True)],
+        )

@@ -311,3 +311,22 @@ def test_masked_and_frozen_match_keras():
     np.testing.assert_allclose(
         ours(x, training=True), theirs(x, training=True), atol=1e-6
     )
+
+
+@pytest.mark.parametrize("frozen", [False, True])
+def test_fit_updates_moving_statistics_unless_frozen(frozen):
+    import kerasish
+    from kerasish.layers.core.dense import Dense
+    from kerasish.layers.input_layer import Input
+
+    inputs = Input((3,))
+    bn = BatchNormalization(momentum=0.5)
+    model = kerasish.Model(inputs, Dense(1, kernel_initializer="zeros")(bn(inputs)))
+    bn.trainable = not frozen
+    model.compile(optimizer="sgd", loss="mse")
+    x = RNG.normal(5.0, 1.0, size=(16, 3)).astype("float32")
+    model.fit(x, np.zeros((16, 1), "float32"), batch_size=16, epochs=1, verbose=0)
+    if frozen:
+        np.testing.assert_array_equal(bn.moving_mean.numpy(), np.zeros(3))
+    else:
+        np.testing.assert_allclose(bn.moving_mean.numpy(), 0.5 * x.mean(0), rtol=1e-5)

@@ -248,10 +248,11 @@ def test_lstm_gradient_matches_finite_differences():
     layer, _ = make_lstm(3, 4, return_sequences=True)
     x = inputs()
     weights = [v.value for v in layer.trainable_variables]
+    fixed = [v.value for v in layer.non_trainable_variables]
     target = np.random.default_rng(2).normal(size=(3, 5, 3)).astype("float32")
 
     def loss(ws):
-        out, _ = layer.stateless_call(ws, [], x)
+        out, _ = layer.stateless_call(ws, fixed, x)
         return jax.numpy.sum((out - target) ** 2)
 
     grads = jax.grad(loss)(weights)

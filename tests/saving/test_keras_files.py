@@ -55,7 +55,10 @@ def test_keras_convnet():
     pytest.importorskip("kerasish.layers.convolutional")
     pytest.importorskip("kerasish.layers.normalization")
     model = _load("keras_convnet")
-    assert [type(x).__name__ for x in model.layers][:2] == ["Conv2D", "BatchNormalization"]
+    assert [type(x).__name__ for x in model.layers][:2] == [
+        "Conv2D",
+        "BatchNormalization",
+    ]
     _check_predictions(model, "keras_convnet")
 
 
@@ -94,14 +97,24 @@ def test_keras_weights_h5_file_loads_by_structure(tmp_path):
     keras3 = pytest.importorskip("keras")
     pytest.importorskip("h5py")
     reference = keras3.Sequential(
-        [keras3.Input((4,)), keras3.layers.Dense(5, activation="relu"), keras3.layers.Dense(2)]
+        [
+            keras3.Input((4,)),
+            keras3.layers.Dense(5, activation="relu"),
+            keras3.layers.Dense(2),
+        ]
     )
     reference.save_weights(tmp_path / "k.weights.h5")
     mine = keras.Sequential(
-        [keras.Input((4,)), keras.layers.Dense(5, activation="relu"), keras.layers.Dense(2)]
+        [
+            keras.Input((4,)),
+            keras.layers.Dense(5, activation="relu"),
+            keras.layers.Dense(2),
+        ]
     )
     mine.load_weights(tmp_path / "k.weights.h5")
     x = np.random.default_rng(1).normal(size=(3, 4)).astype("float32")
     np.testing.assert_allclose(
-        mine.predict(x, verbose=0), np.asarray(reference.predict(x, verbose=0)), rtol=1e-6
+        mine.predict(x, verbose=0),
+        np.asarray(reference.predict(x, verbose=0)),
+        rtol=1e-6,
     )

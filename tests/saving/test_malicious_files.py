@@ -54,7 +54,9 @@ def test_truncated_file(tmp_path, saved):
     path = tmp_path / "cut.keras"
     data = saved[0].read_bytes()
     path.write_bytes(data[: len(data) // 2])
-    with pytest.raises(ValueError, match="cut.keras.*(not a valid zip|truncated|corrupt)"):
+    with pytest.raises(
+        ValueError, match="cut.keras.*(not a valid zip|truncated|corrupt)"
+    ):
         load_model(path)
 
 
@@ -99,7 +101,9 @@ def test_config_is_not_json(tmp_path, saved):
 
 def test_config_without_class_name(tmp_path, saved):
     path = _zip(tmp_path / "nocls.keras", {**saved[1], "config.json": b"[1, 2]"})
-    with pytest.raises(ValueError, match="config.json must be an object with a 'class_name'"):
+    with pytest.raises(
+        ValueError, match="config.json must be an object with a 'class_name'"
+    ):
         load_model(path)
 
 
@@ -107,8 +111,12 @@ def test_config_with_unknown_class(tmp_path, saved):
     config = json.loads(saved[1]["config.json"])
     config["config"]["layers"][1]["class_name"] = "Densse"
     config["config"]["layers"][1]["registered_name"] = "Densse"
-    path = _zip(tmp_path / "unknown.keras", {**saved[1], "config.json": json.dumps(config)})
-    with pytest.raises(ValueError, match="Unknown object 'Densse'.*Did you mean 'Dense'"):
+    path = _zip(
+        tmp_path / "unknown.keras", {**saved[1], "config.json": json.dumps(config)}
+    )
+    with pytest.raises(
+        ValueError, match="Unknown object 'Densse'.*Did you mean 'Dense'"
+    ):
         load_model(path)
 
 
@@ -129,7 +137,9 @@ def test_pickled_array_is_refused(tmp_path, saved):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as zf:
         with zf.open("layers/dense/vars/0.npy", "w") as f:
-            np.lib.format.write_array(f, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+            np.lib.format.write_array(
+                f, np.array([{"a": 1}], dtype=object), allow_pickle=True
+            )
     path = _zip(
         tmp_path / "pickle.keras",
         {**saved[1], "model.weights.npz": buffer.getvalue()},
@@ -152,7 +162,9 @@ def test_declared_shape_larger_than_stored_bytes_is_refused(tmp_path, saved):
         {**saved[1], "model.weights.npz": buffer.getvalue()},
         stored={"model.weights.npz"},
     )
-    with pytest.raises(ValueError, match=r"declares shape \(100000, 100000\).*truncated or forged"):
+    with pytest.raises(
+        ValueError, match=r"declares shape \(100000, 100000\).*truncated or forged"
+    ):
         load_model(path)
 
 
@@ -185,7 +197,10 @@ def test_npz_member_that_is_not_an_array(tmp_path, saved):
 
 def test_weights_with_wrong_shapes_in_archive(tmp_path, saved):
     npz = _npz_bytes(
-        {"layers/dense/vars/0": np.zeros((4, 2), "float32"), "layers/dense/vars/1": np.zeros((2,), "float32")}
+        {
+            "layers/dense/vars/0": np.zeros((4, 2), "float32"),
+            "layers/dense/vars/1": np.zeros((2,), "float32"),
+        }
     )
     path = _zip(tmp_path / "shapes.keras", {**saved[1], "model.weights.npz": npz})
     with pytest.raises(ValueError, match=r"expects shape \(3, 2\).*has shape \(4, 2\)"):
@@ -194,7 +209,10 @@ def test_weights_with_wrong_shapes_in_archive(tmp_path, saved):
 
 def test_string_array_is_refused(tmp_path, saved):
     npz = _npz_bytes(
-        {"layers/dense/vars/0": np.array([["a", "b"]] * 3), "layers/dense/vars/1": np.zeros(2)}
+        {
+            "layers/dense/vars/0": np.array([["a", "b"]] * 3),
+            "layers/dense/vars/1": np.zeros(2),
+        }
     )
     path = _zip(tmp_path / "strings.keras", {**saved[1], "model.weights.npz": npz})
     with pytest.raises(ValueError, match="non-numeric array"):
@@ -234,7 +252,11 @@ def test_lambda_bytecode_from_keras_is_refused(tmp_path, saved):
                 "name": "lam",
                 "function": {
                     "class_name": "__lambda__",
-                    "config": {"code": "4wEAAAAAAAAAAAAAAAEAAAACAAAAQwAAAHMIAAAAfABkARcAUwApAk7p", "defaults": None, "closure": None},
+                    "config": {
+                        "code": "4wEAAAAAAAAAAAAAAAEAAAACAAAAQwAAAHMIAAAAfABkARcAUwApAk7p",
+                        "defaults": None,
+                        "closure": None,
+                    },
                 },
                 "arguments": {},
             },

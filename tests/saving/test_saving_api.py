@@ -59,9 +59,7 @@ class Scale(layers.Layer):
         self.factor = factor
 
     def build(self, input_shape):
-        self.w = self.add_weight(
-            shape=(input_shape[-1],), initializer="ones", name="w"
-        )
+        self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones", name="w")
 
     def call(self, x):
         return x * self.w * self.factor
@@ -101,7 +99,9 @@ def test_sequential_round_trip_is_bitwise(tmp_path):
     loaded = load_model(path)
     assert type(loaded) is keras.Sequential
     assert [type(x).__name__ for x in loaded.layers] == ["Dense", "Dropout", "Dense"]
-    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    np.testing.assert_array_equal(
+        loaded.predict(x, verbose=0), model.predict(x, verbose=0)
+    )
     for a, b in zip(loaded.get_weights(), model.get_weights()):
         np.testing.assert_array_equal(a, b)
 
@@ -136,7 +136,9 @@ def test_archive_layout(tmp_path):
     # Keras's h5 paths: layers by class name, unique in order; then the optimizer.
     assert "layers/dense/vars/0" in keys and "layers/dense_1/vars/1" in keys
     assert any(k.startswith("optimizer/vars/") for k in keys)
-    np.testing.assert_array_equal(npz["layers/dense/vars/0"], model.layers[0].kernel.numpy())
+    np.testing.assert_array_equal(
+        npz["layers/dense/vars/0"], model.layers[0].kernel.numpy()
+    )
 
 
 def test_functional_two_inputs_two_outputs(tmp_path):
@@ -149,7 +151,9 @@ def test_functional_two_inputs_two_outputs(tmp_path):
     loaded = load_model(path)
     assert loaded.name == "two_io"
     assert [t.name for t in loaded.inputs] == ["a", "b"]
-    for got, want in zip(loaded.predict([xa, xb], verbose=0), model.predict([xa, xb], verbose=0)):
+    for got, want in zip(
+        loaded.predict([xa, xb], verbose=0), model.predict([xa, xb], verbose=0)
+    ):
         np.testing.assert_array_equal(got, want)
     assert loaded._compile_args["loss_weights"] == [1.0, 0.5]
 
@@ -178,7 +182,9 @@ def test_custom_objects_argument_and_unknown_class_error(tmp_path):
     with pytest.raises(ValueError, match="Unknown object 'Doubler'.*custom_objects"):
         load_model(path)
     loaded = load_model(path, custom_objects={"Doubler": Doubler})
-    np.testing.assert_array_equal(loaded.predict(np.ones((1, 2)), verbose=0), [[2.0, 2.0]])
+    np.testing.assert_array_equal(
+        loaded.predict(np.ones((1, 2)), verbose=0), [[2.0, 2.0]]
+    )
 
 
 def test_compile_false_returns_uncompiled_model(tmp_path):
@@ -238,7 +244,9 @@ def test_load_in_a_new_process_predicts_identically(tmp_path):
         """
     )
     subprocess.run([sys.executable, "-c", script], check=True, cwd=ROOT, timeout=120)
-    np.testing.assert_array_equal(np.load(tmp_path / "y.npy"), model.predict(x, verbose=0))
+    np.testing.assert_array_equal(
+        np.load(tmp_path / "y.npy"), model.predict(x, verbose=0)
+    )
 
 
 def test_save_refuses_other_extensions_and_overwrite_false(tmp_path):
@@ -285,7 +293,9 @@ def test_lambda_registered_function_loads_in_safe_mode(tmp_path):
     path = tmp_path / "lambda_reg.keras"
     model.save(path)
     loaded = load_model(path)
-    np.testing.assert_array_equal(loaded.predict(np.zeros((1, 2)), verbose=0), [[3.0, 3.0]])
+    np.testing.assert_array_equal(
+        loaded.predict(np.zeros((1, 2)), verbose=0), [[3.0, 3.0]]
+    )
 
 
 # -- weights only ----------------------------------------------------------------
@@ -300,7 +310,9 @@ def test_save_weights_load_weights_by_structure(tmp_path):
     other = _mlp()  # same architecture, other layer names and initial values
     assert other.layers[0].name != model.layers[0].name
     other.load_weights(path)
-    np.testing.assert_array_equal(other.predict(x, verbose=0), model.predict(x, verbose=0))
+    np.testing.assert_array_equal(
+        other.predict(x, verbose=0), model.predict(x, verbose=0)
+    )
     with np.load(path, allow_pickle=False) as npz:
         assert sorted(npz.files) == [
             "layers/dense/vars/0",
@@ -323,7 +335,11 @@ def test_load_weights_into_other_architecture_names_layer_and_shapes(tmp_path):
     model = _mlp()
     model.save_weights(tmp_path / "m.weights.npz")
     wider = keras.Sequential(
-        [keras.Input((6,)), layers.Dense(9, activation="relu", name="wide"), layers.Dense(1)]
+        [
+            keras.Input((6,)),
+            layers.Dense(9, activation="relu", name="wide"),
+            layers.Dense(1),
+        ]
     )
     pattern = r"Layer 'wide' \(Dense\) at path 'layers/dense'.*expects shape \(6, 9\).*\(6, 8\)"
     with pytest.raises(ValueError, match=pattern):
@@ -337,9 +353,13 @@ def test_skip_mismatch_loads_matching_layers_and_warns(tmp_path):
         [keras.Input((6,)), layers.Dense(8, activation="relu"), layers.Dense(2)]
     )
     before = other.layers[1].kernel.numpy()
-    with pytest.warns(UserWarning, match="(?s)Skipping mismatched weights.*expects shape"):
+    with pytest.warns(
+        UserWarning, match="(?s)Skipping mismatched weights.*expects shape"
+    ):
         other.load_weights(tmp_path / "m.weights.npz", skip_mismatch=True)
-    np.testing.assert_array_equal(other.layers[0].kernel.numpy(), model.layers[0].kernel.numpy())
+    np.testing.assert_array_equal(
+        other.layers[0].kernel.numpy(), model.layers[0].kernel.numpy()
+    )
     np.testing.assert_array_equal(other.layers[1].kernel.numpy(), before)
 
 

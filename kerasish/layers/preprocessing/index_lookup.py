@@ -102,6 +102,8 @@ def _rows_for_adapt(data, kind, layer):
             array = array.reshape(1, 1)
         elif array.ndim == 1:
             array = array[:, None]
+        if array.size == 0:
+            continue
         yield array.reshape(array.shape[0], -1)
 
 

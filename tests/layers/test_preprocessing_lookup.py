@@ -1,0 +1,255 @@
+"""StringLookup and IntegerLookup (host side, numpy): vocabulary order, OOV and
+mask handling, encodings, invert, errors; compat tests against Keras 3 (which
+needs TensorFlow for these layers)."""
+
+import os
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+
+import numpy as np
+import pytest
+
+from kerasish.layers.preprocessing import IntegerLookup, StringLookup
+
+DATA = np.array([["a", "b", "c"], ["a", "a", "d"], ["e", "b", "a"]])
+
+
+def test_string_lookup_vocabulary_order_frequency_then_reverse_token():
+    layer = StringLookup()
+    layer.adapt(np.array(["b", "a", "c", "a", "b", "d"]))
+    # Counts: a=2, b=2, c=1, d=1; ties broken by decreasing string (as Keras 3,
+    # whose output for this data is ['[UNK]', 'b', 'a', 'd', 'c']).
+    assert layer.get_vocabulary() == ["[UNK]", "b", "a", "d", "c"]
+    assert layer.get_vocabulary(include_special_tokens=False) == ["b", "a", "d", "c"]
+    assert layer.vocabulary_size() == 5
+    out = layer(np.array([["a", "z"], ["c", "b"]]))
+    assert out.dtype == np.int64
+    np.testing.assert_array_equal(out, [[2, 0], [4, 1]])
+
+
+def test_string_lookup_max_tokens_mask_and_oov():
+    layer = StringLookup(max_tokens=4, mask_token="[PAD]")
+    layer.adapt(DATA)
+    # a=4, b=2, then c/d/e once each: 'e' wins the tie. [PAD], [UNK] come first.
+    assert layer.get_vocabulary() == ["[PAD]", "[UNK]", "a", "b"]
+    np.testing.assert_array_equal(layer(["[PAD]", "a", "e", "b"]), [0, 2, 1, 3])
+
+
+def test_string_lookup_given_vocabulary_with_and_without_special_tokens():
+    plain = StringLookup(vocabulary=["x", "y"])
+    with_specials = StringLookup(vocabulary=["[UNK]", "x", "y"])
+    assert (
+        plain.get_vocabulary()
+        == with_specials.get_vocabulary()
+        == [
+            "[UNK]",
+            "x",
+            "y",
+        ]
+    )
+    np.testing.assert_array_equal(plain(["y", "q", "x"]), [2, 0, 1])
+    bytes_in = plain(np.array([b"y", b"x"], dtype=object))
+    np.testing.assert_array_equal(bytes_in, [2, 1])
+
+
+def test_string_lookup_vocabulary_file(tmp_path):
+    path = tmp_path / "vocab.txt"
+    path.write_text("cat\ndog\n\n")
+    layer = StringLookup(vocabulary=str(path))
+    assert layer.get_vocabulary() == ["[UNK]", "cat", "dog"]
+
+
+def test_string_lookup_encodings_by_hand():
+    layer = StringLookup(vocabulary=["a", "b", "c"], output_mode="count")
+    counts = layer(np.array([["a", "a", "z"], ["c", "b", "c"]]))
+    np.testing.assert_array_equal(counts, [[1, 2, 0, 0], [0, 0, 1, 2]])
+    multi = StringLookup(vocabulary=["a", "b", "c"], output_mode="multi_hot")
+    np.testing.assert_array_equal(multi(["a", "c", "c"]), [0, 1, 0, 1])
+    one = StringLookup(vocabulary=["a", "b", "c"], output_mode="one_hot")
+    np.testing.assert_array_equal(one([["b"], ["z"]]), [[0, 0, 1, 0], [1, 0, 0, 0]])
+    padded = StringLookup(
+        vocabulary=["a"], output_mode="multi_hot", pad_to_max_tokens=True, max_tokens=5
+    )
+    np.testing.assert_array_equal(padded([["a", "q"]]), [[1, 1, 0, 0, 0]])
+
+
+def test_string_lookup_mask_is_dropped_by_encodings():
+    layer = StringLookup(vocabulary=["a", "b"], mask_token="", output_mode="count")
+    # Non-int modes have no mask index: vocabulary is [UNK], a, b.
+    assert layer.get_vocabulary() == ["[UNK]", "a", "b"]
+    np.testing.assert_array_equal(layer([["a", "", "", "q"]]), [[1, 1, 0]])
+
+
+def test_string_lookup_tf_idf_from_adapt():
+    docs = np.array([["a", "b"], ["a", "a"], ["c", "a"]])
+    layer = StringLookup(output_mode="tf_idf")
+    layer.adapt(docs)
+    assert layer.get_vocabulary() == ["[UNK]", "a", "c", "b"]
+    # idf = log(1 + num_docs / (1 + doc_count)); the OOV weight is their mean.
+    idf = np.log(1 + 3 / (1 + np.array([3.0, 1.0, 1.0])))
+    weights = np.concatenate([[idf.mean()], idf])
+    out = layer(np.array([["a", "a", "b", "zz"]]))
+    np.testing.assert_allclose(out, [[1, 2, 0, 1] * weights], rtol=1e-6)
+
+
+def test_string_lookup_tf_idf_given_weights():
+    layer = StringLookup(
+        vocabulary=["x", "y"], idf_weights=[0.5, 2.0], output_mode="tf_idf"
+    )
+    np.testing.assert_allclose(layer([["y", "y", "q"]]), [[1.25, 0.0, 4.0]])
+
+
+def test_string_lookup_invert():
+    layer = StringLookup(vocabulary=["x", "y"], invert=True, mask_token="M")
+    out = layer(np.array([[0, 1, 2, 3, 9]]))
+    np.testing.assert_array_equal(out, [["M", "[UNK]", "x", "y", "[UNK]"]])
+
+
+def test_string_lookup_multiple_oov_buckets_are_stable():
+    layer = StringLookup(vocabulary=["a"], num_oov_indices=3)
+    out = layer(["q", "r", "q", "a", "s", "t", "u"])
+    assert out[3] == 3 and set(out.tolist()) - {3} <= {0, 1, 2}
+    assert out[0] == out[2]
+
+
+def test_string_lookup_config_round_trip():
+    layer = StringLookup(vocabulary=["x", "y"], mask_token="", output_mode="int")
+    config = layer.get_config()
+    assert "vocabulary_dtype" not in config and config["encoding"] == "utf-8"
+    again = StringLookup.from_config(config)
+    assert again.get_vocabulary() == layer.get_vocabulary()
+
+
+def test_string_lookup_symbolic_shapes():
+    layer = StringLookup(vocabulary=["a", "b"], output_mode="multi_hot")
+    assert layer.compute_output_shape((None, 5)) == (None, 3)
+    assert StringLookup(vocabulary=["a"]).compute_output_shape((None, 5)) == (None, 5)
+    one_hot = StringLookup(vocabulary=["a"], output_mode="one_hot")
+    assert one_hot.compute_output_shape((None, 1)) == (None, 2)
+    assert StringLookup.host_side is True
+
+
+def test_string_lookup_errors():
+    with pytest.raises(ValueError, match="unknown value for `output_mode`: 'tfidf'"):
+        StringLookup(output_mode="tfidf")
+    with pytest.raises(ValueError, match="'int', 'one_hot', 'multi_hot', 'count'"):
+        StringLookup(output_mode="bag")
+    with pytest.raises(ValueError, match="`max_tokens` must be greater than 1"):
+        StringLookup(max_tokens=1)
+    with pytest.raises(ValueError, match="`num_oov_indices` must be >= 0"):
+        StringLookup(num_oov_indices=-1)
+    with pytest.raises(ValueError, match="must be 'int' when `invert=True`"):
+        StringLookup(invert=True, output_mode="count")
+    with pytest.raises(ValueError, match="`idf_weights` argument must also be provided"):
+        StringLookup(vocabulary=["a"], output_mode="tf_idf")
+    with pytest.raises(ValueError, match="cannot set an empty vocabulary"):
+        StringLookup(vocabulary=[])
+    with pytest.raises(ValueError, match="repeated tokens \\['a'\\]"):
+        StringLookup(vocabulary=["a", "b", "a"])
+    with pytest.raises(ValueError, match="found the mask token"):
+        StringLookup(vocabulary=["a", "[M]"], mask_token="[M]")
+    with pytest.raises(ValueError, match="exceeds max_tokens=2"):
+        StringLookup(vocabulary=["a", "b"], max_tokens=2)
+    with pytest.raises(ValueError, match="adapt\\(\\) found no tokens"):
+        StringLookup().adapt(np.array([], dtype=str))
+    with pytest.raises(ValueError, match="after setting a static vocabulary"):
+        StringLookup(vocabulary=["a"]).adapt(["a"])
+    with pytest.raises(RuntimeError, match="set the vocabulary before calling"):
+        StringLookup(output_mode="count")(["a"])
+    with pytest.raises(ValueError, match="found out-of-vocabulary values \\['z'\\]"):
+        StringLookup(vocabulary=["a"], num_oov_indices=0)(["a", "z"])
+    with pytest.raises(TypeError, match="expects strings"):
+        StringLookup(vocabulary=["a"])([1, 2])
+    with pytest.raises(ValueError, match="does not exist"):
+        StringLookup(vocabulary="/no/such/vocab.txt")
+
+
+# -- IntegerLookup -----------------------------------------------------------------
+def test_integer_lookup_adapt_and_call():
+    layer = IntegerLookup()
+    layer.adapt(np.array([[12, 7, 7], [3, 12, 12], [5, 5, 100]]))
+    # 12 x3, then 7 and 5 x2 (larger value first), then 100, 3.
+    assert layer.get_vocabulary() == [-1, 12, 7, 5, 100, 3]
+    np.testing.assert_array_equal(
+        layer(np.array([[12, 9], [3, 100]])), [[1, 0], [5, 4]]
+    )
+
+
+def test_integer_lookup_floormod_oov_and_mask():
+    layer = IntegerLookup(vocabulary=[7, 12], num_oov_indices=3, mask_token=0)
+    assert layer.get_vocabulary() == [0, -1, -1, -1, 7, 12]
+    # OOV v -> 1 + v mod 3; the mask 0 -> 0.
+    np.testing.assert_array_equal(layer([0, 7, 12, 9, 10, 11]), [0, 4, 5, 1, 2, 3])
+
+
+def test_integer_lookup_encodings_and_invert():
+    counts = IntegerLookup(vocabulary=[5, 6], output_mode="count")([[5, 5, 6, 8]])
+    np.testing.assert_array_equal(counts, [[1, 2, 1]])
+    inverse = IntegerLookup(vocabulary=[5, 6], invert=True)
+    np.testing.assert_array_equal(inverse([[1, 2, 0, 7]]), [[5, 6, -1, -1]])
+
+
+def test_integer_lookup_symbolic_in_functional_graph():
+    import kerasish
+
+    inputs = kerasish.layers.Input((3,), dtype="int32")
+    layer = IntegerLookup(vocabulary=[5, 6], output_mode="multi_hot")
+    outputs = layer(inputs)
+    assert outputs.shape == (None, 3)
+
+
+def test_integer_lookup_errors():
+    with pytest.raises(ValueError, match="only vocabulary_dtype='int64'"):
+        IntegerLookup(vocabulary_dtype="int32")
+    with pytest.raises(TypeError, match="`mask_token` must be an int or None"):
+        IntegerLookup(mask_token="0")
+    with pytest.raises(ValueError, match="unknown value for `oov_method`"):
+        IntegerLookup(oov_method="md5")
+    with pytest.raises(TypeError, match="expects integer inputs"):
+        IntegerLookup(vocabulary=[1])([0.5])
+
+
+# -- compat with Keras 3 (its lookup layers need TensorFlow) ------------------------
+def _keras_with_tf():
+    keras = pytest.importorskip("keras")
+    pytest.importorskip("tensorflow")
+    return keras
+
+
+@pytest.mark.compat
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        dict(mask_token="b"),
+        dict(max_tokens=3),
+        dict(output_mode="one_hot"),
+        dict(output_mode="multi_hot", mask_token="b"),
+        dict(output_mode="count", pad_to_max_tokens=True, max_tokens=9),
+        dict(output_mode="tf_idf"),
+    ],
+)
+def test_compat_string_lookup_adapt(kwargs):
+    keras = _keras_with_tf()
+    ours, theirs = StringLookup(**kwargs), keras.layers.StringLookup(**kwargs)
+    ours.adapt(DATA)
+    theirs.adapt(DATA)
+    assert ours.get_vocabulary() == [str(v) for v in theirs.get_vocabulary()]
+    for x in (np.array([["a", "z", "b"], ["d", "d", "e"]]), np.array(["a", "z"])):
+        np.testing.assert_allclose(ours(x), np.asarray(theirs(x)), rtol=1e-6)
+
+
+@pytest.mark.compat
+@pytest.mark.parametrize(
+    "kwargs",
+    [{}, dict(num_oov_indices=3), dict(mask_token=0), dict(output_mode="tf_idf")],
+)
+def test_compat_integer_lookup_adapt(kwargs):
+    keras = _keras_with_tf()
+    data = np.array([[12, 7, 7], [3, 12, 12], [5, 5, 100]])
+    ours, theirs = IntegerLookup(**kwargs), keras.layers.IntegerLookup(**kwargs)
+    ours.adapt(data)
+    theirs.adapt(data)
+    assert ours.get_vocabulary() == [int(v) for v in theirs.get_vocabulary()]
+    x = np.array([[12, 9, 0], [5, 3, 11]])
+    np.testing.assert_allclose(ours(x), np.asarray(theirs(x)), rtol=1e-6)
