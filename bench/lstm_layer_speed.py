@@ -162,14 +162,16 @@ def main():
     variants["plain"] = plain_step(hoisted=False)
     variants["hoisted"] = plain_step(hoisted=True)
     times = {name: [] for name in variants}
-    for name, (fn, params) in variants.items():  # compile and warm up
+    for fn, params in variants.values():  # compile and warm up
         time_step(fn, params, x, y, 2)
     for _ in range(args.repeats):  # interleaved, so load changes hit all alike
         for name, (fn, params) in variants.items():
             times[name].append(time_step(fn, params, x, y, args.steps))
     median = {name: statistics.median(t) for name, t in times.items()}
-    print(f"jax {jax.__version__} on {jax.devices()[0].platform}; ms per step "
-          f"(median of {args.repeats} x {args.steps}):")
+    print(
+        f"jax {jax.__version__} on {jax.devices()[0].platform}; ms per step "
+        f"(median of {args.repeats} x {args.steps}):"
+    )
     for name, ms in median.items():
         print(f"  {name:9s} {ms:8.2f} ms")
     ours = median["kerasish"]

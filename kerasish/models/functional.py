@@ -191,8 +191,21 @@ class Functional(Model):
                 )
             from kerasish.layers.layer import _call_signature
 
-            if has_mask and _call_signature(type(layer))[1] and "mask" not in kwargs:
+            _, takes_mask, params = _call_signature(type(layer))
+            if has_mask and takes_mask and "mask" not in kwargs:
                 kwargs = {**kwargs, "mask": input_mask}
+            # Keras fills `<arg>_mask` (e.g. MultiHeadAttention's `value_mask`) from
+            # the mask of the tensor passed as `<arg>`.
+            bound = dict(zip(params, node.call_args)) | dict(node.call_kwargs)
+            for name, tensor in bound.items():
+                mask_name = f"{name}_mask"
+                if (
+                    isinstance(tensor, KerasTensor)
+                    and mask_name in params
+                    and kwargs.get(mask_name) is None
+                    and masks.get(id(tensor)) is not None
+                ):
+                    kwargs = {**kwargs, mask_name: masks[id(tensor)]}
             outputs = layer(*args, **kwargs)
             for t, value in zip(node.output_tensors, tree.flatten(outputs)):
                 values[id(t)] = value

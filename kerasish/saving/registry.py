@@ -156,8 +156,8 @@ def _unknown(name, kind, custom_objects):
     close = difflib.get_close_matches(str(name), sorted(known), n=1)
     hint = f" Did you mean {close[0]!r}?" if close else ""
     return (
-        f"Unknown object {name!r}{' in ' + kind if kind else ''}.{hint} If it is your own "
-        "class or function, register it with "
+        f"Unknown object {name!r}{' in ' + kind if kind else ''}.{hint} If it is "
+        "your own class or function, register it with "
         "`@kerasish.saving.register_keras_serializable()` or pass it in "
         "`custom_objects={...}`."
     )

@@ -138,8 +138,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     filepath = os.fspath(filepath)
     if str(filepath).endswith((".h5", ".hdf5")) and os.path.isfile(filepath):
         raise ValueError(
-            f"{filepath!r} looks like a legacy HDF5 model file, which kerasish does not "
-            "load. Re-save the model in the '.keras' format with Keras 3 "
+            f"{filepath!r} looks like a legacy HDF5 model file, which kerasish does "
+            "not load. Re-save the model in the '.keras' format with Keras 3 "
             "(`model.save('model.keras')`)."
         )
     with keras_archive.Archive(filepath) as archive:
@@ -153,6 +153,13 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
                 _compile_from_config(model, compile_config, archive.name)
         store = archive.weights()
         try:
+            if not getattr(model, "built", True) and store.layer_paths():
+                raise ValueError(
+                    f"{archive.name}: model '{model.name}' ({type(model).__name__}) "
+                    "cannot be built from the file: its input shape was not recorded "
+                    "(`build_config` is empty). Rebuild it yourself: create the model, "
+                    "call it on a batch of data, then `model.load_weights(path)`."
+                )
             weights_io.assign_weights(model, store, source=archive.name)
             if compile and compile_config and getattr(model, "optimizer", None):
                 if archive.written_by_kerasish:

@@ -19,8 +19,16 @@ def sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def gru_reference(x, kernel, recurrent_kernel, bias, reset_after=True, h0=None,
-                  mask=None, go_backwards=False):
+def gru_reference(
+    x,
+    kernel,
+    recurrent_kernel,
+    bias,
+    reset_after=True,
+    h0=None,
+    mask=None,
+    go_backwards=False,
+):
     """Keras's GRU one step at a time (gate order z, r, h)."""
     batch, steps, _ = x.shape
     u = recurrent_kernel.shape[0]
@@ -66,8 +74,10 @@ def make_gru(units, features, reset_after=True, **kwargs):
 
 
 def inputs(batch=3, steps=5, features=4, seed=1):
-    return np.random.default_rng(seed).normal(size=(batch, steps, features)).astype(
-        "float32"
+    return (
+        np.random.default_rng(seed)
+        .normal(size=(batch, steps, features))
+        .astype("float32")
     )
 
 
@@ -77,17 +87,25 @@ MASK = np.array([[1, 1, 1, 0, 0], [1, 0, 1, 1, 0], [1, 1, 1, 1, 1]], dtype=bool)
 @pytest.mark.parametrize("reset_after", [True, False])
 @pytest.mark.parametrize("go_backwards", [False, True])
 def test_gru_matches_numpy(reset_after, go_backwards):
-    layer, w = make_gru(3, 4, reset_after, return_sequences=True,
-                        return_state=True, go_backwards=go_backwards)
+    layer, w = make_gru(
+        3,
+        4,
+        reset_after,
+        return_sequences=True,
+        return_state=True,
+        go_backwards=go_backwards,
+    )
     x = inputs()
     out, h = layer(x)
-    seq, h_ref = gru_reference(x, *w, reset_after=reset_after,
-                               go_backwards=go_backwards)
+    seq, h_ref = gru_reference(
+        x, *w, reset_after=reset_after, go_backwards=go_backwards
+    )
     np.testing.assert_allclose(out, seq, rtol=RTOL, atol=ATOL)
     np.testing.assert_allclose(h, h_ref, rtol=RTOL, atol=ATOL)
     out, h = layer(x, mask=MASK)
-    seq, h_ref = gru_reference(x, *w, reset_after=reset_after, mask=MASK,
-                               go_backwards=go_backwards)
+    seq, h_ref = gru_reference(
+        x, *w, reset_after=reset_after, mask=MASK, go_backwards=go_backwards
+    )
     np.testing.assert_allclose(out, seq, rtol=RTOL, atol=ATOL)
     np.testing.assert_allclose(h, h_ref, rtol=RTOL, atol=ATOL)
 
@@ -161,8 +179,9 @@ def test_gru_cell_in_generic_rnn_matches_layer():
     x = inputs()
     rnn.build(x.shape)
     rnn.set_weights(layer.get_weights())
-    np.testing.assert_allclose(rnn(x, mask=MASK), layer(x, mask=MASK),
-                               rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(
+        rnn(x, mask=MASK), layer(x, mask=MASK), rtol=RTOL, atol=ATOL
+    )
 
 
 def test_gru_config_round_trip_and_shapes():
@@ -188,8 +207,12 @@ def test_gru_errors():
 def test_gru_matches_keras(reset_after):
     keras = pytest.importorskip("keras")
     x = inputs()
-    kwargs = {"reset_after": reset_after, "return_sequences": True,
-              "return_state": True, "go_backwards": True}
+    kwargs = {
+        "reset_after": reset_after,
+        "return_sequences": True,
+        "return_state": True,
+        "go_backwards": True,
+    }
     theirs = keras.layers.GRU(3, **kwargs)
     theirs.build(x.shape)
     ours = GRU(3, **kwargs)

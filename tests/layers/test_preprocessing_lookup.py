@@ -140,7 +140,9 @@ def test_string_lookup_errors():
         StringLookup(num_oov_indices=-1)
     with pytest.raises(ValueError, match="must be 'int' when `invert=True`"):
         StringLookup(invert=True, output_mode="count")
-    with pytest.raises(ValueError, match="`idf_weights` argument must also be provided"):
+    with pytest.raises(
+        ValueError, match="`idf_weights` argument must also be provided"
+    ):
         StringLookup(vocabulary=["a"], output_mode="tf_idf")
     with pytest.raises(ValueError, match="cannot set an empty vocabulary"):
         StringLookup(vocabulary=[])

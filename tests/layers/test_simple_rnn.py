@@ -13,8 +13,16 @@ RTOL, ATOL = 1e-5, 1e-5
 MASK = np.array([[1, 1, 0, 0], [1, 1, 1, 1]], dtype=bool)
 
 
-def simple_rnn_reference(x, kernel, recurrent_kernel, bias, activation=np.tanh,
-                         mask=None, go_backwards=False, h0=None):
+def simple_rnn_reference(
+    x,
+    kernel,
+    recurrent_kernel,
+    bias,
+    activation=np.tanh,
+    mask=None,
+    go_backwards=False,
+    h0=None,
+):
     batch, steps, _ = x.shape
     h = np.zeros((batch, kernel.shape[1])) if h0 is None else h0
     outputs = []
@@ -46,8 +54,7 @@ X = np.random.default_rng(1).normal(size=(2, 4, 2)).astype("float32")
 
 @pytest.mark.parametrize("go_backwards", [False, True])
 def test_simple_rnn_matches_numpy(go_backwards):
-    layer, w = make(return_sequences=True, return_state=True,
-                    go_backwards=go_backwards)
+    layer, w = make(return_sequences=True, return_state=True, go_backwards=go_backwards)
     seq, h = simple_rnn_reference(X, *w, go_backwards=go_backwards)
     out, state = layer(X)
     np.testing.assert_allclose(out, seq, rtol=RTOL, atol=ATOL)
@@ -79,8 +86,9 @@ def test_simple_rnn_stateful_two_calls():
 def test_simple_rnn_dropout_mask_shared_over_time():
     """With input dropout only and a zero recurrent kernel and bias, each step's
     output is tanh((x_t * m) @ W): the same mask m at every step."""
-    layer = SimpleRNN(3, dropout=0.5, return_sequences=True, seed=7,
-                      recurrent_initializer="zeros")
+    layer = SimpleRNN(
+        3, dropout=0.5, return_sequences=True, seed=7, recurrent_initializer="zeros"
+    )
     x = np.ones((2, 4, 2), "float32")
     out = np.asarray(layer(x, training=True))
     np.testing.assert_allclose(out, np.repeat(out[:, :1], 4, axis=1), atol=1e-6)

@@ -307,48 +307,58 @@ def test_errors():
         metrics.SensitivityAtSpecificity(0.5, num_thresholds=0)
 
 
-@pytest.mark.compat
-def test_matches_keras():
-    keras = pytest.importorskip("keras")
-    binary = make_binary()
-    y5 = (RNG.uniform(size=(30, 5)) > 0.5).astype("float32")
-    p5 = RNG.uniform(size=(30, 5)).astype("float32")
-    w5 = RNG.uniform(size=(30,)).astype("float32")
+def _compat_data():
+    rng = np.random.default_rng(30)
+    binary = []
+    for _ in range(3):
+        y = (rng.uniform(size=(25, 1)) > 0.4).astype("float32")
+        p = np.clip(0.35 * y + rng.uniform(size=(25, 1)) * 0.65, 0, 1).astype("float32")
+        binary.append((y, p, rng.uniform(0.2, 2, size=(25,)).astype("float32")))
+    y5 = (rng.uniform(size=(30, 5)) > 0.5).astype("float32")
+    p5 = rng.uniform(size=(30, 5)).astype("float32")
+    w5 = rng.uniform(size=(30,)).astype("float32")
     multi = [(y5[:15], p5[:15], w5[:15]), (y5[15:], p5[15:], w5[15:])]
-    cases = [
-        ("TruePositives", {}, binary),
-        ("FalsePositives", {"thresholds": [0.2, 0.5, 0.8]}, binary),
-        ("TrueNegatives", {"thresholds": [0.0, 0.5, 1.0]}, binary),
-        ("FalseNegatives", {}, binary),
-        ("Precision", {}, binary),
-        ("Recall", {"thresholds": [0.3, 0.6]}, binary),
-        ("Precision", {"top_k": 2}, multi),
-        ("Recall", {"class_id": 3}, multi),
-        ("AUC", {}, binary),
-        ("AUC", {"curve": "PR"}, binary),
-        ("AUC", {"curve": "PR", "summation_method": "majoring"}, binary),
-        ("AUC", {"curve": "PRGAIN"}, binary),
-        ("AUC", {"thresholds": [0.1, 0.35, 0.8]}, binary),
-        ("AUC", {"multi_label": True}, multi),
-        ("AUC", {"multi_label": True, "label_weights": [1, 2, 0, 1, 1]}, multi),
-        ("AUC", {"label_weights": [1, 2, 0, 1, 1]}, multi),
-        ("SensitivityAtSpecificity", {"specificity": 0.6}, binary),
-        ("SpecificityAtSensitivity", {"sensitivity": 0.6}, binary),
-        ("PrecisionAtRecall", {"recall": 0.5}, binary),
-        ("RecallAtPrecision", {"precision": 0.7}, binary),
-    ]
-    for name, kwargs, batches in cases:
-        ours, theirs = (
-            getattr(metrics, name)(**kwargs),
-            getattr(keras.metrics, name)(**kwargs),
-        )
-        for y, p, w in batches:
-            ours.update_state(y, p, sample_weight=w)
-            theirs.update_state(y, p, sample_weight=w)
-        np.testing.assert_allclose(
-            ours.result(),
-            theirs.result(),
-            rtol=1e-5,
-            atol=1e-6,
-            err_msg=f"{name}{kwargs}",
-        )
+    return {"binary": binary, "multi": multi}
+
+
+COMPAT_CASES = [
+    ("TruePositives", {}, "binary"),
+    ("FalsePositives", {"thresholds": [0.2, 0.5, 0.8]}, "binary"),
+    ("TrueNegatives", {"thresholds": [0.0, 0.5, 1.0]}, "binary"),
+    ("FalseNegatives", {}, "binary"),
+    ("Precision", {}, "binary"),
+    ("Recall", {"thresholds": [0.3, 0.6]}, "binary"),
+    ("Precision", {"top_k": 2}, "multi"),
+    ("Recall", {"class_id": 3}, "multi"),
+    ("AUC", {}, "binary"),
+    ("AUC", {"curve": "PR"}, "binary"),
+    ("AUC", {"curve": "PR", "summation_method": "majoring"}, "binary"),
+    ("AUC", {"curve": "PRGAIN"}, "binary"),
+    ("AUC", {"thresholds": [0.1, 0.35, 0.8]}, "binary"),
+    ("AUC", {"multi_label": True}, "multi"),
+    ("AUC", {"multi_label": True, "label_weights": [1, 2, 0, 1, 1]}, "multi"),
+    ("AUC", {"label_weights": [1, 2, 0, 1, 1]}, "multi"),
+    ("SensitivityAtSpecificity", {"specificity": 0.6}, "binary"),
+    ("SpecificityAtSensitivity", {"sensitivity": 0.6}, "binary"),
+    ("PrecisionAtRecall", {"recall": 0.5}, "binary"),
+    ("RecallAtPrecision", {"precision": 0.7}, "binary"),
+]
+
+
+@pytest.mark.compat
+@pytest.mark.parametrize(
+    "name, kwargs, data",
+    COMPAT_CASES,
+    ids=[f"{c[0]}-{i}" for i, c in enumerate(COMPAT_CASES)],
+)
+def test_matches_keras(name, kwargs, data):
+    keras = pytest.importorskip("keras")
+    batches = _compat_data()[data]
+    ours, theirs = (
+        getattr(metrics, name)(**kwargs),
+        getattr(keras.metrics, name)(**kwargs),
+    )
+    for y, p, w in batches:
+        ours.update_state(y, p, sample_weight=w)
+        theirs.update_state(y, p, sample_weight=w)
+    np.testing.assert_allclose(ours.result(), theirs.result(), rtol=1e-5, atol=1e-6)

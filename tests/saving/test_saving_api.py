@@ -240,7 +240,8 @@ def test_load_in_a_new_process_predicts_identically(tmp_path):
         import numpy as np
         from kerasish.saving import load_model
         model = load_model({str(path)!r})
-        np.save({str(tmp_path / "y.npy")!r}, model.predict(np.load({str(tmp_path / "x.npy")!r}), verbose=0))
+        x = np.load({str(tmp_path / "x.npy")!r})
+        np.save({str(tmp_path / "y.npy")!r}, model.predict(x, verbose=0))
         """
     )
     subprocess.run([sys.executable, "-c", script], check=True, cwd=ROOT, timeout=120)
@@ -341,7 +342,10 @@ def test_load_weights_into_other_architecture_names_layer_and_shapes(tmp_path):
             layers.Dense(1),
         ]
     )
-    pattern = r"Layer 'wide' \(Dense\) at path 'layers/dense'.*expects shape \(6, 9\).*\(6, 8\)"
+    pattern = (
+        r"Layer 'wide' \(Dense\) at path 'layers/dense'.*"
+        r"expects shape \(6, 9\).*\(6, 8\)"
+    )
     with pytest.raises(ValueError, match=pattern):
         wider.load_weights(tmp_path / "m.weights.npz")
 
@@ -393,7 +397,7 @@ def test_weights_file_errors(tmp_path):
         unbuilt.load_weights(tmp_path / "u.weights.npz")
 
 
-def test_variables_unreachable_from_the_model_are_refused(tmp_path):
+def test_sub_layer_only_in_the_private_list_is_still_saved(tmp_path):
     class Hidden(keras.Model):
         def __init__(self, **kwargs):
             super().__init__(**kwargs)
@@ -406,7 +410,7 @@ def test_variables_unreachable_from_the_model_are_refused(tmp_path):
     model(np.ones((1, 3), "float32"))
     # Detach the sub-layer from every attribute the saver walks.
     object.__setattr__(model, "dense", None)
-    model._layers[0].name  # still tracked in `_layers`: saved under `_layers/dense`
+    # Still tracked in `_layers`: saved under `_layers/dense`.
     path = tmp_path / "h.weights.npz"
     model.save_weights(path)
     with np.load(path) as npz:
@@ -420,3 +424,18 @@ def test_no_warnings_on_a_plain_round_trip(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         load_model(tmp_path / "m.keras")
+
+
+def test_subclassed_model_without_recorded_input_shape(tmp_path):
+    model = TwoLayerNet(hidden=2)
+    model(np.ones((1, 3), "float32"))
+    model._build_shapes_dict = None  # as when built by fit() without a recorded shape
+    model.save(tmp_path / "n.keras")
+    with pytest.raises(ValueError, match="input shape was not recorded.*load_weights"):
+        load_model(tmp_path / "n.keras")
+    # The documented way out: build it, then load the weights from the same file.
+    rebuilt = TwoLayerNet(hidden=2)
+    rebuilt(np.ones((1, 3), "float32"))
+    rebuilt.load_weights(tmp_path / "n.keras")
+    for a, b in zip(rebuilt.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(a, b)

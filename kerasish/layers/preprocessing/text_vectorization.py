@@ -59,7 +59,7 @@ class TextVectorization(HostSideLayer):
     >>> layer = kerasish.layers.TextVectorization(output_sequence_length=4)
     >>> layer.adapt(["the cat sat", "the dog"])
     >>> layer(["the dog sat"])
-    array([[2, 4, 5, 0]])
+    array([[2, 4, 3, 0]])
     """
 
     def __init__(

@@ -23,9 +23,7 @@ _SERIALIZERS = {
 
 
 def _cell_property(name):
-    return property(
-        lambda self: getattr(self.cell, name), doc=f"The cell's `{name}`."
-    )
+    return property(lambda self: getattr(self.cell, name), doc=f"The cell's `{name}`.")
 
 
 class CellLayerMixin:

@@ -17,8 +17,10 @@ from kerasish.layers.layer import Layer
 
 
 def _check_rate(cls_name, name, value):
-    if isinstance(value, bool) or not isinstance(value, int | float) or not (
-        0.0 <= value <= 1.0
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not (0.0 <= value <= 1.0)
     ):
         raise ValueError(
             f"{cls_name}: `{name}` must be a float in [0, 1], got {value!r}."
@@ -119,16 +121,16 @@ class FusedRNNCell(Layer, DropoutRNNCell):
         return output, (new_states[0] if single else new_states)
 
     def get_initial_state(self, batch_size=None):
-        sizes = self.state_size if isinstance(self.state_size, list) else [
-            self.state_size
-        ]
+        sizes = (
+            self.state_size if isinstance(self.state_size, list) else [self.state_size]
+        )
         return [ops.zeros((batch_size, d), dtype=self.compute_dtype) for d in sizes]
 
     def compute_output_shape(self, inputs_shape, states_shape=None):
         batch = inputs_shape[0]
-        sizes = self.state_size if isinstance(self.state_size, list) else [
-            self.state_size
-        ]
+        sizes = (
+            self.state_size if isinstance(self.state_size, list) else [self.state_size]
+        )
         return (batch, self.output_size), [(batch, d) for d in sizes]
 
     def _check_input_dim(self, input_shape):

@@ -166,14 +166,10 @@ class LSTMCell(FusedRNNCell):
             "use_bias": self.use_bias,
             "unit_forget_bias": self.unit_forget_bias,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "recurrent_initializer": initializers.serialize(
-                self.recurrent_initializer
-            ),
+            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
             "bias_initializer": initializers.serialize(self.bias_initializer),
             "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "recurrent_regularizer": regularizers.serialize(
-                self.recurrent_regularizer
-            ),
+            "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
             "bias_regularizer": regularizers.serialize(self.bias_regularizer),
             "kernel_constraint": constraints.serialize(self.kernel_constraint),
             "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
@@ -210,11 +206,22 @@ class LSTM(CellLayerMixin, RNN):
     """
 
     _cell_args = (
-        "units", "activation", "recurrent_activation", "use_bias",
-        "kernel_initializer", "recurrent_initializer", "bias_initializer",
-        "unit_forget_bias", "kernel_regularizer", "recurrent_regularizer",
-        "bias_regularizer", "kernel_constraint", "recurrent_constraint",
-        "bias_constraint", "dropout", "recurrent_dropout",
+        "units",
+        "activation",
+        "recurrent_activation",
+        "use_bias",
+        "kernel_initializer",
+        "recurrent_initializer",
+        "bias_initializer",
+        "unit_forget_bias",
+        "kernel_regularizer",
+        "recurrent_regularizer",
+        "bias_regularizer",
+        "kernel_constraint",
+        "recurrent_constraint",
+        "bias_constraint",
+        "dropout",
+        "recurrent_dropout",
     )
 
     def __init__(

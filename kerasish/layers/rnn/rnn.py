@@ -21,7 +21,7 @@ the previous output (`states[0]`), or zeros when `zero_output_for_mask=True`
 from kerasish import ops
 from kerasish.layers.layer import Layer
 from kerasish.layers.rnn.dropout_rnn_cell import DropoutRNNCell, FusedRNNCell
-from kerasish.layers.rnn.stacked_rnn_cells import StackedRNNCells
+from kerasish.layers.rnn.stacked_rnn_cells import StackedRNNCells, _accepts_training
 from kerasish.saving.registry import (
     deserialize_keras_object,
     register_builtin,
@@ -391,9 +391,9 @@ class RNN(Layer):
         if isinstance(cell, StackedRNNCells):
             for sub, sub_states in zip(cell.cells, states):
                 self._prepare_masks(sub, step_input, sub_states)
-                sub_states = list(sub_states) if _is_nested(sub_states) else [
-                    sub_states
-                ]
+                sub_states = (
+                    list(sub_states) if _is_nested(sub_states) else [sub_states]
+                )
                 step_input, _ = sub(step_input, sub_states)
 
     def _reset_masks(self, cell):
@@ -491,16 +491,3 @@ class RNN(Layer):
         if isinstance(dtype, dict):
             config["dtype"] = dtype.get("config", {}).get("name")
         return cls(cell, **config)
-
-
-def _accepts_training(cell):
-    import inspect
-
-    call = getattr(cell, "call", None)
-    try:
-        params = inspect.signature(call).parameters
-    except (TypeError, ValueError):
-        return False
-    return "training" in params or any(
-        p.kind is p.VAR_KEYWORD for p in params.values()
-    )

@@ -17,9 +17,7 @@ def _accepts_training(cell):
         params = inspect.signature(cell.call).parameters
     except (AttributeError, TypeError, ValueError):
         return False
-    return "training" in params or any(
-        p.kind is p.VAR_KEYWORD for p in params.values()
-    )
+    return "training" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
 
 
 @register_builtin("layers")
