@@ -9,6 +9,7 @@ from kerasish import (
     callbacks,
     config,
     constraints,
+    export,
     initializers,
     layers,
     losses,
@@ -19,6 +20,7 @@ from kerasish import (
     optimizers,
     random,
     regularizers,
+    saving,
     utils,
 )
 from kerasish.layers import Input, Layer
@@ -37,6 +39,7 @@ __all__ = [
     "callbacks",
     "config",
     "constraints",
+    "export",
     "initializers",
     "layers",
     "losses",
@@ -47,6 +50,7 @@ __all__ = [
     "optimizers",
     "random",
     "regularizers",
+    "saving",
     "utils",
     "__version__",
 ]

@@ -9,25 +9,6 @@ functions of arrays used inside the compiled step.
 from kerasish import losses as losses_module
 from kerasish import metrics as metrics_module
 from kerasish import ops
-from kerasish.losses import Loss, LossFunctionWrapper
-
-
-def _as_loss(identifier):
-    loss = losses_module.get(identifier)
-    if loss is None:
-        return None
-    if isinstance(loss, Loss):
-        return loss
-    if callable(loss):
-        name = getattr(identifier, "__name__", None) if callable(identifier) else identifier
-        return LossFunctionWrapper(loss, name=name)
-    raise TypeError(f"Could not interpret loss {identifier!r}.")
-
-
-def _loss_name(identifier, loss):
-    if isinstance(identifier, str):
-        return identifier
-    return getattr(loss, "name", None) or getattr(identifier, "__name__", "loss")
 
 
 def match_outputs(spec, output_names, what):
@@ -74,9 +55,11 @@ class CompileLoss:
             if spec is None:
                 self.losses.append(None)
                 continue
-            loss = _as_loss(spec)
-            if true_shape is not None:
-                loss.check_shapes(tuple(true_shape), tuple(pred_shape))
+            loss = losses_module.resolve(
+                spec,
+                None if true_shape is None else tuple(true_shape),
+                tuple(pred_shape),
+            )
             self.losses.append((name, loss, 1.0 if weight is None else float(weight)))
         if all(entry is None for entry in self.losses):
             raise ValueError("`compile(loss=...)` gives no loss for any output.")

@@ -251,6 +251,10 @@ class Trainer:
             self.build((None,) + tuple(np.shape(first))[1:])
             return
         spec = tree.map_structure(lambda a: KerasTensor((None,) + tuple(np.shape(a))[1:], str(a.dtype)), x)
+        # Recorded so a saved subclassed model can be rebuilt before its weights load.
+        self._build_shapes_dict = {
+            "input_shape": tree.map_structure(lambda t: t.shape, spec)
+        }
         self.built = True
         _trace_output_spec(self, (spec,), {})
 
@@ -735,6 +739,7 @@ class Trainer:
         cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=data.steps)
         cbs.on_predict_begin()
         wants_end = cbs.wants("on_predict_batch_end")
+        wants_begin = cbs.wants("on_predict_batch_begin")
         state = TrainState(
             [v.value for v in self.trainable_variables],
             [v.value for v in self.non_trainable_variables],
@@ -750,7 +755,7 @@ class Trainer:
             # Predict is batch-independent, so several batches run per call: the
             # same numbers as batch by batch, without per-batch dispatch. Indices
             # are padded to whole chunks so one compiled function serves all.
-            chunk = 1 if wants_end else min(-(-4096 // bs), 1 << (data.steps - 1).bit_length())
+            chunk = 1 if (wants_end or wants_begin) else min(-(-4096 // bs), 1 << (data.steps - 1).bit_length())
             padded = -(-data.steps // chunk) * chunk * bs
             indices = np.concatenate([indices, np.zeros(padded - len(indices), "int32")])
             indices = engine.place(indices)
@@ -762,11 +767,16 @@ class Trainer:
             )
             done = 0
             while done < data.steps:
+                if wants_begin:
+                    cbs.on_predict_batch_begin(done)
                 out = fn(state, device[0], indices, np.int32(done))
                 outputs.append(out)
                 done += chunk
                 if wants_end:
-                    cbs.on_predict_batch_end(done - 1, {"outputs": out})
+                    real = min(bs, data.num_samples - (done - 1) * bs)
+                    cbs.on_predict_batch_end(
+                        done - 1, {"outputs": engine.tree_map(lambda a: a[:real], out)}
+                    )
             total = data.num_samples if steps is None else min(data.num_samples, data.steps * bs)
         else:
             total = 0
@@ -775,8 +785,11 @@ class Trainer:
                 fn, _ = self._compiled(
                     "predict", lambda: self.predict_step, (state, batch), static_key=("batch",)
                 )
+                if wants_begin:
+                    cbs.on_predict_batch_begin(len(outputs))
                 out = fn(state, batch)
-                outputs.append(engine.tree_map(lambda a, m=mask: a[: int(m.sum())], out))
+                out = engine.tree_map(lambda a, m=mask: a[: int(m.sum())], out)
+                outputs.append(out)
                 total += int(mask.sum())
                 if wants_end:
                     cbs.on_predict_batch_end(len(outputs) - 1, {"outputs": out})

@@ -1,5 +1,7 @@
 """`kerasish.utils`: seeds, data helpers, progress bar."""
 
+from kerasish.utils.plot_model import model_to_dot, plot_model
+from kerasish.utils.plotting import plot_history
 from kerasish.utils.progbar import Progbar
 from kerasish.utils.seed import set_random_seed
 
@@ -14,4 +16,11 @@ def __getattr__(name):
     raise AttributeError(f"module 'kerasish.utils' has no attribute {name!r}")
 
 
-__all__ = ["Progbar", "PyDataset", "set_random_seed"]
+__all__ = [
+    "Progbar",
+    "PyDataset",
+    "model_to_dot",
+    "plot_history",
+    "plot_model",
+    "set_random_seed",
+]

@@ -103,10 +103,6 @@ def test_fit_with_validation_calls_hooks_in_keras_order(ours):
     assert eval_calls == expected_eval + [("on_test_end", keys)]
 
 
-@pytest.mark.xfail(
-    reason="trainer.predict does not call on_predict_batch_begin yet (see report)",
-    strict=False,
-)
 def test_predict_calls_hooks_in_keras_order(ours):
     _, _, predict_calls = ours
     expected = [("on_predict_begin", ())]

@@ -410,13 +410,14 @@ def test_conv_regularizer_losses():
 
 def test_conv_in_sequential_model_summary_counts():
     from kerasish import layers, models
+    from kerasish.layers.reshaping import Flatten
 
     model = models.Sequential(
         [
             layers.Input((28, 28, 1)),
             Conv2D(32, 3, activation="relu"),
             Conv2D(64, 3, activation="relu"),
-            layers.Flatten(),
+            Flatten(),
             layers.Dense(10),
         ]
     )

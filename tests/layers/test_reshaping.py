@@ -237,7 +237,10 @@ def test_masking_feeds_downstream_layers_in_a_model():
 
 
 def test_flatten_and_reshape_are_exported_here():
-    assert reshaping.Flatten is layers.Flatten and reshaping.Reshape is layers.Reshape
+    from kerasish.layers.reshaping.flatten import Flatten
+    from kerasish.layers.reshaping.reshape import Reshape
+
+    assert reshaping.Flatten is Flatten and reshaping.Reshape is Reshape
 
 
 # --- Keras 3 -----------------------------------------------------------------------
