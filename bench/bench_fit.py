@@ -36,12 +36,20 @@ import kerasish  # noqa: E402
 
 def _data(name, n, rng):
     if name in ("mlp",):
-        return rng.normal(size=(n, 784)).astype("float32"), rng.integers(0, 10, n).astype("int32")
+        return rng.normal(size=(n, 784)).astype("float32"), rng.integers(
+            0, 10, n
+        ).astype("int32")
     if name == "cnn":
-        return rng.normal(size=(n, 28, 28, 1)).astype("float32"), rng.integers(0, 10, n).astype("int32")
+        return rng.normal(size=(n, 28, 28, 1)).astype("float32"), rng.integers(
+            0, 10, n
+        ).astype("int32")
     if name == "lstm":
-        return rng.integers(1, 10000, size=(n, 100)).astype("int32"), rng.integers(0, 2, n).astype("float32")[:, None]
-    return rng.normal(size=(n, 32)).astype("float32"), rng.normal(size=(n, 1)).astype("float32")
+        return rng.integers(1, 10000, size=(n, 100)).astype("int32"), rng.integers(
+            0, 2, n
+        ).astype("float32")[:, None]
+    return rng.normal(size=(n, 32)).astype("float32"), rng.normal(size=(n, 1)).astype(
+        "float32"
+    )
 
 
 WORKLOADS = {
@@ -56,12 +64,44 @@ WORKLOADS = {
 def build(lib, name):
     L = lib.layers
     if name == "mlp":
-        return lib.Sequential([lib.Input((784,)), L.Dense(512, activation="relu"), L.Dense(512, activation="relu"), L.Dense(10, activation="softmax")])
+        return lib.Sequential(
+            [
+                lib.Input((784,)),
+                L.Dense(512, activation="relu"),
+                L.Dense(512, activation="relu"),
+                L.Dense(10, activation="softmax"),
+            ]
+        )
     if name == "cnn":
-        return lib.Sequential([lib.Input((28, 28, 1)), L.Conv2D(32, 3, activation="relu"), L.MaxPooling2D(2), L.Conv2D(64, 3, activation="relu"), L.MaxPooling2D(2), L.Flatten(), L.Dense(128, activation="relu"), L.Dense(10, activation="softmax")])
+        return lib.Sequential(
+            [
+                lib.Input((28, 28, 1)),
+                L.Conv2D(32, 3, activation="relu"),
+                L.MaxPooling2D(2),
+                L.Conv2D(64, 3, activation="relu"),
+                L.MaxPooling2D(2),
+                L.Flatten(),
+                L.Dense(128, activation="relu"),
+                L.Dense(10, activation="softmax"),
+            ]
+        )
     if name == "lstm":
-        return lib.Sequential([lib.Input((100,), dtype="int32"), L.Embedding(10000, 32), L.LSTM(64), L.Dense(1, activation="sigmoid")])
-    return lib.Sequential([lib.Input((32,)), L.Dense(64, activation="relu"), L.Dense(64, activation="relu"), L.Dense(1)])
+        return lib.Sequential(
+            [
+                lib.Input((100,), dtype="int32"),
+                L.Embedding(10000, 32),
+                L.LSTM(64),
+                L.Dense(1, activation="sigmoid"),
+            ]
+        )
+    return lib.Sequential(
+        [
+            lib.Input((32,)),
+            L.Dense(64, activation="relu"),
+            L.Dense(64, activation="relu"),
+            L.Dense(1),
+        ]
+    )
 
 
 # -- the hand-written loop ------------------------------------------------------
@@ -101,7 +141,9 @@ def hand_written(model, name, x, y, batch_size, epochs, loss_name, scan_epoch=Fa
             p, o, loss = step(p, o, xb, yb)
             return (p, o), loss
 
-        (params, opt_state), losses = jax.lax.scan(body, (params, opt_state), jnp.arange(steps))
+        (params, opt_state), losses = jax.lax.scan(
+            body, (params, opt_state), jnp.arange(steps)
+        )
         return params, opt_state, losses
 
     params, opt_state = weights, tx.init(weights)
@@ -129,19 +171,26 @@ def _forward_fn(name):
         return act(y) if act else y
 
     if name in ("mlp", "tiny"):
+
         def f(params, x):
             h = jax.nn.relu(x @ params[0] + params[1])
             h = jax.nn.relu(h @ params[2] + params[3])
             out = h @ params[4] + params[5]
             return jax.nn.softmax(out) if name == "mlp" else out
+
         return f
     if name == "cnn":
+
         def conv(x, k, b):
-            y = jax.lax.conv_general_dilated(x, k, (1, 1), "VALID", dimension_numbers=("NHWC", "HWIO", "NHWC"))
+            y = jax.lax.conv_general_dilated(
+                x, k, (1, 1), "VALID", dimension_numbers=("NHWC", "HWIO", "NHWC")
+            )
             return jax.nn.relu(y + b)
 
         def pool(x):
-            return jax.lax.reduce_window(x, -jnp.inf, jax.lax.max, (1, 2, 2, 1), (1, 2, 2, 1), "VALID")
+            return jax.lax.reduce_window(
+                x, -jnp.inf, jax.lax.max, (1, 2, 2, 1), (1, 2, 2, 1), "VALID"
+            )
 
         def f(params, x):
             h = pool(conv(x, params[0], params[1]))
@@ -149,6 +198,7 @@ def _forward_fn(name):
             h = h.reshape(h.shape[0], -1)
             h = jax.nn.relu(h @ params[4] + params[5])
             return jax.nn.softmax(h @ params[6] + params[7])
+
         return f
 
     def f(params, ids):
@@ -168,6 +218,7 @@ def _forward_fn(name):
         zeros = jnp.zeros((ids.shape[0], units), x.dtype)
         (h, _), _ = jax.lax.scan(cell, (zeros, zeros), xw)
         return jax.nn.sigmoid(h @ w + b)
+
     return f
 
 
@@ -196,7 +247,14 @@ def lib_fit(lib, name, x, y, batch_size, epochs, loss, **compile_kwargs):
     model.compile(optimizer=lib.optimizers.Adam(1e-3), loss=loss, **compile_kwargs)
     timer = _Timer(lib)
     start = time.perf_counter()
-    model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=0, callbacks=[timer.callback])
+    model.fit(
+        x,
+        y,
+        batch_size=batch_size,
+        epochs=epochs,
+        verbose=0,
+        callbacks=[timer.callback],
+    )
     total = time.perf_counter() - start
     # The first epoch's time as a user sees it: from calling fit (compile included).
     timer.times[0] = total - sum(timer.times[1:])
@@ -214,9 +272,13 @@ def bench_predict(model, forward_and_params, x):
     chunk = 8192
     x_dev = jax.device_put(x)
     for _ in range(2):
-        jax.block_until_ready([fwd(params, x_dev[i : i + chunk]) for i in range(0, len(x), chunk)])
+        jax.block_until_ready(
+            [fwd(params, x_dev[i : i + chunk]) for i in range(0, len(x), chunk)]
+        )
     start = time.perf_counter()
-    jax.block_until_ready([fwd(params, x_dev[i : i + chunk]) for i in range(0, len(x), chunk)])
+    jax.block_until_ready(
+        [fwd(params, x_dev[i : i + chunk]) for i in range(0, len(x), chunk)]
+    )
     reference = time.perf_counter() - start
     model.predict(x, verbose=0, batch_size=128)  # warm: compiled once
     start = time.perf_counter()
@@ -240,8 +302,10 @@ def main():
     except ImportError:
         keras = None
     rng = np.random.default_rng(0)
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cpus, jax {jax.__version__} "
-          f"on {jax.devices()[0].platform}; epochs={args.epochs}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cpus, jax {jax.__version__} "
+        f"on {jax.devices()[0].platform}; epochs={args.epochs}"
+    )
     results = {}
     for name in args.only:
         full, quick, bs, loss = WORKLOADS[name]
@@ -262,19 +326,28 @@ def main():
         row["fit_ratio"] = row["kerasish_samples_per_s"] / row["hand_samples_per_s"]
         row["predict_ratio"] = bench_predict(model, fp, x)
         if name == "tiny":
-            spe_t, _ = lib_fit(kerasish, name, x, y, bs, args.epochs, loss, steps_per_execution=32)
+            spe_t, _ = lib_fit(
+                kerasish, name, x, y, bs, args.epochs, loss, steps_per_execution=32
+            )
             row["fit_ratio_spe32"] = steady(spe_t, n) / row["hand_samples_per_s"]
-            scan_t, scan_samples, _ = hand_written(model, name, x, y, bs, args.epochs, loss, scan_epoch=True)
-            row["hand_scan_ratio"] = steady(scan_t, scan_samples) / row["hand_samples_per_s"]
+            scan_t, scan_samples, _ = hand_written(
+                model, name, x, y, bs, args.epochs, loss, scan_epoch=True
+            )
+            row["hand_scan_ratio"] = (
+                steady(scan_t, scan_samples) / row["hand_samples_per_s"]
+            )
         if keras is not None:
             k_t, _ = lib_fit(keras, name, x, y, bs, args.epochs, loss)
             row["keras_samples_per_s"] = steady(k_t, n)
-            row["kerasish_over_keras"] = row["kerasish_samples_per_s"] / row["keras_samples_per_s"]
+            row["kerasish_over_keras"] = (
+                row["kerasish_samples_per_s"] / row["keras_samples_per_s"]
+            )
             row["keras_first_epoch_s"] = k_t[0]
         results[name] = row
-        print(f"{name:5s} " + "  ".join(
-            f"{k}={v:.3g}" for k, v in row.items()
-        ), flush=True)
+        print(
+            f"{name:5s} " + "  ".join(f"{k}={v:.3g}" for k, v in row.items()),
+            flush=True,
+        )
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=2)

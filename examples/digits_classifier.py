@@ -18,7 +18,9 @@ keras.utils.set_random_seed(0)
 digits = load_digits()
 x = (digits.data / 16.0).astype("float32")  # (1797, 64), pixel values in [0, 1]
 y = digits.target.astype("int32")
-x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=0.25, random_state=0)
+x_train, x_test, y_train, y_test = train_test_split(
+    x, y, test_size=0.25, random_state=0
+)
 
 
 def sequential_model():
@@ -59,7 +61,9 @@ for make in (sequential_model, functional_model, DigitsModel):
     model.compile(
         optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"]
     )
-    model.fit(x_train, y_train, epochs=30, batch_size=32, validation_split=0.1, verbose=0)
+    model.fit(
+        x_train, y_train, epochs=30, batch_size=32, validation_split=0.1, verbose=0
+    )
     loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
     print(f"{model.name}: held-out accuracy {accuracy:.4f} (loss {loss:.4f})\n")
     predicted = np.argmax(model.predict(x_test[:10], verbose=0), axis=1)

@@ -1,6 +1,6 @@
 """Regression on generated data: predict y = sin(x0) + x1^2 - 0.5 x2 + noise.
 
-    python examples/regression.py
+python examples/regression.py
 """
 
 import numpy as np

@@ -160,9 +160,7 @@ def depthwise_conv(
     data_format = config.standardize_data_format(data_format)
     channels = inputs.shape[-1 if data_format == "channels_last" else 1]
     kernel = jnp.reshape(kernel, kernel.shape[:-2] + (1, -1))
-    return conv(
-        inputs, kernel, strides, padding, data_format, dilation_rate, channels
-    )
+    return conv(inputs, kernel, strides, padding, data_format, dilation_rate, channels)
 
 
 def separable_conv(
@@ -248,9 +246,11 @@ def _pool(inputs, init, reducer, pool_size, strides, padding, data_format):
 
 
 def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
-    init = -jnp.inf if jnp.issubdtype(inputs.dtype, jnp.floating) else np.iinfo(
-        inputs.dtype
-    ).min
+    init = (
+        -jnp.inf
+        if jnp.issubdtype(inputs.dtype, jnp.floating)
+        else np.iinfo(inputs.dtype).min
+    )
     out, _ = _pool(inputs, init, jax.lax.max, pool_size, strides, padding, data_format)
     return out
 
@@ -310,7 +310,9 @@ def normalize(x, axis=-1, order=2, epsilon=None):
     return x / jnp.maximum(norm_, eps)
 
 
-def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, is_causal=False):
+def dot_product_attention(
+    query, key, value, bias=None, mask=None, scale=None, is_causal=False
+):
     return jax.nn.dot_product_attention(
         query, key, value, bias=bias, mask=mask, scale=scale, is_causal=is_causal
     )

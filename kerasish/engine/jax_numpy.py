@@ -101,7 +101,9 @@ def get_item(x, key):
 
 def moments(x, axes, keepdims=False):
     mean = jnp.mean(x, axis=axes, keepdims=True)
-    variance = jnp.mean(jnp.square(x - jax.lax.stop_gradient(mean)), axis=axes, keepdims=True)
+    variance = jnp.mean(
+        jnp.square(x - jax.lax.stop_gradient(mean)), axis=axes, keepdims=True
+    )
     if not keepdims:
         mean = jnp.squeeze(mean, axes)
         variance = jnp.squeeze(variance, axes)

@@ -49,7 +49,9 @@ def uniform(key_, shape, minval=0.0, maxval=1.0, dtype=None):
     rng = _host_rng(key_)
     if rng is not None:
         return _out(rng.uniform(minval, maxval, shape), dtype)
-    return jax.random.uniform(_k(key_), shape, dtype=dtype, minval=minval, maxval=maxval)
+    return jax.random.uniform(
+        _k(key_), shape, dtype=dtype, minval=minval, maxval=maxval
+    )
 
 
 def truncated_normal(key_, shape, mean=0.0, stddev=1.0, dtype=None):
@@ -84,7 +86,10 @@ def permutation(key_, x, axis=0):
 
 def categorical(key_, logits, num_samples, dtype="int32"):
     out = jax.random.categorical(
-        _k(key_), logits[..., None, :], axis=-1, shape=logits.shape[:-1] + (num_samples,)
+        _k(key_),
+        logits[..., None, :],
+        axis=-1,
+        shape=logits.shape[:-1] + (num_samples,),
     )
     return out.astype(dtype)
 

@@ -52,15 +52,23 @@ def _make_numpy_namespace():
         return np.ones(shape, _floatx(dtype))
 
     def slice_(inputs, start_indices, shape):
-        return inputs[tuple(slice(int(s), int(s) + n) for s, n in zip(start_indices, shape))]
+        return inputs[
+            tuple(slice(int(s), int(s) + n) for s, n in zip(start_indices, shape))
+        ]
 
     def slice_update(inputs, start_indices, updates):
         out = np.array(inputs)
-        out[tuple(slice(int(s), int(s) + n) for s, n in zip(start_indices, updates.shape))] = updates
+        out[
+            tuple(
+                slice(int(s), int(s) + n) for s, n in zip(start_indices, updates.shape)
+            )
+        ] = updates
         return out
 
     def moments(x, axes, keepdims=False):
-        return np.mean(x, axis=axes, keepdims=keepdims), np.var(x, axis=axes, keepdims=keepdims)
+        return np.mean(x, axis=axes, keepdims=keepdims), np.var(
+            x, axis=axes, keepdims=keepdims
+        )
 
     def logsumexp(x, axis=None, keepdims=False):
         m = np.max(x, axis=axis, keepdims=True)
@@ -110,7 +118,11 @@ def _make_nn_namespace():
     ns = types.SimpleNamespace()
 
     def sigmoid(x):
-        return np.where(x >= 0, 1 / (1 + np.exp(-np.abs(x))), np.exp(-np.abs(x)) / (1 + np.exp(-np.abs(x)))).astype(np.asarray(x).dtype)
+        return np.where(
+            x >= 0,
+            1 / (1 + np.exp(-np.abs(x))),
+            np.exp(-np.abs(x)) / (1 + np.exp(-np.abs(x))),
+        ).astype(np.asarray(x).dtype)
 
     def softmax(x, axis=-1):
         e = np.exp(x - np.max(x, axis=axis, keepdims=True))
@@ -135,15 +147,31 @@ def _make_nn_namespace():
         out = np.eye(num_classes, dtype=_floatx(dtype))[np.asarray(x).astype(int)]
         return np.moveaxis(out, -1, axis) if axis != -1 else out
 
-    def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1, feature_group_count=1):
+    def conv(
+        inputs,
+        kernel,
+        strides=1,
+        padding="valid",
+        data_format=None,
+        dilation_rate=1,
+        feature_group_count=1,
+    ):
         data_format = config.standardize_data_format(data_format)
         if data_format == "channels_first":
             inputs = np.moveaxis(inputs, 1, -1)
         n = inputs.ndim - 2
         strides = (strides,) * n if isinstance(strides, int) else tuple(strides)
-        dilation = (dilation_rate,) * n if isinstance(dilation_rate, int) else tuple(dilation_rate)
+        dilation = (
+            (dilation_rate,) * n
+            if isinstance(dilation_rate, int)
+            else tuple(dilation_rate)
+        )
         if any(d > 1 for d in dilation):
-            dilated = np.zeros(tuple((k - 1) * d + 1 for k, d in zip(kernel.shape[:n], dilation)) + kernel.shape[n:], kernel.dtype)
+            dilated = np.zeros(
+                tuple((k - 1) * d + 1 for k, d in zip(kernel.shape[:n], dilation))
+                + kernel.shape[n:],
+                kernel.dtype,
+            )
             dilated[tuple(slice(None, None, d) for d in dilation)] = kernel
             kernel = dilated
         if padding == "same":
@@ -153,14 +181,21 @@ def _make_nn_namespace():
                 total = max((out - 1) * s + k - size, 0)
                 pads.append((total // 2, total - total // 2))
             inputs = np.pad(inputs, [(0, 0), *pads, (0, 0)])
-        windows = np.lib.stride_tricks.sliding_window_view(inputs, kernel.shape[:n], axis=tuple(range(1, n + 1)))
+        windows = np.lib.stride_tricks.sliding_window_view(
+            inputs, kernel.shape[:n], axis=tuple(range(1, n + 1))
+        )
         windows = windows[(slice(None),) + tuple(slice(None, None, s) for s in strides)]
         groups = feature_group_count
         cin = inputs.shape[-1] // groups
         outs = []
         for g in range(groups):
             w = windows[..., g * cin : (g + 1) * cin, *([slice(None)] * n)]
-            k = kernel[..., (g * kernel.shape[-1] // groups) : ((g + 1) * kernel.shape[-1] // groups)]
+            k = kernel[
+                ...,
+                (g * kernel.shape[-1] // groups) : (
+                    (g + 1) * kernel.shape[-1] // groups
+                ),
+            ]
             outs.append(np.einsum(_conv_eq(n), w, k))
         out = np.concatenate(outs, axis=-1)
         if data_format == "channels_first":
@@ -173,7 +208,11 @@ def _make_nn_namespace():
             inputs = np.moveaxis(inputs, 1, -1)
         n = inputs.ndim - 2
         pool_size = (pool_size,) * n if isinstance(pool_size, int) else tuple(pool_size)
-        strides = pool_size if strides is None else ((strides,) * n if isinstance(strides, int) else tuple(strides))
+        strides = (
+            pool_size
+            if strides is None
+            else ((strides,) * n if isinstance(strides, int) else tuple(strides))
+        )
         x = inputs.astype("float64")
         valid = np.ones_like(x)
         if padding == "same":
@@ -194,14 +233,36 @@ def _make_nn_namespace():
         return out.astype(inputs.dtype)
 
     def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
-        return _pool(inputs, pool_size, strides, padding, data_format, lambda w, v, ax: np.max(w, axis=ax), -np.inf)
+        return _pool(
+            inputs,
+            pool_size,
+            strides,
+            padding,
+            data_format,
+            lambda w, v, ax: np.max(w, axis=ax),
+            -np.inf,
+        )
 
-    def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
-        return _pool(inputs, pool_size, strides, padding, data_format, lambda w, v, ax: np.sum(w, axis=ax) / np.sum(v, axis=ax), 0.0)
+    def average_pool(
+        inputs, pool_size, strides=None, padding="valid", data_format=None
+    ):
+        return _pool(
+            inputs,
+            pool_size,
+            strides,
+            padding,
+            data_format,
+            lambda w, v, ax: np.sum(w, axis=ax) / np.sum(v, axis=ax),
+            0.0,
+        )
 
     def binary_crossentropy(target, output, from_logits=False):
         if from_logits:
-            return np.maximum(output, 0) - output * target + np.log1p(np.exp(-np.abs(output)))
+            return (
+                np.maximum(output, 0)
+                - output * target
+                + np.log1p(np.exp(-np.abs(output)))
+            )
         eps = config.epsilon()
         output = np.clip(output, eps, 1 - eps)
         return -(target * np.log(output) + (1 - target) * np.log(1 - output))
@@ -214,16 +275,25 @@ def _make_nn_namespace():
         return -np.sum(target * np.log(np.clip(output, eps, 1 - eps)), axis=axis)
 
     def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
-        return categorical_crossentropy(one_hot(target, output.shape[axis], dtype=output.dtype), output, from_logits, axis)
+        return categorical_crossentropy(
+            one_hot(target, output.shape[axis], dtype=output.dtype),
+            output,
+            from_logits,
+            axis,
+        )
 
     def normalize(x, axis=-1, order=2, epsilon=None):
         eps = config.epsilon() if epsilon is None else epsilon
-        return x / np.maximum(np.linalg.norm(x, ord=order, axis=axis, keepdims=True), eps)
+        return x / np.maximum(
+            np.linalg.norm(x, ord=order, axis=axis, keepdims=True), eps
+        )
 
     functions = {
         "relu": lambda x: np.maximum(x, 0),
         "relu6": lambda x: np.clip(x, 0, 6),
-        "leaky_relu": lambda x, negative_slope=0.2: np.where(x >= 0, x, negative_slope * x),
+        "leaky_relu": lambda x, negative_slope=0.2: np.where(
+            x >= 0, x, negative_slope * x
+        ),
         "elu": elu,
         "selu": lambda x: 1.0507009873554805 * elu(x, 1.6732632423543772),
         "gelu": gelu,
@@ -240,7 +310,9 @@ def _make_nn_namespace():
         "softmax": softmax,
         "log_softmax": log_softmax,
         "one_hot": one_hot,
-        "multi_hot": lambda x, num_classes, axis=-1, dtype=None: np.max(one_hot(x, num_classes, dtype=dtype), axis=-2),
+        "multi_hot": lambda x, num_classes, axis=-1, dtype=None: np.max(
+            one_hot(x, num_classes, dtype=dtype), axis=-2
+        ),
         "conv": conv,
         "max_pool": max_pool,
         "average_pool": average_pool,
@@ -274,8 +346,12 @@ def _make_random_namespace():
         return seeds.astype("uint32")
 
     ns.split = split
-    ns.normal = lambda key, shape, mean=0.0, stddev=1.0, dtype=None: (mean + stddev * rng(key).standard_normal(shape)).astype(_floatx(dtype))
-    ns.uniform = lambda key, shape, minval=0.0, maxval=1.0, dtype=None: rng(key).uniform(minval, maxval, shape).astype(_floatx(dtype))
+    ns.normal = lambda key, shape, mean=0.0, stddev=1.0, dtype=None: (
+        mean + stddev * rng(key).standard_normal(shape)
+    ).astype(_floatx(dtype))
+    ns.uniform = lambda key, shape, minval=0.0, maxval=1.0, dtype=None: (
+        rng(key).uniform(minval, maxval, shape).astype(_floatx(dtype))
+    )
 
     def truncated_normal(key, shape, mean=0.0, stddev=1.0, dtype=None):
         g = rng(key)
@@ -287,10 +363,14 @@ def _make_random_namespace():
         return (mean + stddev * out).astype(_floatx(dtype))
 
     ns.truncated_normal = truncated_normal
-    ns.randint = lambda key, shape, minval, maxval, dtype="int32": rng(key).integers(minval, maxval, shape).astype(dtype)
+    ns.randint = lambda key, shape, minval, maxval, dtype="int32": (
+        rng(key).integers(minval, maxval, shape).astype(dtype)
+    )
     ns.bernoulli = lambda key, p, shape: rng(key).random(shape) < p
     ns.permutation = lambda key, x, axis=0: rng(key).permutation(x, axis=axis)
-    ns.fold_in = lambda key, data: np.array([int(key[0]) ^ int(data), int(key[1])], dtype="uint32")
+    ns.fold_in = lambda key, data: np.array(
+        [int(key[0]) ^ int(data), int(key[1])], dtype="uint32"
+    )
     return ns
 
 
@@ -336,10 +416,13 @@ class NumpyEngine:
 
     def eval_shape(self, fn, *args, **kwargs):
         concrete = self.tree_map(
-            lambda s: np.zeros(s.shape, s.dtype) if isinstance(s, _ShapeDtype) else s, args
+            lambda s: np.zeros(s.shape, s.dtype) if isinstance(s, _ShapeDtype) else s,
+            args,
         )
         out = fn(*concrete, **kwargs)
-        return self.tree_map(lambda a: _ShapeDtype(np.shape(a), str(np.asarray(a).dtype)), out)
+        return self.tree_map(
+            lambda a: _ShapeDtype(np.shape(a), str(np.asarray(a).dtype)), out
+        )
 
     def eager_scope(self):
         import contextlib
@@ -357,7 +440,11 @@ class NumpyEngine:
             ys.append(y)
         if reverse:
             ys.reverse()
-        stacked = self.tree_map(lambda *a: np.stack(a), *ys) if ys and ys[0] is not None else None
+        stacked = (
+            self.tree_map(lambda *a: np.stack(a), *ys)
+            if ys and ys[0] is not None
+            else None
+        )
         return carry, stacked
 
     def cond(self, pred, true_fn, false_fn, *operands):

@@ -40,6 +40,22 @@ from kerasish.layers.normalization import (
     RMSNormalization,
     UnitNormalization,
 )
+from kerasish.layers.preprocessing import (
+    CategoryEncoding,
+    CenterCrop,
+    Discretization,
+    IntegerLookup,
+    Normalization,
+    RandomContrast,
+    RandomFlip,
+    RandomRotation,
+    RandomTranslation,
+    RandomZoom,
+    Rescaling,
+    Resizing,
+    StringLookup,
+    TextVectorization,
+)
 from kerasish.layers.regularization import (
     ActivityRegularization,
     AlphaDropout,
@@ -50,6 +66,12 @@ from kerasish.layers.regularization import (
     SpatialDropout2D,
     SpatialDropout3D,
 )
+from kerasish.layers.reshaping.flatten import (
+    Flatten,
+)
+from kerasish.layers.reshaping.reshape import (
+    Reshape,
+)
 
 __all__ = [
     "Activation",
@@ -58,10 +80,14 @@ __all__ = [
     "AlphaDropout",
     "Attention",
     "BatchNormalization",
+    "CategoryEncoding",
+    "CenterCrop",
     "Dense",
+    "Discretization",
     "Dropout",
     "EinsumDense",
     "Embedding",
+    "Flatten",
     "GaussianDropout",
     "GaussianNoise",
     "GroupedQueryAttention",
@@ -71,13 +97,25 @@ __all__ = [
     "Input",
     "InputLayer",
     "InputSpec",
+    "IntegerLookup",
     "Lambda",
     "Layer",
     "LayerNormalization",
     "MultiHeadAttention",
+    "Normalization",
+    "RandomContrast",
+    "RandomFlip",
+    "RandomRotation",
+    "RandomTranslation",
+    "RandomZoom",
+    "Rescaling",
+    "Reshape",
+    "Resizing",
     "RMSNormalization",
     "SpatialDropout1D",
     "SpatialDropout2D",
     "SpatialDropout3D",
+    "StringLookup",
+    "TextVectorization",
     "UnitNormalization",
 ]

@@ -54,7 +54,9 @@ class InputLayer(Layer):
         else:
             raise ValueError("Input: you must pass a `shape` (or `batch_shape`).")
         for d in batch_shape[1:]:
-            if d is not None and (isinstance(d, bool) or not isinstance(d, int) or d < 0):
+            if d is not None and (
+                isinstance(d, bool) or not isinstance(d, int) or d < 0
+            ):
                 raise ValueError(
                     f"Input: every dimension of `shape` must be a non-negative int or "
                     f"None, got shape {tuple(batch_shape[1:])}."

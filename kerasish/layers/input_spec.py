@@ -38,8 +38,11 @@ class InputSpec:
         parts = [
             f"{k}={v}"
             for k, v in [
-                ("dtype", self.dtype), ("shape", self.shape), ("ndim", self.ndim),
-                ("max_ndim", self.max_ndim), ("min_ndim", self.min_ndim),
+                ("dtype", self.dtype),
+                ("shape", self.shape),
+                ("ndim", self.ndim),
+                ("max_ndim", self.max_ndim),
+                ("min_ndim", self.min_ndim),
                 ("axes", self.axes or None),
             ]
             if v is not None
@@ -69,7 +72,11 @@ def assert_input_compatibility(specs, inputs, layer_name: str, layer_type: str):
         shape = tuple(x.shape)
         rank = len(shape)
         where = f"Input {index} of layer '{layer_name}' ({layer_type})"
-        if spec.ndim is not None and not spec.allow_last_axis_squeeze and rank != spec.ndim:
+        if (
+            spec.ndim is not None
+            and not spec.allow_last_axis_squeeze
+            and rank != spec.ndim
+        ):
             raise ValueError(
                 f"{where} is incompatible with the layer: expected ndim={spec.ndim}, "
                 f"found ndim={rank}. Full shape received: {shape}."

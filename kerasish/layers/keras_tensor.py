@@ -26,7 +26,9 @@ class KerasTensor:
 
     def __init__(self, shape, dtype="float32", name=None):
         self.shape = tuple(None if d is None else int(d) for d in shape)
-        self.dtype = get_engine().standardize_dtype(dtype)
+        # Strings never enter a compiled graph; host-side layers take them.
+        is_string = dtype in ("string", "str", str, object) or str(dtype) == "object"
+        self.dtype = "string" if is_string else get_engine().standardize_dtype(dtype)
         self.name = name
         self._keras_history = None
 
@@ -35,9 +37,7 @@ class KerasTensor:
         return len(self.shape)
 
     def __repr__(self):
-        return (
-            f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
-        )
+        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
 
     def __bool__(self):
         raise TypeError(

@@ -68,7 +68,9 @@ class Node:
         self.call_kwargs = call_kwargs
         self.outputs = outputs
         self.input_tensors = [
-            x for x in tree.flatten((call_args, call_kwargs)) if isinstance(x, KerasTensor)
+            x
+            for x in tree.flatten((call_args, call_kwargs))
+            if isinstance(x, KerasTensor)
         ]
         self.output_tensors = tree.flatten(outputs)
         self.parent_nodes = [
@@ -261,10 +263,16 @@ class Layer:
         self._track(variable)
         return variable
 
-    def add_variable(self, shape, initializer, dtype=None, trainable=True, name=None, **kw):
+    def add_variable(
+        self, shape, initializer, dtype=None, trainable=True, name=None, **kw
+    ):
         return self.add_weight(
-            shape=shape, initializer=initializer, dtype=dtype, trainable=trainable,
-            name=name, **kw,
+            shape=shape,
+            initializer=initializer,
+            dtype=dtype,
+            trainable=trainable,
+            name=name,
+            **kw,
         )
 
     @property
@@ -316,9 +324,11 @@ class Layer:
     def variables(self):
         """Weights plus other state (random-seed states) the layer carries."""
         return self._own_and_nested(
-            lambda layer: layer._trainable_variables
-            + layer._non_trainable_variables
-            + [g.state for g in layer._seed_generators]
+            lambda layer: (
+                layer._trainable_variables
+                + layer._non_trainable_variables
+                + [g.state for g in layer._seed_generators]
+            )
         )
 
     @property
@@ -429,8 +439,14 @@ class Layer:
             if isinstance(x, Variable):
                 x = x.value
             if hasattr(x, "__array__") and hasattr(x, "shape") and hasattr(x, "dtype"):
+                if getattr(x.dtype, "kind", None) in ("O", "S", "U"):
+                    return x  # strings stay on the host for host-side layers
                 x = engine.convert_to_tensor(x)
-                if self.autocast and "float" in str(x.dtype) and str(x.dtype) != compute:
+                if (
+                    self.autocast
+                    and "float" in str(x.dtype)
+                    and str(x.dtype) != compute
+                ):
                     x = x.astype(compute)
             elif isinstance(x, float | int) and not isinstance(x, bool):
                 return x
@@ -519,9 +535,7 @@ class Layer:
         return shapes
 
     def _symbolic_call(self, args, kwargs):
-        kwargs, _ = self._resolve_call_kwargs(
-            {k: v for k, v in kwargs.items()}
-        )
+        kwargs, _ = self._resolve_call_kwargs({k: v for k, v in kwargs.items()})
         kwargs.pop("training", None) if kwargs.get("training") is None else None
         self._maybe_build(args, kwargs)
         assert_input_compatibility(

@@ -6,7 +6,14 @@
 
 from kerasish import config
 
-_VALID = ("float16", "bfloat16", "float32", "float64", "mixed_float16", "mixed_bfloat16")
+_VALID = (
+    "float16",
+    "bfloat16",
+    "float32",
+    "float64",
+    "mixed_float16",
+    "mixed_bfloat16",
+)
 _GLOBAL = [None]
 
 
@@ -66,4 +73,6 @@ def set_global_policy(policy) -> None:
 def get(identifier) -> DTypePolicy:
     if identifier is None:
         return global_policy()
-    return identifier if isinstance(identifier, DTypePolicy) else DTypePolicy(identifier)
+    return (
+        identifier if isinstance(identifier, DTypePolicy) else DTypePolicy(identifier)
+    )

@@ -1,5 +1,7 @@
 """`Functional`: a model defined by a graph of layer calls on symbolic inputs."""
 
+import numpy as np
+
 from kerasish.engine import get_engine
 from kerasish.layers.input_layer import InputLayer
 from kerasish.layers.keras_tensor import KerasTensor
@@ -31,12 +33,16 @@ class Functional(Model):
     """
 
     def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
-        Layer.__init__(self, name=name or _functional_name(), trainable=trainable, **kwargs)
+        Layer.__init__(
+            self, name=name or _functional_name(), trainable=trainable, **kwargs
+        )
         from kerasish.trainers.trainer import Trainer
 
         Trainer.__init__(self)
-        if isinstance(inputs, list | tuple) and len(inputs) == 1 and not isinstance(
-            inputs[0], list | tuple | dict
+        if (
+            isinstance(inputs, list | tuple)
+            and len(inputs) == 1
+            and not isinstance(inputs[0], list | tuple | dict)
         ):
             inputs = inputs if isinstance(outputs, list | tuple | dict) else inputs
         flat_inputs = tree.flatten(inputs)
@@ -70,7 +76,8 @@ class Functional(Model):
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ValueError(
-                f"The name {duplicates[0]!r} is used {names.count(duplicates[0])} times "
+                f"The name {duplicates[0]!r} is used "
+                f"{names.count(duplicates[0])} times "
                 "in the model. All layer names in a model must be unique; pass "
                 "distinct `name=` arguments."
             )
@@ -144,6 +151,9 @@ class Functional(Model):
         for spec, x in zip(self._flat_inputs, flat):
             if isinstance(x, KerasTensor):
                 out.append(x)
+                continue
+            if spec.dtype == "string":
+                out.append(np.asarray(x, dtype=object))  # for host-side layers
                 continue
             x = engine.convert_to_tensor(x) if not engine.is_tensor(x) else x
             if str(x.dtype) != spec.dtype:
@@ -315,13 +325,17 @@ def _order_by_depth(nodes, traversal):
     """Keras's layer order: by node depth (deepest first), ties by traversal."""
     node_depth, layer_depth = {}, {}
     for node in reversed(nodes):
-        depth = max(node_depth.setdefault(id(node), 0), layer_depth.get(id(node.operation), 0))
+        depth = max(
+            node_depth.setdefault(id(node), 0), layer_depth.get(id(node.operation), 0)
+        )
         layer_depth[id(node.operation)] = depth
         node_depth[id(node)] = depth
         for parent in node.parent_nodes:
             node_depth[id(parent)] = max(depth + 1, node_depth.get(id(parent), 0))
     index = {id(layer): i for i, layer in enumerate(traversal)}
-    return sorted(traversal, key=lambda layer: (-layer_depth[id(layer)], index[id(layer)]))
+    return sorted(
+        traversal, key=lambda layer: (-layer_depth[id(layer)], index[id(layer)])
+    )
 
 
 def _serialize_node_value(value, node_keys):
@@ -334,7 +348,11 @@ def _serialize_node_value(value, node_keys):
                 "config": {
                     "shape": list(x.shape),
                     "dtype": x.dtype,
-                    "keras_history": [op.name, node_keys.get(id(node), 0), tensor_index],
+                    "keras_history": [
+                        op.name,
+                        node_keys.get(id(node), 0),
+                        tensor_index,
+                    ],
                 },
             }
         if hasattr(x, "tolist"):

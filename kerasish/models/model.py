@@ -23,7 +23,9 @@ class Model(Trainer, Layer):
     """
 
     def __new__(cls, *args, **kwargs):
-        if cls is Model and (len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs):
+        if cls is Model and (
+            len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs
+        ):
             from kerasish.models.functional import Functional
 
             return Functional.__new__(Functional)
@@ -108,8 +110,10 @@ class Model(Trainer, Layer):
 
         if isinstance(input_shape, dict):
             inputs = {k: to_tensor(v) for k, v in input_shape.items()}
-        elif isinstance(input_shape, list) and input_shape and not isinstance(
-            input_shape[0], int | type(None)
+        elif (
+            isinstance(input_shape, list)
+            and input_shape
+            and not isinstance(input_shape[0], int | type(None))
         ):
             inputs = [to_tensor(s) for s in input_shape]
         else:
@@ -136,7 +140,9 @@ class Model(Trainer, Layer):
         """Loads weights saved by `save_weights` (or a `.keras` file's weights)."""
         from kerasish.saving import saving_api
 
-        return saving_api.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
+        return saving_api.load_weights(
+            self, filepath, skip_mismatch=skip_mismatch, **kwargs
+        )
 
     def export(self, filepath, format="jax", **kwargs):
         """Writes a serialized, compiled forward function for serving."""

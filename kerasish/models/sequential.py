@@ -83,7 +83,11 @@ class Sequential(Model):
     def _maybe_rebuild(self):
         self.built = False
         self._functional = None
-        if self._layers and isinstance(self._layers[0], InputLayer) and len(self._layers) > 1:
+        if (
+            self._layers
+            and isinstance(self._layers[0], InputLayer)
+            and len(self._layers) > 1
+        ):
             self.build(self._layers[0].batch_shape)
 
     def build(self, input_shape=None):
@@ -102,7 +106,9 @@ class Sequential(Model):
                     f"'{self.name}', or start it with `keras.Input(shape)`."
                 )
             dtype = getattr(self, "_pending_input_dtype", None)
-            self._layers.insert(0, InputLayer(batch_shape=tuple(input_shape), dtype=dtype))
+            self._layers.insert(
+                0, InputLayer(batch_shape=tuple(input_shape), dtype=dtype)
+            )
         from kerasish.models.functional import Functional
 
         inputs = self._layers[0].output_tensor
@@ -119,7 +125,10 @@ class Sequential(Model):
         if not self.built:
             first = args[0]
             self._pending_input_dtype = str(getattr(first, "dtype", None) or "float32")
-            if "int" in self._pending_input_dtype or "float" not in self._pending_input_dtype:
+            if (
+                "int" in self._pending_input_dtype
+                or "float" not in self._pending_input_dtype
+            ):
                 self._pending_input_dtype = self._pending_input_dtype
             self.build(tuple(first.shape))
 
@@ -158,7 +167,23 @@ class Sequential(Model):
     def output_names(self):
         return self._functional.output_names if self._functional else []
 
+    @property
+    def host_layers(self):
+        """Leading layers that run on the host (string lookups, text vectorizing)."""
+        out = []
+        for layer in self.layers:
+            if not getattr(layer, "host_side", False):
+                break
+            out.append(layer)
+        return out
+
     def call(self, inputs, training=None, mask=None):
+        if getattr(self, "_device_part_only", False):
+            # The trainer already ran the host-side layers on this batch.
+            x = inputs
+            for layer in self.layers[len(self.host_layers) :]:
+                x = layer(x, training=training)
+            return x
         return self._functional.call(inputs, training=training, mask=mask)
 
     def get_config(self):
@@ -177,7 +202,9 @@ class Sequential(Model):
                 entry, kind="layers", custom_objects=custom_objects
             )
             model.add(layer, rebuild=False)
-        if config.get("build_input_shape") and not isinstance(model._layers[0], InputLayer):
+        if config.get("build_input_shape") and not isinstance(
+            model._layers[0], InputLayer
+        ):
             model.build(tuple(config["build_input_shape"]))
         else:
             model._maybe_rebuild()

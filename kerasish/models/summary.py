@@ -47,7 +47,9 @@ def _layer_shape(layer):
         shapes = layer.compute_output_shape(**layer._build_shapes_dict)
     except Exception:  # A layer that cannot say is shown as unknown, as in Keras.
         return "?"
-    if isinstance(shapes, tuple) and all(d is None or isinstance(d, int) for d in shapes):
+    if isinstance(shapes, tuple) and all(
+        d is None or isinstance(d, int) for d in shapes
+    ):
         return _format_shape(shapes)
     return "?"
 
@@ -75,7 +77,9 @@ def _ratio_distribute(total, ratios):
     remaining = total
     out = []
     for ratio in ratios:
-        distributed = math.ceil(ratio * remaining / total_ratio) if total_ratio > 0 else remaining
+        distributed = (
+            math.ceil(ratio * remaining / total_ratio) if total_ratio > 0 else remaining
+        )
         out.append(distributed)
         total_ratio -= ratio
         remaining -= distributed
@@ -98,7 +102,9 @@ def _column_widths(line_length, positions):
     if total > available:
         padded = _ratio_reduce(total - available, [1] * len(padded), padded, padded)
     elif total < available:
-        padded = [w + p for w, p in zip(padded, _ratio_distribute(available - total, padded))]
+        padded = [
+            w + p for w, p in zip(padded, _ratio_distribute(available - total, padded))
+        ]
     return padded
 
 
@@ -138,7 +144,9 @@ def _render(header, rows, widths, alignment):
             parts = []
             for lines, w, align in zip(wrapped, inner, alignment):
                 text = lines[i] if i < len(lines) else ""
-                parts.append(" " + (text.rjust(w) if align == "right" else text.ljust(w)) + " ")
+                parts.append(
+                    " " + (text.rjust(w) if align == "right" else text.ljust(w)) + " "
+                )
             out.append(sep + sep.join(parts) + sep)
         return out
 
@@ -200,7 +208,9 @@ def print_summary(
     default_length = min(default_length, shutil.get_terminal_size().columns - 4)
     line_length = line_length or default_length
     widths = _column_widths(line_length, positions)
-    relevant = set(id(n) for n in model._nodes) if isinstance(model, Functional) else set()
+    relevant = (
+        set(id(n) for n in model._nodes) if isinstance(model, Functional) else set()
+    )
 
     def connections(layer):
         parts = []
@@ -217,7 +227,11 @@ def print_summary(
             params = "0 (unbuilt)"
         else:
             params = f"{layer.count_params():,}"
-        row = [f"{prefix}{layer.name} ({type(layer).__name__})", _layer_shape(layer), params]
+        row = [
+            f"{prefix}{layer.name} ({type(layer).__name__})",
+            _layer_shape(layer),
+            params,
+        ]
         if not sequential_like:
             row.append(connections(layer))
         if show_trainable:

@@ -16,7 +16,9 @@ def unwrap(x):
 def forward(namespace: str, name: str):
     def op(*args, **kwargs):
         fn = getattr(getattr(get_engine(), namespace), name)
-        return fn(*[unwrap(a) for a in args], **{k: unwrap(v) for k, v in kwargs.items()})
+        return fn(
+            *[unwrap(a) for a in args], **{k: unwrap(v) for k, v in kwargs.items()}
+        )
 
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"`kerasish.ops.{name}`: forwarded to the active engine's `{name}`."

@@ -65,7 +65,18 @@ def standardize_dtype(dtype):
 
 
 __all__ = [
-    "cast", "cond", "convert_to_numpy", "convert_to_tensor", "dtype", "fori_loop",
-    "is_tensor", "scan", "shape", "standardize_dtype", "stop_gradient", "switch",
-    "vectorized_map", "while_loop",
+    "cast",
+    "cond",
+    "convert_to_numpy",
+    "convert_to_tensor",
+    "dtype",
+    "fori_loop",
+    "is_tensor",
+    "scan",
+    "shape",
+    "standardize_dtype",
+    "stop_gradient",
+    "switch",
+    "vectorized_map",
+    "while_loop",
 ]

@@ -12,6 +12,12 @@ from kerasish.random.random import (
 )
 
 __all__ = [
-    "SeedGenerator", "categorical", "dropout", "normal", "randint", "shuffle",
-    "truncated_normal", "uniform",
+    "SeedGenerator",
+    "categorical",
+    "dropout",
+    "normal",
+    "randint",
+    "shuffle",
+    "truncated_normal",
+    "uniform",
 ]

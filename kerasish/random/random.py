@@ -40,7 +40,9 @@ class SeedGenerator:
 
     def __init__(self, seed=None, name=None):
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-            raise TypeError(f"SeedGenerator: `seed` must be an int or None, got {seed!r}.")
+            raise TypeError(
+                f"SeedGenerator: `seed` must be an int or None, got {seed!r}."
+            )
         self.initial_seed = next_seed() if seed is None else seed
         engine = get_engine()
         with engine.eager_scope():
@@ -92,7 +94,9 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
 
 
 def randint(shape, minval, maxval, dtype="int32", seed=None):
-    return get_engine().random.randint(draw_key(seed), tuple(shape), minval, maxval, dtype)
+    return get_engine().random.randint(
+        draw_key(seed), tuple(shape), minval, maxval, dtype
+    )
 
 
 def categorical(logits, num_samples, dtype="int32", seed=None):
@@ -109,8 +113,10 @@ def dropout(inputs, rate, noise_shape=None, seed=None):
     xp = engine.numpy
     if isinstance(inputs, Variable):
         inputs = inputs.value
-    shape = tuple(inputs.shape) if noise_shape is None else tuple(
-        s if n is None else n for s, n in zip(inputs.shape, noise_shape)
+    shape = (
+        tuple(inputs.shape)
+        if noise_shape is None
+        else tuple(s if n is None else n for s, n in zip(inputs.shape, noise_shape))
     )
     keep = engine.random.bernoulli(draw_key(seed), 1.0 - rate, shape)
     return xp.where(keep, inputs / (1.0 - rate), xp.zeros_like(inputs))

@@ -75,7 +75,9 @@ class CompileLoss:
         """Returns `(total, [per-output values])` for flat lists of outputs."""
         total = 0.0
         parts = []
-        for entry, target, pred, weight in zip(self.losses, y_true, y_pred, sample_weight):
+        for entry, target, pred, weight in zip(
+            self.losses, y_true, y_pred, sample_weight
+        ):
             if entry is None:
                 continue
             _, loss, loss_weight = entry
@@ -96,7 +98,10 @@ class CompileMetrics:
     def build(self, output_names, y_true_shapes, y_pred_shapes, compile_loss):
         self.entries = []  # (log name, output index, metric, weighted)
         multi = len(output_names) > 1
-        for spec, weighted in ((self._metrics_spec, False), (self._weighted_spec, True)):
+        for spec, weighted in (
+            (self._metrics_spec, False),
+            (self._weighted_spec, True),
+        ):
             if spec is None:
                 continue
             per_output = _metrics_per_output(spec, output_names)
@@ -141,7 +146,8 @@ class CompileMetrics:
 
     def results(self, state):
         return {
-            name: metric.compute(s) for s, (name, _, metric, _) in zip(state, self.entries)
+            name: metric.compute(s)
+            for s, (name, _, metric, _) in zip(state, self.entries)
         }
 
 
@@ -156,8 +162,10 @@ def _metrics_per_output(spec, output_names):
             )
         return [_as_list(spec.get(name)) for name in output_names]
     if isinstance(spec, list | tuple):
-        if count > 1 and len(spec) == count and all(
-            isinstance(s, list | tuple) or s is None for s in spec
+        if (
+            count > 1
+            and len(spec) == count
+            and all(isinstance(s, list | tuple) or s is None for s in spec)
         ):
             return [_as_list(s) for s in spec]
         return [list(spec)] * count

@@ -55,8 +55,10 @@ class PyDataset:
 
 
 def _is_array(x):
-    return isinstance(x, np.ndarray) or get_engine().is_tensor(x) or (
-        hasattr(x, "__array__") and hasattr(x, "shape") and hasattr(x, "dtype")
+    return (
+        isinstance(x, np.ndarray)
+        or get_engine().is_tensor(x)
+        or (hasattr(x, "__array__") and hasattr(x, "shape") and hasattr(x, "dtype"))
     )
 
 
@@ -67,7 +69,8 @@ def _is_array_structure(x):
         return all(_is_array_structure(v) for v in x.values())
     if isinstance(x, list | tuple):
         return bool(x) and all(
-            _is_array(v) or (isinstance(v, list | tuple | dict) and _is_array_structure(v))
+            _is_array(v)
+            or (isinstance(v, list | tuple | dict) and _is_array_structure(v))
             for v in x
         )
     return _is_array(x)
@@ -96,10 +99,14 @@ def to_numpy_structure(x, what):
 
 
 def num_samples(x, what):
-    sizes = {int(np.shape(a)[0]) for a in tree.flatten(x) if a is not None and np.ndim(a) > 0}
+    sizes = {
+        int(np.shape(a)[0]) for a in tree.flatten(x) if a is not None and np.ndim(a) > 0
+    }
     scalars = [a for a in tree.flatten(x) if a is not None and np.ndim(a) == 0]
     if scalars:
-        raise ValueError(f"`{what}` must be arrays with a leading batch axis, got a scalar.")
+        raise ValueError(
+            f"`{what}` must be arrays with a leading batch axis, got a scalar."
+        )
     if len(sizes) > 1:
         raise ValueError(
             f"All arrays in `{what}` must have the same number of samples; got "
@@ -112,7 +119,9 @@ def class_weights_to_sample_weights(y, class_weight):
     """Per-sample weights from `class_weight` (`{class: weight}`), from labels."""
     flat = tree.flatten(y)
     if len(flat) != 1:
-        raise ValueError("`class_weight` is only supported for models with a single output.")
+        raise ValueError(
+            "`class_weight` is only supported for models with a single output."
+        )
     labels = np.asarray(flat[0])
     if labels.ndim == 2 and labels.shape[1] > 1:
         labels = np.argmax(labels, axis=1)
@@ -137,7 +146,16 @@ class ArrayData:
 
     kind = "arrays"
 
-    def __init__(self, x, y=None, sample_weight=None, batch_size=32, shuffle=False, class_weight=None, steps=None):
+    def __init__(
+        self,
+        x,
+        y=None,
+        sample_weight=None,
+        batch_size=32,
+        shuffle=False,
+        class_weight=None,
+        steps=None,
+    ):
         x = to_numpy_structure(x, "x")
         y = to_numpy_structure(y, "y")
         n = num_samples(x, "x")
@@ -154,12 +172,17 @@ class ArrayData:
             )
         if class_weight is not None and y is not None:
             cw = class_weights_to_sample_weights(y, class_weight)
-            sample_weight = cw if sample_weight is None else np.asarray(sample_weight) * cw
+            sample_weight = (
+                cw if sample_weight is None else np.asarray(sample_weight) * cw
+            )
         if sample_weight is not None:
-            sample_weight = tree.map_structure(lambda w: np.asarray(w, dtype="float32"), sample_weight)
+            sample_weight = tree.map_structure(
+                lambda w: np.asarray(w, dtype="float32"), sample_weight
+            )
             if num_samples(sample_weight, "sample_weight") != n:
                 raise ValueError(
-                    f"`sample_weight` has {num_samples(sample_weight, 'sample_weight')} "
+                    f"`sample_weight` has "
+                    f"{num_samples(sample_weight, 'sample_weight')} "
                     f"entries but x has {n} samples."
                 )
         self.x, self.y, self.sample_weight = x, y, sample_weight
@@ -268,7 +291,9 @@ class IterableData:
     def __init__(self, source, steps=None, what="x"):
         self.source = source
         self.is_dataset = isinstance(source, PyDataset)
-        self.is_generator = hasattr(source, "__next__") and not hasattr(source, "__len__")
+        self.is_generator = hasattr(source, "__next__") and not hasattr(
+            source, "__len__"
+        )
         if steps is None and hasattr(source, "__len__"):
             steps = len(source)
         self.steps = steps
@@ -290,7 +315,9 @@ class IterableData:
             try:
                 first = next(iterator)
             except StopIteration:
-                raise ValueError(f"The data passed as `{self.what}` yielded no batches.") from None
+                raise ValueError(
+                    f"The data passed as `{self.what}` yielded no batches."
+                ) from None
             self._peeked = (first, iterator)
         x, y, sw = _unpack(_convert_framework(self._peeked[0]), f"`{self.what}`")
         self.batch_size = num_samples(x, "x")
@@ -348,11 +375,20 @@ def _chain_first(first, iterator):
     yield first
     # Not `yield from`: stopping an epoch early closes this generator, and that
     # must not close the user's generator, which later epochs keep reading.
-    for item in iterator:
+    for item in iterator:  # noqa: UP028
         yield item
 
 
-def make_data(x, y=None, sample_weight=None, batch_size=32, shuffle=False, class_weight=None, steps=None, what="x"):
+def make_data(
+    x,
+    y=None,
+    sample_weight=None,
+    batch_size=32,
+    shuffle=False,
+    class_weight=None,
+    steps=None,
+    what="x",
+):
     """Picks the adapter for `x` and checks the arguments that go with it."""
     if x is None:
         raise ValueError("No data was passed: `x` is None.")

@@ -91,7 +91,9 @@ class Trainer:
 
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss
-        self._compile_loss = CompileLoss(loss, loss_weights) if loss is not None else None
+        self._compile_loss = (
+            CompileLoss(loss, loss_weights) if loss is not None else None
+        )
         self._compile_metrics = CompileMetrics(metrics, weighted_metrics)
         self._compile_args = {
             "loss": loss,
@@ -101,7 +103,9 @@ class Trainer:
         }
         self.run_eagerly = bool(run_eagerly) or jit_compile is False
         self.jit_compile = jit_compile
-        self.steps_per_execution = _positive_int("steps_per_execution", steps_per_execution)
+        self.steps_per_execution = _positive_int(
+            "steps_per_execution", steps_per_execution
+        )
         self.compiled = True
         self._cache = {}
         self._signatures = {}
@@ -172,12 +176,16 @@ class Trainer:
         self._check_inputs(x)
         if not self.built:
             self._build_from_data(x)
-        y_pred_spec = engine.eval_shape(
-            lambda xs: self._symbolic_forward(xs), tree.map_structure(_spec_of, x)
-        )
+        x = self._run_host_layers(x)
+        with self._device_part():
+            y_pred_spec = engine.eval_shape(
+                lambda xs: self._symbolic_forward(xs), tree.map_structure(_spec_of, x)
+            )
         flat_pred = engine.tree_leaves(y_pred_spec)
         names = self._output_names() or (
-            ["output"] if len(flat_pred) == 1 else [f"output_{i}" for i in range(len(flat_pred))]
+            ["output"]
+            if len(flat_pred) == 1
+            else [f"output_{i}" for i in range(len(flat_pred))]
         )
         if len(names) != len(flat_pred):
             names = [f"output_{i}" for i in range(len(flat_pred))]
@@ -193,13 +201,17 @@ class Trainer:
             if self._compile_loss is not None and not self._compile_loss.built:
                 self._compile_loss.build(names, y_shapes, pred_shapes)
             if self._compile_metrics is not None and not self._compile_metrics.built:
-                self._compile_metrics.build(names, y_shapes, pred_shapes, self._compile_loss)
+                self._compile_metrics.build(
+                    names, y_shapes, pred_shapes, self._compile_loss
+                )
             if self._loss_trackers is None:
                 from kerasish.metrics import Mean
 
                 trackers = [("loss", Mean(name="loss"))]
                 if self._compile_loss is not None:
-                    trackers += [(n, Mean(name=n)) for n in self._compile_loss.log_names]
+                    trackers += [
+                        (n, Mean(name=n)) for n in self._compile_loss.log_names
+                    ]
                 self._loss_trackers = trackers
         if for_training and self._compile_loss is None and not _overrides_step(self):
             raise ValueError(
@@ -207,7 +219,12 @@ class Trainer:
                 "`loss='sparse_categorical_crossentropy'`), or override "
                 "`compute_loss`/`train_step`."
             )
-        if for_training and flat_y is None and self._compile_loss is not None and not _overrides_step(self):
+        if (
+            for_training
+            and flat_y is None
+            and self._compile_loss is not None
+            and not _overrides_step(self)
+        ):
             raise ValueError(
                 "`fit` needs targets: pass `y=` with the labels (or a generator that "
                 "yields (x, y) batches)."
@@ -247,10 +264,16 @@ class Trainer:
 
         first = tree.flatten(x)[0]
         if type(self).__name__ == "Sequential" or hasattr(self, "_pending_input_dtype"):
-            self._pending_input_dtype = str(np.asarray(first[:1]).dtype) if not get_engine().is_tensor(first) else str(first.dtype)
+            self._pending_input_dtype = (
+                str(np.asarray(first[:1]).dtype)
+                if not get_engine().is_tensor(first)
+                else str(first.dtype)
+            )
             self.build((None,) + tuple(np.shape(first))[1:])
             return
-        spec = tree.map_structure(lambda a: KerasTensor((None,) + tuple(np.shape(a))[1:], str(a.dtype)), x)
+        spec = tree.map_structure(
+            lambda a: KerasTensor((None,) + tuple(np.shape(a))[1:], str(a.dtype)), x
+        )
         # Recorded so a saved subclassed model can be rebuilt before its weights load.
         self._build_shapes_dict = {
             "input_shape": tree.map_structure(lambda t: t.shape, spec)
@@ -265,7 +288,29 @@ class Trainer:
             return self(x, training=False)
 
     def _host_layers(self):
-        return [l for l in getattr(self, "layers", [])[:1] if getattr(l, "host_side", False)]
+        """Leading host-side layers (Sequential): they run in numpy, per batch."""
+        return list(getattr(self, "host_layers", []))
+
+    def _run_host_layers(self, x):
+        for layer in self._host_layers():
+            x = np.asarray(layer(x))
+        return x
+
+    def _device_part(self):
+        """While active, the model's call skips its host-side layers."""
+        model = self
+
+        class _Scope:
+            def __enter__(self):
+                self.previous = getattr(model, "_device_part_only", False)
+                object.__setattr__(
+                    model, "_device_part_only", bool(model._host_layers())
+                )
+
+            def __exit__(self, *exc):
+                object.__setattr__(model, "_device_part_only", self.previous)
+
+        return _Scope()
 
     def _log_names(self):
         names = [n for n, _ in (self._loss_trackers or [])]
@@ -274,7 +319,9 @@ class Trainer:
         return names
 
     # -- the pure step functions (Keras 3 JAX-style, overridable) -------------
-    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+    def compute_loss(
+        self, x=None, y=None, y_pred=None, sample_weight=None, training=True
+    ):
         """The total loss: compiled losses plus the model's added losses.
 
         Returns a scalar. Override it for a custom loss (the compiled step calls it
@@ -285,19 +332,24 @@ class Trainer:
         total = 0.0
         if self._compile_loss is not None and y is not None:
             flat_y = self._flat_targets(y, len(flat_pred), self._resolved_output_names)
-            flat_w = self._flat_weights(sample_weight, len(flat_pred), self._resolved_output_names)
+            flat_w = self._flat_weights(
+                sample_weight, len(flat_pred), self._resolved_output_names
+            )
             weights = flat_w or [None] * len(flat_pred)
             total, parts = self._compile_loss(flat_y, flat_pred, weights, mask)
             self._current_loss_parts = parts
         losses = getattr(self, "_current_losses", None)
         if losses:
-            total = total + ops.sum(ops.stack([ops.cast(l, "float32") for l in losses]))
+            total = total + ops.sum(
+                ops.stack([ops.cast(value, "float32") for value in losses])
+            )
         return total
 
     def _stateless_forward(self, trainable, non_trainable, x, training):
-        y_pred, non_trainable, losses = self.stateless_call(
-            trainable, non_trainable, x, training=training, return_losses=True
-        )
+        with self._device_part():
+            y_pred, non_trainable, losses = self.stateless_call(
+                trainable, non_trainable, x, training=training, return_losses=True
+            )
         return y_pred, non_trainable, losses
 
     def _loss_and_updates(self, trainable, state, batch, training):
@@ -327,9 +379,17 @@ class Trainer:
             m.update(s, v, sample_weight=count)
             for (name, m), s, v in zip(self._loss_trackers, tracker_states, values)
         )
-        if self._compile_metrics is not None and self._compile_metrics.built and batch.y is not None:
+        if (
+            self._compile_metrics is not None
+            and self._compile_metrics.built
+            and batch.y is not None
+        ):
             flat_pred = get_engine().tree_leaves(y_pred)
-            weights = list(batch.sample_weight) if batch.sample_weight is not None else [None] * len(flat_pred)
+            weights = (
+                list(batch.sample_weight)
+                if batch.sample_weight is not None
+                else [None] * len(flat_pred)
+            )
             compiled_states = self._compile_metrics.update(
                 compiled_states, list(batch.y), flat_pred, weights, batch.mask
             )
@@ -367,12 +427,17 @@ class Trainer:
 
     def predict_step(self, state, data):
         """One prediction step, pure: returns the model's outputs for `data.x`."""
-        y_pred, _ = self.stateless_call(state.trainable, state.non_trainable, data.x, training=False)
+        with self._device_part():
+            y_pred, _ = self.stateless_call(
+                state.trainable, state.non_trainable, data.x, training=False
+            )
         return y_pred
 
     def _results(self, metrics_state):
         trackers, compiled = metrics_state
-        logs = {name: m.compute(s) for (name, m), s in zip(self._loss_trackers, trackers)}
+        logs = {
+            name: m.compute(s) for (name, m), s in zip(self._loss_trackers, trackers)
+        }
         if self._compile_metrics is not None and self._compile_metrics.built:
             logs.update(self._compile_metrics.results(compiled))
         return logs
@@ -453,7 +518,9 @@ class Trainer:
 
             def run(state, data, indices, mask, start):
                 def body(s, i):
-                    return step(s, gather(data, indices, mask, (start + i) * batch_size)), None
+                    return step(
+                        s, gather(data, indices, mask, (start + i) * batch_size)
+                    ), None
 
                 if n == 1:
                     state = step(state, gather(data, indices, mask, start * batch_size))
@@ -467,7 +534,9 @@ class Trainer:
             if n == 1:
                 state = step(state, engine.tree_map(lambda a: a[0], batches))
             else:
-                state, _ = engine.scan(lambda s, b: (step(s, b), None), state, batches, unroll=unroll)
+                state, _ = engine.scan(
+                    lambda s, b: (step(s, b), None), state, batches, unroll=unroll
+                )
             return state, self._results(state.metrics)
 
         return run_batches
@@ -503,10 +572,17 @@ class Trainer:
         batch_size = _positive_int("batch_size", batch_size, allow_none=True) or 32
         epochs = _nonnegative_int("epochs", epochs)
         initial_epoch = _nonnegative_int("initial_epoch", initial_epoch)
-        steps_per_epoch = _positive_int("steps_per_epoch", steps_per_epoch, allow_none=True)
-        if isinstance(validation_split, bool) or not isinstance(validation_split, int | float) or not 0 <= validation_split < 1:
+        steps_per_epoch = _positive_int(
+            "steps_per_epoch", steps_per_epoch, allow_none=True
+        )
+        if (
+            isinstance(validation_split, bool)
+            or not isinstance(validation_split, int | float)
+            or not 0 <= validation_split < 1
+        ):
             raise ValueError(
-                f"`validation_split` must be a float in [0, 1), got {validation_split!r}."
+                f"`validation_split` must be a float in [0, 1), got "
+                f"{validation_split!r}."
             )
         verbose = _verbose(verbose)
         data = data_adapters.make_data(
@@ -520,12 +596,16 @@ class Trainer:
                     "`validation_data=` instead."
                 )
             (tx, ty, tsw), (vx, vy, vsw) = data.split(validation_split)
-            data = data_adapters.make_data(tx, ty, tsw, batch_size, shuffle, None, steps_per_epoch)
+            data = data_adapters.make_data(
+                tx, ty, tsw, batch_size, shuffle, None, steps_per_epoch
+            )
             validation_data = (vx, vy) if vsw is None else (vx, vy, vsw)
         val = None
         if validation_data is not None:
             vx, vy, vsw = data_adapters._unpack(
-                tuple(validation_data) if isinstance(validation_data, list | tuple) else validation_data,
+                tuple(validation_data)
+                if isinstance(validation_data, list | tuple)
+                else validation_data,
                 "`validation_data`",
             )
             val = (vx, vy, vsw)
@@ -561,15 +641,25 @@ class Trainer:
                 state = self._read_state()
                 start_step, self._initial_step = self._initial_step, 0
                 state, logs = self._run_epoch(
-                    data, state, callbacks, "train", self._shuffle_seed, epoch, start_step
+                    data,
+                    state,
+                    callbacks,
+                    "train",
+                    self._shuffle_seed,
+                    epoch,
+                    start_step,
                 )
                 self._write_state(state)
                 logs = _to_python(logs)
                 if val is not None and _should_validate(epoch, validation_freq):
                     val_logs = self.evaluate(
-                        val[0], val[1], sample_weight=val[2],
+                        val[0],
+                        val[1],
+                        sample_weight=val[2],
                         batch_size=validation_batch_size or batch_size,
-                        steps=validation_steps, verbose=0, return_dict=True,
+                        steps=validation_steps,
+                        verbose=0,
+                        return_dict=True,
                         _callbacks=callbacks,
                     )
                     logs.update({f"val_{k}": v for k, v in val_logs.items()})
@@ -579,7 +669,9 @@ class Trainer:
         finally:
             self._in_fit = False
         if self.optimizer is not None and getattr(self.optimizer, "use_ema", False):
-            values = self.optimizer.finalize_variable_values([v.value for v in self.trainable_variables])
+            values = self.optimizer.finalize_variable_values(
+                [v.value for v in self.trainable_variables]
+            )
             for v, value in zip(self.trainable_variables, values):
                 v._value = value
         callbacks.on_train_end(logs)
@@ -597,8 +689,12 @@ class Trainer:
         logs = None
         progbar = _progbar_of(callbacks)
         if data.kind == "arrays":
-            device = data.place()
-            indices, mask = data.epoch_indices(seed, epoch) if kind == "train" else data.epoch_indices(None, 0)
+            device = data.place(self._run_host_layers)
+            indices, mask = (
+                data.epoch_indices(seed, epoch)
+                if kind == "train"
+                else data.epoch_indices(None, 0)
+            )
             engine = get_engine()
             indices, mask = engine.place((indices, mask))
             bs = data.batch_size
@@ -636,24 +732,70 @@ class Trainer:
             if index < start_step:
                 index += 1
                 continue
-            flat_y = None if y is None else self._flat_targets(y, len(self._resolved_output_names), self._resolved_output_names)
-            flat_w = None if sw is None else self._flat_weights(sw, len(self._resolved_output_names), self._resolved_output_names)
-            buffer.append(Batch(x, flat_y, flat_w, mask))
+            flat_y = (
+                None
+                if y is None
+                else self._flat_targets(
+                    y, len(self._resolved_output_names), self._resolved_output_names
+                )
+            )
+            flat_w = (
+                None
+                if sw is None
+                else self._flat_weights(
+                    sw, len(self._resolved_output_names), self._resolved_output_names
+                )
+            )
+            buffer.append(Batch(self._run_host_layers(x), flat_y, flat_w, mask))
             if len(buffer) < n_exec:
                 continue
-            state, logs = self._run_buffer(step, buffer, state, callbacks, kind, index, unroll, progbar, wants_begin, wants_end)
+            state, logs = self._run_buffer(
+                step,
+                buffer,
+                state,
+                callbacks,
+                kind,
+                index,
+                unroll,
+                progbar,
+                wants_begin,
+                wants_end,
+            )
             index += len(buffer)
             buffer = []
             if self.stop_training and kind == "train":
                 break
         if buffer:
-            state, logs = self._run_buffer(step, buffer, state, callbacks, kind, index, unroll, progbar, wants_begin, wants_end)
+            state, logs = self._run_buffer(
+                step,
+                buffer,
+                state,
+                callbacks,
+                kind,
+                index,
+                unroll,
+                progbar,
+                wants_begin,
+                wants_end,
+            )
             index += len(buffer)
         if data.steps is None:
             data.steps = index
         return state, logs
 
-    def _run_buffer(self, step, buffer, state, callbacks, kind, index, unroll, progbar, wants_begin, wants_end):
+    def _run_buffer(
+        self,
+        step,
+        buffer,
+        state,
+        callbacks,
+        kind,
+        index,
+        unroll,
+        progbar,
+        wants_begin,
+        wants_end,
+    ):
         engine = get_engine()
         n = len(buffer)
         stacked = engine.tree_map(lambda *a: np.stack(a), *buffer)
@@ -698,11 +840,15 @@ class Trainer:
 
         self._assert_compiled("evaluate")
         if kwargs:
-            raise TypeError(f"evaluate() got unexpected keyword arguments {sorted(kwargs)}.")
+            raise TypeError(
+                f"evaluate() got unexpected keyword arguments {sorted(kwargs)}."
+            )
         batch_size = _positive_int("batch_size", batch_size, allow_none=True) or 32
         steps = _positive_int("steps", steps, allow_none=True)
         verbose = _verbose(verbose)
-        data = data_adapters.make_data(x, y, sample_weight, batch_size, False, None, steps)
+        data = data_adapters.make_data(
+            x, y, sample_weight, batch_size, False, None, steps
+        )
         fx, fy, fsw = data.first_batch()
         self._prepare(fx, fy, fsw, for_training=False)
         self._flatten_data_targets(data)
@@ -710,7 +856,12 @@ class Trainer:
             cbs = _callbacks
         else:
             cbs = CallbackList(
-                callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=data.steps
+                callbacks,
+                add_progbar=verbose != 0,
+                model=self,
+                verbose=verbose,
+                epochs=1,
+                steps=data.steps,
             )
         cbs.on_test_begin()
         state = self._read_state(with_optimizer=False)
@@ -731,12 +882,21 @@ class Trainer:
         batch_size = _positive_int("batch_size", batch_size, allow_none=True) or 32
         steps = _positive_int("steps", steps, allow_none=True)
         verbose = _verbose(verbose)
-        data = data_adapters.make_data(x, None, None, batch_size, False, None, steps, what="x")
+        data = data_adapters.make_data(
+            x, None, None, batch_size, False, None, steps, what="x"
+        )
         fx, _, _ = data.first_batch()
         self._check_inputs(fx)
         if not self.built:
             self._build_from_data(fx)
-        cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=data.steps)
+        cbs = CallbackList(
+            callbacks,
+            add_progbar=verbose != 0,
+            model=self,
+            verbose=verbose,
+            epochs=1,
+            steps=data.steps,
+        )
         cbs.on_predict_begin()
         wants_end = cbs.wants("on_predict_batch_end")
         wants_begin = cbs.wants("on_predict_batch_begin")
@@ -749,15 +909,21 @@ class Trainer:
         engine = get_engine()
         outputs = []
         if data.kind == "arrays":
-            device = data.place()
+            device = data.place(self._run_host_layers)
             indices, _ = data.epoch_indices(None, 0)
             bs = data.batch_size
             # Predict is batch-independent, so several batches run per call: the
             # same numbers as batch by batch, without per-batch dispatch. Indices
             # are padded to whole chunks so one compiled function serves all.
-            chunk = 1 if (wants_end or wants_begin) else min(-(-4096 // bs), 1 << (data.steps - 1).bit_length())
+            chunk = (
+                1
+                if (wants_end or wants_begin)
+                else min(-(-4096 // bs), 1 << (data.steps - 1).bit_length())
+            )
             padded = -(-data.steps // chunk) * chunk * bs
-            indices = np.concatenate([indices, np.zeros(padded - len(indices), "int32")])
+            indices = np.concatenate(
+                [indices, np.zeros(padded - len(indices), "int32")]
+            )
             indices = engine.place(indices)
             fn, _ = self._compiled(
                 "predict",
@@ -775,15 +941,23 @@ class Trainer:
                 if wants_end:
                     real = min(bs, data.num_samples - (done - 1) * bs)
                     cbs.on_predict_batch_end(
-                        done - 1, {"outputs": engine.tree_map(lambda a: a[:real], out)}
+                        done - 1,
+                        {"outputs": engine.tree_map(lambda a, r=real: a[:r], out)},
                     )
-            total = data.num_samples if steps is None else min(data.num_samples, data.steps * bs)
+            total = (
+                data.num_samples
+                if steps is None
+                else min(data.num_samples, data.steps * bs)
+            )
         else:
             total = 0
             for x, _, _, mask in data.epoch():
-                batch = engine.place(Batch(x, None, None, mask))
+                batch = engine.place(Batch(self._run_host_layers(x), None, None, mask))
                 fn, _ = self._compiled(
-                    "predict", lambda: self.predict_step, (state, batch), static_key=("batch",)
+                    "predict",
+                    lambda: self.predict_step,
+                    (state, batch),
+                    static_key=("batch",),
                 )
                 if wants_begin:
                     cbs.on_predict_batch_begin(len(outputs))
@@ -796,7 +970,8 @@ class Trainer:
         if not outputs:
             raise ValueError("predict received no data.")
         result = engine.tree_map(
-            lambda *chunks: np.concatenate([np.asarray(c) for c in chunks])[:total], *outputs
+            lambda *chunks: np.concatenate([np.asarray(c) for c in chunks])[:total],
+            *outputs,
         )
         cbs.on_predict_end()
         return result
@@ -812,24 +987,37 @@ class Trainer:
         return run
 
     # -- single batches --------------------------------------------------------
-    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+    def train_on_batch(
+        self, x, y=None, sample_weight=None, class_weight=None, return_dict=False
+    ):
         """Runs one training step on one batch; returns the batch's logs."""
         self._assert_compiled("train_on_batch")
-        data = data_adapters.ArrayData(x, y, sample_weight, batch_size=_num(x), class_weight=class_weight)
+        data = data_adapters.ArrayData(
+            x, y, sample_weight, batch_size=_num(x), class_weight=class_weight
+        )
         fx, fy, fsw = data.first_batch()
         self._prepare(fx, fy, fsw, for_training=True)
         self._flatten_data_targets(data)
         from kerasish.callbacks import CallbackList
 
         state = self._read_state()
-        state, logs = self._run_epoch(data, state, CallbackList([], model=self), "train", None, 0)
+        state, logs = self._run_epoch(
+            data, state, CallbackList([], model=self), "train", None, 0
+        )
         self._write_state(state)
         return _format_batch_logs(self, _to_python(logs), return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """Evaluates one batch; returns its logs."""
         self._assert_compiled("test_on_batch")
-        logs = self.evaluate(x, y, sample_weight=sample_weight, batch_size=_num(x), verbose=0, return_dict=True)
+        logs = self.evaluate(
+            x,
+            y,
+            sample_weight=sample_weight,
+            batch_size=_num(x),
+            verbose=0,
+            return_dict=True,
+        )
         return _format_batch_logs(self, logs, return_dict)
 
     def predict_on_batch(self, x):
@@ -845,7 +1033,9 @@ class Trainer:
 
 
 def _num(x):
-    return max(1, data_adapters.num_samples(data_adapters.to_numpy_structure(x, "x"), "x") or 1)
+    return max(
+        1, data_adapters.num_samples(data_adapters.to_numpy_structure(x, "x"), "x") or 1
+    )
 
 
 def _format_batch_logs(model, logs, return_dict):
@@ -872,14 +1062,20 @@ def _spec_of(a):
 def _signature(args):
     engine = get_engine()
     leaves, structure = engine.tree_flatten(args)
-    return (str(structure), tuple((tuple(np.shape(a)), str(getattr(a, "dtype", type(a).__name__))) for a in leaves))
+    return (
+        str(structure),
+        tuple(
+            (tuple(np.shape(a)), str(getattr(a, "dtype", type(a).__name__)))
+            for a in leaves
+        ),
+    )
 
 
 def _diff(old, new):
     """Why a signature changed, or None for a data set's row count alone."""
     if old[0] != new[0]:
         return "the structure of the data changed"
-    for i, (a, b) in enumerate(zip(old[1], new[1])):
+    for a, b in zip(old[1], new[1]):
         if a != b and (a[1] != b[1] or a[0][1:] != b[0][1:] or len(a[0]) != len(b[0])):
             return f"an input was {a[0]} {a[1]}, now {b[0]} {b[1]}"
     return None
@@ -888,7 +1084,10 @@ def _diff(old, new):
 def _to_python(logs):
     if logs is None:
         return {}
-    return {k: float(np.asarray(v)) if np.ndim(np.asarray(v)) == 0 else np.asarray(v) for k, v in logs.items()}
+    return {
+        k: float(np.asarray(v)) if np.ndim(np.asarray(v)) == 0 else np.asarray(v)
+        for k, v in logs.items()
+    }
 
 
 class _LazyLogs(dict):
@@ -989,7 +1188,10 @@ def _fuse_unroll(model, n):
 
 def _overrides_step(model):
     cls = type(model)
-    return cls.train_step is not Trainer.train_step or cls.compute_loss is not Trainer.compute_loss
+    return (
+        cls.train_step is not Trainer.train_step
+        or cls.compute_loss is not Trainer.compute_loss
+    )
 
 
 def _verbose(verbose):

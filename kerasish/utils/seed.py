@@ -12,7 +12,9 @@ def set_random_seed(seed: int) -> None:
     their seeds from this one, so a script repeats exactly.
     """
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"set_random_seed: `seed` must be a non-negative int, got {seed!r}.")
+        raise ValueError(
+            f"set_random_seed: `seed` must be a non-negative int, got {seed!r}."
+        )
     from kerasish.random.random import set_global_seed
 
     _py_random.seed(seed)

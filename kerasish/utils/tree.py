@@ -18,9 +18,11 @@ def map_structure(fn, structure):
         return {k: map_structure(fn, v) for k, v in structure.items()}
     if isinstance(structure, list | tuple):
         items = [map_structure(fn, v) for v in structure]
-        return type(structure)(items) if not hasattr(structure, "_fields") else type(
-            structure
-        )(*items)
+        return (
+            type(structure)(items)
+            if not hasattr(structure, "_fields")
+            else type(structure)(*items)
+        )
     return fn(structure)
 
 

@@ -13,7 +13,10 @@ ROOT = Path(__file__).resolve().parents[2]
 def _run(name):
     out = subprocess.run(
         [sys.executable, str(ROOT / "examples" / name)],
-        capture_output=True, text=True, timeout=300, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
     )
     assert out.returncode == 0, out.stderr[-3000:]
     return out.stdout
@@ -30,13 +33,21 @@ def test_digits_classifier_reaches_95_percent():
 @pytest.mark.slow
 def test_regression_beats_the_mean_predictor():
     stdout = _run("regression.py")
-    mse, baseline = map(float, re.search(r"test mse ([0-9.]+) \(predicting the mean: ([0-9.]+)\)", stdout).groups())
+    mse, baseline = map(
+        float,
+        re.search(
+            r"test mse ([0-9.]+) \(predicting the mean: ([0-9.]+)\)", stdout
+        ).groups(),
+    )
     assert mse < 0.05 * baseline
 
 
 @pytest.mark.slow
 def test_custom_train_step_example():
     stdout = _run("custom_train_step.py")
-    weights = [float(v) for v in re.search(r"learned weights: \[([^\]]+)\]", stdout).group(1).split()]
+    weights = [
+        float(v)
+        for v in re.search(r"learned weights: \[([^\]]+)\]", stdout).group(1).split()
+    ]
     assert weights == pytest.approx([1.0, -2.0, 0.5, 3.0], abs=0.1)
     assert "GAN samples mean" in stdout

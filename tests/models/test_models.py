@@ -13,9 +13,13 @@ def _mlp_weights(model):
 
 def test_sequential_functional_subclass_agree():
     x = RNG.normal(size=(4, 6)).astype("float32")
-    seq = keras.Sequential([keras.Input((6,)), layers.Dense(5, activation="relu"), layers.Dense(2)])
+    seq = keras.Sequential(
+        [keras.Input((6,)), layers.Dense(5, activation="relu"), layers.Dense(2)]
+    )
     inputs = keras.Input((6,))
-    func = keras.Model(inputs, layers.Dense(2)(layers.Dense(5, activation="relu")(inputs)))
+    func = keras.Model(
+        inputs, layers.Dense(2)(layers.Dense(5, activation="relu")(inputs))
+    )
 
     class Sub(keras.Model):
         def __init__(self):
@@ -42,13 +46,20 @@ def test_multi_input_multi_output_dicts_and_shared_layer():
     b = keras.Input((3,), name="b")
     shared = layers.Dense(4, name="shared")
     ha, hb = shared(a), shared(b)
-    model = keras.Model({"a": a, "b": b}, {"sum": layers.Dense(1, name="s")(ha), "other": hb})
+    model = keras.Model(
+        {"a": a, "b": b}, {"sum": layers.Dense(1, name="s")(ha), "other": hb}
+    )
     out = model({"a": np.ones((2, 3)), "b": np.zeros((2, 3))})
     w, bias = shared.get_weights()
     np.testing.assert_allclose(out["other"], np.tile(bias, (2, 1)), rtol=1e-6)
     assert out["sum"].shape == (2, 1)
     assert len(shared._inbound_nodes) == 2
-    assert [layer.name for layer in model.layers] == ["b", "a", "shared", "s"]  # as Keras 3
+    assert [layer.name for layer in model.layers] == [
+        "b",
+        "a",
+        "shared",
+        "s",
+    ]  # as Keras 3
 
 
 def test_model_as_layer_in_another_model():
@@ -106,7 +117,9 @@ def test_duplicate_layer_names_rejected():
 def test_functional_input_shape_mismatch_is_clear():
     x = keras.Input((3,), name="feat")
     model = keras.Model(x, layers.Dense(1)(x))
-    with pytest.raises(ValueError, match=r"Input 'feat'.*expected shape \(None, 3\), received \(2, 5\)"):
+    with pytest.raises(
+        ValueError, match=r"Input 'feat'.*expected shape \(None, 3\), received \(2, 5\)"
+    ):
         model(np.ones((2, 5)))
 
 

@@ -38,7 +38,10 @@ def _run(pkg):
     env = {**os.environ, "KERAS_BACKEND": "jax", "COLUMNS": "80"}
     out = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(SCRIPT.format(pkg=pkg))],
-        capture_output=True, text=True, env=env, timeout=120,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
     assert out.returncode == 0, out.stderr
     # Model names differ by creation order between the libraries' internals.
@@ -54,10 +57,15 @@ def test_summary_matches_keras_3():
 def test_summary_totals_and_layout():
     import kerasish as keras
 
-    model = keras.Sequential([keras.Input((64,)), keras.layers.Dense(64), keras.layers.Dense(10)])
+    model = keras.Sequential(
+        [keras.Input((64,)), keras.layers.Dense(64), keras.layers.Dense(10)]
+    )
     buffer = io.StringIO()
     model.summary(print_fn=lambda s: buffer.write(s), line_length=76)
     text = buffer.getvalue()
-    assert "│ dense (Dense)                   │ (None, 64)             │         4,160 │" in text
+    assert (
+        "│ dense (Dense)                   │ (None, 64)             │         4,160 │"
+        in text
+    )
     assert " Total params: 4,810 (18.79 KB)" in text
     assert " Non-trainable params: 0 (0.00 B)" in text

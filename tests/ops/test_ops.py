@@ -23,7 +23,9 @@ RNG = np.random.default_rng(0)
 )
 def test_elementwise_activations_match_numpy(name, reference):
     x = RNG.normal(size=(4, 5)).astype("float32") * 3
-    np.testing.assert_allclose(getattr(ops, name)(x), reference(x), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        getattr(ops, name)(x), reference(x), rtol=1e-5, atol=1e-6
+    )
 
 
 def test_softmax_log_softmax_logsumexp_are_stable_at_extremes():
@@ -32,7 +34,9 @@ def test_softmax_log_softmax_logsumexp_are_stable_at_extremes():
     np.testing.assert_allclose(ops.softmax(x)[1], e / e.sum(), rtol=1e-6)
     np.testing.assert_allclose(ops.softmax(x)[0], [1.0, 0.0, 0.0])
     np.testing.assert_allclose(ops.log_softmax(x)[0], [0.0, -1000.0, -2000.0])
-    np.testing.assert_allclose(ops.logsumexp(x, axis=-1), [1000.0, 3 + np.log(e.sum())], rtol=1e-6)
+    np.testing.assert_allclose(
+        ops.logsumexp(x, axis=-1), [1000.0, 3 + np.log(e.sum())], rtol=1e-6
+    )
 
 
 def test_matmul_einsum_reshape_where_concatenate():
@@ -42,7 +46,9 @@ def test_matmul_einsum_reshape_where_concatenate():
     np.testing.assert_allclose(ops.einsum("ij,jk->ik", a, b), a @ b, rtol=1e-5)
     np.testing.assert_array_equal(ops.reshape(a, (2, 6)), a.reshape(2, 6))
     np.testing.assert_array_equal(ops.where(a > 0, a, 0.0), np.where(a > 0, a, 0.0))
-    np.testing.assert_array_equal(ops.concatenate([a, a], axis=0), np.concatenate([a, a]))
+    np.testing.assert_array_equal(
+        ops.concatenate([a, a], axis=0), np.concatenate([a, a])
+    )
     np.testing.assert_array_equal(ops.stack([a, a]), np.stack([a, a]))
 
 
@@ -69,7 +75,9 @@ def test_pooling_matches_numpy():
     x = RNG.normal(size=(1, 4, 4, 1)).astype("float32")
     blocks = x[0, :, :, 0].reshape(2, 2, 2, 2).transpose(0, 2, 1, 3)
     np.testing.assert_allclose(ops.max_pool(x, 2)[0, :, :, 0], blocks.max(axis=(2, 3)))
-    np.testing.assert_allclose(ops.average_pool(x, 2)[0, :, :, 0], blocks.mean(axis=(2, 3)), rtol=1e-6)
+    np.testing.assert_allclose(
+        ops.average_pool(x, 2)[0, :, :, 0], blocks.mean(axis=(2, 3)), rtol=1e-6
+    )
 
 
 def test_ops_accept_variables():

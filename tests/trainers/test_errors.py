@@ -13,7 +13,9 @@ Y = np.random.default_rng(1).integers(0, 3, size=(64,)).astype("int32")
 
 
 def _model(units=3, activation="softmax"):
-    return keras.Sequential([keras.Input((4,)), layers.Dense(units, activation=activation)])
+    return keras.Sequential(
+        [keras.Input((4,)), layers.Dense(units, activation=activation)]
+    )
 
 
 def test_fit_before_compile():
@@ -88,7 +90,9 @@ def test_empty_input():
 def test_wrong_input_width_names_input_and_shapes():
     model = _model()
     model.compile("adam", "sparse_categorical_crossentropy")
-    with pytest.raises(ValueError, match=r"expected shape \(None, 4\), received \(\d+, 7\)"):
+    with pytest.raises(
+        ValueError, match=r"expected shape \(None, 4\), received \(\d+, 7\)"
+    ):
         model.fit(np.ones((8, 7), "float32"), Y[:8], verbose=0)
 
 

@@ -46,16 +46,28 @@ def test_history_keys_and_lengths():
 def test_validation_freq_and_initial_epoch():
     model = _linear()
     model.compile("sgd", "mse")
-    history = model.fit(X, Y, epochs=4, initial_epoch=1, validation_data=(X, Y), validation_freq=2, verbose=0)
+    history = model.fit(
+        X,
+        Y,
+        epochs=4,
+        initial_epoch=1,
+        validation_data=(X, Y),
+        validation_freq=2,
+        verbose=0,
+    )
     assert history.epoch == [1, 2, 3]
-    assert len(history.history["loss"]) == 3 and len(history.history["val_loss"]) == 2  # epochs 1 and 3
+    assert (
+        len(history.history["loss"]) == 3 and len(history.history["val_loss"]) == 2
+    )  # epochs 1 and 3
 
 
 def test_short_last_batch_is_masked_not_biased():
     model = _linear()
     model.compile("sgd", "mse", metrics=["mae"])
     full = model.evaluate(X, Y, batch_size=200, verbose=0, return_dict=True)
-    padded = model.evaluate(X, Y, batch_size=64, verbose=0, return_dict=True)  # 200 = 3*64 + 8
+    padded = model.evaluate(
+        X, Y, batch_size=64, verbose=0, return_dict=True
+    )  # 200 = 3*64 + 8
     pred = model.predict(X, verbose=0, batch_size=64)
     assert pred.shape == (200, 1)
     np.testing.assert_allclose(full["loss"], np.mean((pred - Y) ** 2), rtol=1e-5)
@@ -98,7 +110,9 @@ def test_run_eagerly_matches_compiled():
 def test_sample_weight_and_class_weight():
     keras.utils.set_random_seed(0)
     model = keras.Sequential([keras.Input((5,)), layers.Dense(2, activation="softmax")])
-    model.compile("sgd", "sparse_categorical_crossentropy", weighted_metrics=["accuracy"])
+    model.compile(
+        "sgd", "sparse_categorical_crossentropy", weighted_metrics=["accuracy"]
+    )
     weights = np.where(LABELS == 1, 2.0, 1.0).astype("float32")
     a = model.evaluate(X, LABELS, sample_weight=weights, verbose=0, return_dict=True)
     pred = model.predict(X, verbose=0)
@@ -106,7 +120,9 @@ def test_sample_weight_and_class_weight():
     ce = -np.log(np.clip(probs[np.arange(200), LABELS], 1e-7, 1))
     np.testing.assert_allclose(a["loss"], np.sum(ce * weights) / 200, rtol=1e-4)
     acc = (pred.argmax(1) == LABELS).astype("float32")
-    np.testing.assert_allclose(a["accuracy"], np.sum(acc * weights) / weights.sum(), rtol=1e-5)
+    np.testing.assert_allclose(
+        a["accuracy"], np.sum(acc * weights) / weights.sum(), rtol=1e-5
+    )
     # class_weight is turned into the same per-sample weights.
     h1 = _linear(2)
     h1.compile(keras.optimizers.SGD(0.1), "sparse_categorical_crossentropy")
@@ -151,9 +167,13 @@ def test_generator_pydataset_and_iterable_inputs():
 
             model.fit(gen(), steps_per_epoch=4, epochs=2, verbose=0)
         else:
-            batches = [(X[i * 50 : (i + 1) * 50], Y[i * 50 : (i + 1) * 50]) for i in range(4)]
+            batches = [
+                (X[i * 50 : (i + 1) * 50], Y[i * 50 : (i + 1) * 50]) for i in range(4)
+            ]
             model.fit(batches, epochs=2, verbose=0)
-        np.testing.assert_allclose(model.get_weights()[0], arrays.get_weights()[0], rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(
+            model.get_weights()[0], arrays.get_weights()[0], rtol=1e-5, atol=1e-6
+        )
 
 
 def test_generator_short_last_batch_padded():
@@ -170,10 +190,17 @@ def test_multi_output_losses_weights_and_logs():
     reg = layers.Dense(1, name="reg")(inputs)
     cls = layers.Dense(2, activation="softmax", name="cls")(inputs)
     model = keras.Model(inputs, [reg, cls])
-    model.compile("sgd", loss=["mse", "sparse_categorical_crossentropy"], loss_weights=[0.5, 2.0], metrics=[[], ["accuracy"]])
+    model.compile(
+        "sgd",
+        loss=["mse", "sparse_categorical_crossentropy"],
+        loss_weights=[0.5, 2.0],
+        metrics=[[], ["accuracy"]],
+    )
     logs = model.evaluate(X, [Y, LABELS], verbose=0, return_dict=True)
     assert sorted(logs) == ["cls_accuracy", "cls_loss", "loss", "reg_loss"]
-    np.testing.assert_allclose(logs["loss"], 0.5 * logs["reg_loss"] + 2.0 * logs["cls_loss"], rtol=1e-5)
+    np.testing.assert_allclose(
+        logs["loss"], 0.5 * logs["reg_loss"] + 2.0 * logs["cls_loss"], rtol=1e-5
+    )
     p_reg, p_cls = model.predict(X, verbose=0)
     np.testing.assert_allclose(logs["reg_loss"], np.mean((p_reg - Y) ** 2), rtol=1e-5)
 
@@ -185,7 +212,9 @@ def test_on_batch_methods():
     model.train_on_batch(X[:10], Y[:10])
     after = model.test_on_batch(X[:10], Y[:10])
     assert after < before
-    np.testing.assert_allclose(model.predict_on_batch(X[:3]), model.predict(X[:3], verbose=0), rtol=1e-6)
+    np.testing.assert_allclose(
+        model.predict_on_batch(X[:3]), model.predict(X[:3], verbose=0), rtol=1e-6
+    )
 
 
 def test_dropout_and_batch_statistics_follow_training_flag():
@@ -193,7 +222,9 @@ def test_dropout_and_batch_statistics_follow_training_flag():
     model = keras.Sequential([keras.Input((5,)), layers.Dropout(0.5), layers.Dense(1)])
     model.compile("sgd", "mse")
     p1 = model.predict(X, verbose=0)
-    np.testing.assert_allclose(p1, model.predict(X, verbose=0))  # no dropout at inference
+    np.testing.assert_allclose(
+        p1, model.predict(X, verbose=0)
+    )  # no dropout at inference
 
 
 def test_progress_bar_output(capsys):
@@ -210,7 +241,9 @@ def test_progress_bar_output(capsys):
 
 def test_custom_train_step_override():
     class Custom(keras.Sequential):
-        def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        def compute_loss(
+            self, x=None, y=None, y_pred=None, sample_weight=None, training=True
+        ):
             from kerasish import ops
 
             return ops.mean(ops.abs(y_pred - y))
@@ -219,7 +252,9 @@ def test_custom_train_step_override():
     model = Custom([keras.Input((5,)), layers.Dense(1)])
     model.compile(keras.optimizers.SGD(0.01), loss="mse")
     logs = model.evaluate(X, Y, batch_size=50, verbose=0)
-    np.testing.assert_allclose(logs, np.mean(np.abs(model.predict(X, verbose=0) - Y)), rtol=1e-5)
+    np.testing.assert_allclose(
+        logs, np.mean(np.abs(model.predict(X, verbose=0) - Y)), rtol=1e-5
+    )
 
 
 @pytest.mark.compat
@@ -235,4 +270,6 @@ def test_fit_tracks_keras_3_on_the_same_problem():
     h1 = ours.fit(X, Y, epochs=3, batch_size=50, shuffle=False, verbose=0)
     h2 = theirs.fit(X, Y, epochs=3, batch_size=50, shuffle=False, verbose=0)
     np.testing.assert_allclose(h1.history["loss"], h2.history["loss"], rtol=1e-4)
-    np.testing.assert_allclose(ours.get_weights()[0], theirs.get_weights()[0], rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(
+        ours.get_weights()[0], theirs.get_weights()[0], rtol=1e-4, atol=1e-5
+    )

@@ -28,7 +28,9 @@ class Lambda(Layer):
     Array([[2., 2.]], dtype=float32)
     """
 
-    def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
+    def __init__(
+        self, function, output_shape=None, mask=None, arguments=None, **kwargs
+    ):
         super().__init__(**kwargs)
         if not callable(function):
             raise TypeError(f"Lambda: `function` must be callable, got {function!r}.")

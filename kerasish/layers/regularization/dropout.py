@@ -24,8 +24,10 @@ class Dropout(Layer):
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(rate, bool) or not isinstance(rate, int | float) or not (
-            0 <= rate < 1
+        if (
+            isinstance(rate, bool)
+            or not isinstance(rate, int | float)
+            or not (0 <= rate < 1)
         ):
             raise ValueError(
                 f"Dropout: `rate` must be a float in [0, 1), got {rate!r}."

@@ -24,7 +24,8 @@ class Reshape(Layer):
         target_shape = tuple(target_shape)
         if sum(1 for d in target_shape if d == -1) > 1:
             raise ValueError(
-                f"Reshape: `target_shape` may contain at most one -1, got {target_shape}."
+                f"Reshape: `target_shape` may contain at most one -1, got "
+                f"{target_shape}."
             )
         self.target_shape = target_shape
 
@@ -40,7 +41,10 @@ class Reshape(Layer):
                 )
             return (input_shape[0], *self.target_shape)
         if any(d is None for d in rest):
-            return (input_shape[0], *(None if d == -1 else d for d in self.target_shape))
+            return (
+                input_shape[0],
+                *(None if d == -1 else d for d in self.target_shape),
+            )
         known = math.prod(d for d in self.target_shape if d != -1)
         total = math.prod(rest)
         if total % known:
@@ -49,7 +53,10 @@ class Reshape(Layer):
                 f"{tuple(rest)} to {self.target_shape}: {total} is not divisible by "
                 f"{known}."
             )
-        return (input_shape[0], *(total // known if d == -1 else d for d in self.target_shape))
+        return (
+            input_shape[0],
+            *(total // known if d == -1 else d for d in self.target_shape),
+        )
 
     def call(self, inputs):
         shape = self.compute_output_shape(tuple(inputs.shape))
