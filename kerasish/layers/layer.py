@@ -475,10 +475,11 @@ class Layer:
         ctx = _context()
         if ctx.depth == 0 and current_scope() is None:
             self._clear_losses()
-        self._maybe_build(args, kwargs)
+        # The spec is checked before `build`, so a wrong rank never reaches it.
         assert_input_compatibility(
             self.input_spec, args[0], self.name, type(self).__name__
         )
+        self._maybe_build(args, kwargs)
         ctx.depth += 1
         ctx.training.append(training)
         try:
@@ -537,10 +538,11 @@ class Layer:
     def _symbolic_call(self, args, kwargs):
         kwargs, _ = self._resolve_call_kwargs({k: v for k, v in kwargs.items()})
         kwargs.pop("training", None) if kwargs.get("training") is None else None
-        self._maybe_build(args, kwargs)
+        # The spec is checked before `build`, so a wrong rank never reaches it.
         assert_input_compatibility(
             self.input_spec, args[0], self.name, type(self).__name__
         )
+        self._maybe_build(args, kwargs)
         try:
             spec = self.compute_output_spec(*args, **kwargs)
         except Exception as error:

@@ -51,3 +51,29 @@ def test_custom_train_step_example():
     ]
     assert weights == pytest.approx([1.0, -2.0, 0.5, 3.0], abs=0.1)
     assert "GAN samples mean" in stdout
+
+
+@pytest.mark.slow
+def test_digits_convnet():
+    stdout = _run("digits_convnet.py")
+    assert (
+        float(re.search(r"convnet held-out accuracy ([0-9.]+)", stdout).group(1)) > 0.95
+    )
+
+
+@pytest.mark.slow
+def test_text_classifier_on_raw_strings():
+    stdout = _run("text_classifier.py")
+    assert float(re.search(r"held-out accuracy ([0-9.]+)", stdout).group(1)) > 0.9
+
+
+@pytest.mark.slow
+def test_timeseries_forecast_beats_naive_baseline():
+    stdout = _run("timeseries_forecast.py")
+    mse, naive = map(
+        float,
+        re.search(
+            r"test mse ([0-9.]+) \(repeat-last-value baseline: ([0-9.]+)\)", stdout
+        ).groups(),
+    )
+    assert mse < naive
