@@ -88,10 +88,10 @@ class RNN(Layer):
 
     # See the module docstring: measured slower on XLA:CPU, so off by default.
     _hoist_input_projection = False
-    # `unroll` of the compiled scan when the user did not ask for `unroll=True`:
-    # 4 steps per loop iteration made the bench's LSTM train step about 2x faster
-    # on XLA:CPU than 1 (and than 2 or 8); results are identical.
-    _scan_unroll = 4
+    # `unroll` of the compiled scan when the user did not ask for `unroll=True`.
+    # On a quiet XLA:CPU 1 is fastest for the bench's LSTM (4 was 1.4x slower);
+    # on a heavily loaded machine 4 was faster. Results are identical either way.
+    _scan_unroll = 1
 
     def __init__(
         self,
