@@ -387,3 +387,15 @@ def test_lstm_model_with_masking_embedding_matches_keras():
         ours(tokens), np.asarray(theirs(tokens)), rtol=1e-5, atol=1e-5
     )
     assert ours.count_params() == theirs.count_params()
+
+
+def test_lstm_hoisted_input_projection_gives_same_result():
+    layer, w = make_lstm(3, 4, return_sequences=True, dropout=0.3, seed=1)
+    layer._hoist_input_projection = True
+    x = inputs()
+    seq, _, _ = lstm_reference(x, *w, mask=MASK_3x5)
+    np.testing.assert_allclose(layer(x, mask=MASK_3x5), seq, rtol=RTOL, atol=ATOL)
+    assert np.isfinite(np.asarray(layer(x, training=True))).all()
+
+
+MASK_3x5 = np.array([[1, 1, 1, 0, 0], [1, 0, 1, 1, 0], [0, 1, 1, 1, 1]], dtype=bool)

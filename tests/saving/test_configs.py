@@ -51,6 +51,36 @@ def _double(x):
 
 # Constructor arguments for classes that need some (others are built with none).
 ARGS = {
+    "layers.AveragePooling1D": {"pool_size": 2},
+    "layers.AveragePooling2D": {"pool_size": 2},
+    "layers.AveragePooling3D": {"pool_size": 2},
+    "layers.Dot": {"axes": 1},
+    "layers.Permute": {"dims": (2, 1)},
+    "layers.RepeatVector": {"n": 3},
+    "layers.SimpleRNNCell": {"units": 3},
+    "layers.LSTMCell": {"units": 3},
+    "layers.GRUCell": {"units": 3},
+    "layers.RNN": lambda: {"cell": layers.LSTMCell(3)},
+    "layers.StackedRNNCells": lambda: {
+        "cells": [layers.LSTMCell(3), layers.GRUCell(2)]
+    },
+    "layers.Bidirectional": lambda: {"layer": layers.LSTM(3, return_sequences=True)},
+    "layers.TimeDistributed": lambda: {"layer": layers.Dense(2)},
+    "layers.RandomContrast": {"factor": 0.2, "seed": 1},
+    "layers.RandomTranslation": {"height_factor": 0.1, "width_factor": 0.2, "seed": 1},
+    "layers.RandomZoom": {"height_factor": 0.1, "seed": 1},
+    "layers.CategoryEncoding": {"num_tokens": 5, "output_mode": "count"},
+    "layers.Discretization": {"bin_boundaries": [0.0, 1.0, 2.0]},
+    "layers.GroupedQueryAttention": {
+        "head_dim": 4,
+        "num_query_heads": 4,
+        "num_key_value_heads": 2,
+    },
+    "layers.GroupQueryAttention": {
+        "head_dim": 4,
+        "num_query_heads": 4,
+        "num_key_value_heads": 2,
+    },
     "layers.Activation": {"activation": "relu"},
     "layers.Dense": {"units": 3, "activation": "tanh"},
     "layers.Dropout": {"rate": 0.25, "seed": 3},
@@ -152,8 +182,11 @@ def _public_classes():
 def _make(case):
     kind, name = case.split(".")
     cls = getattr(MODULES[kind], name)
+    # Aliases (Convolution2D, AvgPool2D) share their class's arguments.
+    args = ARGS.get(case) or ARGS.get(f"{kind}.{cls.__name__}", {})
+    args = args() if callable(args) else args
     try:
-        return cls(**ARGS.get(case, {}))
+        return cls(**args)
     except TypeError as error:
         raise AssertionError(
             f"{case}: cannot build it with {ARGS.get(case, {})} ({error}). Add its "
