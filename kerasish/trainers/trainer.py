@@ -8,6 +8,7 @@ the end of fit). See DESIGN.md, "State is data; steps are pure".
 
 import time
 import warnings
+from collections.abc import MutableMapping
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -909,33 +910,34 @@ class Trainer:
         engine = get_engine()
         outputs = []
         if data.kind == "arrays":
-            device = data.place(self._run_host_layers)
-            indices, _ = data.epoch_indices(None, 0)
+            x_host = self._run_host_layers(data.x)
             bs = data.batch_size
-            # Predict is batch-independent, so several batches run per call: the
-            # same numbers as batch by batch, without per-batch dispatch. Indices
-            # are padded to whole chunks so one compiled function serves all.
+            # Predict is batch-independent, so several batches run per call (the
+            # same numbers as batch by batch, without per-batch dispatch). Chunks
+            # are host slices of a fixed row count, the last one padded: one
+            # compiled function serves every data set size.
             chunk = (
                 1
                 if (wants_end or wants_begin)
-                else min(-(-4096 // bs), 1 << (data.steps - 1).bit_length())
+                else min(-(-8192 // bs), 1 << (data.steps - 1).bit_length())
             )
-            padded = -(-data.steps // chunk) * chunk * bs
-            indices = np.concatenate(
-                [indices, np.zeros(padded - len(indices), "int32")]
-            )
-            indices = engine.place(indices)
-            fn, _ = self._compiled(
-                "predict",
-                lambda: self._predict_chunk(chunk, bs),
-                (state, device[0], indices, np.int32(0)),
-                static_key=(chunk, bs),
-            )
+            rows = chunk * bs
+            fn = None
             done = 0
             while done < data.steps:
+                xb = tree.map_structure(
+                    lambda a, start=done * bs: _rows(a, start, rows), x_host
+                )
+                if fn is None:
+                    fn, _ = self._compiled(
+                        "predict",
+                        lambda: self._predict_rows,
+                        (state, xb),
+                        static_key=(rows,),
+                    )
                 if wants_begin:
                     cbs.on_predict_batch_begin(done)
-                out = fn(state, device[0], indices, np.int32(done))
+                out = fn(state, xb)
                 outputs.append(out)
                 done += chunk
                 if wants_end:
@@ -976,15 +978,8 @@ class Trainer:
         cbs.on_predict_end()
         return result
 
-    def _predict_chunk(self, n, batch_size):
-        """`n` batches as one forward call over `n * batch_size` rows."""
-
-        def run(state, x_all, indices, start):
-            idx = ops.slice(indices, (start * batch_size,), (n * batch_size,))
-            x = tree.map_structure(lambda a: ops.take(a, idx, axis=0), x_all)
-            return self.predict_step(state, Batch(x, None, None, None))
-
-        return run
+    def _predict_rows(self, state, x):
+        return self.predict_step(state, Batch(x, None, None, None))
 
     # -- single batches --------------------------------------------------------
     def train_on_batch(
@@ -1030,6 +1025,16 @@ class Trainer:
 
 
 # -- helpers -------------------------------------------------------------------
+
+
+def _rows(array, start, rows):
+    """`rows` rows of `array` from `start`, zero-padded past its end."""
+    part = array[start : start + rows]
+    if part.shape[0] == rows:
+        return part
+    part = np.asarray(part)
+    filler = np.zeros((rows - part.shape[0],) + part.shape[1:], part.dtype)
+    return np.concatenate([part, filler])
 
 
 def _num(x):
@@ -1090,54 +1095,36 @@ def _to_python(logs):
     }
 
 
-class _LazyLogs(dict):
+class _LazyLogs(MutableMapping):
     """Logs read from the device only when a callback looks at them."""
 
     def __init__(self, device_logs):
-        super().__init__()
         self._device = device_logs
-        self._loaded = False
+        self._values = None
 
-    def _load(self):
-        if not self._loaded:
-            self._loaded = True
-            super().update(_to_python(self._device))
+    @property
+    def _logs(self):
+        if self._values is None:
+            self._values = _to_python(self._device)
+        return self._values
 
     def __getitem__(self, key):
-        self._load()
-        return super().__getitem__(key)
+        return self._logs[key]
 
-    def get(self, key, default=None):
-        self._load()
-        return super().get(key, default)
+    def __setitem__(self, key, value):
+        self._logs[key] = value
 
-    def __contains__(self, key):
-        self._load()
-        return super().__contains__(key)
+    def __delitem__(self, key):
+        del self._logs[key]
 
     def __iter__(self):
-        self._load()
-        return super().__iter__()
+        return iter(self._logs)
 
     def __len__(self):
-        self._load()
-        return super().__len__()
-
-    def keys(self):
-        self._load()
-        return super().keys()
-
-    def items(self):
-        self._load()
-        return super().items()
-
-    def values(self):
-        self._load()
-        return super().values()
+        return len(self._logs)
 
     def copy(self):
-        self._load()
-        return dict(self)
+        return dict(self._logs)
 
 
 def _reread(model, state):
