@@ -39,12 +39,6 @@ class Functional(Model):
         from kerasish.trainers.trainer import Trainer
 
         Trainer.__init__(self)
-        if (
-            isinstance(inputs, list | tuple)
-            and len(inputs) == 1
-            and not isinstance(inputs[0], list | tuple | dict)
-        ):
-            inputs = inputs if isinstance(outputs, list | tuple | dict) else inputs
         flat_inputs = tree.flatten(inputs)
         flat_outputs = tree.flatten(outputs)
         for i, x in enumerate(flat_inputs):
@@ -306,18 +300,14 @@ def _walk_graph(flat_inputs, flat_outputs):
         if all(node.operation is not layer for layer in layers):
             layers.append(node.operation)
 
-    for t in flat_inputs:
-        visit(t, t)
-    order_inputs = list(nodes)
-    nodes.clear()
-    layers.clear()
-    visited.clear()
     for out in flat_outputs:
         visit(out, out)
-    unused = [n for n in order_inputs if n not in nodes]
-    for node in unused:
-        nodes.insert(0, node)
-        layers.insert(0, node.operation)
+    # Inputs that no output uses are still part of the model, first.
+    for tensor in reversed(flat_inputs):
+        node = _producer(tensor)
+        if id(node) not in visited:
+            nodes.insert(0, node)
+            layers.insert(0, node.operation)
     return nodes, _order_by_depth(nodes, layers)
 
 

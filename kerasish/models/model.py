@@ -103,7 +103,6 @@ class Model(Trainer, Layer):
             )
         from kerasish.layers.keras_tensor import KerasTensor
         from kerasish.layers.layer import _trace_output_spec
-        from kerasish.utils import tree
 
         def to_tensor(shape):
             return KerasTensor(tuple(shape))
@@ -120,7 +119,6 @@ class Model(Trainer, Layer):
             inputs = to_tensor(input_shape)
         self.built = True
         _trace_output_spec(self, (inputs,), {})
-        del tree
 
     # -- saving (implemented in kerasish.saving) --------------------------------
     def save(self, filepath, overwrite=True, **kwargs):

@@ -124,12 +124,12 @@ class Sequential(Model):
     def _maybe_build(self, args, kwargs):
         if not self.built:
             first = args[0]
-            self._pending_input_dtype = str(getattr(first, "dtype", None) or "float32")
-            if (
-                "int" in self._pending_input_dtype
-                or "float" not in self._pending_input_dtype
-            ):
-                self._pending_input_dtype = self._pending_input_dtype
+            dtype = str(getattr(first, "dtype", None) or "float32")
+            # The deferred Input takes the data's dtype: ids stay integers, and
+            # 64-bit host data maps to the engine's defaults.
+            self._pending_input_dtype = {"float64": None, "int64": "int32"}.get(
+                dtype, dtype
+            )
             self.build(tuple(first.shape))
 
     @property

@@ -921,15 +921,18 @@ class Trainer:
                 if (wants_end or wants_begin)
                 else min(-(-8192 // bs), 1 << (data.steps - 1).bit_length())
             )
-            rows = chunk * bs
-            fn = None
+            functions = {}
             done = 0
             while done < data.steps:
+                # The tail runs as a power-of-two number of batches: little
+                # padding, and few distinct (cached) chunk sizes.
+                n = min(chunk, 1 << (data.steps - done - 1).bit_length())
+                rows = n * bs
                 xb = tree.map_structure(
-                    lambda a, start=done * bs: _rows(a, start, rows), x_host
+                    lambda a, start=done * bs, r=rows: _rows(a, start, r), x_host
                 )
-                if fn is None:
-                    fn, _ = self._compiled(
+                if rows not in functions:
+                    functions[rows], _ = self._compiled(
                         "predict",
                         lambda: self._predict_rows,
                         (state, xb),
@@ -937,9 +940,9 @@ class Trainer:
                     )
                 if wants_begin:
                     cbs.on_predict_batch_begin(done)
-                out = fn(state, xb)
+                out = functions[rows](state, xb)
                 outputs.append(out)
-                done += chunk
+                done += n
                 if wants_end:
                     real = min(bs, data.num_samples - (done - 1) * bs)
                     cbs.on_predict_batch_end(
