@@ -142,7 +142,9 @@ class JaxEngine:
         try:
             os.makedirs(path, exist_ok=True)
             jax.config.update("jax_compilation_cache_dir", path)
-            jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.2)
+            # Every step is worth keeping: the point is a second run that compiles
+            # nothing, and small models compile fast but often.
+            jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
             jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
         except (OSError, AttributeError):
             pass  # A read-only home only costs the cache, not correctness.
