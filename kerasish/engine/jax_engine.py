@@ -193,11 +193,8 @@ class _CompileCounter:
         self.count = 0
 
         def listener(event, duration, **kwargs):
-            if event == "/jax/compilation_cache/compile_requests_use_cache" or (
-                event == "/jax/core/compile/backend_compile_duration"
-            ):
-                if event == "/jax/core/compile/backend_compile_duration":
-                    self.count += 1
+            if event == "/jax/core/compile/backend_compile_duration":
+                self.count += 1
 
         self._listener = listener
         monitoring.register_event_duration_secs_listener(listener)

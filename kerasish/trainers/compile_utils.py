@@ -22,7 +22,7 @@ def match_outputs(spec, output_names, what):
                 f"model. Output names: {output_names}."
             )
         return [spec.get(name) for name in output_names]
-    if isinstance(spec, list | tuple) and what != "metrics":
+    if isinstance(spec, list | tuple):
         if len(spec) != count:
             raise ValueError(
                 f"`{what}` is a list of {len(spec)} entries, but the model has "
