@@ -18,3 +18,21 @@ def _fresh_names_and_seed():
     naming.reset_uids()
     set_random_seed(1234)  # unseeded initializers repeat: no flaky statistics
     yield
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Prints the Keras 3 public-API coverage figure when the API tests ran."""
+    ran = terminalreporter.stats.get("passed", []) + terminalreporter.stats.get(
+        "failed", []
+    )
+    if not any("tests/api/test_public_api.py" in r.nodeid for r in ran):
+        return
+    try:
+        from tests.api.surface import compute_surface, coverage_lines
+
+        lines = coverage_lines(compute_surface())
+    except ImportError:
+        return
+    terminalreporter.section("Keras 3 public API coverage")
+    for line in lines:
+        terminalreporter.write_line(line)
