@@ -195,9 +195,10 @@ def compute_surface():
 
 def coverage_lines(surface):
     s = surface
+    share = 100 * s.present / max(s.total, 1)
     return [
         f"Keras 3 public names present in kerasish: {s.present}/{s.total} "
-        f"({100 * s.present / max(s.total, 1):.1f}%); excluded {len(s.excluded_names)}, "
+        f"({share:.1f}%); excluded {len(s.excluded_names)}, "
         f"missing {len(s.missing)}",
         f"signatures equal to Keras's: {s.signatures_equal}/{s.signatures_compared} "
         f"({100 * s.signatures_equal / max(s.signatures_compared, 1):.1f}%)",

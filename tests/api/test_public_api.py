@@ -29,8 +29,8 @@ def test_every_keras_name_exists(surface):
 
 def test_every_signature_matches(surface):
     lines = [f"{path}: {diff}" for path, diff in surface.signature_diffs.items()]
-    assert not lines, (
-        f"{len(lines)} signatures differ from Keras 3's:\n" + "\n".join(lines)
+    assert not lines, f"{len(lines)} signatures differ from Keras 3's:\n" + "\n".join(
+        lines
     )
 
 
