@@ -1,0 +1,64 @@
+"""Whole programs in the style of the Keras guides, run under Keras 3 and kerasish.
+
+Each module `tests/programs/prog_*.py` is a complete program written against the
+Keras API: `run(keras, workdir)` takes the library as `keras`, builds its data from a
+fixed seed, asserts what the guide promises (accuracy in range, shapes) and returns a
+dict of what a user would see. The test runs it under both libraries and compares
+the values whose name says how:
+
+- `same_*`: equal (History keys, shapes, parameter counts, summaries, labels);
+- `close_*`: equal to float tolerance (programs that copy weights, so both libraries
+  compute the same numbers);
+- anything else is reported only (e.g. final losses, which start from different
+  random weights).
+"""
+
+import importlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.helpers import keras3
+
+PROGRAMS = sorted(p.stem for p in Path(__file__).parent.glob("prog_*.py"))
+
+
+def _run(lib, name, tmp_path):
+    if lib == "keras":
+        module = keras3()
+        module.utils.clear_session()
+    else:
+        import kerasish as module
+
+        module.utils.clear_session()
+    program = importlib.import_module(f"tests.programs.{name}")
+    workdir = tmp_path / lib
+    workdir.mkdir()
+    return program.run(module, workdir)
+
+
+def _compare(key, theirs, ours):
+    if key.startswith("same_"):
+        if isinstance(theirs, np.ndarray | list | tuple) and np.asarray(theirs).dtype.kind in "fiub":
+            np.testing.assert_array_equal(np.asarray(ours), np.asarray(theirs), err_msg=key)
+        else:
+            assert ours == theirs, f"{key}: Keras {theirs!r} vs kerasish {ours!r}"
+    elif key.startswith("close_"):
+        np.testing.assert_allclose(
+            np.asarray(ours, dtype="float64"),
+            np.asarray(theirs, dtype="float64"),
+            rtol=2e-4,
+            atol=2e-5,
+            err_msg=key,
+        )
+
+
+@pytest.mark.compat
+@pytest.mark.parametrize("name", PROGRAMS)
+def test_program_runs_the_same_under_both(name, tmp_path):
+    theirs = _run("keras", name, tmp_path)
+    ours = _run("kerasish", name, tmp_path)
+    assert sorted(ours) == sorted(theirs)
+    for key in theirs:
+        _compare(key, theirs[key], ours[key])
