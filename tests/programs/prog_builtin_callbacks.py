@@ -31,7 +31,12 @@ def run(keras, workdir):
         keras.callbacks.CSVLogger(csv_path),
     ]
     history = model.fit(
-        x, y, epochs=10, batch_size=50, validation_split=0.25, callbacks=callbacks,
+        x,
+        y,
+        epochs=10,
+        batch_size=50,
+        validation_split=0.25,
+        callbacks=callbacks,
         verbose=0,
     )
     # A learning rate of 0 never improves val_loss: stops after patience + 1 epochs.

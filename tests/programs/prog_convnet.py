@@ -1,7 +1,5 @@
 """A simple MNIST-style convnet on scikit-learn's digits, with to_categorical."""
 
-import numpy as np
-
 
 def run(keras, workdir):
     from sklearn.datasets import load_digits
@@ -22,8 +20,14 @@ def run(keras, workdir):
             layers.Dense(10, activation="softmax"),
         ]
     )
-    model.compile(loss="categorical_crossentropy", optimizer=keras.optimizers.Adam(0.01), metrics=["accuracy"])
-    history = model.fit(x_train, y_train, batch_size=64, epochs=10, validation_split=0.1, verbose=0)
+    model.compile(
+        loss="categorical_crossentropy",
+        optimizer=keras.optimizers.Adam(0.01),
+        metrics=["accuracy"],
+    )
+    history = model.fit(
+        x_train, y_train, batch_size=64, epochs=10, validation_split=0.1, verbose=0
+    )
     score = model.evaluate(x_test, y_test, verbose=0)
     assert score[1] > 0.9, score
     return {

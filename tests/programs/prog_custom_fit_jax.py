@@ -1,4 +1,4 @@
-"""Customizing fit() with JAX: CustomModel(inputs, outputs) with a stateless train_step."""
+"""Customizing fit() with JAX: CustomModel(inputs, outputs), a stateless train_step."""
 
 import numpy as np
 

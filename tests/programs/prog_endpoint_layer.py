@@ -1,4 +1,4 @@
-"""The endpoint layer pattern: a layer computes the loss with add_loss; compile() has none."""
+"""The endpoint layer pattern: a layer adds the loss; compile() names none."""
 
 import numpy as np
 
@@ -23,7 +23,9 @@ def run(keras, workdir):
     predictions = LogisticEndpoint(name="predictions")(targets, logits)
     model = keras.Model(inputs=[inputs, targets], outputs=predictions)
     rng = np.random.default_rng(0)
-    model.set_weights([rng.normal(size=w.shape).astype("float32") * 0.2 for w in model.get_weights()])
+    model.set_weights(
+        [rng.normal(size=w.shape).astype("float32") * 0.2 for w in model.get_weights()]
+    )
     model.compile(optimizer=keras.optimizers.SGD(0.1))
     data = {
         "inputs": rng.random((3, 3)).astype("float32"),

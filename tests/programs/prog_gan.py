@@ -10,11 +10,21 @@ def run(keras, workdir):
     keras.utils.set_random_seed(0)
     latent_dim = 4
     discriminator = keras.Sequential(
-        [keras.Input((2,)), layers.Dense(16), layers.LeakyReLU(negative_slope=0.2), layers.Dense(1)],
+        [
+            keras.Input((2,)),
+            layers.Dense(16),
+            layers.LeakyReLU(negative_slope=0.2),
+            layers.Dense(1),
+        ],
         name="discriminator",
     )
     generator = keras.Sequential(
-        [keras.Input((latent_dim,)), layers.Dense(16), layers.LeakyReLU(negative_slope=0.2), layers.Dense(2)],
+        [
+            keras.Input((latent_dim,)),
+            layers.Dense(16),
+            layers.LeakyReLU(negative_slope=0.2),
+            layers.Dense(2),
+        ],
         name="generator",
     )
 
@@ -54,11 +64,15 @@ def run(keras, workdir):
     d_losses = []
     for _ in range(30):
         noise = rng.normal(size=(64, latent_dim)).astype("float32")
-        d_vars, g_vars, d_state, g_state, d_loss, g_loss = step(d_vars, g_vars, d_state, g_state, noise, real)
+        d_vars, g_vars, d_state, g_state, d_loss, g_loss = step(
+            d_vars, g_vars, d_state, g_state, noise, real
+        )
         d_losses.append(float(d_loss))
     for variable, value in zip(generator.trainable_variables, g_vars):
         variable.assign(value)
-    samples = generator.predict(rng.normal(size=(8, latent_dim)).astype("float32"), verbose=0)
+    samples = generator.predict(
+        rng.normal(size=(8, latent_dim)).astype("float32"), verbose=0
+    )
 
     assert np.all(np.isfinite(d_losses))
     return {

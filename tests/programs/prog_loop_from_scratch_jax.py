@@ -1,4 +1,4 @@
-"""Writing a training loop from scratch in JAX with stateless_call and stateless_apply."""
+"""A training loop from scratch in JAX: stateless_call and stateless_apply."""
 
 import numpy as np
 
@@ -12,7 +12,9 @@ def run(keras, workdir):
     outputs = keras.layers.Dense(3, name="predictions")(x1)
     model = keras.Model(inputs=inputs, outputs=outputs)
     rng = np.random.default_rng(0)
-    model.set_weights([rng.normal(size=w.shape).astype("float32") * 0.3 for w in model.get_weights()])
+    model.set_weights(
+        [rng.normal(size=w.shape).astype("float32") * 0.3 for w in model.get_weights()]
+    )
     loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     optimizer = keras.optimizers.Adam(learning_rate=1e-2)
     train_acc_metric = keras.metrics.SparseCategoricalAccuracy()
@@ -69,7 +71,12 @@ def run(keras, workdir):
         sl = slice((step % 4) * 64, (step % 4 + 1) * 64)
         loss, state = train_step(state, (x[sl], y[sl]))
         losses.append(float(loss))
-    trainable_variables, non_trainable_variables, optimizer_variables, metric_variables = state
+    (
+        trainable_variables,
+        non_trainable_variables,
+        optimizer_variables,
+        metric_variables,
+    ) = state
     for variable, value in zip(model.trainable_variables, trainable_variables):
         variable.assign(value)
     acc = float(train_acc_metric.stateless_result(metric_variables))

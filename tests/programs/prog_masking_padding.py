@@ -14,7 +14,9 @@ def run(keras, workdir):
     padded_pre = keras.utils.pad_sequences(raw_inputs, maxlen=4, truncating="post")
     embedding = layers.Embedding(input_dim=5000, output_dim=16, mask_zero=True)
     masked_output = embedding(padded)
-    unmasked_embedding = np.random.default_rng(0).normal(size=(3, 3, 4)).astype("float32")
+    unmasked_embedding = (
+        np.random.default_rng(0).normal(size=(3, 3, 4)).astype("float32")
+    )
     unmasked_embedding[0, 2] = 0.0
     masking_layer = layers.Masking()
     masked_embedding = masking_layer(unmasked_embedding)
@@ -22,7 +24,9 @@ def run(keras, workdir):
     class MyLayer(layers.Layer):
         def __init__(self, **kwargs):
             super().__init__(**kwargs)
-            self.embedding = layers.Embedding(input_dim=5000, output_dim=16, mask_zero=True)
+            self.embedding = layers.Embedding(
+                input_dim=5000, output_dim=16, mask_zero=True
+            )
             self.lstm = layers.LSTM(32)
 
         def call(self, inputs):
@@ -37,10 +41,17 @@ def run(keras, workdir):
     outputs = layers.LSTM(3)(x)
     model = keras.Model(inputs, outputs)
     rng = np.random.default_rng(1)
-    model.set_weights([rng.normal(size=w.shape).astype("float32") * 0.4 for w in model.get_weights()])
+    model.set_weights(
+        [rng.normal(size=w.shape).astype("float32") * 0.4 for w in model.get_weights()]
+    )
     short = np.array([[5, 7, 0, 0]])
     shorter = np.array([[5, 7]])
-    np.testing.assert_allclose(model.predict(short, verbose=0), model.predict(shorter, verbose=0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        model.predict(short, verbose=0),
+        model.predict(shorter, verbose=0),
+        rtol=1e-5,
+        atol=1e-6,
+    )
     return {
         "same_padded": padded.tolist(),
         "same_padded_pre": padded_pre.tolist(),

@@ -1,11 +1,13 @@
-"""Working with preprocessing layers: adapt, lookups, encoding, in the model or before."""
+"""Preprocessing layers: adapt, lookups, encoding, in the model or before it."""
 
 import numpy as np
 
 
 def run(keras, workdir):
     layers = keras.layers
-    data = np.array([[0.1, 0.2, 0.3], [0.8, 0.9, 1.0], [1.5, 1.6, 1.7]], dtype="float32")
+    data = np.array(
+        [[0.1, 0.2, 0.3], [0.8, 0.9, 1.0], [1.5, 1.6, 1.7]], dtype="float32"
+    )
     normalizer = layers.Normalization()
     normalizer.adapt(data)
     normalized = normalizer(data)

@@ -12,7 +12,12 @@ def run(keras, workdir):
     def train():
         keras.utils.set_random_seed(42)
         model = keras.Sequential(
-            [keras.Input((6,)), layers.Dense(8, activation="relu"), layers.Dropout(0.5), layers.Dense(1)]
+            [
+                keras.Input((6,)),
+                layers.Dense(8, activation="relu"),
+                layers.Dropout(0.5),
+                layers.Dense(1),
+            ]
         )
         model.compile(optimizer="adam", loss="mse")
         history = model.fit(x, y, epochs=2, batch_size=16, verbose=0)

@@ -1,4 +1,4 @@
-"""Working with RNNs: LSTM/GRU/SimpleRNN shapes, states, Bidirectional, stateful, cells."""
+"""Working with RNNs: LSTM/GRU/SimpleRNN shapes, states, Bidirectional, stateful."""
 
 import numpy as np
 
@@ -53,7 +53,9 @@ def run(keras, workdir):
     lstm = layers.LSTM(3)
     lstm.build((None, 5, 3))
     rng = np.random.default_rng(2)
-    lstm.set_weights([rng.normal(size=w.shape).astype("float32") * 0.5 for w in lstm.get_weights()])
+    lstm.set_weights(
+        [rng.normal(size=w.shape).astype("float32") * 0.5 for w in lstm.get_weights()]
+    )
     return {
         "same_params": params,
         "same_seq_shape": tuple(seq_out.shape),

@@ -16,7 +16,9 @@ def run(keras, workdir):
         rng.shuffle(picks)
         return " ".join(picks)
 
-    texts = np.array([review(good) for _ in range(150)] + [review(bad) for _ in range(150)])
+    texts = np.array(
+        [review(good) for _ in range(150)] + [review(bad) for _ in range(150)]
+    )
     labels = np.array([1] * 150 + [0] * 150)
     order = rng.permutation(300)
     texts, labels = texts[order], labels[order]
@@ -33,8 +35,19 @@ def run(keras, workdir):
     x = layers.Dropout(0.2)(x)
     outputs = layers.Dense(1, activation="sigmoid")(x)
     model = keras.Model(inputs, outputs)
-    model.compile(loss="binary_crossentropy", optimizer=keras.optimizers.Adam(0.05), metrics=["accuracy"])
-    history = model.fit(x_ids[:240], labels[:240], validation_data=(x_ids[240:], labels[240:]), epochs=8, batch_size=32, verbose=0)
+    model.compile(
+        loss="binary_crossentropy",
+        optimizer=keras.optimizers.Adam(0.05),
+        metrics=["accuracy"],
+    )
+    history = model.fit(
+        x_ids[:240],
+        labels[:240],
+        validation_data=(x_ids[240:], labels[240:]),
+        epochs=8,
+        batch_size=32,
+        verbose=0,
+    )
     acc = model.evaluate(x_ids[240:], labels[240:], verbose=0)[1]
     assert acc > 0.9, acc
     new = vectorize_layer(np.array(["a great and wonderful movie", "boring and awful"]))

@@ -30,10 +30,20 @@ def run(keras, workdir):
         metrics=["sparse_categorical_accuracy"],
     )
     callbacks = [
-        keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=3, min_lr=0.0001),
+        keras.callbacks.ReduceLROnPlateau(
+            monitor="val_loss", factor=0.5, patience=3, min_lr=0.0001
+        ),
         keras.callbacks.EarlyStopping(monitor="val_loss", patience=10),
     ]
-    history = model.fit(x[:200], labels[:200], batch_size=32, epochs=10, callbacks=callbacks, validation_split=0.2, verbose=0)
+    history = model.fit(
+        x[:200],
+        labels[:200],
+        batch_size=32,
+        epochs=10,
+        callbacks=callbacks,
+        validation_split=0.2,
+        verbose=0,
+    )
     acc = model.evaluate(x[200:], labels[200:], verbose=0)[1]
     assert acc > 0.8, acc
     return {

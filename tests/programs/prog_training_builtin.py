@@ -63,9 +63,7 @@ def run(keras, workdir):
         metrics=["sparse_categorical_accuracy"],
     )
     class_weight = {0: 1.0, 1: 2.0}
-    h3 = model.fit(
-        x, y, class_weight=class_weight, batch_size=64, epochs=1, verbose=0
-    )
+    h3 = model.fit(x, y, class_weight=class_weight, batch_size=64, epochs=1, verbose=0)
     sample_weight = np.ones(shape=(len(y),))
     sample_weight[y == 1] = 2.0
     h4 = model.fit(

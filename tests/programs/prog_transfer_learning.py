@@ -14,7 +14,11 @@ def run(keras, workdir):
 
     bn = layers.BatchNormalization()
     bn.build((None, 4))
-    bn_counts = (len(bn.weights), len(bn.trainable_weights), len(bn.non_trainable_weights))
+    bn_counts = (
+        len(bn.weights),
+        len(bn.trainable_weights),
+        len(bn.non_trainable_weights),
+    )
 
     base_model = keras.Sequential(
         [
@@ -32,7 +36,11 @@ def run(keras, workdir):
     outputs = layers.Dense(1)(x)
     model = keras.Model(inputs, outputs)
     trainable_before = len(model.trainable_weights)
-    model.compile(optimizer=keras.optimizers.Adam(), loss=keras.losses.BinaryCrossentropy(from_logits=True), metrics=[keras.metrics.BinaryAccuracy()])
+    model.compile(
+        optimizer=keras.optimizers.Adam(),
+        loss=keras.losses.BinaryCrossentropy(from_logits=True),
+        metrics=[keras.metrics.BinaryAccuracy()],
+    )
     rng = np.random.default_rng(0)
     x_data = rng.random((64, 8, 8, 3)).astype("float32")
     y_data = rng.integers(0, 2, size=(64, 1))
@@ -42,7 +50,11 @@ def run(keras, workdir):
         np.testing.assert_array_equal(a, b)  # frozen, and BN ran in inference mode
 
     base_model.trainable = True
-    model.compile(optimizer=keras.optimizers.Adam(1e-5), loss=keras.losses.BinaryCrossentropy(from_logits=True), metrics=[keras.metrics.BinaryAccuracy()])
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-5),
+        loss=keras.losses.BinaryCrossentropy(from_logits=True),
+        metrics=[keras.metrics.BinaryAccuracy()],
+    )
     trainable_after = len(model.trainable_weights)
     history = model.fit(x_data, y_data, epochs=1, batch_size=16, verbose=0)
     moving_mean = base_model.layers[1].moving_mean.numpy()

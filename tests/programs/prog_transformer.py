@@ -30,7 +30,9 @@ def run(keras, workdir):
     class TokenAndPositionEmbedding(layers.Layer):
         def __init__(self, maxlen, vocab_size, embed_dim):
             super().__init__()
-            self.token_emb = layers.Embedding(input_dim=vocab_size, output_dim=embed_dim)
+            self.token_emb = layers.Embedding(
+                input_dim=vocab_size, output_dim=embed_dim
+            )
             self.pos_emb = layers.Embedding(input_dim=maxlen, output_dim=embed_dim)
 
         def call(self, x):
@@ -52,14 +54,20 @@ def run(keras, workdir):
     h = layers.Dropout(0.1)(h)
     outputs = layers.Dense(2, activation="softmax")(h)
     model = keras.Model(inputs=inputs, outputs=outputs)
-    model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.Adam(3e-3),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     history = model.fit(x, y, batch_size=32, epochs=3, validation_split=0.2, verbose=0)
     assert np.isfinite(history.history["loss"]).all()
 
     mha = layers.MultiHeadAttention(num_heads=2, key_dim=3)
     q = rng.normal(size=(2, 4, 5)).astype("float32")
     mha(q, q)
-    mha.set_weights([rng.normal(size=w.shape).astype("float32") * 0.3 for w in mha.get_weights()])
+    mha.set_weights(
+        [rng.normal(size=w.shape).astype("float32") * 0.3 for w in mha.get_weights()]
+    )
     out, scores = mha(q, q, return_attention_scores=True)
     return {
         "same_params": model.count_params(),

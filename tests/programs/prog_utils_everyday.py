@@ -1,4 +1,4 @@
-"""Everyday keras.utils: to_categorical, normalize, pad_sequences, datasets of arrays."""
+"""Everyday keras.utils: to_categorical, normalize, pad_sequences, packing."""
 
 import numpy as np
 

@@ -1,4 +1,4 @@
-"""A variational autoencoder: a sampling layer, add_loss for the KL term, no compile loss."""
+"""A variational autoencoder: a sampling layer, add_loss terms, no compile loss."""
 
 import numpy as np
 

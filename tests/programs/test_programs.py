@@ -40,8 +40,13 @@ def _run(lib, name, tmp_path):
 
 def _compare(key, theirs, ours):
     if key.startswith("same_"):
-        if isinstance(theirs, np.ndarray | list | tuple) and np.asarray(theirs).dtype.kind in "fiub":
-            np.testing.assert_array_equal(np.asarray(ours), np.asarray(theirs), err_msg=key)
+        if (
+            isinstance(theirs, np.ndarray | list | tuple)
+            and np.asarray(theirs).dtype.kind in "fiub"
+        ):
+            np.testing.assert_array_equal(
+                np.asarray(ours), np.asarray(theirs), err_msg=key
+            )
         else:
             assert ours == theirs, f"{key}: Keras {theirs!r} vs kerasish {ours!r}"
     elif key.startswith("close_"):
