@@ -95,7 +95,29 @@ def categorical(key_, logits, num_samples, dtype="int32"):
 
 
 def gamma(key_, shape, alpha, dtype=None):
+    alpha = jnp.asarray(alpha)
     return jax.random.gamma(_k(key_), alpha, shape, dtype=dtype or config.floatx())
+
+
+def binomial(key_, shape, counts, probabilities, dtype=None):
+    """Successes in `counts` trials of probability `probabilities` (broadcast)."""
+    return jax.random.binomial(
+        _k(key_),
+        jnp.asarray(counts),
+        jnp.asarray(probabilities),
+        shape=shape,
+        dtype=dtype or config.floatx(),
+    )
+
+
+def beta(key_, shape, alpha, beta, dtype=None):
+    return jax.random.beta(
+        _k(key_),
+        jnp.asarray(alpha),
+        jnp.asarray(beta),
+        shape=shape,
+        dtype=dtype or config.floatx(),
+    )
 
 
 def fold_in(key_, data):
