@@ -63,6 +63,8 @@ def normalize(x, axis=-1, order=2):
     if isinstance(x, np.ndarray):
         norm = np.atleast_1d(np.linalg.norm(x, order, axis))
         norm[norm == 0] = 1
-        axis = axis or -1
+        # `axis=None` normalizes by the norm of the whole array. (Keras writes
+        # `axis or -1`, which also turns `axis=0` into -1.)
+        axis = -1 if axis is None else axis
         return x / np.expand_dims(norm, axis)
     return ops.normalize(x, axis=axis, order=order)

@@ -1,6 +1,7 @@
 """`deserialize_keras_object` with Keras's signature, over the saving registry."""
 
 from kerasish.saving import registry
+from kerasish.saving.keras_compat import adapt_keras_config
 from kerasish.saving.safe_mode import SafeModeScope
 
 
@@ -22,5 +23,7 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwar
     """
     names = dict(kwargs.pop("module_objects", None) or {})
     names.update(custom_objects or {})
+    # Configs written by Keras may carry arguments kerasish lacks (set to None).
+    config = adapt_keras_config(config)
     with SafeModeScope(safe_mode):
         return registry.deserialize_keras_object(config, custom_objects=names)

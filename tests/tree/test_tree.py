@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from kerasish import tree
-from tests.helpers import keras3
+from tests.helpers import keras3, signature_parts
 
 Point = collections.namedtuple("Point", ["x", "y"])
 
@@ -64,7 +64,7 @@ def test_names_and_signatures_match_keras():
     for name in NAMES:
         ours, theirs = getattr(tree, name), getattr(keras.tree, name)
         if inspect.isfunction(theirs):
-            assert inspect.signature(ours) == inspect.signature(theirs), name
+            assert signature_parts(ours) == signature_parts(theirs), name
 
 
 @pytest.mark.compat
