@@ -122,9 +122,9 @@ class Function(metaclass=_IncludesMeta):
 
     Example:
     >>> x = kerasish.Input((2,))
-    >>> fn = kerasish.Function(x, kerasish.ops.sum(x, axis=-1) if False else x)
+    >>> fn = kerasish.Function(x, kerasish.layers.Dense(3)(x))
     >>> fn(np.ones((1, 2))).shape
-    (1, 2)
+    (1, 3)
     """
 
     @classmethod

@@ -102,10 +102,17 @@ class DTypePolicy:
         )
 
     def __eq__(self, other):
-        return type(other) is type(self) and other._name == self._name
+        # DTypePolicy and its alias FloatDTypePolicy compare equal, as in Keras.
+        plain = (DTypePolicy, FloatDTypePolicy)
+        if type(self) in plain:
+            if type(other) not in plain:
+                return False
+        elif type(other) is not type(self):
+            return False
+        return self._name == other._name
 
     def __hash__(self):
-        return hash((type(self), self._name))
+        return hash(self._name)
 
     def get_config(self):
         return {"name": self.name}

@@ -52,6 +52,11 @@ def test_one_policy_class_everywhere():
     assert kerasish.DTypePolicy is mixed_precision.Policy
     assert kerasish.FloatDTypePolicy is dtype_policies.FloatDTypePolicy
     assert issubclass(dtype_policies.FloatDTypePolicy, dtype_policies.DTypePolicy)
+    assert dtype_policies.FloatDTypePolicy("float16") == dtype_policies.DTypePolicy(
+        "float16"
+    )
+    assert dtype_policies.DTypePolicy("float16") != "float16"
+    assert dtype_policies.DTypePolicy("float16") != dtype_policies.DTypePolicy()
     layer = kerasish.layers.Dense(2, dtype=dtype_policies.FloatDTypePolicy("float16"))
     assert layer.compute_dtype == "float16"
 
