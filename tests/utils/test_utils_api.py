@@ -259,6 +259,16 @@ def test_sequence_is_pydataset():
 
 
 @pytest.mark.compat
+def test_saving_reexports_get_custom_objects():
+    keras = keras3()
+    assert kerasish.saving.get_custom_objects is utils.get_custom_objects
+    assert signature_parts(kerasish.saving.get_custom_objects) == signature_parts(
+        keras.saving.get_custom_objects
+    )
+    assert kerasish.saving.get_custom_objects() is utils.get_custom_objects()
+
+
+@pytest.mark.compat
 def test_config_matches_keras_behaviour():
     keras = keras3()
     for lib in (utils, keras.utils):
