@@ -6,9 +6,11 @@
 
 from kerasish import (
     activations,
+    backend,
     callbacks,
     config,
     constraints,
+    dtype_policies,
     export,
     initializers,
     layers,
@@ -21,13 +23,29 @@ from kerasish import (
     random,
     regularizers,
     saving,
+    tree,
     utils,
 )
-from kerasish.layers import Input, Layer
+from kerasish.dtype_policies import DTypePolicy, FloatDTypePolicy
+from kerasish.initializers import Initializer
+from kerasish.layers import Input, InputSpec, Layer
+from kerasish.layers.keras_tensor import KerasTensor
+from kerasish.losses import Loss
+from kerasish.metrics import Metric
 from kerasish.models import Model, Sequential
-from kerasish.variables import Variable
+from kerasish.operation import Function, Operation
+from kerasish.optimizers import Optimizer
+from kerasish.regularizers import Regularizer
+from kerasish.scopes import RematScope, SymbolicScope, device, name_scope, remat
+from kerasish.variables import StatelessScope, Variable
 
 __version__ = "0.1.0"
+
+
+def version():
+    """Returns kerasish's version string (`kerasish.__version__`)."""
+    return __version__
+
 
 __all__ = [
     "Input",
@@ -53,4 +71,25 @@ __all__ = [
     "saving",
     "utils",
     "__version__",
+    "DTypePolicy",
+    "FloatDTypePolicy",
+    "Function",
+    "Initializer",
+    "InputSpec",
+    "KerasTensor",
+    "Loss",
+    "Metric",
+    "Operation",
+    "Optimizer",
+    "Regularizer",
+    "RematScope",
+    "StatelessScope",
+    "SymbolicScope",
+    "backend",
+    "device",
+    "dtype_policies",
+    "name_scope",
+    "remat",
+    "tree",
+    "version",
 ]

@@ -98,3 +98,136 @@ def enable_compilation_cache(enabled: bool = True) -> None:
 
 def compilation_cache_enabled() -> bool:
     return _COMPILATION_CACHE
+
+
+# -- The rest of `keras.config` ------------------------------------------------
+# Switches that `kerasish.backend.clear_session()` resets, as Keras's global state.
+_SESSION_DEFAULTS = {
+    "flash_attention": None,
+    "traceback_filtering": True,
+    "interactive_logging": True,
+}
+_SESSION = dict(_SESSION_DEFAULTS)
+
+
+def _env_int(name):
+    value = os.environ.get(name)
+    return None if value in (None, "") else int(value)
+
+
+# Debugging caps on `fit` (Keras reads the same environment variables).
+_MAX_EPOCHS = _env_int("KERAS_MAX_EPOCHS")
+_MAX_STEPS_PER_EPOCH = _env_int("KERAS_MAX_STEPS_PER_EPOCH")
+
+
+def reset_session_settings() -> None:
+    """Restores the switches above to their defaults (`clear_session` calls it)."""
+    _SESSION.clear()
+    _SESSION.update(_SESSION_DEFAULTS)
+
+
+def enable_flash_attention():
+    """Lets attention layers try flash attention (the default: `None`, automatic)."""
+    _SESSION["flash_attention"] = None
+
+
+def disable_flash_attention():
+    """Stops attention layers from using flash attention."""
+    _SESSION["flash_attention"] = False
+
+
+def is_flash_attention_enabled():
+    """`None` (automatic, the default) or `False` after `disable_flash_attention`."""
+    return _SESSION["flash_attention"]
+
+
+def enable_traceback_filtering():
+    """Turns traceback filtering on (the default)."""
+    _SESSION["traceback_filtering"] = True
+
+
+def disable_traceback_filtering():
+    """Turns traceback filtering off, to see every frame of an error."""
+    _SESSION["traceback_filtering"] = False
+
+
+def is_traceback_filtering_enabled():
+    """Whether traceback filtering is on (`True` unless disabled)."""
+    return _SESSION["traceback_filtering"]
+
+
+def enable_interactive_logging():
+    """Progress bars and messages go to stdout (the default)."""
+    _SESSION["interactive_logging"] = True
+
+
+def disable_interactive_logging():
+    """Progress bars and messages go to Python's `logging` ("kerasish" logger)."""
+    _SESSION["interactive_logging"] = False
+
+
+def is_interactive_logging_enabled():
+    """Whether messages go to stdout (`True`) or to `logging` (`False`)."""
+    return _SESSION["interactive_logging"]
+
+
+def dtype_policy():
+    """Returns the global dtype policy (a `DTypePolicy`; floatx unless set)."""
+    from kerasish.mixed_precision.policy import global_policy
+
+    return global_policy()
+
+
+def set_dtype_policy(policy):
+    """Sets the global dtype policy: a name such as `"mixed_float16"` or a policy."""
+    from kerasish.mixed_precision.policy import set_global_policy
+
+    set_global_policy(policy)
+
+
+def enable_unsafe_deserialization():
+    """Disables safe mode globally: loading may then rebuild Lambda code."""
+    from kerasish.saving import safe_mode
+
+    safe_mode._LOCAL.safe_mode = False
+
+
+def is_nnx_enabled():
+    """Always `False`: kerasish layers are not Flax NNX modules."""
+    return False
+
+
+def set_backend(backend):
+    """Selects the engine: `"jax"` or `"numpy"` (kerasish has no other backends).
+
+    Unlike Keras, nothing is re-imported: later calls use the new engine.
+    """
+    name = str(backend).strip().lower()
+    if name not in ("jax", "numpy"):
+        raise ValueError(
+            f"kerasish runs on the 'jax' and 'numpy' engines only; received "
+            f"backend={backend!r}. TensorFlow, torch and OpenVINO are not supported."
+        )
+    set_engine(name)
+
+
+def max_epochs():
+    """The cap on `fit`'s epochs set by `set_max_epochs` (or `KERAS_MAX_EPOCHS`)."""
+    return _MAX_EPOCHS
+
+
+def set_max_epochs(max_epochs):
+    """Caps the epochs of every `fit` call (for debugging); `None` removes the cap."""
+    global _MAX_EPOCHS
+    _MAX_EPOCHS = max_epochs
+
+
+def max_steps_per_epoch():
+    """The cap on steps per epoch set by `set_max_steps_per_epoch`, or `None`."""
+    return _MAX_STEPS_PER_EPOCH
+
+
+def set_max_steps_per_epoch(max_steps_per_epoch):
+    """Caps the steps of each epoch of `fit` (for debugging); `None` removes it."""
+    global _MAX_STEPS_PER_EPOCH
+    _MAX_STEPS_PER_EPOCH = max_steps_per_epoch

@@ -24,12 +24,21 @@ class StatelessScope:
     Args:
         state_mapping: Iterable of `(variable, value)` pairs.
         collect_losses: Whether `add_loss` calls are recorded in `self.losses`.
+        initialize_variables: Kept for Keras compatibility (variables created in
+            the scope are always initialized eagerly).
     """
 
-    def __init__(self, state_mapping=(), collect_losses=False):
-        self.values = {id(v): value for v, value in state_mapping}
+    def __init__(
+        self, state_mapping=None, collect_losses=False, initialize_variables=True
+    ):
+        self.values = {id(v): value for v, value in state_mapping or ()}
         self.assigned = {}
         self.losses = [] if collect_losses else None
+        self.initialize_variables = initialize_variables
+
+    def get_current_value(self, variable):
+        """The value `variable` has in this scope (given or assigned), or None."""
+        return self.get(variable)
 
     def get(self, variable):
         return self.values.get(id(variable))
@@ -104,7 +113,11 @@ class Variable:
         with engine.eager_scope():
             self._value = engine.convert_to_tensor(value, dtype)
         self.name = name or "variable"
-        self.path = path or self.name
+        if not path:
+            from kerasish.scopes import current_path
+
+            path = f"{current_path()}/{self.name}".lstrip("/")
+        self.path = path
         self.trainable = bool(trainable)
         self.regularizer = regularizer
         self.constraint = constraint

@@ -24,3 +24,12 @@ def run_python(code, env=None, timeout=120):
         env=full_env,
         timeout=timeout,
     )
+
+
+def signature_parts(obj):
+    """(name, kind, default) of each parameter: a signature without annotations."""
+    import inspect
+
+    return [
+        (p.name, p.kind, p.default) for p in inspect.signature(obj).parameters.values()
+    ]

@@ -5,7 +5,7 @@ import pytest
 
 import kerasish as keras
 from kerasish import config
-from tests.helpers import run_python
+from tests.helpers import keras3, run_python, signature_parts
 
 
 def test_defaults_and_setters():
@@ -14,7 +14,10 @@ def test_defaults_and_setters():
     assert config.image_data_format() == "channels_last"
     try:
         config.set_floatx("float64")
-        assert keras.ops.convert_to_tensor(np.ones(2)).dtype == np.float64 or True
+        # New layers' default policy follows floatx (x64 arrays need JAX_ENABLE_X64).
+        assert config.floatx() == keras.backend.floatx() == "float64"
+        assert keras.layers.Dense(2).dtype_policy.name == "float64"
+        assert keras.config.dtype_policy().variable_dtype == "float64"
         config.set_epsilon(1e-5)
         assert config.epsilon() == 1e-5
         config.set_image_data_format("channels_first")
@@ -51,3 +54,133 @@ def test_persistent_compilation_cache_is_on_by_default(tmp_path):
     assert second.returncode == 0 and sorted(os.listdir(tmp_path)) == sorted(entries)
     off = run_python(code, env={**env, "KERASISH_COMPILATION_CACHE": "0"})
     assert off.stdout.strip() in ("None", "")
+
+
+KERAS_CONFIG_NAMES = [
+    "backend",
+    "disable_flash_attention",
+    "disable_interactive_logging",
+    "disable_traceback_filtering",
+    "dtype_policy",
+    "enable_flash_attention",
+    "enable_interactive_logging",
+    "enable_traceback_filtering",
+    "enable_unsafe_deserialization",
+    "epsilon",
+    "floatx",
+    "image_data_format",
+    "is_flash_attention_enabled",
+    "is_interactive_logging_enabled",
+    "is_nnx_enabled",
+    "is_traceback_filtering_enabled",
+    "max_epochs",
+    "max_steps_per_epoch",
+    "set_backend",
+    "set_dtype_policy",
+    "set_epsilon",
+    "set_floatx",
+    "set_image_data_format",
+    "set_max_epochs",
+    "set_max_steps_per_epoch",
+]
+
+
+@pytest.mark.compat
+def test_every_keras_config_name_with_its_signature():
+    k3 = keras3()
+    assert sorted(n for n in dir(k3.config) if not n.startswith("_")) == (
+        KERAS_CONFIG_NAMES
+    )
+    for name in KERAS_CONFIG_NAMES:
+        ours, theirs = getattr(config, name), getattr(k3.config, name)
+        assert signature_parts(ours) == signature_parts(theirs), name
+
+
+@pytest.mark.compat
+def test_switches_behave_like_keras():
+    k3 = keras3()
+    for lib in (k3, keras):
+        c = lib.config
+        seen = [c.is_flash_attention_enabled()]
+        c.disable_flash_attention()
+        seen.append(c.is_flash_attention_enabled())
+        c.enable_flash_attention()
+        seen.append(c.is_flash_attention_enabled())
+        c.disable_traceback_filtering()
+        seen.append(c.is_traceback_filtering_enabled())
+        c.enable_traceback_filtering()
+        seen.append(c.is_traceback_filtering_enabled())
+        c.disable_interactive_logging()
+        seen.append(c.is_interactive_logging_enabled())
+        c.enable_interactive_logging()
+        seen.append(c.is_interactive_logging_enabled())
+        c.set_dtype_policy("mixed_bfloat16")
+        policy = c.dtype_policy()
+        seen += [policy.name, policy.compute_dtype, policy.variable_dtype]
+        c.set_dtype_policy("float32")
+        seen.append(c.is_nnx_enabled())
+        assert seen == [
+            None, False, None, False, True, False, True,
+            "mixed_bfloat16", "bfloat16", "float32", False,
+        ]  # fmt: skip
+    with pytest.raises(ValueError, match="Invalid `policy` argument"):
+        config.set_dtype_policy(3)
+
+
+def test_set_backend_accepts_kerasish_engines_only():
+    try:
+        config.set_backend("numpy")
+        assert config.backend() == "numpy"
+        x = keras.ops.add(np.ones(2, "float32"), 1.0)
+        assert isinstance(x, np.ndarray) and x.tolist() == [2.0, 2.0]
+    finally:
+        config.set_backend("jax")
+    assert config.backend() == "jax"
+    with pytest.raises(ValueError, match="'jax' and 'numpy' engines only.*torch"):
+        config.set_backend("torch")
+
+
+def test_max_epochs_and_steps_cap_fit():
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    x, y = np.ones((40, 2), "float32"), np.zeros((40, 1), "float32")
+    assert config.max_epochs() is None and config.max_steps_per_epoch() is None
+    try:
+        config.set_max_epochs(2)
+        config.set_max_steps_per_epoch(3)
+        assert (config.max_epochs(), config.max_steps_per_epoch()) == (2, 3)
+        history = model.fit(x, y, batch_size=4, epochs=5, verbose=0)
+        assert history.epoch == [0, 1]
+        assert int(model.optimizer.iterations.numpy()) == 2 * 3
+    finally:
+        config.set_max_epochs(None)
+        config.set_max_steps_per_epoch(None)
+    history = model.fit(x, y, batch_size=4, epochs=2, verbose=0)
+    assert history.epoch == [0, 1]
+    assert int(model.optimizer.iterations.numpy()) == 6 + 2 * 10
+
+
+def test_fit_caps_read_keras_environment_variables():
+    code = """
+        from kerasish import config
+        print(config.max_epochs(), config.max_steps_per_epoch())
+    """
+    env = {"KERAS_MAX_EPOCHS": "4", "KERAS_MAX_STEPS_PER_EPOCH": "7"}
+    result = run_python(code, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["4", "7"]
+
+
+def test_enable_unsafe_deserialization_lets_lambda_code_load():
+    layer = keras.layers.Lambda(lambda t: t * 3.0)
+    lambda_config = layer.get_config()
+    with pytest.raises(ValueError, match="Refusing to load a Lambda"):
+        keras.layers.Lambda.from_config(lambda_config)
+    config.enable_unsafe_deserialization()
+    try:
+        rebuilt = keras.layers.Lambda.from_config(lambda_config)
+        np.testing.assert_allclose(rebuilt(np.ones(2, "float32")), [3.0, 3.0])
+    finally:
+        keras.backend.clear_session()  # restores safe mode, as in Keras
+    with pytest.raises(ValueError, match="Refusing to load a Lambda"):
+        keras.layers.Lambda.from_config(lambda_config)

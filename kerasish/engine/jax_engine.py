@@ -107,6 +107,24 @@ class JaxEngine:
     def devices(self, kind=None):
         return jax.devices(kind) if kind else jax.devices()
 
+    def device_scope(self, device_name):
+        """`jax.default_device` for `"cpu"`, `"gpu:1"`, ... (`keras.device`)."""
+        kind, _, index = device_name.lower().partition(":")
+        try:
+            found = jax.devices(kind)
+        except RuntimeError as error:
+            raise ValueError(
+                f"Unknown device {device_name!r}: no {kind!r} devices are available "
+                f"(available: {[str(d) for d in jax.devices()]})."
+            ) from error
+        index = int(index or 0)
+        if index >= len(found):
+            raise ValueError(
+                f"Unknown device {device_name!r}: there are {len(found)} {kind} "
+                "device(s)."
+            )
+        return jax.default_device(found[index])
+
     def place(self, tree, sharding=None):
         """Puts every array of `tree` on the device (or sharding) once."""
         if sharding is None:

@@ -95,7 +95,42 @@ def categorical(key_, logits, num_samples, dtype="int32"):
 
 
 def gamma(key_, shape, alpha, dtype=None):
-    return jax.random.gamma(_k(key_), alpha, shape, dtype=dtype or config.floatx())
+    dtype = dtype or config.floatx()
+    rng = _host_rng(key_)
+    if rng is not None:
+        return _out(rng.gamma(np.asarray(alpha), 1.0, shape), dtype)
+    return jax.random.gamma(_k(key_), jnp.asarray(alpha), shape, dtype=dtype)
+
+
+def binomial(key_, shape, counts, probabilities, dtype=None):
+    """Successes in `counts` trials of probability `probabilities` (broadcast).
+
+    jax draws floats; an integer `dtype` casts the (whole-number) result.
+    """
+    dtype = dtype or config.floatx()
+    rng = _host_rng(key_)
+    if rng is not None:
+        counts = np.rint(np.asarray(counts)).astype("int64")
+        return _out(rng.binomial(counts, np.asarray(probabilities), shape), dtype)
+    float_dtype = dtype if jnp.issubdtype(dtype, jnp.floating) else "float32"
+    sample = jax.random.binomial(
+        _k(key_),
+        jnp.asarray(counts),
+        jnp.asarray(probabilities),
+        shape=shape,
+        dtype=float_dtype,
+    )
+    return sample.astype(dtype)
+
+
+def beta(key_, shape, alpha, beta, dtype=None):
+    dtype = dtype or config.floatx()
+    rng = _host_rng(key_)
+    if rng is not None:
+        return _out(rng.beta(np.asarray(alpha), np.asarray(beta), shape), dtype)
+    return jax.random.beta(
+        _k(key_), jnp.asarray(alpha), jnp.asarray(beta), shape=shape, dtype=dtype
+    )
 
 
 def fold_in(key_, data):

@@ -4,6 +4,7 @@
 a callable (`ExportedModel`) with a symbolic batch dimension.
 """
 
+from kerasish.export.export_archive import ExportArchive
 from kerasish.export.export_lib import ExportedModel, export_model, load
 
-__all__ = ["ExportedModel", "export_model", "load"]
+__all__ = ["ExportArchive", "ExportedModel", "export_model", "load"]

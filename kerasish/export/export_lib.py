@@ -292,6 +292,10 @@ def load(filepath):
             weights_io.check_member_name(info.filename, name)
             weights_io.check_member_size(info, name, size)
             names.add(info.filename)
+        if _METADATA in names and _FUNCTION not in names:
+            archive = _maybe_archive(zf, name)  # written by `ExportArchive`
+            if archive is not None:
+                return archive
         missing = [m for m in (_METADATA, _FUNCTION, _WEIGHTS) if m not in names]
         if missing:
             raise ValueError(
@@ -329,6 +333,33 @@ def load(filepath):
             f"({type(error).__name__}: {error})."
         ) from error
     return ExportedModel(function, metadata, trainable, non_trainable, name)
+
+
+def _maybe_archive(zf, name):
+    """An `ExportArchive` file's endpoints, or None if it is not one."""
+    from kerasish.export.export_archive import load_archive
+
+    try:
+        metadata = json.loads(zf.read(_METADATA).decode("utf-8"))
+    except (ValueError, zipfile.BadZipFile, EOFError, OSError) as error:
+        raise ValueError(f"{name}: metadata.json is not readable ({error}).") from error
+    if not isinstance(metadata, dict) or "endpoints" not in metadata:
+        return None
+    if metadata.get("format") != FORMAT_NAME:
+        raise ValueError(f"{name} is not an exported kerasish model (wrong format).")
+    try:
+        return load_archive(zf, metadata, name, _engine_export().deserialize_function)
+    except (KeyError, TypeError, zipfile.BadZipFile, EOFError, OSError) as error:
+        raise ValueError(f"{name} is corrupt or incomplete ({error!r}).") from error
+
+
+def _engine_export():
+    engine = get_engine()
+    if not hasattr(engine, "export"):
+        from kerasish.engine.jax_engine import JaxEngine
+
+        engine = JaxEngine()
+    return engine.export
 
 
 def _ordered(arrays, prefix):

@@ -37,8 +37,8 @@ class Metric:
     them, `result` reading them) are supported as well.
 
     Args:
-        name: Name of the metric (defaults to its snake-case class name).
         dtype: Dtype of the state and the result. Defaults to floatx.
+        name: Name of the metric (defaults to its snake-case class name).
 
     Example:
     >>> m = kerasish.metrics.Mean()
@@ -47,7 +47,7 @@ class Metric:
     2.0
     """
 
-    def __init__(self, name=None, dtype=None):
+    def __init__(self, dtype=None, name=None):
         self.name = name or uniquify(to_snake_case(type(self).__name__))
         self._dtype = standardize_compute_dtype(dtype)
         self._state = None

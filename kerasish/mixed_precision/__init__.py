@@ -3,8 +3,19 @@
 from kerasish.mixed_precision.policy import (
     DTypePolicy,
     Policy,
+    dtype_policy,
     global_policy,
+    set_dtype_policy,
     set_global_policy,
 )
+from kerasish.optimizers.loss_scale_optimizer import LossScaleOptimizer
 
-__all__ = ["DTypePolicy", "Policy", "global_policy", "set_global_policy"]
+__all__ = [
+    "DTypePolicy",
+    "LossScaleOptimizer",
+    "Policy",
+    "dtype_policy",
+    "global_policy",
+    "set_dtype_policy",
+    "set_global_policy",
+]

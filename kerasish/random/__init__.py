@@ -2,8 +2,11 @@
 
 from kerasish.random.random import (
     SeedGenerator,
+    beta,
+    binomial,
     categorical,
     dropout,
+    gamma,
     normal,
     randint,
     shuffle,
@@ -13,8 +16,11 @@ from kerasish.random.random import (
 
 __all__ = [
     "SeedGenerator",
+    "beta",
+    "binomial",
     "categorical",
     "dropout",
+    "gamma",
     "normal",
     "randint",
     "shuffle",

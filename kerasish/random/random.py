@@ -103,6 +103,46 @@ def categorical(logits, num_samples, dtype="int32", seed=None):
     return get_engine().random.categorical(draw_key(seed), logits, num_samples, dtype)
 
 
+def _random_fn(name):
+    engine = get_engine()
+    fn = getattr(engine.random, name, None)
+    if fn is None:
+        raise NotImplementedError(
+            f"kerasish.random.{name} is not available on the {engine.name!r} "
+            "engine; use the JAX engine (`kerasish.config.set_backend('jax')`)."
+        )
+    return fn
+
+
+def gamma(shape, alpha, dtype=None, seed=None):
+    """Samples from Gamma(`alpha`, scale 1): mean `alpha`, variance `alpha`.
+
+    Example:
+    >>> kerasish.random.gamma((2,), alpha=2.0, seed=1).shape
+    (2,)
+    """
+    return _random_fn("gamma")(draw_key(seed), tuple(shape), alpha, dtype)
+
+
+def binomial(shape, counts, probabilities, dtype=None, seed=None):
+    """Samples Binomial(`counts`, `probabilities`) counts (floats by default).
+
+    Mean `n p`, variance `n p (1 - p)`; `counts` and `probabilities` broadcast
+    against `shape`.
+    """
+    return _random_fn("binomial")(
+        draw_key(seed), tuple(shape), counts, probabilities, dtype
+    )
+
+
+def beta(shape, alpha, beta, dtype=None, seed=None):
+    """Samples from Beta(`alpha`, `beta`) on [0, 1].
+
+    Mean `a / (a + b)`, variance `a b / ((a + b)^2 (a + b + 1))`.
+    """
+    return _random_fn("beta")(draw_key(seed), tuple(shape), alpha, beta, dtype)
+
+
 def shuffle(x, axis=0, seed=None):
     return get_engine().random.permutation(draw_key(seed), x, axis=axis)
 

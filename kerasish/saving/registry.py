@@ -39,8 +39,12 @@ def register_keras_serializable(package: str = "Custom", name: str | None = None
 
     def decorator(obj):
         registered = f"{package}>{name or obj.__name__}"
-        if registered in _CUSTOM and _CUSTOM[registered] is not obj:
-            raise ValueError(f"{registered!r} is already registered to another object.")
+        if isinstance(obj, type) and not hasattr(obj, "get_config"):
+            raise ValueError(
+                "Cannot register a class that does not have a get_config() method."
+            )
+        # As in Keras, registering a name again replaces the old object (a
+        # notebook cell that redefines a class runs twice).
         _CUSTOM[registered] = obj
         obj._registered_name = registered
         return obj
@@ -48,20 +52,40 @@ def register_keras_serializable(package: str = "Custom", name: str | None = None
     return decorator
 
 
+def get_custom_objects() -> dict:
+    """The global `{name: object}` dict of registered user objects (editable).
+
+    Example:
+    >>> kerasish.saving.get_custom_objects()["MyLayer"] = MyLayer  # doctest: +SKIP
+    """
+    return _CUSTOM
+
+
+def _own_registered_name(obj):
+    # Read from the object itself: a subclass of a registered class is not
+    # registered under its parent's name.
+    return getattr(obj, "__dict__", {}).get("_registered_name")
+
+
 def get_registered_name(obj) -> str:
+    """The name `obj` is registered under (`"package>Name"`), else its `__name__`."""
     return (
-        getattr(obj, "_registered_name", None)
+        _own_registered_name(obj)
         or getattr(obj, "__name__", None)
         or type(obj).__name__
     )
 
 
-def get_registered_object(name: str, custom_objects: dict | None = None):
+def get_registered_object(name, custom_objects=None, module_objects=None):
+    """The object registered as `name`: scopes, then `custom_objects`, the global
+    custom objects, `module_objects`, and last kerasish's built-in classes."""
     for scope in [custom_objects or {}, *reversed(_CUSTOM_SCOPE)]:
         if name in scope:
             return scope[name]
     if name in _CUSTOM:
         return _CUSTOM[name]
+    if module_objects and name in module_objects:
+        return module_objects[name]
     for kind in _BUILTINS.values():
         if name in kind:
             return kind[name]
@@ -103,7 +127,7 @@ def serialize_keras_object(obj):
             "registered_name": getattr(obj, "_registered_name", None) or obj.__name__,
         }
     cls = type(obj)
-    registered = getattr(cls, "_registered_name", None)
+    registered = _own_registered_name(cls)
     return {
         "module": getattr(cls, "__module__", None),
         "class_name": cls.__name__,

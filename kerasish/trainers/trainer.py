@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from kerasish import ops
+from kerasish import config, ops
 from kerasish.engine import get_engine
 from kerasish.trainers import data_adapters
 from kerasish.trainers.compile_utils import CompileLoss, CompileMetrics
@@ -601,6 +601,10 @@ class Trainer:
                 tx, ty, tsw, batch_size, shuffle, None, steps_per_epoch
             )
             validation_data = (vx, vy) if vsw is None else (vx, vy, vsw)
+        # Debugging caps (`keras.config.set_max_epochs` / `set_max_steps_per_epoch`).
+        epochs = min(epochs, config.max_epochs() or epochs)
+        cap = config.max_steps_per_epoch()
+        data.steps = min(data.steps or cap, cap) if cap else data.steps
         val = None
         if validation_data is not None:
             vx, vy, vsw = data_adapters._unpack(

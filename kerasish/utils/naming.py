@@ -22,3 +22,9 @@ def uniquify(base: str) -> str:
 
 def reset_uids() -> None:
     _COUNTS.clear()
+
+
+def get_uid(prefix: str = "") -> int:
+    """Counts calls per `prefix` (1, 2, ...), sharing `uniquify`'s counters."""
+    _COUNTS[prefix] += 1
+    return _COUNTS[prefix]

@@ -5,8 +5,11 @@ seconds, so a fast loop is not slowed down by the bar. Compilation time is repor
 separately and excluded from the time per step and the ETA.
 """
 
+import logging
 import sys
 import time
+
+from kerasish import config
 
 
 def format_value(value):
@@ -56,6 +59,10 @@ class Progbar:
             )
 
     def _write(self, text, newline=False):
+        if not config.is_interactive_logging_enabled():
+            if newline:  # Finished lines only; `logging` has no carriage return.
+                logging.getLogger("kerasish").info(text)
+            return
         if self._dynamic:
             pad = max(0, self._prev_len - len(text))
             sys.stdout.write("\r" + text + " " * pad + ("\n" if newline else ""))

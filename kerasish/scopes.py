@@ -1,0 +1,179 @@
+"""Context managers of Keras's top level: `name_scope`, `device`, `SymbolicScope`,
+`RematScope`, and the `remat` function wrapper.
+
+`name_scope` prefixes the path of variables created inside it (`"block/kernel"`);
+`device` places arrays created inside it on one device; `remat` recomputes a
+function's intermediate values in the backward pass instead of storing them
+(`jax.checkpoint` on the JAX engine).
+"""
+
+import contextlib
+import threading
+
+from kerasish.engine import get_engine
+
+_LOCAL = threading.local()
+_REMAT_MODES = ("full", "activations", "larger_than", "list_of_layers", None)
+
+
+def _stack(name):
+    stack = getattr(_LOCAL, name, None)
+    if stack is None:
+        stack = []
+        setattr(_LOCAL, name, stack)
+    return stack
+
+
+class name_scope:
+    """`with kerasish.name_scope("block"):` prefixes new variables' paths.
+
+    Args:
+        name: The scope's name (a string without `/`).
+        **kwargs: `caller` (the object opening the scope), `deduplicate`
+            (default `True`: the same caller re-entering a scope of the same
+            name does not repeat it) and `override_parent` (a path that
+            replaces the enclosing scopes).
+
+    Example:
+    >>> with kerasish.name_scope("block"):
+    ...     v = kerasish.Variable(1.0, name="v")
+    >>> v.path
+    'block/v'
+    """
+
+    def __init__(self, name, **kwargs):
+        if not isinstance(name, str) or "/" in name:
+            raise ValueError(
+                "Argument `name` must be a string and cannot contain character "
+                f"`/`. Received: name={name}"
+            )
+        self.name = name
+        self.caller = kwargs.pop("caller", None)
+        self.deduplicate = kwargs.pop("deduplicate", True)
+        self.override_parent = kwargs.pop("override_parent", None)
+        if kwargs:
+            raise TypeError(
+                f"name_scope: unexpected keyword arguments {sorted(kwargs)}."
+            )
+        self._pop_on_exit = False
+
+    def __enter__(self):
+        stack = _stack("names")
+        if self.deduplicate and stack:
+            parent = stack[-1]
+            if (
+                self.caller is not None
+                and self.caller is parent.caller
+                and self.name == parent.name
+            ):
+                return self
+        stack.append(self)
+        self._pop_on_exit = True
+        return self
+
+    def __exit__(self, *exc):
+        if self._pop_on_exit:
+            _stack("names").pop()
+            self._pop_on_exit = False
+        return False
+
+
+def current_path():
+    """The `/`-joined path of the active name scopes (`""` outside any)."""
+    parts = []
+    for scope in _stack("names"):
+        if scope.override_parent is not None:
+            parts = [p for p in scope.override_parent.split("/") if p]
+        parts.append(scope.name)
+    return "/".join(parts)
+
+
+def device(device_name):
+    """`with kerasish.device("cpu:0"):` places arrays created inside on a device.
+
+    Args:
+        device_name: `"cpu"`, `"gpu"` or `"tpu"`, optionally with `:index`.
+    """
+    if not isinstance(device_name, str):
+        raise ValueError(
+            f"device: `device_name` must be a string such as 'cpu:0', received "
+            f"{device_name!r}."
+        )
+    engine = get_engine()
+    scope = getattr(engine, "device_scope", None)
+    return scope(device_name) if scope else contextlib.nullcontext()
+
+
+class SymbolicScope:
+    """Marks code that runs on symbolic tensors (shape inference), not on data."""
+
+    def __enter__(self):
+        _stack("symbolic").append(self)
+        return self
+
+    def __exit__(self, *exc):
+        _stack("symbolic").pop()
+        return False
+
+
+def in_symbolic_scope():
+    return bool(_stack("symbolic"))
+
+
+class RematScope:
+    """Asks layers called inside it to rematerialize (recompute) activations.
+
+    Args:
+        mode: `"full"` (every layer), `"activations"` (activation functions),
+            `"larger_than"` (layers whose output exceeds
+            `output_size_threshold` elements), `"list_of_layers"` (the layers
+            named in `layer_names`) or `None` (off).
+        output_size_threshold: Element count for `"larger_than"`.
+        layer_names: Names for `"list_of_layers"`.
+    """
+
+    def __init__(self, mode="full", output_size_threshold=1024, layer_names=None):
+        if mode not in _REMAT_MODES:
+            raise ValueError(
+                f"RematScope: invalid mode {mode!r}. Valid modes: {_REMAT_MODES}."
+            )
+        if mode == "list_of_layers" and not layer_names:
+            raise ValueError(
+                "RematScope: mode='list_of_layers' needs `layer_names`, the names "
+                "of the layers to rematerialize."
+            )
+        self.mode = mode
+        self.output_size_threshold = output_size_threshold
+        self.layer_names = list(layer_names or [])
+
+    def __enter__(self):
+        _stack("remat").append(self)
+        return self
+
+    def __exit__(self, *exc):
+        _stack("remat").pop()
+        return False
+
+
+def get_current_remat_mode():
+    """The innermost active `RematScope`, or `None` (also for mode `None`)."""
+    stack = _stack("remat")
+    return stack[-1] if stack and stack[-1].mode is not None else None
+
+
+def remat(f):
+    """Returns `f` wrapped so its intermediates are recomputed for gradients.
+
+    Values and gradients are unchanged; memory during backpropagation drops at
+    the cost of recomputation (`jax.checkpoint` on the JAX engine; the NumPy
+    engine, which does not differentiate, returns `f` itself).
+
+    Example:
+    >>> g = kerasish.remat(kerasish.ops.sin)
+    >>> float(g(0.0))
+    0.0
+    """
+    if not callable(f):
+        raise TypeError(f"remat: expected a callable, received {f!r}.")
+    checkpoint = getattr(get_engine(), "checkpoint", None)
+    return checkpoint(f) if checkpoint else f
