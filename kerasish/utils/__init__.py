@@ -5,6 +5,21 @@ from kerasish.utils.plotting import plot_history
 from kerasish.utils.progbar import Progbar
 from kerasish.utils.seed import set_random_seed
 
+# Names whose modules import the trainer (PyDataset) or optional packages; loaded
+# on first use.
+_LAZY = {
+    "get_file": "kerasish.utils.file_utils",
+    "image_dataset_from_directory": "kerasish.utils.image_dataset_utils",
+    "text_dataset_from_directory": "kerasish.utils.text_dataset_utils",
+    "audio_dataset_from_directory": "kerasish.utils.audio_dataset_utils",
+    "timeseries_dataset_from_array": "kerasish.utils.timeseries_dataset_utils",
+    "split_dataset": "kerasish.utils.dataset_utils",
+    "load_img": "kerasish.utils.image_utils",
+    "img_to_array": "kerasish.utils.image_utils",
+    "array_to_img": "kerasish.utils.image_utils",
+    "save_img": "kerasish.utils.image_utils",
+}
+
 
 def __getattr__(name):
     # PyDataset lives with the trainer's data adapters; imported lazily to keep
@@ -13,6 +28,10 @@ def __getattr__(name):
         from kerasish.trainers.data_adapters import PyDataset
 
         return PyDataset
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'kerasish.utils' has no attribute {name!r}")
 
 
@@ -23,4 +42,5 @@ __all__ = [
     "plot_history",
     "plot_model",
     "set_random_seed",
+    *_LAZY,
 ]
