@@ -23,6 +23,7 @@ from kerasish import (
     regularizers,
     saving,
     utils,
+    wrappers,
 )
 from kerasish.layers import Input, Layer
 from kerasish.models import Model, Sequential
@@ -54,5 +55,6 @@ __all__ = [
     "regularizers",
     "saving",
     "utils",
+    "wrappers",
     "__version__",
 ]
