@@ -90,6 +90,7 @@ def test_classifier_fits_iris_and_predicts_labels():
     X, y = load_iris(return_X_y=True)
     X = (X - X.mean(0)) / X.std(0)
     labels = np.array(["setosa", "versicolor", "virginica"])[y]
+
     def mlp(X, y):
         model = dynamic_model(X, y, "categorical_crossentropy", layers=[16])
         model.compile(optimizer=keras.optimizers.Adam(0.05), loss=model.loss)
@@ -119,7 +120,9 @@ def test_regressor_and_transformer_fit_small_regression():
         return model
 
     reg = SKLearnRegressor(
-        linear, model_kwargs={"loss": "mse"}, fit_kwargs={"epochs": 40, "batch_size": 80}
+        linear,
+        model_kwargs={"loss": "mse"},
+        fit_kwargs={"epochs": 40, "batch_size": 80},
     )
     reg.fit(X, y)
     assert reg.predict(X).shape == y.shape
