@@ -18,6 +18,7 @@ _LAZY = {
     "img_to_array": "kerasish.utils.image_utils",
     "array_to_img": "kerasish.utils.image_utils",
     "save_img": "kerasish.utils.image_utils",
+    "FeatureSpace": "kerasish.utils.feature_space",
 }
 
 

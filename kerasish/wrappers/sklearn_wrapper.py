@@ -71,6 +71,11 @@ def _check_model(model):
         )
 
 
+class _KerasBytes:
+    def __init__(self, data):
+        self.data = data
+
+
 class TargetReshaper(TransformerMixin, BaseEstimator):
     """Makes 1-D targets 2-D for fitting and squeezes predictions back."""
 
@@ -143,6 +148,38 @@ class SKLBase(BaseEstimator):
         for param, alias in kwargs.items():
             self._metadata_request.score.add_request(param=param, alias=alias)
         return self
+
+    def __getstate__(self):
+        # A fitted model pickles as its `.keras` archive bytes.
+        state = dict(self.__dict__)
+        if "model_" in state:
+            import os
+            import tempfile
+
+            with tempfile.TemporaryDirectory() as tmp:
+                path = os.path.join(tmp, "model.keras")
+                state["model_"].save(path)
+                with open(path, "rb") as f:
+                    state["model_"] = _KerasBytes(f.read())
+        if "history_" in state:
+            history = copy.copy(state["history_"])
+            history.model = None
+            state["history_"] = history
+        return state
+
+    def __setstate__(self, state):
+        if isinstance(state.get("model_"), _KerasBytes):
+            import os
+            import tempfile
+
+            from kerasish.models import load_model
+
+            with tempfile.TemporaryDirectory() as tmp:
+                path = os.path.join(tmp, "model.keras")
+                with open(path, "wb") as f:
+                    f.write(state["model_"].data)
+                state["model_"] = load_model(path)
+        self.__dict__.update(state)
 
     @property
     def epoch_(self):
