@@ -163,7 +163,7 @@ class SKLBase(BaseEstimator):
                     state["model_"] = _KerasBytes(f.read())
         if "history_" in state:
             history = copy.copy(state["history_"])
-            history.model = None
+            history.set_model(None)
             state["history_"] = history
         return state
 

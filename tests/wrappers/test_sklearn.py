@@ -1,6 +1,7 @@
 """scikit-learn wrappers: Keras's constructor, estimator checks, small fits."""
 
 import inspect
+import pickle
 
 import numpy as np
 import pytest
@@ -142,6 +143,9 @@ def test_model_instance_is_cloned_and_errors():
     X = np.random.default_rng(0).normal(size=(10, 3))
     reg.fit(X, X.sum(1))
     assert reg.model_ is not model
+    restored = pickle.loads(pickle.dumps(reg))  # the model travels as .keras bytes
+    np.testing.assert_allclose(restored.predict(X), reg.predict(X), rtol=1e-6)
+    assert restored.history_.history == reg.history_.history
     uncompiled = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
     with pytest.raises(RuntimeError, match="needs to be compiled"):
         SKLearnRegressor(uncompiled).fit(X, X.sum(1))
