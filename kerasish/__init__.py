@@ -23,6 +23,7 @@ from kerasish import (
     regularizers,
     saving,
     utils,
+    visualization,
     wrappers,
 )
 from kerasish.layers import Input, Layer
@@ -55,6 +56,7 @@ __all__ = [
     "regularizers",
     "saving",
     "utils",
+    "visualization",
     "wrappers",
     "__version__",
 ]
