@@ -395,3 +395,30 @@ def test_split_batched_dataset_and_fit():
         ds.batch(2)
     with pytest.raises(TypeError, match="must be a kerasish Dataset"):
         utils.split_dataset(object(), left_size=0.5)
+
+
+def test_dataset_map_batch_and_indexing():
+    x = np.arange(10, dtype="float32")
+    ds = utils.split_dataset(x, left_size=7)[0]  # unbatched: single elements
+    assert ds.batch_size is None and len(ds) == 7 and float(ds[3]) == 3.0
+    doubled = ds.map(lambda v: v * 2).batch(3)  # element map, then batch
+    batches = list(doubled)
+    np.testing.assert_array_equal(np.concatenate(batches), x[:7] * 2)
+    assert [len(b) for b in batches] == [3, 3, 1]
+    pairs = doubled.map(lambda b: (b, b + 1))  # batch map
+    bx, by = pairs[2]
+    np.testing.assert_array_equal(by, bx + 1)
+    with pytest.raises(IndexError, match="out of range"):
+        pairs[3]
+    with pytest.raises(ValueError, match="must be positive"):
+        ds.batch(0)
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    data = utils.split_dataset((x[:, None], x), left_size=8)[0].batch(4)
+    model.fit(data, epochs=1, verbose=0)
+    w, b = model.layers[-1].get_weights()
+    np.testing.assert_allclose(
+        model.evaluate(data, verbose=0),
+        np.mean((x[:8] * w[0, 0] + b[0] - x[:8]) ** 2),
+        rtol=1e-4,
+    )
