@@ -1,5 +1,7 @@
 """`image_dataset_from_directory`: labelled image batches from class folders."""
 
+import math
+
 import numpy as np
 
 from kerasish import config
@@ -20,6 +22,35 @@ _INTERPOLATIONS = (
 _SUPPORTED = ("bilinear", "nearest", "bicubic", "lanczos3", "lanczos5")
 
 
+def _resize(x, height, width, interpolation, crop_to_aspect_ratio=False):
+    from kerasish.layers.preprocessing.resizing import resize_images
+
+    out = resize_images(
+        x,
+        height,
+        width,
+        interpolation=interpolation,
+        crop_to_aspect_ratio=crop_to_aspect_ratio,
+        data_format="channels_last",
+    )
+    return np.asarray(out, dtype="float32")
+
+
+def _resize_with_pad(x, height, width, interpolation):
+    """As `tf.image.resize_with_pad`: fit inside, keep the aspect ratio, then
+    zero-pad (centered) to `(height, width)`."""
+    in_h, in_w = x.shape[:2]
+    ratio = max(in_w / width, in_h / height)
+    new_h, new_w = math.floor(in_h / ratio), math.floor(in_w / ratio)
+    if (new_h, new_w) != (in_h, in_w):
+        x = _resize(x, new_h, new_w, interpolation)
+    # TF pads by the unrounded size: floor((target - size / ratio) / 2)
+    top = max(0, math.floor((height - in_h / ratio) / 2))
+    left = max(0, math.floor((width - in_w / ratio) / 2))
+    pads = ((top, height - new_h - top), (left, width - new_w - left), (0, 0))
+    return np.pad(x, pads)
+
+
 def load_image(
     path,
     image_size,
@@ -30,7 +61,6 @@ def load_image(
     pad_to_aspect_ratio=False,
 ):
     """One image file -> float32 array `(height, width, channels)` (or CHW)."""
-    from kerasish.layers.preprocessing.resizing import resize_images
     from kerasish.utils.image_utils import _pil
 
     with _pil().open(path) as img:
@@ -40,19 +70,10 @@ def load_image(
     if x.ndim == 2:
         x = x[:, :, None]
     height, width = image_size
-    if x.shape[:2] != (height, width):
-        x = np.asarray(
-            resize_images(
-                x,
-                height,
-                width,
-                interpolation=interpolation,
-                crop_to_aspect_ratio=crop_to_aspect_ratio,
-                pad_to_aspect_ratio=pad_to_aspect_ratio,
-                data_format="channels_last",
-            ),
-            dtype="float32",
-        )
+    if pad_to_aspect_ratio:
+        x = _resize_with_pad(x, height, width, interpolation)
+    elif x.shape[:2] != (height, width):
+        x = _resize(x, height, width, interpolation, crop_to_aspect_ratio)
     if data_format == "channels_first":
         x = x.transpose(2, 0, 1)
     return x
@@ -102,7 +123,8 @@ def image_dataset_from_directory(
             `"lanczos3"`, `"lanczos5"`).
         follow_links: Follow symbolic links to sub-directories.
         crop_to_aspect_ratio: Center-crop to the target aspect ratio first.
-        pad_to_aspect_ratio: Pad (centered) to the target aspect ratio first.
+        pad_to_aspect_ratio: Resize to fit inside `image_size` keeping the
+            aspect ratio, then zero-pad (centered), as `tf.image.resize_with_pad`.
         data_format: `"channels_last"` or `"channels_first"`.
         format: Accepted for Keras compatibility (`"tf"` or `"grain"`); the
             result is always a kerasish `Dataset`.

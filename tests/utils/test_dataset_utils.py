@@ -422,3 +422,28 @@ def test_dataset_map_batch_and_indexing():
         np.mean((x[:8] * w[0, 0] + b[0] - x[:8]) ** 2),
         rtol=1e-4,
     )
+
+
+def test_image_dataset_pad_to_aspect_ratio_like_resize_with_pad(tmp_path):
+    (tmp_path / "a").mkdir()
+    wide = np.arange(2 * 4 * 3, dtype="uint8").reshape(2, 4, 3) + 1
+    PIL.fromarray(wide).save(tmp_path / "a" / "wide.png")
+    flat = np.full((4, 8, 3), 200, dtype="uint8")
+    PIL.fromarray(flat).save(tmp_path / "a" / "zflat.png")
+    ds = utils.image_dataset_from_directory(
+        tmp_path,
+        image_size=(4, 4),
+        pad_to_aspect_ratio=True,
+        shuffle=False,
+        label_mode=None,
+        verbose=False,
+    )
+    x = ds[0]
+    # 2x4 fits 4x4 as is: one zero row above and below
+    expected = np.zeros((4, 4, 3), "float32")
+    expected[1:3] = wide
+    np.testing.assert_array_equal(x[0], expected)
+    # 4x8 shrinks to 2x4 (constant stays constant), then the same padding
+    expected = np.zeros((4, 4, 3), "float32")
+    expected[1:3] = 200
+    np.testing.assert_allclose(x[1], expected, atol=1e-3)
