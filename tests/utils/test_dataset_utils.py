@@ -256,6 +256,12 @@ def test_audio_dataset_decodes_pads_and_fits(tmp_path):
         ref[: len(clips[path])] = clips[path]
         np.testing.assert_array_equal(row, ref)
     np.testing.assert_array_equal(y, [0, 0, 1])
+    ragged = utils.audio_dataset_from_directory(
+        tmp_path, batch_size=3, shuffle=False, ragged=True, verbose=False
+    )
+    clips_out, _ = ragged[0]
+    assert [len(c) for c in clips_out] == [len(clips[p]) for p in order]
+    np.testing.assert_array_equal(clips_out[1], clips[order[1]])
     fixed = utils.audio_dataset_from_directory(
         tmp_path,
         batch_size=2,
