@@ -11,6 +11,7 @@ from kerasish import (
     config,
     constraints,
     dtype_policies,
+    datasets,
     export,
     initializers,
     layers,
@@ -25,6 +26,8 @@ from kerasish import (
     saving,
     tree,
     utils,
+    visualization,
+    wrappers,
 )
 from kerasish.dtype_policies import DTypePolicy, FloatDTypePolicy
 from kerasish.initializers import Initializer
@@ -57,6 +60,7 @@ __all__ = [
     "callbacks",
     "config",
     "constraints",
+    "datasets",
     "export",
     "initializers",
     "layers",
@@ -70,6 +74,8 @@ __all__ = [
     "regularizers",
     "saving",
     "utils",
+    "visualization",
+    "wrappers",
     "__version__",
     "DTypePolicy",
     "FloatDTypePolicy",

@@ -27,6 +27,22 @@ from kerasish.utils.seed import set_random_seed
 from kerasish.utils.sequence_utils import pad_sequences
 from kerasish.utils.serialization import deserialize_keras_object
 
+# Names whose modules import the trainer (PyDataset) or optional packages; loaded
+# on first use.
+_LAZY = {
+    "get_file": "kerasish.utils.file_utils",
+    "image_dataset_from_directory": "kerasish.utils.image_dataset_utils",
+    "text_dataset_from_directory": "kerasish.utils.text_dataset_utils",
+    "audio_dataset_from_directory": "kerasish.utils.audio_dataset_utils",
+    "timeseries_dataset_from_array": "kerasish.utils.timeseries_dataset_utils",
+    "split_dataset": "kerasish.utils.dataset_utils",
+    "load_img": "kerasish.utils.image_utils",
+    "img_to_array": "kerasish.utils.image_utils",
+    "array_to_img": "kerasish.utils.image_utils",
+    "save_img": "kerasish.utils.image_utils",
+    "FeatureSpace": "kerasish.utils.feature_space",
+}
+
 
 def __getattr__(name):
     # PyDataset lives with the trainer's data adapters; imported lazily to keep
@@ -35,6 +51,10 @@ def __getattr__(name):
         from kerasish.trainers.data_adapters import PyDataset
 
         return PyDataset
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'kerasish.utils' has no attribute {name!r}")
 
 
@@ -67,4 +87,5 @@ __all__ = [
     "standardize_dtype",
     "to_categorical",
     "unpack_x_y_sample_weight",
+    *_LAZY,
 ]

@@ -1,0 +1,558 @@
+"""Datasets that `fit` consumes, directory indexing, and `split_dataset`.
+
+Keras returns `tf.data.Dataset`s from these utilities; kerasish returns a
+`Dataset`: a `PyDataset` of numpy batches (so `fit`, `evaluate` and `predict`
+take it directly) that is also iterable, with `.map(fn)` and `.batch(n)`.
+"""
+
+import os
+import random
+from multiprocessing.pool import ThreadPool
+
+import numpy as np
+
+from kerasish.trainers.data_adapters import PyDataset
+from kerasish.utils import tree
+
+
+def _index(structure, i):
+    return tree.map_structure(lambda a: a[i], structure)
+
+
+def _stack(elements):
+    leaves = [tree.flatten(e) for e in elements]
+    stacked = [np.stack([np.asarray(x) for x in xs]) for xs in zip(*leaves)]
+    return tree.pack_sequence_as(elements[0], stacked)
+
+
+def _apply(fn, element):
+    # tf.data unpacks tuple elements into positional arguments.
+    return fn(*element) if isinstance(element, tuple) else fn(element)
+
+
+class Dataset(PyDataset):
+    """A sequence of numpy batches (or single elements when unbatched).
+
+    `fit(dataset)` reads it batch by batch; `for batch in dataset` does too.
+    With `shuffle`, the sample order changes after every epoch (the first epoch
+    follows the order in which samples were indexed, e.g. `file_paths`).
+
+    Args:
+        num_samples: Number of samples.
+        load: `load(indices) -> batch`, a structure of arrays whose leading
+            axis has `len(indices)` entries.
+        batch_size: Samples per batch, or `None` for single elements.
+        shuffle: Reshuffle the samples after each epoch.
+        seed: Seed of those reshuffles.
+    """
+
+    def __init__(self, num_samples, load, batch_size=None, shuffle=False, seed=None):
+        super().__init__()
+        self._num_samples = int(num_samples)
+        self._load = load
+        self._batch_size = batch_size
+        self._shuffle = shuffle
+        self._seed = np.random.randint(1e6) if seed is None else seed
+        self._epoch = 0
+        self._order = np.arange(self._num_samples)
+        self._element_maps = []
+        self._batch_maps = []
+
+    def _copy(self, **changes):
+        new = Dataset(
+            self._num_samples, self._load, self._batch_size, self._shuffle, self._seed
+        )
+        new._element_maps = list(self._element_maps)
+        new._batch_maps = list(self._batch_maps)
+        for key in ("class_names", "file_paths"):
+            if hasattr(self, key):
+                setattr(new, key, getattr(self, key))
+        for key, value in changes.items():
+            setattr(new, key, value)
+        return new
+
+    @property
+    def batch_size(self):
+        return self._batch_size
+
+    def __len__(self):
+        if self._batch_size is None:
+            return self._num_samples
+        return -(-self._num_samples // self._batch_size)
+
+    def cardinality(self):
+        return len(self)
+
+    def __getitem__(self, index):
+        if not 0 <= index < len(self):
+            raise IndexError(f"Dataset index {index} out of range [0, {len(self)}).")
+        if self._batch_size is None:
+            element = _index(self._load(self._order[index : index + 1]), 0)
+            for fn in self._element_maps:
+                element = _apply(fn, element)
+            return element
+        ids = self._order[index * self._batch_size : (index + 1) * self._batch_size]
+        batch = self._load(ids)
+        if self._element_maps:
+            elements = []
+            for i in range(len(ids)):
+                element = _index(batch, i)
+                for fn in self._element_maps:
+                    element = _apply(fn, element)
+                elements.append(element)
+            batch = _stack(elements)
+        for fn in self._batch_maps:
+            batch = _apply(fn, batch)
+        return batch
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+        self.on_epoch_end()
+
+    def on_epoch_end(self):
+        self._epoch += 1
+        if self._shuffle:
+            rng = np.random.RandomState((self._seed + self._epoch) % (2**32))
+            self._order = rng.permutation(self._num_samples)
+
+    def map(self, map_func):
+        """A dataset whose elements (or batches) go through `map_func`."""
+        if self._batch_size is None:
+            return self._copy(_element_maps=self._element_maps + [map_func])
+        return self._copy(_batch_maps=self._batch_maps + [map_func])
+
+    def batch(self, batch_size):
+        """Batches an unbatched dataset."""
+        if self._batch_size is not None:
+            raise ValueError(
+                f"This dataset is already batched (batch_size={self._batch_size}); "
+                "`batch` applies to an unbatched dataset."
+            )
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int):
+            raise TypeError(f"`batch_size` must be an int, received {batch_size!r}.")
+        if batch_size <= 0:
+            raise ValueError(f"`batch_size` must be positive, received {batch_size}.")
+        return self._copy(_batch_size=batch_size)
+
+    def as_numpy_iterator(self):
+        return iter(self)
+
+
+def check_validation_split_arg(validation_split, subset, shuffle, seed):
+    if validation_split and not 0 < validation_split < 1:
+        raise ValueError(
+            f"`validation_split` must be between 0 and 1, received: {validation_split}"
+        )
+    if (validation_split or subset) and not (validation_split and subset):
+        raise ValueError(
+            "If `subset` is set, `validation_split` must be set, and inversely."
+        )
+    if subset not in ("training", "validation", "both", None):
+        raise ValueError(
+            '`subset` must be either "training", "validation" or "both", '
+            f"received: {subset}"
+        )
+    if validation_split and shuffle and seed is None:
+        raise ValueError(
+            "If using `validation_split` and shuffling the data, you must provide a "
+            "`seed` argument, to make sure that there is no overlap between the "
+            "training and validation subset."
+        )
+
+
+def check_labels_args(labels, label_mode, class_names):
+    if labels not in ("inferred", None):
+        if not isinstance(labels, list | tuple):
+            raise ValueError(
+                "`labels` argument should be a list/tuple of integer labels, of the "
+                "same size as the number of files in the target directory, "
+                '"inferred" or None. Received: labels=' + repr(labels)
+            )
+        if class_names:
+            raise ValueError(
+                'You can only pass `class_names` if `labels="inferred"`. '
+                f"Received: labels={labels}, and class_names={class_names}"
+            )
+    if label_mode not in {"int", "categorical", "binary", None}:
+        raise ValueError(
+            '`label_mode` argument must be one of "int", "categorical", "binary", '
+            f"or None. Received: label_mode={label_mode}"
+        )
+
+
+def _iter_valid_files(directory, follow_links, formats):
+    walk = os.walk(directory, followlinks=follow_links)
+    for root, _, files in sorted(walk, key=lambda x: x[0]):
+        for fname in sorted(files):
+            if fname.lower().endswith(formats):
+                yield root, fname
+
+
+def _index_subdirectory(directory, class_indices, follow_links, formats):
+    dirname = os.path.basename(directory)
+    labels, filenames = [], []
+    for root, fname in _iter_valid_files(directory, follow_links, formats):
+        labels.append(class_indices[dirname])
+        relative = os.path.relpath(os.path.join(root, fname), directory)
+        filenames.append(os.path.join(dirname, relative))
+    return filenames, labels
+
+
+def index_directory(
+    directory,
+    labels,
+    formats,
+    class_names=None,
+    shuffle=True,
+    seed=None,
+    follow_links=False,
+    verbose=True,
+):
+    """Lists the files under `directory` with their labels, as Keras orders them.
+
+    Returns:
+        `(file_paths, labels, class_names)`.
+    """
+    if not os.path.isdir(directory):
+        raise ValueError(f"Directory not found or not a directory: {directory!r}.")
+    if labels == "inferred":
+        subdirs = [
+            s
+            for s in sorted(os.listdir(directory))
+            if os.path.isdir(os.path.join(directory, s)) and not s.startswith(".")
+        ]
+        if class_names is not None:
+            if not set(class_names).issubset(set(subdirs)):
+                raise ValueError(
+                    "The `class_names` passed did not match the names of the "
+                    f"subdirectories of the target directory. Expected: {subdirs} "
+                    f"(or a subset of it), but received: class_names={class_names}"
+                )
+            subdirs = list(class_names)
+    else:
+        subdirs = [""]
+        if class_names is not None:
+            if labels is None:
+                raise ValueError(
+                    "When `labels=None` (no labels), argument `class_names` cannot "
+                    "be specified."
+                )
+            raise ValueError(
+                "When argument `labels` is specified, argument `class_names` cannot "
+                "be specified (the `class_names` will be the sorted list of labels)."
+            )
+    class_names = subdirs
+    class_indices = dict(zip(class_names, range(len(class_names))))
+    # Keras indexes the sub-directories on a thread pool; order is by class.
+    with ThreadPool() as pool:
+        results = [
+            pool.apply_async(
+                _index_subdirectory,
+                (os.path.join(directory, s), class_indices, follow_links, formats),
+            )
+            for s in subdirs
+        ]
+        parts = [r.get() for r in results]
+    filenames = [f for names, _ in parts for f in names]
+    if labels == "inferred":
+        labels = np.array([lab for _, labs in parts for lab in labs], dtype="int32")
+    elif labels is None:
+        class_names = None
+    else:
+        if len(labels) != len(filenames):
+            raise ValueError(
+                "Expected the lengths of `labels` to match the number of files in "
+                f"the target directory. len(labels) is {len(labels)} while we found "
+                f"{len(filenames)} files in directory {directory}."
+            )
+        class_names = [str(label) for label in sorted(set(labels))]
+        labels = np.asarray(labels)
+    if verbose:
+        if labels is None:
+            print(f"Found {len(filenames)} files.")
+        else:
+            print(
+                f"Found {len(filenames)} files belonging to {len(class_names)} classes."
+            )
+    file_paths = [os.path.join(directory, f) for f in filenames]
+    if shuffle:
+        if seed is None:
+            seed = np.random.randint(1e6)
+        np.random.RandomState(seed).shuffle(file_paths)
+        if labels is not None:
+            np.random.RandomState(seed).shuffle(labels)
+    return file_paths, labels, class_names
+
+
+def get_training_or_validation_split(samples, labels, validation_split, subset):
+    """The tail `validation_split` fraction is the validation subset."""
+    if not validation_split:
+        return samples, labels
+    num_val = int(validation_split * len(samples))
+    if subset == "training":
+        print(f"Using {len(samples) - num_val} files for training.")
+        samples = samples[:-num_val]
+        if labels is not None:
+            labels = labels[:-num_val]
+    elif subset == "validation":
+        print(f"Using {num_val} files for validation.")
+        samples = samples[-num_val:]
+        if labels is not None:
+            labels = labels[-num_val:]
+    else:
+        raise ValueError(
+            f'`subset` must be either "training" or "validation", received: {subset}'
+        )
+    return samples, labels
+
+
+def encode_labels(labels, label_mode, num_classes):
+    """int -> int32; binary -> float32 (n, 1); categorical -> float32 one-hot."""
+    labels = np.asarray(labels)
+    if label_mode == "binary":
+        return labels.astype("float32")[:, None]
+    if label_mode == "categorical":
+        return np.eye(num_classes, dtype="float32")[labels.astype("int64")]
+    return labels.astype("int32")
+
+
+def files_dataset(
+    paths,
+    labels,
+    label_mode,
+    num_classes,
+    load_batch,
+    batch_size,
+    shuffle,
+    seed,
+    class_names,
+    file_paths_attr=True,
+):
+    """A `Dataset` over files: `load_batch(paths) -> array`, plus labels."""
+    paths = list(paths)
+    encoded = (
+        None if label_mode is None else encode_labels(labels, label_mode, num_classes)
+    )
+
+    def load(ids):
+        x = load_batch([paths[i] for i in ids])
+        if encoded is None:
+            return x
+        return x, encoded[np.asarray(ids, dtype="int64")]
+
+    ds = Dataset(len(paths), load, batch_size=batch_size, shuffle=shuffle, seed=seed)
+    ds.class_names = class_names
+    if file_paths_attr:
+        ds.file_paths = paths
+    return ds
+
+
+def make_directory_datasets(
+    directory,
+    labels,
+    label_mode,
+    class_names,
+    batch_size,
+    shuffle,
+    seed,
+    validation_split,
+    subset,
+    follow_links,
+    verbose,
+    formats,
+    what,
+    load_batch,
+    file_paths_attr=True,
+):
+    """Shared body of the `*_dataset_from_directory` functions."""
+    check_labels_args(labels, label_mode, class_names)
+    if labels is None or label_mode is None:
+        labels, label_mode = None, None
+    check_validation_split_arg(validation_split, subset, shuffle, seed)
+    if seed is None:
+        seed = np.random.randint(1e6)
+    paths, labels, class_names = index_directory(
+        directory,
+        labels,
+        formats=formats,
+        class_names=class_names,
+        shuffle=shuffle,
+        seed=seed,
+        follow_links=follow_links,
+        verbose=verbose,
+    )
+    if label_mode == "binary" and len(class_names) != 2:
+        raise ValueError(
+            'When passing `label_mode="binary"`, there must be exactly 2 '
+            f"class_names. Received: class_names={class_names}"
+        )
+    num_classes = len(class_names) if class_names else 0
+
+    def build(subset_name, subset_shuffle):
+        sub_paths, sub_labels = get_training_or_validation_split(
+            paths, labels, validation_split, subset_name
+        )
+        if not sub_paths:
+            kind = {"training": "training ", "validation": "validation "}.get(
+                subset_name if subset == "both" else "", ""
+            )
+            raise ValueError(
+                f"No {kind}{what} found in directory {directory}. Allowed "
+                f"formats: {formats}"
+            )
+        return files_dataset(
+            sub_paths,
+            sub_labels,
+            label_mode,
+            num_classes,
+            load_batch,
+            batch_size,
+            subset_shuffle,
+            seed,
+            class_names,
+            file_paths_attr,
+        )
+
+    if subset == "both":
+        return [build("training", shuffle), build("validation", False)]
+    return build(subset, shuffle)
+
+
+# --- split_dataset --------------------------------------------------------------
+
+
+def _rescale_split_sizes(left_size, right_size, total_length):
+    left_type, right_type = type(left_size), type(right_size)
+    for size, side in [(left_size, "left"), (right_size, "right")]:
+        if size is not None and type(size) not in (int, float):
+            raise TypeError(
+                f"Invalid `{side}_size` Type. Expected: int or float or None, "
+                f"Received: type({side}_size)={type(size)}."
+            )
+    if left_size is None and right_size is None:
+        raise ValueError(
+            "At least one of the `left_size` or `right_size` must be specified. "
+            "Received: left_size=None and right_size=None"
+        )
+    if left_size == 0 and right_size == 0:
+        raise ValueError(
+            "Both `left_size` and `right_size` are zero. At least one of the split "
+            "sizes must be non-zero."
+        )
+    for size, kind, side in [
+        (left_size, left_type, "left"),
+        (right_size, right_type, "right"),
+    ]:
+        if (kind is int and (size <= 0 or size >= total_length)) or (
+            kind is float and (size <= 0 or size >= 1)
+        ):
+            raise ValueError(
+                f"`{side}_size` should be either a positive integer smaller than "
+                f"{total_length}, or a float within the range `[0, 1]`. Received: "
+                f"{side}_size={size}"
+            )
+    if right_type is left_type is float and right_size + left_size > 1:
+        raise ValueError(
+            "The sum of `left_size` and `right_size` is greater than 1. It must be "
+            "less than or equal to 1."
+        )
+    if left_type is float:
+        left_size = round(left_size * total_length)
+    if right_type is float:
+        right_size = round(right_size * total_length)
+    if left_size is None:
+        left_size = total_length - right_size
+    elif right_size is None:
+        right_size = total_length - left_size
+    if left_size + right_size > total_length:
+        raise ValueError(
+            "The sum of `left_size` and `right_size` should be smaller than the "
+            f"{total_length}. Received: left_size + right_size = "
+            f"{left_size + right_size} and total_length = {total_length}"
+        )
+    for split, side in [(left_size, "left"), (right_size, "right")]:
+        if split == 0:
+            raise ValueError(
+                f"With `dataset` of length={total_length}, `left_size`={left_size} "
+                f"and `right_size`={right_size}. Resulting {side} side dataset split "
+                "will be empty. Adjust any of the aforementioned parameters"
+            )
+    return int(left_size), int(right_size)
+
+
+def _to_sample_list(dataset):
+    """Per-sample elements of arrays, tuples/lists/dicts of arrays, or datasets."""
+    if isinstance(dataset, Dataset):
+        if dataset.batch_size is None:
+            return [dataset[i] for i in range(len(dataset))], None
+        samples = []
+        for i in range(len(dataset)):
+            batch = dataset[i]
+            n = len(tree.flatten(batch)[0])
+            samples.extend(_index(batch, j) for j in range(n))
+        return samples, dataset.batch_size
+    if isinstance(dataset, np.ndarray) or hasattr(dataset, "__array__"):
+        array = np.asarray(dataset)
+        return [array[i] for i in range(len(array))], None
+    if isinstance(dataset, list | tuple | dict):
+        leaves = [np.asarray(a) for a in tree.flatten(dataset)]
+        if not leaves:
+            raise ValueError("`split_dataset` received an empty structure.")
+        lengths = {len(a) for a in leaves}
+        if len(lengths) != 1:
+            raise ValueError(
+                "`split_dataset`: all arrays must have the same length (first "
+                f"axis); received lengths {sorted(lengths)}."
+            )
+        structure = dataset if isinstance(dataset, dict) else tuple(dataset)
+        arrays = tree.pack_sequence_as(structure, leaves)
+        return [_index(arrays, i) for i in range(lengths.pop())], None
+    if hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__"):
+        return [dataset[i] for i in range(len(dataset))], None
+    raise TypeError(
+        "The `dataset` argument must be a kerasish Dataset, a numpy array, or a "
+        f"list/tuple of arrays. Received: dataset={dataset!r} of type "
+        f"{type(dataset)}"
+    )
+
+
+def _from_samples(samples, batch_size):
+    stacked = _stack(samples)
+    load = lambda ids: _index(stacked, np.asarray(ids))  # noqa: E731
+    return Dataset(len(samples), load, batch_size)
+
+
+def split_dataset(
+    dataset,
+    left_size=None,
+    right_size=None,
+    shuffle=False,
+    seed=None,
+    preferred_backend=None,
+):
+    """Splits a dataset into a left and a right part (e.g. train / test).
+
+    Args:
+        dataset: A kerasish `Dataset`, a numpy array, or a list/tuple (or dict)
+            of arrays of the same length.
+        left_size: Float in `(0, 1)`: the fraction of samples on the left; int:
+            their number; `None`: the complement of `right_size`.
+        right_size: As `left_size`, for the right part.
+        shuffle: Shuffle (Python's `random` with `seed`, as Keras) before
+            splitting.
+        seed: Seed of that shuffle.
+        preferred_backend: Accepted for Keras compatibility; ignored.
+
+    Returns:
+        `(left, right)` datasets of samples, batched like `dataset` if it was.
+    """
+    samples, batch_size = _to_sample_list(dataset)
+    if shuffle:
+        if seed is None:
+            seed = random.randint(0, int(1e6))
+        random.Random(seed).shuffle(samples)
+    left_size, right_size = _rescale_split_sizes(left_size, right_size, len(samples))
+    left = _from_samples(samples[:left_size], batch_size)
+    right = _from_samples(samples[-right_size:], batch_size)
+    return left, right
