@@ -158,3 +158,47 @@ def load_img(
             else:
                 img = img.resize(size, resample)
     return img
+
+
+def smart_resize(
+    x, size, interpolation="bilinear", data_format="channels_last", **kwargs
+):
+    """Resizes images to `size` without distorting them: center crop, then resize.
+
+    The largest central window with the target aspect ratio is cropped, then resized
+    to `size` with `kerasish.ops.image.resize`. A numpy input gives a numpy output.
+    """
+    from kerasish import ops
+
+    kwargs.pop("backend_module", None)
+    if kwargs:
+        raise TypeError(
+            f"smart_resize() got unexpected keyword arguments: {list(kwargs)}"
+        )
+    if len(size) != 2:
+        raise ValueError(
+            f"smart_resize: `size` must be a tuple of 2 integers, got {size!r}."
+        )
+    was_numpy = isinstance(x, np.ndarray)
+    img = ops.convert_to_tensor(x)
+    if len(img.shape) not in (3, 4):
+        raise ValueError(
+            "smart_resize expected an image of shape (height, width, channels) or "
+            f"(batch_size, height, width, channels), got shape {tuple(img.shape)}."
+        )
+    channels_last = data_format == "channels_last"
+    height, width = (img.shape[-3], img.shape[-2]) if channels_last else img.shape[-2:]
+    target_height, target_width = size
+    crop_height = max(min(height, int(float(width * target_height) / target_width)), 1)
+    crop_width = max(min(width, int(float(height * target_width) / target_height)), 1)
+    top = int(float(height - crop_height) / 2)
+    left = int(float(width - crop_width) / 2)
+    rows, cols = slice(top, top + crop_height), slice(left, left + crop_width)
+    if channels_last:
+        img = img[..., rows, cols, :]
+    else:
+        img = img[..., rows, cols]
+    out = ops.image.resize(
+        img, size=size, interpolation=interpolation, data_format=data_format
+    )
+    return np.asarray(out) if was_numpy else out
