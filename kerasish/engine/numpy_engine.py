@@ -54,16 +54,34 @@ def _make_numpy_namespace():
     def as_array(x):
         return np.asarray(x) if isinstance(x, list | tuple) else x
 
+    def no_float64(out, *inputs):
+        # numpy computes integers' sqrt, mean, ... in float64; Keras gives floatx.
+        # Only float64 arrays in the inputs keep float64 (Python scalars are weak).
+        if getattr(out, "dtype", None) == np.float64 and not any(
+            getattr(i, "dtype", None) == np.float64 for i in inputs
+        ):
+            return np.asarray(out).astype(config.floatx())
+        return out
+
     def unary(fn):
-        return lambda x: fn(as_array(x))
+        def op(x):
+            x = as_array(x)
+            return no_float64(fn(x), x)
+
+        return op
 
     def binary(fn):
-        return lambda x1, x2: fn(as_array(x1), as_array(x2))
+        def op(x1, x2):
+            x1, x2 = as_array(x1), as_array(x2)
+            return no_float64(fn(x1, x2), x1, x2)
+
+        return op
 
     def reduction(fn):
         def op(x, axis=None, keepdims=False):
             axis = tuple(axis) if isinstance(axis, list) else axis
-            return fn(as_array(x), axis=axis, keepdims=keepdims)
+            x = as_array(x)
+            return no_float64(fn(x, axis=axis, keepdims=keepdims), x)
 
         return op
 

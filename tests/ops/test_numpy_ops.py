@@ -358,10 +358,12 @@ def test_variables_are_unwrapped():
     np.testing.assert_allclose(ops.einsum("ij->j", v), X.sum(0), rtol=1e-6)
 
 
-def test_mean_and_var_of_integers_are_floatx():
-    assert ops.dtype(ops.mean(I)) == "float32"
-    assert ops.dtype(ops.var(I, axis=0)) == "float32"
+def test_integer_inputs_give_floatx_like_keras(engine):
+    for name in ("mean", "var", "std", "median", "sqrt", "log1p", "exp2", "sinc"):
+        assert ops.dtype(getattr(ops, name)(I)) == "float32", name
+    assert ops.dtype(ops.divide(I, J)) == "float32"
     np.testing.assert_allclose(ops.mean(I, axis=1), I.mean(1), rtol=1e-6)
+    np.testing.assert_allclose(ops.var(I, axis=0), I.var(0), rtol=1e-6)
 
 
 def test_error_paths():
