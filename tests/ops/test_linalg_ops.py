@@ -203,3 +203,17 @@ def test_matches_keras_on_the_same_inputs():
         ):
             np.testing.assert_allclose(np.asarray(a), np.asarray(b), **TOL)
             assert str(np.asarray(a).dtype) == str(np.asarray(b).dtype), name
+
+
+def test_linalg_and_numpy_ops_trace_under_jit():
+    import jax
+
+    @jax.jit
+    def fn(a, b):
+        x = linalg.solve(a, b)
+        return ops.clip(x, x_min=-1.0, x_max=1.0), linalg.norm(x, axis=0)
+
+    clipped, norms = fn(SPD, RHS)
+    expected = np.linalg.solve(SPD, RHS)
+    np.testing.assert_allclose(clipped, np.clip(expected, -1, 1), **TOL)
+    np.testing.assert_allclose(norms, np.linalg.norm(expected, axis=0), **TOL)
