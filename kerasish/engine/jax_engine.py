@@ -6,7 +6,7 @@ import jax
 import numpy as np
 
 from kerasish import config
-from kerasish.engine import jax_nn, jax_numpy, jax_random
+from kerasish.engine import jax_linalg, jax_nn, jax_numpy, jax_random
 
 
 class JaxEngine:
@@ -14,6 +14,7 @@ class JaxEngine:
 
     name = "jax"
     numpy = jax_numpy
+    linalg = jax_linalg
     nn = jax_nn
     random = jax_random
     supports_training = True

@@ -17,13 +17,88 @@ def _floatx(dtype):
     return config.floatx() if dtype is None else dtype
 
 
+_NP_UNARY = """
+abs absolute arccos arccosh arcsin arcsinh arctan arctanh cbrt ceil conj conjugate
+copy cos cosh deg2rad exp exp2 expm1 fabs floor imag isfinite isinf isnan isneginf
+isposinf isreal log log10 log1p log2 logical_not negative rad2deg real reciprocal
+sign signbit sin sinc sinh sqrt square tan tanh trunc ravel fliplr flipud nonzero
+corrcoef bitwise_not bitwise_invert angle i0 ndim size
+""".split()
+
+_NP_BINARY = """
+add subtract multiply divide true_divide floor_divide power mod fmod maximum minimum
+fmax fmin equal not_equal greater greater_equal less less_equal logical_and
+logical_or logical_xor arctan2 hypot logaddexp logaddexp2 heaviside gcd lcm kron
+outer inner dot vdot matmul nextafter bitwise_and bitwise_or bitwise_xor left_shift
+right_shift bitwise_left_shift bitwise_right_shift ldexp digitize
+""".split()
+
+_NP_REDUCTIONS = """
+all any amax amin sum std var median nanmax nanmin nanmean nanmedian nanprod nanstd
+nansum nanvar ptp
+""".split()
+
+# Functions whose numpy signature already takes Keras's arguments in Keras's order.
+_NP_SAME_ORDER = """
+broadcast_to expand_dims squeeze transpose moveaxis swapaxes flip roll tile repeat
+split array_split hsplit vsplit dsplit take take_along_axis diag diagflat diagonal
+trace tril triu diff sort argpartition isclose allclose isin cross tensordot
+correlate unravel_index vander trapezoid cumsum cumprod nancumsum nancumprod
+histogram rot90 full_like zeros_like ones_like empty_like select einsum
+""".split()
+
+
 def _make_numpy_namespace():
     ns = types.SimpleNamespace()
-    from kerasish.ops.numpy import NUMPY_OPS
 
-    for name in NUMPY_OPS:
-        if hasattr(np, name):
-            setattr(ns, name, getattr(np, name))
+    def as_array(x):
+        return np.asarray(x) if isinstance(x, list | tuple) else x
+
+    def no_float64(out, *inputs):
+        # numpy computes integers' sqrt, mean, ... in float64; Keras gives floatx.
+        # Only float64 arrays in the inputs keep float64 (Python scalars are weak).
+        if getattr(out, "dtype", None) == np.float64 and not any(
+            getattr(i, "dtype", None) == np.float64 for i in inputs
+        ):
+            return np.asarray(out).astype(config.floatx())
+        return out
+
+    def unary(fn):
+        def op(x):
+            x = as_array(x)
+            return no_float64(fn(x), x)
+
+        return op
+
+    def binary(fn):
+        def op(x1, x2):
+            x1, x2 = as_array(x1), as_array(x2)
+            return no_float64(fn(x1, x2), x1, x2)
+
+        return op
+
+    def reduction(fn):
+        def op(x, axis=None, keepdims=False):
+            axis = tuple(axis) if isinstance(axis, list) else axis
+            x = as_array(x)
+            return no_float64(fn(x, axis=axis, keepdims=keepdims), x)
+
+        return op
+
+    def float_of(x):
+        x = np.asarray(x)
+        if np.issubdtype(x.dtype, np.integer) or x.dtype == np.bool_:
+            return x.astype(config.floatx())
+        return x
+
+    for name in _NP_UNARY:
+        setattr(ns, name, unary(getattr(np, name, None) or np.invert))
+    for name in _NP_BINARY:
+        setattr(ns, name, binary(getattr(np, name)))
+    for name in _NP_REDUCTIONS:
+        setattr(ns, name, reduction(getattr(np, name)))
+    for name in _NP_SAME_ORDER:
+        setattr(ns, name, getattr(np, name))
 
     def convert_to_tensor(x, dtype=None):
         if dtype is not None:
@@ -53,7 +128,10 @@ def _make_numpy_namespace():
 
     def slice_(inputs, start_indices, shape):
         return inputs[
-            tuple(slice(int(s), int(s) + n) for s, n in zip(start_indices, shape))
+            tuple(
+                slice(int(s), None if n == -1 else int(s) + n)
+                for s, n in zip(start_indices, shape)
+            )
         ]
 
     def slice_update(inputs, start_indices, updates):
@@ -65,7 +143,8 @@ def _make_numpy_namespace():
         ] = updates
         return out
 
-    def moments(x, axes, keepdims=False):
+    def moments(x, axes, keepdims=False, synchronized=False):
+        axes = tuple(axes) if isinstance(axes, list) else axes
         return np.mean(x, axis=axes, keepdims=keepdims), np.var(
             x, axis=axes, keepdims=keepdims
         )
@@ -79,11 +158,123 @@ def _make_numpy_namespace():
         return np.vectorize(math.erf, otypes=[np.asarray(x).dtype])(x)
 
     def top_k(x, k, sorted=True):
-        idx = np.argsort(-x, axis=-1)[..., :k]
+        idx = np.argsort(-x, axis=-1, kind="stable")[..., :k]
         return np.take_along_axis(x, idx, axis=-1), idx
 
-    def norm(x, ord=None, axis=None, keepdims=False):
-        return np.linalg.norm(x, ord=ord, axis=axis, keepdims=keepdims)
+    def window(fn):
+        return lambda x: fn(int(x)).astype(config.floatx())
+
+    def mean(x, axis=None, keepdims=False):
+        x = float_of(as_array(x))
+        axis = tuple(axis) if isinstance(axis, list) else axis
+        return np.mean(x, axis=axis, keepdims=keepdims).astype(x.dtype)
+
+    def quantile_like(fn):
+        def op(x, q, axis=None, method="linear", keepdims=False):
+            axis = tuple(axis) if isinstance(axis, list) else axis
+            return fn(as_array(x), q, axis=axis, method=method, keepdims=keepdims)
+
+        return op
+
+    def arg_reduction(fn):
+        def op(x, axis=None, keepdims=False):
+            return fn(as_array(x), axis=axis, keepdims=keepdims)
+
+        return op
+
+    def pad(x, pad_width, mode="constant", constant_values=None):
+        if constant_values is not None:
+            if mode != "constant":
+                raise ValueError(
+                    "pad: `constant_values` can only be given with mode='constant', "
+                    f"received mode={mode!r}."
+                )
+            return np.pad(x, pad_width, mode=mode, constant_values=constant_values)
+        return np.pad(x, pad_width, mode=mode)
+
+    def unique(
+        x,
+        sorted=True,
+        return_index=False,
+        return_inverse=False,
+        return_counts=False,
+        axis=None,
+        size=None,
+        fill_value=None,
+    ):
+        return np.unique(
+            x,
+            return_index=return_index,
+            return_inverse=return_inverse,
+            return_counts=return_counts,
+            axis=axis,
+        )
+
+    def bincount(x, weights=None, minlength=0, sparse=False):
+        x = np.asarray(x)
+        if x.ndim == 2:
+            rows = weights if weights is not None else [None] * x.shape[0]
+            return np.stack([np.bincount(r, w, minlength) for r, w in zip(x, rows)])
+        return np.bincount(x, weights, minlength)
+
+    def where(condition, x1=None, x2=None):
+        if x1 is None and x2 is None:
+            return np.nonzero(condition)
+        return np.where(condition, x1, x2)
+
+    def divide_no_nan(x1, x2):
+        x1, x2 = np.asarray(x1), np.asarray(x2)
+        safe = np.where(x2 == 0, 1, x2)
+        return np.where(x2 == 0, 0, x1 / safe).astype(np.result_type(x1, x2, 1.0))
+
+    def count_nonzero(x, axis=None):
+        return np.asarray(np.count_nonzero(x, axis=axis)).astype("int32")
+
+    def round_(x, decimals=0):
+        return np.round(x, decimals)
+
+    def average(x, axis=None, weights=None):
+        return np.average(float_of(x), axis=axis, weights=weights)
+
+    def scatter(indices, values, shape):
+        out = np.zeros(shape, np.asarray(values).dtype)
+        np.add.at(out, tuple(np.moveaxis(np.asarray(indices), -1, 0)), values)
+        return out
+
+    def scatter_update(inputs, indices, updates, reduction=None):
+        out = np.array(inputs)
+        key = tuple(np.moveaxis(np.asarray(indices), -1, 0))
+        ufuncs = {"add": np.add, "max": np.maximum, "min": np.minimum}
+        ufuncs["mul"] = np.multiply
+        if reduction is None:
+            out[key] = updates
+        elif reduction in ufuncs:
+            ufuncs[reduction].at(out, key, updates)
+        else:
+            raise ValueError(
+                f"scatter_update: unknown reduction {reduction!r}. Valid values: "
+                "None, 'add', 'max', 'min', 'mul'."
+            )
+        return out
+
+    def segment(ufunc, fill):
+        def op(data, segment_ids, num_segments=None, sorted=False):
+            data, ids = np.asarray(data), np.asarray(segment_ids)
+            n = int(ids.max()) + 1 if num_segments is None else num_segments
+            out = np.full((n,) + data.shape[1:], fill, data.dtype)
+            ufunc.at(out, ids, data)
+            return out
+
+        return op
+
+    def in_top_k(targets, predictions, k):
+        targets = np.asarray(targets).astype("int64")
+        target_values = np.take_along_axis(predictions, targets[:, None], axis=-1)
+        # A target is in the top k when fewer than k predictions beat it strictly.
+        return np.sum(predictions > target_values, axis=-1) < k
+
+    def searchsorted(sorted_sequence, values, side="left"):
+        return np.searchsorted(sorted_sequence, values, side=side)
 
     for name, fn in {
         "convert_to_tensor": convert_to_tensor,
@@ -92,23 +283,171 @@ def _make_numpy_namespace():
         "is_tensor": lambda x: isinstance(x, np.ndarray),
         "cast": cast,
         "shape": lambda x: tuple(np.shape(x)),
+        "array": lambda x, dtype=None: np.array(x, dtype=dtype),
+        "view": lambda x, dtype=None: np.asarray(x).view(dtype),
         "zeros": zeros,
         "ones": ones,
+        "empty": lambda shape, dtype=None: np.zeros(shape, _floatx(dtype)),
+        "full": lambda shape, fill_value, dtype=None: np.full(shape, fill_value, dtype),
+        "eye": lambda N, M=None, k=0, dtype=None: np.eye(N, M, k, _floatx(dtype)),
+        "identity": lambda n, dtype=None: np.identity(n, _floatx(dtype)),
+        "tri": lambda N, M=None, k=0, dtype=None: np.tri(N, M, k, _floatx(dtype)),
+        "arange": lambda start, stop=None, step=None, dtype=None: np.arange(
+            start, stop, step, dtype=dtype
+        ),
+        "linspace": np.linspace,
+        "logspace": np.logspace,
+        "geomspace": np.geomspace,
+        "bartlett": window(np.bartlett),
+        "blackman": window(np.blackman),
+        "hamming": window(np.hamming),
+        "hanning": window(np.hanning),
+        "kaiser": lambda x, beta: np.kaiser(int(x), beta).astype(config.floatx()),
+        "meshgrid": np.meshgrid,
+        "reshape": lambda x, newshape: np.reshape(x, newshape),
+        "clip": lambda x, x_min, x_max: np.clip(x, x_min, x_max),
+        "round": round_,
+        "nan_to_num": lambda x, nan=0.0, posinf=None, neginf=None: np.nan_to_num(
+            x, nan=nan, posinf=posinf, neginf=neginf
+        ),
+        "where": where,
+        "pad": pad,
+        "unique": unique,
+        "bincount": bincount,
+        "divide_no_nan": divide_no_nan,
+        "count_nonzero": count_nonzero,
+        "average": average,
+        "mean": mean,
+        "max": lambda x, axis=None, keepdims=False, initial=None: np.max(
+            x, axis=axis, keepdims=keepdims, initial=initial
+        ),
+        "min": lambda x, axis=None, keepdims=False, initial=None: np.min(
+            x, axis=axis, keepdims=keepdims, initial=initial
+        ),
+        "prod": lambda x, axis=None, keepdims=False, dtype=None: np.prod(
+            x, axis=axis, keepdims=keepdims, dtype=dtype
+        ),
+        "argmax": arg_reduction(np.argmax),
+        "argmin": arg_reduction(np.argmin),
+        "nanargmax": arg_reduction(np.nanargmax),
+        "nanargmin": arg_reduction(np.nanargmin),
+        "argsort": lambda x, axis=-1: np.argsort(x, axis=axis, kind="stable"),
+        "quantile": quantile_like(np.quantile),
+        "percentile": quantile_like(np.percentile),
+        "nanquantile": quantile_like(np.nanquantile),
+        "nanpercentile": quantile_like(np.nanpercentile),
+        "concatenate": lambda xs, axis=0: np.concatenate(xs, axis=axis),
+        "stack": lambda x, axis=0: np.stack(x, axis=axis),
+        "hstack": np.hstack,
+        "vstack": np.vstack,
+        "dstack": np.dstack,
+        "append": lambda x1, x2, axis=None: np.append(x1, x2, axis=axis),
+        "searchsorted": searchsorted,
         "slice": slice_,
         "slice_update": slice_update,
+        "scatter": scatter,
+        "scatter_update": scatter_update,
+        "segment_sum": segment(np.add, 0),
+        "segment_max": segment(np.maximum, -np.inf),
         "moments": moments,
         "logsumexp": logsumexp,
         "erf": erf,
         "top_k": top_k,
-        "norm": norm,
+        "in_top_k": in_top_k,
         "get_item": lambda x, key: x[key],
-        "det": np.linalg.det,
-        "inv": np.linalg.inv,
-        "solve": np.linalg.solve,
-        "cholesky": np.linalg.cholesky,
-        "qr": np.linalg.qr,
-        "svd": np.linalg.svd,
-        "eigh": np.linalg.eigh,
+        "slogdet": lambda x: tuple(np.linalg.slogdet(x)),
+        "vectorize": lambda pyfunc, *, excluded=None, signature=None: np.vectorize(
+            pyfunc, excluded=excluded, signature=signature
+        ),
+    }.items():
+        setattr(ns, name, fn)
+    return ns
+
+
+def _make_linalg_namespace():
+    ns = types.SimpleNamespace()
+
+    def float_of(x):
+        x = np.asarray(x)
+        if np.issubdtype(x.dtype, np.integer) or x.dtype == np.bool_:
+            return x.astype(config.floatx())
+        return x
+
+    def cholesky(x, upper=False):
+        try:
+            lower = np.linalg.cholesky(float_of(x))
+        except np.linalg.LinAlgError as error:
+            raise ValueError(
+                "cholesky: the decomposition failed; the input is not a "
+                "(numerically) positive-definite matrix."
+            ) from error
+        return np.swapaxes(lower, -1, -2).conj() if upper else lower
+
+    def cholesky_inverse(x, upper=False):
+        x = float_of(x)
+        factor = np.swapaxes(x, -1, -2) if upper else x  # the lower factor L
+        return np.linalg.inv(factor @ np.swapaxes(factor, -1, -2))
+
+    def lu_factor(x):
+        x = float_of(x)
+        lu, piv = np.array(x), []
+        # Gaussian elimination with partial pivoting, LAPACK's getrf layout.
+        for batch in np.ndindex(x.shape[:-2]):
+            a = lu[batch]
+            n = min(a.shape)
+            pivots = np.zeros(n, "int32")
+            for j in range(n):
+                p = j + int(np.argmax(np.abs(a[j:, j])))
+                pivots[j] = p
+                a[[j, p]] = a[[p, j]]
+                if a[j, j] != 0:
+                    a[j + 1 :, j] /= a[j, j]
+                    a[j + 1 :, j + 1 :] -= np.outer(a[j + 1 :, j], a[j, j + 1 :])
+            piv.append(pivots)
+        return lu, np.asarray(piv).reshape(x.shape[:-2] + (min(x.shape[-2:]),))
+
+    def solve_triangular(a, b, lower=False):
+        a, b = float_of(a), float_of(b)
+        mask = np.tril if lower else np.triu
+        return np.linalg.solve(mask(a), b)
+
+    def jvp(fun, primals, tangents, has_aux=False):
+        raise NotImplementedError(
+            "The numpy engine has no differentiation; use the JAX engine for "
+            "`linalg.jvp` (`kerasish.config.set_engine('jax')`)."
+        )
+
+    def pinv(x, rcond=None):
+        return np.linalg.pinv(float_of(x), rcond=1e-15 if rcond is None else rcond)
+
+    for name, fn in {
+        "cholesky": cholesky,
+        "cholesky_inverse": cholesky_inverse,
+        "det": lambda x: np.linalg.det(float_of(x)),
+        "eig": lambda x: tuple(np.linalg.eig(float_of(x))),
+        "eigh": lambda x: tuple(np.linalg.eigh(float_of(x))),
+        "inv": lambda x: np.linalg.inv(float_of(x)),
+        "jvp": jvp,
+        "lstsq": lambda a, b, rcond=None: np.linalg.lstsq(
+            float_of(a), float_of(b), rcond=rcond
+        )[0],
+        "lu_factor": lu_factor,
+        "matrix_rank": lambda x, tol=None: np.asarray(
+            np.linalg.matrix_rank(float_of(x), tol=tol)
+        ).astype("int32"),
+        "norm": lambda x, ord=None, axis=None, keepdims=False: np.linalg.norm(
+            float_of(x),
+            ord=ord,
+            axis=tuple(axis) if isinstance(axis, list) else axis,
+            keepdims=keepdims,
+        ),
+        "pinv": pinv,
+        "qr": lambda x, mode="reduced": tuple(np.linalg.qr(float_of(x), mode=mode)),
+        "solve": lambda a, b: np.linalg.solve(float_of(a), float_of(b)),
+        "solve_triangular": solve_triangular,
+        "svd": lambda x, full_matrices=True, compute_uv=True: np.linalg.svd(
+            float_of(x), full_matrices=full_matrices, compute_uv=compute_uv
+        ),
     }.items():
         setattr(ns, name, fn)
     return ns
@@ -382,6 +721,7 @@ class NumpyEngine:
 
     def __init__(self):
         self.numpy = _make_numpy_namespace()
+        self.linalg = _make_linalg_namespace()
         self.nn = _make_nn_namespace()
         self.random = _make_random_namespace()
 
