@@ -15,7 +15,7 @@ import numpy as np
 
 from kerasish import ops
 from kerasish.engine import get_engine
-from kerasish.trainers import data_adapters
+from kerasish.trainers import data_adapters, preflight
 from kerasish.trainers.compile_utils import CompileLoss, CompileMetrics
 from kerasish.utils import tree
 
@@ -586,6 +586,9 @@ class Trainer:
                 f"{validation_split!r}."
             )
         verbose = _verbose(verbose)
+        preflight.check_class_weight(class_weight, sample_weight)
+        preflight.check_common(self, x, y, sample_weight)
+        preflight.check_validation_data(validation_data, _needs_targets(self, "test"))
         data = data_adapters.make_data(
             x, y, sample_weight, batch_size, shuffle, class_weight, steps_per_epoch
         )
@@ -635,11 +638,13 @@ class Trainer:
         if self._initial_epoch is not None:
             initial_epoch = self._initial_epoch
         logs = {}
+        self._progress_state = None
         try:
             for epoch in range(initial_epoch, epochs):
                 self._current_epoch = epoch
                 callbacks.on_epoch_begin(epoch)
                 state = self._read_state()
+                self._progress_state = None
                 start_step, self._initial_step = self._initial_step, 0
                 state, logs = self._run_epoch(
                     data,
@@ -667,6 +672,11 @@ class Trainer:
                 callbacks.on_epoch_end(epoch, logs)
                 if self.stop_training:
                     break
+        except BaseException:
+            # Ctrl-C, or an exception from a callback or the data: keep the
+            # progress made, so `fit` can be called again to continue.
+            self._keep_progress()
+            raise
         finally:
             self._in_fit = False
         if self.optimizer is not None and getattr(self.optimizer, "use_ema", False):
@@ -677,6 +687,13 @@ class Trainer:
                 v._value = value
         callbacks.on_train_end(logs)
         return self.history
+
+    def _keep_progress(self):
+        """Writes the state after the last completed step back to the model."""
+        state = getattr(self, "_progress_state", None)
+        self._progress_state = None
+        if state is not None and state.optimizer is not None:
+            self._write_state(state)
 
     def _run_epoch(self, data, state, callbacks, kind, seed, epoch, start_step=0):
         """Runs one pass over `data`; returns the final state and logs (device)."""
@@ -715,6 +732,8 @@ class Trainer:
                 if wants_begin:
                     getattr(callbacks, hook_begin)(done)
                 state, logs = functions[n](state, device, indices, mask, np.int32(done))
+                if kind == "train":
+                    self._progress_state = state
                 done += n
                 if wants_end:
                     if kind == "train":
@@ -812,6 +831,8 @@ class Trainer:
         if wants_begin:
             getattr(callbacks, f"on_{kind}_batch_begin")(index)
         state, logs = fn(state, stacked)
+        if kind == "train":
+            self._progress_state = state
         if wants_end:
             if kind == "train":
                 self._write_state(state)
@@ -847,6 +868,9 @@ class Trainer:
         batch_size = _positive_int("batch_size", batch_size, allow_none=True) or 32
         steps = _positive_int("steps", steps, allow_none=True)
         verbose = _verbose(verbose)
+        preflight.check_common(self, x, y, sample_weight)
+        if _callbacks is None:
+            preflight.check_evaluate_targets(x, y, _needs_targets(self, "test"))
         data = data_adapters.make_data(
             x, y, sample_weight, batch_size, False, None, steps
         )
@@ -883,6 +907,7 @@ class Trainer:
         batch_size = _positive_int("batch_size", batch_size, allow_none=True) or 32
         steps = _positive_int("steps", steps, allow_none=True)
         verbose = _verbose(verbose)
+        preflight.check_dict_keys(x, preflight.expected_input_keys(self), "x", "input")
         data = data_adapters.make_data(
             x, None, None, batch_size, False, None, steps, what="x"
         )
@@ -1174,6 +1199,16 @@ def _fuse_unroll(model, n):
         return 1
     names = {type(layer).__name__ for layer in model._flatten_layers()}
     return n if any("Conv" in name for name in names) else 1
+
+
+def _needs_targets(model, kind):
+    """Whether the built-in `kind` step needs targets (a compiled loss)."""
+    if model._compile_loss is None:
+        return False
+    cls = type(model)
+    step = cls.train_step if kind == "train" else cls.test_step
+    default = Trainer.train_step if kind == "train" else Trainer.test_step
+    return step is default and cls.compute_loss is Trainer.compute_loss
 
 
 def _overrides_step(model):
