@@ -325,8 +325,12 @@ class IterableData:
             raise ValueError("The input data is empty (a batch with 0 samples).")
         return x, y, sw
 
-    def epoch(self):
-        """Yields padded host batches `(x, y, sw, mask)` for one epoch."""
+    def epoch(self, pad=True):
+        """Yields host batches `(x, y, sw, mask)` for one epoch.
+
+        With `pad`, a short batch is padded to the first batch's size (its mask
+        marks the padding); without, it keeps its true size.
+        """
         self.first_batch()
         first, iterator = self._peeked
         self._peeked = None
@@ -334,7 +338,7 @@ class IterableData:
         items = _chain_first(first, iterator)
         for raw in items:
             x, y, sw = _unpack(_convert_framework(raw), f"`{self.what}`")
-            yield self._pad(x, y, sw)
+            yield self._pad(x, y, sw, pad)
             count += 1
             if self.steps is not None and count >= self.steps:
                 break
@@ -348,7 +352,7 @@ class IterableData:
                 stacklevel=3,
             )
 
-    def _pad(self, x, y, sw):
+    def _pad(self, x, y, sw, pad=True):
         n = num_samples(x, "x")
         bs = self.batch_size
         if n > bs:
@@ -356,6 +360,8 @@ class IterableData:
                 f"A batch of {n} samples is larger than the first batch ({bs}); "
                 "yield batches of at most the first batch's size."
             )
+        if not pad:
+            bs = n
         mask = np.zeros(bs, dtype="float32")
         mask[:n] = 1.0
 

@@ -17,6 +17,7 @@ from kerasish import ops
 from kerasish.engine import get_engine
 from kerasish.trainers import data_adapters, preflight
 from kerasish.trainers.compile_utils import CompileLoss, CompileMetrics
+from kerasish.trainers.exact_batches import user_code_sees_rows
 from kerasish.utils import tree
 
 
@@ -214,11 +215,18 @@ class Trainer:
                         (n, Mean(name=n)) for n in self._compile_loss.log_names
                     ]
                 self._loss_trackers = trackers
-        if for_training and self._compile_loss is None and not _overrides_step(self):
+        if (
+            for_training
+            and self._compile_loss is None
+            and not _overrides_step(self)
+            and not self._adds_losses(x)
+        ):
             raise ValueError(
-                "No loss to train with: pass `loss=` to `compile()` (for example "
-                "`loss='sparse_categorical_crossentropy'`), or override "
-                "`compute_loss`/`train_step`."
+                "No loss to train with: `compile()` got no `loss=` and the model "
+                "adds none. Expected one of: `loss=` in `compile()` (for example "
+                "`loss='sparse_categorical_crossentropy'`), or losses added by the "
+                "model's layers with `self.add_loss(...)` in `call` (or an "
+                "overridden `compute_loss`/`train_step`)."
             )
         if (
             for_training
@@ -281,6 +289,22 @@ class Trainer:
         }
         self.built = True
         _trace_output_spec(self, (spec,), {})
+
+    def _adds_losses(self, x):
+        """Whether a training call of the model adds losses (`add_loss`)."""
+        from kerasish.variables import StatelessScope
+
+        found = []
+
+        def probe(xs):
+            with StatelessScope(collect_losses=True):
+                self(xs, training=True)
+                found.append(len(self.losses))
+            return 0
+
+        with self._device_part():
+            get_engine().eval_shape(probe, tree.map_structure(_spec_of, x))
+        return bool(found and found[0])
 
     def _symbolic_forward(self, x):
         from kerasish.variables import StatelessScope
@@ -518,13 +542,14 @@ class Trainer:
         if from_arrays:
 
             def run(state, data, indices, mask, start):
+                # `start` is a row offset into the epoch's index vector.
                 def body(s, i):
                     return step(
-                        s, gather(data, indices, mask, (start + i) * batch_size)
+                        s, gather(data, indices, mask, start + i * batch_size)
                     ), None
 
                 if n == 1:
-                    state = step(state, gather(data, indices, mask, start * batch_size))
+                    state = step(state, gather(data, indices, mask, start))
                 else:
                     state, _ = engine.scan(body, state, ops.arange(n), unroll=unroll)
                 return state, self._results(state.metrics)
@@ -716,22 +741,32 @@ class Trainer:
             engine = get_engine()
             indices, mask = engine.place((indices, mask))
             bs = data.batch_size
+            # Where user code could see padded rows, the short last batch runs at
+            # its true size (one more compiled step) instead of padded.
+            tail = data.num_samples - (data.steps - 1) * bs
+            exact_tail = 0 < tail < bs and user_code_sees_rows(self, kind)
+            full_steps = data.steps - 1 if exact_tail else data.steps
             done = start_step
-            functions = {}  # one lookup per chunk length, not per step
+            functions = {}  # one lookup per chunk layout, not per step
             while done < data.steps:
-                n = min(n_exec, data.steps - done)
-                if n not in functions:
-                    functions[n], seconds = self._compiled(
+                if done < full_steps:
+                    n, rows = min(n_exec, full_steps - done), bs
+                else:
+                    n, rows = 1, tail
+                if (n, rows) not in functions:
+                    functions[n, rows], seconds = self._compiled(
                         kind,
-                        lambda n=n: self._multi_step(step, n, True, bs, unroll),
+                        lambda n=n, r=rows: self._multi_step(step, n, True, r, unroll),
                         (state, device, indices, mask, np.int32(0)),
-                        static_key=(n, bs),
+                        static_key=(n, rows),
                     )
                     if seconds and progbar is not None:
                         progbar.compiling(seconds)
                 if wants_begin:
                     getattr(callbacks, hook_begin)(done)
-                state, logs = functions[n](state, device, indices, mask, np.int32(done))
+                state, logs = functions[n, rows](
+                    state, device, indices, mask, np.int32(done * bs)
+                )
                 if kind == "train":
                     self._progress_state = state
                 done += n
@@ -748,7 +783,26 @@ class Trainer:
             return state, logs
         index = 0
         buffer = []
-        for x, y, sw, mask in data.epoch():
+        exact = user_code_sees_rows(self, kind)
+        for x, y, sw, mask in data.epoch(pad=not exact):
+            if buffer and np.shape(mask) != np.shape(buffer[0].mask):
+                # A short batch at its true size runs on its own.
+                state, logs = self._run_buffer(
+                    step,
+                    buffer,
+                    state,
+                    callbacks,
+                    kind,
+                    index,
+                    unroll,
+                    progbar,
+                    wants_begin,
+                    wants_end,
+                )
+                index += len(buffer)
+                buffer = []
+                if self.stop_training and kind == "train":
+                    break
             if index < start_step:
                 index += 1
                 continue
@@ -824,7 +878,7 @@ class Trainer:
             kind,
             lambda: self._multi_step(step, n, False, None, unroll),
             (state, stacked),
-            static_key=(n, "batches"),
+            static_key=(n, "batches", len(buffer[0].mask)),
         )
         if seconds and progbar is not None:
             progbar.compiling(seconds)
@@ -948,11 +1002,14 @@ class Trainer:
             )
             functions = {}
             done = 0
+            exact = user_code_sees_rows(self, "predict")
             while done < data.steps:
                 # The tail runs as a power-of-two number of batches: little
                 # padding, and few distinct (cached) chunk sizes.
                 n = min(chunk, 1 << (data.steps - done - 1).bit_length())
                 rows = n * bs
+                if exact:  # no padded row reaches a user's predict_step
+                    rows = min(rows, data.num_samples - done * bs)
                 xb = tree.map_structure(
                     lambda a, start=done * bs, r=rows: _rows(a, start, r), x_host
                 )
@@ -981,13 +1038,14 @@ class Trainer:
             )
         else:
             total = 0
-            for x, _, _, mask in data.epoch():
+            exact = user_code_sees_rows(self, "predict")
+            for x, _, _, mask in data.epoch(pad=not exact):
                 batch = engine.place(Batch(self._run_host_layers(x), None, None, mask))
                 fn, _ = self._compiled(
                     "predict",
                     lambda: self.predict_step,
                     (state, batch),
-                    static_key=("batch",),
+                    static_key=("batch", len(mask)),
                 )
                 if wants_begin:
                     cbs.on_predict_batch_begin(len(outputs))
