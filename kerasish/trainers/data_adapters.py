@@ -105,7 +105,8 @@ def num_samples(x, what):
     scalars = [a for a in tree.flatten(x) if a is not None and np.ndim(a) == 0]
     if scalars:
         raise ValueError(
-            f"`{what}` must be arrays with a leading batch axis, got a scalar."
+            f"`{what}` must be arrays with a leading batch axis (shape (samples, "
+            "...)), received a scalar."
         )
     if len(sizes) > 1:
         raise ValueError(
@@ -120,7 +121,9 @@ def class_weights_to_sample_weights(y, class_weight):
     flat = tree.flatten(y)
     if len(flat) != 1:
         raise ValueError(
-            "`class_weight` is only supported for models with a single output."
+            "`class_weight` is only supported for models with a single output; "
+            f"received targets for {len(flat)} outputs. Pass per-output "
+            "`sample_weight` instead."
         )
     labels = np.asarray(flat[0])
     if labels.ndim == 2 and labels.shape[1] > 1:
@@ -168,7 +171,8 @@ class ArrayData:
                 )
         if n == 0:
             raise ValueError(
-                "The input data is empty (0 samples). Pass at least one sample."
+                "The input data is empty (0 samples): `x` must hold at least one "
+                f"sample, received shape {tuple(tree.flatten(x)[0].shape)}."
             )
         if class_weight is not None and y is not None:
             cw = class_weights_to_sample_weights(y, class_weight)
@@ -316,7 +320,9 @@ class IterableData:
                 first = next(iterator)
             except StopIteration:
                 raise ValueError(
-                    f"The data passed as `{self.what}` yielded no batches."
+                    f"The data passed as `{self.what}` yielded no batches: expected "
+                    "at least one (x, y) batch, received an empty or exhausted "
+                    f"{type(self.source).__name__}."
                 ) from None
             self._peeked = (first, iterator)
         x, y, sw = _unpack(_convert_framework(self._peeked[0]), f"`{self.what}`")
@@ -357,8 +363,9 @@ class IterableData:
         bs = self.batch_size
         if n > bs:
             raise ValueError(
-                f"A batch of {n} samples is larger than the first batch ({bs}); "
-                "yield batches of at most the first batch's size."
+                f"`{self.what}` yielded a batch of {n} samples, larger than the "
+                f"first batch ({bs}): expected batches of at most the first "
+                "batch's size."
             )
         if not pad:
             bs = n

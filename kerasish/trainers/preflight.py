@@ -178,3 +178,27 @@ def check_common(model, x, y, sample_weight, what="x"):
                 )
     check_sample_weight(sample_weight, y)
     check_numeric_targets(y, model._compile_loss is not None)
+
+
+def check_data_type(x, what="x"):
+    """A string is iterable, but never data: reading it char by char is a mistake."""
+    if isinstance(x, str | bytes):
+        raise TypeError(
+            f"`{what}` must be arrays (numpy, or lists/dicts of them), a generator "
+            f"or a PyDataset; received a {type(x).__name__} ({x!r:.60}). Load the "
+            "file into arrays first."
+        )
+
+
+def check_validation_freq(freq):
+    if isinstance(freq, bool) or not isinstance(freq, int | list | tuple):
+        raise TypeError(
+            "`validation_freq` must be a positive integer or a list of epoch "
+            f"numbers, received {type(freq).__name__}: {freq!r}."
+        )
+    values = [freq] if isinstance(freq, int) else list(freq)
+    if any(isinstance(v, bool) or not isinstance(v, int) or v <= 0 for v in values):
+        raise ValueError(
+            "`validation_freq` must be a positive integer (validate every that many "
+            f"epochs) or a list of positive epoch numbers, received {freq!r}."
+        )

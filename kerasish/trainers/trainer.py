@@ -236,7 +236,8 @@ class Trainer:
         ):
             raise ValueError(
                 "`fit` needs targets: pass `y=` with the labels (or a generator that "
-                "yields (x, y) batches)."
+                "yields (x, y) batches); received `y=None` for a model compiled "
+                "with a loss."
             )
 
     def _flatten_data_targets(self, data):
@@ -611,6 +612,8 @@ class Trainer:
                 f"{validation_split!r}."
             )
         verbose = _verbose(verbose)
+        preflight.check_data_type(x)
+        preflight.check_validation_freq(validation_freq)
         preflight.check_class_weight(class_weight, sample_weight)
         preflight.check_common(self, x, y, sample_weight)
         preflight.check_validation_data(validation_data, _needs_targets(self, "test"))
@@ -922,6 +925,7 @@ class Trainer:
         batch_size = _positive_int("batch_size", batch_size, allow_none=True) or 32
         steps = _positive_int("steps", steps, allow_none=True)
         verbose = _verbose(verbose)
+        preflight.check_data_type(x)
         preflight.check_common(self, x, y, sample_weight)
         if _callbacks is None:
             preflight.check_evaluate_targets(x, y, _needs_targets(self, "test"))
@@ -961,6 +965,7 @@ class Trainer:
         batch_size = _positive_int("batch_size", batch_size, allow_none=True) or 32
         steps = _positive_int("steps", steps, allow_none=True)
         verbose = _verbose(verbose)
+        preflight.check_data_type(x)
         preflight.check_dict_keys(x, preflight.expected_input_keys(self), "x", "input")
         data = data_adapters.make_data(
             x, None, None, batch_size, False, None, steps, what="x"
