@@ -200,24 +200,14 @@ class ArrayData:
         self.host_x = None
 
     def place(self, host_fn=None):
-        """Puts the arrays on the device (once per fit).
+        """Puts the arrays on the device (once per fit), as they are.
 
-        Rows are padded to a power of two (indices never point at the padding),
-        so data sets of different sizes share one compiled step.
+        No host-side padded copy: the epoch's index vector is what gets padded
+        (its padding points at row 0 and is masked out).
         """
         if self._device is None:
             x = self.x if host_fn is None else host_fn(self.x)
-            bucket = max(self.batch_size, 1 << (self.num_samples - 1).bit_length())
-
-            def pad(a):
-                if a is None or a.shape[0] == bucket:
-                    return a
-                if get_engine().is_tensor(a):
-                    a = np.asarray(a)
-                filler = np.zeros((bucket - a.shape[0],) + a.shape[1:], a.dtype)
-                return np.concatenate([a, filler])
-
-            arrays = tree.map_structure(pad, (x, self.y, self.sample_weight))
+            arrays = (x, self.y, self.sample_weight)
             self._device = get_engine().place(arrays)
         return self._device
 

@@ -121,8 +121,6 @@ def check_validation_data(validation_data, needs_targets):
     """`validation_data` must be `(x, y)`, `(x, y, sample_weight)` or batches."""
     if validation_data is None:
         return
-    from kerasish.trainers.data_adapters import PyDataset, _is_array_structure
-
     if isinstance(validation_data, list | tuple):
         size = len(validation_data)
         if size not in (1, 2, 3):
@@ -138,8 +136,7 @@ def check_validation_data(validation_data, needs_targets):
                 "element. Without targets the validation loss cannot be computed."
             )
         return
-    bare = _is_array_structure(validation_data)
-    if needs_targets and bare and not isinstance(validation_data, PyDataset):
+    if needs_targets and _is_arrays(validation_data):
         raise ValueError(
             "`validation_data` is bare inputs (an array) without targets, but the "
             "model has a compiled loss: expected a tuple `(x_val, y_val)`; received "
@@ -147,12 +144,21 @@ def check_validation_data(validation_data, needs_targets):
         )
 
 
-def check_evaluate_targets(x, y, needs_targets):
+def _is_arrays(x):
+    """Whether `make_data` reads `x` as arrays (not as batches or a generator)."""
     from kerasish.trainers.data_adapters import PyDataset, _is_array_structure
 
-    if y is not None or not needs_targets or isinstance(x, PyDataset):
-        return
-    if x is not None and _is_array_structure(x):
+    batches_list = isinstance(x, list) and any(isinstance(e, tuple) for e in x)
+    return (
+        x is not None
+        and not batches_list
+        and not isinstance(x, PyDataset)
+        and _is_array_structure(x)
+    )
+
+
+def check_evaluate_targets(x, y, needs_targets):
+    if y is None and needs_targets and _is_arrays(x):
         raise ValueError(
             "`evaluate` received `x` but no `y`, and the model has a compiled loss: "
             "expected `evaluate(x, y)` (or a generator yielding (x, y) batches). "

@@ -15,7 +15,7 @@ import numpy as np
 
 from kerasish import ops
 from kerasish.engine import get_engine
-from kerasish.trainers import data_adapters, preflight
+from kerasish.trainers import data_adapters, preflight, streaming
 from kerasish.trainers.compile_utils import CompileLoss, CompileMetrics
 from kerasish.trainers.exact_batches import user_code_sees_rows
 from kerasish.utils import tree
@@ -735,14 +735,18 @@ class Trainer:
         logs = None
         progbar = _progbar_of(callbacks)
         if data.kind == "arrays":
-            device = data.place(self._run_host_layers)
-            indices, mask = (
+            host_indices, host_mask = (
                 data.epoch_indices(seed, epoch)
                 if kind == "train"
                 else data.epoch_indices(None, 0)
             )
             engine = get_engine()
-            indices, mask = engine.place((indices, mask))
+            # Data over the device budget stays on the host and streams in
+            # chunks (streaming.py); the rest is placed once and gathered there.
+            stream = streaming.should_stream(data)
+            if not stream:
+                device = data.place(self._run_host_layers)
+                indices, mask = engine.place((host_indices, host_mask))
             bs = data.batch_size
             # Where user code could see padded rows, the short last batch runs at
             # its true size (one more compiled step) instead of padded.
@@ -756,20 +760,40 @@ class Trainer:
                     n, rows = min(n_exec, full_steps - done), bs
                 else:
                     n, rows = 1, tail
+                if stream:
+                    args = (
+                        engine.place(
+                            Batch(
+                                *streaming.host_chunk(
+                                    data,
+                                    host_indices,
+                                    host_mask,
+                                    done * bs,
+                                    n,
+                                    rows,
+                                    self._run_host_layers,
+                                )
+                            )
+                        ),
+                    )
+                else:
+                    args = (device, indices, mask, np.int32(done * bs))
                 if (n, rows) not in functions:
                     functions[n, rows], seconds = self._compiled(
                         kind,
-                        lambda n=n, r=rows: self._multi_step(step, n, True, r, unroll),
-                        (state, device, indices, mask, np.int32(0)),
-                        static_key=(n, rows),
+                        lambda n=n, r=rows: self._multi_step(
+                            step, n, not stream, r, unroll
+                        ),
+                        (state, *args[:-1], np.int32(0))
+                        if not stream
+                        else (state, *args),
+                        static_key=(n, rows, "stream" if stream else "device"),
                     )
                     if seconds and progbar is not None:
                         progbar.compiling(seconds)
                 if wants_begin:
                     getattr(callbacks, hook_begin)(done)
-                state, logs = functions[n, rows](
-                    state, device, indices, mask, np.int32(done * bs)
-                )
+                state, logs = functions[n, rows](state, *args)
                 if kind == "train":
                     self._progress_state = state
                 done += n
