@@ -128,9 +128,9 @@ def test_sigint_keeps_progress_in_a_child_process():
             if not line or line.startswith("READY"):
                 break
         assert line.startswith("READY"), child.stderr.read()
-        time.sleep(0.5)
+        time.sleep(0.2)
         child.send_signal(signal.SIGINT)
-        out, err = child.communicate(timeout=120)
+        out, err = child.communicate(timeout=300)
     finally:
         if child.poll() is None:
             child.kill()
