@@ -69,11 +69,13 @@ def test_callback_failing_mid_epoch_keeps_completed_steps():
 
 
 CHILD = """
-import sys
+import signal
 import numpy as np
 import kerasish as keras
 from kerasish import layers
 
+# A shell's background job starts with SIGINT ignored; restore Python's handler.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 rng = np.random.default_rng(0)
 x = rng.normal(size=(64, 4)).astype("float32")
 y = (x @ rng.normal(size=(4, 2))).astype("float32")
