@@ -761,32 +761,27 @@ class Trainer:
                 else:
                     n, rows = 1, tail
                 if stream:
-                    args = (
-                        engine.place(
-                            Batch(
-                                *streaming.host_chunk(
-                                    data,
-                                    host_indices,
-                                    host_mask,
-                                    done * bs,
-                                    n,
-                                    rows,
-                                    self._run_host_layers,
-                                )
-                            )
-                        ),
+                    chunk = streaming.host_chunk(
+                        data,
+                        host_indices,
+                        host_mask,
+                        done * bs,
+                        n,
+                        rows,
+                        self._run_host_layers,
                     )
+                    args = (engine.place(Batch(*chunk)),)
+                    example = (state, *args)
                 else:
                     args = (device, indices, mask, np.int32(done * bs))
+                    example = (state, device, indices, mask, np.int32(0))
                 if (n, rows) not in functions:
                     functions[n, rows], seconds = self._compiled(
                         kind,
                         lambda n=n, r=rows: self._multi_step(
                             step, n, not stream, r, unroll
                         ),
-                        (state, *args[:-1], np.int32(0))
-                        if not stream
-                        else (state, *args),
+                        example,
                         static_key=(n, rows, "stream" if stream else "device"),
                     )
                     if seconds and progbar is not None:
