@@ -10,6 +10,7 @@ import difflib
 
 import numpy as np
 
+from kerasish.engine import get_engine
 from kerasish.utils import tree
 
 
@@ -208,3 +209,36 @@ def check_validation_freq(freq):
             "`validation_freq` must be a positive integer (validate every that many "
             f"epochs) or a list of positive epoch numbers, received {freq!r}."
         )
+
+
+def needs_targets(model, kind):
+    """Whether the built-in `kind` (`"train"`/`"test"`) step needs targets."""
+    from kerasish.trainers.trainer import Trainer
+
+    if model._compile_loss is None:
+        return False
+    cls = type(model)
+    step = cls.train_step if kind == "train" else cls.test_step
+    default = Trainer.train_step if kind == "train" else Trainer.test_step
+    return step is default and cls.compute_loss is Trainer.compute_loss
+
+
+def adds_losses(model, x):
+    """Whether a training call of `model` on `x` adds losses (`add_loss`).
+
+    Traced abstractly (shapes only): nothing runs and nothing compiles.
+    """
+    from kerasish.trainers.trainer import _spec_of
+    from kerasish.variables import StatelessScope
+
+    found = []
+
+    def probe(xs):
+        with StatelessScope(collect_losses=True):
+            model(xs, training=True)
+            found.append(len(model.losses))
+        return 0
+
+    with model._device_part():
+        get_engine().eval_shape(probe, tree.map_structure(_spec_of, x))
+    return bool(found and found[0])

@@ -219,7 +219,7 @@ class Trainer:
             for_training
             and self._compile_loss is None
             and not _overrides_step(self)
-            and not self._adds_losses(x)
+            and not preflight.adds_losses(self, x)
         ):
             raise ValueError(
                 "No loss to train with: `compile()` got no `loss=` and the model "
@@ -290,22 +290,6 @@ class Trainer:
         }
         self.built = True
         _trace_output_spec(self, (spec,), {})
-
-    def _adds_losses(self, x):
-        """Whether a training call of the model adds losses (`add_loss`)."""
-        from kerasish.variables import StatelessScope
-
-        found = []
-
-        def probe(xs):
-            with StatelessScope(collect_losses=True):
-                self(xs, training=True)
-                found.append(len(self.losses))
-            return 0
-
-        with self._device_part():
-            get_engine().eval_shape(probe, tree.map_structure(_spec_of, x))
-        return bool(found and found[0])
 
     def _symbolic_forward(self, x):
         from kerasish.variables import StatelessScope
@@ -616,7 +600,8 @@ class Trainer:
         preflight.check_validation_freq(validation_freq)
         preflight.check_class_weight(class_weight, sample_weight)
         preflight.check_common(self, x, y, sample_weight)
-        preflight.check_validation_data(validation_data, _needs_targets(self, "test"))
+        needs_val_targets = preflight.needs_targets(self, "test")
+        preflight.check_validation_data(validation_data, needs_val_targets)
         data = data_adapters.make_data(
             x, y, sample_weight, batch_size, shuffle, class_weight, steps_per_epoch
         )
@@ -947,7 +932,8 @@ class Trainer:
         preflight.check_data_type(x)
         preflight.check_common(self, x, y, sample_weight)
         if _callbacks is None:
-            preflight.check_evaluate_targets(x, y, _needs_targets(self, "test"))
+            needs_targets = preflight.needs_targets(self, "test")
+            preflight.check_evaluate_targets(x, y, needs_targets)
         data = data_adapters.make_data(
             x, y, sample_weight, batch_size, False, None, steps
         )
@@ -1281,16 +1267,6 @@ def _fuse_unroll(model, n):
         return 1
     names = {type(layer).__name__ for layer in model._flatten_layers()}
     return n if any("Conv" in name for name in names) else 1
-
-
-def _needs_targets(model, kind):
-    """Whether the built-in `kind` step needs targets (a compiled loss)."""
-    if model._compile_loss is None:
-        return False
-    cls = type(model)
-    step = cls.train_step if kind == "train" else cls.test_step
-    default = Trainer.train_step if kind == "train" else Trainer.test_step
-    return step is default and cls.compute_loss is Trainer.compute_loss
 
 
 def _overrides_step(model):
