@@ -132,13 +132,8 @@ def class_weights_to_sample_weights(y, class_weight):
         labels = np.round(labels[:, 0])
     labels = labels.astype("int64").reshape(-1)
     known = set(int(k) for k in class_weight)
-    missing = sorted(set(np.unique(labels).tolist()) - known)
-    if missing:
-        raise ValueError(
-            f"`class_weight` has no entry for class(es) {missing[:10]}. Give a weight "
-            "for every class present in the labels."
-        )
-    table = np.zeros(max(known | set(labels.tolist())) + 1, dtype="float32")
+    # A class without an entry weighs 1.0, as in Keras.
+    table = np.ones(max(known | set(labels.tolist())) + 1, dtype="float32")
     for k, v in class_weight.items():
         table[int(k)] = float(v)
     return table[labels]

@@ -116,12 +116,6 @@ CASES = [
         r"`class_weight` must be a dict.*received list",
     ),
     (
-        "class_weight_missing_class",
-        lambda: fit(class_weight={0: 1.0}),
-        ValueError,
-        r"`class_weight` has no entry for class\(es\) \[1, 2\]",
-    ),
-    (
         "class_weight_multi_output",
         lambda: fit(two_outputs(), y=[YR, np.ones((N, 2))], class_weight={0: 1.0}),
         ValueError,
