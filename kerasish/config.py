@@ -231,3 +231,66 @@ def set_max_steps_per_epoch(max_steps_per_epoch):
     """Caps the steps of each epoch of `fit` (for debugging); `None` removes it."""
     global _MAX_STEPS_PER_EPOCH
     _MAX_STEPS_PER_EPOCH = max_steps_per_epoch
+
+
+def _env_bytes(name, default):
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return int(float(value))
+    except ValueError:
+        raise ValueError(
+            f"Environment variable {name} must be a number of bytes (e.g. "
+            f"1073741824), received {value!r}."
+        ) from None
+
+
+_COMPILATION_CACHE_MAX_SIZE = _env_bytes("KERASISH_COMPILATION_CACHE_MAX_SIZE", 1 << 30)
+
+
+def set_compilation_cache_max_size(num_bytes: int) -> None:
+    """Caps the persistent compilation cache on disk (default 1 GB; -1: no cap).
+
+    When the cap is exceeded, the least recently used compiled steps are deleted.
+    Also settable with `KERASISH_COMPILATION_CACHE_MAX_SIZE` (bytes). Takes effect
+    when the cache is first used.
+    """
+    global _COMPILATION_CACHE_MAX_SIZE
+    if isinstance(num_bytes, bool) or not isinstance(num_bytes, int) or num_bytes < -1:
+        raise ValueError(
+            "`num_bytes` must be a non-negative int (or -1 for no cap), received "
+            f"{num_bytes!r}."
+        )
+    _COMPILATION_CACHE_MAX_SIZE = num_bytes
+
+
+def compilation_cache_max_size() -> int:
+    """The persistent compilation cache's size cap in bytes (-1: none)."""
+    return _COMPILATION_CACHE_MAX_SIZE
+
+
+_DEVICE_DATA_BUDGET = _env_bytes("KERASISH_DEVICE_DATA_BUDGET", -1)
+
+
+def set_device_data_budget(num_bytes: int) -> None:
+    """Largest array data set `fit`/`evaluate` place on the device whole.
+
+    Larger data stays on the host and streams to the device a few batches at a
+    time, so host memory stays bounded by the data itself. `-1` (the default)
+    means automatic: 1 GB on accelerators, 16 MB on CPU (where the device *is*
+    host memory, so a device copy would double the data). Also settable with
+    `KERASISH_DEVICE_DATA_BUDGET` (bytes).
+    """
+    global _DEVICE_DATA_BUDGET
+    if isinstance(num_bytes, bool) or not isinstance(num_bytes, int) or num_bytes < -1:
+        raise ValueError(
+            "`num_bytes` must be a non-negative int (or -1 for automatic), "
+            f"received {num_bytes!r}."
+        )
+    _DEVICE_DATA_BUDGET = num_bytes
+
+
+def device_data_budget() -> int:
+    """The device data budget in bytes (-1: automatic)."""
+    return _DEVICE_DATA_BUDGET

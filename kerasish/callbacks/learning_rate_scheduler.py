@@ -61,6 +61,9 @@ class LearningRateScheduler(Callback):
         optimizer.learning_rate = float(new_lr)
         return float(new_lr)
 
+    def on_train_begin(self, logs=None):
+        require_learning_rates(self.model.optimizer, "LearningRateScheduler")
+
     def on_epoch_begin(self, epoch, logs=None):
         optimizers = _optimizers_of(self.model.optimizer)
         for opt in optimizers:
@@ -83,7 +86,41 @@ def log_learning_rates(optimizer, logs):
     optimizers = _optimizers_of(optimizer)
     if len(optimizers) > 1:
         for opt in optimizers:
-            logs[f"learning_rate_{opt.name}"] = float(np.asarray(opt.learning_rate))
+            lr = readable_learning_rate(opt)
+            if lr is not None:
+                logs[f"learning_rate_{opt.name}"] = lr
     else:
-        logs["learning_rate"] = float(np.asarray(optimizer.learning_rate))
+        lr = readable_learning_rate(optimizer)
+        if lr is not None:  # a raw optax optimizer may have none to log
+            logs["learning_rate"] = lr
     return logs
+
+
+def readable_learning_rate(optimizer):
+    """The learning rate as a float, or None for a raw optax optimizer without one.
+
+    Only a rate injected with `optax.inject_hyperparams` can be read (and set).
+    """
+    from kerasish.optimizers import OptaxOptimizer
+
+    try:
+        return float(np.asarray(optimizer.learning_rate))
+    except ValueError:
+        if isinstance(optimizer, OptaxOptimizer):
+            return None
+        raise
+
+
+def require_learning_rates(optimizer, callback):
+    """Raises when `callback` must set a rate that `optimizer` cannot hold."""
+    for opt in _optimizers_of(optimizer):
+        if readable_learning_rate(opt) is None:
+            raise ValueError(
+                f"{callback} changes the learning rate, but optimizer '{opt.name}' "
+                "wraps a raw optax transformation without one: expected a rate "
+                "injected with `optax.inject_hyperparams`, e.g. `compile(optimizer="
+                "optax.inject_hyperparams(optax.adam)(learning_rate=1e-3))`; "
+                "received an optax "
+                f"{type(getattr(opt, 'transformation', opt)).__name__} without "
+                "hyperparameters."
+            )

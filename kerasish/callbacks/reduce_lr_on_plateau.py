@@ -5,6 +5,7 @@ import numpy as np
 from kerasish.callbacks.learning_rate_scheduler import (
     _optimizers_of,
     log_learning_rates,
+    require_learning_rates,
 )
 from kerasish.callbacks.monitor_callback import MonitorCallback
 from kerasish.saving.registry import register_builtin
@@ -68,6 +69,7 @@ class ReduceLROnPlateau(MonitorCallback):
 
     def on_train_begin(self, logs=None):
         self._reset()
+        require_learning_rates(self.model.optimizer, "ReduceLROnPlateau")
 
     def in_cooldown(self):
         return self.cooldown_counter > 0

@@ -165,6 +165,7 @@ class JaxEngine:
             # nothing, and small models compile fast but often.
             jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
             jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+            _cap_cache(path, config.compilation_cache_max_size())
         except (OSError, AttributeError):
             pass  # A read-only home only costs the cache, not correctness.
 
@@ -201,6 +202,42 @@ class JaxEngine:
         from kerasish.engine import jax_optimizers
 
         return jax_optimizers
+
+
+def _cap_cache(path, max_size):
+    """Bounds the persistent cache: jax's own LRU eviction, else pruning here.
+
+    jax evicts least recently used entries itself when `filelock` is installed;
+    without it, the oldest files are deleted now, until the cache fits.
+    """
+    if max_size < 0:
+        return
+    try:
+        import filelock  # noqa: F401
+
+        jax.config.update("jax_compilation_cache_max_size", int(max_size))
+        return
+    except ImportError:
+        pass
+    prune_cache(path, max_size)
+
+
+def prune_cache(path, max_size):
+    """Deletes the least recently used files of `path` until it holds `max_size`."""
+    entries = []
+    for entry in os.scandir(path):
+        if entry.is_file(follow_symlinks=False):
+            info = entry.stat(follow_symlinks=False)
+            entries.append((max(info.st_atime, info.st_mtime), info.st_size, entry))
+    total = sum(size for _, size, _ in entries)
+    for _, size, entry in sorted(entries, key=lambda e: e[0]):
+        if total <= max_size:
+            break
+        try:
+            os.remove(entry.path)
+            total -= size
+        except OSError:
+            pass
 
 
 class _CompileCounter:

@@ -81,7 +81,12 @@ class CompileLoss:
             if entry is None:
                 continue
             _, loss, loss_weight = entry
-            value = loss(target, pred, sample_weight=weight, mask=mask)
+            # An unreduced loss is reduced by the user's own code: it runs on
+            # exact batches (exact_batches.py), so there is no padding to mask.
+            unreduced = getattr(loss, "reduction", "x") in (None, "none")
+            value = loss(
+                target, pred, sample_weight=weight, mask=None if unreduced else mask
+            )
             parts.append(value)
             total = total + loss_weight * value
         return total, parts

@@ -105,7 +105,8 @@ def num_samples(x, what):
     scalars = [a for a in tree.flatten(x) if a is not None and np.ndim(a) == 0]
     if scalars:
         raise ValueError(
-            f"`{what}` must be arrays with a leading batch axis, got a scalar."
+            f"`{what}` must be arrays with a leading batch axis (shape (samples, "
+            "...)), received a scalar."
         )
     if len(sizes) > 1:
         raise ValueError(
@@ -120,7 +121,9 @@ def class_weights_to_sample_weights(y, class_weight):
     flat = tree.flatten(y)
     if len(flat) != 1:
         raise ValueError(
-            "`class_weight` is only supported for models with a single output."
+            "`class_weight` is only supported for models with a single output; "
+            f"received targets for {len(flat)} outputs. Pass per-output "
+            "`sample_weight` instead."
         )
     labels = np.asarray(flat[0])
     if labels.ndim == 2 and labels.shape[1] > 1:
@@ -129,13 +132,8 @@ def class_weights_to_sample_weights(y, class_weight):
         labels = np.round(labels[:, 0])
     labels = labels.astype("int64").reshape(-1)
     known = set(int(k) for k in class_weight)
-    missing = sorted(set(np.unique(labels).tolist()) - known)
-    if missing:
-        raise ValueError(
-            f"`class_weight` has no entry for class(es) {missing[:10]}. Give a weight "
-            "for every class present in the labels."
-        )
-    table = np.zeros(max(known | set(labels.tolist())) + 1, dtype="float32")
+    # A class without an entry weighs 1.0, as in Keras.
+    table = np.ones(max(known | set(labels.tolist())) + 1, dtype="float32")
     for k, v in class_weight.items():
         table[int(k)] = float(v)
     return table[labels]
@@ -168,7 +166,8 @@ class ArrayData:
                 )
         if n == 0:
             raise ValueError(
-                "The input data is empty (0 samples). Pass at least one sample."
+                "The input data is empty (0 samples): `x` must hold at least one "
+                f"sample, received shape {tuple(tree.flatten(x)[0].shape)}."
             )
         if class_weight is not None and y is not None:
             cw = class_weights_to_sample_weights(y, class_weight)
@@ -196,24 +195,14 @@ class ArrayData:
         self.host_x = None
 
     def place(self, host_fn=None):
-        """Puts the arrays on the device (once per fit).
+        """Puts the arrays on the device (once per fit), as they are.
 
-        Rows are padded to a power of two (indices never point at the padding),
-        so data sets of different sizes share one compiled step.
+        No host-side padded copy: the epoch's index vector is what gets padded
+        (its padding points at row 0 and is masked out).
         """
         if self._device is None:
             x = self.x if host_fn is None else host_fn(self.x)
-            bucket = max(self.batch_size, 1 << (self.num_samples - 1).bit_length())
-
-            def pad(a):
-                if a is None or a.shape[0] == bucket:
-                    return a
-                if get_engine().is_tensor(a):
-                    a = np.asarray(a)
-                filler = np.zeros((bucket - a.shape[0],) + a.shape[1:], a.dtype)
-                return np.concatenate([a, filler])
-
-            arrays = tree.map_structure(pad, (x, self.y, self.sample_weight))
+            arrays = (x, self.y, self.sample_weight)
             self._device = get_engine().place(arrays)
         return self._device
 
@@ -316,7 +305,9 @@ class IterableData:
                 first = next(iterator)
             except StopIteration:
                 raise ValueError(
-                    f"The data passed as `{self.what}` yielded no batches."
+                    f"The data passed as `{self.what}` yielded no batches: expected "
+                    "at least one (x, y) batch, received an empty or exhausted "
+                    f"{type(self.source).__name__}."
                 ) from None
             self._peeked = (first, iterator)
         x, y, sw = _unpack(_convert_framework(self._peeked[0]), f"`{self.what}`")
@@ -325,8 +316,12 @@ class IterableData:
             raise ValueError("The input data is empty (a batch with 0 samples).")
         return x, y, sw
 
-    def epoch(self):
-        """Yields padded host batches `(x, y, sw, mask)` for one epoch."""
+    def epoch(self, pad=True):
+        """Yields host batches `(x, y, sw, mask)` for one epoch.
+
+        With `pad`, a short batch is padded to the first batch's size (its mask
+        marks the padding); without, it keeps its true size.
+        """
         self.first_batch()
         first, iterator = self._peeked
         self._peeked = None
@@ -334,7 +329,7 @@ class IterableData:
         items = _chain_first(first, iterator)
         for raw in items:
             x, y, sw = _unpack(_convert_framework(raw), f"`{self.what}`")
-            yield self._pad(x, y, sw)
+            yield self._pad(x, y, sw, pad)
             count += 1
             if self.steps is not None and count >= self.steps:
                 break
@@ -348,14 +343,17 @@ class IterableData:
                 stacklevel=3,
             )
 
-    def _pad(self, x, y, sw):
+    def _pad(self, x, y, sw, pad=True):
         n = num_samples(x, "x")
         bs = self.batch_size
         if n > bs:
             raise ValueError(
-                f"A batch of {n} samples is larger than the first batch ({bs}); "
-                "yield batches of at most the first batch's size."
+                f"`{self.what}` yielded a batch of {n} samples, larger than the "
+                f"first batch ({bs}): expected batches of at most the first "
+                "batch's size."
             )
+        if not pad:
+            bs = n
         mask = np.zeros(bs, dtype="float32")
         mask[:n] = 1.0
 

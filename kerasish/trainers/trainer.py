@@ -15,8 +15,9 @@ import numpy as np
 
 from kerasish import config, ops
 from kerasish.engine import get_engine
-from kerasish.trainers import data_adapters
+from kerasish.trainers import data_adapters, preflight, streaming
 from kerasish.trainers.compile_utils import CompileLoss, CompileMetrics
+from kerasish.trainers.exact_batches import user_code_sees_rows
 from kerasish.utils import tree
 
 
@@ -214,11 +215,18 @@ class Trainer:
                         (n, Mean(name=n)) for n in self._compile_loss.log_names
                     ]
                 self._loss_trackers = trackers
-        if for_training and self._compile_loss is None and not _overrides_step(self):
+        if (
+            for_training
+            and self._compile_loss is None
+            and not _overrides_step(self)
+            and not preflight.adds_losses(self, x)
+        ):
             raise ValueError(
-                "No loss to train with: pass `loss=` to `compile()` (for example "
-                "`loss='sparse_categorical_crossentropy'`), or override "
-                "`compute_loss`/`train_step`."
+                "No loss to train with: `compile()` got no `loss=` and the model "
+                "adds none. Expected one of: `loss=` in `compile()` (for example "
+                "`loss='sparse_categorical_crossentropy'`), or losses added by the "
+                "model's layers with `self.add_loss(...)` in `call` (or an "
+                "overridden `compute_loss`/`train_step`)."
             )
         if (
             for_training
@@ -228,7 +236,8 @@ class Trainer:
         ):
             raise ValueError(
                 "`fit` needs targets: pass `y=` with the labels (or a generator that "
-                "yields (x, y) batches)."
+                "yields (x, y) batches); received `y=None` for a model compiled "
+                "with a loss."
             )
 
     def _flatten_data_targets(self, data):
@@ -518,13 +527,14 @@ class Trainer:
         if from_arrays:
 
             def run(state, data, indices, mask, start):
+                # `start` is a row offset into the epoch's index vector.
                 def body(s, i):
                     return step(
-                        s, gather(data, indices, mask, (start + i) * batch_size)
+                        s, gather(data, indices, mask, start + i * batch_size)
                     ), None
 
                 if n == 1:
-                    state = step(state, gather(data, indices, mask, start * batch_size))
+                    state = step(state, gather(data, indices, mask, start))
                 else:
                     state, _ = engine.scan(body, state, ops.arange(n), unroll=unroll)
                 return state, self._results(state.metrics)
@@ -586,6 +596,12 @@ class Trainer:
                 f"{validation_split!r}."
             )
         verbose = _verbose(verbose)
+        preflight.check_data_type(x)
+        preflight.check_validation_freq(validation_freq)
+        preflight.check_class_weight(class_weight, sample_weight)
+        preflight.check_common(self, x, y, sample_weight)
+        needs_val_targets = preflight.needs_targets(self, "test")
+        preflight.check_validation_data(validation_data, needs_val_targets)
         data = data_adapters.make_data(
             x, y, sample_weight, batch_size, shuffle, class_weight, steps_per_epoch
         )
@@ -639,11 +655,13 @@ class Trainer:
         if self._initial_epoch is not None:
             initial_epoch = self._initial_epoch
         logs = {}
+        self._progress_state = None
         try:
             for epoch in range(initial_epoch, epochs):
                 self._current_epoch = epoch
                 callbacks.on_epoch_begin(epoch)
                 state = self._read_state()
+                self._progress_state = None
                 start_step, self._initial_step = self._initial_step, 0
                 state, logs = self._run_epoch(
                     data,
@@ -671,6 +689,11 @@ class Trainer:
                 callbacks.on_epoch_end(epoch, logs)
                 if self.stop_training:
                     break
+        except BaseException:
+            # Ctrl-C, or an exception from a callback or the data: keep the
+            # progress made, so `fit` can be called again to continue.
+            self._keep_progress()
+            raise
         finally:
             self._in_fit = False
         if self.optimizer is not None and getattr(self.optimizer, "use_ema", False):
@@ -681,6 +704,13 @@ class Trainer:
                 v._value = value
         callbacks.on_train_end(logs)
         return self.history
+
+    def _keep_progress(self):
+        """Writes the state after the last completed step back to the model."""
+        state = getattr(self, "_progress_state", None)
+        self._progress_state = None
+        if state is not None and state.optimizer is not None:
+            self._write_state(state)
 
     def _run_epoch(self, data, state, callbacks, kind, seed, epoch, start_step=0):
         """Runs one pass over `data`; returns the final state and logs (device)."""
@@ -694,31 +724,62 @@ class Trainer:
         logs = None
         progbar = _progbar_of(callbacks)
         if data.kind == "arrays":
-            device = data.place(self._run_host_layers)
-            indices, mask = (
+            host_indices, host_mask = (
                 data.epoch_indices(seed, epoch)
                 if kind == "train"
                 else data.epoch_indices(None, 0)
             )
             engine = get_engine()
-            indices, mask = engine.place((indices, mask))
+            # Data over the device budget stays on the host and streams in
+            # chunks (streaming.py); the rest is placed once and gathered there.
+            stream = streaming.should_stream(data)
+            if not stream:
+                device = data.place(self._run_host_layers)
+                indices, mask = engine.place((host_indices, host_mask))
             bs = data.batch_size
+            # Where user code could see padded rows, the short last batch runs at
+            # its true size (one more compiled step) instead of padded.
+            tail = data.num_samples - (data.steps - 1) * bs
+            exact_tail = 0 < tail < bs and user_code_sees_rows(self, kind)
+            full_steps = data.steps - 1 if exact_tail else data.steps
             done = start_step
-            functions = {}  # one lookup per chunk length, not per step
+            functions = {}  # one lookup per chunk layout, not per step
             while done < data.steps:
-                n = min(n_exec, data.steps - done)
-                if n not in functions:
-                    functions[n], seconds = self._compiled(
+                if done < full_steps:
+                    n, rows = min(n_exec, full_steps - done), bs
+                else:
+                    n, rows = 1, tail
+                if stream:
+                    chunk = streaming.host_chunk(
+                        data,
+                        host_indices,
+                        host_mask,
+                        done * bs,
+                        n,
+                        rows,
+                        self._run_host_layers,
+                    )
+                    args = (engine.place(Batch(*chunk)),)
+                    example = (state, *args)
+                else:
+                    args = (device, indices, mask, np.int32(done * bs))
+                    example = (state, device, indices, mask, np.int32(0))
+                if (n, rows) not in functions:
+                    functions[n, rows], seconds = self._compiled(
                         kind,
-                        lambda n=n: self._multi_step(step, n, True, bs, unroll),
-                        (state, device, indices, mask, np.int32(0)),
-                        static_key=(n, bs),
+                        lambda n=n, r=rows: self._multi_step(
+                            step, n, not stream, r, unroll
+                        ),
+                        example,
+                        static_key=(n, rows, "stream" if stream else "device"),
                     )
                     if seconds and progbar is not None:
                         progbar.compiling(seconds)
                 if wants_begin:
                     getattr(callbacks, hook_begin)(done)
-                state, logs = functions[n](state, device, indices, mask, np.int32(done))
+                state, logs = functions[n, rows](state, *args)
+                if kind == "train":
+                    self._progress_state = state
                 done += n
                 if wants_end:
                     if kind == "train":
@@ -733,7 +794,26 @@ class Trainer:
             return state, logs
         index = 0
         buffer = []
-        for x, y, sw, mask in data.epoch():
+        exact = user_code_sees_rows(self, kind)
+        for x, y, sw, mask in data.epoch(pad=not exact):
+            if buffer and np.shape(mask) != np.shape(buffer[0].mask):
+                # A short batch at its true size runs on its own.
+                state, logs = self._run_buffer(
+                    step,
+                    buffer,
+                    state,
+                    callbacks,
+                    kind,
+                    index,
+                    unroll,
+                    progbar,
+                    wants_begin,
+                    wants_end,
+                )
+                index += len(buffer)
+                buffer = []
+                if self.stop_training and kind == "train":
+                    break
             if index < start_step:
                 index += 1
                 continue
@@ -809,13 +889,15 @@ class Trainer:
             kind,
             lambda: self._multi_step(step, n, False, None, unroll),
             (state, stacked),
-            static_key=(n, "batches"),
+            static_key=(n, "batches", len(buffer[0].mask)),
         )
         if seconds and progbar is not None:
             progbar.compiling(seconds)
         if wants_begin:
             getattr(callbacks, f"on_{kind}_batch_begin")(index)
         state, logs = fn(state, stacked)
+        if kind == "train":
+            self._progress_state = state
         if wants_end:
             if kind == "train":
                 self._write_state(state)
@@ -851,6 +933,11 @@ class Trainer:
         batch_size = _positive_int("batch_size", batch_size, allow_none=True) or 32
         steps = _positive_int("steps", steps, allow_none=True)
         verbose = _verbose(verbose)
+        preflight.check_data_type(x)
+        preflight.check_common(self, x, y, sample_weight)
+        if _callbacks is None:
+            needs_targets = preflight.needs_targets(self, "test")
+            preflight.check_evaluate_targets(x, y, needs_targets)
         data = data_adapters.make_data(
             x, y, sample_weight, batch_size, False, None, steps
         )
@@ -887,6 +974,8 @@ class Trainer:
         batch_size = _positive_int("batch_size", batch_size, allow_none=True) or 32
         steps = _positive_int("steps", steps, allow_none=True)
         verbose = _verbose(verbose)
+        preflight.check_data_type(x)
+        preflight.check_dict_keys(x, preflight.expected_input_keys(self), "x", "input")
         data = data_adapters.make_data(
             x, None, None, batch_size, False, None, steps, what="x"
         )
@@ -927,11 +1016,14 @@ class Trainer:
             )
             functions = {}
             done = 0
+            exact = user_code_sees_rows(self, "predict")
             while done < data.steps:
                 # The tail runs as a power-of-two number of batches: little
                 # padding, and few distinct (cached) chunk sizes.
                 n = min(chunk, 1 << (data.steps - done - 1).bit_length())
                 rows = n * bs
+                if exact:  # no padded row reaches a user's predict_step
+                    rows = min(rows, data.num_samples - done * bs)
                 xb = tree.map_structure(
                     lambda a, start=done * bs, r=rows: _rows(a, start, r), x_host
                 )
@@ -960,13 +1052,14 @@ class Trainer:
             )
         else:
             total = 0
-            for x, _, _, mask in data.epoch():
+            exact = user_code_sees_rows(self, "predict")
+            for x, _, _, mask in data.epoch(pad=not exact):
                 batch = engine.place(Batch(self._run_host_layers(x), None, None, mask))
                 fn, _ = self._compiled(
                     "predict",
                     lambda: self.predict_step,
                     (state, batch),
-                    static_key=("batch",),
+                    static_key=("batch", len(mask)),
                 )
                 if wants_begin:
                     cbs.on_predict_batch_begin(len(outputs))

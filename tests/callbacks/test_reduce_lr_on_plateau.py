@@ -118,3 +118,44 @@ def test_factor_at_least_one_is_rejected():
 def test_unknown_keyword_is_rejected():
     with pytest.raises(TypeError, match="unexpected keyword arguments \\['epsilon'\\]"):
         ReduceLROnPlateau(epsilon=1e-3)
+
+
+def test_raw_optax_optimizer_with_lr_callbacks(tmp_path):
+    """Injected rate: reduced and logged. No rate: loggers skip it, reducers refuse."""
+    import optax
+
+    x = np.random.default_rng(0).normal(size=(32, 3)).astype("float32")
+    y = x[:, :1] * 2.0
+
+    def model_with(tx):
+        model = ks.Sequential([ks.Input((3,)), ks.layers.Dense(1)])
+        model.compile(tx, "mse")
+        return model
+
+    injected = model_with(optax.inject_hyperparams(optax.sgd)(learning_rate=0.1))
+    # min_delta=1e9: after the first epoch none improves, so the rate halves at
+    # the end of epochs 2 and 3 (logs hold the rate in force during the epoch).
+    reducer = ReduceLROnPlateau("loss", factor=0.5, patience=1, min_delta=1e9)
+    history = injected.fit(x, y, epochs=3, verbose=0, callbacks=[reducer])
+    np.testing.assert_allclose(
+        history.history["learning_rate"], [0.1, 0.1, 0.05], rtol=1e-6
+    )
+    np.testing.assert_allclose(float(injected.optimizer.learning_rate), 0.025)
+
+    plain = model_with(optax.sgd(0.1))
+    csv_path = tmp_path / "log.csv"
+    history = plain.fit(
+        x,
+        y,
+        epochs=2,
+        verbose=0,
+        callbacks=[
+            ks.callbacks.TensorBoard(str(tmp_path / "tb")),
+            ks.callbacks.CSVLogger(str(csv_path)),
+        ],
+    )
+    assert sorted(history.history) == ["loss"]
+    header = csv_path.read_text().splitlines()[0]
+    assert header.startswith("epoch,loss") and "learning_rate" not in header
+    with pytest.raises(ValueError, match=r"ReduceLROnPlateau.*inject_hyperparams"):
+        plain.fit(x, y, epochs=1, verbose=0, callbacks=[ReduceLROnPlateau("loss")])

@@ -273,3 +273,19 @@ def test_fit_tracks_keras_3_on_the_same_problem():
     np.testing.assert_allclose(
         ours.get_weights()[0], theirs.get_weights()[0], rtol=1e-4, atol=1e-5
     )
+
+
+def test_class_weight_without_an_entry_weighs_one_as_in_keras():
+    """Keras's class_weight_to_sample_weights uses `class_weight.get(c, 1.0)`."""
+    results = []
+    for kwargs in (
+        {"class_weight": {1: 3.0}},
+        {"sample_weight": np.where(LABELS == 1, 3.0, 1.0)},
+    ):
+        model = _linear(2)
+        model.compile("sgd", "sparse_categorical_crossentropy")
+        history = model.fit(X, LABELS, epochs=1, shuffle=False, verbose=0, **kwargs)
+        results.append((history.history["loss"], model.get_weights()))
+    np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-6)
+    for a, b in zip(results[0][1], results[1][1]):
+        np.testing.assert_allclose(a, b, rtol=1e-6)

@@ -1,0 +1,165 @@
+"""User code sees exactly Keras's rows; losses from `add_loss` alone train a model.
+
+A short last batch is padded only where kerasish controls everything that sees
+it; a user metric, loss, layer or step sees the true rows, as under Keras.
+"""
+
+import numpy as np
+import pytest
+
+import kerasish
+from kerasish.engine import get_engine
+from tests.helpers import keras3
+
+RNG = np.random.default_rng(0)
+X = RNG.normal(size=(70, 3)).astype("float32")
+Y = (X @ RNG.normal(size=(3, 2))).astype("float32")
+W0 = [RNG.normal(size=(3, 2)).astype("float32"), np.zeros(2, "float32")]
+
+
+def _dense_model(lib):
+    model = lib.Sequential([lib.Input((3,)), lib.layers.Dense(2)])
+    model.set_weights(W0)
+    return model
+
+
+def _row_counter(lib):
+    class RowCount(lib.metrics.Metric):
+        """Counts rows, ignoring sample_weight (what a padded row would inflate)."""
+
+        def __init__(self, name="rows", **kwargs):
+            super().__init__(name=name, **kwargs)
+            self.rows = self.add_weight(name="rows", shape=(), initializer="zeros")
+
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            n = lib.ops.cast(lib.ops.shape(y_true)[0], "float32")
+            self.rows.assign(self.rows + n)
+
+        def result(self):
+            return lib.ops.convert_to_tensor(self.rows)
+
+    return RowCount()
+
+
+@pytest.mark.compat
+def test_row_counting_metric_sees_keras_rows():
+    keras = keras3()
+    results = {}
+    for name, lib in (("keras", keras), ("kerasish", kerasish)):
+        model = _dense_model(lib)
+        model.compile("sgd", "mse", metrics=[_row_counter(lib)])
+        history = model.fit(X, Y, batch_size=32, epochs=2, shuffle=False, verbose=0)
+        evaluated = model.evaluate(X, Y, batch_size=32, verbose=0, return_dict=True)
+        results[name] = (history.history["rows"], evaluated["rows"])
+    assert results["kerasish"] == results["keras"] == ([70.0, 70.0], 70.0)
+
+
+@pytest.mark.compat
+def test_reduction_none_loss_summed_by_the_user_matches_keras():
+    keras = keras3()
+    histories = {}
+    for name, lib in (("keras", keras), ("kerasish", kerasish)):
+
+        class SumOfSquares(lib.losses.Loss):
+            ops = lib.ops
+
+            def call(self, y_true, y_pred):
+                return self.ops.sum(self.ops.square(y_true - y_pred))
+
+        model = _dense_model(lib)
+        model.compile(lib.optimizers.SGD(1e-3), SumOfSquares(reduction=None))
+        history = model.fit(X, Y, batch_size=32, epochs=3, shuffle=False, verbose=0)
+        histories[name] = history.history["loss"]
+    np.testing.assert_allclose(histories["kerasish"], histories["keras"], rtol=1e-5)
+
+
+@pytest.mark.compat
+def test_overridden_train_step_sees_keras_batch_sizes():
+    keras = keras3()
+    seen = {"keras": [], "kerasish": []}
+
+    class KerasModel(keras.Sequential):
+        def train_step(self, state, data):
+            seen["keras"].append(int(data[0].shape[0]))
+            return super().train_step(state, data)
+
+    class KerasishModel(kerasish.Sequential):
+        def train_step(self, state, data):
+            seen["kerasish"].append(int(data.x.shape[0]))
+            return super().train_step(state, data)
+
+    for _name, cls, lib in (
+        ("keras", KerasModel, keras),
+        ("kerasish", KerasishModel, kerasish),
+    ):
+        model = cls([lib.Input((3,)), lib.layers.Dense(2)])
+        model.compile("sgd", "mse")
+        model.fit(X, Y, batch_size=32, epochs=2, shuffle=False, verbose=0)
+        batches = [(X[:32], Y[:32]), (X[32:40], Y[32:40])]
+        model.fit((b for b in batches), steps_per_epoch=2, verbose=0)
+    # Each distinct batch size is traced once: 32, then the true last batch.
+    assert sorted(set(seen["kerasish"])) == sorted(set(seen["keras"])) == [6, 8, 32]
+
+
+def _endpoint_program(lib):
+    layers = lib.layers
+
+    class LogisticEndpoint(layers.Layer):
+        def call(self, targets, logits):
+            loss = lib.ops.mean(
+                lib.ops.binary_crossentropy(targets, logits, from_logits=True)
+            )
+            self.add_loss(loss)
+            return lib.ops.sigmoid(logits)
+
+    inputs = lib.Input(shape=(3,), name="inputs")
+    targets = lib.Input(shape=(2,), name="targets")
+    logits = layers.Dense(2)(inputs)
+    predictions = LogisticEndpoint(name="predictions")(targets, logits)
+    model = lib.Model(inputs=[inputs, targets], outputs=predictions)
+    model.set_weights(W0)
+    return model
+
+
+@pytest.mark.compat
+def test_endpoint_layer_add_loss_alone_trains_like_keras():
+    keras = keras3()
+    data = {"inputs": X, "targets": (Y > 0).astype("float32")}
+    histories = {}
+    for name, lib in (("keras", keras), ("kerasish", kerasish)):
+        model = _endpoint_program(lib)
+        model.compile(optimizer=lib.optimizers.Adam(0.01))
+        history = model.fit(data, batch_size=32, epochs=3, shuffle=False, verbose=0)
+        histories[name] = history.history
+    assert list(histories["kerasish"]) == ["loss"]
+    np.testing.assert_allclose(
+        histories["kerasish"]["loss"], histories["keras"]["loss"], rtol=1e-5
+    )
+
+
+def test_no_loss_and_no_add_loss_names_both_ways():
+    model = _dense_model(kerasish)
+    model.compile(optimizer="adam")
+    with pytest.raises(ValueError, match=r"`loss=` in `compile\(\)`.*add_loss"):
+        model.fit(X, Y, verbose=0)
+
+
+@pytest.mark.compat
+def test_builtin_program_keeps_the_padded_path():
+    """Built-in layers, loss and metrics: one compiled train step, Keras's numbers."""
+    keras = keras3()
+    histories = {}
+    for name, lib in (("keras", keras), ("kerasish", kerasish)):
+        model = _dense_model(lib)
+        model.compile("sgd", "mse", metrics=["mae"])
+        if name == "kerasish":
+            with get_engine().count_compilations() as counter:
+                history = model.fit(X, Y, batch_size=32, shuffle=False, verbose=0)
+            assert counter.count == 1  # the masked tail reuses the full step
+        else:
+            history = model.fit(X, Y, batch_size=32, shuffle=False, verbose=0)
+        histories[name] = history.history
+    for key in ("loss", "mae"):
+        np.testing.assert_allclose(
+            histories["kerasish"][key], histories["keras"][key], rtol=1e-5
+        )
