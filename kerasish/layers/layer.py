@@ -96,6 +96,13 @@ class Layer:
         autocast: Whether float inputs are cast to the compute dtype.
     """
 
+    def __new__(cls, *args, **kwargs):
+        instance = super().__new__(cls)
+        # As Keras: the constructor arguments, when all are plain Python values,
+        # are the config of a subclass that does not write `get_config`.
+        object.__setattr__(instance, "_auto_config", _auto_config(cls, args, kwargs))
+        return instance
+
     def __init__(
         self,
         *,
@@ -648,8 +655,57 @@ class Layer:
     def compute_mask(self, inputs, previous_mask=None):
         return previous_mask if self.supports_masking else None
 
+    def add_metric(self, *args, **kwargs):
+        """Removed in Keras 3: raises, pointing to `compile(metrics=...)`."""
+        raise NotImplementedError(
+            "Layer `add_metric()` method is deprecated. Add your metric in "
+            "`Model.compile(metrics=[...])`, or create metric trackers in init() or "
+            "build() when subclassing the layer or model, then call "
+            "`metric.update_state()` whenever necessary."
+        )
+
     # -- config ----------------------------------------------------------------
+    def get_build_config(self):
+        """The shapes the layer was built with: `{"input_shape": ...}` (one build
+        argument) or `{"shapes_dict": {...}}`; `None` if it is not built."""
+        shapes = self._build_shapes_dict
+        if shapes is None:
+            return None
+        if len(shapes) == 1:
+            return {"input_shape": tuple(shapes.values())[0]}
+        return {"shapes_dict": dict(shapes)}
+
+    def build_from_config(self, config):
+        """Creates the layer's weights from `get_build_config()`'s output."""
+        if not config:
+            return
+        if "input_shape" in config:
+            self.build(_tuple_shapes(config["input_shape"]))
+        elif "shapes_dict" in config:
+            self.build(
+                **{k: _tuple_shapes(v) for k, v in config["shapes_dict"].items()}
+            )
+        self.built = True
+
     def get_config(self):
+        """The constructor arguments that rebuild this layer with `from_config`.
+
+        A user subclass that does not override `get_config` gets, as in Keras,
+        its `__init__` arguments when all of them are plain Python values.
+        """
+        base = self._base_config()
+        auto = self._auto_config
+        if auto is None or not _is_default_get_config(type(self)):
+            return base
+        config = {"name": base.pop("name"), **auto, **base}
+        params = inspect.signature(type(self).__init__).parameters
+        if "name" not in params and not any(
+            p.kind is p.VAR_KEYWORD for p in params.values()
+        ):
+            config.pop("name")  # `__init__` could not take it back
+        return config
+
+    def _base_config(self):
         config = {
             "name": self.name,
             "trainable": self.trainable,
@@ -684,6 +740,62 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _auto_config(cls, args, kwargs):
+    """`__init__`'s arguments (defaults filled) if all are plain values, else None."""
+    try:
+        signature = inspect.signature(cls.__init__)
+        bound = signature.bind(None, *args, **kwargs)
+    except (TypeError, ValueError):
+        return None
+    params = list(signature.parameters.values())
+    if any(p.kind is p.POSITIONAL_ONLY for p in params[1:]):
+        return None
+    bound.apply_defaults()
+    arguments = dict(bound.arguments)
+    arguments.pop(params[0].name, None)
+    config = {}
+    for param in params[1:]:
+        if param.name not in arguments:
+            continue
+        value = arguments[param.name]
+        if param.kind is param.VAR_KEYWORD:
+            config.update(value)
+        elif param.kind is param.VAR_POSITIONAL:
+            if value:
+                return None
+        else:
+            config[param.name] = value
+    config.pop("name", None)
+    try:
+        leaves = tree.flatten(config)
+    except TypeError:
+        return None
+    if not all(isinstance(v, str | int | float | bool | type(None)) for v in leaves):
+        return None
+    return config
+
+
+def _is_default_get_config(cls):
+    """Whether user class `cls` inherits `get_config` from Layer or Model."""
+    if cls.__module__.startswith("kerasish."):
+        return False  # built-ins write their configs out
+    for klass in cls.__mro__:
+        if "get_config" in klass.__dict__:
+            return klass.__module__ in (
+                "kerasish.layers.layer",
+                "kerasish.models.model",
+            )
+    return True
+
+
+def _tuple_shapes(value):
+    if isinstance(value, dict):
+        return {k: _tuple_shapes(v) for k, v in value.items()}
+    if isinstance(value, list | tuple) and value and isinstance(value[0], list | tuple):
+        return [_tuple_shapes(v) for v in value]
+    return tuple(value) if isinstance(value, list | tuple) else value
 
 
 def _prod(shape):
