@@ -39,6 +39,17 @@ def inject_functional_model_class(cls):
     return cls
 
 
+def _json_default(value):
+    """numpy scalars and arrays, tuples-as-lists: what `json` cannot write."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if hasattr(value, "get_config"):
+        from kerasish.saving.registry import serialize_keras_object
+
+        return serialize_keras_object(value)
+    raise TypeError(f"Cannot write {type(value).__name__} {value!r} as JSON.")
+
+
 def _custom_metrics(model):
     """Whether the class replaces `metrics` (Keras's "own trackers" pattern)."""
     return type(model).metrics is not Trainer.metrics
@@ -223,6 +234,18 @@ class Model(Trainer, Layer):
         from kerasish import export
 
         return export.export_model(self, filepath, format=format, **kwargs)
+
+    def to_json(self, **kwargs):
+        """The model's config as JSON text, for `models.model_from_json`.
+
+        Args:
+            **kwargs: Passed to `json.dumps` (e.g. `indent=2`).
+        """
+        import json
+
+        from kerasish.saving.registry import serialize_keras_object
+
+        return json.dumps(serialize_keras_object(self), default=_json_default, **kwargs)
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
