@@ -14,6 +14,7 @@ import threading
 from kerasish import mixed_precision
 from kerasish.engine import get_engine
 from kerasish.layers.input_spec import InputSpec, assert_input_compatibility
+from kerasish.layers.keras_mask import get_keras_mask, set_keras_mask
 from kerasish.layers.keras_tensor import KerasHistory, KerasTensor
 from kerasish.random.random import SeedGenerator
 from kerasish.saving.registry import register_builtin
@@ -477,8 +478,10 @@ class Layer:
         return kwargs, training
 
     def _eager_call(self, args, kwargs):
+        input_masks = tree.map_structure(get_keras_mask, args[0])
         args = self._convert_args(args)
         kwargs, training = self._resolve_call_kwargs(kwargs)
+        kwargs, previous_mask = self._populate_masks(args, kwargs, input_masks)
         ctx = _context()
         if ctx.depth == 0 and current_scope() is None:
             self._clear_losses()
@@ -508,7 +511,47 @@ class Layer:
                     if out.ndim
                     else self._activity_regularizer(out)
                 )
+        if self.supports_masking:
+            self._set_mask_metadata(args[0], outputs, previous_mask)
         return outputs
+
+    def _populate_masks(self, args, kwargs, input_masks):
+        """Fills `mask` (or `<arg>_mask`) from the inputs' `_keras_mask`, as Keras
+        does; returns the kwargs and the mask of the first input."""
+        _, takes_mask, params = _call_signature(type(self))
+        bound = dict(zip(params, args)) | kwargs
+        tensors = {
+            name: value
+            for name, value in bound.items()
+            if name not in ("mask", "training")
+            and any(_is_array(leaf) for leaf in tree.flatten(value))
+        }
+        if takes_mask and kwargs.get("mask") is None and len(tensors) <= 1:
+            if any(m is not None for m in tree.flatten(input_masks)):
+                kwargs = {**kwargs, "mask": input_masks}
+        elif len(tensors) > 1:
+            for name, value in tensors.items():
+                mask_name = f"{name}_mask"
+                if mask_name in params and bound.get(mask_name) is None:
+                    masks = tree.map_structure(get_keras_mask, value)
+                    if any(m is not None for m in tree.flatten(masks)):
+                        kwargs = {**kwargs, mask_name: masks}
+        if kwargs.get("mask") is not None:
+            return kwargs, kwargs["mask"]
+        if all(m is None for m in tree.flatten(input_masks)):
+            input_masks = None
+        return kwargs, input_masks
+
+    def _set_mask_metadata(self, inputs, outputs, previous_mask):
+        flat_outputs = tree.flatten(outputs)
+        if all(get_keras_mask(x) is not None for x in flat_outputs):
+            return
+        output_masks = self.compute_mask(inputs, previous_mask)
+        if output_masks is None:
+            return
+        for tensor, mask in zip(flat_outputs, tree.flatten(output_masks)):
+            if mask is not None and get_keras_mask(tensor) is None:
+                set_keras_mask(tensor, mask)
 
     def _maybe_build(self, args, kwargs):
         if self.built:
@@ -857,6 +900,12 @@ def _trace_output_spec(layer, args, kwargs):
     ]
     structure = engine.tree_structure(first)
     return engine.tree_unflatten(structure, merged)
+
+
+def _is_array(x):
+    return (
+        hasattr(x, "shape") and hasattr(x, "dtype") and not isinstance(x, KerasTensor)
+    )
 
 
 def _is_struct(x):

@@ -264,7 +264,13 @@ class Model(Trainer, Layer):
             or spec.args[1:] == functional_args
             or (spec.varargs == "args" and spec.varkw == "kwargs")
         )
-        if is_functional_config and revivable:
+        # A plain Functional has no other way back: an incomplete config fails
+        # in the graph rebuild, with the missing key named.
+        if (
+            (is_functional_config and revivable)
+            or cls in (Functional, Model)
+            and ("layers" in config)
+        ):
             return functional_from_config(
                 Functional if cls is Model else cls, config, custom_objects
             )
