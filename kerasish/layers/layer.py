@@ -607,7 +607,30 @@ class Layer:
             outputs.append(out)
         outputs = tree.pack_sequence_as(spec, outputs)
         self._inbound_nodes.append(Node(self, args, kwargs, outputs))
+        if self.supports_masking:
+            self._set_symbolic_masks(args[0], kwargs.get("mask"), outputs)
         return outputs
+
+    def _set_symbolic_masks(self, inputs, mask, outputs):
+        """Gives symbolic outputs the `_keras_mask` (a KerasTensor) Keras gives
+        them; the functional model itself recomputes masks when it runs."""
+        if mask is None:
+            mask = tree.map_structure(lambda t: getattr(t, "_keras_mask", None), inputs)
+            if all(m is None for m in tree.flatten(mask)):
+                mask = None
+        if type(self).compute_mask is Layer.compute_mask:
+            out_mask = mask
+        else:
+            try:
+                out_mask = _trace_mask_spec(self, inputs, mask)
+            except Exception:  # noqa: BLE001 -- masks are informative here
+                return
+        if out_mask is None:
+            return
+        flat_masks = tree.flatten(out_mask)
+        for tensor, m in zip(tree.flatten(outputs), flat_masks):
+            if m is not None:
+                tensor._keras_mask = KerasTensor(m.shape, m.dtype)
 
     def compute_output_spec(self, *args, **kwargs):
         """Output KerasTensors for symbolic inputs, by tracing `call` abstractly."""
@@ -900,6 +923,43 @@ def _trace_output_spec(layer, args, kwargs):
     ]
     structure = engine.tree_structure(first)
     return engine.tree_unflatten(structure, merged)
+
+
+def _trace_mask_spec(layer, inputs, mask):
+    """`layer.compute_mask` on symbolic tensors: KerasTensors (or None)."""
+    engine = get_engine()
+    flat_in = tree.flatten((inputs, mask))
+    positions = [i for i, x in enumerate(flat_in) if isinstance(x, KerasTensor)]
+
+    def run(size):
+        structs = [
+            engine.shape_dtype_struct(
+                tuple(size if d is None else d for d in flat_in[i].shape),
+                flat_in[i].dtype,
+            )
+            for i in positions
+        ]
+
+        def fn(*arrays):
+            flat = list(flat_in)
+            for i, a in zip(positions, arrays):
+                flat[i] = a
+            x, m = tree.pack_sequence_as((inputs, mask), flat)
+            with StatelessScope():
+                return layer.compute_mask(x, m)
+
+        return engine.eval_shape(fn, *structs)
+
+    first, second = run(_PROBE_SIZES[0]), run(_PROBE_SIZES[1])
+    if first is None:
+        return None
+    return [
+        KerasTensor(
+            tuple(d1 if d1 == d2 else None for d1, d2 in zip(a.shape, b.shape)),
+            a.dtype,
+        )
+        for a, b in zip(engine.tree_leaves(first), engine.tree_leaves(second))
+    ]
 
 
 def _is_array(x):

@@ -263,3 +263,37 @@ def test_propagated_masks_match_keras(name):
         np.testing.assert_array_equal(
             np.asarray(our_computed), np.asarray(their_computed)
         )
+
+
+def _symbolic_masks(lib):
+    L = lib.layers
+    ids = lib.Input((4,), dtype="int32")
+    embedded = L.Embedding(10, 3, mask_zero=True)(ids)
+    x = lib.Input((5, 3))
+    masked = L.Masking()(x)
+    tensors = {
+        "embedding": embedded,
+        "dense": L.Dense(2)(embedded),
+        "pooled": L.GlobalAveragePooling1D()(embedded),
+        "masking": masked,
+        "lstm_sequences": L.LSTM(2, return_sequences=True)(masked),
+        "lstm_last": L.LSTM(2)(masked),
+        "plain": L.Dense(2)(x),
+    }
+    out = {}
+    for name, tensor in tensors.items():
+        mask = getattr(tensor, "_keras_mask", None)
+        out[name] = None if mask is None else (tuple(mask.shape), str(mask.dtype))
+    return out
+
+
+def test_symbolic_outputs_carry_mask_specs():
+    masks = _symbolic_masks(kerasish)
+    assert masks["embedding"] == ((None, 4), "bool")
+    assert masks["masking"] == ((None, 5), "bool")
+    assert masks["pooled"] is None and masks["plain"] is None
+
+
+@pytest.mark.compat
+def test_symbolic_mask_specs_match_keras():
+    assert _symbolic_masks(kerasish) == _symbolic_masks(keras3())
