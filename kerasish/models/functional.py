@@ -32,6 +32,10 @@ class Functional(Model):
     8
     """
 
+    def __new__(cls, *args, **kwargs):
+        # As Keras: the class's signature reads `(*args, **kwargs)`.
+        return super().__new__(cls, *args, **kwargs)
+
     def __init__(self, inputs, outputs, name=None, **kwargs):
         Layer.__init__(self, name=name or _functional_name(), **kwargs)
         from kerasish.trainers.trainer import Trainer

@@ -254,3 +254,42 @@ def test_step_errors():
         model.fit(X, Y, batch_size=32, verbose=0)
     with pytest.raises(TypeError, match="positional argument"):
         kerasish.Model(inputs)
+
+
+@pytest.mark.compat
+def test_signatures_match_keras():
+    import inspect
+
+    keras = keras3()
+    from keras.src.models.functional import Functional as KerasFunctional
+
+    pairs = [
+        (kerasish.layers.Layer, keras.layers.Layer),
+        (kerasish.Model, keras.Model),
+        (kerasish.Sequential, keras.Sequential),
+        (Functional, KerasFunctional),
+        (Functional.__init__, KerasFunctional.__init__),
+        (kerasish.Input, keras.Input),
+        (kerasish.layers.InputLayer, keras.layers.InputLayer),
+        (kerasish.Model.from_config, keras.Model.from_config),
+        (kerasish.Model.to_json, keras.Model.to_json),
+    ]
+    for name in ("get_build_config", "build_from_config", "add_metric"):
+        pairs.append(
+            (getattr(kerasish.layers.Layer, name), getattr(keras.layers.Layer, name))
+        )
+    for name in ("stateless_update_state", "stateless_result", "stateless_reset_state"):
+        ours = getattr(kerasish.metrics.Metric, name)
+        pairs.append((ours, getattr(keras.metrics.Metric, name)))
+    for ours, theirs in pairs:
+        assert inspect.signature(ours) == inspect.signature(theirs), ours
+
+
+def test_metric_stateless_api_is_pure():
+    metric = kerasish.metrics.MeanAbsoluteError()
+    variables = metric.stateless_reset_state()
+    assert len(variables) == len(metric.variables)
+    y_true, y_pred = np.array([[1.0], [2.0]]), np.array([[1.5], [1.0]])
+    variables = metric.stateless_update_state(variables, y_true, y_pred)
+    np.testing.assert_allclose(metric.stateless_result(variables), 0.75)
+    np.testing.assert_allclose(metric.result(), 0.0)  # the object is untouched
