@@ -1,5 +1,12 @@
 """`kerasish.layers`: the layer classes, with Keras's names."""
 
+from kerasish.layers.activations import (
+    ELU,
+    LeakyReLU,
+    PReLU,
+    ReLU,
+    Softmax,
+)
 from kerasish.layers.attention import (
     AdditiveAttention,
     Attention,
@@ -164,6 +171,11 @@ from kerasish.layers.rnn import (
 )
 
 __all__ = [
+    "Softmax",
+    "ReLU",
+    "PReLU",
+    "LeakyReLU",
+    "ELU",
     "Activation",
     "ActivityRegularization",
     "Add",

@@ -24,13 +24,15 @@ class InputLayer(Layer):
         batch_size=None,
         dtype=None,
         sparse=None,
+        ragged=None,
         batch_shape=None,
         input_tensor=None,
         optional=False,
         name=None,
         **kwargs,
     ):
-        kwargs.pop("ragged", None)
+        if ragged:
+            raise ValueError("InputLayer: ragged inputs are not supported by kerasish.")
         if sparse:
             raise ValueError("InputLayer: sparse inputs are not supported by kerasish.")
         if name is None:
@@ -100,6 +102,7 @@ def Input(
     batch_size=None,
     dtype=None,
     sparse=None,
+    ragged=None,
     batch_shape=None,
     name=None,
     tensor=None,
@@ -125,6 +128,7 @@ def Input(
         batch_size=batch_size,
         dtype=dtype,
         sparse=sparse,
+        ragged=ragged,
         batch_shape=batch_shape,
         name=name,
         optional=optional,

@@ -14,6 +14,7 @@ import threading
 from kerasish import mixed_precision
 from kerasish.engine import get_engine
 from kerasish.layers.input_spec import InputSpec, assert_input_compatibility
+from kerasish.layers.keras_mask import get_keras_mask, set_keras_mask
 from kerasish.layers.keras_tensor import KerasHistory, KerasTensor
 from kerasish.random.random import SeedGenerator
 from kerasish.saving.registry import register_builtin
@@ -95,6 +96,13 @@ class Layer:
         activity_regularizer: A regularizer applied to the layer's outputs.
         autocast: Whether float inputs are cast to the compute dtype.
     """
+
+    def __new__(cls, *args, **kwargs):
+        instance = super().__new__(cls)
+        # As Keras: the constructor arguments, when all are plain Python values,
+        # are the config of a subclass that does not write `get_config`.
+        object.__setattr__(instance, "_auto_config", _auto_config(cls, args, kwargs))
+        return instance
 
     def __init__(
         self,
@@ -470,8 +478,10 @@ class Layer:
         return kwargs, training
 
     def _eager_call(self, args, kwargs):
+        input_masks = tree.map_structure(get_keras_mask, args[0])
         args = self._convert_args(args)
         kwargs, training = self._resolve_call_kwargs(kwargs)
+        kwargs, previous_mask = self._populate_masks(args, kwargs, input_masks)
         ctx = _context()
         if ctx.depth == 0 and current_scope() is None:
             self._clear_losses()
@@ -501,7 +511,47 @@ class Layer:
                     if out.ndim
                     else self._activity_regularizer(out)
                 )
+        if self.supports_masking:
+            self._set_mask_metadata(args[0], outputs, previous_mask)
         return outputs
+
+    def _populate_masks(self, args, kwargs, input_masks):
+        """Fills `mask` (or `<arg>_mask`) from the inputs' `_keras_mask`, as Keras
+        does; returns the kwargs and the mask of the first input."""
+        _, takes_mask, params = _call_signature(type(self))
+        bound = dict(zip(params, args)) | kwargs
+        tensors = {
+            name: value
+            for name, value in bound.items()
+            if name not in ("mask", "training")
+            and any(_is_array(leaf) for leaf in tree.flatten(value))
+        }
+        if takes_mask and kwargs.get("mask") is None and len(tensors) <= 1:
+            if any(m is not None for m in tree.flatten(input_masks)):
+                kwargs = {**kwargs, "mask": input_masks}
+        elif len(tensors) > 1:
+            for name, value in tensors.items():
+                mask_name = f"{name}_mask"
+                if mask_name in params and bound.get(mask_name) is None:
+                    masks = tree.map_structure(get_keras_mask, value)
+                    if any(m is not None for m in tree.flatten(masks)):
+                        kwargs = {**kwargs, mask_name: masks}
+        if kwargs.get("mask") is not None:
+            return kwargs, kwargs["mask"]
+        if all(m is None for m in tree.flatten(input_masks)):
+            input_masks = None
+        return kwargs, input_masks
+
+    def _set_mask_metadata(self, inputs, outputs, previous_mask):
+        flat_outputs = tree.flatten(outputs)
+        if all(get_keras_mask(x) is not None for x in flat_outputs):
+            return
+        output_masks = self.compute_mask(inputs, previous_mask)
+        if output_masks is None:
+            return
+        for tensor, mask in zip(flat_outputs, tree.flatten(output_masks)):
+            if mask is not None and get_keras_mask(tensor) is None:
+                set_keras_mask(tensor, mask)
 
     def _maybe_build(self, args, kwargs):
         if self.built:
@@ -557,7 +607,30 @@ class Layer:
             outputs.append(out)
         outputs = tree.pack_sequence_as(spec, outputs)
         self._inbound_nodes.append(Node(self, args, kwargs, outputs))
+        if self.supports_masking:
+            self._set_symbolic_masks(args[0], kwargs.get("mask"), outputs)
         return outputs
+
+    def _set_symbolic_masks(self, inputs, mask, outputs):
+        """Gives symbolic outputs the `_keras_mask` (a KerasTensor) Keras gives
+        them; the functional model itself recomputes masks when it runs."""
+        if mask is None:
+            mask = tree.map_structure(lambda t: getattr(t, "_keras_mask", None), inputs)
+            if all(m is None for m in tree.flatten(mask)):
+                mask = None
+        if type(self).compute_mask is Layer.compute_mask:
+            out_mask = mask
+        else:
+            try:
+                out_mask = _trace_mask_spec(self, inputs, mask)
+            except Exception:  # noqa: BLE001 -- masks are informative here
+                return
+        if out_mask is None:
+            return
+        flat_masks = tree.flatten(out_mask)
+        for tensor, m in zip(tree.flatten(outputs), flat_masks):
+            if m is not None:
+                tensor._keras_mask = KerasTensor(m.shape, m.dtype)
 
     def compute_output_spec(self, *args, **kwargs):
         """Output KerasTensors for symbolic inputs, by tracing `call` abstractly."""
@@ -648,8 +721,57 @@ class Layer:
     def compute_mask(self, inputs, previous_mask=None):
         return previous_mask if self.supports_masking else None
 
+    def add_metric(self, *args, **kwargs):
+        """Removed in Keras 3: raises, pointing to `compile(metrics=...)`."""
+        raise NotImplementedError(
+            "Layer `add_metric()` method is deprecated. Add your metric in "
+            "`Model.compile(metrics=[...])`, or create metric trackers in init() or "
+            "build() when subclassing the layer or model, then call "
+            "`metric.update_state()` whenever necessary."
+        )
+
     # -- config ----------------------------------------------------------------
+    def get_build_config(self):
+        """The shapes the layer was built with: `{"input_shape": ...}` (one build
+        argument) or `{"shapes_dict": {...}}`; `None` if it is not built."""
+        shapes = self._build_shapes_dict
+        if shapes is None:
+            return None
+        if len(shapes) == 1:
+            return {"input_shape": tuple(shapes.values())[0]}
+        return {"shapes_dict": dict(shapes)}
+
+    def build_from_config(self, config):
+        """Creates the layer's weights from `get_build_config()`'s output."""
+        if not config:
+            return
+        if "input_shape" in config:
+            self.build(_tuple_shapes(config["input_shape"]))
+        elif "shapes_dict" in config:
+            self.build(
+                **{k: _tuple_shapes(v) for k, v in config["shapes_dict"].items()}
+            )
+        self.built = True
+
     def get_config(self):
+        """The constructor arguments that rebuild this layer with `from_config`.
+
+        A user subclass that does not override `get_config` gets, as in Keras,
+        its `__init__` arguments when all of them are plain Python values.
+        """
+        base = self._base_config()
+        auto = self._auto_config
+        if auto is None or not _is_default_get_config(type(self)):
+            return base
+        config = {"name": base.pop("name"), **auto, **base}
+        params = inspect.signature(type(self).__init__).parameters
+        if "name" not in params and not any(
+            p.kind is p.VAR_KEYWORD for p in params.values()
+        ):
+            config.pop("name")  # `__init__` could not take it back
+        return config
+
+    def _base_config(self):
         config = {
             "name": self.name,
             "trainable": self.trainable,
@@ -684,6 +806,62 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _auto_config(cls, args, kwargs):
+    """`__init__`'s arguments (defaults filled) if all are plain values, else None."""
+    try:
+        signature = inspect.signature(cls.__init__)
+        bound = signature.bind(None, *args, **kwargs)
+    except (TypeError, ValueError):
+        return None
+    params = list(signature.parameters.values())
+    if any(p.kind is p.POSITIONAL_ONLY for p in params[1:]):
+        return None
+    bound.apply_defaults()
+    arguments = dict(bound.arguments)
+    arguments.pop(params[0].name, None)
+    config = {}
+    for param in params[1:]:
+        if param.name not in arguments:
+            continue
+        value = arguments[param.name]
+        if param.kind is param.VAR_KEYWORD:
+            config.update(value)
+        elif param.kind is param.VAR_POSITIONAL:
+            if value:
+                return None
+        else:
+            config[param.name] = value
+    config.pop("name", None)
+    try:
+        leaves = tree.flatten(config)
+    except TypeError:
+        return None
+    if not all(isinstance(v, str | int | float | bool | type(None)) for v in leaves):
+        return None
+    return config
+
+
+def _is_default_get_config(cls):
+    """Whether user class `cls` inherits `get_config` from Layer or Model."""
+    if cls.__module__.startswith("kerasish."):
+        return False  # built-ins write their configs out
+    for klass in cls.__mro__:
+        if "get_config" in klass.__dict__:
+            return klass.__module__ in (
+                "kerasish.layers.layer",
+                "kerasish.models.model",
+            )
+    return True
+
+
+def _tuple_shapes(value):
+    if isinstance(value, dict):
+        return {k: _tuple_shapes(v) for k, v in value.items()}
+    if isinstance(value, list | tuple) and value and isinstance(value[0], list | tuple):
+        return [_tuple_shapes(v) for v in value]
+    return tuple(value) if isinstance(value, list | tuple) else value
 
 
 def _prod(shape):
@@ -745,6 +923,49 @@ def _trace_output_spec(layer, args, kwargs):
     ]
     structure = engine.tree_structure(first)
     return engine.tree_unflatten(structure, merged)
+
+
+def _trace_mask_spec(layer, inputs, mask):
+    """`layer.compute_mask` on symbolic tensors: KerasTensors (or None)."""
+    engine = get_engine()
+    flat_in = tree.flatten((inputs, mask))
+    positions = [i for i, x in enumerate(flat_in) if isinstance(x, KerasTensor)]
+
+    def run(size):
+        structs = [
+            engine.shape_dtype_struct(
+                tuple(size if d is None else d for d in flat_in[i].shape),
+                flat_in[i].dtype,
+            )
+            for i in positions
+        ]
+
+        def fn(*arrays):
+            flat = list(flat_in)
+            for i, a in zip(positions, arrays):
+                flat[i] = a
+            x, m = tree.pack_sequence_as((inputs, mask), flat)
+            with StatelessScope():
+                return layer.compute_mask(x, m)
+
+        return engine.eval_shape(fn, *structs)
+
+    first, second = run(_PROBE_SIZES[0]), run(_PROBE_SIZES[1])
+    if first is None:
+        return None
+    return [
+        KerasTensor(
+            tuple(d1 if d1 == d2 else None for d1, d2 in zip(a.shape, b.shape)),
+            a.dtype,
+        )
+        for a, b in zip(engine.tree_leaves(first), engine.tree_leaves(second))
+    ]
+
+
+def _is_array(x):
+    return (
+        hasattr(x, "shape") and hasattr(x, "dtype") and not isinstance(x, KerasTensor)
+    )
 
 
 def _is_struct(x):

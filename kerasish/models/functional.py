@@ -32,10 +32,12 @@ class Functional(Model):
     8
     """
 
-    def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
-        Layer.__init__(
-            self, name=name or _functional_name(), trainable=trainable, **kwargs
-        )
+    def __new__(cls, *args, **kwargs):
+        # As Keras: the class's signature reads `(*args, **kwargs)`.
+        return super().__new__(cls, *args, **kwargs)
+
+    def __init__(self, inputs, outputs, name=None, **kwargs):
+        Layer.__init__(self, name=name or _functional_name(), **kwargs)
         from kerasish.trainers.trainer import Trainer
 
         Trainer.__init__(self)
@@ -228,6 +230,10 @@ class Functional(Model):
 
     # -- config ----------------------------------------------------------------
     def get_config(self):
+        if not _functional_like_constructor(type(self)):
+            # A subclass with its own `__init__` rebuilds through it, as in Keras:
+            # its config is the base one (name, trainable, dtype).
+            return Layer.get_config(self)
         node_keys = {}
         layer_configs = []
         from kerasish.saving.registry import serialize_keras_object
@@ -264,6 +270,13 @@ class Functional(Model):
             "input_layers": tree.map_structure(ref, self._inputs_struct),
             "output_layers": tree.map_structure(ref, self._outputs_struct),
         }
+
+
+def _functional_like_constructor(cls):
+    import inspect
+
+    init_args = inspect.getfullargspec(cls.__init__).args[1:]
+    return init_args == inspect.getfullargspec(Functional.__init__).args[1:]
 
 
 def _short(x):
@@ -356,7 +369,9 @@ def functional_from_config(cls, config, custom_objects=None):
     """Rebuilds a functional model from `get_config()` (also Keras 3's format)."""
     from kerasish.saving.registry import deserialize_keras_object
 
-    created = {}
+    # Layers are keyed by the name in the model's config, which may differ from
+    # the rebuilt layer's own name when a custom `get_config` omits `name` (as
+    # Keras's guides write them): the graph refers to the config's names.
     pending = []
     for entry in config["layers"]:
         layer = deserialize_keras_object(
@@ -364,19 +379,19 @@ def functional_from_config(cls, config, custom_objects=None):
             kind="layers",
             custom_objects=custom_objects,
         )
-        created[entry.get("name") or layer.name] = layer
-        pending.append((layer, entry.get("inbound_nodes", [])))
+        key = entry.get("name") or layer.name
+        pending.append((key, layer, entry.get("inbound_nodes", [])))
     outputs_of = {}
-    for layer in created.values():
+    for key, layer, _ in pending:
         if isinstance(layer, InputLayer):
-            outputs_of[(layer.name, 0)] = layer._inbound_nodes[0].outputs
+            outputs_of[(key, 0)] = layer._inbound_nodes[0].outputs
     progress = True
-    remaining = [(layer, list(nodes)) for layer, nodes in pending]
+    remaining = [(key, layer, list(nodes)) for key, layer, nodes in pending]
     node_counts = {}
     while remaining and progress:
         progress = False
         for item in list(remaining):
-            layer, nodes = item
+            key, layer, nodes = item
             while nodes:
                 node = nodes[0]
                 try:
@@ -384,9 +399,9 @@ def functional_from_config(cls, config, custom_objects=None):
                 except KeyError:
                     break
                 result = layer(*args, **kwargs)
-                index = node_counts.get(layer.name, 0)
-                node_counts[layer.name] = index + 1
-                outputs_of[(layer.name, index)] = result
+                index = node_counts.get(key, 0)
+                node_counts[key] = index + 1
+                outputs_of[(key, index)] = result
                 nodes.pop(0)
                 progress = True
             if not nodes:
@@ -394,7 +409,7 @@ def functional_from_config(cls, config, custom_objects=None):
     if remaining:
         raise ValueError(
             "Could not rebuild the functional model: the inbound nodes of "
-            f"{[layer.name for layer, _ in remaining]} refer to missing layers."
+            f"{[key for key, _, _ in remaining]} refer to missing layers."
         )
 
     def resolve(ref):

@@ -2,11 +2,57 @@
 
 `Model(inputs, outputs)` builds a `Functional` model; subclassing `Model` with
 `__init__` + `call` gives a subclassed model; `Sequential` is a stack.
+
+A subclass built with functional arguments (`CustomModel(inputs, outputs)`, or
+`super().__init__(inputs=..., outputs=...)` in its `__init__`) becomes a
+functional model, as in Keras: `Functional` is put in place of `Model` among the
+class's bases, so the subclass keeps its own `train_step`, `compute_loss`, ...
+Step overrides written for Keras's JAX trainer are adapted by `keras_steps`.
 """
 
+import inspect
+
 from kerasish.layers.layer import Layer
+from kerasish.models import keras_steps
 from kerasish.saving.registry import register_builtin
 from kerasish.trainers.trainer import Trainer
+
+
+def functional_init_arguments(args, kwargs):
+    """Whether constructor arguments ask for a functional model (Keras's rule)."""
+    return (
+        len(args) == 2
+        or (len(args) == 1 and "outputs" in kwargs)
+        or ("inputs" in kwargs and "outputs" in kwargs)
+    )
+
+
+def inject_functional_model_class(cls):
+    """Puts `Functional` in place of `Model` among `cls`'s bases (recursively)."""
+    from kerasish.models.functional import Functional
+
+    if cls is Model:
+        return Functional
+    if cls is object or issubclass(cls, Functional) or not issubclass(cls, Model):
+        return cls
+    cls.__bases__ = tuple(inject_functional_model_class(b) for b in cls.__bases__)
+    return cls
+
+
+def _json_default(value):
+    """numpy scalars and arrays, tuples-as-lists: what `json` cannot write."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if hasattr(value, "get_config"):
+        from kerasish.saving.registry import serialize_keras_object
+
+        return serialize_keras_object(value)
+    raise TypeError(f"Cannot write {type(value).__name__} {value!r} as JSON.")
+
+
+def _custom_metrics(model):
+    """Whether the class replaces `metrics` (Keras's "own trackers" pattern)."""
+    return type(model).metrics is not Trainer.metrics
 
 
 @register_builtin("models")
@@ -23,23 +69,64 @@ class Model(Trainer, Layer):
     """
 
     def __new__(cls, *args, **kwargs):
-        if cls is Model and (
-            len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs
-        ):
+        if cls is Model and functional_init_arguments(args, kwargs):
             from kerasish.models.functional import Functional
 
-            return Functional.__new__(Functional)
-        return super().__new__(cls)
+            return Functional.__new__(Functional, *args, **kwargs)
+        return super().__new__(cls, *args, **kwargs)
 
     def __init__(self, *args, **kwargs):
-        if args or "inputs" in kwargs or "outputs" in kwargs:
+        if functional_init_arguments(args, kwargs):
+            from kerasish.models.functional import Functional
+
+            inject_functional_model_class(type(self))
+            Functional.__init__(self, *args, **kwargs)
+            return
+        if args:
             raise TypeError(
-                "Model(inputs, outputs) builds a functional model; a subclass of "
-                "Model takes only `name`, `trainable` and `dtype` in "
-                "`super().__init__(...)`."
+                f"Model.__init__ got {len(args)} positional argument(s). Build a "
+                "functional model with `Model(inputs, outputs)`; a subclass of "
+                "Model passes only keyword arguments (`name`, `trainable`, "
+                "`dtype`) to `super().__init__(...)`."
             )
         Layer.__init__(self, **kwargs)
         Trainer.__init__(self)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name, adapt in keras_steps.ADAPTERS.items():
+            fn = cls.__dict__.get(name)
+            if (
+                fn is not None
+                and not getattr(fn, "_kerasish_adapted", False)
+                and not keras_steps.is_kerasish_style(fn)
+            ):
+                setattr(cls, name, adapt(fn))
+
+    # -- metrics of a class that lists its own trackers ------------------------
+    def _fresh_metrics(self):
+        if _custom_metrics(self):
+            for metric in self.metrics:
+                metric.variables  # noqa: B018 -- creates a lazy state
+            return tuple(metric.init() for metric in self.metrics)
+        return super()._fresh_metrics()
+
+    def _results(self, metrics_state):
+        if not _custom_metrics(self):
+            return super()._results(metrics_state)
+        logs = {}
+        for metric, state in zip(self.metrics, metrics_state):
+            value = metric.compute(state)
+            if isinstance(value, dict):
+                logs.update(value)
+            else:
+                logs[metric.name] = value
+        return logs
+
+    def _update_metrics(self, metrics_state, batch, y_pred, loss, parts):
+        if _custom_metrics(self):
+            return metrics_state  # the class's own step updates its trackers
+        return super()._update_metrics(metrics_state, batch, y_pred, loss, parts)
 
     @property
     def layers(self):
@@ -148,14 +235,42 @@ class Model(Trainer, Layer):
 
         return export.export_model(self, filepath, format=format, **kwargs)
 
-    def get_config(self):
-        return {"name": self.name, "trainable": self.trainable}
+    def to_json(self, **kwargs):
+        """The model's config as JSON text, for `models.model_from_json`.
+
+        Args:
+            **kwargs: Passed to `json.dumps` (e.g. `indent=2`).
+        """
+        import json
+
+        from kerasish.saving.registry import serialize_keras_object
+
+        return json.dumps(serialize_keras_object(self), default=_json_default, **kwargs)
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
+        """Rebuilds a model: a functional config through its layer graph (also for
+        a subclass whose `__init__` takes `(inputs, outputs, ...)` or
+        `(*args, **kwargs)`), anything else as `cls(**config)`."""
         from kerasish.models.functional import Functional, functional_from_config
 
-        if "layers" in config and "input_layers" in config:
+        is_functional_config = all(
+            key in config for key in ("name", "layers", "input_layers", "output_layers")
+        )
+        spec = inspect.getfullargspec(cls.__init__)
+        functional_args = inspect.getfullargspec(Functional.__init__).args[1:]
+        revivable = (
+            cls in (Functional, Model)
+            or spec.args[1:] == functional_args
+            or (spec.varargs == "args" and spec.varkw == "kwargs")
+        )
+        # A plain Functional has no other way back: an incomplete config fails
+        # in the graph rebuild, with the missing key named.
+        if (
+            (is_functional_config and revivable)
+            or cls in (Functional, Model)
+            and ("layers" in config)
+        ):
             return functional_from_config(
                 Functional if cls is Model else cls, config, custom_objects
             )

@@ -25,6 +25,10 @@ class Sequential(Model):
     8
     """
 
+    def __new__(cls, *args, **kwargs):
+        # As Keras: the class's signature reads `(*args, **kwargs)`.
+        return super().__new__(cls, *args, **kwargs)
+
     def __init__(self, layers=None, trainable=True, name=None, **kwargs):
         super().__init__(trainable=trainable, name=name, **kwargs)
         self._functional = None

@@ -4,6 +4,8 @@ import pytest
 import kerasish as keras
 from kerasish import layers, ops
 from kerasish.layers.input_spec import InputSpec
+from kerasish.layers.keras_tensor import KerasTensor
+from tests.helpers import keras3
 
 
 class Scale(layers.Layer):
@@ -148,3 +150,167 @@ def test_compute_output_shape_traced_and_explicit():
     assert layers.Dense(4).compute_output_shape((None, 7)) == (None, 4)
     lam = layers.Lambda(lambda x: ops.concatenate([x, x], axis=-1))
     assert lam.compute_output_shape((None, 3)) == (None, 6)
+
+
+# -- every override point Keras documents, run under both libraries -------------
+
+
+def override_model(lib):
+    """A functional model of custom layers overriding build, call(training, mask),
+    compute_output_shape, compute_output_spec, compute_mask, add_loss, get_config
+    (without the base arguments) — written once against the `keras` API."""
+    ops = lib.ops
+
+    class MaskedProject(lib.layers.Layer):
+        def __init__(self, units, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+            self.supports_masking = True
+
+        def build(self, input_shape):
+            self.kernel = self.add_weight(
+                shape=(input_shape[-1], self.units), initializer="ones", name="kernel"
+            )
+
+        def call(self, inputs, training=None, mask=None):
+            x = ops.matmul(inputs, self.kernel)
+            if training:
+                x = x * 2.0
+            if mask is not None:
+                x = x * ops.expand_dims(ops.cast(mask, x.dtype), -1)
+            self.add_loss(0.1 * ops.mean(ops.square(x)))
+            return x
+
+        def compute_output_shape(self, input_shape):
+            return tuple(input_shape[:-1]) + (self.units,)
+
+        def compute_mask(self, inputs, mask=None):
+            return ops.logical_and(mask, ops.any(inputs > 0.5, axis=-1))
+
+        def get_config(self):
+            return {"units": self.units}
+
+    class SumSteps(lib.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.supports_masking = True
+
+        def compute_mask(self, inputs, mask=None):
+            return None
+
+        def call(self, x, mask=None):
+            if mask is not None:
+                x = x * ops.expand_dims(ops.cast(mask, x.dtype), -1)
+            return ops.sum(x, axis=1)
+
+        def compute_output_spec(self, x, mask=None):
+            tensor_class = getattr(lib, "KerasTensor", KerasTensor)
+            return tensor_class((x.shape[0], x.shape[2]), dtype=x.dtype)
+
+    inputs = lib.Input((4, 3))
+    x = lib.layers.Masking(mask_value=0.0)(inputs)
+    x = MaskedProject(2, name="project")(x)
+    outputs = SumSteps(name="sum_steps")(x)
+    model = lib.Model(inputs, outputs)
+    custom = {"MaskedProject": MaskedProject, "SumSteps": SumSteps}
+    return model, custom
+
+
+def _override_data():
+    rng = np.random.default_rng(3)
+    x = rng.uniform(0, 1, size=(5, 4, 3)).astype("float32")
+    x[:, -1] = 0.0  # a padded step: masked by Masking
+    x[0, 1] = 0.1  # low values: masked by MaskedProject.compute_mask
+    return x
+
+
+def _override_reference(x, kernel, training=False):
+    keep = np.any(x != 0, axis=-1)
+    h = x @ kernel * (2.0 if training else 1.0) * keep[..., None]
+    keep2 = keep & np.any(x > 0.5, axis=-1)
+    return (h * keep2[..., None]).sum(axis=1), 0.1 * np.mean(h**2)
+
+
+def test_override_points_match_numpy():
+    model, custom = override_model(keras)
+    assert model.layers[-1].output.shape == (None, 2)
+    kernel = np.array([[0.5, -1.0], [1.5, 0.25], [-0.5, 2.0]], "float32")
+    model.get_layer("project").set_weights([kernel])
+    x = _override_data()
+    for training in (False, True):
+        out, loss = _override_reference(x, kernel, training)
+        np.testing.assert_allclose(model(x, training=training), out, rtol=1e-5)
+        np.testing.assert_allclose(float(sum(model.losses)), loss, rtol=1e-5)
+    # A get_config without `name` still rebuilds in a functional model.
+    config = model.get_config()
+    assert config["layers"][2]["config"] == {"units": 2}
+    rebuilt = keras.Model.from_config(config, custom_objects=custom)
+    rebuilt.set_weights(model.get_weights())
+    np.testing.assert_allclose(rebuilt(x), model(x), rtol=1e-6)
+
+
+@pytest.mark.compat
+def test_override_points_match_keras():
+    k = keras3()
+    ours, _ = override_model(keras)
+    theirs, _ = override_model(k)
+    kernel = np.array([[0.5, -1.0], [1.5, 0.25], [-0.5, 2.0]], "float32")
+    ours.set_weights([kernel])
+    theirs.set_weights([kernel])
+    x = _override_data()
+    for training in (False, True):
+        np.testing.assert_allclose(
+            ours(x, training=training),
+            np.asarray(theirs(x, training=training)),
+            rtol=1e-5,
+        )
+        np.testing.assert_allclose(
+            float(sum(ours.losses)), float(sum(theirs.losses)), rtol=1e-5
+        )
+    assert [layer.output.shape for layer in ours.layers] == [
+        layer.output.shape for layer in theirs.layers
+    ]
+
+
+def test_auto_config_build_config_and_add_metric():
+    class Scale(layers.Layer):
+        def __init__(self, factor=2.0, units=3, **kwargs):
+            super().__init__(**kwargs)
+            self.factor, self.units = factor, units
+
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1], self.units))
+
+        def call(self, x):
+            return ops.matmul(x, self.w) * self.factor
+
+    layer = Scale(0.5, name="s")
+    config = layer.get_config()
+    assert config["factor"] == 0.5 and config["units"] == 3 and config["name"] == "s"
+    clone = Scale.from_config(config)
+    assert (clone.factor, clone.units, clone.name) == (0.5, 3, "s")
+    layer.build((None, 4))
+    assert layer.get_build_config() == {"input_shape": (None, 4)}
+    clone.build_from_config(layer.get_build_config())
+    assert clone.built and clone.w.shape == (4, 3)
+    assert Scale(np.ones(2)).get_config().get("factor") is None  # not plain: no auto
+    with pytest.raises(NotImplementedError, match="add_metric.*deprecated"):
+        layer.add_metric(1.0)
+
+
+@pytest.mark.compat
+def test_auto_config_matches_keras():
+    k = keras3()
+
+    def make(lib):
+        class Scale(lib.layers.Layer):
+            def __init__(self, factor=2.0, units=3, **kwargs):
+                super().__init__(**kwargs)
+                self.factor, self.units = factor, units
+
+        return Scale(0.5, name="s", trainable=False)
+
+    ours, theirs = make(keras).get_config(), make(k).get_config()
+    assert list(ours) == list(theirs)
+    ours.pop("dtype"), theirs.pop("dtype")
+    assert ours == theirs

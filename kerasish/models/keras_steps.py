@@ -1,0 +1,147 @@
+"""Keras 3's JAX-style step overrides, run by kerasish's trainer.
+
+Keras's JAX trainer calls `train_step(self, state, data)` with
+`state = (trainable_variables, non_trainable_variables, optimizer_variables,
+metrics_variables)` (a flat list of every `self.metrics` variable, in order),
+`data = (x, y)` / `(x, y, sample_weight)` / `x`, and expects `(logs, state)` back;
+`test_step` gets `(trainable, non_trainable, metrics_variables)` and
+`predict_step` `(trainable, non_trainable)` and returns `(outputs,
+non_trainable)`. kerasish's trainer passes a `TrainState` and a `Batch`.
+`Model.__init_subclass__` wraps a subclass's own step so that code written for
+Keras runs unchanged: the wrapper converts the arguments, calls the user's step
+and converts the result back. A step written against kerasish's `TrainState` /
+`Batch` (it uses `state._replace`, `state.non_trainable` or `data.mask`) is left
+as is.
+"""
+
+import functools
+
+from kerasish.engine import get_engine
+
+_KERASISH_NAMES = frozenset({"_replace", "non_trainable", "mask"})
+
+
+def _attribute_names(code):
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if hasattr(const, "co_names"):
+            names |= _attribute_names(const)
+    return names
+
+
+def is_kerasish_style(fn):
+    """Whether a step override is written against kerasish's TrainState/Batch."""
+    code = getattr(fn, "__code__", None)
+    return code is not None and bool(_attribute_names(code) & _KERASISH_NAMES)
+
+
+def _pack_targets(model, values):
+    if values is None:
+        return None
+    if len(values) == 1:
+        return values[0]
+    outputs = getattr(model, "_outputs_struct", None)
+    if isinstance(outputs, dict):
+        return dict(zip(model._resolved_output_names, values))
+    return list(values)
+
+
+def keras_data(model, batch):
+    """A `Batch` as Keras packs it: `x`, `(x,)`, `(x, y)` or `(x, y, sw)`."""
+    x = batch.x
+    y = _pack_targets(model, batch.y)
+    sample_weight = _pack_targets(model, batch.sample_weight)
+    if y is None and sample_weight is None:
+        return (x,) if isinstance(x, list | tuple) else x
+    if sample_weight is None:
+        return (x, y)
+    return (x, y, sample_weight)
+
+
+def _split_result(result, size, step):
+    if (
+        isinstance(result, tuple | list)
+        and len(result) == 2
+        and isinstance(result[1], tuple | list)
+        and len(result[1]) == size
+    ):
+        return result
+    raise ValueError(
+        f"A Keras-style `{step}` must return `(logs, state)` with `state` a tuple "
+        f"of {size} lists, as Keras's JAX trainer expects; received "
+        f"{type(result).__name__}. (A step written for kerasish's TrainState "
+        "returns the new TrainState instead.)"
+    )
+
+
+def adapt_train_step(fn):
+    @functools.wraps(fn)
+    def train_step(self, state, data):
+        engine = get_engine()
+        flat_metrics, treedef = engine.tree_flatten(state.metrics)
+        keras_state = (
+            list(state.trainable),
+            list(state.non_trainable),
+            state.optimizer,
+            list(flat_metrics),
+        )
+        result = fn(self, keras_state, keras_data(self, data))
+        if type(result) is type(state):
+            return result
+        _, new = _split_result(result, 4, "train_step")
+        trainable, non_trainable, optimizer, metrics = new
+        return type(state)(
+            list(trainable),
+            list(non_trainable),
+            optimizer,
+            engine.tree_unflatten(treedef, list(metrics)),
+        )
+
+    train_step._kerasish_adapted = True
+    return train_step
+
+
+def adapt_test_step(fn):
+    @functools.wraps(fn)
+    def test_step(self, state, data):
+        engine = get_engine()
+        flat_metrics, treedef = engine.tree_flatten(state.metrics)
+        keras_state = (
+            list(state.trainable),
+            list(state.non_trainable),
+            list(flat_metrics),
+        )
+        result = fn(self, keras_state, keras_data(self, data))
+        if type(result) is type(state):
+            return result
+        _, new = _split_result(result, 3, "test_step")
+        return state._replace(metrics=engine.tree_unflatten(treedef, list(new[2])))
+
+    test_step._kerasish_adapted = True
+    return test_step
+
+
+def adapt_predict_step(fn):
+    @functools.wraps(fn)
+    def predict_step(self, state, data):
+        keras_state = (list(state.trainable), list(state.non_trainable))
+        x = data.x
+        result = fn(self, keras_state, (x,) if isinstance(x, list | tuple) else x)
+        if (
+            isinstance(result, tuple)
+            and len(result) == 2
+            and isinstance(result[1], list | tuple)
+            and len(result[1]) == len(state.non_trainable)
+        ):
+            return result[0]  # Keras returns (outputs, non_trainable_variables)
+        return result
+
+    predict_step._kerasish_adapted = True
+    return predict_step
+
+
+ADAPTERS = {
+    "train_step": adapt_train_step,
+    "test_step": adapt_test_step,
+    "predict_step": adapt_predict_step,
+}
