@@ -145,3 +145,63 @@ ADAPTERS = {
     "test_step": adapt_test_step,
     "predict_step": adapt_predict_step,
 }
+
+
+def _batch_from_keras(model, data):
+    """Keras's `data` (`x`, `(x,)`, `(x, y)`, `(x, y, sw)`) as a kerasish `Batch`."""
+    from kerasish import ops
+    from kerasish.trainers.trainer import Batch
+
+    if isinstance(data, tuple) and 1 <= len(data) <= 3:
+        x, y, sample_weight = (tuple(data) + (None, None))[:3]
+    else:
+        x, y, sample_weight = data, None, None
+    names = model._output_names() or []
+
+    def flat(value):
+        if value is None:
+            return None
+        if isinstance(value, dict):
+            return [value[name] for name in names]
+        if isinstance(value, list | tuple) and len(names) > 1:
+            return list(value)
+        return [value]
+
+    first = get_engine().tree_leaves(x)[0]
+    return Batch(x, flat(y), flat(sample_weight), ops.ones((first.shape[0],)))
+
+
+def run_base_step(model, kind, base_step, state, data):
+    """The trainer's own step, called Keras-style (`super().train_step(state, data)`
+    inside a Keras-style override): converts Keras's arguments to a `TrainState`
+    and `Batch`, runs the built-in step and returns what Keras's would."""
+    from kerasish.trainers.trainer import TrainState
+
+    engine = get_engine()
+    batch = _batch_from_keras(model, data)
+    if kind == "predict":
+        trainable, non_trainable = state
+        outputs = base_step(
+            model, TrainState(list(trainable), list(non_trainable), None, None), batch
+        )
+        return outputs, list(non_trainable)
+    treedef = engine.tree_flatten(model._fresh_metrics())[1]
+    if kind == "train":
+        trainable, non_trainable, optimizer, metrics = state
+    else:
+        (trainable, non_trainable, metrics), optimizer = state, None
+    new = base_step(
+        model,
+        TrainState(
+            list(trainable),
+            list(non_trainable),
+            optimizer,
+            engine.tree_unflatten(treedef, list(metrics)),
+        ),
+        batch,
+    )
+    logs = model._results(new.metrics)
+    flat_metrics = list(engine.tree_flatten(new.metrics)[0])
+    if kind == "train":
+        return logs, (new.trainable, new.non_trainable, new.optimizer, flat_metrics)
+    return logs, (new.trainable, new.non_trainable, flat_metrics)

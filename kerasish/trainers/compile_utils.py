@@ -9,6 +9,7 @@ functions of arrays used inside the compiled step.
 from kerasish import losses as losses_module
 from kerasish import metrics as metrics_module
 from kerasish import ops
+from kerasish.trainers.exact_batches import _builtin_metric
 
 
 def match_outputs(spec, output_names, what):
@@ -144,8 +145,14 @@ class CompileMetrics:
     def update(self, state, y_true, y_pred, sample_weight, mask):
         out = []
         for s, (_, index, metric, weighted) in zip(state, self.entries):
-            weight = sample_weight[index] if weighted else None
-            weight = _combine(weight, mask)
+            if weighted:
+                weight = _combine(sample_weight[index], mask)
+            elif _builtin_metric(metric):
+                weight = mask  # built-in metrics honour the padding mask
+            else:
+                # A user metric never sees padding (exact_batches runs the last
+                # batch at its true size), so it gets Keras's arguments: no weight.
+                weight = None
             out.append(metric.update(s, y_true[index], y_pred[index], weight))
         return tuple(out)
 

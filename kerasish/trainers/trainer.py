@@ -411,6 +411,10 @@ class Trainer:
         `state` is the `TrainState`; `data` the `Batch`. Override for custom
         training (see examples/custom_train_step.py).
         """
+        if not isinstance(state, TrainState):  # Keras-style `super().train_step`
+            from kerasish.models.keras_steps import run_base_step
+
+            return run_base_step(self, "train", Trainer.train_step, state, data)
         engine = get_engine()
 
         def scaled_loss(trainable):
@@ -429,6 +433,10 @@ class Trainer:
 
     def test_step(self, state, data):
         """One evaluation step, pure: `(state, batch) -> state` (metrics only)."""
+        if not isinstance(state, TrainState):  # Keras-style `super().test_step`
+            from kerasish.models.keras_steps import run_base_step
+
+            return run_base_step(self, "test", Trainer.test_step, state, data)
         loss, (y_pred, non_trainable, parts) = self._loss_and_updates(
             state.trainable, state, data, False
         )
@@ -437,6 +445,10 @@ class Trainer:
 
     def predict_step(self, state, data):
         """One prediction step, pure: returns the model's outputs for `data.x`."""
+        if not isinstance(state, TrainState):  # Keras-style `super().predict_step`
+            from kerasish.models.keras_steps import run_base_step
+
+            return run_base_step(self, "predict", Trainer.predict_step, state, data)
         with self._device_part():
             y_pred, _ = self.stateless_call(
                 state.trainable, state.non_trainable, data.x, training=False

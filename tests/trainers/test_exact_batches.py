@@ -85,7 +85,7 @@ def test_overridden_train_step_sees_keras_batch_sizes():
 
     class KerasishModel(kerasish.Sequential):
         def train_step(self, state, data):
-            seen["kerasish"].append(int(data.x.shape[0]))
+            seen["kerasish"].append(int(data[0].shape[0]))
             return super().train_step(state, data)
 
     for _name, cls, lib in (
@@ -163,3 +163,43 @@ def test_builtin_program_keeps_the_padded_path():
         np.testing.assert_allclose(
             histories["kerasish"][key], histories["keras"][key], rtol=1e-5
         )
+
+
+def test_unweighted_user_metric_gets_no_sample_weight():
+    """Keras passes `sample_weight=None` to an unweighted compiled metric; a user
+    metric that multiplies by it must not receive the padding mask instead."""
+    import kerasish as keras
+
+    seen = []
+
+    class TruePositives(keras.metrics.Metric):
+        def __init__(self, name="tp", **kwargs):
+            super().__init__(name=name, **kwargs)
+            self.tp = self.add_variable(shape=(), name="tp", initializer="zeros")
+
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            seen.append(sample_weight is None)
+            pred = keras.ops.reshape(keras.ops.argmax(y_pred, axis=1), (-1, 1))
+            values = keras.ops.cast(keras.ops.cast(y_true, "int32") == pred, "float32")
+            if sample_weight is not None:
+                values = values * keras.ops.cast(sample_weight, "float32")
+            self.tp.assign_add(keras.ops.sum(values))
+
+        def result(self):
+            return self.tp.value
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(70, 3)).astype("float32")
+    y = rng.integers(0, 2, size=(70, 1))
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    model.compile(
+        optimizer="sgd",
+        loss="sparse_categorical_crossentropy",
+        metrics=[TruePositives()],
+    )
+    history = model.fit(x, y, batch_size=32, epochs=1, verbose=0)
+    assert seen and all(seen)
+    pred = np.argmax(model.predict(x, verbose=0), axis=1)
+    assert 0 <= history.history["tp"][0] <= 70
+    result = model.evaluate(x, y, batch_size=32, verbose=0, return_dict=True)
+    assert result["tp"] == float(np.sum(pred == y[:, 0]))
