@@ -104,12 +104,36 @@ def serialize_keras_object(obj):
         }
     cls = type(obj)
     registered = getattr(cls, "_registered_name", None)
+    kind = cls.__dict__.get("_registered_kind")
+    if (
+        registered is None
+        and kind is not None
+        and _BUILTINS[kind].get(cls.__name__) is cls
+    ):
+        # A built-in: named as Keras 3 names its own class, so Keras loads it.
+        return {
+            "module": _KERAS_MODULES.get(cls.__name__)
+            or _KERAS_KIND_MODULES.get(kind, f"keras.{kind}"),
+            "class_name": cls.__name__,
+            "config": obj.get_config(),
+            "registered_name": None,
+        }
     return {
         "module": getattr(cls, "__module__", None),
         "class_name": cls.__name__,
         "config": obj.get_config(),
         "registered_name": registered or cls.__name__,
     }
+
+
+# Where Keras 3's own configs say its classes live, where that is not
+# `keras.<kind>`.
+_KERAS_MODULES = {
+    "Sequential": "keras",
+    "Functional": "keras.src.models.functional",
+    "Model": "keras.src.models.model",
+}
+_KERAS_KIND_MODULES = {"schedules": "keras.optimizers.schedules"}
 
 
 def deserialize_keras_object(config, kind: str | None = None, custom_objects=None):

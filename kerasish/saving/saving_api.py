@@ -312,8 +312,7 @@ def save_weights(model, filepath, overwrite=True, max_shard_size=None):
         )
     if not str(filepath).endswith((".weights.h5", WEIGHTS_SUFFIX)):
         raise ValueError(
-            "The filename must end in `.weights.h5`. "
-            f"Received: filepath={filepath}"
+            f"The filename must end in `.weights.h5`. Received: filepath={filepath}"
         )
     if not getattr(model, "built", False):
         raise ValueError(

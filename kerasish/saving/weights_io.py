@@ -18,7 +18,6 @@ dtype holds Python objects or when the declared shape does not match the bytes
 the archive holds, before any array is allocated.
 """
 
-import io
 import math
 import os
 import warnings
@@ -291,8 +290,7 @@ def save_state(model, writer, include_optimizer=True, assets=None):
 
 def _hook_overridden_any(model):
     return any(
-        _hook_overridden(layer, "save_own_variables")
-        for _, layer in layer_paths(model)
+        _hook_overridden(layer, "save_own_variables") for _, layer in layer_paths(model)
     )
 
 
