@@ -239,6 +239,9 @@ class IndexLookup(HostSideLayer):
                 f"'tf_idf', got output_mode={self.output_mode!r}."
             )
         if isinstance(vocabulary, str):
+            from kerasish.saving.safe_mode import refuse_path
+
+            refuse_path("vocabulary file", vocabulary)
             if not os.path.exists(vocabulary):
                 raise ValueError(
                     f"{cls}: vocabulary file {vocabulary!r} does not exist."
