@@ -224,3 +224,66 @@ def test_training_resumes_identically_from_the_other_library(
     loaded.fit(x, y, epochs=1, batch_size=len(x), verbose=0)
     for a, b in zip(model.get_weights(), loaded.get_weights()):
         np.testing.assert_allclose(np.asarray(b), np.asarray(a), rtol=1e-5, atol=1e-6)
+
+
+def normalization(k):
+    layer = k.layers.Normalization()
+    layer.adapt(np.arange(12, dtype="float32").reshape(4, 3) ** 1.5)
+    fixed = k.layers.Normalization(mean=[1.0, 2.0, 3.0], variance=[1.0, 4.0, 9.0])
+    model = k.Sequential([k.Input((3,)), layer, fixed, k.layers.Dense(2)])
+    return model, np.arange(6, dtype="float32").reshape(2, 3)
+
+
+def string_lookup(k):
+    inputs = k.Input((3,), dtype="string")
+    layer = k.layers.StringLookup(vocabulary=["a", "b", "c"], num_oov_indices=2)
+    return k.Model(inputs, layer(inputs)), np.array([["a", "c", "z"]])
+
+
+def string_lookup_adapted(k):
+    inputs = k.Input((3,), dtype="string")
+    layer = k.layers.StringLookup()
+    layer.adapt(np.array(["a", "b", "b", "c", "c", "c"]))
+    return k.Model(inputs, layer(inputs)), np.array([["a", "c", "z"]])
+
+
+def text_vectorization(k):
+    inputs = k.Input((1,), dtype="string")
+    layer = k.layers.TextVectorization(
+        vocabulary=["the", "cat", "sat"], output_sequence_length=5
+    )
+    return k.Model(inputs, layer(inputs)), np.array([["The cat sat down"]])
+
+
+def text_vectorization_adapted(k):
+    inputs = k.Input((1,), dtype="string")
+    layer = k.layers.TextVectorization(output_sequence_length=4)
+    layer.adapt(np.array(["the cat sat", "the dog", "a cat"]))
+    return k.Model(inputs, layer(inputs)), np.array([["the cat sat down"]])
+
+
+@pytest.mark.parametrize(
+    "family",
+    [
+        normalization,
+        string_lookup,
+        string_lookup_adapted,
+        text_vectorization,
+        text_vectorization_adapted,
+    ],
+    ids=lambda f: f.__name__,
+)
+def test_preprocessing_files_both_ways(tmp_path, family):
+    """Inline vocabularies travel in the config, adapted ones as Keras's
+    `assets/<path>/vocabulary.txt`; Normalization's statistics as variables.
+    (String models are compared layer by layer: Keras's JAX backend cannot run
+    a Functional on strings.)"""
+    keras = keras3()
+    for source, target in [(keras, kerasish), (kerasish, keras)]:
+        model, x = family(source)
+        path = tmp_path / f"{source.__name__}.keras"
+        model.save(path)
+        loaded = target.saving.load_model(path)
+        want = np.asarray(model.layers[-1](x) if x.dtype.kind == "U" else model(x))
+        got = np.asarray(loaded.layers[-1](x) if x.dtype.kind == "U" else loaded(x))
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
