@@ -649,6 +649,31 @@ class Layer:
         return previous_mask if self.supports_masking else None
 
     # -- saving hooks (Keras's; called by model.save / load_model) -------------
+    def get_build_config(self):
+        """The input shape(s) the layer was built with, for `build_from_config`.
+
+        Override it (with `build_from_config`) when the layer's state is created
+        some other way than `build(input_shape)`.
+        """
+        shapes = self._build_shapes_dict
+        if shapes is not None:
+            if len(shapes) == 1:
+                return {"input_shape": tuple(shapes.values())[0]}
+            return {"shapes_dict": shapes}
+        return None
+
+    def build_from_config(self, config):
+        """Creates the layer's state from `get_build_config()`'s output.
+
+        Args:
+            config: A dict with `"input_shape"` or `"shapes_dict"`.
+        """
+        if config:
+            if "input_shape" in config:
+                self.build(config["input_shape"])
+            elif "shapes_dict" in config:
+                self.build(**config["shapes_dict"])
+
     def save_own_variables(self, store):
         """Saves the layer's own variables into `store` as "0", "1", ...
 

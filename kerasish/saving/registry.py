@@ -170,8 +170,18 @@ def deserialize_keras_object(config, kind: str | None = None, custom_objects=Non
         raise ValueError(_unknown(class_name, kind, custom_objects))
     inner = config.get("config", {})
     if hasattr(cls, "from_config"):
-        return cls.from_config(inner)
-    return cls(**inner)
+        obj = cls.from_config(inner)
+    else:
+        obj = cls(**inner)
+    build_config = config.get("build_config")
+    if (
+        isinstance(build_config, dict)
+        and build_config
+        and hasattr(obj, "build_from_config")
+        and not getattr(obj, "built", True)
+    ):
+        obj.build_from_config(_shapes(build_config))
+    return obj
 
 
 def _unknown(name, kind, custom_objects):

@@ -177,6 +177,11 @@ def saveables(model, include_optimizer=True):
                 walk(value, _join(path, name))
             elif isinstance(value, list | tuple | dict):
                 container(value, _join(path, name), set())
+        # kerasish's extra: tracked sub-layers no attribute reaches (Keras would
+        # drop their weights) are saved under `_layers`.
+        leftovers = [x for x in getattr(obj, "_layers", ()) if id(x) not in visited]
+        if leftovers:
+            container(leftovers, _join(path, "_layers"), set())
 
     def container(items, path, seen):
         if id(items) in seen:
