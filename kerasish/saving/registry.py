@@ -111,19 +111,47 @@ def serialize_keras_object(obj):
         and _BUILTINS[kind].get(cls.__name__) is cls
     ):
         # A built-in: named as Keras 3 names its own class, so Keras loads it.
-        return {
+        out = {
             "module": _KERAS_MODULES.get(cls.__name__)
             or _KERAS_KIND_MODULES.get(kind, f"keras.{kind}"),
             "class_name": cls.__name__,
             "config": obj.get_config(),
             "registered_name": None,
         }
-    return {
-        "module": getattr(cls, "__module__", None),
-        "class_name": cls.__name__,
-        "config": obj.get_config(),
-        "registered_name": registered or cls.__name__,
-    }
+    else:
+        out = {
+            "module": getattr(cls, "__module__", None),
+            "class_name": cls.__name__,
+            "config": obj.get_config(),
+            "registered_name": registered or cls.__name__,
+        }
+    get_build_config = getattr(obj, "get_build_config", None)
+    if callable(get_build_config) and getattr(obj, "built", False):
+        build_config = get_build_config()
+        if build_config is not None:
+            out["build_config"] = _jsonable(build_config)
+    return out
+
+
+def _jsonable(value):
+    if isinstance(value, tuple | list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    return value
+
+
+def _shapes(value):
+    """JSON lists back to shape tuples (`[None, 3]` -> `(None, 3)`)."""
+    if isinstance(value, dict):
+        return {k: _shapes(v) for k, v in value.items()}
+    if isinstance(value, list) and all(
+        v is None or (isinstance(v, int) and not isinstance(v, bool)) for v in value
+    ):
+        return tuple(value)
+    if isinstance(value, list):
+        return [_shapes(v) for v in value]
+    return value
 
 
 # Where Keras 3's own configs say its classes live, where that is not

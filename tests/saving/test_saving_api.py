@@ -9,10 +9,9 @@ import textwrap
 import warnings
 import zipfile
 
+import h5py
 import numpy as np
 import pytest
-
-h5py = pytest.importorskip("h5py")
 
 import kerasish as keras
 from kerasish import layers
