@@ -180,7 +180,16 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
                 _compile_from_config(model, compile_config, archive.name)
         store = archive.weights()
         try:
-            if not getattr(model, "built", True) and store.layer_paths():
+            unbuilt = [
+                layer
+                for _, layer in weights_io.layer_paths(model)
+                if layer is not model and not getattr(layer, "built", True)
+            ]
+            if (
+                not getattr(model, "built", True)
+                and store.layer_paths()
+                and (unbuilt or not weights_io.layer_paths(model)[1:])
+            ):
                 raise ValueError(
                     f"{archive.name}: model '{model.name}' ({type(model).__name__}) "
                     "cannot be built from the file: its input shape was not recorded "
