@@ -221,6 +221,17 @@ def _load_assets(model, archive):
         try:
             archive.extract_assets(path, directory)
             obj.load_assets(directory)
+        except ValueError as error:
+            if archive.name in str(error):
+                raise
+            raise ValueError(
+                f"{archive.name}: the assets of '{path}' cannot be loaded: {error}"
+            ) from error
+        except (OSError, UnicodeDecodeError, TypeError, KeyError) as error:
+            raise ValueError(
+                f"{archive.name}: the assets of '{path}' cannot be loaded "
+                f"({type(error).__name__}: {error})."
+            ) from error
         finally:
             shutil.rmtree(directory, ignore_errors=True)
 
@@ -235,19 +246,30 @@ def _model_from_config(config, custom_objects, name):
         model = deserialize_keras_object(
             entry, kind="models", custom_objects=custom_objects
         )
+        build_config = config.get("build_config")
+        if not getattr(model, "built", True) and isinstance(build_config, dict):
+            shape = build_config.get("input_shape")
+            if shape is not None:
+                model.build(_tupleify(shape))
+    except ImportError:
+        raise
     except (KeyError, IndexError, AttributeError) as error:
         raise ValueError(
             f"{name}: the model config is malformed ({type(error).__name__}: "
             f"{error}); the file is corrupt or was not written by Keras/kerasish."
         ) from error
-    except (ValueError, TypeError) as error:
-        error.add_note(f"(Raised while rebuilding the model saved in {name}.)")
-        raise
-    build_config = config.get("build_config")
-    if not getattr(model, "built", True) and isinstance(build_config, dict):
-        shape = build_config.get("input_shape")
-        if shape is not None:
-            model.build(_tupleify(shape))
+    except ValueError as error:
+        if name in str(error):
+            raise
+        raise ValueError(
+            f"{name}: the model cannot be rebuilt from its config: {error}"
+        ) from error
+    except Exception as error:  # anything a constructor raises on forged args
+        raise ValueError(
+            f"{name}: the model cannot be rebuilt from its config "
+            f"({type(error).__name__}: {error}). The file is corrupt, or uses "
+            "classes or arguments this program does not have."
+        ) from error
     return model
 
 
@@ -294,7 +316,7 @@ def _compile_from_config(model, compile_config, name):
         jit_compile = compile_config.get("jit_compile", "auto")
         kwargs["jit_compile"] = "auto" if jit_compile is None else jit_compile
         model.compile(**kwargs)
-    except (ValueError, TypeError, KeyError) as error:
+    except Exception as error:  # a forged compile config must not stop the load
         warnings.warn(
             f"{name}: could not compile the loaded model with its saved compile "
             f"arguments ({type(error).__name__}: {error}). The model is returned "

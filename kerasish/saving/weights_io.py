@@ -395,7 +395,7 @@ def assign_weights(
     for layer, path, label in hooks:
         try:
             layer.load_own_variables(store.entry(path))
-        except (ValueError, KeyError, TypeError, IndexError) as error:
+        except Exception as error:  # a user's hook: report it against the file
             if not skip_mismatch:
                 raise ValueError(
                     f"{label}: its `load_own_variables` failed on {source} "
