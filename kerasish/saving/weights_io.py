@@ -4,9 +4,14 @@ Every layer of a model gets a path the way Keras 3 names it in `model.weights.h5
 a Sequential's or Functional's layers live in the container `layers`, each named
 by its class in snake case made unique in order (`layers/dense`, `layers/dense_1`;
 a Functional lists its layers in Keras's depth order); other sub-layers are
-reached through their attribute names (`layers/rnn/cell`); the optimizer is
-`optimizer`. A layer's own variables (trainable, then non-trainable, in creation
-order) are `<path>/vars/0`, `<path>/vars/1`, ... Names are independent of the
+reached through their attribute names as Keras's `_walk_saveable` visits them:
+`dir(layer)` sorted with private names last, minus every layer's own attributes
+(so MultiHeadAttention's `_query_dense` is saved under its property name
+`query_dense`); lists and dicts of layers become containers. The optimizer is
+`optimizer`, its state in Keras's variable order (see `optimizer_layout`).
+Each saveable's `save_own_variables(store)` writes `<path>/vars/0`, `1`, ...
+(a layer's own variables, trainable then non-trainable, by default) and
+`load_own_variables(store)` reads them back. Names are independent of the
 auto-generated layer names, so a model built twice maps onto the same keys.
 
 kerasish additionally stores each layer's random-seed states as `<path>/seeds/i`
