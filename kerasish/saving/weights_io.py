@@ -71,6 +71,9 @@ def _base_attributes():
         Trainer.__init__(trainer)
         _SKIP = (
             set(dir(probe))
+            # The trainer's methods and properties (metrics, ...) hold no
+            # layers; the optimizer is walked explicitly.
+            | set(dir(Trainer))
             | set(vars(trainer))
             | {"_functional", "_nodes", "optimizer", "_compile_loss"}
         )
@@ -166,6 +169,13 @@ def _children(obj):
         yield name, value
 
 
+def _has_state(layer):
+    try:
+        return bool(layer.variables)
+    except Exception:  # an unbuilt or unusual layer: keep it
+        return True
+
+
 def saveables(model, include_optimizer=True):
     """Returns `[(path, saveable), ...]`: the model, every nested layer and the
     optimizer, with the paths Keras 3's `saving_lib` gives them."""
@@ -184,7 +194,11 @@ def saveables(model, include_optimizer=True):
                 container(value, _join(path, name), set())
         # kerasish's extra: tracked sub-layers no attribute reaches (Keras would
         # drop their weights) are saved under `_layers`.
-        leftovers = [x for x in getattr(obj, "_layers", ()) if id(x) not in visited]
+        leftovers = [
+            x
+            for x in getattr(obj, "_layers", ())
+            if id(x) not in visited and _has_state(x)
+        ]
         if leftovers:
             container(leftovers, _join(path, "_layers"), set())
 
