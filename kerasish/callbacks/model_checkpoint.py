@@ -8,8 +8,8 @@ import numpy as np
 from kerasish.callbacks.monitor_callback import MonitorCallback
 from kerasish.saving.registry import register_builtin
 
-_WEIGHTS_EXTS = (".weights.npz",)
-_MODEL_EXTS = (".keras",)
+_WEIGHTS_EXTS = (".weights.h5", ".weights.npz")
+_MODEL_EXTS = (".keras", ".h5")  # Keras accepts legacy ".h5" here too
 
 
 class _FilepathKeyError(KeyError):
@@ -45,7 +45,8 @@ class ModelCheckpoint(MonitorCallback):
 
     Args:
         filepath: Where to save: ends in `.keras` (whole model) or, with
-            `save_weights_only=True`, in `.weights.npz`.
+            `save_weights_only=True`, in `.weights.h5` (or `.weights.npz`).
+            Missing directories are created.
         monitor: The log key compared with `save_best_only`.
         verbose: 1 prints a line per save.
         save_best_only: Save only when `monitor` improves on the best so far
@@ -89,13 +90,20 @@ class ModelCheckpoint(MonitorCallback):
                 f"Unrecognized save_freq: {save_freq!r}. Expected save_freq are "
                 "'epoch' or a positive integer (a number of batches)."
             )
-        exts = _WEIGHTS_EXTS if save_weights_only else _MODEL_EXTS
-        if not self.filepath.endswith(exts):
-            what = "weights file" if save_weights_only else "model file"
+        # Keras's rules and messages (kerasish also takes its `.weights.npz`).
+        if save_weights_only:
+            if not self.filepath.endswith(_WEIGHTS_EXTS):
+                raise ValueError(
+                    "When using `save_weights_only=True` in `ModelCheckpoint`"
+                    ", the filepath provided must end in `.weights.h5` "
+                    "(Keras weights format). Received: "
+                    f"filepath={self.filepath}"
+                )
+        elif not self.filepath.endswith(_MODEL_EXTS):
             raise ValueError(
-                f"ModelCheckpoint: the filepath must end in {' or '.join(exts)} (a "
-                f"kerasish {what}) with save_weights_only={save_weights_only}. "
-                f"Received: filepath={self.filepath}"
+                "The filepath provided must end in `.keras` "
+                "(Keras model format). Received: "
+                f"filepath={self.filepath}"
             )
 
     def on_train_batch_end(self, batch, logs=None):

@@ -730,6 +730,35 @@ class Layer:
             "`metric.update_state()` whenever necessary."
         )
 
+    # -- saving hooks (Keras's; called by model.save / load_model) -------------
+    def save_own_variables(self, store):
+        """Saves the layer's own variables into `store` as "0", "1", ...
+
+        Override it to take control of how the layer's state is saved.
+
+        Args:
+            store: A dict-like object; keys are strings, values arrays.
+        """
+        all_vars = self._trainable_variables + self._non_trainable_variables
+        for i, v in enumerate(all_vars):
+            store[f"{i}"] = v.numpy()
+
+    def load_own_variables(self, store):
+        """Loads the variables `save_own_variables` wrote (override it likewise).
+
+        Args:
+            store: A dict-like object with the keys `save_own_variables` wrote.
+        """
+        all_vars = self._trainable_variables + self._non_trainable_variables
+        if len(store.keys()) != len(all_vars):
+            raise ValueError(
+                f"Layer '{self.name}' expected {len(all_vars)} variables, but "
+                f"received {len(store.keys())} variables during loading. "
+                f"Expected: {[v.name for v in all_vars]}"
+            )
+        for i, v in enumerate(all_vars):
+            v.assign(store[f"{i}"])
+
     # -- config ----------------------------------------------------------------
     def get_build_config(self):
         """The shapes the layer was built with: `{"input_shape": ...}` (one build

@@ -1,10 +1,13 @@
 """`kerasish.saving`: whole-model files, weights files and config (de)serialization.
 
-`model.save("m.keras")` / `load_model("m.keras")` use a `.keras` zip archive
-(`metadata.json`, `config.json`, `model.weights.npz`); `save_weights` /
-`load_weights` use `.weights.npz`. Loading runs no code and unpickles nothing.
+`model.save("m.keras")` / `load_model("m.keras")` use Keras 3's `.keras` zip
+archive (`metadata.json`, `config.json`, `model.weights.h5`, `assets/`);
+`save_weights` / `load_weights` use Keras's `.weights.h5` (kerasish's earlier
+`.weights.npz` still works). Loading runs no code, unpickles nothing and opens
+no path a file names.
 """
 
+from kerasish.saving.file_editor import KerasFileEditor
 from kerasish.saving.registry import (
     CustomObjectScope,
     custom_object_scope,
@@ -25,6 +28,7 @@ from kerasish.saving.saving_api import (
 
 __all__ = [
     "CustomObjectScope",
+    "KerasFileEditor",
     "SafeModeScope",
     "custom_object_scope",
     "deserialize_keras_object",

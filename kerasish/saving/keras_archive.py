@@ -1,15 +1,21 @@
 """The `.keras` zip archive: `metadata.json`, `config.json` and the weights.
 
-Layout (Keras 3's, with the weights in npz instead of h5):
+Layout (Keras 3's):
 
-    metadata.json      {"keras_version", "kerasish_version", "date_saved"}
+    metadata.json      {"keras_version", "date_saved", "kerasish_version"}
     config.json        {"module", "class_name", "config", "registered_name",
                         "build_config", "compile_config"}
-    model.weights.npz  npz of numeric arrays keyed like Keras's h5 paths:
-                       "layers/dense/vars/0", ..., "optimizer/vars/0", ...
+    model.weights.h5   HDF5 in Keras's paths: "layers/dense/vars/0", ...,
+                       "optimizer/vars/0", ... (see `h5_io`)
+    assets/<path>/...  files a layer's `save_assets(dir_path)` wrote
 
-Files written by Keras 3 hold `model.weights.h5` instead; it is read with h5py.
-Reading checks every member name and size before it reads anything.
+Archives written by earlier kerasish versions hold `model.weights.npz` (the
+same keys in an npz) instead; they still load.
+
+Reading checks every member name and declared size before it reads anything,
+and every member is read as a bounded stream: never more than its declared
+size, never more than `MAX_EXPANSION` times its compressed size, never more
+than `MAX_MEMBER_BYTES` in all.
 """
 
 import datetime
@@ -28,6 +34,12 @@ WEIGHTS_H5 = "model.weights.h5"
 # The Keras 3 saving format this archive follows (Keras reads it as a 3.x file).
 KERAS_FORMAT_VERSION = "3.15.1"
 _MAX_JSON_BYTES = 64 << 20
+ASSETS = "assets"
+# Bounds on what one member may inflate to (see `read_member`).
+MAX_EXPANSION = 100
+_EXPANSION_ALLOWANCE = 16 << 20
+MAX_MEMBER_BYTES = 1 << 35
+_CHUNK = 1 << 20
 
 
 def kerasish_version():
@@ -41,20 +53,75 @@ def kerasish_version():
         return getattr(kerasish, "__version__", "unknown")
 
 
-def write_archive(filepath, config, weights, overwrite=True):
-    """Writes the archive atomically (a temporary file renamed into place)."""
+def write_archive(filepath, config, weights_h5, assets=None, overwrite=True):
+    """Writes the archive atomically (a temporary file renamed into place).
+
+    Args:
+        filepath: The `.keras` path.
+        config: The `config.json` object.
+        weights_h5: The bytes of `model.weights.h5`.
+        assets: `{member name: bytes}` under `assets/`, or None.
+        overwrite: Whether an existing file may be replaced.
+    """
     metadata = {
         "keras_version": KERAS_FORMAT_VERSION,
-        "kerasish_version": kerasish_version(),
         "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
+        "kerasish_version": kerasish_version(),
     }
     with atomic_write(filepath, overwrite=overwrite) as f:
         with zipfile.ZipFile(f, "w", allowZip64=True) as zf:
-            zf.writestr(METADATA, json.dumps(metadata), zipfile.ZIP_DEFLATED)
-            zf.writestr(CONFIG, json.dumps(config), zipfile.ZIP_DEFLATED)
-            # Stored, not deflated: the npz is then read in place, with seeks.
-            with zf.open(WEIGHTS_NPZ, "w", force_zip64=True) as member:
-                weights_io.write_npz(member, weights)
+            zf.writestr(METADATA, json.dumps(metadata))
+            zf.writestr(CONFIG, json.dumps(config))
+            # Stored, not deflated, as Keras does.
+            zf.writestr(WEIGHTS_H5, weights_h5)
+            for name, data in (assets or {}).items():
+                zf.writestr(name, data)
+
+
+def read_member(zf, info, archive_name, limit=None):
+    """Reads one member as a bounded stream (see the module doc)."""
+    declared = info.file_size
+    cap = MAX_MEMBER_BYTES if limit is None else min(limit, MAX_MEMBER_BYTES)
+    ratio_cap = info.compress_size * MAX_EXPANSION + _EXPANSION_ALLOWANCE
+    if declared > cap or declared > ratio_cap:
+        raise ValueError(
+            f"{archive_name}: member {info.filename!r} declares {declared} bytes "
+            f"from {info.compress_size} stored bytes (at most {min(cap, ratio_cap)} "
+            "allowed); refusing a likely decompression bomb."
+        )
+    chunks, total = [], 0
+    try:
+        with zf.open(info) as f:
+            while True:
+                chunk = f.read(_CHUNK)
+                if not chunk:
+                    break
+                total += len(chunk)
+                if total > declared or total > cap or total > ratio_cap:
+                    raise ValueError(
+                        f"{archive_name}: member {info.filename!r} inflates past "
+                        f"its declared {declared} bytes; refusing a likely "
+                        "decompression bomb."
+                    )
+                chunks.append(chunk)
+    except (zipfile.BadZipFile, EOFError, OSError) as error:
+        raise ValueError(
+            f"{archive_name}: cannot read {info.filename} ({error}); the file is "
+            "corrupt or truncated."
+        ) from error
+    except ValueError:
+        raise
+    except Exception as error:  # zlib.error and friends from a damaged stream
+        raise ValueError(
+            f"{archive_name}: cannot read {info.filename} ({type(error).__name__}: "
+            f"{error}); the file is corrupt."
+        ) from error
+    if total != declared:
+        raise ValueError(
+            f"{archive_name}: member {info.filename!r} holds {total} bytes, not "
+            f"the {declared} it declares; the file is corrupt or truncated."
+        )
+    return b"".join(chunks)
 
 
 class Archive:
@@ -122,23 +189,7 @@ class Archive:
 
     def _read(self, member):
         info = self.zip.getinfo(member)
-        if info.file_size > _MAX_JSON_BYTES:
-            raise ValueError(
-                f"{self.name}: {member} declares {info.file_size} bytes, more than "
-                f"the {_MAX_JSON_BYTES} allowed."
-            )
-        try:
-            return self.zip.read(member)
-        except (zipfile.BadZipFile, EOFError, OSError) as error:
-            raise ValueError(
-                f"{self.name}: cannot read {member} ({error}); the file is corrupt or "
-                "truncated."
-            ) from error
-        except Exception as error:  # zlib.error from a damaged stream
-            raise ValueError(
-                f"{self.name}: cannot read {member} ({type(error).__name__}: "
-                f"{error}); the file is corrupt."
-            ) from error
+        return read_member(self.zip, info, self.name, _MAX_JSON_BYTES)
 
     def _json(self, member):
         raw = self._read(member)
@@ -150,36 +201,40 @@ class Archive:
                 "corrupt."
             ) from error
 
+    @property
+    def legacy_npz(self):
+        """Whether the weights are kerasish's earlier `model.weights.npz`."""
+        return WEIGHTS_NPZ in self.names and WEIGHTS_H5 not in self.names
+
     def weights(self):
-        """The archive's weights as a store (`NpzStore` or `H5Store`)."""
-        if WEIGHTS_NPZ in self.names:
+        """The archive's weights as a store (`h5_io.H5Reader` or `NpzStore`)."""
+        if self.legacy_npz:
             info = self.zip.getinfo(WEIGHTS_NPZ)
             label = f"{self.name} (member {WEIGHTS_NPZ})"
-            try:
-                member = self.zip.open(info)
-            except (zipfile.BadZipFile, OSError) as error:
-                raise ValueError(f"{label} cannot be opened ({error}).") from error
-            with member:
-                if info.compress_type != zipfile.ZIP_STORED:
-                    # Seeking in a deflated member re-inflates: read it once.
-                    member = io.BytesIO(member.read())
-                arrays = weights_io.read_npz(member, label, info.file_size)
+            data = read_member(self.zip, info, self.name)
+            arrays = weights_io.read_npz(io.BytesIO(data), label, info.file_size)
             return weights_io.NpzStore(arrays)
-        info = self.zip.getinfo(WEIGHTS_H5)
-        data = self._read_large(info)
-        return weights_io.H5Store(
-            io.BytesIO(data), f"{self.name} (member {WEIGHTS_H5})"
-        )
+        from kerasish.saving import h5_io
 
-    def _read_large(self, info):
-        try:
-            with self.zip.open(info) as f:
-                return f.read()
-        except (zipfile.BadZipFile, EOFError, OSError) as error:
-            raise ValueError(
-                f"{self.name}: cannot read {info.filename} ({error}); the file is "
-                "corrupt or truncated."
-            ) from error
+        info = self.zip.getinfo(WEIGHTS_H5)
+        data = read_member(self.zip, info, self.name)
+        return h5_io.H5Reader(io.BytesIO(data), f"{self.name} (member {WEIGHTS_H5})")
+
+    def has_assets(self):
+        return any(n.startswith(f"{ASSETS}/") for n in self.names)
+
+    def extract_assets(self, path, directory):
+        """Writes the assets of saveable `path` (its subtree of `assets/`, as
+        Keras's `DiskIOStore` gives it) into `directory`, each member bounded."""
+        prefix = f"{ASSETS}/{path}/" if path else f"{ASSETS}/"
+        for name in sorted(self.names):
+            if not name.startswith(prefix) or name.endswith("/"):
+                continue
+            target = os.path.join(directory, *name[len(prefix) :].split("/"))
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            data = read_member(self.zip, self.zip.getinfo(name), self.name)
+            with open(target, "wb") as f:
+                f.write(data)
 
     def close(self):
         self.zip.close()

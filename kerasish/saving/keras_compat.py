@@ -9,7 +9,7 @@ the class's own error names it.
 import functools
 import inspect
 
-from kerasish.saving.registry import builtin_objects
+from kerasish.saving.registry import builtin_objects, get_registered_object
 
 _LAYER_KWARGS = {"input_shape", "input_dim", "batch_size", "input_length"}
 
@@ -56,6 +56,10 @@ def adapt_keras_config(config):
             cls = builtin_objects(kind).get(class_name)
             if cls is not None:
                 break
+        if cls is None and out.get("registered_name"):
+            # A user's class (a subclass of a built-in gets Keras's new args).
+            found = get_registered_object(out["registered_name"])
+            cls = found if isinstance(found, type) else None
         if cls is not None:
             accepted = _accepted(cls)
             if accepted is not None:

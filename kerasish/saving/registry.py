@@ -128,12 +128,64 @@ def serialize_keras_object(obj):
         }
     cls = type(obj)
     registered = _own_registered_name(cls)
-    return {
-        "module": getattr(cls, "__module__", None),
-        "class_name": cls.__name__,
-        "config": obj.get_config(),
-        "registered_name": registered or cls.__name__,
-    }
+    kind = cls.__dict__.get("_registered_kind")
+    if (
+        registered is None
+        and kind is not None
+        and _BUILTINS[kind].get(cls.__name__) is cls
+    ):
+        # A built-in: named as Keras 3 names its own class, so Keras loads it.
+        out = {
+            "module": _KERAS_MODULES.get(cls.__name__)
+            or _KERAS_KIND_MODULES.get(kind, f"keras.{kind}"),
+            "class_name": cls.__name__,
+            "config": obj.get_config(),
+            "registered_name": None,
+        }
+    else:
+        out = {
+            "module": getattr(cls, "__module__", None),
+            "class_name": cls.__name__,
+            "config": obj.get_config(),
+            "registered_name": registered or cls.__name__,
+        }
+    get_build_config = getattr(obj, "get_build_config", None)
+    if callable(get_build_config) and getattr(obj, "built", False):
+        build_config = get_build_config()
+        if build_config is not None:
+            out["build_config"] = _jsonable(build_config)
+    return out
+
+
+def _jsonable(value):
+    if isinstance(value, tuple | list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    return value
+
+
+def _shapes(value):
+    """JSON lists back to shape tuples (`[None, 3]` -> `(None, 3)`)."""
+    if isinstance(value, dict):
+        return {k: _shapes(v) for k, v in value.items()}
+    if isinstance(value, list) and all(
+        v is None or (isinstance(v, int) and not isinstance(v, bool)) for v in value
+    ):
+        return tuple(value)
+    if isinstance(value, list):
+        return [_shapes(v) for v in value]
+    return value
+
+
+# Where Keras 3's own configs say its classes live, where that is not
+# `keras.<kind>`.
+_KERAS_MODULES = {
+    "Sequential": "keras",
+    "Functional": "keras.src.models.functional",
+    "Model": "keras.src.models.model",
+}
+_KERAS_KIND_MODULES = {"schedules": "keras.optimizers.schedules"}
 
 
 def deserialize_keras_object(config, kind: str | None = None, custom_objects=None):
@@ -170,8 +222,18 @@ def deserialize_keras_object(config, kind: str | None = None, custom_objects=Non
         raise ValueError(_unknown(class_name, kind, custom_objects))
     inner = config.get("config", {})
     if hasattr(cls, "from_config"):
-        return cls.from_config(inner)
-    return cls(**inner)
+        obj = cls.from_config(inner)
+    else:
+        obj = cls(**inner)
+    build_config = config.get("build_config")
+    if (
+        isinstance(build_config, dict)
+        and build_config
+        and hasattr(obj, "build_from_config")
+        and not getattr(obj, "built", True)
+    ):
+        obj.build_from_config(_shapes(build_config))
+    return obj
 
 
 def _unknown(name, kind, custom_objects):

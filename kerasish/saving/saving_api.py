@@ -1,15 +1,18 @@
 """`save_model`, `load_model`, `save_weights`, `load_weights`.
 
-Whole models go to a `.keras` archive (see `keras_archive`); weights alone to a
-`.weights.npz` file keyed by layer structure (see `weights_io`). Every save is
-atomic; every load is safe: no pickle, no `eval`, and Lambda code is refused
-unless `safe_mode=False`.
+Whole models go to a `.keras` archive (see `keras_archive`); weights alone to
+Keras's `.weights.h5` (see `h5_io`), or kerasish's earlier `.weights.npz`, keyed
+by layer structure (see `weights_io`). Every save is atomic; every load is safe:
+no pickle, no `eval`, Lambda code and file paths in configs are refused unless
+`safe_mode=False`.
 """
 
 import os
+import shutil
+import tempfile
 import warnings
 
-from kerasish.saving import keras_archive, keras_compat, weights_io
+from kerasish.saving import h5_io, keras_archive, keras_compat, weights_io
 from kerasish.saving.file_io import atomic_write
 from kerasish.saving.registry import (
     CustomObjectScope,
@@ -59,9 +62,33 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
             "Invalid filepath extension for saving. Please add a `.keras` extension "
             f"for the native format. Received: filepath={filepath!r}.{hint}"
         )
+    if not overwrite and os.path.exists(filepath):
+        raise FileExistsError(
+            f"{filepath!r} already exists and `overwrite=False`. Pass "
+            "`overwrite=True` to replace it, or choose another path."
+        )
     config = model_to_config(model)
-    weights = weights_io.collect_weights(model, include_optimizer=include_optimizer)
-    keras_archive.write_archive(filepath, config, weights, overwrite=overwrite)
+    writer = h5_io.H5Writer()
+    assets = {}
+    with tempfile.TemporaryDirectory() as tmp:
+
+        def save_assets(path, obj):
+            directory = os.path.join(tmp, *path.split("/")) if path else tmp
+            os.makedirs(directory, exist_ok=True)
+            obj.save_assets(directory)
+
+        weights_io.save_state(
+            model, writer, include_optimizer=include_optimizer, assets=save_assets
+        )
+        for root, _, files in os.walk(tmp):
+            for name in sorted(files):
+                full = os.path.join(root, name)
+                rel = os.path.relpath(full, tmp).replace(os.sep, "/")
+                with open(full, "rb") as f:
+                    assets[f"{keras_archive.ASSETS}/{rel}"] = f.read()
+    keras_archive.write_archive(
+        filepath, config, writer.getvalue(), assets, overwrite=overwrite
+    )
 
 
 def model_to_config(model):
@@ -153,7 +180,16 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
                 _compile_from_config(model, compile_config, archive.name)
         store = archive.weights()
         try:
-            if not getattr(model, "built", True) and store.layer_paths():
+            unbuilt = [
+                layer
+                for _, layer in weights_io.layer_paths(model)
+                if layer is not model and not getattr(layer, "built", True)
+            ]
+            if (
+                not getattr(model, "built", True)
+                and store.layer_paths()
+                and (unbuilt or not weights_io.layer_paths(model)[1:])
+            ):
                 raise ValueError(
                     f"{archive.name}: model '{model.name}' ({type(model).__name__}) "
                     "cannot be built from the file: its input shape was not recorded "
@@ -161,21 +197,43 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
                     "call it on a batch of data, then `model.load_weights(path)`."
                 )
             weights_io.assign_weights(model, store, source=archive.name)
+            if archive.has_assets():
+                _load_assets(model, archive)
             if compile and compile_config and getattr(model, "optimizer", None):
-                if archive.written_by_kerasish:
-                    weights_io.restore_optimizer(model, store, source=archive.name)
-                elif store.vars("optimizer"):
-                    warnings.warn(
-                        f"{archive.name} was written by Keras; its optimizer state "
-                        "is laid out differently and is not restored. Training "
-                        "continues with a fresh optimizer state.",
-                        stacklevel=2,
-                    )
+                order = "kerasish" if archive.legacy_npz else "keras"
+                weights_io.restore_optimizer(
+                    model, store, source=archive.name, order=order
+                )
         finally:
             close = getattr(store, "close", None)
             if close is not None:
                 close()
     return model
+
+
+def _load_assets(model, archive):
+    """Calls `load_assets(dir_path)` on every saveable that defines it, with a
+    directory holding what its `save_assets` wrote."""
+    for path, obj in weights_io.layer_paths(model):
+        if not hasattr(obj, "load_assets"):
+            continue
+        directory = tempfile.mkdtemp(prefix="kerasish-assets-")
+        try:
+            archive.extract_assets(path, directory)
+            obj.load_assets(directory)
+        except ValueError as error:
+            if archive.name in str(error):
+                raise
+            raise ValueError(
+                f"{archive.name}: the assets of '{path}' cannot be loaded: {error}"
+            ) from error
+        except (OSError, UnicodeDecodeError, TypeError, KeyError) as error:
+            raise ValueError(
+                f"{archive.name}: the assets of '{path}' cannot be loaded "
+                f"({type(error).__name__}: {error})."
+            ) from error
+        finally:
+            shutil.rmtree(directory, ignore_errors=True)
 
 
 def _model_from_config(config, custom_objects, name):
@@ -188,19 +246,30 @@ def _model_from_config(config, custom_objects, name):
         model = deserialize_keras_object(
             entry, kind="models", custom_objects=custom_objects
         )
+        build_config = config.get("build_config")
+        if not getattr(model, "built", True) and isinstance(build_config, dict):
+            shape = build_config.get("input_shape")
+            if shape is not None:
+                model.build(_tupleify(shape))
+    except ImportError:
+        raise
     except (KeyError, IndexError, AttributeError) as error:
         raise ValueError(
             f"{name}: the model config is malformed ({type(error).__name__}: "
             f"{error}); the file is corrupt or was not written by Keras/kerasish."
         ) from error
-    except (ValueError, TypeError) as error:
-        error.add_note(f"(Raised while rebuilding the model saved in {name}.)")
-        raise
-    build_config = config.get("build_config")
-    if not getattr(model, "built", True) and isinstance(build_config, dict):
-        shape = build_config.get("input_shape")
-        if shape is not None:
-            model.build(_tupleify(shape))
+    except ValueError as error:
+        if name in str(error):
+            raise
+        raise ValueError(
+            f"{name}: the model cannot be rebuilt from its config: {error}"
+        ) from error
+    except Exception as error:  # anything a constructor raises on forged args
+        raise ValueError(
+            f"{name}: the model cannot be rebuilt from its config "
+            f"({type(error).__name__}: {error}). The file is corrupt, or uses "
+            "classes or arguments this program does not have."
+        ) from error
     return model
 
 
@@ -247,7 +316,7 @@ def _compile_from_config(model, compile_config, name):
         jit_compile = compile_config.get("jit_compile", "auto")
         kwargs["jit_compile"] = "auto" if jit_compile is None else jit_compile
         model.compile(**kwargs)
-    except (ValueError, TypeError, KeyError) as error:
+    except Exception as error:  # a forged compile config must not stop the load
         warnings.warn(
             f"{name}: could not compile the loaded model with its saved compile "
             f"arguments ({type(error).__name__}: {error}). The model is returned "
@@ -259,26 +328,39 @@ def _compile_from_config(model, compile_config, name):
 # -- weights only ----------------------------------------------------------------
 
 
-def save_weights(model, filepath, overwrite=True):
-    """Saves the weights of `model` to `filepath` (must end in `.weights.npz`).
+def save_weights(model, filepath, overwrite=True, max_shard_size=None):
+    """Saves the weights of `model` to `filepath`, which must end in `.weights.h5`
+    (Keras 3's layout) or `.weights.npz` (kerasish's earlier format).
 
     The arrays are keyed by layer structure (`layers/dense/vars/0`, ...), not by
     layer names, so any model of the same architecture can load them.
     """
     filepath = os.fspath(filepath)
-    if not str(filepath).endswith(WEIGHTS_SUFFIX):
+    if max_shard_size is not None:
         raise ValueError(
-            "The filename must end in `.weights.npz` (kerasish's weights format: an "
-            f"npz of numeric arrays). Received: filepath={filepath!r}."
+            "save_weights: `max_shard_size` (sharded `.weights.json` files) is not "
+            "supported by kerasish; save one `.weights.h5` file."
+        )
+    if not str(filepath).endswith((".weights.h5", WEIGHTS_SUFFIX)):
+        raise ValueError(
+            f"The filename must end in `.weights.h5`. Received: filepath={filepath}"
         )
     if not getattr(model, "built", False):
         raise ValueError(
-            f"Model '{model.name}' is not built, so it has no weights to save. Call "
-            "it on data or `build(input_shape)` first."
+            "You are saving a model that has not yet been built. Try building the "
+            "model first by calling it on some data or by using `build()`. "
+            f"(Model '{model.name}'.)"
         )
-    arrays = weights_io.collect_weights(model, include_optimizer=False)
+    if str(filepath).endswith(WEIGHTS_SUFFIX):
+        arrays = weights_io.collect_weights(model, include_optimizer=False)
+        with atomic_write(filepath, overwrite=overwrite) as f:
+            weights_io.write_npz(f, arrays)
+        return
+    writer = h5_io.H5Writer()
+    weights_io.save_state(model, writer, include_optimizer=True)
+    data = writer.getvalue()
     with atomic_write(filepath, overwrite=overwrite) as f:
-        weights_io.write_npz(f, arrays)
+        f.write(data)
 
 
 def load_weights(model, filepath, skip_mismatch=False, **kwargs):
@@ -304,7 +386,10 @@ def load_weights(model, filepath, skip_mismatch=False, **kwargs):
     if str(filepath).endswith(".keras"):
         with keras_archive.Archive(filepath) as archive:
             store = archive.weights()
-            weights_io.assign_weights(model, store, skip_mismatch, archive.name)
+            try:
+                weights_io.assign_weights(model, store, skip_mismatch, archive.name)
+            finally:
+                store.close() if hasattr(store, "close") else None
         return
     if not str(filepath).endswith((WEIGHTS_SUFFIX, ".weights.h5", ".h5", ".hdf5")):
         raise ValueError(
@@ -314,6 +399,9 @@ def load_weights(model, filepath, skip_mismatch=False, **kwargs):
     store = weights_io.read_weights_file(filepath)
     try:
         weights_io.assign_weights(model, store, skip_mismatch, repr(filepath))
+        optimizer = getattr(model, "optimizer", None)
+        if optimizer is not None and getattr(optimizer, "built", False):
+            weights_io.restore_optimizer(model, store, source=repr(filepath))
     finally:
         close = getattr(store, "close", None)
         if close is not None:

@@ -4,9 +4,14 @@ Every layer of a model gets a path the way Keras 3 names it in `model.weights.h5
 a Sequential's or Functional's layers live in the container `layers`, each named
 by its class in snake case made unique in order (`layers/dense`, `layers/dense_1`;
 a Functional lists its layers in Keras's depth order); other sub-layers are
-reached through their attribute names (`layers/rnn/cell`); the optimizer is
-`optimizer`. A layer's own variables (trainable, then non-trainable, in creation
-order) are `<path>/vars/0`, `<path>/vars/1`, ... Names are independent of the
+reached through their attribute names as Keras's `_walk_saveable` visits them:
+`dir(layer)` sorted with private names last, minus every layer's own attributes
+(so MultiHeadAttention's `_query_dense` is saved under its property name
+`query_dense`); lists and dicts of layers become containers. The optimizer is
+`optimizer`, its state in Keras's variable order (see `optimizer_layout`).
+Each saveable's `save_own_variables(store)` writes `<path>/vars/0`, `1`, ...
+(a layer's own variables, trainable then non-trainable, by default) and
+`load_own_variables(store)` reads them back. Names are independent of the
 auto-generated layer names, so a model built twice maps onto the same keys.
 
 kerasish additionally stores each layer's random-seed states as `<path>/seeds/i`
@@ -18,7 +23,6 @@ dtype holds Python objects or when the declared shape does not match the bytes
 the archive holds, before any array is allocated.
 """
 
-import io
 import math
 import os
 import warnings
@@ -66,8 +70,10 @@ def _base_attributes():
         trainer = Trainer.__new__(Trainer)
         Trainer.__init__(trainer)
         _SKIP = (
-            set(dir(Layer))
-            | set(vars(probe))
+            set(dir(probe))
+            # The trainer's methods and properties (metrics, ...) hold no
+            # layers; the optimizer is walked explicitly.
+            | set(dir(Trainer))
             | set(vars(trainer))
             | {"_functional", "_nodes", "optimizer", "_compile_loss"}
         )
@@ -133,53 +139,94 @@ def keras_layer_order(model):
     return ops + [layer for layer in model._layers if id(layer) not in seen]
 
 
-def layer_paths(model):
-    """Returns `[(path, layer), ...]` for the model and every nested layer."""
+def _is_saveable(value):
     from kerasish.layers.layer import Layer
+    from kerasish.optimizers.optimizer import Optimizer
+
+    return isinstance(value, Layer | Optimizer)
+
+
+def _children(obj):
+    """`(attribute name, value)` pairs Keras's `_walk_saveable` visits, in order:
+    a Sequential's or Functional's `layers` first, then `dir(obj)` sorted with
+    private names last, minus the attributes every layer has."""
     from kerasish.models.functional import Functional
     from kerasish.models.sequential import Sequential
+    from kerasish.optimizers.optimizer import Optimizer
 
+    if isinstance(obj, Optimizer):
+        return
+    if isinstance(obj, Sequential | Functional):
+        yield "layers", keras_layer_order(obj)
     skip = _base_attributes()
+    for name in sorted(dir(obj), key=_name_key):
+        if name.startswith("__") or name in skip:
+            continue
+        try:
+            value = getattr(obj, name)
+        except Exception:  # a property that cannot be computed: not state
+            continue
+        yield name, value
+
+
+def _has_state(layer):
+    try:
+        return bool(layer.variables)
+    except Exception:  # an unbuilt or unusual layer: keep it
+        return True
+
+
+def saveables(model, include_optimizer=True):
+    """Returns `[(path, saveable), ...]`: the model, every nested layer and the
+    optimizer, with the paths Keras 3's `saving_lib` gives them."""
     visited = set()
     entries = []
 
-    def walk(layer, path):
-        if id(layer) in visited:
+    def walk(obj, path):
+        if id(obj) in visited:
             return
-        visited.add(id(layer))
-        entries.append((path, layer))
-        if isinstance(layer, Sequential | Functional):
-            container(keras_layer_order(layer), _join(path, "layers"))
-        attributes = vars(layer)
-        for name in sorted(attributes, key=_name_key):
-            if name.startswith("__") or name in skip:
-                continue
-            value = attributes[name]
-            if isinstance(value, Layer):
+        visited.add(id(obj))
+        entries.append((path, obj))
+        for name, value in _children(obj):
+            if _is_saveable(value):
                 walk(value, _join(path, name))
             elif isinstance(value, list | tuple | dict):
-                container(value, _join(path, name))
-        leftovers = [x for x in layer._layers if id(x) not in visited]
+                container(value, _join(path, name), set())
+        # kerasish's extra: tracked sub-layers no attribute reaches (Keras would
+        # drop their weights) are saved under `_layers`.
+        leftovers = [
+            x
+            for x in getattr(obj, "_layers", ())
+            if id(x) not in visited and _has_state(x)
+        ]
         if leftovers:
-            container(leftovers, _join(path, "_layers"))
+            container(leftovers, _join(path, "_layers"), set())
 
-    def container(items, path):
-        items = list(items.values()) if isinstance(items, dict) else list(items)
-        if not any(isinstance(x, Layer | list | tuple | dict) for x in items):
+    def container(items, path, seen):
+        if id(items) in seen:
             return
+        seen.add(id(items))
+        items = list(items.values()) if isinstance(items, dict) else list(items)
         used = {}
         for item in items:
-            if isinstance(item, Layer):
+            if _is_saveable(item):
                 from kerasish.utils.naming import to_snake_case
 
-                walk(
-                    item, _join(path, _unique(to_snake_case(type(item).__name__), used))
-                )
+                name = _unique(to_snake_case(type(item).__name__), used)
+                walk(item, _join(path, name))
             elif isinstance(item, list | tuple | dict):
-                container(item, _join(path, _unique("container", used)))
+                container(item, _join(path, _unique("container", used)), seen)
 
     walk(model, "")
+    optimizer = getattr(model, "optimizer", None)
+    if include_optimizer and optimizer is not None and _is_saveable(optimizer):
+        walk(optimizer, "optimizer")
     return entries
+
+
+def layer_paths(model):
+    """Returns `[(path, layer), ...]` for the model and every nested layer."""
+    return [(p, x) for p, x in saveables(model, include_optimizer=False)]
 
 
 def _own_variables(layer):
@@ -190,51 +237,118 @@ def _own_seeds(layer):
     return [g.state for g in layer._seed_generators]
 
 
-def collect_weights(model, include_optimizer=True):
-    """Returns `{key: numpy array}` for every variable of `model` (see module doc)."""
-    arrays = {}
+def _hook_overridden(obj, name):
+    """Whether `obj` overrides the Layer default of hook `name`."""
+    from kerasish.layers.layer import Layer
+
+    method = getattr(type(obj), name, None)
+    return method is not None and method is not getattr(Layer, name, None)
+
+
+class DictWriter:
+    """Collects `{key: array}` (for `.weights.npz`) through the store interface."""
+
+    def __init__(self):
+        self.arrays = {}
+
+    def make(self, path, name=None):
+        writer = self
+
+        class _Store(dict):
+            def __setitem__(self, key, value):
+                array = np.asarray(value.numpy() if hasattr(value, "numpy") else value)
+                writer.arrays[_join(path, f"vars/{key}")] = array
+                super().__setitem__(key, array)
+
+        return _Store()
+
+    def write_seeds(self, path, arrays):
+        for i, array in enumerate(arrays):
+            writer_key = _join(path, f"seeds/{i}")
+            self.arrays[writer_key] = np.asarray(array.numpy())
+
+
+def save_state(model, writer, include_optimizer=True, assets=None):
+    """Writes every saveable's state the way Keras's `_save_state` does.
+
+    Args:
+        model: The model.
+        writer: An `h5_io.H5Writer` or a `DictWriter`.
+        include_optimizer: Whether to write `optimizer/vars`.
+        assets: `None`, or a function `(path, saveable)` called for saveables
+            that define `save_assets`.
+    """
+    from kerasish.optimizers.optimizer import Optimizer
+    from kerasish.saving import optimizer_layout
+
     covered = set()
-    for path, layer in layer_paths(model):
-        for i, v in enumerate(_own_variables(layer)):
-            arrays[_join(path, f"vars/{i}")] = np.asarray(v.numpy())
-            covered.add(id(v))
-        for i, v in enumerate(_own_seeds(layer)):
-            arrays[_join(path, f"seeds/{i}")] = np.asarray(v.numpy())
-            covered.add(id(v))
-    missing = [v.path for v in model.variables if id(v) not in covered]
+    for path, obj in saveables(model, include_optimizer=include_optimizer):
+        name = obj.name if isinstance(getattr(obj, "name", None), str) else None
+        if isinstance(obj, Optimizer):
+            if not obj.built:
+                continue
+            store = writer.make(path, name)
+            for i, array in enumerate(optimizer_layout.to_keras(obj)):
+                store[str(i)] = array
+            continue
+        store = writer.make(path, name)
+        obj.save_own_variables(store)
+        covered.update(id(v) for v in _own_variables(obj))
+        seeds = _own_seeds(obj)
+        writer.write_seeds(path, seeds)
+        covered.update(id(v) for v in seeds)
+        if assets is not None and hasattr(obj, "save_assets"):
+            assets(path, obj)
+    missing = [
+        v.path
+        for v in model.variables
+        if id(v) not in covered and not _hook_overridden_any(model)
+    ]
     if missing:
         raise ValueError(
             f"Cannot save model '{model.name}': variables {missing} are not owned by "
             "any layer reachable from the model (through its layers or its "
             "attributes). Assign the layers that own them as attributes of the model."
         )
-    optimizer = getattr(model, "optimizer", None)
-    if (
-        include_optimizer
-        and optimizer is not None
-        and getattr(optimizer, "built", False)
-    ):
-        for i, value in enumerate(optimizer.variables):
-            arrays[f"optimizer/vars/{i}"] = np.asarray(value)
-    return arrays
+
+
+def _hook_overridden_any(model):
+    return any(
+        _hook_overridden(layer, "save_own_variables") for _, layer in layer_paths(model)
+    )
+
+
+def collect_weights(model, include_optimizer=True):
+    """Returns `{key: numpy array}` for every variable of `model` (see module doc)."""
+    writer = DictWriter()
+    save_state(model, writer, include_optimizer=include_optimizer)
+    return writer.arrays
 
 
 # -- assigning -----------------------------------------------------------------
 
 
-def assign_weights(model, store, skip_mismatch=False, source="the file"):
-    """Assigns the layer weights in `store` (a `WeightStore`) to `model`.
+def assign_weights(
+    model, store, skip_mismatch=False, source="the file", optimizer_order="keras"
+):
+    """Assigns the layer weights in `store` to `model`.
 
     Every layer is checked before anything is assigned: a mismatch raises a
     ValueError naming the layer, its path and the shapes, unless `skip_mismatch`,
-    in which case mismatched layers are skipped with a warning.
+    in which case mismatched layers are skipped with a warning. Layers that
+    override `load_own_variables` get the store of their path (dict-like, keys
+    "0", "1", ...) once the others have been checked.
     """
-    plan, problems = [], []
+    plan, problems, hooks = [], [], []
     used_paths = set()
     for path, layer in layer_paths(model):
         own = _own_variables(layer)
-        saved = store.vars(path)
         label = f"Layer '{layer.name}' ({type(layer).__name__}) at path '{path or '/'}'"
+        if _hook_overridden(layer, "load_own_variables"):
+            used_paths.add(path)
+            hooks.append((layer, path, label))
+            continue
+        saved = store.vars(path)
         seeds, mine = store.seeds(path), _own_seeds(layer)
         # Random-seed states are kerasish's own extra: restored when they fit.
         if seeds is not None and [tuple(v.shape) for v in mine] == [
@@ -266,7 +380,7 @@ def assign_weights(model, store, skip_mismatch=False, source="the file"):
             f"{label}: weight '{v.path}' has dtype {v.dtype}, {source} has a "
             f"non-numeric array of dtype {a.dtype}"
             for v, a in zip(own, saved)
-            if a.dtype.kind not in "biuf"
+            if a.dtype.kind not in "biufV"
         ]
         if bad:
             problems.extend(bad)
@@ -297,33 +411,54 @@ def assign_weights(model, store, skip_mismatch=False, source="the file"):
     for variables, arrays in plan:
         for v, a in zip(variables, arrays):
             v.assign(a)
+    for layer, path, label in hooks:
+        try:
+            layer.load_own_variables(store.entry(path))
+        except Exception as error:  # a user's hook: report it against the file
+            if not skip_mismatch:
+                raise ValueError(
+                    f"{label}: its `load_own_variables` failed on {source} "
+                    f"({type(error).__name__}: {error})."
+                ) from error
+            warnings.warn(f"Skipping {label}: {error}", stacklevel=3)
 
 
 def _describe(v):
     return f"'{v.path}' {tuple(v.shape)}"
 
 
-def restore_optimizer(model, store, source="the file"):
-    """Restores the optimizer state saved under `optimizer/vars/*`, if any."""
+def restore_optimizer(model, store, source="the file", order="keras"):
+    """Restores the optimizer state saved under `optimizer/vars/*`, if any.
+
+    `order` is "keras" (Keras 3's variable order, what `.keras` files hold) or
+    "kerasish" (the raw state order of kerasish's earlier npz files).
+    """
+    from kerasish.saving import optimizer_layout
+
     arrays = store.vars("optimizer")
     optimizer = getattr(model, "optimizer", None)
     if not arrays or optimizer is None:
         return False
     if not optimizer.built:
         optimizer.build(model.trainable_variables)
-    expected = optimizer.variables
-    if len(expected) != len(arrays) or any(
-        tuple(np.shape(e)) != tuple(a.shape) for e, a in zip(expected, arrays)
-    ):
+    if order == "keras":
+        ok = optimizer_layout.from_keras(optimizer, arrays)
+    else:
+        expected = optimizer.variables
+        ok = len(expected) == len(arrays) and all(
+            tuple(np.shape(e)) == tuple(a.shape) for e, a in zip(expected, arrays)
+        )
+        if ok:
+            optimizer.set_state_from_variables(arrays)
+    if not ok:
         warnings.warn(
             f"Not restoring the optimizer state from {source}: optimizer "
-            f"'{optimizer.name}' ({type(optimizer).__name__}) has {len(expected)} "
-            f"state arrays, the file has {len(arrays)} (or their shapes differ). "
+            f"'{optimizer.name}' ({type(optimizer).__name__}) does not have the "
+            f"{len(arrays)} state arrays of the file (or their shapes differ). "
             "Training continues with a fresh optimizer state.",
             stacklevel=3,
         )
         return False
-    optimizer.set_state_from_variables(arrays)
     return True
 
 
@@ -336,11 +471,17 @@ class NpzStore:
     def __init__(self, arrays):
         self.arrays = arrays
         self._groups = {}
+        self._entries = {}
         for key in arrays:
             head, _, index = key.rpartition("/")
             path, _, kind = head.rpartition("/")
+            if kind == "vars":
+                self._entries.setdefault(path, {})[index] = arrays[key]
             if kind in ("vars", "seeds") and index.isdigit():
                 self._groups.setdefault((path, kind), {})[int(index)] = key
+
+    def entry(self, path):
+        return dict(self._entries.get(path, {}))
 
     def _get(self, path, kind):
         group = self._groups.get((path, kind))
@@ -356,91 +497,6 @@ class NpzStore:
 
     def layer_paths(self):
         return [p for (p, kind) in self._groups if kind == "vars" and p != "optimizer"]
-
-
-class H5Store:
-    """Keras 3's `model.weights.h5`: groups `<path>/vars` holding datasets 0..n-1."""
-
-    def __init__(self, fileobj, name):
-        h5py = _import_h5py()
-        self.name = name
-        try:
-            self.file = h5py.File(fileobj, "r")
-        except OSError as error:
-            raise ValueError(
-                f"{name}: the HDF5 weights are corrupt or truncated ({error})."
-            ) from error
-
-    def _group(self, path):
-        key = _join(path, "vars")
-        try:
-            return self.file[key] if key in self.file else None
-        except (KeyError, ValueError, OSError):
-            return None
-
-    def vars(self, path):
-        group = self._group(path)
-        if group is None:
-            return None
-        h5py = _import_h5py()
-        out = []
-        for i in range(len(group)):
-            ds = group.get(str(i))
-            if not isinstance(ds, h5py.Dataset):
-                raise ValueError(
-                    f"{self.name}: group '{_join(path, 'vars')}' lacks dataset "
-                    f"'{i}'; the file is corrupt."
-                )
-            if ds.dtype.kind not in "biuf":
-                raise ValueError(
-                    f"{self.name}: dataset '{ds.name}' has dtype {ds.dtype}; only "
-                    "numeric arrays are accepted."
-                )
-            nbytes = math.prod(ds.shape) * ds.dtype.itemsize
-            stored = ds.id.get_storage_size()
-            if nbytes > stored * _MAX_COMPRESSION_RATIO + _SMALL_ALLOWANCE:
-                raise ValueError(
-                    f"{self.name}: dataset '{ds.name}' declares shape {ds.shape} "
-                    f"({nbytes} bytes) but stores only {stored} bytes; refusing to "
-                    "allocate it."
-                )
-            try:
-                out.append(np.asarray(ds[()]))
-            except OSError as error:
-                raise ValueError(
-                    f"{self.name}: dataset '{ds.name}' cannot be read ({error}); "
-                    "the file is corrupt or truncated."
-                ) from error
-        return out
-
-    def seeds(self, path):
-        return None
-
-    def layer_paths(self):
-        paths = []
-
-        def visit(name, obj):
-            if name.endswith("/vars") or name == "vars":
-                if len(obj):
-                    paths.append(name[: -len("vars")].rstrip("/"))
-
-        self.file.visititems(visit)
-        return [p for p in paths if p != "optimizer"]
-
-    def close(self):
-        self.file.close()
-
-
-def _import_h5py():
-    try:
-        import h5py
-    except ImportError as error:
-        raise ImportError(
-            "Reading Keras's `.weights.h5` / `.keras` files with HDF5 weights needs "
-            "h5py. Install it with `pip install kerasish[h5]` (or `pip install "
-            "h5py`)."
-        ) from error
-    return h5py
 
 
 # -- npz files, read safely ------------------------------------------------------
@@ -595,9 +651,9 @@ def read_weights_file(filepath):
             "accessible weights file ('.weights.npz', or Keras's '.weights.h5')."
         )
     if filepath.endswith(".h5") or filepath.endswith(".hdf5"):
-        with open(filepath, "rb") as f:
-            data = f.read()
-        return H5Store(io.BytesIO(data), repr(filepath))
+        from kerasish.saving import h5_io
+
+        return h5_io.open_weights_file(filepath)
     size = os.path.getsize(filepath)
     with open(filepath, "rb") as f:
         return NpzStore(read_npz(f, repr(filepath), size))

@@ -143,8 +143,8 @@ def test_missing_monitor_with_best_only_warns_once_and_saves(setup, tmp_path):
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        (dict(filepath="a.h5"), "must end in .keras"),
-        (dict(filepath="a.keras", save_weights_only=True), "must end in .weights.npz"),
+        (dict(filepath="a.txt"), "must end in `.keras`"),
+        (dict(filepath="a.keras", save_weights_only=True), "must end in `.weights.h5`"),
         (dict(filepath="a.keras", save_freq="batch"), "Unrecognized save_freq"),
         (dict(filepath="a.keras", save_freq=0), "Unrecognized save_freq"),
     ],

@@ -62,11 +62,25 @@ def test_keras_convnet():
     _check_predictions(model, "keras_convnet")
 
 
-def test_keras_file_optimizer_state_is_not_restored_with_a_warning():
-    pytest.importorskip("h5py")
-    with pytest.warns(UserWarning, match="written by Keras; its optimizer state"):
-        model = load_model(os.path.join(FIXTURES, "keras_sequential_mlp.keras"))
-    assert model.compiled
+def test_keras_file_optimizer_state_is_restored():
+    h5py = pytest.importorskip("h5py")
+    import io
+    import zipfile
+
+    from kerasish.saving import optimizer_layout
+
+    path = os.path.join(FIXTURES, "keras_sequential_mlp.keras")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = load_model(path)
+    with zipfile.ZipFile(path) as zf:
+        group = h5py.File(io.BytesIO(zf.read("model.weights.h5")))["optimizer/vars"]
+        saved = [np.asarray(group[str(i)]) for i in range(len(group))]
+    mine = optimizer_layout.to_keras(model.optimizer)
+    assert len(mine) == len(saved) == 10
+    for got, want in zip(mine, saved):
+        np.testing.assert_allclose(got, want, rtol=0, atol=0)
+    assert int(model.optimizer.iterations) == int(saved[0]) == 8
 
 
 def test_loaded_keras_model_trains():

@@ -197,6 +197,41 @@ class IndexLookup(HostSideLayer):
         if vocabulary is not None:
             self.set_vocabulary(vocabulary, idf_weights)
 
+    # -- saving (Keras's asset layout: `vocabulary.txt`, one token a line) -------
+    def save_assets(self, dir_path):
+        """Writes an adapted vocabulary to `dir_path/vocabulary.txt` (a vocabulary
+        given to the constructor is in the config instead)."""
+        if self.input_vocabulary is not None or not self._tokens:
+            return
+        vocabulary = self.get_vocabulary(include_special_tokens=True)
+        with open(os.path.join(dir_path, "vocabulary.txt"), "w", encoding="utf-8") as f:
+            f.write("\n".join(str(w) for w in vocabulary))
+
+    def load_assets(self, dir_path):
+        """Reads the vocabulary `save_assets` wrote (a file inside the archive)."""
+        if self.input_vocabulary is not None:
+            return
+        path = os.path.join(dir_path, "vocabulary.txt")
+        if not os.path.isfile(path):
+            return
+        with open(path, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+        while lines and lines[-1] == "":
+            lines.pop()
+        if not lines or self.output_mode == "tf_idf":
+            return
+        if self._kind == "string":
+            values = [str(line) for line in lines]
+        else:
+            try:
+                values = [int(line) for line in lines]
+            except ValueError as error:
+                raise ValueError(
+                    f"Layer '{self.name}' ({type(self).__name__}): the saved "
+                    f"vocabulary holds a non-integer token ({error})."
+                ) from error
+        self.set_vocabulary(values)
+
     # -- indices ---------------------------------------------------------------
     def _oov_start_index(self):
         return 1 if self.mask_token is not None and self.output_mode == "int" else 0
@@ -239,6 +274,9 @@ class IndexLookup(HostSideLayer):
                 f"'tf_idf', got output_mode={self.output_mode!r}."
             )
         if isinstance(vocabulary, str):
+            from kerasish.saving.safe_mode import refuse_path
+
+            refuse_path("vocabulary file", vocabulary)
             if not os.path.exists(vocabulary):
                 raise ValueError(
                     f"{cls}: vocabulary file {vocabulary!r} does not exist."

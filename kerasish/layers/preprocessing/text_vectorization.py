@@ -264,6 +264,12 @@ class TextVectorization(HostSideLayer):
     def set_vocabulary(self, vocabulary, idf_weights=None):
         self._lookup_layer.set_vocabulary(vocabulary, idf_weights=idf_weights)
 
+    def save_assets(self, dir_path):
+        self._lookup_layer.save_assets(dir_path)
+
+    def load_assets(self, dir_path):
+        self._lookup_layer.load_assets(dir_path)
+
     # -- call ----------------------------------------------------------------------
     def call(self, inputs):
         rows, scalar = self._tokenize(inputs)
