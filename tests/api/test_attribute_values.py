@@ -43,3 +43,67 @@ def test_normalization_mean_follows_set_weights_and_given_values():
     given.build((None, 2))
     np.testing.assert_allclose(np.asarray(given.mean), [[1.0, 1.0]])
     np.testing.assert_allclose(given(np.full((1, 2), 4.0)), [[1.0, 1.0]])
+
+
+def _standardized_conv(lib, convert=False):
+    """The Keras guide's weight-standardized convolution, written for `lib`.
+
+    Keras 3.15 on jax 0.10 cannot pass its Variable to `ops.moments`
+    (`__jax_array__` is gone), so its side converts the kernel first."""
+
+    class StandardizedConv2D(lib.layers.Conv2D):
+        def convolution_op(self, inputs, kernel):
+            if convert:
+                kernel = lib.ops.convert_to_tensor(kernel)
+            mean, var = lib.ops.moments(kernel, axes=[0, 1, 2], keepdims=True)
+            return lib.ops.conv(
+                inputs,
+                (kernel - mean) / lib.ops.sqrt(var + 1e-10),
+                padding="valid",
+                strides=list(self.strides),
+                data_format=self.data_format,
+            )
+
+    return StandardizedConv2D
+
+
+def test_convolution_op_override_matches_keras_and_conv2d():
+    keras = keras3()
+    x = _data(2, 6, 6, 3)
+    kernel, bias = _data(3, 3, 3, 4, seed=1), _data(4, seed=2)
+    outputs = {}
+    for name, lib in (("keras", keras), ("kerasish", kerasish)):
+        layer = _standardized_conv(lib, lib is keras)(4, 3, activation="relu")
+        layer.build(x.shape)
+        layer.set_weights([kernel, bias])
+        outputs[name] = np.asarray(layer(x))
+    np.testing.assert_allclose(
+        outputs["kerasish"], outputs["keras"], rtol=1e-4, atol=1e-5
+    )
+    # The same numbers from a plain Conv2D given the standardized kernel.
+    standardized = (kernel - kernel.mean((0, 1, 2))) / np.sqrt(
+        kernel.var((0, 1, 2)) + 1e-10
+    )
+    plain = kerasish.layers.Conv2D(4, 3, activation="relu")
+    plain.build(x.shape)
+    plain.set_weights([standardized, bias])
+    np.testing.assert_allclose(outputs["kerasish"], plain(x), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("padding", ["valid", "same", "causal"])
+def test_conv_call_goes_through_convolution_op(padding):
+    calls = []
+
+    class Doubled(kerasish.layers.Conv1D):
+        def convolution_op(self, inputs, kernel):
+            calls.append(tuple(kernel.shape))
+            return super().convolution_op(inputs, kernel * 2.0)
+
+    x = _data(2, 7, 3)
+    layer = Doubled(2, 3, padding=padding, use_bias=False)
+    layer.build(x.shape)
+    plain = kerasish.layers.Conv1D(2, 3, padding=padding, use_bias=False)
+    plain.build(x.shape)
+    plain.set_weights([np.asarray(layer.kernel) * 2.0])
+    np.testing.assert_allclose(layer(x), plain(x), rtol=1e-5, atol=1e-6)
+    assert calls == [(3, 3, 2)]
