@@ -24,6 +24,7 @@ class SGD(Optimizer):
     """
 
     _rule_name = "sgd"
+    _slot_names = {"slots": "momentum"}
 
     def __init__(
         self,

@@ -107,3 +107,55 @@ def test_conv_call_goes_through_convolution_op(padding):
     plain.set_weights([np.asarray(layer.kernel) * 2.0])
     np.testing.assert_allclose(layer(x), plain(x), rtol=1e-5, atol=1e-6)
     assert calls == [(3, 3, 2)]
+
+
+@pytest.mark.parametrize(
+    "name, kwargs",
+    [
+        ("Adam", {"learning_rate": 0.1}),
+        ("SGD", {"learning_rate": 0.1, "momentum": 0.9}),
+        ("RMSprop", {"learning_rate": 0.1, "momentum": 0.5, "centered": True}),
+        ("Adam", {"learning_rate": 0.1, "use_ema": True}),
+    ],
+)
+def test_optimizer_variables_are_keras_variables_with_keras_values(name, kwargs):
+    keras = keras3()
+    start = [_data(3, 2), _data(2, seed=1)]
+    grads = [[_data(3, 2, seed=s), _data(2, seed=s + 10)] for s in range(3)]
+    found = {}
+    for lib in (keras, kerasish):
+        opt = getattr(lib.optimizers, name)(name="opt", **kwargs)
+        weights = [
+            lib.Variable(start[0], name="kernel"),
+            lib.Variable(start[1], name="bias"),
+        ]
+        for g in grads:
+            opt.apply(g, weights)
+        found[lib] = opt
+    theirs, ours = found[keras].variables, found[kerasish].variables
+    assert [v.name for v in ours] == [v.name for v in theirs]
+    assert [v.path for v in ours] == [v.path for v in theirs]
+    for t, o in zip(theirs, ours):
+        assert isinstance(o, kerasish.Variable)
+        np.testing.assert_allclose(
+            np.asarray(o.value), np.asarray(t.value), rtol=1e-5, atol=1e-6
+        )
+    assert int(ours[0].value) == 3 and float(ours[1].value) == pytest.approx(0.1)
+
+
+def test_optimizer_variable_assign_writes_the_state():
+    opt = kerasish.optimizers.SGD(learning_rate=0.5, momentum=0.9)
+    weight = kerasish.Variable(np.ones(2, "float32"), name="w")
+    opt.apply([np.ones(2, "float32")], [weight])
+    momentum = opt.variables[2]
+    assert momentum.name == "w_momentum" and momentum.path.endswith("/w_momentum")
+    np.testing.assert_allclose(momentum.value, [-0.5, -0.5])
+    momentum.assign(np.zeros(2))
+    opt.variables[1].assign(0.25)  # the learning rate, as `.assign` in Keras
+    assert opt.learning_rate == pytest.approx(0.25)
+    opt.apply([np.ones(2, "float32")], [weight])
+    # v = 0.9 * 0 - 0.25 * 1; w = 0.5 + v (first step: 1 - 0.5)
+    np.testing.assert_allclose(momentum.value, [-0.25, -0.25])
+    np.testing.assert_allclose(weight.value, [0.25, 0.25])
+    with pytest.raises(ValueError, match="shape"):
+        momentum.assign(np.zeros(3))
