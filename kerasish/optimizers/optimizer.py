@@ -528,13 +528,13 @@ class Optimizer:
                 "model."
             )
         new = list(leaves)
-        for (leaf, name), value in zip(layout, values):
+        for i, ((leaf, name), value) in enumerate(zip(layout, values)):
             old = leaves[leaf]
             value = engine.convert_to_tensor(np.asarray(value), str(old.dtype))
             if tuple(value.shape) != tuple(old.shape):
                 raise ValueError(
-                    f"Optimizer '{self.name}': state array '{name}' has shape "
-                    f"{tuple(old.shape)}, received {tuple(value.shape)}."
+                    f"Optimizer '{self.name}': state array {i} has shape "
+                    f"{tuple(old.shape)} ('{name}'), received {tuple(value.shape)}."
                 )
             new[leaf] = value
         self.state = engine.tree_unflatten(treedef, new)
