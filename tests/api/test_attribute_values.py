@@ -159,3 +159,40 @@ def test_optimizer_variable_assign_writes_the_state():
     np.testing.assert_allclose(weight.value, [0.25, 0.25])
     with pytest.raises(ValueError, match="shape"):
         momentum.assign(np.zeros(3))
+
+
+@pytest.mark.parametrize(
+    "name, kwargs, args",
+    [
+        ("Mean", {}, (np.array([1.0, 2.0, 6.0]),)),
+        ("Precision", {}, (np.array([1.0, 0.0, 1.0]), np.array([0.9, 0.8, 0.2]))),
+        ("MeanSquaredError", {}, (np.ones((2, 3)), np.zeros((2, 3)))),
+    ],
+)
+def test_metric_variables_and_stateless_api_match_keras(name, kwargs, args):
+    keras = keras3()
+    theirs = getattr(keras.metrics, name)(**kwargs)
+    ours = getattr(kerasish.metrics, name)(**kwargs)
+    theirs.update_state(*args)
+    ours.update_state(*args)
+    assert [v.name for v in ours.variables] == [v.name for v in theirs.variables]
+    for t, o in zip(theirs.variables, ours.variables):
+        assert isinstance(o, kerasish.Variable)
+        np.testing.assert_allclose(np.asarray(o.value), np.asarray(t.value))
+        np.testing.assert_allclose(getattr(ours, o.name), np.asarray(t.value))
+    # The stateless API: a second batch from the current values, object untouched.
+    before = [np.asarray(v.value) for v in ours.variables]
+    t_new = theirs.stateless_update_state([v.value for v in theirs.variables], *args)
+    o_new = ours.stateless_update_state([v.value for v in ours.variables], *args)
+    for t, o in zip(t_new, o_new):
+        np.testing.assert_allclose(np.asarray(o), np.asarray(t), rtol=1e-6)
+    for b, v in zip(before, ours.variables):
+        np.testing.assert_allclose(np.asarray(v.value), b)
+    np.testing.assert_allclose(
+        ours.stateless_result(o_new), theirs.stateless_result(t_new), rtol=1e-6
+    )
+    for t, o in zip(theirs.stateless_reset_state(), ours.stateless_reset_state()):
+        np.testing.assert_allclose(np.asarray(o), np.asarray(t))
+    ours.variables[0].assign(np.zeros(ours.variables[0].shape))
+    ours.reset_state()
+    assert float(ours.result()) == 0.0
