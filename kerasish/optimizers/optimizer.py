@@ -539,6 +539,27 @@ class Optimizer:
             new[leaf] = value
         self.state = engine.tree_unflatten(treedef, new)
 
+    def get_weights(self):
+        """The values of `variables`, as numpy arrays."""
+        return [np.asarray(v.value) for v in self.variables]
+
+    def set_weights(self, weights):
+        """Sets the state from arrays in the order of `variables` (built only)."""
+        self.set_state_from_variables(weights)
+
+    # Keras's helpers for writing variables in an update step.
+    def assign(self, variable, value):
+        """`variable.assign(value)`."""
+        variable.assign(value)
+
+    def assign_add(self, variable, value):
+        """`variable.assign_add(value)`."""
+        variable.assign_add(value)
+
+    def assign_sub(self, variable, value):
+        """`variable.assign_sub(value)`."""
+        variable.assign_sub(value)
+
     def save_own_variables(self, store):
         """Writes the state arrays into `store` under "0", "1", ... (Keras layout)."""
         for i, value in enumerate(self.variables):
