@@ -14,14 +14,9 @@ class LayerAttributes:
 
     @property
     def path(self):
-        """The layer's path once built, the prefix of its variables' paths
-        (`"dense"` -> `"dense/kernel"`). `None` before, and, as in Keras, for
-        layers without a `build` of their own."""
-        from kerasish.layers.layer import Layer
-
-        if not self.built or type(self).build is Layer.build:
-            return None
-        return self.name
+        """The layer's path once built (`None` before), the prefix of its
+        variables' paths (`"dense"` -> `"dense/kernel"`)."""
+        return self.name if self.built else None
 
     @property
     def input_dtype(self):

@@ -563,7 +563,7 @@ def _survey(namespace):
                 (k for k in (f"{name}.{attr}", f"*.{attr}") if k in exclusions), None
             )
             if not _exists(ours, attr):
-                if key:
+                if key and not exclusions[key].startswith("value"):
                     used.add(key)
                 else:
                     problems.append(f"{name}.{attr}: missing")
