@@ -243,11 +243,15 @@ class Metric:
             self._keras_state_keys = list(state) if flat else None
         return self._keras_state_keys
 
+    def _keras_name(self, key):
+        names = self.__dict__.get("_variable_names") or {}
+        return names.get(key) or _KERAS_NAMES.get(key, key)
+
     def __getattr__(self, name):
         # Keras exposes the state variables as attributes (`mean.total`).
         if not name.startswith("_") and "_state" in self.__dict__:
             for key in self._state_keys() or ():
-                if name == _KERAS_NAMES.get(key, key):
+                if name == self._keras_name(key):
                     return MetricVariable(self, key)
         raise AttributeError(
             f"'{type(self).__name__}' object has no attribute '{name}'"
@@ -312,7 +316,7 @@ class MetricVariable(Variable):
     def __init__(self, metric, key):
         self._metric = metric
         self._key = key
-        self.name = _KERAS_NAMES.get(key, key)
+        self.name = metric._keras_name(key)
         self.path = f"{metric.name}/{self.name}"
         self.trainable = False
         self.regularizer = None
