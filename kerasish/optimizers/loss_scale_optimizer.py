@@ -6,7 +6,7 @@ import numpy as np
 
 from kerasish import ops
 from kerasish.engine import get_engine
-from kerasish.optimizers.optimizer import HostFloat, HostInt, Optimizer
+from kerasish.optimizers.optimizer import HostFloat, HostInt, Optimizer, settable
 from kerasish.saving.registry import (
     deserialize_keras_object,
     register_builtin,
@@ -144,7 +144,12 @@ class LossScaleOptimizer(Optimizer):
     def learning_rate(self):
         if self.built:
             self.inner_optimizer._state = self._state.inner
-        return self.inner_optimizer.learning_rate
+        return settable(
+            self.inner_optimizer.learning_rate,
+            self,
+            "learning_rate",
+            lambda v: setattr(self, "learning_rate", v),
+        )
 
     @learning_rate.setter
     def learning_rate(self, value):
@@ -157,9 +162,11 @@ class LossScaleOptimizer(Optimizer):
 
     @property
     def iterations(self):
-        if self.built:
-            self.inner_optimizer._state = self._state.inner
-        return self.inner_optimizer.iterations
+        if not self.built:
+            return HostInt(0)
+        self.inner_optimizer._state = self._state.inner
+        count = self.inner_optimizer.iterations
+        return settable(count, self, "iteration", self._assign_iterations)
 
     def _layout(self):
         # LossScaleState(step_counter, dynamic_scale, inner): the inner

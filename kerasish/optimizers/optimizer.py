@@ -29,18 +29,52 @@ from kerasish.utils.naming import to_snake_case, uniquify
 from kerasish.variables import Variable
 
 
-class HostFloat(float):
-    """A Python float that also answers `.numpy()`, like a Keras variable read."""
+class _HostScalar:
+    """Reads like a Keras scalar variable: `.numpy()`, `.value`, `.shape`,
+    `.dtype`, and `.assign(x)` where its optimizer lets it be set."""
+
+    shape = ()
+    ndim = 0
+
+    @property
+    def value(self):
+        return self.numpy()
+
+    def assign(self, value):
+        setter = self.__dict__.get("_setter")
+        if setter is None:
+            raise TypeError(
+                f"This {type(self).__name__} is a read-only value; set it on the "
+                "optimizer instead."
+            )
+        setter(value)
+        return value
+
+
+class HostFloat(_HostScalar, float):
+    """A Python float that also reads like a Keras scalar variable."""
+
+    dtype = "float32"
 
     def numpy(self):
         return np.float32(self)
 
 
-class HostInt(int):
-    """A Python int that also answers `.numpy()`, like a Keras variable read."""
+class HostInt(_HostScalar, int):
+    """A Python int that also reads like a Keras scalar variable."""
+
+    dtype = "int32"
 
     def numpy(self):
         return np.int64(self)
+
+
+def settable(host, owner, name, setter):
+    """Binds `host.assign(x)` to `setter(x)`; names it `owner.name/name`."""
+    host._setter = setter
+    host.name = name
+    host.path = f"{owner.name}/{name}"
+    return host
 
 
 def _is_number(value):
@@ -401,7 +435,16 @@ class Optimizer:
     @property
     def learning_rate(self):
         """The current learning rate as a float (a schedule's value at the current
-        iteration). Assigning a float changes the next steps without recompiling."""
+        iteration). Assigning a float (or `learning_rate.assign(x)`, as in Keras)
+        changes the next steps without recompiling."""
+        return settable(
+            self._read_learning_rate(),
+            self,
+            "learning_rate",
+            lambda v: setattr(self, "learning_rate", v),
+        )
+
+    def _read_learning_rate(self):
         lr = self._learning_rate
         state = self._lr_state() if self.built else None
         if isinstance(lr, float):
@@ -446,7 +489,14 @@ class Optimizer:
         count = int(np.asarray(self._lr_state().iterations))
         if self.gradient_accumulation_steps:
             count //= self.gradient_accumulation_steps
-        return HostInt(count)
+        return settable(HostInt(count), self, "iteration", self._assign_iterations)
+
+    def _assign_iterations(self, value):
+        # `optimizer.iterations.assign(n)`, as in Keras (a schedule restarts).
+        count = int(np.asarray(value)) * (self.gradient_accumulation_steps or 1)
+        state = self._lr_state()
+        iterations = get_engine().convert_to_tensor(count, str(state.iterations.dtype))
+        self._set_lr_state(state._replace(iterations=iterations))
 
     # Keras's names and order for the rule's slots (subclasses override):
     # `_slot_names` maps a state key to Keras's suffix ("" for the bare variable

@@ -196,3 +196,28 @@ def test_metric_variables_and_stateless_api_match_keras(name, kwargs, args):
     ours.variables[0].assign(np.zeros(ours.variables[0].shape))
     ours.reset_state()
     assert float(ours.result()) == 0.0
+
+
+@pytest.mark.parametrize("wrap", [False, True])
+def test_learning_rate_and_iterations_read_and_assign_like_keras_variables(wrap):
+    keras = keras3()
+    found = {}
+    # Keras 3.15's LossScaleOptimizer.apply fails eagerly on jax (a leaked
+    # tracer), so the wrapped case checks kerasish against plain SGD's numbers.
+    for lib in (keras, kerasish):
+        opt = lib.optimizers.SGD(learning_rate=0.5)
+        if wrap and lib is kerasish:
+            opt = lib.optimizers.LossScaleOptimizer(opt, initial_scale=1.0)
+        weight = lib.Variable(np.ones(2, "float32"), name="w")
+        opt.apply([np.ones(2, "float32")], [weight])
+        opt.learning_rate.assign(0.25)
+        opt.apply([np.ones(2, "float32")], [weight])
+        found[lib] = (opt, weight)
+    (theirs, t_weight), (ours, o_weight) = found[keras], found[kerasish]
+    np.testing.assert_allclose(o_weight.value, np.asarray(t_weight.value))
+    assert float(ours.learning_rate) == float(theirs.learning_rate) == 0.25
+    assert ours.learning_rate.shape == () and ours.learning_rate.dtype == "float32"
+    np.testing.assert_allclose(ours.learning_rate.value, 0.25)
+    assert int(ours.iterations) == int(theirs.iterations) == 2
+    ours.iterations.assign(0)
+    assert int(ours.iterations) == 0 and int(ours.iterations.numpy()) == 0
