@@ -221,3 +221,47 @@ def test_learning_rate_and_iterations_read_and_assign_like_keras_variables(wrap)
     assert int(ours.iterations) == int(theirs.iterations) == 2
     ours.iterations.assign(0)
     assert int(ours.iterations) == 0 and int(ours.iterations.numpy()) == 0
+
+
+def test_layer_build_config_path_and_own_variables_match_keras():
+    keras = keras3()
+    found = {}
+    for lib in (keras, kerasish):
+        layer = lib.layers.Dense(3, name="dense_layer")
+        assert layer.path is None  # not built yet, in both
+        layer.build((None, 4))
+        fresh = lib.layers.Dense(3)
+        fresh.build_from_config(layer.get_build_config())
+        store = {}
+        layer.save_own_variables(store)
+        fresh.load_own_variables(store)
+        found[lib] = (layer, fresh)
+    (theirs, _), (ours, ours_fresh) = found[keras], found[kerasish]
+    assert (
+        ours.get_build_config()
+        == theirs.get_build_config()
+        == {"input_shape": (None, 4)}
+    )
+    assert ours.path == theirs.path == "dense_layer"
+    assert ours.input_dtype == theirs.input_dtype == "float32"
+    for a, b in zip(ours_fresh.get_weights(), ours.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="expected 2 variables"):
+        ours_fresh.load_own_variables({"0": np.zeros((4, 3))})
+
+
+def test_layer_metrics_lists_metric_attributes_like_keras():
+    keras = keras3()
+    counts = {}
+    for lib in (keras, kerasish):
+
+        class Tracked(lib.layers.Layer):
+            def __init__(self, lib=lib):
+                super().__init__()
+                self.seen = lib.metrics.Sum()
+                self.inner = lib.layers.Dense(2)
+                self.inner.mean = lib.metrics.Mean()
+
+        layer = Tracked()
+        counts[lib] = (len(layer.metrics), len(layer.metrics_variables))
+    assert counts[kerasish] == counts[keras] == (2, 3)
