@@ -18,6 +18,15 @@ class ProgbarLogger(Callback):
         self._seen = 0
         self._phase = "train"
 
+    @property
+    def seen(self):
+        """Steps seen in the current epoch (or evaluation/prediction), as Keras."""
+        return self._seen
+
+    @seen.setter
+    def seen(self, value):
+        self._seen = value
+
     def set_params(self, params):
         super().set_params(params)
         self.verbose = params.get("verbose", 1)

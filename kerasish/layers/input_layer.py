@@ -66,6 +66,8 @@ class InputLayer(Layer):
         self.batch_shape = batch_shape
         self._dtype = dtype or config.floatx()
         self.optional = optional
+        self.sparse = False  # Keras's attributes: dense, non-ragged inputs only
+        self.ragged = False
         self.built = True
         tensor = KerasTensor(batch_shape, self._dtype, name=self.name)
         tensor._keras_history = KerasHistory(self, 0, 0)

@@ -34,6 +34,21 @@ class InputSpec:
         self.name = name
         self.optional = optional
 
+    def get_config(self):
+        return {
+            "dtype": self.dtype,
+            "shape": self.shape,
+            "ndim": self.ndim,
+            "max_ndim": self.max_ndim,
+            "min_ndim": self.min_ndim,
+            "axes": self.axes,
+            "optional": self.optional,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
     def __repr__(self):
         parts = [
             f"{k}={v}"

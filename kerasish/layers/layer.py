@@ -16,6 +16,7 @@ from kerasish.engine import get_engine
 from kerasish.layers.input_spec import InputSpec, assert_input_compatibility
 from kerasish.layers.keras_mask import get_keras_mask, set_keras_mask
 from kerasish.layers.keras_tensor import KerasHistory, KerasTensor
+from kerasish.layers.layer_attributes import LayerAttributes
 from kerasish.random.random import SeedGenerator
 from kerasish.saving.registry import register_builtin
 from kerasish.utils import naming, tree
@@ -85,7 +86,7 @@ class Node:
         return not self.input_tensors
 
 
-class Layer:
+class Layer(LayerAttributes):
     """The base class of layers: weights, lazy build, call, config.
 
     Args:

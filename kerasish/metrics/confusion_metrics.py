@@ -208,6 +208,7 @@ class _ConfusionMatrixConditionCount(_ThresholdMetric):
         values = parse_thresholds(type(self).__name__, thresholds, 0.5)
         self._setup(values, is_evenly_distributed(values))
         self._keys = (self._key,)
+        self._variable_names = {self._key: "accumulator"}  # Keras's name
 
     def compute(self, state):
         return self._single(state[self._key])

@@ -19,6 +19,14 @@ from kerasish.losses.loss import standardize_compute_dtype
 from kerasish.utils.naming import to_snake_case, uniquify
 from kerasish.variables import StatelessScope, Variable
 
+# State keys whose Keras variable names are longer.
+_KERAS_NAMES = {
+    "tp": "true_positives",
+    "fp": "false_positives",
+    "tn": "true_negatives",
+    "fn": "false_negatives",
+}
+
 
 def _as_array(x):
     return x if x is None else ops.convert_to_tensor(x)
@@ -206,14 +214,81 @@ class Metric:
 
     @property
     def variables(self):
-        """The state's arrays (Keras-style metrics: their variables), as a list."""
+        """The state as Keras variables (`total`, `count`, ...), in `init()`'s
+        order; each is a live view of the metric's state. Keras-style metrics:
+        their own variables."""
         if self._variables:
             return list(self._variables)
         if self._state is None:
             if not self.built:
                 return []
             self._state = self.init()
-        return list(get_engine().tree_leaves(self._state))
+        keys = self._state_keys()
+        if keys is None:
+            return list(get_engine().tree_leaves(self._state))
+        return [MetricVariable(self, key) for key in keys]
+
+    def _state_keys(self):
+        """`init()`'s keys when the state is a flat dict of arrays, else None."""
+        if not self.built:
+            return None
+        if "_keras_state_keys" not in self.__dict__:
+            try:
+                state = self.init()
+            except NotImplementedError:
+                return None
+            flat = isinstance(state, dict) and all(
+                hasattr(v, "shape") and hasattr(v, "dtype") for v in state.values()
+            )
+            self._keras_state_keys = list(state) if flat else None
+        return self._keras_state_keys
+
+    def _keras_name(self, key):
+        names = self.__dict__.get("_variable_names") or {}
+        return names.get(key) or _KERAS_NAMES.get(key, key)
+
+    def __getattr__(self, name):
+        # Keras exposes the state variables as attributes (`mean.total`).
+        if not name.startswith("_") and "_state" in self.__dict__:
+            for key in self._state_keys() or ():
+                if name == self._keras_name(key):
+                    return MetricVariable(self, key)
+        raise AttributeError(
+            f"'{type(self).__name__}' object has no attribute '{name}'"
+        )
+
+    # -- Keras's stateless API (values in the order of `variables`) -------------
+    def _to_state(self, values):
+        values = list(values)
+        if self._variables:
+            return tuple(values)
+        keys = self._state_keys()
+        if keys is None:
+            treedef = get_engine().tree_structure(self.init())
+            return get_engine().tree_unflatten(treedef, values)
+        return dict(zip(keys, values))
+
+    def _from_state(self, state):
+        if self._variables:
+            return list(state)
+        keys = self._state_keys()
+        if keys is None:
+            return list(get_engine().tree_leaves(state))
+        return [state[k] for k in keys]
+
+    def stateless_update_state(self, metric_variables, *args, **kwargs):
+        """Returns the values of `variables` after accumulating one batch, from
+        their values `metric_variables`; the metric itself is not changed."""
+        state = self._to_state(metric_variables)
+        return self._from_state(self.update(state, *args, **kwargs))
+
+    def stateless_result(self, metric_variables):
+        """The result for the variable values `metric_variables`."""
+        return self.compute(self._to_state(metric_variables))
+
+    def stateless_reset_state(self):
+        """The initial values of `variables`."""
+        return self._from_state(self.init())
 
     # -- Keras's stateless API over flat variable lists ----------------------
 
@@ -251,3 +326,31 @@ class Metric:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}>"
+
+
+class MetricVariable(Variable):
+    """One array of a metric's state, seen as a Keras variable (`mean.total`).
+
+    It reads and writes `metric.state[key]`; the state itself stays data that the
+    compiled step threads through.
+    """
+
+    def __init__(self, metric, key):
+        self._metric = metric
+        self._key = key
+        self.name = metric._keras_name(key)
+        self.path = f"{metric.name}/{self.name}"
+        self.trainable = False
+        self.regularizer = None
+        self.constraint = None
+        self.autocast = False
+
+    @property
+    def _value(self):
+        if self._metric._state is None:
+            self._metric._state = self._metric.init()
+        return self._metric._state[self._key]
+
+    @_value.setter
+    def _value(self, value):
+        self._metric._state = {**self._metric._state, self._key: value}

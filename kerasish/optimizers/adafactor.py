@@ -31,6 +31,8 @@ class Adafactor(Optimizer):
     """
 
     _rule_name = "adafactor"
+    _slot_names = {"r": "", "c": ""}
+    _slot_order = ("r", "c", "velocity")
 
     def __init__(
         self,

@@ -23,6 +23,7 @@ class Adagrad(Optimizer):
     """
 
     _rule_name = "adagrad"
+    _slot_names = {"sum_of_squares": "accumulator"}
 
     def __init__(
         self,

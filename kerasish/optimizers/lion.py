@@ -24,6 +24,8 @@ class Lion(Optimizer):
     """
 
     _rule_name = "lion"
+    _slot_names = {"mu": "momentum"}
+    _hidden_slots = ("count",)
 
     def __init__(
         self,

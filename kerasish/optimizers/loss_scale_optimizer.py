@@ -4,8 +4,9 @@ import numbers
 
 import numpy as np
 
+from kerasish import ops
 from kerasish.engine import get_engine
-from kerasish.optimizers.optimizer import HostFloat, Optimizer
+from kerasish.optimizers.optimizer import HostFloat, HostInt, Optimizer, settable
 from kerasish.saving.registry import (
     deserialize_keras_object,
     register_builtin,
@@ -143,7 +144,12 @@ class LossScaleOptimizer(Optimizer):
     def learning_rate(self):
         if self.built:
             self.inner_optimizer._state = self._state.inner
-        return self.inner_optimizer.learning_rate
+        return settable(
+            self.inner_optimizer.learning_rate,
+            self,
+            "learning_rate",
+            lambda v: setattr(self, "learning_rate", v),
+        )
 
     @learning_rate.setter
     def learning_rate(self, value):
@@ -156,9 +162,30 @@ class LossScaleOptimizer(Optimizer):
 
     @property
     def iterations(self):
-        if self.built:
-            self.inner_optimizer._state = self._state.inner
-        return self.inner_optimizer.iterations
+        if not self.built:
+            return HostInt(0)
+        self.inner_optimizer._state = self._state.inner
+        count = self.inner_optimizer.iterations
+        return settable(count, self, "iteration", self._assign_iterations)
+
+    def _layout(self):
+        # LossScaleState(step_counter, dynamic_scale, inner): the inner
+        # optimizer's variables follow, named as it names them.
+        self.inner_optimizer._state = self._state.inner
+        inner = [(leaf + 2, name) for leaf, name in self.inner_optimizer._layout()]
+        return [(0, "step_counter"), (1, "dynamic_scale"), *inner]
+
+    @property
+    def step_counter(self):
+        """Finite steps since the scale last changed (an int)."""
+        if not self.built:
+            return HostInt(0)
+        return HostInt(int(np.asarray(self._state.step_counter)))
+
+    def check_finite(self, grads):
+        """Whether every gradient in `grads` is finite (a boolean tensor)."""
+        finite = [ops.all(ops.isfinite(g)) for g in grads if g is not None]
+        return ops.all(ops.stack(finite)) if finite else ops.convert_to_tensor(True)
 
     @property
     def dynamic_scale(self):

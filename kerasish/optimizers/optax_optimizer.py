@@ -8,7 +8,7 @@ transformation was built with `optax.inject_hyperparams`.
 import numpy as np
 
 from kerasish.engine import get_engine
-from kerasish.optimizers.optimizer import HostFloat, Optimizer
+from kerasish.optimizers.optimizer import HostFloat, Optimizer, settable
 
 
 class OptaxOptimizer(Optimizer):
@@ -53,7 +53,12 @@ class OptaxOptimizer(Optimizer):
         value = optimizers.find_hyperparam(state.slots, "learning_rate")
         if value is None:
             raise self._lr_missing()
-        return HostFloat(float(np.asarray(value)))
+        return settable(
+            HostFloat(float(np.asarray(value))),
+            self,
+            "learning_rate",
+            lambda v: setattr(self, "learning_rate", v),
+        )
 
     @learning_rate.setter
     def learning_rate(self, value):

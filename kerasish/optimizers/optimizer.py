@@ -29,18 +29,52 @@ from kerasish.utils.naming import to_snake_case, uniquify
 from kerasish.variables import Variable
 
 
-class HostFloat(float):
-    """A Python float that also answers `.numpy()`, like a Keras variable read."""
+class _HostScalar:
+    """Reads like a Keras scalar variable: `.numpy()`, `.value`, `.shape`,
+    `.dtype`, and `.assign(x)` where its optimizer lets it be set."""
+
+    shape = ()
+    ndim = 0
+
+    @property
+    def value(self):
+        return self.numpy()
+
+    def assign(self, value):
+        setter = self.__dict__.get("_setter")
+        if setter is None:
+            raise TypeError(
+                f"This {type(self).__name__} is a read-only value; set it on the "
+                "optimizer instead."
+            )
+        setter(value)
+        return value
+
+
+class HostFloat(_HostScalar, float):
+    """A Python float that also reads like a Keras scalar variable."""
+
+    dtype = "float32"
 
     def numpy(self):
         return np.float32(self)
 
 
-class HostInt(int):
-    """A Python int that also answers `.numpy()`, like a Keras variable read."""
+class HostInt(_HostScalar, int):
+    """A Python int that also reads like a Keras scalar variable."""
+
+    dtype = "int32"
 
     def numpy(self):
         return np.int64(self)
+
+
+def settable(host, owner, name, setter):
+    """Binds `host.assign(x)` to `setter(x)`; names it `owner.name/name`."""
+    host._setter = setter
+    host.name = name
+    host.path = f"{owner.name}/{name}"
+    return host
 
 
 def _is_number(value):
@@ -401,7 +435,16 @@ class Optimizer:
     @property
     def learning_rate(self):
         """The current learning rate as a float (a schedule's value at the current
-        iteration). Assigning a float changes the next steps without recompiling."""
+        iteration). Assigning a float (or `learning_rate.assign(x)`, as in Keras)
+        changes the next steps without recompiling."""
+        return settable(
+            self._read_learning_rate(),
+            self,
+            "learning_rate",
+            lambda v: setattr(self, "learning_rate", v),
+        )
+
+    def _read_learning_rate(self):
         lr = self._learning_rate
         state = self._lr_state() if self.built else None
         if isinstance(lr, float):
@@ -446,14 +489,76 @@ class Optimizer:
         count = int(np.asarray(self._lr_state().iterations))
         if self.gradient_accumulation_steps:
             count //= self.gradient_accumulation_steps
-        return HostInt(count)
+        return settable(HostInt(count), self, "iteration", self._assign_iterations)
+
+    def _assign_iterations(self, value):
+        # `optimizer.iterations.assign(n)`, as in Keras (a schedule restarts).
+        count = int(np.asarray(value)) * (self.gradient_accumulation_steps or 1)
+        state = self._lr_state()
+        iterations = get_engine().convert_to_tensor(count, str(state.iterations.dtype))
+        self._set_lr_state(state._replace(iterations=iterations))
+
+    # Keras's names and order for the rule's slots (subclasses override):
+    # `_slot_names` maps a state key to Keras's suffix ("" for the bare variable
+    # name), `_slot_order` ranks the keys within one variable, and
+    # `_interleave_slots` says whether Keras lists all slots of a variable together
+    # (Adam: kernel_momentum, kernel_velocity, bias_momentum, ...) or one slot for
+    # all variables at a time (RMSprop).
+    _slot_names = {}
+    _slot_order = ()
+    _interleave_slots = True
+    _hidden_slots = ()  # state Keras does not have (Lion's optax `count`)
 
     @property
     def variables(self):
-        """The state's arrays in a stable order (for saving)."""
+        """The optimizer's state as Keras variables, in Keras's order and names.
+
+        `iteration`, `learning_rate`, then per trainable variable the EMA
+        averages, the gradient accumulators and the rule's slots
+        (`"{variable}_momentum"`, ...). Each is a live view of one array of
+        `optimizer.state`: `.value` reads it, `.assign(x)` writes it.
+        """
         if self._state is None:
             return []
-        return list(get_engine().tree_leaves(self._state))
+        return [OptimizerVariable(self, i, name) for i, name in self._layout()]
+
+    def _layout(self):
+        """`[(leaf index in tree_leaves(state), Keras name)]` in Keras's order."""
+        state = self.state
+        walked = list(_walk(state, ()))
+        if len(walked) != len(get_engine().tree_leaves(state)):
+            return [(i, f"variable_{i}") for i in range(len(walked))]
+        names = [
+            getattr(v, "name", None) or f"variable_{i}"
+            for i, v in enumerate(self._trainable_variables)
+        ]
+        group = {"iterations": 0, "hyperparams": 1, "ema": 2, "accumulators": 3}
+        rows = []
+        for leaf, (path, _) in enumerate(walked):
+            head = path[0] if path else ""
+            index = next((p for p in reversed(path) if isinstance(p, int)), None)
+            var = names[index] if index is not None and index < len(names) else None
+            if head == "iterations":
+                key, name = (0,), "iteration"
+            elif head in group:
+                suffix = {"ema": "average", "accumulators": "gradient_accumulator"}
+                tail = suffix.get(head, str(path[-1]))
+                name = f"{var}_{tail}" if var else tail
+                key = (group[head], index or 0)
+            elif head == "slots":
+                slot = next(p for p in reversed(path) if isinstance(p, str))
+                if slot in self._hidden_slots:
+                    continue
+                suffix = self._slot_names.get(slot, slot)
+                name = (f"{var}_{suffix}" if suffix else var) if var else suffix
+                rank = self._slot_order.index(slot) if slot in self._slot_order else 0
+                where = float("inf") if index is None else index
+                key = (4, where, rank) if self._interleave_slots else (4, rank, where)
+            else:  # another optimizer's state shape (LossScaleOptimizer)
+                key, name = (5,), "/".join(str(p) for p in path)
+            rows.append((key, leaf, name))
+        # `sorted` is stable: slots that tie keep the state's order.
+        return [(leaf, name) for _, leaf, name in sorted(rows, key=lambda r: r[0])]
 
     def set_state_from_variables(self, values):
         """Restores the state from arrays in the order of `variables`."""
@@ -463,24 +568,47 @@ class Optimizer:
                 "`optimizer.build(trainable_variables)` before restoring its state."
             )
         engine = get_engine()
-        leaves, treedef = engine.tree_flatten(self._state)
+        leaves, treedef = engine.tree_flatten(self.state)
         values = list(values)
-        if len(values) != len(leaves):
+        layout = self._layout()
+        if len(values) != len(layout):
             raise ValueError(
-                f"Optimizer '{self.name}' has {len(leaves)} state arrays, received "
+                f"Optimizer '{self.name}' has {len(layout)} state arrays, received "
                 f"{len(values)}. The saved state belongs to a different optimizer or "
                 "model."
             )
-        new = []
-        for i, (old, value) in enumerate(zip(leaves, values)):
+        new = list(leaves)
+        for i, ((leaf, name), value) in enumerate(zip(layout, values)):
+            old = leaves[leaf]
             value = engine.convert_to_tensor(np.asarray(value), str(old.dtype))
             if tuple(value.shape) != tuple(old.shape):
                 raise ValueError(
                     f"Optimizer '{self.name}': state array {i} has shape "
-                    f"{tuple(old.shape)}, received {tuple(value.shape)}."
+                    f"{tuple(old.shape)} ('{name}'), received {tuple(value.shape)}."
                 )
-            new.append(value)
+            new[leaf] = value
         self.state = engine.tree_unflatten(treedef, new)
+
+    def get_weights(self):
+        """The values of `variables`, as numpy arrays."""
+        return [np.asarray(v.value) for v in self.variables]
+
+    def set_weights(self, weights):
+        """Sets the state from arrays in the order of `variables` (built only)."""
+        self.set_state_from_variables(weights)
+
+    # Keras's helpers for writing variables in an update step.
+    def assign(self, variable, value):
+        """`variable.assign(value)`."""
+        variable.assign(value)
+
+    def assign_add(self, variable, value):
+        """`variable.assign_add(value)`."""
+        variable.assign_add(value)
+
+    def assign_sub(self, variable, value):
+        """`variable.assign_sub(value)`."""
+        variable.assign_sub(value)
 
     def save_own_variables(self, store):
         """Writes the state arrays into `store` under "0", "1", ... (Keras layout)."""
@@ -565,3 +693,51 @@ class Optimizer:
 
 def _value(x):
     return x.value if isinstance(x, Variable) else x
+
+
+def _walk(tree, path):
+    """`(path, leaf)` pairs in the engine's flattening order (dict keys sorted,
+    sequences and named tuples in order, `None` and empty containers empty)."""
+    if tree is None:
+        return
+    if isinstance(tree, dict):
+        for key in sorted(tree):
+            yield from _walk(tree[key], (*path, key))
+    elif isinstance(tree, tuple) and hasattr(tree, "_fields"):
+        for field, value in zip(tree._fields, tree):
+            yield from _walk(value, (*path, field))
+    elif isinstance(tree, list | tuple):
+        for i, value in enumerate(tree):
+            yield from _walk(value, (*path, i))
+    else:
+        yield path, tree
+
+
+class OptimizerVariable(Variable):
+    """One array of an optimizer's state, seen as a Keras variable.
+
+    It holds no value of its own: `.value` reads the array from
+    `optimizer.state` and `.assign(x)` writes a new state, so the compiled step,
+    which threads the state as data, stays pure.
+    """
+
+    def __init__(self, optimizer, leaf, name):
+        self._optimizer = optimizer
+        self._leaf = leaf
+        self.name = name
+        self.path = f"{optimizer.name}/{name}"
+        self.trainable = False
+        self.regularizer = None
+        self.constraint = None
+        self.autocast = False
+
+    @property
+    def _value(self):
+        return get_engine().tree_leaves(self._optimizer.state)[self._leaf]
+
+    @_value.setter
+    def _value(self, value):
+        engine = get_engine()
+        leaves, treedef = engine.tree_flatten(self._optimizer.state)
+        leaves[self._leaf] = value
+        self._optimizer.state = engine.tree_unflatten(treedef, leaves)

@@ -27,6 +27,9 @@ class RMSprop(Optimizer):
     """
 
     _rule_name = "rmsprop"
+    _slot_names = {"nu": "velocity", "trace": "momentum", "mu": "average_gradient"}
+    _slot_order = ("nu", "trace", "mu")
+    _interleave_slots = False
 
     def __init__(
         self,

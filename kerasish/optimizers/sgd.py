@@ -24,6 +24,13 @@ class SGD(Optimizer):
     """
 
     _rule_name = "sgd"
+    _slot_names = {"slots": "momentum"}
+
+    @property
+    def momentums(self):
+        """The momentum variables, one per trainable variable (empty without
+        momentum or before `build`), as in Keras."""
+        return [v for v in self.variables if v.name.endswith("_momentum")]
 
     def __init__(
         self,

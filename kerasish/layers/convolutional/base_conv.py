@@ -119,25 +119,33 @@ class BaseConv(Layer):
 
     def call(self, inputs):
         self.compute_output_shape(tuple(inputs.shape))
-        padding = self.padding
-        if padding == "causal":
+        if self.padding == "causal":
             # (left, right) per axis: only the time axis is padded, on the left.
             left = self.dilation_rate[0] * (self.kernel_size[0] - 1)
             pads = [(0, 0)] * 3
             pads[1 if self.data_format == "channels_last" else 2] = (left, 0)
             inputs = ops.pad(inputs, pads)
-            padding = "valid"
-        outputs = ops.conv(
+        outputs = self.convolution_op(inputs, self.kernel)
+        outputs = args.add_bias(outputs, self.bias, self.data_format, self.rank)
+        return self.activation(outputs)
+
+    def convolution_op(self, inputs, kernel):
+        """The convolution of `inputs` with `kernel`, before bias and activation.
+
+        Subclasses override it to transform the kernel (weight standardization);
+        `call` passes `self.kernel`. With `padding="causal"` the inputs arrive
+        already padded on the left, so the convolution itself is "valid".
+        """
+        padding = "valid" if self.padding == "causal" else self.padding
+        return ops.conv(
             inputs,
-            self.kernel,
+            kernel,
             strides=self.strides,
             padding=padding,
             data_format=self.data_format,
             dilation_rate=self.dilation_rate,
             feature_group_count=self.groups,
         )
-        outputs = args.add_bias(outputs, self.bias, self.data_format, self.rank)
-        return self.activation(outputs)
 
     def compute_output_shape(self, input_shape):
         args.check_input_rank(self, input_shape, self.rank)

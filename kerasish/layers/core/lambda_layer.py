@@ -37,6 +37,7 @@ class Lambda(Layer):
         self.function = function
         self._output_shape = output_shape
         self.arguments = dict(arguments or {})
+        self.mask = mask  # Keras's attribute; the layer computes no mask from it
         self._takes_training = "training" in inspect.signature(function).parameters
 
     def call(self, inputs, training=None):

@@ -87,8 +87,8 @@ class Normalization(Layer):
         self.invert = bool(invert)
         self.supports_masking = True
         self._build_input_shape = None
-        self.mean = None
-        self.variance = None
+        self._given_mean = None
+        self._given_variance = None
 
     def build(self, input_shape):
         input_shape = tuple(input_shape)
@@ -134,8 +134,39 @@ class Normalization(Layer):
                 trainable=False,
             )
         else:
-            self.mean = self._broadcast_given(self.input_mean)
-            self.variance = self._broadcast_given(self.input_variance)
+            self._given_mean = self._broadcast_given(self.input_mean)
+            self._given_variance = self._broadcast_given(self.input_variance)
+
+    @property
+    def mean(self):
+        """The mean in the broadcast shape (`(1, features)` for `axis=-1`) and
+        the compute dtype: the adapted weight, or the given `mean`. `None` until
+        built, as in Keras."""
+        return self._statistic(self._given_mean, "adapt_mean")
+
+    @mean.setter
+    def mean(self, value):
+        self._given_mean = value
+
+    @property
+    def variance(self):
+        """The variance, shaped and typed like `mean`."""
+        return self._statistic(self._given_variance, "adapt_variance")
+
+    @variance.setter
+    def variance(self, value):
+        self._given_variance = value
+
+    def _statistic(self, given, weight):
+        # Read from the weight each time, so `set_weights` and loading show here.
+        if self.input_mean is not None or not self.built:
+            return given
+        value = ops.reshape(getattr(self, weight), self._broadcast_shape)
+        return ops.cast(value, self.compute_dtype)
+
+    def finalize_state(self):
+        """Keras refreshes its cached statistics here; they are always current
+        here, so this does nothing."""
 
     def _broadcast_given(self, value):
         # Trailing dimensions of `value` line up with the last kept axes.

@@ -111,6 +111,9 @@ class Resizing(Layer):
         self.fill_value = fill_value
         self.antialias = bool(antialias)
         self.data_format = config.standardize_data_format(data_format)
+        # Keras's attributes: the image axes counted from the end.
+        channels_first = self.data_format == "channels_first"
+        self.height_axis, self.width_axis = (-2, -1) if channels_first else (-3, -2)
         self.built = True
 
     def call(self, inputs):
