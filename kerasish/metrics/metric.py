@@ -290,28 +290,6 @@ class Metric:
         """The initial values of `variables`."""
         return self._from_state(self.init())
 
-    # -- Keras's stateless API over flat variable lists ----------------------
-
-    def _state_from(self, metric_variables):
-        engine = get_engine()
-        structure = engine.tree_structure(self.init())
-        return engine.tree_unflatten(structure, list(metric_variables))
-
-    def stateless_update_state(self, metric_variables, *args, **kwargs):
-        """`update_state` on explicit values (in `variables` order); returns the
-        new values as a list, and changes nothing on the metric."""
-        state = self._state_from(metric_variables)
-        new_state = self.update(state, *args, **kwargs)
-        return list(get_engine().tree_leaves(new_state))
-
-    def stateless_result(self, metric_variables):
-        """`result()` for explicit variable values (in `variables` order)."""
-        return self.compute(self._state_from(metric_variables))
-
-    def stateless_reset_state(self):
-        """The variables' initial values, as a list."""
-        return list(get_engine().tree_leaves(self.init()))
-
     def __call__(self, *args, **kwargs):
         """`update_state(...)`, then `result()`."""
         self.update_state(*args, **kwargs)

@@ -21,6 +21,40 @@ from kerasish.engine import get_engine
 _KERASISH_NAMES = frozenset({"_replace", "non_trainable", "mask"})
 
 
+def _metric_states(model, metrics_state):
+    """The per-metric states of `model.metrics`, in order."""
+    from kerasish.models.model import _custom_metrics
+
+    if _custom_metrics(model):
+        return list(metrics_state)
+    trackers, compiled = metrics_state
+    return list(trackers) + list(compiled)
+
+
+def flat_metric_variables(model, metrics_state):
+    """Every metric's variable values in `metric.variables` order, concatenated:
+    Keras's `metrics_variables` list."""
+    flat = []
+    for metric, state in zip(model.metrics, _metric_states(model, metrics_state)):
+        flat += metric._from_state(state)
+    return flat
+
+
+def metrics_state_from_flat(model, like, flat):
+    """The inverse of `flat_metric_variables`, shaped like the state `like`."""
+    from kerasish.models.model import _custom_metrics
+
+    states, start = [], 0
+    for metric, old in zip(model.metrics, _metric_states(model, like)):
+        count = len(metric._from_state(old))
+        states.append(metric._to_state(flat[start : start + count]))
+        start += count
+    if _custom_metrics(model):
+        return tuple(states)
+    n_trackers = len(like[0])
+    return (tuple(states[:n_trackers]), tuple(states[n_trackers:]))
+
+
 def _attribute_names(code):
     names = set(code.co_names)
     for const in code.co_consts:
@@ -77,13 +111,11 @@ def _split_result(result, size, step):
 def adapt_train_step(fn):
     @functools.wraps(fn)
     def train_step(self, state, data):
-        engine = get_engine()
-        flat_metrics, treedef = engine.tree_flatten(state.metrics)
         keras_state = (
             list(state.trainable),
             list(state.non_trainable),
             state.optimizer,
-            list(flat_metrics),
+            flat_metric_variables(self, state.metrics),
         )
         result = fn(self, keras_state, keras_data(self, data))
         if type(result) is type(state):
@@ -94,7 +126,7 @@ def adapt_train_step(fn):
             list(trainable),
             list(non_trainable),
             optimizer,
-            engine.tree_unflatten(treedef, list(metrics)),
+            metrics_state_from_flat(self, state.metrics, list(metrics)),
         )
 
     train_step._kerasish_adapted = True
@@ -104,18 +136,18 @@ def adapt_train_step(fn):
 def adapt_test_step(fn):
     @functools.wraps(fn)
     def test_step(self, state, data):
-        engine = get_engine()
-        flat_metrics, treedef = engine.tree_flatten(state.metrics)
         keras_state = (
             list(state.trainable),
             list(state.non_trainable),
-            list(flat_metrics),
+            flat_metric_variables(self, state.metrics),
         )
         result = fn(self, keras_state, keras_data(self, data))
         if type(result) is type(state):
             return result
         _, new = _split_result(result, 3, "test_step")
-        return state._replace(metrics=engine.tree_unflatten(treedef, list(new[2])))
+        return state._replace(
+            metrics=metrics_state_from_flat(self, state.metrics, list(new[2]))
+        )
 
     test_step._kerasish_adapted = True
     return test_step
@@ -177,7 +209,6 @@ def run_base_step(model, kind, base_step, state, data):
     and `Batch`, runs the built-in step and returns what Keras's would."""
     from kerasish.trainers.trainer import TrainState
 
-    engine = get_engine()
     batch = _batch_from_keras(model, data)
     if kind == "predict":
         trainable, non_trainable = state
@@ -185,7 +216,7 @@ def run_base_step(model, kind, base_step, state, data):
             model, TrainState(list(trainable), list(non_trainable), None, None), batch
         )
         return outputs, list(non_trainable)
-    treedef = engine.tree_flatten(model._fresh_metrics())[1]
+    like = model._fresh_metrics()
     if kind == "train":
         trainable, non_trainable, optimizer, metrics = state
     else:
@@ -196,12 +227,12 @@ def run_base_step(model, kind, base_step, state, data):
             list(trainable),
             list(non_trainable),
             optimizer,
-            engine.tree_unflatten(treedef, list(metrics)),
+            metrics_state_from_flat(model, like, list(metrics)),
         ),
         batch,
     )
     logs = model._results(new.metrics)
-    flat_metrics = list(engine.tree_flatten(new.metrics)[0])
+    flat_metrics = flat_metric_variables(model, new.metrics)
     if kind == "train":
         return logs, (new.trainable, new.non_trainable, new.optimizer, flat_metrics)
     return logs, (new.trainable, new.non_trainable, flat_metrics)
