@@ -54,6 +54,17 @@ EXPECTED_FAILED_CHECKS = {
 }
 
 
+class _StableRepr:
+    """`dynamic_model` with a repr free of memory addresses: pytest-xdist needs
+    the same test ids (which embed the estimator's repr) in every worker."""
+
+    def __call__(self, *args, **kwargs):
+        return dynamic_model(*args, **kwargs)
+
+    def __repr__(self):
+        return "dynamic_model"
+
+
 _FAST_CHECKS = {"check_n_features_in"}
 
 
@@ -61,12 +72,12 @@ _FAST_CHECKS = {"check_n_features_in"}
 @parametrize_with_checks(
     [
         SKLearnClassifier(
-            model=dynamic_model,
+            model=_StableRepr(),
             model_kwargs={"loss": "categorical_crossentropy", "layers": [20, 20, 20]},
             fit_kwargs={"epochs": 5},
         ),
-        SKLearnRegressor(model=dynamic_model, model_kwargs={"loss": "mse"}),
-        SKLearnTransformer(model=dynamic_model, model_kwargs={"loss": "mse"}),
+        SKLearnRegressor(model=_StableRepr(), model_kwargs={"loss": "mse"}),
+        SKLearnTransformer(model=_StableRepr(), model_kwargs={"loss": "mse"}),
     ],
     expected_failed_checks=lambda e: EXPECTED_FAILED_CHECKS[type(e).__name__],
 )
