@@ -6,7 +6,7 @@ import jax
 import numpy as np
 
 from kerasish import config
-from kerasish.engine import jax_nn, jax_numpy, jax_random
+from kerasish.engine import jax_core, jax_image, jax_math, jax_nn, jax_numpy, jax_random
 
 
 class JaxEngine:
@@ -15,6 +15,9 @@ class JaxEngine:
     name = "jax"
     numpy = jax_numpy
     nn = jax_nn
+    image = jax_image
+    math = jax_math
+    core = jax_core
     random = jax_random
     supports_training = True
 

@@ -1,13 +1,29 @@
 """`kerasish.ops`: engine-neutral math. Layers, losses and metrics call only these.
 
 Every function looks up the active engine when called, so switching engines with
-`kerasish.config.set_engine` takes effect at once.
+`kerasish.config.set_engine` takes effect at once. Names live where Keras defines
+them: `ops.numpy`, `ops.nn`, `ops.image`, `ops.math`, `ops.core`, `ops.einops`;
+the top level holds all of them except `ops.image`'s, as `keras.ops` does.
 """
 
-from kerasish.ops import core, nn, numpy
-from kerasish.ops.core import *  # noqa: F403
+from kerasish.ops import core, einops, image, math, nn, numpy
+from kerasish.ops.core import *  # noqa: F403, I001
+from kerasish.ops.einops import *  # noqa: F403
+
+# Layers written before `ops.image` existed call these at the top level.
+from kerasish.ops.image import affine_transform, resize  # noqa: E402
+from kerasish.ops.math import *  # noqa: F403
 from kerasish.ops.nn import *  # noqa: F403
 from kerasish.ops.numpy import *  # noqa: F403
 
-# `ops.tanh` exists in both namespaces; the activation is the same function.
-__all__ = sorted(set(core.__all__) | set(nn.__all__) | set(numpy.__all__))
+# `ops.numpy` comes first: where a name is also core/math/nn (`cast`, `top_k`,
+# `moments`, ...), the definition in Keras's home module wins.
+__all__ = sorted(
+    {"core", "einops", "image", "math", "nn", "numpy"}
+    | set(numpy.__all__)
+    | set(core.__all__)
+    | set(einops.__all__)
+    | set(math.__all__)
+    | set(nn.__all__)
+    | {"affine_transform", "resize"}
+)

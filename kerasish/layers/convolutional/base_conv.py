@@ -134,7 +134,6 @@ class BaseConv(Layer):
             padding=padding,
             data_format=self.data_format,
             dilation_rate=self.dilation_rate,
-            feature_group_count=self.groups,
         )
         outputs = args.add_bias(outputs, self.bias, self.data_format, self.rank)
         return self.activation(outputs)
