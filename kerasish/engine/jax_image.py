@@ -215,7 +215,7 @@ def perspective_transform(
     images, restore = _to_batched_channels_last(images, data_format)
     if start_points.ndim == 2:
         start_points, end_points = start_points[None], end_points[None]
-    t = _homography(start_points, end_points)[:, :, None, None]  # (batch, 8, 1, 1)
+    t = _homography(start_points, end_points)[:, :, None, None]  # (b, 8, 1, 1)
     _, height, width, channels = images.shape
     y, x = jnp.meshgrid(
         jnp.arange(height, dtype="float32"),
@@ -225,6 +225,7 @@ def perspective_transform(
     k = t[:, 6] * x + t[:, 7] * y + 1.0
     src_x = (t[:, 0] * x + t[:, 1] * y + t[:, 2]) / k
     src_y = (t[:, 3] * x + t[:, 4] * y + t[:, 5]) / k
+    # One set of points serves the whole batch.
     src_x = jnp.broadcast_to(src_x, (images.shape[0], height, width))
     src_y = jnp.broadcast_to(src_y, (images.shape[0], height, width))
 

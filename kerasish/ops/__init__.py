@@ -7,17 +7,20 @@ the top level holds all of them except `ops.image`'s, as `keras.ops` does.
 """
 
 from kerasish.ops import core, einops, image, math, nn, numpy
-from kerasish.ops.core import *  # noqa: F403, I001
-from kerasish.ops.einops import *  # noqa: F403
 
-# Layers written before `ops.image` existed call these at the top level.
-from kerasish.ops.image import affine_transform, resize  # noqa: E402
+# isort: off
+# `ops.numpy` comes first: where a name is also core/math/nn (`cast`, `top_k`,
+# `moments`, ...), the definition in Keras's home module, imported later, wins.
+from kerasish.ops.numpy import *  # noqa: F403
+from kerasish.ops.core import *  # noqa: F403
+from kerasish.ops.einops import *  # noqa: F403
 from kerasish.ops.math import *  # noqa: F403
 from kerasish.ops.nn import *  # noqa: F403
-from kerasish.ops.numpy import *  # noqa: F403
 
-# `ops.numpy` comes first: where a name is also core/math/nn (`cast`, `top_k`,
-# `moments`, ...), the definition in Keras's home module wins.
+# isort: on
+# Layers written before `ops.image` existed call these at the top level.
+from kerasish.ops.image import affine_transform, resize  # noqa: E402
+
 __all__ = sorted(
     {"core", "einops", "image", "math", "nn", "numpy"}
     | set(numpy.__all__)
