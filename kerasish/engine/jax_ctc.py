@@ -1,5 +1,7 @@
 """Connectionist temporal classification for the JAX engine: loss and decoders."""
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -7,6 +9,7 @@ import numpy as np
 _LOG_ZERO = -1e30
 
 
+@functools.partial(jax.jit, static_argnames="mask_index")
 def ctc_loss(target, output, target_length, output_length, mask_index=0):
     """Negative log-likelihood of `target` under the CTC alignment model.
 
@@ -18,6 +21,7 @@ def ctc_loss(target, output, target_length, output_length, mask_index=0):
     target = jnp.asarray(target).astype("int32")
     target_length = jnp.asarray(target_length).astype("int32")
     output_length = jnp.asarray(output_length).astype("int32")
+    output = jnp.asarray(output)
     output = output.astype(jnp.promote_types(output.dtype, jnp.float32))
     batch, max_time, _ = output.shape
     max_label = target.shape[1]
@@ -72,6 +76,7 @@ def ctc_decode(
     (CTC prefix search on `log_softmax(inputs)`): `scores` are the
     log-probabilities of the `top_paths` best label sequences, best first.
     """
+    inputs = jnp.asarray(inputs)
     inputs = inputs.astype(jnp.promote_types(inputs.dtype, jnp.float32))
     sequence_lengths = jnp.asarray(sequence_lengths).astype("int32")
     if mask_index is None:
@@ -96,6 +101,7 @@ def _compact(labels, keep):
     return labels
 
 
+@functools.partial(jax.jit, static_argnums=(2, 3))
 def _greedy_decode(inputs, sequence_lengths, merge_repeated, mask_index):
     batch, time, _ = inputs.shape
     best = jnp.argmax(inputs, axis=-1).astype("int32")
@@ -110,6 +116,7 @@ def _greedy_decode(inputs, sequence_lengths, merge_repeated, mask_index):
     return _compact(best, keep)[None], -jnp.sum(score, axis=1, keepdims=True)
 
 
+@functools.partial(jax.jit, static_argnums=(2, 3, 4))
 def _beam_search_decode(inputs, sequence_lengths, beam_width, top_paths, mask_index):
     """Prefix beam search: each beam is a label prefix with two log-probabilities,
     ending in a blank (`p_blank`) or in its last label (`p_label`)."""

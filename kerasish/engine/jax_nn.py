@@ -616,10 +616,30 @@ def _check_rank4(name, x):
         )
 
 
+def _check_blocks(name, x, block_size, data_format):
+    _check_rank4(name, x)
+    if block_size < 2:
+        raise ValueError(f"{name}: `block_size` must be >= 2, received {block_size}.")
+    first = 1 if data_format == "channels_last" else 2
+    h, w = x.shape[first], x.shape[first + 1]
+    c = x.shape[-1 if data_format == "channels_last" else 1]
+    if name == "space_to_depth" and (h % block_size or w % block_size):
+        raise ValueError(
+            f"space_to_depth: height {h} and width {w} must be multiples of "
+            f"block_size={block_size}."
+        )
+    if name == "depth_to_space" and c % (block_size * block_size):
+        raise ValueError(
+            f"depth_to_space: the {c} channels must be a multiple of "
+            f"block_size**2 = {block_size * block_size}."
+        )
+
+
 def depth_to_space(x, block_size, data_format="channels_last"):
     """Moves `block_size**2` channel groups into `block_size x block_size` blocks."""
     x = jnp.asarray(x)
-    _check_rank4("depth_to_space", x)
+    data_format = config.standardize_data_format(data_format)
+    _check_blocks("depth_to_space", x, block_size, data_format)
     b = block_size
     if data_format == "channels_last":
         n, h, w, c = x.shape
@@ -635,7 +655,8 @@ def depth_to_space(x, block_size, data_format="channels_last"):
 def space_to_depth(x, block_size, data_format="channels_last"):
     """Moves each `block_size x block_size` block into the channels."""
     x = jnp.asarray(x)
-    _check_rank4("space_to_depth", x)
+    data_format = config.standardize_data_format(data_format)
+    _check_blocks("space_to_depth", x, block_size, data_format)
     b = block_size
     if data_format == "channels_last":
         n, h, w, c = x.shape

@@ -276,6 +276,7 @@ def binary_crossentropy(target, output, from_logits=False):
 
 def moments(x, axes, keepdims=False, synchronized=False):
     """Mean and variance of `x` over `axes`."""
+    axes = tuple(axes) if isinstance(axes, list) else axes
     if synchronized:
         return engine_namespace("nn").moments(unwrap(x), axes, keepdims, synchronized)
     return engine_namespace("nn").moments(unwrap(x), axes, keepdims)
