@@ -1,5 +1,7 @@
 """Image functions for the JAX engine: resizing, warps, colour spaces, filters."""
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -188,6 +190,29 @@ def perspective_transform(
     fill_value=0,
     data_format=None,
 ):
+    data_format = config.standardize_data_format(data_format)
+    return _perspective_transform(
+        images=images,
+        start_points=start_points,
+        end_points=end_points,
+        interpolation=interpolation,
+        fill_value=fill_value,
+        data_format=data_format,
+    )
+
+
+# Compiled whole: run eagerly, its many small steps would each dispatch.
+@functools.partial(
+    jax.jit, static_argnames=("interpolation", "fill_value", "data_format")
+)
+def _perspective_transform(
+    images,
+    start_points,
+    end_points,
+    interpolation="bilinear",
+    fill_value=0,
+    data_format=None,
+):
     """Warps `images` so that `start_points` (4 corners, `(x, y)`) land on
     `end_points`; an output pixel `(x, y)` samples the input at
     `((a0 x + a1 y + a2) / k, (b0 x + b1 y + b2) / k)`, `k = c0 x + c1 y + 1`."""
@@ -311,6 +336,40 @@ def _xy_pair(value):
 
 
 def elastic_transform(
+    images,
+    alpha=20.0,
+    sigma=5.0,
+    interpolation="bilinear",
+    fill_mode="reflect",
+    fill_value=0.0,
+    seed=None,
+    data_format=None,
+):
+    data_format = config.standardize_data_format(data_format)
+    return _elastic_transform(
+        images=images,
+        alpha=alpha,
+        sigma=sigma,
+        interpolation=interpolation,
+        fill_mode=fill_mode,
+        fill_value=fill_value,
+        seed=seed,
+        data_format=data_format,
+    )
+
+
+# Compiled whole: run eagerly, its many small steps would each dispatch.
+@functools.partial(
+    jax.jit,
+    static_argnames=(
+        "sigma",
+        "interpolation",
+        "fill_mode",
+        "fill_value",
+        "data_format",
+    ),
+)
+def _elastic_transform(
     images,
     alpha=20.0,
     sigma=5.0,
@@ -639,6 +698,33 @@ def extract_patches_3d(
 
 
 def ssim(
+    image1,
+    image2,
+    max_val=1.0,
+    filter_size=11,
+    filter_sigma=1.5,
+    k1=0.01,
+    k2=0.03,
+    data_format=None,
+):
+    data_format = config.standardize_data_format(data_format)
+    return _ssim(
+        image1=image1,
+        image2=image2,
+        max_val=max_val,
+        filter_size=filter_size,
+        filter_sigma=filter_sigma,
+        k1=k1,
+        k2=k2,
+        data_format=data_format,
+    )
+
+
+# Compiled whole: run eagerly, its many small steps would each dispatch.
+@functools.partial(
+    jax.jit, static_argnames=("filter_size", "filter_sigma", "data_format")
+)
+def _ssim(
     image1,
     image2,
     max_val=1.0,
