@@ -237,7 +237,10 @@ def conv_transpose(
 
 def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
     """One-hot encodes integer `x` into `num_classes` along `axis`."""
-    return engine_namespace("nn").one_hot(unwrap(x), num_classes, axis, dtype, sparse)
+    nn = engine_namespace("nn")
+    if sparse:  # engines without sparse tensors need not take the argument
+        return nn.one_hot(unwrap(x), num_classes, axis, dtype, sparse)
+    return nn.one_hot(unwrap(x), num_classes, axis, dtype)
 
 
 def multi_hot(inputs, num_classes=None, axis=-1, dtype=None, sparse=False, **kwargs):
@@ -248,9 +251,10 @@ def multi_hot(inputs, num_classes=None, axis=-1, dtype=None, sparse=False, **kwa
         raise TypeError(f"multi_hot: unexpected keyword arguments {sorted(kwargs)}.")
     if num_classes is None:
         raise ValueError("multi_hot: `num_classes` must be given, received None.")
-    return engine_namespace("nn").multi_hot(
-        unwrap(inputs), num_classes, axis, dtype, sparse
-    )
+    nn = engine_namespace("nn")
+    if sparse:  # engines without sparse tensors need not take the argument
+        return nn.multi_hot(unwrap(inputs), num_classes, axis, dtype, sparse)
+    return nn.multi_hot(unwrap(inputs), num_classes, axis, dtype)
 
 
 def categorical_crossentropy(target, output, from_logits=False, axis=-1):
