@@ -8,6 +8,8 @@ def unwrap(x):
     """Replaces `Variable`s (also inside lists and tuples) by their current values."""
     if isinstance(x, Variable):
         return x.value
+    if isinstance(x, tuple) and hasattr(x, "_fields"):  # a namedtuple
+        return type(x)(*(unwrap(v) for v in x))
     if isinstance(x, list | tuple):
         return type(x)(unwrap(v) for v in x)
     return x

@@ -304,3 +304,16 @@ def test_rearrange_matches_numpy():
     with pytest.raises(ValueError, match="cannot infer"):
         ops.rearrange(x, "b (h h2) w c -> b h h2 w c")
     assert math.prod(ops.shape(ops.rearrange(x, "b h w c -> (b h w c)"))) == x.size
+
+
+def test_loops_accept_variables_and_namedtuples():
+    from collections import namedtuple
+
+    State = namedtuple("State", "total count")
+    carry, _ = ops.scan(
+        lambda c, x: (State(c.total + x, c.count + 1), None),
+        State(Variable(np.zeros((), "float32")), 0),
+        X[0],
+    )
+    assert isinstance(carry, State) and int(carry.count) == 8
+    np.testing.assert_allclose(carry.total, X[0].sum(), rtol=1e-5)
