@@ -6,7 +6,15 @@ import jax
 import numpy as np
 
 from kerasish import config
-from kerasish.engine import jax_linalg, jax_nn, jax_numpy, jax_random
+from kerasish.engine import (
+    jax_core,
+    jax_image,
+    jax_linalg,
+    jax_math,
+    jax_nn,
+    jax_numpy,
+    jax_random,
+)
 
 
 class JaxEngine:
@@ -16,6 +24,9 @@ class JaxEngine:
     numpy = jax_numpy
     linalg = jax_linalg
     nn = jax_nn
+    image = jax_image
+    math = jax_math
+    core = jax_core
     random = jax_random
     supports_training = True
 

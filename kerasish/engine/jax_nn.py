@@ -53,6 +53,77 @@ def hard_silu(x):
     return x * hard_sigmoid(x)
 
 
+hard_swish = hard_silu
+
+
+def hard_tanh(x):
+    return jnp.clip(x, -1.0, 1.0)
+
+
+def hard_shrink(x, threshold=0.5):
+    return jnp.where(jnp.abs(x) > threshold, x, jnp.zeros_like(x))
+
+
+def soft_shrink(x, threshold=0.5):
+    shrunk = x - jnp.sign(x) * threshold
+    return jnp.where(jnp.abs(x) > threshold, shrunk, jnp.zeros_like(x))
+
+
+def tanh_shrink(x):
+    return x - jnp.tanh(x)
+
+
+def threshold(x, threshold, default_value):
+    return jnp.where(x > threshold, x, default_value)
+
+
+def celu(x, alpha=1.0):
+    # alpha * expm1(x / alpha) on the negative side; never overflows for x > 0.
+    return jnp.where(x > 0, x, alpha * jnp.expm1(jnp.minimum(x, 0.0) / alpha))
+
+
+def glu(x, axis=-1):
+    x = jnp.asarray(x)
+    if x.shape[axis] % 2:
+        raise ValueError(
+            f"glu: axis {axis} of the input must have an even size, received "
+            f"shape {tuple(x.shape)}."
+        )
+    a, b = jnp.split(x, 2, axis=axis)
+    return a * jax.nn.sigmoid(b)
+
+
+def sparse_plus(x):
+    x = jnp.asarray(x)
+    # 0 for x <= -1, (x + 1)^2 / 4 for |x| < 1, x for x >= 1.
+    return jnp.where(x <= -1, 0.0, jnp.where(x >= 1, x, (x + 1) ** 2 / 4)).astype(
+        x.dtype
+    )
+
+
+def sparse_sigmoid(x):
+    x = jnp.asarray(x)
+    # 0 for x <= -1, (x + 1) / 2 for |x| < 1, 1 for x >= 1.
+    return jnp.clip((x + 1) / 2, 0.0, 1.0).astype(x.dtype)
+
+
+def squareplus(x, b=4):
+    return (x + jnp.sqrt(jnp.square(x) + b)) / 2
+
+
+def sparsemax(x, axis=-1):
+    """Euclidean projection of `x` onto the simplex (Martins & Astudillo, 2016)."""
+    x = jnp.asarray(x)
+    z = jnp.moveaxis(x, axis, -1)
+    z_sorted = -jnp.sort(-z, axis=-1)
+    k = jnp.arange(1, z.shape[-1] + 1, dtype=z.dtype)
+    cumsum = jnp.cumsum(z_sorted, axis=-1)
+    support = 1 + k * z_sorted > cumsum
+    k_z = jnp.sum(support, axis=-1, keepdims=True)
+    tau = (jnp.take_along_axis(cumsum, k_z - 1, axis=-1) - 1) / k_z.astype(z.dtype)
+    return jnp.moveaxis(jnp.maximum(z - tau, 0.0), -1, axis)
+
+
 def tanh(x):
     return jnp.tanh(x)
 
@@ -81,13 +152,26 @@ def log_softmax(x, axis=-1):
     return jax.nn.log_softmax(x, axis=axis)
 
 
-def one_hot(x, num_classes, axis=-1, dtype=None):
+def _no_sparse(name, sparse):
+    if sparse:
+        raise ValueError(
+            f"{name}: `sparse=True` is not supported by kerasish (it has no sparse "
+            "tensors); use the default `sparse=False`."
+        )
+
+
+def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
+    _no_sparse("one_hot", sparse)
     dtype = config.floatx() if dtype is None else dtype
     return jax.nn.one_hot(x, num_classes, axis=axis, dtype=dtype)
 
 
-def multi_hot(x, num_classes, axis=-1, dtype=None):
-    return jnp.max(one_hot(x, num_classes, axis=axis, dtype=dtype), axis=-2)
+def multi_hot(inputs, num_classes=None, axis=-1, dtype=None, sparse=False):
+    """`1` at each class listed in the last axis of `inputs` (rank 2: per row)."""
+    _no_sparse("multi_hot", sparse)
+    inputs = jnp.asarray(inputs)
+    encoded = one_hot(inputs.astype("int32"), num_classes, axis=axis, dtype=dtype)
+    return jnp.max(encoded, axis=1 if inputs.ndim > 1 else 0)
 
 
 def _dimension_numbers(num_spatial, data_format):
@@ -311,106 +395,138 @@ def normalize(x, axis=-1, order=2, epsilon=None):
 
 
 def dot_product_attention(
-    query, key, value, bias=None, mask=None, scale=None, is_causal=False
+    query,
+    key,
+    value,
+    bias=None,
+    mask=None,
+    scale=None,
+    is_causal=False,
+    flash_attention=None,
+    attn_logits_soft_cap=None,
 ):
-    return jax.nn.dot_product_attention(
-        query, key, value, bias=bias, mask=mask, scale=scale, is_causal=is_causal
-    )
+    """`softmax(q k^T * scale + bias, masked) v` over `(batch, time, heads, dim)`.
 
-
-RESIZE_INTERPOLATIONS = ("bilinear", "nearest", "lanczos3", "lanczos5", "bicubic")
-
-
-def resize(images, size, interpolation="bilinear", antialias=False, data_format=None):
-    """Resizes a rank-3 image or rank-4 batch to `size = (height, width)`.
-
-    Uses half-pixel centers (`jax.image.resize`), as Keras 3's JAX backend does.
+    `flash_attention` only picks a kernel (XLA's here); with
+    `attn_logits_soft_cap = c` the logits become `c * tanh(logits / c)`.
     """
+    query, key, value = jnp.asarray(query), jnp.asarray(key), jnp.asarray(value)
+    if query.ndim != 4 or key.ndim != 4 or value.ndim != 4:
+        raise ValueError(
+            "dot_product_attention: expected rank-4 query, key and value "
+            "(batch, time, heads, dim), received shapes "
+            f"{tuple(query.shape)}, {tuple(key.shape)}, {tuple(value.shape)}."
+        )
+    if attn_logits_soft_cap is None:
+        return jax.nn.dot_product_attention(
+            query, key, value, bias=bias, mask=mask, scale=scale, is_causal=is_causal
+        )
+    scale = 1.0 / np.sqrt(query.shape[-1]) if scale is None else scale
+    logits = jnp.einsum("btnh,bsnh->bnts", query, key).astype("float32") * scale
+    if bias is not None:
+        logits = logits + bias
+    cap = attn_logits_soft_cap
+    logits = cap * jnp.tanh(logits / cap)
+    keep = jnp.ones(logits.shape, bool)
+    if mask is not None:
+        keep = keep & jnp.asarray(mask, bool)
+    if is_causal:
+        keep = keep & jnp.tril(jnp.ones(logits.shape[-2:], bool))
+    logits = jnp.where(keep, logits, -0.7 * jnp.finfo(logits.dtype).max)
+    probs = jax.nn.softmax(logits, axis=-1).astype(value.dtype)
+    return jnp.einsum("bnts,bsnh->btnh", probs, value)
+
+
+# -- adaptive pooling ------------------------------------------------------------
+def _adaptive_windows(length, out):
+    """Window `i` covers `[floor(i L / out), ceil((i + 1) L / out))` (PyTorch's)."""
+    starts = (np.arange(out) * length) // out
+    ends = -((-(np.arange(1, out + 1)) * length) // out)
+    return starts, ends
+
+
+def _adaptive_pool(inputs, output_size, data_format, reduce):
     data_format = config.standardize_data_format(data_format)
-    if interpolation not in RESIZE_INTERPOLATIONS:
+    n = inputs.ndim - 2
+    if n not in (1, 2, 3):
         raise ValueError(
-            f"resize: unknown `interpolation` {interpolation!r}; valid values are "
-            f"{RESIZE_INTERPOLATIONS}."
+            "adaptive pooling: expected a rank-3, 4 or 5 input (batch, spatial..., "
+            f"channels), received shape {tuple(inputs.shape)}."
         )
-    height, width = (int(s) for s in size)
-    if images.ndim not in (3, 4):
+    output_size = _tuple(output_size, n)
+    first = 1 if data_format == "channels_last" else 2
+    x = inputs
+    # Pool one spatial axis at a time: a box's mean (max) is the mean (max) of
+    # the per-axis means (maxes).
+    for i, out in enumerate(output_size):
+        axis = first + i
+        starts, ends = _adaptive_windows(x.shape[axis], out)
+        width = int(np.max(ends - starts))
+        index = np.minimum(starts[:, None] + np.arange(width), x.shape[axis] - 1)
+        valid = np.arange(width) < (ends - starts)[:, None]  # (out, width)
+        windows = jnp.take(x, index.reshape(-1), axis=axis)
+        windows = windows.reshape(x.shape[:axis] + (out, width) + x.shape[axis + 1 :])
+        mask = valid.reshape((out, width) + (1,) * (x.ndim - axis - 1))
+        x = reduce(windows, mask, axis + 1)
+    return x
+
+
+def adaptive_average_pool(inputs, output_size, data_format=None):
+    inputs = jnp.asarray(inputs)
+    if not jnp.issubdtype(inputs.dtype, jnp.floating):
+        inputs = inputs.astype(config.floatx())
+
+    def mean(windows, mask, axis):
+        counts = np.sum(mask, axis=axis - (windows.ndim - mask.ndim))
+        total = jnp.sum(jnp.where(mask, windows, 0), axis=axis)
+        return total / counts.astype(total.dtype)
+
+    return _adaptive_pool(inputs, output_size, data_format, mean)
+
+
+def adaptive_max_pool(inputs, output_size, data_format=None):
+    inputs = jnp.asarray(inputs)
+
+    def maximum(windows, mask, axis):
+        low = (
+            -jnp.inf
+            if jnp.issubdtype(windows.dtype, jnp.floating)
+            else np.iinfo(windows.dtype).min
+        )
+        return jnp.max(jnp.where(mask, windows, low), axis=axis)
+
+    return _adaptive_pool(inputs, output_size, data_format, maximum)
+
+
+def polar(abs_, angle):
+    abs_ = jnp.asarray(abs_)
+    return jax.lax.complex(abs_ * jnp.cos(angle), abs_ * jnp.sin(angle))
+
+
+def psnr(x1, x2, max_val):
+    """`20 log10(max_val) - 10 log10(mean((x1 - x2)^2))` over the whole input."""
+    x1, x2 = jnp.asarray(x1), jnp.asarray(x2)
+    if x1.shape != x2.shape:
         raise ValueError(
-            "resize: expected a rank-3 image or rank-4 batch of images, received "
-            f"shape {tuple(images.shape)}."
+            f"psnr: `x1` and `x2` must have the same shape, received "
+            f"{tuple(x1.shape)} and {tuple(x2.shape)}."
         )
-    if data_format == "channels_last":
-        shape = (*images.shape[:-3], height, width, images.shape[-1])
-    else:
-        shape = (*images.shape[:-2], height, width)
-    return jax.image.resize(images, shape, method=interpolation, antialias=antialias)
+    mse = jnp.mean(jnp.square(x1 - x2))
+    max_val = jnp.asarray(max_val, x2.dtype)
+    return 20 * jnp.log10(max_val) - 10 * jnp.log10(mse)
 
 
-_AFFINE_ORDERS = {"nearest": 0, "bilinear": 1}
-_AFFINE_FILL_MODES = ("constant", "nearest", "wrap", "mirror", "reflect")
-
-
-def affine_transform(
-    images,
-    transform,
-    interpolation="bilinear",
-    fill_mode="constant",
-    fill_value=0.0,
-    data_format=None,
-):
-    """Samples `images` at affinely transformed coordinates (Keras's convention).
-
-    `transform` is `(batch, 8)` (or `(8,)`) rows `[a0, a1, a2, b0, b1, b2, c0, c1]`
-    mapping an output pixel `(x, y)` to the input point
-    `((a0 x + a1 y + a2) / k, (b0 x + b1 y + b2) / k)`, `k = c0 x + c1 y + 1`
-    (`c0 = c1 = 0` here: affine only).
-    """
-    data_format = config.standardize_data_format(data_format)
-    if interpolation not in _AFFINE_ORDERS:
-        raise ValueError(
-            f"affine_transform: unknown `interpolation` {interpolation!r}; valid "
-            f"values are {tuple(_AFFINE_ORDERS)}."
-        )
-    if fill_mode not in _AFFINE_FILL_MODES:
-        raise ValueError(
-            f"affine_transform: unknown `fill_mode` {fill_mode!r}; valid values "
-            f"are {_AFFINE_FILL_MODES}."
-        )
-    transform = jnp.asarray(transform)
-    unbatched = images.ndim == 3
-    if unbatched:
-        images = images[None]
-    if transform.ndim == 1:
-        transform = transform[None]
-    if data_format == "channels_first":
-        images = jnp.transpose(images, (0, 2, 3, 1))
-    _, height, width, channels = images.shape
-    floating = jnp.issubdtype(transform.dtype, jnp.floating)
-    dtype = transform.dtype if floating else "float32"
-    y, x = jnp.meshgrid(
-        jnp.arange(height, dtype=dtype), jnp.arange(width, dtype=dtype), indexing="ij"
-    )
-    t = transform.astype(dtype)[:, :, None, None]  # (batch, 8, 1, 1)
-    src_x = t[:, 0] * x + t[:, 1] * y + t[:, 2]  # (batch, height, width)
-    src_y = t[:, 3] * x + t[:, 4] * y + t[:, 5]
-    channel = jnp.broadcast_to(
-        jnp.arange(channels, dtype=dtype), (height, width, channels)
-    )
-
-    def sample(image, sy, sx):
-        coords = [
-            jnp.broadcast_to(sy[..., None], (height, width, channels)),
-            jnp.broadcast_to(sx[..., None], (height, width, channels)),
-            channel,
-        ]
-        return jax.scipy.ndimage.map_coordinates(
-            image,
-            coords,
-            order=_AFFINE_ORDERS[interpolation],
-            mode=fill_mode,
-            cval=fill_value,
-        )
-
-    out = jax.vmap(sample)(images, src_y, src_x)
-    if data_format == "channels_first":
-        out = jnp.transpose(out, (0, 3, 1, 2))
-    return out[0] if unbatched else out
+# Re-exported: the `nn` namespace is this module.
+from kerasish.engine.jax_blocks import (  # noqa: E402, F401
+    depth_to_space,
+    fold,
+    space_to_depth,
+    unfold,
+)
+from kerasish.engine.jax_ctc import ctc_decode, ctc_loss  # noqa: E402, F401
+from kerasish.engine.jax_normalization import (  # noqa: E402, F401
+    batch_normalization,
+    layer_normalization,
+    moments,
+    rms_normalization,
+)

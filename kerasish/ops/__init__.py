@@ -1,16 +1,34 @@
 """`kerasish.ops`: engine-neutral math. Layers, losses and metrics call only these.
 
 Every function looks up the active engine when called, so switching engines with
-`kerasish.config.set_engine` takes effect at once.
+`kerasish.config.set_engine` takes effect at once. Names live where Keras defines
+them: `ops.numpy`, `ops.nn`, `ops.image`, `ops.math`, `ops.core`, `ops.einops`;
+the top level holds all of them except `ops.image`'s, as `keras.ops` does.
 """
 
-from kerasish.ops import core, linalg, nn, numpy
-from kerasish.ops.core import *  # noqa: F403
-from kerasish.ops.linalg import *  # noqa: F403
-from kerasish.ops.nn import *  # noqa: F403
-from kerasish.ops.numpy import *  # noqa: F403
+from kerasish.ops import core, einops, image, linalg, math, nn, numpy
 
-# `ops.tanh` exists in both namespaces; the activation is the same function.
+# isort: off
+# `ops.numpy` comes first: where a name is also core/math/nn (`cast`, `top_k`,
+# `moments`, ...), the definition in Keras's home module, imported later, wins.
+from kerasish.ops.numpy import *  # noqa: F403
+from kerasish.ops.linalg import *  # noqa: F403
+from kerasish.ops.core import *  # noqa: F403
+from kerasish.ops.einops import *  # noqa: F403
+from kerasish.ops.math import *  # noqa: F403
+from kerasish.ops.nn import *  # noqa: F403
+
+# isort: on
+# Layers written before `ops.image` existed call these at the top level.
+from kerasish.ops.image import affine_transform, resize  # noqa: E402
+
 __all__ = sorted(
-    set(core.__all__) | set(nn.__all__) | set(numpy.__all__) | set(linalg.__all__)
+    {"core", "einops", "image", "linalg", "math", "nn", "numpy"}
+    | set(numpy.__all__)
+    | set(linalg.__all__)
+    | set(core.__all__)
+    | set(einops.__all__)
+    | set(math.__all__)
+    | set(nn.__all__)
+    | {"affine_transform", "resize"}
 )

@@ -144,7 +144,6 @@ class BaseConv(Layer):
             padding=padding,
             data_format=self.data_format,
             dilation_rate=self.dilation_rate,
-            feature_group_count=self.groups,
         )
 
     def compute_output_shape(self, input_shape):
