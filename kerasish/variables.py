@@ -89,6 +89,7 @@ class Variable:
             `"only_first_replica"`); stored for compatibility.
         synchronization: Stored for compatibility (`"auto"`).
         name: The variable's name (`"kernel"`).
+        layout: Must be None (kerasish has no distribution API).
     """
 
     # Defaults for subclasses that do not run `Variable.__init__`.
@@ -105,6 +106,7 @@ class Variable:
         aggregation="none",
         synchronization="auto",
         name=None,
+        layout=None,
         **kwargs,
     ):
         # kerasish-internal keyword-only extras: a regularizer and constraint
@@ -115,6 +117,11 @@ class Variable:
         if kwargs:
             raise TypeError(
                 f"Variable: unexpected keyword argument(s) {sorted(kwargs)}."
+            )
+        if layout is not None:
+            raise ValueError(
+                f"Variable '{name}': `layout` (a distribution TensorLayout) is not "
+                "supported; kerasish has no distribution API. Pass layout=None."
             )
         engine = get_engine()
         dtype = engine.standardize_dtype(dtype)
