@@ -46,6 +46,11 @@ class Operation(metaclass=_IncludesMeta):
     def _includes(cls):
         return Layer if cls is Operation else ()
 
+    def __new__(cls, *args, **kwargs):
+        # As Keras's: `inspect.signature(Operation)` is `(*args, **kwargs)`,
+        # `Operation.__init__` is `(self, name=None)`.
+        return super().__new__(cls)
+
     def __init__(self, name=None):
         if name is not None and (not isinstance(name, str) or "/" in name):
             raise ValueError(
