@@ -46,13 +46,12 @@ class Operation(metaclass=_IncludesMeta):
     def _includes(cls):
         return Layer if cls is Operation else ()
 
-    def __init__(self, *args, **kwargs):
-        name = kwargs.pop("name", None)
-        if args or kwargs:
-            raise TypeError(
-                f"{type(self).__name__}: Operation takes only `name=`; received "
-                f"{len(args)} positional and {sorted(kwargs)} keyword arguments."
-            )
+    def __new__(cls, *args, **kwargs):
+        # As Keras's: `inspect.signature(Operation)` is `(*args, **kwargs)`,
+        # `Operation.__init__` is `(self, name=None)`.
+        return super().__new__(cls)
+
+    def __init__(self, name=None):
         if name is not None and (not isinstance(name, str) or "/" in name):
             raise ValueError(
                 f"{type(self).__name__}: `name` must be a string without '/', "

@@ -83,8 +83,18 @@ class Variable:
         shape: The shape, required when `initializer` is callable.
         dtype: The dtype (defaults to floatx).
         trainable: Whether an optimizer updates it.
+        autocast: Whether reads inside an autocast scope cast it to the
+            compute dtype (float variables only).
+        aggregation: How replica values combine (`"none"`, `"mean"`, `"sum"`,
+            `"only_first_replica"`); stored for compatibility.
+        synchronization: Stored for compatibility (`"auto"`).
         name: The variable's name (`"kernel"`).
+        layout: Must be None (kerasish has no distribution API).
     """
+
+    # Defaults for subclasses that do not run `Variable.__init__`.
+    aggregation = "none"
+    synchronization = "auto"
 
     def __init__(
         self,
@@ -92,11 +102,27 @@ class Variable:
         shape=None,
         dtype=None,
         trainable=True,
+        autocast=True,
+        aggregation="none",
+        synchronization="auto",
         name=None,
-        regularizer=None,
-        constraint=None,
-        path=None,
+        layout=None,
+        **kwargs,
     ):
+        # kerasish-internal keyword-only extras: a regularizer and constraint
+        # (set by `Layer.add_weight`) and an explicit `path`.
+        regularizer = kwargs.pop("regularizer", None)
+        constraint = kwargs.pop("constraint", None)
+        path = kwargs.pop("path", None)
+        if kwargs:
+            raise TypeError(
+                f"Variable: unexpected keyword argument(s) {sorted(kwargs)}."
+            )
+        if layout is not None:
+            raise ValueError(
+                f"Variable '{name}': `layout` (a distribution TensorLayout) is not "
+                "supported; kerasish has no distribution API. Pass layout=None."
+            )
         engine = get_engine()
         dtype = engine.standardize_dtype(dtype)
         if callable(initializer):
@@ -121,7 +147,9 @@ class Variable:
         self.trainable = bool(trainable)
         self.regularizer = regularizer
         self.constraint = constraint
-        self.autocast = True
+        self.autocast = bool(autocast)
+        self.aggregation = aggregation
+        self.synchronization = synchronization
 
     @property
     def value(self):

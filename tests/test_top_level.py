@@ -117,8 +117,10 @@ def test_operation_on_arrays_and_inside_a_functional_graph():
     assert issubclass(kerasish.layers.Dense, kerasish.Operation)
     assert not isinstance(np.ones(1), kerasish.Operation)
     assert op.get_config() == {"name": "triple"}
-    with pytest.raises(TypeError, match="Operation takes only `name=`"):
+    with pytest.raises(ValueError, match="`name` must be a string"):
         kerasish.Operation(3)
+    with pytest.raises(TypeError):
+        kerasish.Operation(name="op", dtype="float32")
     with pytest.raises(NotImplementedError, match="must implement `call"):
         kerasish.Operation()(x)
 

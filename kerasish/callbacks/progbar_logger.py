@@ -34,8 +34,12 @@ class ProgbarLogger(Callback):
         self.target = params.get("steps")
 
     def _start(self):
+        # Logs hold running (stateful) metric results: shown as given.
         self.progbar = Progbar(
-            target=self.target, verbose=self.verbose, unit_name="step"
+            target=self.target,
+            verbose=self.verbose,
+            stateless_metrics=(),
+            unit_name="step",
         )
         self._seen = 0
 

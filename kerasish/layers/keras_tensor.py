@@ -24,7 +24,30 @@ class KerasTensor:
     computing, so `Model(inputs, outputs)` can replay it on data.
     """
 
-    def __init__(self, shape, dtype="float32", name=None):
+    def __init__(
+        self,
+        shape,
+        dtype="float32",
+        sparse=False,
+        ragged=False,
+        record_history=True,
+        name=None,
+        **kwargs,
+    ):
+        if kwargs:
+            raise TypeError(
+                f"KerasTensor: unexpected keyword argument(s) {sorted(kwargs)}."
+            )
+        if sparse or ragged:
+            kind = "sparse" if sparse else "ragged"
+            raise ValueError(
+                f"KerasTensor: `{kind}=True` is not supported; kerasish has no "
+                f"{kind} tensors (it runs on JAX dense arrays). Received "
+                f"sparse={sparse!r}, ragged={ragged!r}."
+            )
+        self.sparse = bool(sparse)
+        self.ragged = bool(ragged)
+        self.record_history = record_history
         self.shape = tuple(None if d is None else int(d) for d in shape)
         # Strings never enter a compiled graph; host-side layers take them.
         is_string = dtype in ("string", "str", str, object) or str(dtype) == "object"

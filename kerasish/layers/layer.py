@@ -826,13 +826,23 @@ class Layer(LayerAttributes):
         dtype = config.get("dtype")
         if isinstance(dtype, dict):
             config["dtype"] = dtype.get("config", {}).get("name")
+        # A layer whose `__init__` (like Keras's) takes no `**kwargs` and no
+        # `trainable` still round-trips: the flag is set after construction.
+        trainable = None
+        params = inspect.signature(cls.__init__).parameters
+        takes_kwargs = any(p.kind is p.VAR_KEYWORD for p in params.values())
+        if not takes_kwargs and "trainable" not in params:
+            trainable = config.pop("trainable", None)
         try:
-            return cls(**config)
+            layer = cls(**config)
         except TypeError as error:
             raise TypeError(
                 f"Could not rebuild {cls.__name__} from its config: {error}. A "
                 "custom layer must accept every key its `get_config()` returns."
             ) from error
+        if trainable is not None:
+            layer.trainable = trainable
+        return layer
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"

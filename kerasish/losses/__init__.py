@@ -137,16 +137,17 @@ def serialize(loss):
     return serialize_keras_object(loss)
 
 
-def deserialize(config, custom_objects=None):
+def deserialize(name, custom_objects=None):
     """Rebuilds a loss from `serialize`'s output (or from a name)."""
+    config = name
     if isinstance(config, str):
         if config in _ALL_OBJECTS:
             return _ALL_OBJECTS[config]
         return deserialize_keras_object(config, "losses", custom_objects)
     if isinstance(config, dict) and config.get("class_name") == "function":
-        name = config.get("config")
-        if name in _ALL_OBJECTS:
-            return _ALL_OBJECTS[name]
+        fn_name = config.get("config")
+        if fn_name in _ALL_OBJECTS:
+            return _ALL_OBJECTS[fn_name]
     if isinstance(config, dict) and config.get("class_name") in _ALL_OBJECTS:
         cls = (custom_objects or {}).get(config["class_name"]) or _ALL_OBJECTS[
             config["class_name"]

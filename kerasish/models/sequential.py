@@ -29,8 +29,8 @@ class Sequential(Model):
         # As Keras: the class's signature reads `(*args, **kwargs)`.
         return super().__new__(cls, *args, **kwargs)
 
-    def __init__(self, layers=None, trainable=True, name=None, **kwargs):
-        super().__init__(trainable=trainable, name=name, **kwargs)
+    def __init__(self, layers=None, trainable=True, name=None):
+        super().__init__(trainable=trainable, name=name)
         self._functional = None
         for layer in layers or []:
             self.add(layer, rebuild=False)

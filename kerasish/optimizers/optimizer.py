@@ -138,7 +138,7 @@ class Optimizer:
 
     def __init__(
         self,
-        learning_rate=0.001,
+        learning_rate,
         weight_decay=None,
         clipnorm=None,
         clipvalue=None,

@@ -38,7 +38,14 @@ class SeedGenerator:
     (2,)
     """
 
-    def __init__(self, seed=None, name=None):
+    def __init__(self, seed=None, name=None, **kwargs):
+        # Keras accepts `backend=` here (a backend module for the state); the
+        # JAX engine is the only one, so it is accepted and ignored.
+        kwargs.pop("backend", None)
+        if kwargs:
+            raise ValueError(
+                f"SeedGenerator: unrecognized keyword argument(s) {sorted(kwargs)}."
+            )
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise TypeError(
                 f"SeedGenerator: `seed` must be an int or None, got {seed!r}."

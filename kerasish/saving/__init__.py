@@ -11,7 +11,6 @@ from kerasish.saving.file_editor import KerasFileEditor
 from kerasish.saving.registry import (
     CustomObjectScope,
     custom_object_scope,
-    deserialize_keras_object,
     get_custom_objects,
     get_registered_name,
     get_registered_object,
@@ -25,6 +24,7 @@ from kerasish.saving.saving_api import (
     save_model,
     save_weights,
 )
+from kerasish.saving.serialization import deserialize_keras_object
 
 __all__ = [
     "CustomObjectScope",

@@ -328,13 +328,19 @@ def _compile_from_config(model, compile_config, name):
 # -- weights only ----------------------------------------------------------------
 
 
-def save_weights(model, filepath, overwrite=True, max_shard_size=None):
+def save_weights(model, filepath, overwrite=True, max_shard_size=None, **kwargs):
     """Saves the weights of `model` to `filepath`, which must end in `.weights.h5`
     (Keras 3's layout) or `.weights.npz` (kerasish's earlier format).
 
     The arrays are keyed by layer structure (`layers/dense/vars/0`, ...), not by
     layer names, so any model of the same architecture can load them.
     """
+    if kwargs:
+        # Keras forwards e.g. `objects_to_skip` to its saving library.
+        raise ValueError(
+            f"save_weights: keyword argument(s) {sorted(kwargs)} are not supported "
+            "by kerasish."
+        )
     filepath = os.fspath(filepath)
     if max_shard_size is not None:
         raise ValueError(

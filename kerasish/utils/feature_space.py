@@ -24,7 +24,7 @@ def _serialize(obj):
 
 
 def _deserialize(config):
-    from kerasish.saving import deserialize_keras_object
+    from kerasish.saving.registry import deserialize_keras_object
 
     return deserialize_keras_object(config)
 

@@ -72,6 +72,7 @@ def model_to_dot(
     subgraph=False,
     show_layer_activations=False,
     show_trainable=False,
+    splines="ortho",
     **kwargs,
 ):
     """Returns a `pydot.Dot` of the model's layers (a node per layer).
@@ -99,6 +100,7 @@ def model_to_dot(
     dot.set("rankdir", rankdir)
     dot.set("concentrate", True)
     dot.set("dpi", dpi)
+    dot.set("splines", splines)
     dot.set_node_defaults(shape="box", fontname="Helvetica")
     label_args = (
         show_shapes,
@@ -134,12 +136,13 @@ def plot_model(
     to_file="model.png",
     show_shapes=False,
     show_dtype=False,
-    show_layer_names=True,
+    show_layer_names=False,
     rankdir="TB",
     expand_nested=False,
     dpi=200,
     show_layer_activations=False,
     show_trainable=False,
+    splines="ortho",
     **kwargs,
 ):
     """Draws the model's layer graph into an image file (needs pydot + graphviz).
@@ -157,6 +160,8 @@ def plot_model(
         dpi: Resolution of raster images.
         show_layer_activations: Show the activation of layers that have one.
         show_trainable: Show whether each layer is trainable.
+        splines: Graphviz's `splines` graph attribute, how edges are drawn
+            (`"ortho"`, `"curved"`, `"polyline"`, `"line"`, ...).
 
     Returns:
         An `IPython.display.Image` in a notebook (raster formats), else None.
@@ -174,6 +179,7 @@ def plot_model(
         dpi=dpi,
         show_layer_activations=show_layer_activations,
         show_trainable=show_trainable,
+        splines=splines,
         **kwargs,
     )
     to_file = os.fspath(to_file)

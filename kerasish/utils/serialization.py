@@ -1,29 +1,5 @@
-"""`deserialize_keras_object` with Keras's signature, over the saving registry."""
+"""`deserialize_keras_object` with Keras's signature (kept in `kerasish.saving`)."""
 
-from kerasish.saving import registry
-from kerasish.saving.keras_compat import adapt_keras_config
-from kerasish.saving.safe_mode import SafeModeScope
+from kerasish.saving.serialization import deserialize_keras_object
 
-
-def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwargs):
-    """Rebuilds an object from `serialize_keras_object`'s output, by name only.
-
-    Args:
-        config: A config dict (`{"class_name": ..., "config": ...}`), a name, or
-            a plain value (returned as is).
-        custom_objects: Optional `{name: class_or_function}` for user objects.
-        safe_mode: If `False`, Lambda code stored in the config may be rebuilt.
-        **kwargs: `module_objects` (`{name: object}` searched after
-            `custom_objects`); other Keras-internal keywords are ignored.
-
-    Example:
-    >>> config = kerasish.utils.serialize_keras_object(kerasish.layers.Dense(2))
-    >>> kerasish.utils.deserialize_keras_object(config).units
-    2
-    """
-    names = dict(kwargs.pop("module_objects", None) or {})
-    names.update(custom_objects or {})
-    # Configs written by Keras may carry arguments kerasish lacks (set to None).
-    config = adapt_keras_config(config)
-    with SafeModeScope(safe_mode):
-        return registry.deserialize_keras_object(config, custom_objects=names)
+__all__ = ["deserialize_keras_object"]

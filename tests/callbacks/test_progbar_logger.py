@@ -46,3 +46,22 @@ def test_progbar_unit_formatting(capsys):
     bar.update(3, {"loss": 0.5}, finalize=True)
     assert "3/3" in capsys.readouterr().out
     assert format_value(1e-5) == "1.0000e-05" and format_value(0.25) == "0.2500"
+
+
+def test_progbar_averages_unless_stateful(capsys):
+    bar = Progbar(target=3, verbose=2, stateful_metrics=["acc"])
+    bar.update(1, [("loss", 1.0), ("acc", 0.1)])
+    bar.update(2, {"loss": 3.0, "acc": 0.9})
+    bar.update(3, {"loss": 5.0, "acc": 0.7}, finalize=False)
+    bar.update(3, finalize=True)
+    out = capsys.readouterr().out
+    assert "loss: 3.0000" in out  # (1 + 3 + 5) / 3
+    assert "acc: 0.7000" in out  # the latest value, not averaged
+    bar = Progbar(target=2, verbose=2, stateless_metrics=["loss"])
+    bar.update(1, {"loss": 1.0, "acc": 0.2})
+    bar.update(2, {"loss": 3.0, "acc": 0.4}, finalize=False)
+    bar.update(2, finalize=True)
+    out = capsys.readouterr().out
+    assert "loss: 2.0000" in out and "acc: 0.4000" in out
+    with pytest.raises(ValueError, match="only one of"):
+        Progbar(2, stateful_metrics=["a"], stateless_metrics=["b"])

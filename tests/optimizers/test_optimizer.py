@@ -565,7 +565,7 @@ def test_decay_argument_warns_and_base_has_no_rule():
     with pytest.warns(UserWarning, match="`decay` is no longer supported"):
         optimizers.SGD(decay=0.1)
     with pytest.raises(NotImplementedError, match="no update rule"):
-        optimizers.Optimizer().init(P0)
+        optimizers.Optimizer(learning_rate=0.01).init(P0)
     opt = optimizers.Adam()
     assert opt.finalize_variable_values(P0) == P0
     assert opt.variables == [] and int(opt.iterations) == 0

@@ -124,6 +124,7 @@ ARGS = {
     "metrics.SensitivityAtSpecificity": {"specificity": 0.5},
     "metrics.SpecificityAtSensitivity": {"sensitivity": 0.5},
     "optimizers.LossScaleOptimizer": {"inner_optimizer": optimizers.SGD()},
+    "optimizers.Optimizer": {"learning_rate": 0.01},
     "schedules.CosineDecay": {"initial_learning_rate": 0.1, "decay_steps": 10},
     "schedules.CosineDecayRestarts": {
         "initial_learning_rate": 0.1,

@@ -84,6 +84,8 @@ def test_model_to_dot_nodes_and_edges():
     edges = {(e.get_source(), e.get_destination()) for e in dot.get_edges()}
     expected = {("features", "a"), ("a", "b"), ("a", "c"), ("b", "out")}
     assert edges == {(by_layer[s], by_layer[d]) for s, d in expected}
+    assert dot.get("splines") == "ortho"
+    assert model_to_dot(model, splines="curved").get("splines") == "curved"
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz `dot` not installed")
@@ -110,6 +112,12 @@ def test_plot_model_sequential_dot_file(tmp_path):
     plot_model(model, to_file=str(path))
     text = path.read_text()
     assert "digraph" in text and text.count("->") == 2
+    assert "splines=ortho" in text.replace('"', "")
+    # As in Keras, plot_model hides layer names unless asked.
+    assert "dense (Dense)" not in text and model.layers[0].name not in text
+    plot_model(model, to_file=str(path), show_layer_names=True, splines="line")
+    text = path.read_text()
+    assert model.layers[0].name in text and "splines=line" in text.replace('"', "")
 
 
 def test_plot_model_without_graphviz(monkeypatch, tmp_path):

@@ -72,9 +72,8 @@ class Discretization(Layer):
         sparse=False,
         dtype=None,
         name=None,
-        **kwargs,
     ):
-        super().__init__(dtype=dtype, name=name, **kwargs)
+        super().__init__(dtype=dtype, name=name)
         _utils.check_choice("Discretization", "output_mode", output_mode, MODES)
         if sparse:
             raise ValueError("Discretization: `sparse=True` is not supported.")

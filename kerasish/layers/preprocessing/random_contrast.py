@@ -33,9 +33,8 @@ class RandomContrast(Layer):
     (2, 4, 4, 3)
     """
 
-    def __init__(
-        self, factor, value_range=(0, 255), seed=None, data_format=None, **kwargs
-    ):
+    def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
+        data_format = kwargs.pop("data_format", None)
         super().__init__(**kwargs)
         lower, upper = _utils.parse_factor("RandomContrast", "factor", factor, 0, 1)
         if not isinstance(factor, tuple | list):

@@ -13,11 +13,11 @@ class _SpatialDropout(Dropout):
 
     _rank = None  # number of spatial axes
 
-    def __init__(self, rate, data_format=None, seed=None, **kwargs):
-        name = type(self).__name__
-        check_rate(name, "rate", rate)
-        check_seed(name, seed)
-        super().__init__(rate, seed=seed, **kwargs)
+    def __init__(self, rate, data_format=None, seed=None, name=None, dtype=None):
+        cls_name = type(self).__name__
+        check_rate(cls_name, "rate", rate)
+        check_seed(cls_name, seed)
+        super().__init__(rate, seed=seed, name=name, dtype=dtype)
         self.data_format = config.standardize_data_format(data_format)
         self.input_spec = InputSpec(ndim=self._rank + 2)
 
@@ -59,8 +59,10 @@ class SpatialDropout1D(_SpatialDropout):
 
     _rank = 1
 
-    def __init__(self, rate, seed=None, **kwargs):
-        super().__init__(rate, data_format="channels_last", seed=seed, **kwargs)
+    def __init__(self, rate, seed=None, name=None, dtype=None):
+        super().__init__(
+            rate, data_format="channels_last", seed=seed, name=name, dtype=dtype
+        )
 
     def get_config(self):
         config_ = super().get_config()
