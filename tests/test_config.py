@@ -12,6 +12,8 @@ def test_defaults_and_setters():
     assert config.floatx() == "float32"
     assert config.epsilon() == 1e-7
     assert config.image_data_format() == "channels_last"
+    # No global policy set by an earlier test: new layers then follow floatx.
+    keras.mixed_precision.set_global_policy(None)
     try:
         config.set_floatx("float64")
         # New layers' default policy follows floatx (x64 arrays need JAX_ENABLE_X64).

@@ -328,7 +328,30 @@ class Optimizer:
                 f"{len(params)} weights. Build a new optimizer for a new set of "
                 "variables."
             )
+        if type(opt_state) in (list, tuple) and self.built:
+            # Keras's form: the values of `optimizer.variables`, in that order.
+            return self._apply_flat(list(opt_state), grads, params)
         return self._get_pipeline().apply(opt_state, grads, params)
+
+    def _apply_flat(self, values, grads, params):
+        """`stateless_apply` over a flat list in `variables` order (Keras's JAX
+        training loops pass `[v.value for v in optimizer.variables]`)."""
+        engine = get_engine()
+        leaves, treedef = engine.tree_flatten(self.state)
+        layout = self._layout()
+        if len(values) != len(layout):
+            raise ValueError(
+                f"Optimizer '{self.name}' has {len(layout)} variables; "
+                f"stateless_apply received {len(values)} values. Pass "
+                "`[v.value for v in optimizer.variables]`."
+            )
+        leaves = list(leaves)  # hidden slots keep their current values
+        for (leaf, _), value in zip(layout, values):
+            leaves[leaf] = value
+        state = engine.tree_unflatten(treedef, leaves)
+        new_params, new_state = self._get_pipeline().apply(state, grads, params)
+        new_leaves = engine.tree_leaves(new_state)
+        return new_params, [new_leaves[leaf] for leaf, _ in layout]
 
     # -- the object API --------------------------------------------------------------
     @property

@@ -91,6 +91,30 @@ class Dense(Layer):
             x = ops.add(x, self.bias)
         return self.activation(x)
 
+    def save_own_variables(self, store):
+        """Saves `kernel` ("0") and `bias` ("1"), as Keras's Dense does: a
+        subclass's extra variables are the subclass's to save."""
+        if not self.built:
+            return
+        store["0"] = self.kernel.numpy()
+        if self.bias is not None:
+            store["1"] = self.bias.numpy()
+
+    def load_own_variables(self, store):
+        """Loads what `save_own_variables` wrote (Keras's layout)."""
+        if not self.built:
+            return
+        own = self._trainable_variables + self._non_trainable_variables
+        if len(store.keys()) != len(own):
+            raise ValueError(
+                f"Layer '{self.name}' expected {len(own)} variables, but received "
+                f"{len(store.keys())} variables during loading. Expected: "
+                f"{[v.name for v in own]}"
+            )
+        self.kernel.assign(store["0"])
+        if self.bias is not None:
+            self.bias.assign(store["1"])
+
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)
 
