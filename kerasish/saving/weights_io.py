@@ -238,11 +238,11 @@ def _own_seeds(layer):
 
 
 def _hook_overridden(obj, name):
-    """Whether `obj` overrides the Layer default of hook `name`."""
-    from kerasish.layers.layer import Layer
-
+    """Whether user code overrides hook `name`: kerasish's own layers (Layer's
+    default, Dense's kernel-and-bias layout) go through the checked path."""
     method = getattr(type(obj), name, None)
-    return method is not None and method is not getattr(Layer, name, None)
+    module = getattr(method, "__module__", None) or ""
+    return method is not None and not module.startswith("kerasish.")
 
 
 class DictWriter:
