@@ -806,23 +806,29 @@ class Trainer:
             return state, logs
         index = 0
         buffer = []
+
+        def flush(state):
+            # Runs the buffered batches as one call; returns (state, logs, count).
+            state, logs = self._run_buffer(
+                step,
+                buffer,
+                state,
+                callbacks,
+                kind,
+                index,
+                unroll,
+                progbar,
+                wants_begin,
+                wants_end,
+            )
+            return state, logs, len(buffer)
+
         exact = user_code_sees_rows(self, kind)
         for x, y, sw, mask in data.epoch(pad=not exact):
             if buffer and np.shape(mask) != np.shape(buffer[0].mask):
                 # A short batch at its true size runs on its own.
-                state, logs = self._run_buffer(
-                    step,
-                    buffer,
-                    state,
-                    callbacks,
-                    kind,
-                    index,
-                    unroll,
-                    progbar,
-                    wants_begin,
-                    wants_end,
-                )
-                index += len(buffer)
+                state, logs, count = flush(state)
+                index += count
                 buffer = []
                 if self.stop_training and kind == "train":
                     break
@@ -846,36 +852,14 @@ class Trainer:
             buffer.append(Batch(self._run_host_layers(x), flat_y, flat_w, mask))
             if len(buffer) < n_exec:
                 continue
-            state, logs = self._run_buffer(
-                step,
-                buffer,
-                state,
-                callbacks,
-                kind,
-                index,
-                unroll,
-                progbar,
-                wants_begin,
-                wants_end,
-            )
-            index += len(buffer)
+            state, logs, count = flush(state)
+            index += count
             buffer = []
             if self.stop_training and kind == "train":
                 break
         if buffer:
-            state, logs = self._run_buffer(
-                step,
-                buffer,
-                state,
-                callbacks,
-                kind,
-                index,
-                unroll,
-                progbar,
-                wants_begin,
-                wants_end,
-            )
-            index += len(buffer)
+            state, logs, count = flush(state)
+            index += count
         if data.steps is None:
             data.steps = index
         return state, logs

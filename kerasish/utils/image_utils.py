@@ -165,8 +165,8 @@ def smart_resize(
 ):
     """Resizes images to `size` without distorting them: center crop, then resize.
 
-    The largest central window with the target aspect ratio is cropped, then resized
-    to `size` with `kerasish.ops.image.resize`. A numpy input gives a numpy output.
+    `kerasish.ops.image.resize` with `crop_to_aspect_ratio=True`: the largest
+    central window with the target aspect ratio, resized. Numpy in, numpy out.
     """
     from kerasish import ops
 
@@ -186,19 +186,11 @@ def smart_resize(
             "smart_resize expected an image of shape (height, width, channels) or "
             f"(batch_size, height, width, channels), got shape {tuple(img.shape)}."
         )
-    channels_last = data_format == "channels_last"
-    height, width = (img.shape[-3], img.shape[-2]) if channels_last else img.shape[-2:]
-    target_height, target_width = size
-    crop_height = max(min(height, int(float(width * target_height) / target_width)), 1)
-    crop_width = max(min(width, int(float(height * target_width) / target_height)), 1)
-    top = int(float(height - crop_height) / 2)
-    left = int(float(width - crop_width) / 2)
-    rows, cols = slice(top, top + crop_height), slice(left, left + crop_width)
-    if channels_last:
-        img = img[..., rows, cols, :]
-    else:
-        img = img[..., rows, cols]
     out = ops.image.resize(
-        img, size=size, interpolation=interpolation, data_format=data_format
+        img,
+        size=size,
+        interpolation=interpolation,
+        crop_to_aspect_ratio=True,
+        data_format=data_format,
     )
     return np.asarray(out) if was_numpy else out
