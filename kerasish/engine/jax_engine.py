@@ -57,6 +57,10 @@ class JaxEngine:
         self.setup_compilation_cache()
         return jax.jit(fn, **kwargs)
 
+    def compile(self, fn, *example_args):
+        """Compiles `fn` ahead of time for arguments shaped like `example_args`."""
+        return self.jit(fn).lower(*example_args).compile()
+
     def value_and_grad(self, fn, has_aux=False, argnums=0):
         return jax.value_and_grad(fn, argnums=argnums, has_aux=has_aux)
 

@@ -746,6 +746,9 @@ class NumpyEngine:
     def jit(self, fn, **kwargs):
         return fn
 
+    def compile(self, fn, *example_args):
+        return fn
+
     def value_and_grad(self, fn, has_aux=False, argnums=0):
         raise NotImplementedError(
             "The numpy engine runs inference only; train with the JAX engine "

@@ -516,7 +516,7 @@ class Trainer:
             self._cache[signature] = raw
             return raw, 0.0
         start = time.perf_counter()
-        compiled = engine.jit(raw).lower(*example_args).compile()
+        compiled = engine.compile(raw, *example_args)
         seconds = time.perf_counter() - start
         self._cache[signature] = compiled
         return compiled, seconds
