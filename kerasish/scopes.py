@@ -7,7 +7,6 @@ function's intermediate values in the backward pass instead of storing them
 (`jax.checkpoint` on the JAX engine).
 """
 
-import contextlib
 import threading
 
 from kerasish.engine import get_engine
@@ -99,9 +98,7 @@ def device(device_name):
             f"device: `device_name` must be a string such as 'cpu:0', received "
             f"{device_name!r}."
         )
-    engine = get_engine()
-    scope = getattr(engine, "device_scope", None)
-    return scope(device_name) if scope else contextlib.nullcontext()
+    return get_engine().device_scope(device_name)
 
 
 class SymbolicScope:
@@ -175,5 +172,4 @@ def remat(f):
     """
     if not callable(f):
         raise TypeError(f"remat: expected a callable, received {f!r}.")
-    checkpoint = getattr(get_engine(), "checkpoint", None)
-    return checkpoint(f) if checkpoint else f
+    return get_engine().checkpoint(f)

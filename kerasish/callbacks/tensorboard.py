@@ -327,14 +327,15 @@ class TensorBoard(Callback):
         from kerasish.engine import get_engine
 
         engine = get_engine()
-        if not hasattr(engine, "start_trace"):
+        try:
+            engine.start_trace(self._train_dir)
+        except NotImplementedError:
             warnings.warn(
-                f"TensorBoard: the {type(engine).__name__} cannot profile; "
+                f"TensorBoard: the {engine.name} engine cannot profile; "
                 "`profile_batch` is ignored."
             )
             self._should_trace = False
             return
-        engine.start_trace(self._train_dir)
         self._is_tracing = True
 
     def _stop_trace(self):

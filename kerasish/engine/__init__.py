@@ -1,28 +1,51 @@
-"""Engines: the only code that touches an array library. JAX is the default."""
+"""Engines: the only code that touches an array library. JAX is the default.
+
+The contract every engine meets is `Engine` in `engine/base.py`; to add one, write
+a module implementing it and name it in `_FACTORIES`.
+"""
 
 import os
 
-from kerasish.engine.base import Engine, PyTree
+from kerasish.engine.base import OPS, Engine, PyTree
 
-_ENGINES = ("jax", "numpy")
+
+def _jax() -> Engine:
+    from kerasish.engine.jax_engine import JaxEngine
+
+    return JaxEngine()
+
+
+def _numpy() -> Engine:
+    from kerasish.engine.numpy_engine import NumpyEngine
+
+    return NumpyEngine()
+
+
+_FACTORIES = {"jax": _jax, "numpy": _numpy}
+_ENGINES = tuple(_FACTORIES)
 _ACTIVE = None
+_MADE: dict[str, Engine] = {}
 
 
 def _make(name: str) -> Engine:
-    if name == "jax":
-        from kerasish.engine.jax_engine import JaxEngine
-
-        return JaxEngine()
-    if name == "numpy":
-        from kerasish.engine.numpy_engine import NumpyEngine
-
-        return NumpyEngine()
-    raise ValueError(f"Unknown engine {name!r}. Valid engines: {', '.join(_ENGINES)}.")
+    if name not in _FACTORIES:
+        raise ValueError(
+            f"Unknown engine {name!r}. Valid engines: {', '.join(_ENGINES)}."
+        )
+    return _FACTORIES[name]()
 
 
-def get_engine() -> Engine:
-    """Returns the active engine, creating it on first use."""
+def get_engine(name: str | None = None) -> Engine:
+    """Returns the active engine (created on first use), or with `name`, an engine
+    of that kind without making it active (for a file only it can read)."""
     global _ACTIVE
+    if name is not None:
+        name = str(name).strip().lower()
+        if _ACTIVE is not None and _ACTIVE.name == name:
+            return _ACTIVE
+        if name not in _MADE:
+            _MADE[name] = _make(name)
+        return _MADE[name]
     if _ACTIVE is None:
         _ACTIVE = _make(os.environ.get("KERASISH_ENGINE", "jax").strip().lower())
     return _ACTIVE
@@ -34,4 +57,4 @@ def set_engine(name: str) -> None:
     _ACTIVE = _make(str(name).strip().lower())
 
 
-__all__ = ["Engine", "PyTree", "get_engine", "set_engine"]
+__all__ = ["OPS", "Engine", "PyTree", "get_engine", "set_engine"]

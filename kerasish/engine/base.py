@@ -1,42 +1,275 @@
-"""The engine interface: what everything above `kerasish/engine/` may ask for."""
+"""The engine contract: everything the code above `kerasish/engine/` may ask for.
+
+An engine is one object with the members of `Engine` below. Its op namespaces
+(`numpy`, `nn`, `linalg`, `math`, `core`, `image`, `random`) hold the functions
+named in `OPS`, each with the parameters of its `kerasish.ops` namesake, in the
+same order (the ops pass them positionally). An op an engine cannot run raises
+`NotImplementedError` naming the op and the engine; nothing else may be missing.
+`tests/engine/test_contract.py` checks that the code above the engine uses only
+these members and ops, and `tests/engine/test_conformance.py` runs the same tests
+on every engine.
+"""
 
 from collections.abc import Callable, Sequence
-from types import ModuleType
+from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
 PyTree = Any
 
 
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+# The op catalogue: per namespace, the functions the ops layer calls.
+OPS: dict[str, tuple[str, ...]] = {
+    "numpy": _names(
+        """
+        abs absolute add all allclose amax amin angle any append arange arccos
+        arccosh arcsin arcsinh arctan arctan2 arctanh argmax argmin argpartition
+        argsort array array_split average bartlett bincount bitwise_and
+        bitwise_invert bitwise_left_shift bitwise_not bitwise_or
+        bitwise_right_shift bitwise_xor blackman broadcast_to cast cbrt ceil
+        clip concatenate conj conjugate copy corrcoef correlate cos cosh
+        count_nonzero cross cumprod cumsum deg2rad diag diagflat diagonal diff
+        digitize divide divide_no_nan dot dsplit dstack einsum empty empty_like
+        equal exp exp2 expand_dims expm1 eye fabs flip fliplr flipud floor
+        floor_divide fmax fmin fmod full full_like gcd geomspace get_item
+        greater greater_equal hamming hanning heaviside histogram hsplit hstack
+        hypot i0 identity imag inner isclose isfinite isin isinf isnan isneginf
+        isposinf isreal kaiser kron lcm ldexp left_shift less less_equal
+        linspace log log10 log1p log2 logaddexp logaddexp2 logical_and
+        logical_not logical_or logical_xor logspace matmul max maximum mean
+        median meshgrid min minimum mod moveaxis multiply nan_to_num nanargmax
+        nanargmin nancumprod nancumsum nanmax nanmean nanmedian nanmin
+        nanpercentile nanprod nanquantile nanstd nansum nanvar ndim negative
+        nextafter nonzero not_equal ones ones_like outer pad percentile power
+        prod ptp quantile rad2deg ravel real reciprocal repeat reshape
+        right_shift roll rot90 round searchsorted select sign signbit sin sinc
+        sinh size slogdet sort split sqrt square squeeze stack std subtract sum
+        swapaxes take take_along_axis tan tanh tensordot tile trace transpose
+        trapezoid tri tril triu true_divide trunc unique unravel_index vander
+        var vdot vectorize view vsplit vstack where zeros zeros_like
+        """
+    ),
+    "nn": _names(
+        """
+        adaptive_average_pool adaptive_max_pool average_pool batch_normalization
+        binary_crossentropy categorical_crossentropy celu conv conv_transpose
+        ctc_decode ctc_loss depth_to_space depthwise_conv dot_product_attention
+        elu fold gelu glu hard_shrink hard_sigmoid hard_silu hard_swish
+        hard_tanh layer_normalization leaky_relu log_sigmoid log_softmax
+        max_pool mish moments multi_hot normalize one_hot polar psnr relu relu6
+        rms_normalization selu separable_conv sigmoid silu soft_shrink softmax
+        softplus softsign space_to_depth sparse_categorical_crossentropy
+        sparse_plus sparse_sigmoid sparsemax squareplus swish tanh_shrink
+        threshold unfold
+        """
+    ),
+    "linalg": _names(
+        """
+        cholesky cholesky_inverse det eig eigh inv jvp lstsq lu_factor
+        matrix_rank norm pinv qr solve solve_triangular svd
+        """
+    ),
+    "math": _names(
+        """
+        cdist erf erfc erfinv extract_sequences fft fft2 ifft2 in_top_k irfft
+        istft logdet logsumexp rfft rsqrt segment_max segment_min segment_prod
+        segment_sum stft top_k view_as_complex view_as_real
+        """
+    ),
+    "core": _names(
+        """
+        associative_scan custom_gradient saturate_cast scatter scatter_update
+        slice slice_update unstack
+        """
+    ),
+    "image": _names(
+        """
+        affine_transform crop_images elastic_transform extract_patches
+        extract_patches_3d gaussian_blur hsv_to_rgb map_coordinates pad_images
+        perspective_transform resize rgb_to_grayscale rgb_to_hsv
+        scale_and_translate sobel_edges ssim
+        """
+    ),
+    "random": _names(
+        """
+        bernoulli categorical key normal permutation randint split
+        truncated_normal uniform
+        """
+    ),
+}
+
+
+class OptimizerRules(Protocol):
+    """Keras's optimizer update rules as gradient transformations (`optimizers`).
+
+    What exists today, on the JAX engine: `jax_optimizers` (optax transforms).
+    """
+
+    RULES: dict[str, Callable[..., Any]]
+
+    def keras_pipeline(self, *args: Any, **kwargs: Any) -> Any: ...
+    def optax_pipeline(self, transformation: Any) -> Any: ...
+    def loss_scale_pipeline(
+        self, inner: Any, initial_scale: float, dynamic_growth_steps: int
+    ) -> Any: ...
+    def is_gradient_transformation(self, obj: Any) -> bool: ...
+    def find_hyperparam(self, state: PyTree, name: str) -> Any: ...
+    def set_hyperparam(self, state: PyTree, name: str, value: Any) -> PyTree: ...
+    def with_learning_rate(self, state: PyTree, value: Any) -> PyTree: ...
+
+
+class ExportFunctions(Protocol):
+    """Serialized compiled functions for serving (`export`)."""
+
+    def serialize_function(
+        self, fn: Callable, arg_specs: PyTree, platforms: Sequence[str] | None = None
+    ) -> bytes: ...
+    def deserialize_function(self, data: bytes) -> Callable: ...
+    def default_platforms(self) -> tuple[str, ...]: ...
+
+
+class CompileCounter(Protocol):
+    """A context manager whose `count` is the number of compilations inside it."""
+
+    count: int
+
+    def __enter__(self) -> "CompileCounter": ...
+    def __exit__(self, *exc: Any) -> bool: ...
+
+
 class Engine(Protocol):
     """An engine: array math, random keys, differentiation, compilation, placement.
 
-    `numpy` and `nn` are namespaces of functions with the names and signatures of
-    `kerasish.ops` (which forwards to them); the rest is the small core the trainer
-    needs. `JaxEngine` implements all of it; `NumpyEngine` implements the math for
-    inference only and raises for `value_and_grad`.
+    `JaxEngine` implements all of it and trains; `NumpyEngine` runs inference
+    (`__call__`, `predict`, `evaluate`): `supports_training` is false,
+    `value_and_grad` raises, `jit` and `compile` return the function itself, and
+    `optimizers` and `export` are `None`.
     """
 
     name: str
-    numpy: ModuleType
-    nn: ModuleType
-    random: ModuleType
     supports_training: bool
 
+    # -- op namespaces (see `OPS`) -----------------------------------------------
+    numpy: Any
+    nn: Any
+    linalg: Any
+    math: Any
+    core: Any
+    image: Any
+    random: Any
+
+    # -- optimizer update rules and export; None where the engine has none -------
+    optimizers: OptimizerRules | None
+    export: ExportFunctions | None
+
+    # -- tensors and dtypes ------------------------------------------------------
     def convert_to_tensor(self, x: Any, dtype: str | None = None) -> Any: ...
     def convert_to_numpy(self, x: Any) -> Any: ...
     def is_tensor(self, x: Any) -> bool: ...
+    def standardize_dtype(self, dtype: Any) -> str: ...
+    def result_type(self, *dtypes: Any) -> str:
+        """The dtype of combining `dtypes` (Keras's promotion; `int`/`float`
+        weak)."""
+        ...
+
+    def shape_dtype_struct(self, shape: Sequence[int | None], dtype: str) -> Any:
+        """An abstract array (`.shape`, `.dtype`) for `eval_shape` and
+        `compile`."""
+        ...
+
+    # -- transformations ---------------------------------------------------------
     def jit(self, fn: Callable, **kwargs: Any) -> Callable: ...
-    def compile(self, fn: Callable, *example_args: Any) -> Callable: ...
-    def value_and_grad(self, fn: Callable, has_aux: bool = False) -> Callable: ...
+    def compile(self, fn: Callable, *example_args: Any) -> Callable:
+        """`fn` compiled ahead of time for arguments shaped like
+        `example_args`."""
+        ...
+
+    def value_and_grad(
+        self, fn: Callable, has_aux: bool = False, argnums: int = 0
+    ) -> Callable: ...
     def eval_shape(self, fn: Callable, *args: Any) -> PyTree: ...
-    def scan(
-        self, fn: Callable, init: PyTree, xs: PyTree = None, length: int | None = None
-    ) -> tuple[PyTree, PyTree]: ...
-    def cond(self, pred: Any, true_fn: Callable, false_fn: Callable, *ops: Any): ...
+    def vmap(self, fn: Callable, in_axes: Any = 0, out_axes: Any = 0) -> Callable: ...
+    def checkpoint(self, fn: Callable) -> Callable:
+        """`fn`, with activations recomputed in the backward pass."""
+        ...
+
     def stop_gradient(self, x: Any) -> Any: ...
-    def eager_scope(self) -> Any: ...
-    def tree_map(self, fn: Callable, *trees: PyTree) -> PyTree: ...
-    def tree_leaves(self, tree: PyTree) -> list: ...
+    def eager_scope(self) -> AbstractContextManager:
+        """Within it, math on concrete values runs now, even inside a trace."""
+        ...
+
+    # -- control flow ------------------------------------------------------------
+    def scan(
+        self,
+        fn: Callable,
+        init: PyTree,
+        xs: PyTree = None,
+        length: int | None = None,
+        reverse: bool = False,
+        unroll: int = 1,
+    ) -> tuple[PyTree, PyTree]: ...
+    def cond(
+        self, pred: Any, true_fn: Callable, false_fn: Callable, *operands: Any
+    ) -> PyTree: ...
+    def switch(
+        self, index: Any, branches: Sequence[Callable], *operands: Any
+    ) -> PyTree: ...
+    def while_loop(
+        self, cond_fn: Callable, body_fn: Callable, init: PyTree
+    ) -> PyTree: ...
+    def fori_loop(
+        self, lower: int, upper: int, body_fn: Callable, init: PyTree
+    ) -> PyTree: ...
+
+    # -- pytrees (lists, tuples, namedtuples, dicts; None is an empty node) -------
+    def tree_map(
+        self, fn: Callable, *trees: PyTree, is_leaf: Callable | None = None
+    ) -> PyTree: ...
+    def tree_leaves(self, tree: PyTree, is_leaf: Callable | None = None) -> list: ...
+    def tree_flatten(
+        self, tree: PyTree, is_leaf: Callable | None = None
+    ) -> tuple[list, Any]: ...
+    def tree_unflatten(self, treedef: Any, leaves: Sequence[Any]) -> PyTree: ...
+    def tree_structure(self, tree: PyTree) -> Any: ...
+
+    # -- devices and placement ---------------------------------------------------
+    def devices(self, kind: str | None = None) -> Sequence[Any]: ...
+    def device_scope(self, device_name: str) -> AbstractContextManager: ...
     def place(self, tree: PyTree, sharding: Any = None) -> PyTree: ...
     def block_until_ready(self, tree: PyTree) -> PyTree: ...
-    def devices(self) -> Sequence[Any]: ...
+
+    # -- diagnostics -------------------------------------------------------------
+    def count_compilations(self) -> CompileCounter: ...
+    def start_trace(self, log_dir: str) -> None: ...
+    def stop_trace(self) -> None: ...
+
+
+def members(protocol: type = Engine) -> frozenset[str]:
+    """The names a `protocol` declares (attributes and methods)."""
+    names = set(getattr(protocol, "__annotations__", {}))
+    names |= {n for n in vars(protocol) if not n.startswith("_")}
+    return frozenset(names)
+
+
+def unsupported(what: str, engine: str) -> NotImplementedError:
+    """The error an engine raises for an op (`what`, e.g. "`kerasish.ops.nn.fold`")
+    or a feature it does not implement."""
+    return NotImplementedError(
+        f"{what} is not supported by the {engine} engine; use the 'jax' engine "
+        "(`kerasish.config.set_engine('jax')`)."
+    )
+
+
+__all__ = [
+    "OPS",
+    "CompileCounter",
+    "Engine",
+    "ExportFunctions",
+    "OptimizerRules",
+    "PyTree",
+    "members",
+    "unsupported",
+]

@@ -7,6 +7,9 @@ import numpy as np
 
 from kerasish import config
 from kerasish.engine import (
+    dtypes as engine_dtypes,
+)
+from kerasish.engine import (
     jax_core,
     jax_image,
     jax_linalg,
@@ -48,6 +51,10 @@ class JaxEngine:
 
     def standardize_dtype(self, dtype):
         return jax_numpy.standardize_dtype(dtype)
+
+    def result_type(self, *dtypes):
+        """Keras's promotion lattice, which is JAX's with 64-bit results narrowed."""
+        return engine_dtypes.result_type(*dtypes)
 
     def shape_dtype_struct(self, shape, dtype):
         return jax.ShapeDtypeStruct(tuple(shape), dtype)

@@ -156,7 +156,7 @@ class ExportArchive:
         if not self._endpoints:
             raise ValueError("No endpoints have been set yet. Call add_endpoint().")
         engine = get_engine()
-        if not hasattr(engine, "export"):
+        if engine.export is None:
             raise ValueError(
                 f"The active engine {engine.name!r} cannot export; use the JAX engine."
             )

@@ -57,7 +57,7 @@ def export_model(model, filepath, format="jax", input_signature=None, **kwargs):
             "(ONNX and TF SavedModel are not supported)."
         )
     engine = get_engine()
-    if not hasattr(engine, "export"):
+    if engine.export is None:
         raise ValueError(
             f"The active engine {engine.name!r} cannot export; use the JAX engine "
             "(`kerasish.config.set_engine('jax')`)."
@@ -321,10 +321,8 @@ def load(filepath):
     trainable = _ordered(arrays, "trainable")
     non_trainable = _ordered(arrays, "non_trainable")
     engine = get_engine()
-    if not hasattr(engine, "export"):
-        from kerasish.engine.jax_engine import JaxEngine
-
-        engine = JaxEngine()
+    if engine.export is None:
+        engine = get_engine("jax")  # the function was serialized by jax.export
     try:
         function = engine.export.deserialize_function(function_bytes)
     except Exception as error:  # flatbuffer/jax errors on damaged bytes
@@ -355,10 +353,8 @@ def _maybe_archive(zf, name):
 
 def _engine_export():
     engine = get_engine()
-    if not hasattr(engine, "export"):
-        from kerasish.engine.jax_engine import JaxEngine
-
-        engine = JaxEngine()
+    if engine.export is None:
+        engine = get_engine("jax")  # the function was serialized by jax.export
     return engine.export
 
 

@@ -15,47 +15,10 @@ def unwrap(x):
     return x
 
 
-class _Namespace:
-    """An engine namespace; a name it lacks is looked up in the engine's `numpy`
-    and `nn` namespaces (where a small engine may keep everything), else it
-    raises `NotImplementedError` naming the engine."""
-
-    def __init__(self, engine, name):
-        self._engine, self._name = engine, name
-        found = getattr(engine, name, None)
-        self._spaces = [s for s in (found, engine.numpy, engine.nn) if s is not None]
-
-    def __getattr__(self, op):
-        for space in self._spaces:
-            fn = getattr(space, op, None)
-            if fn is not None:
-                return fn
-        raise NotImplementedError(
-            f"The {self._engine.name!r} engine does not implement "
-            f"`kerasish.ops.{self._name}.{op}`; use the 'jax' engine "
-            "(`kerasish.config.set_engine('jax')`)."
-        )
-
-
 def engine_namespace(name: str):
-    """The active engine's `name` namespace ("nn", "image", "math", "core")."""
-    return _Namespace(get_engine(), name)
+    """The active engine's `name` namespace ("nn", "image", "math", "core").
 
-
-def forward(namespace: str, name: str):
-    """A function calling the active engine's `namespace.name` (used by
-    `ops/numpy.py` until it is written out)."""
-
-    def op(*args, **kwargs):
-        fn = getattr(getattr(get_engine(), namespace), name)
-        return fn(
-            *[unwrap(a) for a in args], **{k: unwrap(v) for k, v in kwargs.items()}
-        )
-
-    op.__name__ = op.__qualname__ = name
-    op.__doc__ = f"`kerasish.ops.{name}`: forwarded to the active engine's `{name}`."
-    return op
-
-
-def forward_all(namespace: str, names) -> dict:
-    return {name: forward(namespace, name) for name in names}
+    An op the engine does not implement raises `NotImplementedError` there
+    (the catalogue is `kerasish.engine.base.OPS`).
+    """
+    return getattr(get_engine(), name)

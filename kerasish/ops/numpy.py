@@ -341,12 +341,12 @@ def equal(x1, x2):
 
 def erf(x):
     """Gauss error function of `x`, elementwise."""
-    return get_engine().numpy.erf(unwrap(x))
+    return get_engine().math.erf(unwrap(x))
 
 
 def erfinv(x):
     """Inverse of the error function of `x`, elementwise."""
-    return get_engine().numpy.erfinv(unwrap(x))
+    return get_engine().math.erfinv(unwrap(x))
 
 
 def exp(x):
@@ -508,7 +508,7 @@ def imag(x):
 
 def in_top_k(targets, predictions, k):
     """Whether each `targets[i]` is among the `k` largest of `predictions[i]`."""
-    return get_engine().numpy.in_top_k(unwrap(targets), unwrap(predictions), k)
+    return get_engine().math.in_top_k(unwrap(targets), unwrap(predictions), k)
 
 
 def inner(x1, x2):
@@ -657,7 +657,7 @@ def logspace(start, stop, num=50, endpoint=True, base=10, dtype=None, axis=0):
 
 def logsumexp(x, axis=None, keepdims=False):
     """`log(sum(exp(x)))` over `axis`, without overflow."""
-    return get_engine().numpy.logsumexp(unwrap(x), axis, keepdims)
+    return get_engine().math.logsumexp(unwrap(x), axis, keepdims)
 
 
 def matmul(x1, x2):
@@ -707,7 +707,7 @@ def mod(x1, x2):
 
 def moments(x, axes, keepdims=False, synchronized=False):
     """Mean and variance of `x` over `axes`."""
-    return get_engine().numpy.moments(unwrap(x), axes, keepdims, synchronized)
+    return get_engine().nn.moments(unwrap(x), axes, keepdims, synchronized)
 
 
 def moveaxis(x, source, destination):
@@ -921,12 +921,12 @@ def round(x, decimals=0):
 
 def scatter(indices, values, shape):
     """Zeros of `shape` with `values` added at `indices`."""
-    return get_engine().numpy.scatter(unwrap(indices), unwrap(values), shape)
+    return get_engine().core.scatter(unwrap(indices), unwrap(values), shape)
 
 
 def scatter_update(inputs, indices, updates, reduction=None):
     """`inputs` with `updates` written (or reduced) at `indices`."""
-    return get_engine().numpy.scatter_update(
+    return get_engine().core.scatter_update(
         unwrap(inputs), unwrap(indices), unwrap(updates), reduction
     )
 
@@ -940,14 +940,14 @@ def searchsorted(sorted_sequence, values, side="left"):
 
 def segment_max(data, segment_ids, num_segments=None, sorted=False):
     """Maximum of the rows of `data` in each segment of `segment_ids`."""
-    return get_engine().numpy.segment_max(
+    return get_engine().math.segment_max(
         unwrap(data), unwrap(segment_ids), num_segments, sorted
     )
 
 
 def segment_sum(data, segment_ids, num_segments=None, sorted=False):
     """Sum of the rows of `data` in each segment of `segment_ids`."""
-    return get_engine().numpy.segment_sum(
+    return get_engine().math.segment_sum(
         unwrap(data), unwrap(segment_ids), num_segments, sorted
     )
 
@@ -991,12 +991,12 @@ def size(x):
 
 def slice(inputs, start_indices, shape):
     """The block of `inputs` of `shape` starting at `start_indices`."""
-    return get_engine().numpy.slice(unwrap(inputs), unwrap(start_indices), shape)
+    return get_engine().core.slice(unwrap(inputs), unwrap(start_indices), shape)
 
 
 def slice_update(inputs, start_indices, updates):
     """`inputs` with the block at `start_indices` replaced by `updates`."""
-    return get_engine().numpy.slice_update(
+    return get_engine().core.slice_update(
         unwrap(inputs), unwrap(start_indices), unwrap(updates)
     )
 
@@ -1088,7 +1088,7 @@ def tile(x, repeats):
 
 def top_k(x, k, sorted=True):
     """The `k` largest values of `x` along its last axis, and their indices."""
-    return get_engine().numpy.top_k(unwrap(x), k, sorted)
+    return get_engine().math.top_k(unwrap(x), k, sorted)
 
 
 def trace(x, offset=0, axis1=0, axis2=1):

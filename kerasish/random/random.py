@@ -110,17 +110,6 @@ def categorical(logits, num_samples, dtype="int32", seed=None):
     return get_engine().random.categorical(draw_key(seed), logits, num_samples, dtype)
 
 
-def _random_fn(name):
-    engine = get_engine()
-    fn = getattr(engine.random, name, None)
-    if fn is None:
-        raise NotImplementedError(
-            f"kerasish.random.{name} is not available on the {engine.name!r} "
-            "engine; use the JAX engine (`kerasish.config.set_backend('jax')`)."
-        )
-    return fn
-
-
 def gamma(shape, alpha, dtype=None, seed=None):
     """Samples from Gamma(`alpha`, scale 1): mean `alpha`, variance `alpha`.
 
@@ -128,7 +117,7 @@ def gamma(shape, alpha, dtype=None, seed=None):
     >>> kerasish.random.gamma((2,), alpha=2.0, seed=1).shape
     (2,)
     """
-    return _random_fn("gamma")(draw_key(seed), tuple(shape), alpha, dtype)
+    return get_engine().random.gamma(draw_key(seed), tuple(shape), alpha, dtype)
 
 
 def binomial(shape, counts, probabilities, dtype=None, seed=None):
@@ -137,7 +126,7 @@ def binomial(shape, counts, probabilities, dtype=None, seed=None):
     Mean `n p`, variance `n p (1 - p)`; `counts` and `probabilities` broadcast
     against `shape`.
     """
-    return _random_fn("binomial")(
+    return get_engine().random.binomial(
         draw_key(seed), tuple(shape), counts, probabilities, dtype
     )
 
@@ -147,7 +136,7 @@ def beta(shape, alpha, beta, dtype=None, seed=None):
 
     Mean `a / (a + b)`, variance `a b / ((a + b)^2 (a + b + 1))`.
     """
-    return _random_fn("beta")(draw_key(seed), tuple(shape), alpha, beta, dtype)
+    return get_engine().random.beta(draw_key(seed), tuple(shape), alpha, beta, dtype)
 
 
 def shuffle(x, axis=0, seed=None):
