@@ -51,10 +51,15 @@ def get_engine(name: str | None = None) -> Engine:
     return _ACTIVE
 
 
+def engine_names() -> tuple[str, ...]:
+    """The names of the registered engines ("jax", "numpy", ...)."""
+    return _ENGINES
+
+
 def set_engine(name: str) -> None:
     """Makes `name` ("jax" or "numpy") the active engine."""
     global _ACTIVE
     _ACTIVE = _make(str(name).strip().lower())
 
 
-__all__ = ["OPS", "Engine", "PyTree", "get_engine", "set_engine"]
+__all__ = ["OPS", "Engine", "PyTree", "engine_names", "get_engine", "set_engine"]

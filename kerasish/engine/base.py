@@ -95,8 +95,8 @@ OPS: dict[str, tuple[str, ...]] = {
     ),
     "random": _names(
         """
-        bernoulli categorical key normal permutation randint split
-        truncated_normal uniform
+        bernoulli beta binomial categorical gamma key normal permutation randint
+        split truncated_normal uniform
         """
     ),
 }

@@ -96,8 +96,20 @@ def make_namespace():
         setattr(ns, name, binary(getattr(np, name)))
     for name in _NP_REDUCTIONS:
         setattr(ns, name, reduction(getattr(np, name)))
+
+    def host_first(fn):
+        # numpy hands foreign arrays (a jax array in a variable made under another
+        # engine) to their own `.take`, `.transpose`, ...: make them numpy first.
+        def op(x, *args, **kwargs):
+            if not isinstance(x, np.ndarray | str) and hasattr(x, "__array__"):
+                x = np.asarray(x)
+            return fn(x, *args, **kwargs)
+
+        op.__name__ = fn.__name__
+        return op
+
     for name in _NP_SAME_ORDER:
-        setattr(ns, name, getattr(np, name))
+        setattr(ns, name, host_first(getattr(np, name)))
 
     def convert_to_tensor(x, dtype=None):
         if dtype is not None:
