@@ -80,7 +80,7 @@ def test_numpy_engine_says_what_is_missing():
 
     config.set_backend("numpy")
     try:
-        with pytest.raises(NotImplementedError, match="beta is not available"):
+        with pytest.raises(NotImplementedError, match="random.beta` is not supported by the numpy engine"):
             random.beta((2,), 1.0, 1.0, seed=0)
     finally:
         config.set_backend("jax")
