@@ -273,6 +273,48 @@ def psnr(x1, x2, max_val):
     return (20 * np.log10(max_val) - 10 * np.log10(mse)).astype(x2.dtype)
 
 
+def _blocks(name, x, block_size, data_format):
+    x = np.asarray(x)
+    data_format = config.standardize_data_format(data_format)
+    if x.ndim != 4:
+        raise ValueError(
+            f"{name}: expected a rank-4 input, received shape {tuple(x.shape)}."
+        )
+    if data_format == "channels_first":
+        x = np.moveaxis(x, 1, -1)
+    return x, data_format
+
+
+def depth_to_space(x, block_size, data_format="channels_last"):
+    """Moves `block_size**2` channel groups into `block_size x block_size` blocks."""
+    x, data_format = _blocks("depth_to_space", x, block_size, data_format)
+    n, h, w, c = x.shape
+    b = block_size
+    if c % (b * b):
+        raise ValueError(
+            f"depth_to_space: the {c} channels must be a multiple of "
+            f"block_size**2 = {b * b}."
+        )
+    x = np.reshape(x, (n, h, w, b, b, c // (b * b)))
+    x = np.transpose(x, (0, 1, 3, 2, 4, 5)).reshape(n, h * b, w * b, c // (b * b))
+    return np.moveaxis(x, -1, 1) if data_format == "channels_first" else x
+
+
+def space_to_depth(x, block_size, data_format="channels_last"):
+    """Moves each `block_size x block_size` block into the channels."""
+    x, data_format = _blocks("space_to_depth", x, block_size, data_format)
+    n, h, w, c = x.shape
+    b = block_size
+    if h % b or w % b:
+        raise ValueError(
+            f"space_to_depth: height {h} and width {w} must be multiples of "
+            f"block_size {b}."
+        )
+    x = np.reshape(x, (n, h // b, b, w // b, b, c))
+    x = np.transpose(x, (0, 1, 3, 2, 4, 5)).reshape(n, h // b, w // b, c * b * b)
+    return np.moveaxis(x, -1, 1) if data_format == "channels_first" else x
+
+
 # -- convolutions built on `conv` ----------------------------------------------------
 def _tuple(value, n):
     return (value,) * n if isinstance(value, int) else tuple(value)
@@ -504,6 +546,7 @@ def make_namespace():
         "batch_normalization": batch_normalization,
         "celu": celu,
         "conv_transpose": conv_transpose,
+        "depth_to_space": depth_to_space,
         "depthwise_conv": depthwise_conv,
         "dot_product_attention": dot_product_attention,
         "glu": glu,
@@ -514,12 +557,14 @@ def make_namespace():
         "hard_tanh": lambda x: np.clip(x, -1.0, 1.0),
         "layer_normalization": layer_normalization,
         "moments": moments,
+        "polar": lambda abs_, angle: np.asarray(abs_) * np.exp(1j * np.asarray(angle)),
         "psnr": psnr,
         "rms_normalization": rms_normalization,
         "separable_conv": separable_conv,
         "soft_shrink": lambda x, threshold=0.5: np.where(
             np.abs(x) > threshold, x - np.sign(x) * threshold, 0
         ).astype(np.asarray(x).dtype),
+        "space_to_depth": space_to_depth,
         "sparse_plus": sparse_plus,
         "sparse_sigmoid": lambda x: np.clip((np.asarray(x) + 1) / 2, 0.0, 1.0),
         "sparsemax": sparsemax,

@@ -38,6 +38,29 @@ def make_namespace():
         return (mean + stddev * out).astype(_floatx(dtype))
 
     ns.truncated_normal = truncated_normal
+
+    def categorical(key, logits, num_samples, dtype="int32"):
+        # Gumbel-max: argmax(logits + Gumbel noise) samples softmax(logits).
+        logits = np.asarray(logits, "float64")
+        shape = logits.shape[:-1] + (num_samples, logits.shape[-1])
+        noise = -np.log(-np.log(rng(key).uniform(np.finfo("float64").tiny, 1, shape)))
+        return np.argmax(logits[..., None, :] + noise, axis=-1).astype(dtype)
+
+    ns.categorical = categorical
+    ns.gamma = lambda key, shape, alpha, dtype=None: (
+        rng(key).gamma(alpha, 1.0, shape).astype(_floatx(dtype))
+    )
+
+    def binomial(key, shape, counts, probabilities, dtype=None):
+        counts = np.asarray(counts).astype("int64")
+        return rng(key).binomial(counts, probabilities, shape).astype(_floatx(dtype))
+
+    ns.binomial = binomial
+
+    def beta(key, shape, alpha, beta, dtype=None):
+        return rng(key).beta(alpha, beta, shape).astype(_floatx(dtype))
+
+    ns.beta = beta
     ns.randint = lambda key, shape, minval, maxval, dtype="int32": (
         rng(key).integers(minval, maxval, shape).astype(dtype)
     )

@@ -1,5 +1,6 @@
 """The code above the engine asks it only what `engine/base.py` declares."""
 
+import ast
 import inspect
 import pathlib
 import textwrap
@@ -150,3 +151,28 @@ def test_protocol_signatures_match_the_jax_engine():
         ours = list(inspect.signature(declared).parameters)[1:]
         theirs = list(inspect.signature(getattr(JaxEngine(), name)).parameters)
         assert theirs[: len(ours)] == ours, (name, ours, theirs)
+
+
+def _imports_above_the_engine():
+    for path in sorted(_ROOT.rglob("*.py")):
+        relative = path.relative_to(_ROOT.parent)
+        if relative.parts[1] == "engine":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                yield from ((a.name, f"{relative}:{node.lineno}") for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                yield node.module, f"{relative}:{node.lineno}"
+
+
+def test_nothing_above_the_engine_imports_jax_or_engine_modules():
+    """Only the engine package, its contract and its dtype names are importable
+    from above; jax and optax only inside the engine."""
+    allowed = {"kerasish.engine", "kerasish.engine.base", "kerasish.engine.dtypes"}
+    bad = [
+        (module, where)
+        for module, where in _imports_above_the_engine()
+        if module.split(".")[0] in ("jax", "optax")
+        or (module.startswith("kerasish.engine") and module not in allowed)
+    ]
+    assert not bad, f"Imports past the engine contract: {bad}"

@@ -75,13 +75,18 @@ def test_dtype_argument():
     assert random.beta((2,), 1.0, 1.0, dtype="bfloat16", seed=0).dtype == "bfloat16"
 
 
-def test_numpy_engine_says_what_is_missing():
+def test_numpy_engine_draws_the_same_distributions():
     from kerasish import config
 
     config.set_backend("numpy")
     try:
-        with pytest.raises(NotImplementedError, match="random.beta` is not supported by the numpy engine"):
-            random.beta((2,), 1.0, 1.0, seed=0)
+        draws = np.asarray(random.beta((20000,), 2.0, 3.0, seed=0))
+        np.testing.assert_allclose(draws.mean(), 2 / 5, atol=0.01)
+        np.testing.assert_allclose(draws.var(), 6 / (25 * 6), atol=0.005)
+        draws = np.asarray(random.gamma((20000,), 3.0, seed=1))
+        np.testing.assert_allclose([draws.mean(), draws.var()], [3, 3], rtol=0.05)
+        draws = np.asarray(random.binomial((20000,), 10, 0.3, seed=2))
+        np.testing.assert_allclose([draws.mean(), draws.var()], [3, 2.1], rtol=0.05)
     finally:
         config.set_backend("jax")
 
