@@ -3,11 +3,13 @@
 It implements the array math of `kerasish.ops` (what layers call), random numbers
 and tree utilities, so a built model runs `__call__`, `predict` and `evaluate` with
 numpy alone. It has no differentiation or compilation: `value_and_grad` raises,
-`jit` and `compile` return the function. An op of the catalogue (`base.OPS`) it
-does not implement raises `NotImplementedError` naming the op.
+`jit` and `compile` return the function (silencing numpy's floating-point warnings,
+as compiled code has none). An op of the catalogue (`base.OPS`) it does not
+implement raises `NotImplementedError` naming the op.
 """
 
 import contextlib
+import functools
 
 import numpy as np
 
@@ -93,10 +95,10 @@ class NumpyEngine:
         return _ShapeDtype(tuple(shape), dtype)
 
     def jit(self, fn, **kwargs):
-        return fn
+        return _quiet(fn)
 
     def compile(self, fn, *example_args):
-        return fn
+        return _quiet(fn)
 
     def value_and_grad(self, fn, has_aux=False, argnums=0):
         raise NotImplementedError(
@@ -111,7 +113,8 @@ class NumpyEngine:
             lambda s: np.zeros(s.shape, s.dtype) if isinstance(s, _ShapeDtype) else s,
             args,
         )
-        out = fn(*concrete, **kwargs)
+        with np.errstate(all="ignore"):  # zeros stand in for values: 1/0 is fine
+            out = fn(*concrete, **kwargs)
         return self.tree_map(
             lambda a: _ShapeDtype(np.shape(a), str(np.asarray(a).dtype)), out
         )
@@ -253,6 +256,18 @@ class NumpyEngine:
 
     def stop_trace(self):
         raise unsupported("Profiling (`stop_trace`)", self.name)
+
+
+def _quiet(fn):
+    """`fn` with IEEE results (inf, nan) and no warnings, as compiled code gives
+    them: a padded batch of zeros may divide by zero in rows nobody reads."""
+
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        with np.errstate(all="ignore"):
+            return fn(*args, **kwargs)
+
+    return run
 
 
 class _NoCompilations(contextlib.AbstractContextManager):
