@@ -25,13 +25,11 @@ def clear_session(free_memory=True):
     """
     from kerasish import config
     from kerasish.mixed_precision.policy import set_global_policy
-    from kerasish.saving import safe_mode
     from kerasish.utils import naming
 
     naming.reset_uids()
     set_global_policy(None)
-    config.reset_session_settings()
-    safe_mode._LOCAL.safe_mode = None
+    config.reset_session_settings()  # also turns safe mode back on
     if free_memory:
         gc.collect()
 

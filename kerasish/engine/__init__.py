@@ -1,10 +1,9 @@
 """Engines: the only code that touches an array library. JAX is the default."""
 
-import os
-
+from kerasish import config
 from kerasish.engine.base import Engine, PyTree
 
-_ENGINES = ("jax", "numpy")
+_ENGINES = config._ENGINES
 _ACTIVE = None
 
 
@@ -21,17 +20,17 @@ def _make(name: str) -> Engine:
 
 
 def get_engine() -> Engine:
-    """Returns the active engine, creating it on first use."""
+    """Returns the engine `kerasish.config.engine()` names, built on first use."""
     global _ACTIVE
-    if _ACTIVE is None:
-        _ACTIVE = _make(os.environ.get("KERASISH_ENGINE", "jax").strip().lower())
+    if _ACTIVE is None or _ACTIVE.name != config._ENGINE:
+        _ACTIVE = _make(config._ENGINE)
     return _ACTIVE
 
 
 def set_engine(name: str) -> None:
     """Makes `name` ("jax" or "numpy") the active engine."""
-    global _ACTIVE
-    _ACTIVE = _make(str(name).strip().lower())
+    config.set_engine(name)
+    get_engine()
 
 
 __all__ = ["Engine", "PyTree", "get_engine", "set_engine"]

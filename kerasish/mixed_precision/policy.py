@@ -291,6 +291,9 @@ def set_dtype_policy(policy):
 # Keras's legacy `mixed_precision` names for the same two functions.
 global_policy = dtype_policy
 set_global_policy = set_dtype_policy
+# `kerasish.config.dtype_policy()` and `set_dtype_policy()` call these (config
+# sits below this package and imports nothing).
+config._DTYPE_POLICY_FUNCTIONS.update(get=dtype_policy, set=set_dtype_policy)
 
 
 def get(identifier):

@@ -17,7 +17,6 @@ from kerasish.saving.registry import (
     register_keras_serializable,
     serialize_keras_object,
 )
-from kerasish.saving.safe_mode import SafeModeScope
 from kerasish.saving.saving_api import (
     load_model,
     load_weights,
@@ -25,6 +24,7 @@ from kerasish.saving.saving_api import (
     save_weights,
 )
 from kerasish.saving.serialization import deserialize_keras_object
+from kerasish.serialization import SafeModeScope
 
 __all__ = [
     "CustomObjectScope",

@@ -19,7 +19,7 @@ from kerasish.saving.registry import (
     deserialize_keras_object,
     serialize_keras_object,
 )
-from kerasish.saving.safe_mode import SafeModeScope
+from kerasish.serialization import SafeModeScope
 
 WEIGHTS_SUFFIX = ".weights.npz"
 

@@ -2,7 +2,7 @@
 
 from kerasish.saving import registry
 from kerasish.saving.keras_compat import adapt_keras_config
-from kerasish.saving.safe_mode import SafeModeScope, in_safe_mode
+from kerasish.serialization import SafeModeScope, in_safe_mode
 
 
 def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwargs):
