@@ -186,6 +186,14 @@ class Layer(LayerAttributes):
             for item in value.values():
                 self._track(item)
 
+    def _tracked_layers(self):
+        """The sub-layers assigned to this layer's attributes, in that order."""
+        return list(self._layers)
+
+    def _obj_type(self):
+        """The kind of object, as Keras's saving walk asks: "Layer" here."""
+        return "Layer"
+
     def _flatten_layers(self, include_self=True, recursive=True):
         seen, out = set(), []
         stack = [self] if include_self else list(self._layers)

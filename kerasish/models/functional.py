@@ -84,6 +84,9 @@ class Functional(Model):
         self.input_names = [x.name for x in flat_inputs]
 
     # -- structure -------------------------------------------------------------
+    def _obj_type(self):
+        return "Functional"  # saving walks `self.layers` first, as Keras's
+
     @property
     def inputs(self):
         return list(self._flat_inputs)

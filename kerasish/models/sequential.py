@@ -136,6 +136,9 @@ class Sequential(Model):
             )
             self.build(tuple(first.shape))
 
+    def _obj_type(self):
+        return "Sequential"  # saving walks `self.layers` first, as Keras's
+
     @property
     def layers(self):
         return [x for x in self._layers if not isinstance(x, InputLayer)]
