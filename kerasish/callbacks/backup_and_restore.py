@@ -14,7 +14,7 @@ import shutil
 
 from kerasish.callbacks.callback import Callback
 from kerasish.saving.file_io import atomic_write
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 
 @register_builtin("callbacks")

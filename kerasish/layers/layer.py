@@ -18,7 +18,7 @@ from kerasish.layers.keras_mask import get_keras_mask, set_keras_mask
 from kerasish.layers.keras_tensor import KerasHistory, KerasTensor
 from kerasish.layers.layer_attributes import LayerAttributes
 from kerasish.random.random import SeedGenerator
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 from kerasish.utils import naming, tree
 from kerasish.variables import (
     AutocastScope,

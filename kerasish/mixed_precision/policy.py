@@ -9,7 +9,7 @@ import re
 from collections.abc import MutableMapping
 
 from kerasish import config
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin, unknown_name_error
 
 _GLOBAL = [None]
 
@@ -354,8 +354,6 @@ def deserialize(config, custom_objects=None):
     name = config["class_name"]
     cls = (custom_objects or {}).get(name) or _CLASSES.get(name)
     if cls is None:
-        from kerasish.saving.registry import unknown_name_error
-
         raise unknown_name_error("dtype policy class", name, _CLASSES)
     inner = config.get("config") or {}
     if cls is DTypePolicyMap:

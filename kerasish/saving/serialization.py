@@ -1,6 +1,6 @@
 """`deserialize_keras_object` with Keras's signature, over the saving registry."""
 
-from kerasish.saving import registry
+from kerasish import serialization as registry
 from kerasish.saving.keras_compat import adapt_keras_config
 from kerasish.serialization import SafeModeScope, in_safe_mode
 
