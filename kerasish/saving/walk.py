@@ -18,8 +18,8 @@ sub-layers; it imports nothing above the layers and optimizers.
 
 
 def _classes():
-    # Imported here until no layer imports `kerasish.saving` (see the import
-    # rewrite); then at module level.
+    # At call time: `kerasish.utils` still imports `kerasish.saving` while the
+    # layers import `kerasish.utils` (tests/test_import_graph.py, KNOWN_UPWARD).
     from kerasish.layers.layer import Layer
     from kerasish.optimizers.optimizer import Optimizer
 
