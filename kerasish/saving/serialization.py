@@ -1,4 +1,4 @@
-"""`deserialize_keras_object` with Keras's signature, over the saving registry."""
+"""`deserialize_keras_object` with Keras's signature, over `kerasish.serialization`."""
 
 from kerasish import serialization as registry
 from kerasish.saving.keras_compat import adapt_keras_config
