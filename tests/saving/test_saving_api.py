@@ -303,7 +303,8 @@ def test_enable_unsafe_deserialization_lets_load_model_rebuild_lambdas_as_keras(
     k3 = keras3()
     x = np.ones((1, 2), "float32")
     for lib in (k3, keras):
-        model = lib.Sequential([lib.Input((2,)), lib.layers.Lambda(lambda t: t * 3.0)])
+        triple = lib.layers.Lambda(lambda t: t * 3.0)
+        model = lib.Sequential([lib.Input((2,)), triple])
         path = tmp_path / f"{lib.__name__}.keras"
         model.save(path)
         with pytest.raises(ValueError, match="safe_mode=False"):
