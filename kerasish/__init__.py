@@ -42,14 +42,7 @@ from kerasish.optimizers import Optimizer
 from kerasish.regularizers import Regularizer
 from kerasish.scopes import RematScope, SymbolicScope, device, name_scope, remat
 from kerasish.variables import StatelessScope, Variable
-
-__version__ = "0.1.0"
-
-
-def version():
-    """Returns kerasish's version string (`kerasish.__version__`)."""
-    return __version__
-
+from kerasish.version import __version__, version
 
 __all__ = [
     "Input",

@@ -1,7 +1,14 @@
-"""Global settings: float type, fuzz factor, image layout, the active engine.
+"""Global settings: float type, fuzz factor, image layout, the engine's name.
 
 Mirrors `keras.config`. The engine is chosen by `KERASISH_ENGINE` (default `"jax"`)
 or `set_engine(name)`.
+
+This module is at the bottom of kerasish: it holds settings and imports nothing of
+kerasish. A setting another package interprets is stored here and read there
+(`kerasish.engine` builds the engine named here; safe mode reads the unsafe
+deserialization switch). The global dtype policy is a `DTypePolicy`, a class of
+`kerasish.mixed_precision`: that package installs the two functions behind
+`dtype_policy()` and `set_dtype_policy()` when it loads.
 """
 
 import os
@@ -68,11 +75,14 @@ def standardize_data_format(data_format: str | None) -> str:
     return data_format
 
 
+# The engines `kerasish.engine` can build; the active one is built on first use.
+_ENGINES = ("jax", "numpy")
+_ENGINE = os.environ.get("KERASISH_ENGINE", "jax").strip().lower()
+
+
 def engine() -> str:
     """Returns the name of the active engine (`"jax"` or `"numpy"`)."""
-    from kerasish.engine import get_engine
-
-    return get_engine().name
+    return _ENGINE
 
 
 backend = engine  # Keras spells it `keras.config.backend()`.
@@ -80,9 +90,13 @@ backend = engine  # Keras spells it `keras.config.backend()`.
 
 def set_engine(name: str) -> None:
     """Selects the engine by name: `"jax"` (training) or `"numpy"` (inference)."""
-    from kerasish.engine import set_engine as _set
-
-    _set(name)
+    global _ENGINE
+    name = str(name).strip().lower()
+    if name not in _ENGINES:
+        raise ValueError(
+            f"Unknown engine {name!r}. Valid engines: {', '.join(_ENGINES)}."
+        )
+    _ENGINE = name
 
 
 def enable_compilation_cache(enabled: bool = True) -> None:
@@ -106,6 +120,7 @@ _SESSION_DEFAULTS = {
     "flash_attention": None,
     "traceback_filtering": True,
     "interactive_logging": True,
+    "unsafe_deserialization": False,
 }
 _SESSION = dict(_SESSION_DEFAULTS)
 
@@ -171,25 +186,27 @@ def is_interactive_logging_enabled():
     return _SESSION["interactive_logging"]
 
 
+# `kerasish.mixed_precision.policy` installs `{"get": ..., "set": ...}` here.
+_DTYPE_POLICY_FUNCTIONS = {}
+
+
 def dtype_policy():
     """Returns the global dtype policy (a `DTypePolicy`; floatx unless set)."""
-    from kerasish.mixed_precision.policy import global_policy
-
-    return global_policy()
+    return _DTYPE_POLICY_FUNCTIONS["get"]()
 
 
 def set_dtype_policy(policy):
     """Sets the global dtype policy: a name such as `"mixed_float16"` or a policy."""
-    from kerasish.mixed_precision.policy import set_global_policy
-
-    set_global_policy(policy)
+    _DTYPE_POLICY_FUNCTIONS["set"](policy)
 
 
 def enable_unsafe_deserialization():
-    """Disables safe mode globally: loading may then rebuild Lambda code."""
-    from kerasish.saving import safe_mode
+    """Disables safe mode until `clear_session()`: loading may rebuild Lambda code."""
+    _SESSION["unsafe_deserialization"] = True
 
-    safe_mode._LOCAL.safe_mode = False
+
+def _unsafe_deserialization_enabled():
+    return _SESSION["unsafe_deserialization"]
 
 
 def is_nnx_enabled():
@@ -203,7 +220,7 @@ def set_backend(backend):
     Unlike Keras, nothing is re-imported: later calls use the new engine.
     """
     name = str(backend).strip().lower()
-    if name not in ("jax", "numpy"):
+    if name not in _ENGINES:
         raise ValueError(
             f"kerasish runs on the 'jax' and 'numpy' engines only; received "
             f"backend={backend!r}. TensorFlow, torch and OpenVINO are not supported."

@@ -142,6 +142,39 @@ def test_set_backend_accepts_kerasish_engines_only():
         config.set_backend("torch")
 
 
+def test_set_engine_validates_the_name_and_the_engine_follows():
+    from kerasish.engine import get_engine
+
+    with pytest.raises(
+        ValueError, match=r"Unknown engine 'tf'\. Valid engines: jax, numpy"
+    ):
+        config.set_engine("tf")
+    assert config.engine() == "jax" and get_engine().name == "jax"
+    try:
+        config.set_engine(" NumPy ")
+        assert config.engine() == "numpy" and get_engine().name == "numpy"
+    finally:
+        config.set_engine("jax")
+    assert get_engine().name == "jax"
+
+
+def test_config_is_settings_only():
+    """config imports nothing of kerasish; the dtype policy functions it
+    forwards to are mixed_precision's."""
+    import ast
+
+    with open(config.__file__) as f:
+        tree = ast.parse(f.read())
+    imported = [
+        n.module if isinstance(n, ast.ImportFrom) else a.name
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Import | ast.ImportFrom)
+        for a in n.names
+    ]
+    assert not [m for m in imported if m and m.startswith("kerasish")]
+    assert config._DTYPE_POLICY_FUNCTIONS["get"] is keras.mixed_precision.global_policy
+
+
 def test_max_epochs_and_steps_cap_fit():
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
     model.compile("sgd", "mse")

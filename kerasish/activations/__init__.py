@@ -38,7 +38,7 @@ from kerasish.activations.activations import (
     tanh_shrink,
     threshold,
 )
-from kerasish.saving.registry import register_builtin, serialize_keras_object
+from kerasish.serialization import register_builtin, serialize_keras_object
 from kerasish.utils.identifiers import deserialize_object, get_object
 
 _FUNCTIONS = (

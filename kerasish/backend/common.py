@@ -2,6 +2,8 @@
 
 import gc
 
+from kerasish import config
+
 
 def get_uid(prefix=""):
     """Returns 1, 2, 3, ... on successive calls with the same `prefix`.
@@ -23,15 +25,11 @@ def clear_session(free_memory=True):
     Args:
         free_memory: Whether to run Python's garbage collector afterwards.
     """
-    from kerasish import config
-    from kerasish.mixed_precision.policy import set_global_policy
-    from kerasish.saving import safe_mode
     from kerasish.utils import naming
 
     naming.reset_uids()
-    set_global_policy(None)
-    config.reset_session_settings()
-    safe_mode._LOCAL.safe_mode = None
+    config.set_dtype_policy(None)
+    config.reset_session_settings()  # also turns safe mode back on
     if free_memory:
         gc.collect()
 

@@ -1,32 +1,20 @@
-"""`BackupAndRestore`: resumes an interrupted `fit` where it stopped."""
+"""`BackupAndRestore`: resumes an interrupted `fit` from its last backup.
+
+The backup is Keras 3's layout, so either library restores the other's:
+
+    backup_dir/latest.weights.h5           `model.save_weights(...)`: the weights
+                                           and the optimizer state
+    backup_dir/training_metadata.json      {"epoch": ..., "batch": ...}
+    backup_dir/*.bkp                       the previous pair (`double_checkpoint`)
+"""
 
 import json
 import os
 import shutil
-import tempfile
-
-import numpy as np
 
 from kerasish.callbacks.callback import Callback
-from kerasish.saving.registry import register_builtin
-
-_FORMAT = "kerasish.BackupAndRestore/1"
-
-
-def _write_atomic(path, write):
-    """Writes through `write(file)` into a temp file beside `path`, then renames."""
-    directory = os.path.dirname(path) or "."
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+from kerasish.saving.file_io import atomic_write
+from kerasish.serialization import register_builtin
 
 
 @register_builtin("callbacks")
@@ -34,20 +22,25 @@ class BackupAndRestore(Callback):
     """Backs up the training state so an interrupted `fit` can resume.
 
     At the end of each epoch (or every `save_freq` batches) the callback writes
-    the model's variables (weights and random-seed states), the optimizer's
-    state, the epoch and step reached and the shuffling seed into
-    `backup_dir/latest.backup.npz`, atomically. When `fit` starts again with
-    the same `backup_dir` after a crash, the state is restored and training
-    resumes from that epoch (and step): the run ends with the same weights as
-    one that was never interrupted. When `fit` ends normally the backup is
-    deleted (`delete_checkpoint=True`).
+    the model's weights and optimizer state to `backup_dir/latest.weights.h5`
+    and the epoch reached to `backup_dir/training_metadata.json`
+    (`{"epoch": e, "batch": b}`: `e` is the epoch to run next, or the one in
+    progress for a backup taken mid-epoch; `b` the last batch index seen, 0 at
+    an epoch's end), each file atomically. When `fit` starts again with the
+    same `backup_dir`, the weights are restored and training resumes at epoch
+    `e`, as in Keras: a backup taken mid-epoch resumes at the start of that
+    epoch. A run interrupted between epochs and resumed (with
+    `kerasish.utils.set_random_seed` for the shuffling and dropout) ends with
+    the weights of one that was never interrupted. When `fit` ends normally the
+    backup is deleted (`delete_checkpoint=True`).
 
     Args:
         backup_dir: Directory of the backup. Use one per training job.
         save_freq: `"epoch"`, an int (back up every that many batches), or
             `False` (only restore, never back up).
-        double_checkpoint: Also keep the previous backup
-            (`latest.backup.npz.bkp`), used if the latest one is unreadable.
+        double_checkpoint: Also keep the previous backup (`latest.weights.h5.bkp`
+            and `training_metadata.json.bkp`), restored if the latest one
+            cannot be read.
         delete_checkpoint: Delete `backup_dir` when training ends normally.
 
     Example:
@@ -85,11 +78,18 @@ class BackupAndRestore(Callback):
         self.save_freq = save_freq
         self.double_checkpoint = double_checkpoint
         self.delete_checkpoint = delete_checkpoint
-        self._backup_path = os.path.join(self.backup_dir, "latest.backup.npz")
-        self._prev_backup_path = self._backup_path + ".bkp"
+        self._weights_path = os.path.join(self.backup_dir, "latest.weights.h5")
+        self._training_metadata_path = os.path.join(
+            self.backup_dir, "training_metadata.json"
+        )
+        self._prev_weights_path = f"{self._weights_path}.bkp"
+        self._prev_training_metadata_path = f"{self._training_metadata_path}.bkp"
         self._batches_seen_since_last_saving = 0
-        self._last_batch_seen = -1
+        self._last_batch_seen = 0
         self._current_epoch = 0
+        if not isinstance(save_freq, int) or save_freq is False:
+            # Nothing to do per batch: the trainer need not sync every batch.
+            self._unused_hooks = ("on_train_batch_end",)
 
     # -- restore -------------------------------------------------------------
     def on_train_begin(self, logs=None):
@@ -100,89 +100,74 @@ class BackupAndRestore(Callback):
                 f"before you call `fit()`. Model '{model.name}' is unbuilt; build "
                 "it by calling it on a batch of data."
             )
-        self._current_epoch = 0
-        self._last_batch_seen = -1
         self._batches_seen_since_last_saving = 0
-        if not os.path.exists(self._backup_path) and not os.path.exists(
-            self._prev_backup_path
-        ):
-            return
+        self._last_batch_seen = 0
         try:
-            self._restore(self._backup_path)
-        except (OSError, ValueError, KeyError) as e:
-            if not os.path.exists(self._prev_backup_path):
+            self._restore()
+        except (OSError, ValueError) as error:
+            if not os.path.exists(self._prev_weights_path):
                 raise ValueError(
-                    f"BackupAndRestore: the backup {self._backup_path} cannot be "
-                    f"read ({e}). Delete {self.backup_dir} to start afresh."
-                ) from e
-            self._restore(self._prev_backup_path)
+                    f"BackupAndRestore: cannot restore the backup in "
+                    f"{self.backup_dir!r} into model '{model.name}' ({error}). If "
+                    "the backup is damaged or was written by a different model, "
+                    f"delete {self.backup_dir!r} to start afresh."
+                ) from error
+            # As Keras: the previous pair becomes the latest, then loads.
+            _copy(self._prev_weights_path, self._weights_path)
+            if os.path.exists(self._prev_training_metadata_path):
+                _copy(self._prev_training_metadata_path, self._training_metadata_path)
+            elif os.path.exists(self._training_metadata_path):
+                os.remove(self._training_metadata_path)
+            self._restore()
 
-    def _restore(self, path):
+    def _restore(self):
         model = self.model
-        with np.load(path, allow_pickle=False) as data:
-            meta = json.loads(str(data["metadata"]))
-            if meta.get("format") != _FORMAT:
-                raise ValueError(f"{path} is not a kerasish BackupAndRestore file")
-            variables = model.variables
-            count = meta["num_variables"]
-            if count != len(variables):
-                raise ValueError(
-                    f"BackupAndRestore: the backup in {self.backup_dir} holds "
-                    f"{count} variables, model '{model.name}' has {len(variables)}. "
-                    "It was written by a different model; use another "
-                    "`backup_dir` or delete this one."
-                )
-            values = [data[f"variable_{i}"] for i in range(count)]
-            for i, (v, value) in enumerate(zip(variables, values)):
-                if tuple(value.shape) != tuple(v.shape):
-                    raise ValueError(
-                        f"BackupAndRestore: variable {i} ('{v.path}') has shape "
-                        f"{tuple(v.shape)}, the backup in {self.backup_dir} has "
-                        f"{tuple(value.shape)}. It was written by a different "
-                        "model; use another `backup_dir` or delete this one."
-                    )
-            optimizer_values = [
-                data[f"optimizer_{i}"] for i in range(meta["num_optimizer_variables"])
-            ]
-        for v, value in zip(variables, values):
-            v.assign(value)
-        optimizer = model.optimizer
-        if optimizer is not None and optimizer_values:
-            if not getattr(optimizer, "built", False):
+        if os.path.exists(self._weights_path):
+            optimizer = model.optimizer
+            if optimizer is not None and not optimizer.built:
                 optimizer.build(model.trainable_variables)
-            optimizer.set_state_from_variables(optimizer_values)
-        model._initial_epoch = meta["epoch"]
-        model._initial_step = meta["step"]
-        if meta.get("shuffle_seed") is not None:
-            model._shuffle_seed = meta["shuffle_seed"]
-        self._current_epoch = meta["epoch"]
+            model.load_weights(self._weights_path)
+        if os.path.exists(self._training_metadata_path):
+            with open(self._training_metadata_path, encoding="utf-8") as f:
+                try:
+                    metadata = json.load(f)
+                    epoch = metadata["epoch"]
+                except (ValueError, KeyError, TypeError) as error:
+                    raise ValueError(
+                        f"{self._training_metadata_path!r} is not the JSON "
+                        '`{"epoch": ..., "batch": ...}` BackupAndRestore writes '
+                        f"({type(error).__name__}: {error})"
+                    ) from None
+            if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
+                raise ValueError(
+                    f"{self._training_metadata_path!r} holds epoch={epoch!r}; "
+                    "expected a non-negative int"
+                )
+            model._initial_epoch = epoch
 
     # -- back up -------------------------------------------------------------
     def on_epoch_begin(self, epoch, logs=None):
+        # A resumed fit starts at the restored epoch: a mid-epoch backup names it.
         self._current_epoch = epoch
-        # A resumed epoch starts after the steps already done (fit reads
-        # `model._initial_step` after this hook).
-        self._last_batch_seen = int(getattr(self.model, "_initial_step", 0) or 0) - 1
 
     def on_epoch_end(self, epoch, logs=None):
         self._current_epoch = epoch + 1
-        self._last_batch_seen = -1
+        self._last_batch_seen = 0
         if self.save_freq == "epoch":
-            self._save(epoch + 1, 0)
+            self._save()
 
     def on_train_batch_end(self, batch, logs=None):
         if self._should_save_on_batch(batch):
-            self._save(self._current_epoch, batch + 1)
+            self._save()
 
     def _should_save_on_batch(self, batch):
         if self.save_freq == "epoch" or self.save_freq is False:
             return False
         # With steps_per_execution=N the hook sees every N-th batch index.
-        added = (
-            batch + 1
-            if batch <= self._last_batch_seen
-            else batch - self._last_batch_seen
-        )
+        if batch <= self._last_batch_seen:  # a new epoch
+            added = batch + 1
+        else:
+            added = batch - self._last_batch_seen
         self._batches_seen_since_last_saving += added
         self._last_batch_seen = batch
         if self._batches_seen_since_last_saving >= self.save_freq:
@@ -190,29 +175,23 @@ class BackupAndRestore(Callback):
             return True
         return False
 
-    def _save(self, epoch, step):
-        model = self.model
+    def _save(self):
         os.makedirs(self.backup_dir, exist_ok=True)
-        optimizer = model.optimizer
-        optimizer_values = list(optimizer.variables) if optimizer is not None else []
-        seed = getattr(model, "_shuffle_seed", None)
-        meta = {
-            "format": _FORMAT,
-            "epoch": int(epoch),
-            "step": int(step),
-            "shuffle_seed": None if seed is None else int(np.asarray(seed)),
-            "num_variables": len(model.variables),
-            "num_optimizer_variables": len(optimizer_values),
-        }
-        arrays = {"metadata": np.asarray(json.dumps(meta))}
-        for i, v in enumerate(model.variables):
-            arrays[f"variable_{i}"] = np.asarray(v.numpy())
-        for i, value in enumerate(optimizer_values):
-            arrays[f"optimizer_{i}"] = np.asarray(value)
-        if self.double_checkpoint and os.path.exists(self._backup_path):
-            os.replace(self._backup_path, self._prev_backup_path)
-        _write_atomic(self._backup_path, lambda f: np.savez(f, **arrays))
+        if self.double_checkpoint and os.path.exists(self._weights_path):
+            _copy(self._weights_path, self._prev_weights_path)
+        if self.double_checkpoint and os.path.exists(self._training_metadata_path):
+            _copy(self._training_metadata_path, self._prev_training_metadata_path)
+        self.model.save_weights(self._weights_path, overwrite=True)
+        metadata = {"epoch": self._current_epoch, "batch": self._last_batch_seen}
+        with atomic_write(self._training_metadata_path) as f:
+            f.write(json.dumps(metadata).encode("utf-8"))
 
     def on_train_end(self, logs=None):
         if self.delete_checkpoint and os.path.exists(self.backup_dir):
             shutil.rmtree(self.backup_dir)
+
+
+def _copy(source, destination):
+    """Copies a file atomically (a temporary file renamed into place)."""
+    with open(source, "rb") as src, atomic_write(destination) as dst:
+        shutil.copyfileobj(src, dst)

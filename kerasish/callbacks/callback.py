@@ -1,6 +1,6 @@
 """`Callback`: hooks the training loop calls, as in Keras."""
 
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 _HOOKS = (
     "on_train_begin",

@@ -1,7 +1,7 @@
 """`EarlyStopping`: stops `fit` when a monitored quantity stops improving."""
 
 from kerasish.callbacks.monitor_callback import MonitorCallback
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 
 @register_builtin("callbacks")

@@ -1,7 +1,7 @@
 """`History`: records each epoch's logs; `fit` returns it."""
 
 from kerasish.callbacks.callback import Callback
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 
 @register_builtin("callbacks")

@@ -7,7 +7,7 @@ import os
 import numpy as np
 
 from kerasish.callbacks.callback import Callback
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 
 def jsonable(value):

@@ -1,7 +1,7 @@
 """`LambdaCallback`: a callback made of plain functions."""
 
 from kerasish.callbacks.callback import Callback
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 _LAMBDA_HOOKS = (
     "on_epoch_begin",

@@ -3,7 +3,7 @@
 import numpy as np
 
 from kerasish.callbacks.callback import Callback
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 
 def _optimizers_of(optimizer):

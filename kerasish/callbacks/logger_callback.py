@@ -3,7 +3,7 @@
 import logging
 
 from kerasish.callbacks.callback import Callback
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 from kerasish.utils.progbar import format_value
 
 

@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 
 from kerasish.callbacks.monitor_callback import MonitorCallback
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 _WEIGHTS_EXTS = (".weights.h5", ".weights.npz")
 _MODEL_EXTS = (".keras", ".h5")  # Keras accepts legacy ".h5" here too

@@ -1,7 +1,7 @@
 """`ProgbarLogger`: prints Keras's progress bar (verbose=1) or epoch lines (2)."""
 
 from kerasish.callbacks.callback import Callback
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 from kerasish.utils.progbar import Progbar
 
 

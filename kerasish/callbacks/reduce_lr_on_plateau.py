@@ -8,7 +8,7 @@ from kerasish.callbacks.learning_rate_scheduler import (
     require_learning_rates,
 )
 from kerasish.callbacks.monitor_callback import MonitorCallback
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 
 @register_builtin("callbacks")

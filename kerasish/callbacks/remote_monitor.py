@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 
 from kerasish.callbacks.callback import Callback
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 _TIMEOUT_SECONDS = 10.0
 

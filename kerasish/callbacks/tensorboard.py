@@ -8,7 +8,7 @@ import numpy as np
 
 from kerasish.callbacks.callback import Callback
 from kerasish.callbacks.learning_rate_scheduler import log_learning_rates
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 _BATCH_HOOKS = ("on_train_batch_begin", "on_train_batch_end", "on_test_batch_begin")
 

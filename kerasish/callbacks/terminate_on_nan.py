@@ -3,7 +3,7 @@
 import numpy as np
 
 from kerasish.callbacks.callback import Callback
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 
 @register_builtin("callbacks")

@@ -2,7 +2,7 @@
 after each optimizer update."""
 
 from kerasish import config, ops
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 
 def _norms(w, axis):

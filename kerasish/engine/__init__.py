@@ -4,8 +4,7 @@ The contract every engine meets is `Engine` in `engine/base.py`; to add one, wri
 a module implementing it and name it in `_FACTORIES`.
 """
 
-import os
-
+from kerasish import config
 from kerasish.engine.base import OPS, Engine, PyTree
 
 
@@ -36,18 +35,18 @@ def _make(name: str) -> Engine:
 
 
 def get_engine(name: str | None = None) -> Engine:
-    """Returns the active engine (created on first use), or with `name`, an engine
-    of that kind without making it active (for a file only it can read)."""
+    """Returns the engine `kerasish.config.engine()` names (built on first use), or
+    with `name`, an engine of that kind without making it active (for a file only it
+    can read)."""
     global _ACTIVE
     if name is not None:
         name = str(name).strip().lower()
-        if _ACTIVE is not None and _ACTIVE.name == name:
-            return _ACTIVE
         if name not in _MADE:
             _MADE[name] = _make(name)
         return _MADE[name]
-    if _ACTIVE is None:
-        _ACTIVE = _make(os.environ.get("KERASISH_ENGINE", "jax").strip().lower())
+    if _ACTIVE is None or _ACTIVE.name != config._ENGINE:
+        _ACTIVE = get_engine(config._ENGINE)
+    return _ACTIVE
     return _ACTIVE
 
 
@@ -58,8 +57,8 @@ def engine_names() -> tuple[str, ...]:
 
 def set_engine(name: str) -> None:
     """Makes `name` ("jax" or "numpy") the active engine."""
-    global _ACTIVE
-    _ACTIVE = _make(str(name).strip().lower())
+    config.set_engine(name)
+    get_engine()
 
 
 __all__ = ["OPS", "Engine", "PyTree", "engine_names", "get_engine", "set_engine"]

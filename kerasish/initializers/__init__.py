@@ -25,7 +25,7 @@ from kerasish.initializers.random_initializers import (
     VarianceScaling,
     compute_fans,
 )
-from kerasish.saving.registry import register_builtin, serialize_keras_object
+from kerasish.serialization import register_builtin, serialize_keras_object
 from kerasish.utils.identifiers import deserialize_object, get_object
 from kerasish.utils.naming import to_snake_case
 

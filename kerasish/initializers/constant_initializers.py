@@ -4,7 +4,7 @@ import numpy as np
 
 from kerasish import config, ops
 from kerasish.initializers.initializer import Initializer, standardize_shape
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 
 def _dtype(dtype):

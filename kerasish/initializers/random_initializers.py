@@ -11,7 +11,7 @@ from kerasish import ops
 from kerasish import random as krandom
 from kerasish.initializers.initializer import Initializer, standardize_shape
 from kerasish.random.random import SeedGenerator, next_seed
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 # Standard deviation of a standard normal truncated to [-2, 2]: dividing by it makes
 # a truncated-normal draw have the requested variance (Keras's constant).

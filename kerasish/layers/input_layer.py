@@ -3,7 +3,7 @@
 from kerasish import config
 from kerasish.layers.keras_tensor import KerasHistory, KerasTensor
 from kerasish.layers.layer import Layer, Node
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 
 @register_builtin("layers")

@@ -18,7 +18,7 @@ from kerasish.layers.keras_mask import get_keras_mask, set_keras_mask
 from kerasish.layers.keras_tensor import KerasHistory, KerasTensor
 from kerasish.layers.layer_attributes import LayerAttributes
 from kerasish.random.random import SeedGenerator
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 from kerasish.utils import naming, tree
 from kerasish.variables import (
     AutocastScope,
@@ -185,6 +185,14 @@ class Layer(LayerAttributes):
         elif isinstance(value, dict):
             for item in value.values():
                 self._track(item)
+
+    def _tracked_layers(self):
+        """The sub-layers assigned to this layer's attributes, in that order."""
+        return list(self._layers)
+
+    def _obj_type(self):
+        """The kind of object, as Keras's saving walk asks: "Layer" here."""
+        return "Layer"
 
     def _flatten_layers(self, include_self=True, recursive=True):
         seen, out = set(), []

@@ -57,7 +57,7 @@ from kerasish.losses.losses import (
     squared_hinge,
     tversky,
 )
-from kerasish.saving.registry import (
+from kerasish.serialization import (
     deserialize_keras_object,
     register_builtin,
     serialize_keras_object,

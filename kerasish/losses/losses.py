@@ -15,7 +15,7 @@ from kerasish.losses.loss import (
     shape_kind,
     squeeze_or_expand_to_same_rank,
 )
-from kerasish.saving.registry import (
+from kerasish.serialization import (
     deserialize_keras_object,
     register_builtin,
     serialize_keras_object,

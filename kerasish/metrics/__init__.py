@@ -91,7 +91,7 @@ from kerasish.metrics.regression_metrics import (
     concordance_correlation,
     pearson_correlation,
 )
-from kerasish.saving.registry import (
+from kerasish.serialization import (
     deserialize_keras_object,
     serialize_keras_object,
     unknown_name_error,

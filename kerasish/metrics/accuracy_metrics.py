@@ -3,7 +3,7 @@
 from kerasish import config, ops
 from kerasish.losses.loss import squeeze_or_expand_to_same_rank
 from kerasish.metrics.reduction_metrics import _CatalogueMeanMetric
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 
 def accuracy(y_true, y_pred):

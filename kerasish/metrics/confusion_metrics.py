@@ -15,7 +15,7 @@ from kerasish.losses.loss import (
     squeeze_or_expand_to_same_rank,
 )
 from kerasish.metrics.metric import Metric
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 NEG_INF = -1e10
 _KEYS = ("tp", "fp", "tn", "fn")

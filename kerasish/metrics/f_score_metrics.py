@@ -2,7 +2,7 @@
 
 from kerasish import config, ops
 from kerasish.metrics.metric import Metric
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 
 @register_builtin("metrics")

@@ -2,7 +2,7 @@
 
 from kerasish import config, ops
 from kerasish.metrics.metric import Metric
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 
 def confusion_matrix(labels, predictions, num_classes, weights=None, dtype="float32"):

@@ -11,7 +11,7 @@ from kerasish.losses.losses import (
     squared_hinge,
 )
 from kerasish.metrics.reduction_metrics import _CatalogueMeanMetric
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 
 @register_builtin("metrics")

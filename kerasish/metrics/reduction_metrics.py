@@ -15,7 +15,7 @@ from kerasish.losses.loss import (
     squeeze_or_expand_to_same_rank,
 )
 from kerasish.metrics.metric import Metric
-from kerasish.saving.registry import register_builtin, serialize_keras_object
+from kerasish.serialization import register_builtin, serialize_keras_object
 
 
 def reduce_to_samplewise_values(values, sample_weight, reduce_fn, dtype, mask=None):

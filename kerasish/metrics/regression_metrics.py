@@ -14,7 +14,7 @@ from kerasish.losses.losses import (
 )
 from kerasish.metrics.metric import Metric
 from kerasish.metrics.reduction_metrics import Mean, _CatalogueMeanMetric
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 
 def cosine_similarity(y_true, y_pred, axis=-1):

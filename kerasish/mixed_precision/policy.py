@@ -9,7 +9,7 @@ import re
 from collections.abc import MutableMapping
 
 from kerasish import config
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin, unknown_name_error
 
 _GLOBAL = [None]
 
@@ -291,6 +291,9 @@ def set_dtype_policy(policy):
 # Keras's legacy `mixed_precision` names for the same two functions.
 global_policy = dtype_policy
 set_global_policy = set_dtype_policy
+# `kerasish.config.dtype_policy()` and `set_dtype_policy()` call these (config
+# sits below this package and imports nothing).
+config._DTYPE_POLICY_FUNCTIONS.update(get=dtype_policy, set=set_dtype_policy)
 
 
 def get(identifier):
@@ -351,8 +354,6 @@ def deserialize(config, custom_objects=None):
     name = config["class_name"]
     cls = (custom_objects or {}).get(name) or _CLASSES.get(name)
     if cls is None:
-        from kerasish.saving.registry import unknown_name_error
-
         raise unknown_name_error("dtype policy class", name, _CLASSES)
     inner = config.get("config") or {}
     if cls is DTypePolicyMap:

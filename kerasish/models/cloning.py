@@ -6,6 +6,11 @@ from kerasish.layers.input_layer import Input, InputLayer
 from kerasish.layers.keras_tensor import KerasTensor
 from kerasish.models.functional import Functional, _functional_like_constructor
 from kerasish.models.sequential import Sequential
+from kerasish.serialization import (
+    CustomObjectScope,
+    deserialize_keras_object,
+    serialize_keras_object,
+)
 from kerasish.utils import tree
 
 
@@ -77,11 +82,6 @@ def clone_model(
             "Argument `call_function` is only supported for Functional models. "
             f"Received model of type '{type(model).__name__}'."
         )
-    from kerasish.saving.registry import (
-        deserialize_keras_object,
-        serialize_keras_object,
-    )
-
     config = serialize_keras_object(model)
     return deserialize_keras_object(
         config, kind="models", custom_objects={type(model).__name__: type(model)}
@@ -245,7 +245,6 @@ def model_from_json(json_string, custom_objects=None):
         The model, unbuilt weights freshly initialized.
     """
     from kerasish.saving.keras_compat import adapt_keras_config
-    from kerasish.saving.registry import CustomObjectScope, deserialize_keras_object
 
     # JSON from Keras may carry arguments kerasish does not have, as files do.
     config = adapt_keras_config(json.loads(json_string))

@@ -7,7 +7,11 @@ from kerasish.layers.input_layer import InputLayer
 from kerasish.layers.keras_tensor import KerasTensor
 from kerasish.layers.layer import Layer
 from kerasish.models.model import Model
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import (
+    deserialize_keras_object,
+    register_builtin,
+    serialize_keras_object,
+)
 from kerasish.utils import tree
 
 
@@ -84,6 +88,9 @@ class Functional(Model):
         self.input_names = [x.name for x in flat_inputs]
 
     # -- structure -------------------------------------------------------------
+    def _obj_type(self):
+        return "Functional"  # saving walks `self.layers` first, as Keras's
+
     @property
     def inputs(self):
         return list(self._flat_inputs)
@@ -236,8 +243,6 @@ class Functional(Model):
             return Layer.get_config(self)
         node_keys = {}
         layer_configs = []
-        from kerasish.saving.registry import serialize_keras_object
-
         for layer in self._layers:
             kept = [n for n in layer._inbound_nodes if n in self._nodes]
             for i, node in enumerate(kept):
@@ -367,8 +372,6 @@ def _serialize_node_value(value, node_keys):
 
 def functional_from_config(cls, config, custom_objects=None):
     """Rebuilds a functional model from `get_config()` (also Keras 3's format)."""
-    from kerasish.saving.registry import deserialize_keras_object
-
     # Layers are keyed by the name in the model's config, which may differ from
     # the rebuilt layer's own name when a custom `get_config` omits `name` (as
     # Keras's guides write them): the graph refers to the config's names.

@@ -14,7 +14,7 @@ import inspect
 
 from kerasish.layers.layer import Layer
 from kerasish.models import keras_steps
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin, serialize_keras_object
 from kerasish.trainers.trainer import Trainer
 
 
@@ -44,8 +44,6 @@ def _json_default(value):
     if hasattr(value, "tolist"):
         return value.tolist()
     if hasattr(value, "get_config"):
-        from kerasish.saving.registry import serialize_keras_object
-
         return serialize_keras_object(value)
     raise TypeError(f"Cannot write {type(value).__name__} {value!r} as JSON.")
 
@@ -242,8 +240,6 @@ class Model(Trainer, Layer):
             **kwargs: Passed to `json.dumps` (e.g. `indent=2`).
         """
         import json
-
-        from kerasish.saving.registry import serialize_keras_object
 
         return json.dumps(serialize_keras_object(self), default=_json_default, **kwargs)
 

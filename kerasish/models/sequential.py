@@ -4,7 +4,11 @@ from kerasish.layers.input_layer import InputLayer
 from kerasish.layers.keras_tensor import KerasTensor
 from kerasish.layers.layer import Layer
 from kerasish.models.model import Model
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import (
+    deserialize_keras_object,
+    register_builtin,
+    serialize_keras_object,
+)
 
 
 @register_builtin("models")
@@ -136,6 +140,9 @@ class Sequential(Model):
             )
             self.build(tuple(first.shape))
 
+    def _obj_type(self):
+        return "Sequential"  # saving walks `self.layers` first, as Keras's
+
     @property
     def layers(self):
         return [x for x in self._layers if not isinstance(x, InputLayer)]
@@ -191,15 +198,11 @@ class Sequential(Model):
         return self._functional.call(inputs, training=training, mask=mask)
 
     def get_config(self):
-        from kerasish.saving.registry import serialize_keras_object
-
         layers = [serialize_keras_object(layer) for layer in self._layers]
         return {"name": self.name, "trainable": self.trainable, "layers": layers}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from kerasish.saving.registry import deserialize_keras_object
-
         model = cls(name=config.get("name"), trainable=config.get("trainable", True))
         for entry in config.get("layers", []):
             layer = deserialize_keras_object(

@@ -1,7 +1,7 @@
 """`Adadelta`: Adadelta: step sizes from running averages of gradients and updates."""
 
 from kerasish.optimizers.optimizer import Optimizer
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 
 @register_builtin("optimizers")

@@ -1,7 +1,7 @@
 """`Adafactor`: factored second moments for matrices (Shazeer & Stern, 2018)."""
 
 from kerasish.optimizers.optimizer import Optimizer
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 
 @register_builtin("optimizers")

@@ -1,7 +1,7 @@
 """`Adagrad`: Per-parameter learning rates from the sum of squared gradients."""
 
 from kerasish.optimizers.optimizer import Optimizer
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 
 @register_builtin("optimizers")

@@ -1,7 +1,7 @@
 """`Adamax`: Adam with the infinity norm."""
 
 from kerasish.optimizers.optimizer import Optimizer
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 
 @register_builtin("optimizers")

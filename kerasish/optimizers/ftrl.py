@@ -1,7 +1,7 @@
 """`Ftrl`: Follow The Regularized Leader (McMahan et al., 2013)."""
 
 from kerasish.optimizers.optimizer import Optimizer
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 
 @register_builtin("optimizers")

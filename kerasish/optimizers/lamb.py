@@ -1,7 +1,7 @@
 """`Lamb`: Adam's direction scaled per weight by a trust ratio (You et al., 2019)."""
 
 from kerasish.optimizers.optimizer import Optimizer
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 
 @register_builtin("optimizers")

@@ -1,7 +1,7 @@
 """`Lion`: Lion: sign of an interpolated momentum (Chen et al., 2023)."""
 
 from kerasish.optimizers.optimizer import Optimizer
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 
 @register_builtin("optimizers")

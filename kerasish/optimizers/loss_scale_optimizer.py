@@ -7,7 +7,7 @@ import numpy as np
 from kerasish import ops
 from kerasish.engine import get_engine
 from kerasish.optimizers.optimizer import HostFloat, HostInt, Optimizer, settable
-from kerasish.saving.registry import (
+from kerasish.serialization import (
     deserialize_keras_object,
     register_builtin,
     serialize_keras_object,

@@ -1,7 +1,7 @@
 """`Nadam`: Adam with Nesterov momentum (Dozat, 2016), as Keras computes it."""
 
 from kerasish.optimizers.optimizer import Optimizer
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 
 @register_builtin("optimizers")

@@ -20,7 +20,7 @@ import warnings
 import numpy as np
 
 from kerasish.engine import get_engine
-from kerasish.saving.registry import (
+from kerasish.serialization import (
     deserialize_keras_object,
     register_builtin,
     serialize_keras_object,

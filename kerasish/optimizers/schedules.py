@@ -8,7 +8,7 @@ import math
 import numbers
 
 from kerasish import ops
-from kerasish.saving.registry import (
+from kerasish.serialization import (
     deserialize_keras_object,
     register_builtin,
     serialize_keras_object,

@@ -3,7 +3,7 @@
 from kerasish.engine import get_engine
 from kerasish.optimizers.optax_optimizer import OptaxOptimizer
 from kerasish.optimizers.optimizer import Optimizer
-from kerasish.saving.registry import (
+from kerasish.serialization import (
     builtin_objects,
     deserialize_keras_object,
     serialize_keras_object,

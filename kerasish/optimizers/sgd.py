@@ -1,7 +1,7 @@
 """`SGD`: Gradient descent with optional (Nesterov) momentum."""
 
 from kerasish.optimizers.optimizer import Optimizer
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 
 @register_builtin("optimizers")

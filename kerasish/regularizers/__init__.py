@@ -11,7 +11,7 @@ from kerasish.regularizers.regularizers import (
     OrthogonalRegularizer,
     Regularizer,
 )
-from kerasish.saving.registry import serialize_keras_object
+from kerasish.serialization import serialize_keras_object
 from kerasish.utils.identifiers import deserialize_object, get_object
 from kerasish.utils.naming import to_snake_case
 

@@ -3,7 +3,7 @@
 import math
 
 from kerasish import ops
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 
 def _non_negative(value, owner: str, name: str) -> float:

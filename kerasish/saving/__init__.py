@@ -8,16 +8,6 @@ no path a file names.
 """
 
 from kerasish.saving.file_editor import KerasFileEditor
-from kerasish.saving.registry import (
-    CustomObjectScope,
-    custom_object_scope,
-    get_custom_objects,
-    get_registered_name,
-    get_registered_object,
-    register_keras_serializable,
-    serialize_keras_object,
-)
-from kerasish.saving.safe_mode import SafeModeScope
 from kerasish.saving.saving_api import (
     load_model,
     load_weights,
@@ -25,6 +15,16 @@ from kerasish.saving.saving_api import (
     save_weights,
 )
 from kerasish.saving.serialization import deserialize_keras_object
+from kerasish.serialization import (
+    CustomObjectScope,
+    SafeModeScope,
+    custom_object_scope,
+    get_custom_objects,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+    serialize_keras_object,
+)
 
 __all__ = [
     "CustomObjectScope",

@@ -26,6 +26,7 @@ import zipfile
 
 from kerasish.saving import weights_io
 from kerasish.saving.file_io import atomic_write
+from kerasish.version import __version__
 
 METADATA = "metadata.json"
 CONFIG = "config.json"
@@ -43,14 +44,8 @@ _CHUNK = 1 << 20
 
 
 def kerasish_version():
-    from importlib import metadata
-
-    try:
-        return metadata.version("kerasish")
-    except metadata.PackageNotFoundError:
-        import kerasish
-
-        return getattr(kerasish, "__version__", "unknown")
+    """The version written to `metadata.json` (`kerasish.__version__`)."""
+    return __version__
 
 
 def write_archive(filepath, config, weights_h5, assets=None, overwrite=True):

@@ -9,7 +9,7 @@ the class's own error names it.
 import functools
 import inspect
 
-from kerasish.saving.registry import builtin_objects, get_registered_object
+from kerasish.serialization import builtin_objects, get_registered_object
 
 _LAYER_KWARGS = {"input_shape", "input_dim", "batch_size", "input_length"}
 

@@ -15,6 +15,8 @@ a dict key or a list index.
 
 import numpy as np
 
+from kerasish import ops
+
 # Rule -> (slots interleaved per variable, slots saved list-wise after them,
 # scalar slots saved last). Names are keys of `state.slots`.
 _INTERLEAVED = {
@@ -163,7 +165,6 @@ def from_keras(optimizer, arrays):
     for loc, array in zip(locations, arrays):
         if tuple(np.shape(_get(state, loc))) != tuple(np.shape(array)):
             return False
-    from kerasish import ops
 
     def convert(old, array):
         return ops.convert_to_tensor(np.asarray(array), dtype=str(old.dtype))

@@ -14,12 +14,12 @@ import warnings
 
 from kerasish.saving import h5_io, keras_archive, keras_compat, weights_io
 from kerasish.saving.file_io import atomic_write
-from kerasish.saving.registry import (
+from kerasish.serialization import (
     CustomObjectScope,
+    SafeModeScope,
     deserialize_keras_object,
     serialize_keras_object,
 )
-from kerasish.saving.safe_mode import SafeModeScope
 
 WEIGHTS_SUFFIX = ".weights.npz"
 

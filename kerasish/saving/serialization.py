@@ -1,8 +1,8 @@
-"""`deserialize_keras_object` with Keras's signature, over the saving registry."""
+"""`deserialize_keras_object` with Keras's signature, over `kerasish.serialization`."""
 
-from kerasish.saving import registry
+from kerasish import serialization as registry
 from kerasish.saving.keras_compat import adapt_keras_config
-from kerasish.saving.safe_mode import SafeModeScope, in_safe_mode
+from kerasish.serialization import SafeModeScope, in_safe_mode
 
 
 def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwargs):

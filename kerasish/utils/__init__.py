@@ -2,7 +2,7 @@
 
 from kerasish.backend.common import clear_session, is_keras_tensor
 from kerasish.backend.dtypes import standardize_dtype
-from kerasish.saving.registry import (
+from kerasish.serialization import (
     CustomObjectScope,
     custom_object_scope,
     get_custom_objects,

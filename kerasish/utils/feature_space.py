@@ -9,7 +9,11 @@ import numpy as np
 
 from kerasish import layers, ops
 from kerasish.layers.layer import Layer
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import (
+    deserialize_keras_object,
+    register_builtin,
+    serialize_keras_object,
+)
 from kerasish.utils import naming
 
 
@@ -18,14 +22,10 @@ def _auto_name(prefix):
 
 
 def _serialize(obj):
-    from kerasish.saving import serialize_keras_object
-
     return serialize_keras_object(obj)
 
 
 def _deserialize(config):
-    from kerasish.saving.registry import deserialize_keras_object
-
     return deserialize_keras_object(config)
 
 

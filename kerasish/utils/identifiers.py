@@ -10,7 +10,7 @@ Nothing is imported or evaluated: a name is only ever a dictionary key.
 
 import inspect
 
-from kerasish.saving import registry
+from kerasish import serialization as registry
 
 _MISSING = object()
 

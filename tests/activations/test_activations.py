@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from kerasish import activations
-from kerasish.saving.registry import CustomObjectScope
+from kerasish.serialization import CustomObjectScope
 from kerasish.variables import Variable
 
 X = np.array(

@@ -17,7 +17,7 @@ from kerasish.layers.rnn import (  # noqa: E402
     SimpleRNNCell,
     StackedRNNCells,
 )
-from kerasish.saving.registry import register_keras_serializable  # noqa: E402
+from kerasish.serialization import register_keras_serializable
 
 RTOL, ATOL = 1e-5, 1e-5
 X = np.random.default_rng(0).normal(size=(2, 5, 3)).astype("float32")

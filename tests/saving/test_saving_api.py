@@ -21,6 +21,7 @@ from kerasish.saving import (
     register_keras_serializable,
     save_weights,
 )
+from tests.helpers import keras3
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -127,6 +128,8 @@ def test_archive_layout(tmp_path):
         h5.visititems(collect)
         keys = sorted(npz)
     assert set(metadata) == {"keras_version", "kerasish_version", "date_saved"}
+    # One version string: kerasish/version.py's.
+    assert metadata["kerasish_version"] == keras.__version__ == keras.version()
     assert set(config) == {
         "module",
         "class_name",
@@ -288,6 +291,32 @@ def test_lambda_source_refused_in_safe_mode(tmp_path):
     model.save(path)
     with pytest.raises(ValueError, match="Refusing to load a Lambda.*safe_mode=False"):
         load_model(path)
+
+
+@pytest.mark.compat
+def test_enable_unsafe_deserialization_lets_load_model_rebuild_lambdas_as_keras(
+    tmp_path,
+):
+    """After `config.enable_unsafe_deserialization()`, `load_model(path)` (its
+    default safe_mode=True) rebuilds Lambda code in both libraries, until
+    `clear_session()`."""
+    k3 = keras3()
+    x = np.ones((1, 2), "float32")
+    for lib in (k3, keras):
+        triple = lib.layers.Lambda(lambda t: t * 3.0)
+        model = lib.Sequential([lib.Input((2,)), triple])
+        path = tmp_path / f"{lib.__name__}.keras"
+        model.save(path)
+        with pytest.raises(ValueError, match="safe_mode=False"):
+            lib.saving.load_model(path)
+        lib.config.enable_unsafe_deserialization()
+        try:
+            loaded = lib.saving.load_model(path)
+            np.testing.assert_allclose(np.asarray(loaded(x)), x * 3.0)
+        finally:
+            lib.backend.clear_session()
+        with pytest.raises(ValueError, match="safe_mode=False"):
+            lib.saving.load_model(path)
 
 
 def test_lambda_registered_function_loads_in_safe_mode(tmp_path):

@@ -5,7 +5,7 @@ import warnings
 from kerasish import activations
 from kerasish.layers.activations.relu import _non_negative
 from kerasish.layers.layer import Layer
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 
 @register_builtin("layers")

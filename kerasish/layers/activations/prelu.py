@@ -3,7 +3,7 @@
 from kerasish import constraints, initializers, ops, regularizers
 from kerasish.layers.input_spec import InputSpec
 from kerasish.layers.layer import Layer
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 
 @register_builtin("layers")

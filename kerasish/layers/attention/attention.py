@@ -4,7 +4,7 @@ from kerasish import ops, random
 from kerasish.layers.attention import _masking
 from kerasish.layers.keras_tensor import KerasTensor
 from kerasish.layers.layer import Layer
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 _SCORE_MODES = ("dot", "concat")
 

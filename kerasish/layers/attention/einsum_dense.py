@@ -6,7 +6,7 @@ from kerasish import activations, constraints, initializers, ops, regularizers
 from kerasish.initializers.random_initializers import VarianceScaling
 from kerasish.layers.input_spec import InputSpec
 from kerasish.layers.layer import Layer
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 _FORMS = (
     # (pattern, elided side)

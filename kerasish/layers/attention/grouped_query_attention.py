@@ -8,7 +8,7 @@ from kerasish.layers.attention import _masking
 from kerasish.layers.attention.einsum_dense import EinsumDense
 from kerasish.layers.keras_tensor import KerasTensor
 from kerasish.layers.layer import Layer
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 
 def _positive_int(name, value):

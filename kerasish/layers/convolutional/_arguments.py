@@ -1,6 +1,6 @@
 """Argument checks and shape arithmetic shared by conv, pooling and reshaping layers."""
 
-from kerasish.saving.registry import unknown_name_error
+from kerasish.serialization import unknown_name_error
 
 
 def standardize_tuple(value, n, name, layer, allow_zero=False):

@@ -1,7 +1,7 @@
 """`Conv1D`, `Conv2D`, `Conv3D`: thin rank-fixing subclasses of `BaseConv`."""
 
 from kerasish.layers.convolutional.base_conv import BaseConv
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 
 @register_builtin("layers")

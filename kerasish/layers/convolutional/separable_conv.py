@@ -4,7 +4,7 @@ from kerasish import activations, constraints, initializers, ops, regularizers
 from kerasish.layers.convolutional import _arguments as args
 from kerasish.layers.input_spec import InputSpec
 from kerasish.layers.layer import Layer
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 
 class BaseSeparableConv(Layer):

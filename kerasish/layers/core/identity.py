@@ -1,7 +1,7 @@
 """`Identity`: returns its input unchanged."""
 
 from kerasish.layers.layer import Layer
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 
 @register_builtin("layers")

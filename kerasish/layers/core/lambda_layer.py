@@ -2,8 +2,10 @@
 
 import inspect
 
+from kerasish import serialization as safe
 from kerasish.layers.layer import Layer
-from kerasish.saving.registry import (
+from kerasish.serialization import (
+    deserialize_keras_object,
     get_registered_object,
     register_builtin,
     serialize_keras_object,
@@ -67,8 +69,6 @@ class Lambda(Layer):
 
     @classmethod
     def from_config(cls, config, safe_mode=None):
-        from kerasish.saving import safe_mode as safe
-
         config = dict(config)
         function = config.pop("function")
         if isinstance(function, dict) and function.get("class_name") == "__lambda__":
@@ -83,8 +83,6 @@ class Lambda(Layer):
                 )
             function = _function_from_source(source)
         else:
-            from kerasish.saving.registry import deserialize_keras_object
-
             function = deserialize_keras_object(function)
         config.pop("dtype", None) if isinstance(config.get("dtype"), dict) else None
         return cls(function=function, **config)

@@ -3,7 +3,7 @@ and their functional forms `add`, `subtract`, ...`minimum`."""
 
 from kerasish import ops
 from kerasish.layers.merging.base_merge import Merge, _masked_reduce
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 
 @register_builtin("layers")

@@ -10,7 +10,7 @@ from kerasish.layers.normalization._axes import (
     is_half,
     resolve_axes,
 )
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 
 @register_builtin("layers")

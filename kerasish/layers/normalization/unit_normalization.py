@@ -3,7 +3,7 @@
 from kerasish import ops
 from kerasish.layers.layer import Layer
 from kerasish.layers.normalization._axes import check_axis_arg, resolve_axes
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 
 @register_builtin("layers")

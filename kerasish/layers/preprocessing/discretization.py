@@ -6,7 +6,7 @@ from kerasish import config, ops
 from kerasish.layers.keras_tensor import KerasTensor
 from kerasish.layers.layer import Layer
 from kerasish.layers.preprocessing import _utils
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 MODES = ("int", "one_hot", "multi_hot", "count")
 

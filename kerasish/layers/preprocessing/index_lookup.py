@@ -16,6 +16,7 @@ from kerasish import config, ops
 from kerasish.layers.keras_tensor import KerasTensor
 from kerasish.layers.layer import Layer
 from kerasish.layers.preprocessing import _utils
+from kerasish.serialization import refuse_path
 from kerasish.utils import tree
 
 
@@ -274,8 +275,6 @@ class IndexLookup(HostSideLayer):
                 f"'tf_idf', got output_mode={self.output_mode!r}."
             )
         if isinstance(vocabulary, str):
-            from kerasish.saving.safe_mode import refuse_path
-
             refuse_path("vocabulary file", vocabulary)
             if not os.path.exists(vocabulary):
                 raise ValueError(

@@ -1,7 +1,7 @@
 """`IntegerLookup`: maps integer ids to contiguous indices (host side)."""
 
 from kerasish.layers.preprocessing.index_lookup import IndexLookup
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 
 @register_builtin("layers")

@@ -8,7 +8,7 @@ import numpy as np
 from kerasish import config, ops
 from kerasish.layers.keras_tensor import KerasTensor
 from kerasish.layers.layer import Layer
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 
 def _first_of_batch(batch):

@@ -4,7 +4,7 @@ from kerasish import config, ops, random
 from kerasish.layers.layer import Layer
 from kerasish.layers.preprocessing import _utils
 from kerasish.layers.preprocessing.resizing import _check_image_rank
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 HORIZONTAL = "horizontal"
 VERTICAL = "vertical"

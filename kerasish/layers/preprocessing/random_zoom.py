@@ -5,7 +5,7 @@ from kerasish.layers.layer import Layer
 from kerasish.layers.preprocessing import _utils
 from kerasish.layers.preprocessing.random_rotation import FILL_MODES, INTERPOLATIONS
 from kerasish.layers.preprocessing.resizing import _check_image_rank
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 
 def zoom_transforms(zoom_x, zoom_y, height, width):

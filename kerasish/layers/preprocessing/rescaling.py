@@ -4,7 +4,7 @@ import numpy as np
 
 from kerasish import config, ops
 from kerasish.layers.layer import Layer
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 
 @register_builtin("layers")

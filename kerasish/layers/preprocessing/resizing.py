@@ -5,7 +5,7 @@ import numpy as np
 from kerasish import config, ops
 from kerasish.layers.layer import Layer
 from kerasish.layers.preprocessing import _utils
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 INTERPOLATIONS = ("bilinear", "nearest", "lanczos3", "lanczos5", "bicubic")
 

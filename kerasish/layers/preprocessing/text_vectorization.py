@@ -11,7 +11,7 @@ from kerasish.layers.keras_tensor import KerasTensor
 from kerasish.layers.preprocessing import _utils
 from kerasish.layers.preprocessing.index_lookup import HostSideLayer, to_host_array
 from kerasish.layers.preprocessing.string_lookup import StringLookup
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 STANDARDIZE = ("lower_and_strip_punctuation", "lower", "strip_punctuation")
 SPLIT = ("whitespace", "character")

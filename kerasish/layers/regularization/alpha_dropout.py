@@ -3,7 +3,7 @@
 from kerasish import ops, random
 from kerasish.layers.layer import Layer
 from kerasish.layers.regularization._validate import check_rate, check_seed
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 # SELU's constants: dropped units are set to SELU's negative saturation value.
 _ALPHA = 1.6732632423543772

@@ -5,7 +5,7 @@ import math
 from kerasish import random
 from kerasish.layers.layer import Layer
 from kerasish.layers.regularization._validate import check_rate, check_seed
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 
 @register_builtin("layers")

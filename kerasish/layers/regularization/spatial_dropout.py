@@ -4,7 +4,7 @@ from kerasish import config, random
 from kerasish.layers.input_spec import InputSpec
 from kerasish.layers.regularization._validate import check_rate, check_seed
 from kerasish.layers.regularization.dropout import Dropout
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 
 class _SpatialDropout(Dropout):

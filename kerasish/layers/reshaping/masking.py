@@ -2,7 +2,7 @@
 
 from kerasish import ops
 from kerasish.layers.layer import Layer
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 
 @register_builtin("layers")

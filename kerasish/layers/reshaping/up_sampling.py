@@ -4,7 +4,7 @@ from kerasish import ops
 from kerasish.layers.convolutional import _arguments as args
 from kerasish.layers.input_spec import InputSpec
 from kerasish.layers.layer import Layer
-from kerasish.saving.registry import register_builtin, unknown_name_error
+from kerasish.serialization import register_builtin, unknown_name_error
 
 _INTERPOLATIONS = ("bicubic", "bilinear", "lanczos3", "lanczos5", "nearest")
 

@@ -22,7 +22,7 @@ from kerasish import ops
 from kerasish.layers.layer import Layer
 from kerasish.layers.rnn.dropout_rnn_cell import DropoutRNNCell, FusedRNNCell
 from kerasish.layers.rnn.stacked_rnn_cells import StackedRNNCells, _accepts_training
-from kerasish.saving.registry import (
+from kerasish.serialization import (
     deserialize_keras_object,
     register_builtin,
     serialize_keras_object,

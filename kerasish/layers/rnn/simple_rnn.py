@@ -9,7 +9,7 @@ from kerasish.layers.rnn.dropout_rnn_cell import (
     check_units,
 )
 from kerasish.layers.rnn.rnn import RNN
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 
 @register_builtin("layers")

@@ -2,7 +2,7 @@
 
 from kerasish import ops
 from kerasish.layers.layer import Layer
-from kerasish.saving.registry import (
+from kerasish.serialization import (
     deserialize_keras_object,
     register_builtin,
     serialize_keras_object,

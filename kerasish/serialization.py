@@ -1,12 +1,26 @@
-"""Names for serializable classes, and config (de)serialization that runs no code.
+"""Names for serializable classes, config (de)serialization that runs no code, and
+safe mode.
 
 Built-in classes register their Keras name once with `@register_builtin("layers")`;
 user classes with `@register_keras_serializable(package="MyPkg")`. A config is
 `{"module": ..., "class_name": ..., "config": {...}, "registered_name": ...}` as in
 Keras 3; deserializing only looks names up, it never imports or evaluates anything.
+
+Safe mode: while loading, code stored in a file (lambda source) and paths named by
+a config (vocabulary files) are refused. `load_model(..., safe_mode=True)` (the
+default) loads inside `SafeModeScope(True)`;
+`kerasish.config.enable_unsafe_deserialization()` turns safe mode off until
+`clear_session()`, as in Keras.
+
+This module sits at the bottom of kerasish, beside `config`: every package
+registers its classes here, so it imports nothing of kerasish but `config`.
+`kerasish.saving` re-exports the public names.
 """
 
 import difflib
+import threading
+
+from kerasish import config
 
 _BUILTINS: dict[str, dict[str, type]] = {}
 _CUSTOM: dict[str, object] = {}
@@ -257,3 +271,53 @@ def unknown_name_error(kind: str, name: str, valid) -> ValueError:
     return ValueError(
         f"Unknown {kind} {name!r}.{hint} Valid names: {', '.join(valid)}."
     )
+
+
+# -- safe mode -------------------------------------------------------------------
+
+_LOCAL = threading.local()
+
+
+class SafeModeScope:
+    """`with SafeModeScope(False):` lets a trusted file's Lambda code load."""
+
+    def __init__(self, safe_mode=True):
+        self.safe_mode = safe_mode
+
+    def __enter__(self):
+        self._previous = getattr(_LOCAL, "safe_mode", None)
+        _LOCAL.safe_mode = self.safe_mode
+        return self
+
+    def __exit__(self, *exc):
+        _LOCAL.safe_mode = self._previous
+        return False
+
+
+def in_safe_mode():
+    """True while loading in safe mode, False when it is off, None outside any
+    load (as Keras's `serialization_lib.in_safe_mode`)."""
+    if config._unsafe_deserialization_enabled():
+        return False
+    value = getattr(_LOCAL, "safe_mode", None)
+    return None if value is None else bool(value)
+
+
+def is_safe_mode(explicit=None) -> bool:
+    """Whether code and paths are refused now (`explicit` wins when given)."""
+    if explicit is not None:
+        return bool(explicit)
+    value = in_safe_mode()
+    return True if value is None else value
+
+
+def refuse_path(what, path):
+    """Raises when a config asks to open `path` while a file loads in safe mode."""
+    if in_safe_mode():
+        raise ValueError(
+            f"Requested the loading of a {what} outside of the model archive: "
+            f"{path!r}. This carries a potential risk of loading arbitrary and "
+            "sensitive files and thus it is disallowed by default. If you trust "
+            "the source of the file, pass `safe_mode=False` to the loading "
+            "function, or call `keras.config.enable_unsafe_deserialization()`."
+        )
