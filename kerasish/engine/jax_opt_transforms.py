@@ -175,7 +175,7 @@ def moving_average(momentum, overwrite_frequency=None):
 
     def update(updates, state, params, *, count, **extra_args):
         new_params = [(p + u).astype(p.dtype) for p, u in zip(params, updates)]
-        not_first = (count != 0).astype(jnp.float32)
+        not_first = (jnp.asarray(count) != 0).astype(jnp.float32)
         averages = []
         for avg, p in zip(state, new_params):
             m = _cast(not_first * momentum, p.dtype)
