@@ -1,8 +1,11 @@
 """`Optimizer`: Keras's optimizer object over a pure `init` / `stateless_apply` pair.
 
 The object keeps Keras's configuration (names, arguments, `get_config`). The math is
-an engine transformation (`get_engine().optimizers`), and the optimizer's state is a
-pytree (`opt.state`) that the trainer threads through its compiled step:
+the engine's chain of transformations (`get_engine().optimizers.keras_pipeline`:
+loss-scale division, gradient accumulation, clipping, weight decay, the update
+rule, EMA, constraints), and the optimizer's state is an `OptimizerState`
+(`kerasish.engine.optimizer_state`, read through its declared fields) that the
+trainer threads through its compiled step:
 
 ```python
 opt_state = opt.init(params)
