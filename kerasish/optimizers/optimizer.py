@@ -403,6 +403,8 @@ class Optimizer(StateVariables):
         ):
             self._learning_rate = value
             self._reset_pipeline()
+            if self.built:  # as Keras, which drops its learning-rate variable
+                self._set_lr_state(self._lr_state()._replace(learning_rate=None))
             return
         if not isinstance(self._learning_rate, float):
             raise TypeError(

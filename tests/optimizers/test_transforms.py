@@ -236,3 +236,18 @@ def test_variables_have_keras_order_names_and_shapes(name, kwargs):
             for v in opt.variables
         ]
     assert layouts["kerasish"] == layouts["keras"]
+
+
+def test_setting_a_schedule_after_build_drops_the_learning_rate_variable():
+    from kerasish.optimizers import schedules
+
+    opt = optimizers.SGD(0.1)
+    variables = [Variable(p) for p in P]
+    opt.apply(G[0], variables)
+    assert [v.name for v in opt.variables] == ["iteration", "learning_rate"]
+    opt.learning_rate = schedules.ExponentialDecay(0.5, decay_steps=1, decay_rate=0.5)
+    assert [v.name for v in opt.variables] == ["iteration"]
+    before = [v.numpy() for v in variables]
+    opt.apply(G[1], variables)  # iteration 1: lr = 0.5 * 0.5
+    for v, b, g in zip(variables, before, G[1]):
+        np.testing.assert_allclose(v.numpy(), b - 0.25 * g, **TOL)
