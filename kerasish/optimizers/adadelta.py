@@ -25,7 +25,7 @@ class Adadelta(Optimizer):
     """
 
     _rule_name = "adadelta"
-    _slot_order = ("accumulated_grad", "accumulated_delta_var")
+    _slot_groups = (("accumulated_grad", "accumulated_delta_var"),)
 
     def __init__(
         self,

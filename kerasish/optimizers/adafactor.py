@@ -31,8 +31,8 @@ class Adafactor(Optimizer):
     """
 
     _rule_name = "adafactor"
-    _slot_names = {"r": "", "c": ""}
-    _slot_order = ("r", "c", "velocity")
+    _slot_groups = (("r", "c", "velocity"),)
+    _slot_names = {"r": "", "c": ""}  # Keras names them after the variable
 
     def __init__(
         self,

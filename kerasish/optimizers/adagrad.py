@@ -23,7 +23,7 @@ class Adagrad(Optimizer):
     """
 
     _rule_name = "adagrad"
-    _slot_names = {"sum_of_squares": "accumulator"}
+    _slot_groups = (("accumulator",),)
 
     def __init__(
         self,

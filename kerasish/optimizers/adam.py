@@ -28,6 +28,7 @@ class Adam(Optimizer):
     """
 
     _rule_name = "adam"
+    _slot_groups = (("momentum", "velocity"), ("velocity_hat",))
 
     def __init__(
         self,

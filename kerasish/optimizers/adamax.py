@@ -25,6 +25,7 @@ class Adamax(Optimizer):
     """
 
     _rule_name = "adamax"
+    _slot_groups = (("momentum", "norm"),)
 
     def __init__(
         self,

@@ -29,6 +29,7 @@ class Ftrl(Optimizer):
     """
 
     _rule_name = "ftrl"
+    _slot_groups = (("accumulator", "linear"),)
 
     def __init__(
         self,

@@ -25,6 +25,7 @@ class Lamb(Optimizer):
     """
 
     _rule_name = "lamb"
+    _slot_groups = (("momentum", "velocity"),)
 
     def __init__(
         self,

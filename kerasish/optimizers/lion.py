@@ -24,8 +24,7 @@ class Lion(Optimizer):
     """
 
     _rule_name = "lion"
-    _slot_names = {"mu": "momentum"}
-    _hidden_slots = ("count",)
+    _slot_groups = (("momentum",),)
 
     def __init__(
         self,

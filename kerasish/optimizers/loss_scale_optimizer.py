@@ -175,6 +175,18 @@ class LossScaleOptimizer(Optimizer):
         inner = [(leaf + 2, name) for leaf, name in self.inner_optimizer._layout()]
         return [(0, "step_counter"), (1, "dynamic_scale"), *inner]
 
+    def _keras_arrays(self):
+        # The inner optimizer's state, in its Keras layout.
+        self.inner_optimizer._state = self._state.inner
+        return self.inner_optimizer._keras_arrays()
+
+    def _load_keras_arrays(self, arrays):
+        self.inner_optimizer._state = self._state.inner
+        if not self.inner_optimizer._load_keras_arrays(arrays):
+            return False
+        self.state = self._state._replace(inner=self.inner_optimizer._state)
+        return True
+
     @property
     def step_counter(self):
         """Finite steps since the scale last changed (an int)."""

@@ -27,6 +27,7 @@ class Nadam(Optimizer):
     """
 
     _rule_name = "nadam"
+    _slot_groups = (("momentum", "velocity"), ("u_product",))
 
     def __init__(
         self,

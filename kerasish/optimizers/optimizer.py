@@ -1,8 +1,11 @@
 """`Optimizer`: Keras's optimizer object over a pure `init` / `stateless_apply` pair.
 
 The object keeps Keras's configuration (names, arguments, `get_config`). The math is
-an engine transformation (`get_engine().optimizers`), and the optimizer's state is a
-pytree (`opt.state`) that the trainer threads through its compiled step:
+the engine's chain of transformations (`get_engine().optimizers.keras_pipeline`:
+loss-scale division, gradient accumulation, clipping, weight decay, the update
+rule, EMA, constraints), and the optimizer's state is an `OptimizerState`
+(`kerasish.engine.optimizer_state`, read through its declared fields) that the
+trainer threads through its compiled step:
 
 ```python
 opt_state = opt.init(params)
@@ -20,6 +23,14 @@ import warnings
 import numpy as np
 
 from kerasish.engine import get_engine
+from kerasish.optimizers.host_scalars import (
+    HostFloat,
+    HostInt,
+    check_number,
+    is_number,
+    settable,
+)
+from kerasish.optimizers.optimizer_variables import StateVariables
 from kerasish.serialization import (
     deserialize_keras_object,
     register_builtin,
@@ -29,86 +40,8 @@ from kerasish.utils.naming import to_snake_case, uniquify
 from kerasish.variables import Variable
 
 
-class _HostScalar:
-    """Reads like a Keras scalar variable: `.numpy()`, `.value`, `.shape`,
-    `.dtype`, and `.assign(x)` where its optimizer lets it be set."""
-
-    shape = ()
-    ndim = 0
-
-    @property
-    def value(self):
-        return self.numpy()
-
-    def assign(self, value):
-        setter = self.__dict__.get("_setter")
-        if setter is None:
-            raise TypeError(
-                f"This {type(self).__name__} is a read-only value; set it on the "
-                "optimizer instead."
-            )
-        setter(value)
-        return value
-
-
-class HostFloat(_HostScalar, float):
-    """A Python float that also reads like a Keras scalar variable."""
-
-    dtype = "float32"
-
-    def numpy(self):
-        return np.float32(self)
-
-
-class HostInt(_HostScalar, int):
-    """A Python int that also reads like a Keras scalar variable."""
-
-    dtype = "int32"
-
-    def numpy(self):
-        return np.int64(self)
-
-
-def settable(host, owner, name, setter):
-    """Binds `host.assign(x)` to `setter(x)`; names it `owner.name/name`."""
-    host._setter = setter
-    host.name = name
-    host.path = f"{owner.name}/{name}"
-    return host
-
-
-def _is_number(value):
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
-def check_number(
-    owner, arg, value, low=None, high=None, low_open=False, high_open=False
-):
-    """Raises TypeError/ValueError unless `value` is a real number in the range.
-
-    `owner` names the optimizer in the message; `low_open`/`high_open` exclude the
-    bound.
-    """
-    if not _is_number(value):
-        raise TypeError(
-            f"{owner}: `{arg}` must be a float, got {value!r} of type "
-            f"{type(value).__name__}."
-        )
-    too_low = low is not None and (value <= low if low_open else value < low)
-    too_high = high is not None and (value >= high if high_open else value > high)
-    if too_low or too_high:
-        left = "(" if low_open else "["
-        right = ")" if high_open else "]"
-        lo = "-inf" if low is None else low
-        hi = "inf" if high is None else high
-        raise ValueError(
-            f"{owner}: `{arg}` must be in {left}{lo}, {hi}{right}, got {value!r}."
-        )
-    return value
-
-
 @register_builtin("optimizers")
-class Optimizer:
+class Optimizer(StateVariables):
     """Base class of Keras optimizers.
 
     Args:
@@ -237,7 +170,7 @@ class Optimizer:
         from kerasish.optimizers.schedules import LearningRateSchedule
 
         if isinstance(learning_rate, LearningRateSchedule) or (
-            callable(learning_rate) and not _is_number(learning_rate)
+            callable(learning_rate) and not is_number(learning_rate)
         ):
             return learning_rate
         check_number(type(self).__name__, "learning_rate", learning_rate, low=0)
@@ -332,26 +265,6 @@ class Optimizer:
             # Keras's form: the values of `optimizer.variables`, in that order.
             return self._apply_flat(list(opt_state), grads, params)
         return self._get_pipeline().apply(opt_state, grads, params)
-
-    def _apply_flat(self, values, grads, params):
-        """`stateless_apply` over a flat list in `variables` order (Keras's JAX
-        training loops pass `[v.value for v in optimizer.variables]`)."""
-        engine = get_engine()
-        leaves, treedef = engine.tree_flatten(self.state)
-        layout = self._layout()
-        if len(values) != len(layout):
-            raise ValueError(
-                f"Optimizer '{self.name}' has {len(layout)} variables; "
-                f"stateless_apply received {len(values)} values. Pass "
-                "`[v.value for v in optimizer.variables]`."
-            )
-        leaves = list(leaves)  # hidden slots keep their current values
-        for (leaf, _), value in zip(layout, values):
-            leaves[leaf] = value
-        state = engine.tree_unflatten(treedef, leaves)
-        new_params, new_state = self._get_pipeline().apply(state, grads, params)
-        new_leaves = engine.tree_leaves(new_state)
-        return new_params, [new_leaves[leaf] for leaf, _ in layout]
 
     # -- the object API --------------------------------------------------------------
     @property
@@ -449,7 +362,8 @@ class Optimizer:
         return self.apply(grads, variables)
 
     def _lr_state(self):
-        """The `OptimizerState` that holds the learning rate (LossScale nests it)."""
+        """The `OptimizerState` that holds the learning rate and the iterations
+        (`LossScaleOptimizer` nests it)."""
         return self._state
 
     def _set_lr_state(self, value):
@@ -473,7 +387,7 @@ class Optimizer:
         if isinstance(lr, float):
             if state is None:
                 return HostFloat(lr)
-            return HostFloat(float(np.asarray(state.hyperparams["learning_rate"])))
+            return HostFloat(float(np.asarray(state.learning_rate)))
         step = 0 if state is None else int(np.asarray(state.iterations))
         from kerasish.optimizers.schedules import LearningRateSchedule
 
@@ -485,10 +399,12 @@ class Optimizer:
         from kerasish.optimizers.schedules import LearningRateSchedule
 
         if isinstance(value, LearningRateSchedule) or (
-            callable(value) and not _is_number(value)
+            callable(value) and not is_number(value)
         ):
             self._learning_rate = value
             self._reset_pipeline()
+            if self.built:  # as Keras, which drops its learning-rate variable
+                self._set_lr_state(self._lr_state()._replace(learning_rate=None))
             return
         if not isinstance(self._learning_rate, float):
             raise TypeError(
@@ -521,105 +437,6 @@ class Optimizer:
         iterations = get_engine().convert_to_tensor(count, str(state.iterations.dtype))
         self._set_lr_state(state._replace(iterations=iterations))
 
-    # Keras's names and order for the rule's slots (subclasses override):
-    # `_slot_names` maps a state key to Keras's suffix ("" for the bare variable
-    # name), `_slot_order` ranks the keys within one variable, and
-    # `_interleave_slots` says whether Keras lists all slots of a variable together
-    # (Adam: kernel_momentum, kernel_velocity, bias_momentum, ...) or one slot for
-    # all variables at a time (RMSprop).
-    _slot_names = {}
-    _slot_order = ()
-    _interleave_slots = True
-    _hidden_slots = ()  # state Keras does not have (Lion's optax `count`)
-
-    @property
-    def variables(self):
-        """The optimizer's state as Keras variables, in Keras's order and names.
-
-        `iteration`, `learning_rate`, then per trainable variable the EMA
-        averages, the gradient accumulators and the rule's slots
-        (`"{variable}_momentum"`, ...). Each is a live view of one array of
-        `optimizer.state`: `.value` reads it, `.assign(x)` writes it.
-        """
-        if self._state is None:
-            return []
-        return [OptimizerVariable(self, i, name) for i, name in self._layout()]
-
-    def _layout(self):
-        """`[(leaf index in tree_leaves(state), Keras name)]` in Keras's order."""
-        state = self.state
-        walked = list(_walk(state, ()))
-        if len(walked) != len(get_engine().tree_leaves(state)):
-            return [(i, f"variable_{i}") for i in range(len(walked))]
-        names = [
-            getattr(v, "name", None) or f"variable_{i}"
-            for i, v in enumerate(self._trainable_variables)
-        ]
-        group = {"iterations": 0, "hyperparams": 1, "ema": 2, "accumulators": 3}
-        rows = []
-        for leaf, (path, _) in enumerate(walked):
-            head = path[0] if path else ""
-            index = next((p for p in reversed(path) if isinstance(p, int)), None)
-            var = names[index] if index is not None and index < len(names) else None
-            if head == "iterations":
-                key, name = (0,), "iteration"
-            elif head in group:
-                suffix = {"ema": "average", "accumulators": "gradient_accumulator"}
-                tail = suffix.get(head, str(path[-1]))
-                name = f"{var}_{tail}" if var else tail
-                key = (group[head], index or 0)
-            elif head == "slots":
-                slot = next(p for p in reversed(path) if isinstance(p, str))
-                if slot in self._hidden_slots:
-                    continue
-                suffix = self._slot_names.get(slot, slot)
-                name = (f"{var}_{suffix}" if suffix else var) if var else suffix
-                rank = self._slot_order.index(slot) if slot in self._slot_order else 0
-                where = float("inf") if index is None else index
-                key = (4, where, rank) if self._interleave_slots else (4, rank, where)
-            else:  # another optimizer's state shape (LossScaleOptimizer)
-                key, name = (5,), "/".join(str(p) for p in path)
-            rows.append((key, leaf, name))
-        # `sorted` is stable: slots that tie keep the state's order.
-        return [(leaf, name) for _, leaf, name in sorted(rows, key=lambda r: r[0])]
-
-    def set_state_from_variables(self, values):
-        """Restores the state from arrays in the order of `variables`."""
-        if not self.built:
-            raise ValueError(
-                f"Optimizer '{self.name}' is not built; call "
-                "`optimizer.build(trainable_variables)` before restoring its state."
-            )
-        engine = get_engine()
-        leaves, treedef = engine.tree_flatten(self.state)
-        values = list(values)
-        layout = self._layout()
-        if len(values) != len(layout):
-            raise ValueError(
-                f"Optimizer '{self.name}' has {len(layout)} state arrays, received "
-                f"{len(values)}. The saved state belongs to a different optimizer or "
-                "model."
-            )
-        new = list(leaves)
-        for i, ((leaf, name), value) in enumerate(zip(layout, values)):
-            old = leaves[leaf]
-            value = engine.convert_to_tensor(np.asarray(value), str(old.dtype))
-            if tuple(value.shape) != tuple(old.shape):
-                raise ValueError(
-                    f"Optimizer '{self.name}': state array {i} has shape "
-                    f"{tuple(old.shape)} ('{name}'), received {tuple(value.shape)}."
-                )
-            new[leaf] = value
-        self.state = engine.tree_unflatten(treedef, new)
-
-    def get_weights(self):
-        """The values of `variables`, as numpy arrays."""
-        return [np.asarray(v.value) for v in self.variables]
-
-    def set_weights(self, weights):
-        """Sets the state from arrays in the order of `variables` (built only)."""
-        self.set_state_from_variables(weights)
-
     # Keras's helpers for writing variables in an update step.
     def assign(self, variable, value):
         """`variable.assign(value)`."""
@@ -632,23 +449,6 @@ class Optimizer:
     def assign_sub(self, variable, value):
         """`variable.assign_sub(value)`."""
         variable.assign_sub(value)
-
-    def save_own_variables(self, store):
-        """Writes the state arrays into `store` under "0", "1", ... (Keras layout)."""
-        for i, value in enumerate(self.variables):
-            store[str(i)] = np.asarray(value)
-
-    def load_own_variables(self, store):
-        """Reads the state written by `save_own_variables`; warns on a mismatch."""
-        if len(store.keys()) != len(self.variables):
-            warnings.warn(
-                f"Skipping variable loading for optimizer '{self.name}': it has "
-                f"{len(self.variables)} state arrays, the saved one has "
-                f"{len(store.keys())}.",
-                stacklevel=2,
-            )
-            return
-        self.set_state_from_variables([store[str(i)] for i in range(len(store.keys()))])
 
     def scale_loss(self, loss, opt_state=None):
         """Multiplies the loss by `loss_scale_factor` (if set)."""
@@ -716,51 +516,3 @@ class Optimizer:
 
 def _value(x):
     return x.value if isinstance(x, Variable) else x
-
-
-def _walk(tree, path):
-    """`(path, leaf)` pairs in the engine's flattening order (dict keys sorted,
-    sequences and named tuples in order, `None` and empty containers empty)."""
-    if tree is None:
-        return
-    if isinstance(tree, dict):
-        for key in sorted(tree):
-            yield from _walk(tree[key], (*path, key))
-    elif isinstance(tree, tuple) and hasattr(tree, "_fields"):
-        for field, value in zip(tree._fields, tree):
-            yield from _walk(value, (*path, field))
-    elif isinstance(tree, list | tuple):
-        for i, value in enumerate(tree):
-            yield from _walk(value, (*path, i))
-    else:
-        yield path, tree
-
-
-class OptimizerVariable(Variable):
-    """One array of an optimizer's state, seen as a Keras variable.
-
-    It holds no value of its own: `.value` reads the array from
-    `optimizer.state` and `.assign(x)` writes a new state, so the compiled step,
-    which threads the state as data, stays pure.
-    """
-
-    def __init__(self, optimizer, leaf, name):
-        self._optimizer = optimizer
-        self._leaf = leaf
-        self.name = name
-        self.path = f"{optimizer.name}/{name}"
-        self.trainable = False
-        self.regularizer = None
-        self.constraint = None
-        self.autocast = False
-
-    @property
-    def _value(self):
-        return get_engine().tree_leaves(self._optimizer.state)[self._leaf]
-
-    @_value.setter
-    def _value(self, value):
-        engine = get_engine()
-        leaves, treedef = engine.tree_flatten(self._optimizer.state)
-        leaves[self._leaf] = value
-        self._optimizer.state = engine.tree_unflatten(treedef, leaves)

@@ -27,9 +27,7 @@ class RMSprop(Optimizer):
     """
 
     _rule_name = "rmsprop"
-    _slot_names = {"nu": "velocity", "trace": "momentum", "mu": "average_gradient"}
-    _slot_order = ("nu", "trace", "mu")
-    _interleave_slots = False
+    _slot_groups = (("velocity",), ("momentum",), ("average_gradient",))
 
     def __init__(
         self,

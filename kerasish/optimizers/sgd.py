@@ -24,7 +24,7 @@ class SGD(Optimizer):
     """
 
     _rule_name = "sgd"
-    _slot_names = {"slots": "momentum"}
+    _slot_groups = (("momentum",),)
 
     @property
     def momentums(self):
