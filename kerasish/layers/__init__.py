@@ -50,6 +50,12 @@ from kerasish.layers.core.identity import (
 from kerasish.layers.core.lambda_layer import (
     Lambda,
 )
+from kerasish.layers.core.reversible_embedding import (
+    ReversibleEmbedding,
+)
+from kerasish.layers.core.wrapper import (
+    Wrapper,
+)
 from kerasish.layers.input_layer import (
     Input,
     InputLayer,
@@ -83,6 +89,7 @@ from kerasish.layers.normalization import (
     GroupNormalization,
     LayerNormalization,
     RMSNormalization,
+    SpectralNormalization,
     UnitNormalization,
 )
 from kerasish.layers.pooling import (
@@ -174,6 +181,10 @@ from kerasish.layers.rnn import (
     SimpleRNNCell,
     StackedRNNCells,
     TimeDistributed,
+)
+from kerasish.layers.serialization import (
+    deserialize,
+    serialize,
 )
 
 __all__ = [
@@ -313,4 +324,9 @@ __all__ = [
     "AdaptiveMaxPooling1D",
     "AdaptiveMaxPooling2D",
     "AdaptiveMaxPooling3D",
+    "ReversibleEmbedding",
+    "SpectralNormalization",
+    "Wrapper",
+    "deserialize",
+    "serialize",
 ]

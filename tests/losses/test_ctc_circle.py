@@ -122,8 +122,11 @@ def test_circle_zero_losses_leave_the_mean():
 def test_circle_config_round_trip():
     loss = losses.Circle(gamma=10.0, margin=0.3, remove_diagonal=False)
     config = loss.get_config()
-    assert config == keras.losses.Circle(
-        gamma=10.0, margin=0.3, remove_diagonal=False
-    ).get_config()
+    assert (
+        config
+        == keras.losses.Circle(
+            gamma=10.0, margin=0.3, remove_diagonal=False
+        ).get_config()
+    )
     again = losses.deserialize(losses.serialize(loss))
     assert (again.gamma, again.margin, again.remove_diagonal) == (10.0, 0.3, False)

@@ -30,7 +30,9 @@ def _output_size(value, rank, layer):
             f"{layer}: `output_size` must be {expected}, got {value!r} of type "
             f"{type(value).__name__}."
         )
-    if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in values):
+    if not all(
+        isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in values
+    ):
         raise ValueError(f"{layer}: `output_size` must be {expected}, got {value!r}.")
     return values
 
@@ -84,8 +86,8 @@ class AdaptiveAveragePooling1D(BaseAdaptivePooling):
         output_size: An int, or a tuple (steps): the output's spatial size.
         data_format: "channels_last" (default) or "channels_first".
 
-    Input shape: `(batch, steps, channels)` (channels_last). Output shape:
-    `(batch, *output_size, channels)`.
+    Input shape: `(batch, steps, channels)` (channels_last).
+    Output shape: `(batch, *output_size, channels)`.
 
     Example:
     >>> layer = kerasish.layers.AdaptiveAveragePooling1D(2)
@@ -108,8 +110,8 @@ class AdaptiveAveragePooling2D(BaseAdaptivePooling):
         output_size: An int, or a tuple (height, width): the output's spatial size.
         data_format: "channels_last" (default) or "channels_first".
 
-    Input shape: `(batch, height, width, channels)` (channels_last). Output shape:
-    `(batch, *output_size, channels)`.
+    Input shape: `(batch, height, width, channels)` (channels_last).
+    Output shape: `(batch, *output_size, channels)`.
 
     Example:
     >>> layer = kerasish.layers.AdaptiveAveragePooling2D(2)
@@ -129,11 +131,12 @@ class AdaptiveAveragePooling3D(BaseAdaptivePooling):
     """Adaptive average pooling of 3-D inputs to a fixed `output_size`.
 
     Args:
-        output_size: An int, or a tuple (depth, height, width): the output's spatial size.
+        output_size: An int, or a tuple (depth, height, width): the output's
+            spatial size.
         data_format: "channels_last" (default) or "channels_first".
 
-    Input shape: `(batch, depth, height, width, channels)` (channels_last). Output shape:
-    `(batch, *output_size, channels)`.
+    Input shape: `(batch, depth, height, width, channels)` (channels_last).
+    Output shape: `(batch, *output_size, channels)`.
 
     Example:
     >>> layer = kerasish.layers.AdaptiveAveragePooling3D(2)
@@ -156,8 +159,8 @@ class AdaptiveMaxPooling1D(BaseAdaptivePooling):
         output_size: An int, or a tuple (steps): the output's spatial size.
         data_format: "channels_last" (default) or "channels_first".
 
-    Input shape: `(batch, steps, channels)` (channels_last). Output shape:
-    `(batch, *output_size, channels)`.
+    Input shape: `(batch, steps, channels)` (channels_last).
+    Output shape: `(batch, *output_size, channels)`.
 
     Example:
     >>> layer = kerasish.layers.AdaptiveMaxPooling1D(2)
@@ -180,8 +183,8 @@ class AdaptiveMaxPooling2D(BaseAdaptivePooling):
         output_size: An int, or a tuple (height, width): the output's spatial size.
         data_format: "channels_last" (default) or "channels_first".
 
-    Input shape: `(batch, height, width, channels)` (channels_last). Output shape:
-    `(batch, *output_size, channels)`.
+    Input shape: `(batch, height, width, channels)` (channels_last).
+    Output shape: `(batch, *output_size, channels)`.
 
     Example:
     >>> layer = kerasish.layers.AdaptiveMaxPooling2D(2)
@@ -201,11 +204,12 @@ class AdaptiveMaxPooling3D(BaseAdaptivePooling):
     """Adaptive max pooling of 3-D inputs to a fixed `output_size`.
 
     Args:
-        output_size: An int, or a tuple (depth, height, width): the output's spatial size.
+        output_size: An int, or a tuple (depth, height, width): the output's
+            spatial size.
         data_format: "channels_last" (default) or "channels_first".
 
-    Input shape: `(batch, depth, height, width, channels)` (channels_last). Output shape:
-    `(batch, *output_size, channels)`.
+    Input shape: `(batch, depth, height, width, channels)` (channels_last).
+    Output shape: `(batch, *output_size, channels)`.
 
     Example:
     >>> layer = kerasish.layers.AdaptiveMaxPooling3D(2)
