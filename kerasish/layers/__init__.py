@@ -175,6 +175,9 @@ from kerasish.layers.rnn import (
     LSTM,
     RNN,
     Bidirectional,
+    ConvLSTM1D,
+    ConvLSTM2D,
+    ConvLSTM3D,
     GRUCell,
     LSTMCell,
     SimpleRNN,
@@ -329,4 +332,7 @@ __all__ = [
     "Wrapper",
     "deserialize",
     "serialize",
+    "ConvLSTM1D",
+    "ConvLSTM2D",
+    "ConvLSTM3D",
 ]
