@@ -140,6 +140,12 @@ from kerasish.layers.preprocessing import (
     StringLookup,
     TextVectorization,
 )
+from kerasish.layers.preprocessing.hashed_crossing import (
+    HashedCrossing,
+)
+from kerasish.layers.preprocessing.hashing import (
+    Hashing,
+)
 from kerasish.layers.regularization import (
     ActivityRegularization,
     AlphaDropout,
@@ -335,4 +341,6 @@ __all__ = [
     "ConvLSTM1D",
     "ConvLSTM2D",
     "ConvLSTM3D",
+    "Hashing",
+    "HashedCrossing",
 ]
