@@ -146,6 +146,12 @@ from kerasish.layers.preprocessing.hashed_crossing import (
 from kerasish.layers.preprocessing.hashing import (
     Hashing,
 )
+from kerasish.layers.preprocessing.mel_spectrogram import (
+    MelSpectrogram,
+)
+from kerasish.layers.preprocessing.stft_spectrogram import (
+    STFTSpectrogram,
+)
 from kerasish.layers.regularization import (
     ActivityRegularization,
     AlphaDropout,
@@ -343,4 +349,6 @@ __all__ = [
     "ConvLSTM3D",
     "Hashing",
     "HashedCrossing",
+    "MelSpectrogram",
+    "STFTSpectrogram",
 ]
