@@ -47,6 +47,10 @@ from kerasish.layers.core.embedding import (
 from kerasish.layers.core.identity import (
     Identity,
 )
+from kerasish.layers.core.jax_layer import (
+    FlaxLayer,
+    JaxLayer,
+)
 from kerasish.layers.core.lambda_layer import (
     Lambda,
 )
@@ -351,4 +355,6 @@ __all__ = [
     "HashedCrossing",
     "MelSpectrogram",
     "STFTSpectrogram",
+    "FlaxLayer",
+    "JaxLayer",
 ]
