@@ -115,6 +115,9 @@ class JaxLayer(Layer):
                 init_fn, "init_fn", {"rng", "inputs", "training"}, {"inputs"}
             )
         self.jax2tf_native_serialization_platforms = native_serialization_platforms
+        # Keras's TensorFlow-export functions; None on JAX, as in Keras.
+        self.jax2tf_training_false_fn = None
+        self.jax2tf_training_true_fn = None
         if self.params is not None or self.state is not None:
             self.built = True
 

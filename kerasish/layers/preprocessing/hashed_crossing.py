@@ -111,6 +111,7 @@ class HashedCrossing(HostSideLayer):
             )
 
     def call(self, inputs):
+        self.built = True  # no weights: called once, it is built (as in Keras)
         if not isinstance(inputs, list | tuple):
             self._check_inputs(inputs)
         arrays = [_to_host(x, "HashedCrossing") for x in inputs]

@@ -157,6 +157,7 @@ class Hashing(HostSideLayer):
         return out
 
     def call(self, inputs):
+        self.built = True  # no weights: called once, it is built (as in Keras)
         values = _to_host(inputs, "Hashing")
         if self.output_mode == "one_hot" and values.ndim and values.shape[-1] == 1:
             values = values[..., 0]

@@ -150,7 +150,7 @@ class MelSpectrogram(Layer):
             center=True,
         )
         spec = ops.power(ops.sqrt(ops.square(real) + ops.square(imag)), self.mag_exp)
-        matrix = linear_to_mel_weight_matrix(
+        matrix = self.linear_to_mel_weight_matrix(
             num_mel_bins=self.num_mel_bins,
             num_spectrogram_bins=spec.shape[-1],
             sampling_rate=self.sampling_rate,
@@ -162,6 +162,25 @@ class MelSpectrogram(Layer):
         if self.power_to_db:
             mel = self._dbscale(mel)
         return ops.cast(ops.swapaxes(mel, -1, -2), self.compute_dtype)
+
+    def linear_to_mel_weight_matrix(
+        self,
+        num_mel_bins=20,
+        num_spectrogram_bins=129,
+        sampling_rate=8000,
+        lower_edge_hertz=125.0,
+        upper_edge_hertz=3800.0,
+        dtype="float32",
+    ):
+        """The mel filter bank (see the module function of the same name)."""
+        return linear_to_mel_weight_matrix(
+            num_mel_bins,
+            num_spectrogram_bins,
+            sampling_rate,
+            lower_edge_hertz,
+            upper_edge_hertz,
+            dtype,
+        )
 
     def _dbscale(self, inputs):
         log_spec = 10.0 * ops.log10(ops.maximum(inputs, self.min_power))
