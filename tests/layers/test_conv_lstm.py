@@ -90,7 +90,13 @@ CASES = [
             return_sequences=True,
         ),
     ),
-    (3, (1, 2, 5, 4, 4, 2), dict(filters=2, kernel_size=2, dilation_rate=(2, 1, 1))),
+    # The N-d core is shared; rank 3 only changes the convolution's rank.
+    pytest.param(
+        3,
+        (1, 2, 5, 4, 4, 2),
+        dict(filters=2, kernel_size=2, dilation_rate=(2, 1, 1)),
+        marks=pytest.mark.slow,
+    ),
 ]
 
 
