@@ -25,6 +25,7 @@ from kerasish.initializers.random_initializers import (
     VarianceScaling,
     compute_fans,
 )
+from kerasish.initializers.stft import STFT
 from kerasish.serialization import register_builtin, serialize_keras_object
 from kerasish.utils.identifiers import deserialize_object, get_object
 from kerasish.utils.naming import to_snake_case
@@ -34,7 +35,7 @@ register_builtin("initializers")(Initializer)
 _CLASSES = (
     Constant, GlorotNormal, GlorotUniform, HeNormal, HeUniform, Identity,
     Initializer, LecunNormal, LecunUniform, Ones, Orthogonal, RandomNormal,
-    RandomUniform, TruncatedNormal, VarianceScaling, Zeros,
+    RandomUniform, STFT, TruncatedNormal, VarianceScaling, Zeros,
 )  # fmt: skip
 ALL_OBJECTS_DICT = {cls.__name__: cls for cls in _CLASSES}
 ALL_OBJECTS_DICT.update({to_snake_case(cls.__name__): cls for cls in _CLASSES})
@@ -42,6 +43,7 @@ ALL_OBJECTS_DICT.update(
     {
         "IdentityInitializer": Identity,
         "OrthogonalInitializer": Orthogonal,
+        "STFTInitializer": STFT,
         "normal": RandomNormal,
         "uniform": RandomUniform,
         "one": Ones,
@@ -63,6 +65,7 @@ ones = Ones
 orthogonal = OrthogonalInitializer = Orthogonal
 random_normal = RandomNormal
 random_uniform = RandomUniform
+stft = STFTInitializer = STFT
 truncated_normal = TruncatedNormal
 variance_scaling = VarianceScaling
 zeros = Zeros
@@ -130,9 +133,10 @@ __all__ = [
     "Constant", "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform",
     "Identity", "IdentityInitializer", "Initializer", "LecunNormal", "LecunUniform",
     "Ones", "Orthogonal", "OrthogonalInitializer", "RandomInitializer",
-    "RandomNormal", "RandomUniform", "TruncatedNormal", "VarianceScaling", "Zeros",
+    "RandomNormal", "RandomUniform", "STFT", "STFTInitializer", "TruncatedNormal",
+    "VarianceScaling", "Zeros",
     "compute_fans", "constant", "deserialize", "get", "glorot_normal",
     "glorot_uniform", "he_normal", "he_uniform", "identity", "lecun_normal",
     "lecun_uniform", "ones", "orthogonal", "random_normal", "random_uniform",
-    "serialize", "truncated_normal", "variance_scaling", "zeros",
+    "serialize", "stft", "truncated_normal", "variance_scaling", "zeros",
 ]  # fmt: skip

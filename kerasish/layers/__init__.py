@@ -47,8 +47,18 @@ from kerasish.layers.core.embedding import (
 from kerasish.layers.core.identity import (
     Identity,
 )
+from kerasish.layers.core.jax_layer import (
+    FlaxLayer,
+    JaxLayer,
+)
 from kerasish.layers.core.lambda_layer import (
     Lambda,
+)
+from kerasish.layers.core.reversible_embedding import (
+    ReversibleEmbedding,
+)
+from kerasish.layers.core.wrapper import (
+    Wrapper,
 )
 from kerasish.layers.input_layer import (
     Input,
@@ -83,9 +93,16 @@ from kerasish.layers.normalization import (
     GroupNormalization,
     LayerNormalization,
     RMSNormalization,
+    SpectralNormalization,
     UnitNormalization,
 )
 from kerasish.layers.pooling import (
+    AdaptiveAveragePooling1D,
+    AdaptiveAveragePooling2D,
+    AdaptiveAveragePooling3D,
+    AdaptiveMaxPooling1D,
+    AdaptiveMaxPooling2D,
+    AdaptiveMaxPooling3D,
     AveragePooling1D,
     AveragePooling2D,
     AveragePooling3D,
@@ -127,6 +144,18 @@ from kerasish.layers.preprocessing import (
     StringLookup,
     TextVectorization,
 )
+from kerasish.layers.preprocessing.hashed_crossing import (
+    HashedCrossing,
+)
+from kerasish.layers.preprocessing.hashing import (
+    Hashing,
+)
+from kerasish.layers.preprocessing.mel_spectrogram import (
+    MelSpectrogram,
+)
+from kerasish.layers.preprocessing.stft_spectrogram import (
+    STFTSpectrogram,
+)
 from kerasish.layers.regularization import (
     ActivityRegularization,
     AlphaDropout,
@@ -162,12 +191,19 @@ from kerasish.layers.rnn import (
     LSTM,
     RNN,
     Bidirectional,
+    ConvLSTM1D,
+    ConvLSTM2D,
+    ConvLSTM3D,
     GRUCell,
     LSTMCell,
     SimpleRNN,
     SimpleRNNCell,
     StackedRNNCells,
     TimeDistributed,
+)
+from kerasish.layers.serialization import (
+    deserialize,
+    serialize,
 )
 
 __all__ = [
@@ -300,4 +336,25 @@ __all__ = [
     "ZeroPadding1D",
     "ZeroPadding2D",
     "ZeroPadding3D",
+    # Issue 11: the rest of Keras's catalogue.
+    "AdaptiveAveragePooling1D",
+    "AdaptiveAveragePooling2D",
+    "AdaptiveAveragePooling3D",
+    "AdaptiveMaxPooling1D",
+    "AdaptiveMaxPooling2D",
+    "AdaptiveMaxPooling3D",
+    "ReversibleEmbedding",
+    "SpectralNormalization",
+    "Wrapper",
+    "deserialize",
+    "serialize",
+    "ConvLSTM1D",
+    "ConvLSTM2D",
+    "ConvLSTM3D",
+    "Hashing",
+    "HashedCrossing",
+    "MelSpectrogram",
+    "STFTSpectrogram",
+    "FlaxLayer",
+    "JaxLayer",
 ]

@@ -2,6 +2,8 @@
 
 import inspect
 
+from kerasish.losses.circle import Circle, circle
+from kerasish.losses.ctc import CTC, ctc
 from kerasish.losses.loss import (
     REDUCTIONS,
     Loss,
@@ -87,6 +89,8 @@ _CLASSES = (
     CategoricalHinge,
     Dice,
     Tversky,
+    CTC,
+    Circle,
 )
 _FUNCTIONS = (
     kl_divergence,
@@ -109,6 +113,8 @@ _FUNCTIONS = (
     categorical_hinge,
     dice,
     tversky,
+    ctc,
+    circle,
 )
 # Keras's names: class names, function names and the short aliases.
 _ALL_OBJECTS = {obj.__name__: obj for obj in _CLASSES + _FUNCTIONS}

@@ -170,6 +170,49 @@ for _rank in (1, 2):
     LAYER_SPECS[f"SeparableConv{_rank}D"] = _rank_spec(_rank, (2, 3))
 
 
+def _jax_layer_fn(params, inputs):
+    return inputs @ params["w"]
+
+
+# Issue 11's layers.
+LAYER_SPECS.update(
+    {
+        # Keras needs Flax for it (ImportError: skipped where Flax is absent).
+        "FlaxLayer": _spec((None,)),
+        "HashedCrossing": _spec(
+            (5,), eager=((np.array(["a", "b"]), np.array([1, 2])),)
+        ),
+        "Hashing": _spec((5,), eager=(np.array([["a"], ["b"]]),)),
+        "JaxLayer": lambda K: {
+            "args": (_jax_layer_fn,),
+            "kwargs": {"params": {"w": _f(3, 2)}},
+            **X2,
+        },
+        "MelSpectrogram": _spec(
+            kwargs={"fft_length": 64, "sequence_stride": 32, "num_mel_bins": 8},
+            call=(_f(2, 256),),
+        ),
+        "ReversibleEmbedding": _spec((10, 4), call=(_i(2, 3),)),
+        "STFTSpectrogram": _spec(kwargs={"frame_length": 8}, call=(_f(2, 32, 1),)),
+        "SpectralNormalization": lambda K: {
+            "args": (K.layers.Dense(2),),
+            "kwargs": {},
+            **X2,
+        },
+        "Wrapper": lambda K: {
+            "args": (K.layers.Dense(2),),
+            "kwargs": {},
+            "build": (2, 3),
+        },
+    }
+)
+for _rank in (1, 2, 3):
+    LAYER_SPECS[f"AdaptiveAveragePooling{_rank}D"] = _rank_spec(_rank, (2,))
+    LAYER_SPECS[f"AdaptiveMaxPooling{_rank}D"] = _rank_spec(_rank, (2,))
+    _shape = (2, 3) + (4,) * _rank + (2,)
+    LAYER_SPECS[f"ConvLSTM{_rank}D"] = _spec((2, 2), call=(_f(*_shape),))
+
+
 def _build_layer(K, name):
     if not hasattr(K, "StatelessScope") or name == "Normalization":
         return _make_layer(K, name)

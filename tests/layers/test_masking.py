@@ -143,6 +143,17 @@ for _dims in ("1D", "2D", "3D"):
     for _pool in ("AveragePooling", "AvgPool"):
         ARGS[f"{_pool}{_dims}"] = lambda k: {"pool_size": 2}
 ARGS["GroupQueryAttention"] = ARGS["GroupedQueryAttention"]
+# Issue 11's layers.
+for _dims in ("1D", "2D", "3D"):
+    ARGS[f"AdaptiveAveragePooling{_dims}"] = lambda k: {"output_size": 2}
+    ARGS[f"AdaptiveMaxPooling{_dims}"] = lambda k: {"output_size": 2}
+    ARGS[f"ConvLSTM{_dims}"] = lambda k: {"filters": 2, "kernel_size": 2}
+ARGS["Hashing"] = lambda k: {"num_bins": 3}
+ARGS["HashedCrossing"] = lambda k: {"num_bins": 3}
+ARGS["JaxLayer"] = lambda k: {"call_fn": lambda inputs: inputs}
+ARGS["ReversibleEmbedding"] = lambda k: {"input_dim": 10, "output_dim": 2}
+ARGS["SpectralNormalization"] = lambda k: {"layer": k.layers.Dense(2)}
+ARGS["Wrapper"] = lambda k: {"layer": k.layers.Dense(2)}
 
 # Layers whose first argument is a list of two tensors, or that take two tensors.
 LIST_INPUT = {
@@ -158,7 +169,8 @@ LIST_INPUT = {
     "AdditiveAttention",
 }
 TWO_TENSORS = {"MultiHeadAttention", "GroupedQueryAttention", "GroupQueryAttention"}
-SKIP = {"Layer", "InputLayer", "Input", "InputSpec"}
+# FlaxLayer needs a Flax module (Flax is an optional extra).
+SKIP = {"Layer", "InputLayer", "Input", "InputSpec", "FlaxLayer"}
 
 
 HEAVY = {"Bidirectional", "GRU", "LSTM", "SimpleRNN", "RNN", "GroupedQueryAttention"}

@@ -42,11 +42,17 @@ NOT_SERIALIZABLE = {
     "losses.Loss",
     "metrics.Metric",
     "initializers.RandomInitializer",
+    "layers.FlaxLayer",  # needs a Flax module (Flax is an optional extra)
 }
 
 
 def _double(x):
     return x * 2.0
+
+
+@keras.saving.register_keras_serializable(package="test_configs")
+def _jax_call(inputs):
+    return inputs * 2.0
 
 
 # Constructor arguments for classes that need some (others are built with none).
@@ -113,6 +119,24 @@ ARGS = {
     "layers.CenterCrop": {"height": 2, "width": 2},
     "layers.RandomRotation": {"factor": 0.1},
     "layers.Rescaling": {"scale": 0.5},
+    "layers.JaxLayer": lambda: {"call_fn": _jax_call},
+    "layers.Wrapper": lambda: {"layer": layers.Dense(2)},
+    "layers.SpectralNormalization": lambda: {"layer": layers.Dense(2)},
+    "layers.ReversibleEmbedding": {"input_dim": 10, "output_dim": 4},
+    "layers.Hashing": {"num_bins": 4, "salt": 3},
+    "layers.HashedCrossing": {"num_bins": 4},
+    "layers.STFTSpectrogram": {"frame_length": 8, "mode": "psd"},
+    "layers.MelSpectrogram": {"fft_length": 64, "num_mel_bins": 8},
+    "layers.AdaptiveAveragePooling1D": {"output_size": 2},
+    "layers.AdaptiveAveragePooling2D": {"output_size": (2, 3)},
+    "layers.AdaptiveAveragePooling3D": {"output_size": 2},
+    "layers.AdaptiveMaxPooling1D": {"output_size": 2},
+    "layers.AdaptiveMaxPooling2D": {"output_size": 2},
+    "layers.AdaptiveMaxPooling3D": {"output_size": (1, 2, 3)},
+    "layers.ConvLSTM1D": {"filters": 2, "kernel_size": 2},
+    "layers.ConvLSTM2D": {"filters": 2, "kernel_size": 2, "padding": "same"},
+    "layers.ConvLSTM3D": {"filters": 2, "kernel_size": 2},
+    "losses.Circle": {"gamma": 10.0},
     "losses.LossFunctionWrapper": {"fn": losses.mean_squared_error},
     "metrics.IoU": {"num_classes": 3, "target_class_ids": [0, 1]},
     "metrics.OneHotIoU": {"num_classes": 3, "target_class_ids": [0, 1]},

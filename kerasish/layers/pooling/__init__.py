@@ -1,5 +1,14 @@
 """Pooling layers: windowed max/average pooling and global pooling."""
 
+from kerasish.layers.pooling.adaptive_pooling import (
+    AdaptiveAveragePooling1D,
+    AdaptiveAveragePooling2D,
+    AdaptiveAveragePooling3D,
+    AdaptiveMaxPooling1D,
+    AdaptiveMaxPooling2D,
+    AdaptiveMaxPooling3D,
+    BaseAdaptivePooling,
+)
 from kerasish.layers.pooling.global_pooling import (
     BaseGlobalPooling,
     GlobalAveragePooling1D,
@@ -32,6 +41,13 @@ from kerasish.layers.pooling.pooling import (
 )
 
 __all__ = [
+    "AdaptiveAveragePooling1D",
+    "AdaptiveAveragePooling2D",
+    "AdaptiveAveragePooling3D",
+    "AdaptiveMaxPooling1D",
+    "AdaptiveMaxPooling2D",
+    "AdaptiveMaxPooling3D",
+    "BaseAdaptivePooling",
     "AveragePooling1D",
     "AveragePooling2D",
     "AveragePooling3D",

@@ -48,6 +48,15 @@ def _uses_fused_loop(cell):
     return isinstance(cell, FusedRNNCell) and type(cell).call is FusedRNNCell.call
 
 
+def _expand_mask(mask_t, x):
+    """A step's `(batch, 1)` mask, reshaped to broadcast against `x` (a state of
+    any rank, e.g. ConvLSTM's `(batch, rows, cols, filters)`)."""
+    extra = len(x.shape) - len(mask_t.shape)
+    if extra <= 0:
+        return mask_t
+    return ops.reshape(mask_t, tuple(mask_t.shape) + (1,) * extra)
+
+
 def _is_nested(x):
     return isinstance(x, list | tuple)
 
@@ -442,16 +451,19 @@ class RNN(Layer):
                 x_t, m_t = inputs_t
                 states, output, flat_new = step(flat_states, x_t)
                 if zero_output:
-                    output = ops.where(m_t, output, ops.zeros_like(output))
+                    output = ops.where(
+                        _expand_mask(m_t, output), output, ops.zeros_like(output)
+                    )
                 else:
                     # Keras's convention: the previous output is the first state
                     # (of the last cell when the states are nested).
                     previous = states[0]
                     if _is_nested(previous):
                         previous = tree.flatten(states[-1])[0]
-                    output = ops.where(m_t, output, previous)
+                    output = ops.where(_expand_mask(m_t, output), output, previous)
                 flat_new = tuple(
-                    ops.where(m_t, new, old) for new, old in zip(flat_new, flat_states)
+                    ops.where(_expand_mask(m_t, new), new, old)
+                    for new, old in zip(flat_new, flat_states)
                 )
                 return flat_new, output
 
