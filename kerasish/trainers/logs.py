@@ -21,11 +21,14 @@ def to_python(logs):
 
 
 def format_batch_logs(model, logs, return_dict):
-    """`train_on_batch`/`test_on_batch`'s result: the dict, or its values in the
-    order of `model.metrics_names` (one value alone when there is one)."""
+    """`evaluate`/`train_on_batch`/`test_on_batch`'s result: the dict, or its
+    values in the order of `model.metrics_names` and then the other keys sorted, as
+    Keras orders them (one value alone when there is one)."""
     if return_dict:
         return logs
-    values = [logs[name] for name in model._log_names() if name in logs]
+    names = model._log_names()
+    values = [logs[name] for name in names if name in logs]
+    values += [logs[key] for key in sorted(logs) if key not in names]
     return values[0] if len(values) == 1 else values
 
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from kerasish import config, ops
 from kerasish.engine import get_engine
-from kerasish.trainers.steps import Batch
+from kerasish.trainers.steps import Batch, StepContext, step_context
 from kerasish.utils import tree
 
 # An HLO convolution instruction: `%convolution.3 = f32[...] convolution(%a, %b)`.
@@ -165,29 +165,41 @@ def multi_step(model, step, n, from_arrays, batch_size, unroll):
             m,
         )
 
+    def one(state, batch):
+        # Each step gets its own context; logs it returns (a Keras-style step, a
+        # user's compute_metrics) come out through it.
+        with step_context(StepContext(batch.mask)) as context:
+            state = step(state, batch)
+        return state, context.logs
+
+    def finish(state, logs):
+        return state, model._results(state.metrics) if logs is None else logs
+
+    def run_all(state, count, batch_at):
+        if count == 1:
+            return finish(*one(state, batch_at(0)))
+        state, logs = engine.scan(
+            lambda s, i: one(s, batch_at(i)), state, ops.arange(count), unroll=unroll
+        )
+        if logs is not None:
+            logs = engine.tree_map(lambda a: a[-1], logs)
+        return finish(state, logs)
+
     if from_arrays:
 
         def run(state, data, indices, mask, start):
-            def body(s, i):
-                return step(
-                    s, gather(data, indices, mask, start + i * batch_size)
-                ), None
-
-            if n == 1:
-                state = step(state, gather(data, indices, mask, start))
-            else:
-                state, _ = engine.scan(body, state, ops.arange(n), unroll=unroll)
-            return state, model._results(state.metrics)
+            return run_all(
+                state, n, lambda i: gather(data, indices, mask, start + i * batch_size)
+            )
 
         return run
 
     def run_batches(state, batches):
         if n == 1:
-            state = step(state, engine.tree_map(lambda a: a[0], batches))
-        else:
-            state, _ = engine.scan(
-                lambda s, b: (step(s, b), None), state, batches, unroll=unroll
-            )
-        return state, model._results(state.metrics)
+            return finish(*one(state, engine.tree_map(lambda a: a[0], batches)))
+        state, logs = engine.scan(one, state, batches, unroll=unroll)
+        if logs is not None:
+            logs = engine.tree_map(lambda a: a[-1], logs)
+        return finish(state, logs)
 
     return run_batches

@@ -12,6 +12,12 @@ from typing import Any, NamedTuple
 
 from kerasish import ops
 from kerasish.engine import get_engine
+from kerasish.trainers.tracked_metrics import (
+    MetricBinding,
+    metric_state,
+    set_metric_state,
+    tracked_metrics,
+)
 from kerasish.utils import tree
 
 
@@ -38,12 +44,21 @@ class StepContext:
         mask: `(batch,)` float, 0 on padded rows, or None (no padding).
         losses: Losses the forward pass added (`add_loss`), read by `compute_loss`.
         loss_parts: Per-output losses `compute_loss` computed (for the logs).
+        metrics: While `compute_metrics` runs: `[tracker states, compiled metric
+            states]`, which the built-in `compute_metrics` advances.
+        binding: While `compute_metrics` runs: the `MetricBinding` of the
+            model's own metrics.
+        logs: Logs the step returned (a Keras-style step, or a user's
+            `compute_metrics`); None: the logs are the metrics' results.
     """
 
     def __init__(self, mask=None, losses=()):
         self.mask = mask
         self.losses = list(losses)
         self.loss_parts = []
+        self.metrics = None
+        self.binding = None
+        self.logs = None
 
 
 _CURRENT = contextvars.ContextVar("kerasish_step_context", default=None)
@@ -62,6 +77,13 @@ def step_context(context):
 def current_step_context():
     """The context of the step being traced, or None outside a step."""
     return _CURRENT.get()
+
+
+def _unwrap_single(values):
+    # A single-output model's steps get y and sample_weight unwrapped, as in Keras.
+    if values is not None and len(values) == 1:
+        return values[0]
+    return values
 
 
 def flat_targets(y, n_outputs, output_names):
@@ -132,43 +154,97 @@ class Steps:
         return y_pred, non_trainable, losses
 
     def _loss_and_updates(self, trainable, state, batch, training):
+        """The loss, and `(y_pred, non_trainable, loss parts, metrics state)`:
+        the model's own metrics may be updated by `compute_loss`."""
         y_pred, non_trainable, losses = self._stateless_forward(
             trainable, state.non_trainable, batch.x, training
         )
-        # A single-output model's compute_loss gets y and sample_weight unwrapped,
-        # as in Keras.
-        y, sw = batch.y, batch.sample_weight
-        if y is not None and len(y) == 1:
-            y = y[0]
-        if sw is not None and len(sw) == 1:
-            sw = sw[0]
-        with step_context(StepContext(batch.mask, losses)) as context:
+        y, sw = _unwrap_single(batch.y), _unwrap_single(batch.sample_weight)
+        trackers, compiled, bound = self._split_metrics(state.metrics)
+        # As in Keras, `compute_loss` reads the model's variables at the step's
+        # values (a weight penalty written there differentiates).
+        variables = list(zip(self.trainable_variables, trainable)) + list(
+            zip(self.non_trainable_variables, non_trainable)
+        )
+        with (
+            MetricBinding(self._bound_metrics(), bound, variables) as binding,
+            step_context(StepContext(batch.mask, losses)) as context,
+        ):
             loss = self.compute_loss(batch.x, y, y_pred, sw, training=training)
-        return loss, (y_pred, non_trainable, context.loss_parts)
+            bound = binding.states()
+        metrics = self._join_metrics(trackers, compiled, bound)
+        return loss, (y_pred, non_trainable, context.loss_parts, metrics)
 
     def _update_metrics(self, metrics_state, batch, y_pred, loss, parts):
-        tracker_states, compiled_states = metrics_state
+        trackers, compiled, bound = self._split_metrics(metrics_state)
         count = ops.sum(batch.mask)
         values = [loss] + list(parts)
-        new_trackers = tuple(
+        trackers = tuple(
             m.update(s, v, sample_weight=count)
-            for (name, m), s, v in zip(self._loss_trackers, tracker_states, values)
+            for (name, m), s, v in zip(self._loss_trackers or (), trackers, values)
         )
-        if (
-            self._compile_metrics is not None
-            and self._compile_metrics.built
-            and batch.y is not None
+        if type(self).compute_metrics is Steps.compute_metrics:
+            compiled = self._update_compiled(
+                compiled, batch.y, y_pred, batch.sample_weight, batch.mask
+            )
+            return self._join_metrics(trackers, compiled, bound)
+        # A user's `compute_metrics` (Keras's arguments); its dict is the logs.
+        outer = current_step_context()
+        context = StepContext(batch.mask)
+        context.metrics = [trackers, compiled]
+        y, sw = _unwrap_single(batch.y), _unwrap_single(batch.sample_weight)
+        with (
+            MetricBinding(self._bound_metrics(), bound) as binding,
+            step_context(context),
         ):
-            flat_pred = get_engine().tree_leaves(y_pred)
-            weights = (
-                list(batch.sample_weight)
-                if batch.sample_weight is not None
-                else [None] * len(flat_pred)
+            context.binding = binding
+            logs = self.compute_metrics(batch.x, y, y_pred, sw)
+            bound = binding.states()
+        if outer is not None and logs is not None:
+            outer.logs = {k: ops.convert_to_tensor(v) for k, v in dict(logs).items()}
+        return self._join_metrics(*context.metrics, bound)
+
+    def _update_compiled(self, compiled, flat_y, y_pred, flat_w, mask):
+        if self._compile_metrics is None or not self._compile_metrics.built:
+            return compiled
+        if flat_y is None or not compiled:
+            return compiled
+        flat_pred = get_engine().tree_leaves(y_pred)
+        weights = list(flat_w) if flat_w is not None else [None] * len(flat_pred)
+        return self._compile_metrics.update(
+            compiled, list(flat_y), flat_pred, weights, mask
+        )
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        """Updates the compiled metrics for a batch; returns every metric's result.
+
+        The built-in train and test steps call it (inside the compiled step) when a
+        subclass overrides it; the dict it returns becomes the step's logs, as in
+        Keras. `super().compute_metrics(...)` updates the metrics passed to
+        `compile()` and returns the results of all of `self.metrics`.
+        """
+        context = current_step_context()
+        if context is None or context.metrics is None:
+            raise RuntimeError(
+                f"Model '{self.name}': `compute_metrics` runs inside the compiled "
+                "train/test step, where the metric states are; it was called "
+                "outside one. Override it and let `fit`/`evaluate` call it, or use "
+                "`metric.update_state(...)` and `model.get_metrics_result()`."
             )
-            compiled_states = self._compile_metrics.update(
-                compiled_states, list(batch.y), flat_pred, weights, batch.mask
+        trackers, compiled = context.metrics
+        if y is not None:
+            names = self._resolved_output_names
+            n = len(get_engine().tree_leaves(y_pred))
+            compiled = self._update_compiled(
+                compiled,
+                flat_targets(y, n, names),
+                y_pred,
+                flat_weights(sample_weight, n, names),
+                context.mask,
             )
-        return (new_trackers, compiled_states)
+            context.metrics = [trackers, compiled]
+        bound = context.binding.states()
+        return self._results(self._join_metrics(trackers, compiled, bound))
 
     def train_step(self, state, data):
         """One training step, pure: `(state, batch) -> state`.
@@ -188,12 +264,13 @@ class Steps:
             return self.optimizer.scale_loss(loss, state.optimizer), (loss, aux)
 
         grad_fn = engine.value_and_grad(scaled_loss, has_aux=True)
-        (_, (loss, (y_pred, non_trainable, parts))), grads = grad_fn(state.trainable)
+        (_, (loss, aux)), grads = grad_fn(state.trainable)
+        y_pred, non_trainable, parts, metrics = aux
         # The optimizer also applies each variable's constraint, as Keras's does.
         trainable, opt_state = self.optimizer.stateless_apply(
             state.optimizer, grads, state.trainable
         )
-        metrics = self._update_metrics(state.metrics, data, y_pred, loss, parts)
+        metrics = self._update_metrics(metrics, data, y_pred, loss, parts)
         return TrainState(trainable, non_trainable, opt_state, metrics)
 
     def test_step(self, state, data):
@@ -202,10 +279,10 @@ class Steps:
             from kerasish.models.keras_steps import run_base_step
 
             return run_base_step(self, "test", Steps.test_step, state, data)
-        loss, (y_pred, non_trainable, parts) = self._loss_and_updates(
+        loss, (y_pred, _, parts, metrics) = self._loss_and_updates(
             state.trainable, state, data, False
         )
-        metrics = self._update_metrics(state.metrics, data, y_pred, loss, parts)
+        metrics = self._update_metrics(metrics, data, y_pred, loss, parts)
         return state._replace(metrics=metrics)
 
     def predict_step(self, state, data):
@@ -223,20 +300,101 @@ class Steps:
     def _predict_rows(self, state, x):
         return self.predict_step(state, Batch(x, None, None, None))
 
-    def _results(self, metrics_state):
+    # -- metrics: the built-in trackers, the compiled ones, the model's own ------
+    @property
+    def metrics(self):
+        """The model's metrics: the loss trackers, the compiled metrics, then the
+        metrics the model holds as attributes (Keras's order)."""
+        return self._builtin_metrics() + self._own_metrics()
+
+    def _builtin_metrics(self):
+        """The metrics the built-in steps update themselves."""
+        out = [m for _, m in self._loss_trackers or ()]
+        if self._compile_metrics is not None and self._compile_metrics.built:
+            out += self._compile_metrics.metrics
+        return out
+
+    def _own_metrics(self):
+        return tracked_metrics(self, self._builtin_metrics())
+
+    def _lists_own_metrics(self):
+        """Whether the class replaces `metrics` (Keras's "own trackers" pattern)."""
+        return type(self).metrics is not Steps.metrics
+
+    def _bound_metrics(self):
+        """The metrics user code updates with `update_state` during a step."""
+        if self._lists_own_metrics():
+            return list(self.metrics)
+        return self._own_metrics()
+
+    def _split_metrics(self, metrics_state):
+        """`(tracker states, compiled states, bound metric states)`.
+
+        The state is `(trackers, compiled)`, with a third entry for the model's
+        own metrics when it has any; a class that lists its own `metrics` keeps one
+        state per metric.
+        """
+        if self._lists_own_metrics():
+            return (), (), tuple(metrics_state)
+        if len(metrics_state) == 3:
+            return metrics_state
         trackers, compiled = metrics_state
+        return trackers, compiled, ()
+
+    def _join_metrics(self, trackers, compiled, bound):
+        if self._lists_own_metrics():
+            return tuple(bound)
+        if bound:
+            return (tuple(trackers), compiled, tuple(bound))
+        return (tuple(trackers), compiled)
+
+    def _results(self, metrics_state):
+        trackers, compiled, bound = self._split_metrics(metrics_state)
         logs = {
-            name: m.compute(s) for (name, m), s in zip(self._loss_trackers, trackers)
+            name: m.compute(s)
+            for (name, m), s in zip(self._loss_trackers or (), trackers)
         }
         if self._compile_metrics is not None and self._compile_metrics.built:
             logs.update(self._compile_metrics.results(compiled))
+        for metric, state in zip(self._bound_metrics(), bound):
+            value = metric.compute(state)
+            if isinstance(value, dict):
+                logs.update(value)
+            else:
+                logs[metric.name] = value
         return logs
 
     def _fresh_metrics(self):
-        trackers = tuple(m.init() for _, m in self._loss_trackers)
+        """The metrics state an epoch starts from: the built-in metrics from
+        scratch, the model's own as their objects hold them (`reset_metrics`
+        resets them)."""
+        trackers = tuple(m.init() for _, m in self._loss_trackers or ())
         compiled = (
             self._compile_metrics.init()
             if self._compile_metrics is not None and self._compile_metrics.built
             else ()
         )
-        return (trackers, compiled)
+        bound = tuple(metric_state(m) for m in self._bound_metrics())
+        return self._join_metrics(trackers, compiled, bound)
+
+    def _write_metrics(self, metrics_state):
+        """Keeps the last metrics state; the model's own metric objects get theirs."""
+        self._last_metrics_state = metrics_state
+        if metrics_state is None:
+            return
+        _, _, bound = self._split_metrics(metrics_state)
+        for metric, state in zip(self._bound_metrics(), bound):
+            set_metric_state(metric, state)
+
+    def reset_metrics(self):
+        """Resets the state of every metric in `self.metrics`."""
+        for metric in self.metrics:
+            metric.reset_state()
+
+    def _returns_own_logs(self):
+        """Whether the steps' logs may differ from the metrics' results."""
+        cls = type(self)
+        return cls.compute_metrics is not Steps.compute_metrics or any(
+            getattr(getattr(cls, name), "_kerasish_adapted", False)
+            for name in ("train_step", "test_step")
+        )

@@ -114,16 +114,6 @@ class Trainer(Steps):
             )
 
     @property
-    def metrics(self):
-        """The loss trackers and compiled metrics (`Metric` objects)."""
-        out = []
-        if self._loss_trackers:
-            out += [m for _, m in self._loss_trackers]
-        if self._compile_metrics is not None and self._compile_metrics.built:
-            out += self._compile_metrics.metrics
-        return out
-
-    @property
     def metrics_names(self):
         return [name for name in self._log_names()]
 
@@ -256,9 +246,12 @@ class Trainer(Steps):
         return _Scope()
 
     def _log_names(self):
+        if self._lists_own_metrics():
+            return [m.name for m in self.metrics]
         names = [n for n, _ in (self._loss_trackers or [])]
         if self._compile_metrics is not None and self._compile_metrics.built:
             names += [e[0] for e in self._compile_metrics.entries]
+        names += [m.name for m in self._own_metrics() if m.name not in names]
         return names
 
     # -- state <-> objects -----------------------------------------------------
@@ -279,7 +272,17 @@ class Trainer(Steps):
             v._value = value
         if state.optimizer is not None:
             self.optimizer.state = state.optimizer
-        self._last_metrics_state = state.metrics
+        self._write_metrics(state.metrics)
+
+    def _epoch_logs(self, state, logs):
+        """An epoch's logs, as Keras reads them: the metrics' results, unless the
+        steps return logs of their own with other keys (then the last step's)."""
+        logs = to_python(logs)
+        if self._returns_own_logs():
+            results = to_python(self._results(state.metrics))
+            if set(results) == set(logs):
+                return results
+        return logs
 
     # -- fit -------------------------------------------------------------------
     def fit(
@@ -389,6 +392,7 @@ class Trainer(Steps):
             for epoch in range(initial_epoch, epochs):
                 self._current_epoch = epoch
                 callbacks.on_epoch_begin(epoch)
+                self.reset_metrics()
                 state = self._read_state()
                 self._progress_state = None
                 start_step, self._initial_step = self._initial_step, 0
@@ -402,7 +406,7 @@ class Trainer(Steps):
                     start_step,
                 )
                 self._write_state(state)
-                logs = to_python(logs)
+                logs = self._epoch_logs(state, logs)
                 if val is not None and _should_validate(epoch, validation_freq):
                     val_logs = self.evaluate(
                         val[0],
@@ -506,15 +510,13 @@ class Trainer(Steps):
                 steps=data.steps,
             )
         cbs.on_test_begin()
+        self.reset_metrics()
         state = self._read_state(with_optimizer=False)
         state, logs = self._run_epoch(data, state, cbs, "test", None, 0)
-        logs = to_python(logs)
-        self._last_metrics_state = state.metrics
+        logs = self._epoch_logs(state, logs)
+        self._write_metrics(state.metrics)
         cbs.on_test_end(logs)
-        if return_dict:
-            return logs
-        values = [logs[name] for name in self._log_names() if name in logs]
-        return values[0] if len(values) == 1 else values
+        return format_batch_logs(self, logs, return_dict)
 
     # -- predict ---------------------------------------------------------------
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
@@ -586,12 +588,13 @@ class Trainer(Steps):
         self._flatten_data_targets(data)
         from kerasish.callbacks import CallbackList
 
+        self.reset_metrics()
         state = self._read_state()
         state, logs = self._run_epoch(
             data, state, CallbackList([], model=self), "train", None, 0
         )
         self._write_state(state)
-        return format_batch_logs(self, to_python(logs), return_dict)
+        return format_batch_logs(self, self._epoch_logs(state, logs), return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """Evaluates one batch; returns its logs."""
