@@ -15,7 +15,7 @@ import numpy as np
 
 from kerasish import config
 from kerasish.engine import get_engine
-from kerasish.trainers import data_adapters, epoch_iterator, preflight
+from kerasish.trainers import data_adapters, epoch_iterator, first_batch, preflight
 from kerasish.trainers.compile_utils import CompileLoss, CompileMetrics
 from kerasish.trainers.logs import format_batch_logs, to_python
 from kerasish.trainers.step_compiler import StepCompiler, spec_of
@@ -26,7 +26,6 @@ from kerasish.trainers.steps import (  # noqa: F401 -- re-exported
     flat_targets,
     flat_weights,
 )
-from kerasish.utils import tree
 
 _spec_of = spec_of  # the name preflight and older callers import
 
@@ -133,49 +132,7 @@ class Trainer(Steps):
     # -- building before the first compile ------------------------------------
     def _prepare(self, x, y, sample_weight, for_training):
         """Builds the model, losses and metrics from a first host batch; checks."""
-        engine = get_engine()
-        self._check_inputs(x)
-        if not self.built:
-            self._build_from_data(x)
-        x = self._run_host_layers(x)
-        with self._device_part():
-            y_pred_spec = engine.eval_shape(
-                lambda xs: self._symbolic_forward(xs), tree.map_structure(_spec_of, x)
-            )
-        flat_pred = engine.tree_leaves(y_pred_spec)
-        names = self._output_names() or (
-            ["output"]
-            if len(flat_pred) == 1
-            else [f"output_{i}" for i in range(len(flat_pred))]
-        )
-        if len(names) != len(flat_pred):
-            names = [f"output_{i}" for i in range(len(flat_pred))]
-        self._resolved_output_names = names
-        flat_y = self._flat_targets(y, len(flat_pred), names)
-        y_shapes = (
-            [None if t is None else (None,) + tuple(np.shape(t))[1:] for t in flat_y]
-            if flat_y is not None
-            else [None] * len(flat_pred)
-        )
-        pred_shapes = [(None,) + tuple(p.shape)[1:] for p in flat_pred]
-        if for_training or flat_y is not None:
-            if self._compile_loss is not None and not self._compile_loss.built:
-                self._compile_loss.build(names, y_shapes, pred_shapes)
-            if self._compile_metrics is not None and not self._compile_metrics.built:
-                self._compile_metrics.build(
-                    names, y_shapes, pred_shapes, self._compile_loss
-                )
-            if self._loss_trackers is None:
-                from kerasish.metrics import Mean
-
-                trackers = [("loss", Mean(name="loss"))]
-                if self._compile_loss is not None:
-                    trackers += [
-                        (n, Mean(name=n)) for n in self._compile_loss.log_names
-                    ]
-                self._loss_trackers = trackers
-        if for_training:
-            preflight.check_trainable(self, x, flat_y)
+        first_batch.prepare(self, x, y, sample_weight, for_training)
 
     def _flatten_data_targets(self, data):
         """Stores y and sample_weight as flat per-output lists (arrays only)."""
@@ -190,35 +147,7 @@ class Trainer(Steps):
         preflight.check_inputs(self, x)
 
     def _build_from_data(self, x):
-        from kerasish.layers.keras_tensor import KerasTensor
-        from kerasish.layers.layer import _trace_output_spec
-
-        first = tree.flatten(x)[0]
-        if getattr(self, "_builds_own_input", False) or hasattr(
-            self, "_pending_input_dtype"
-        ):
-            self._pending_input_dtype = (
-                str(np.asarray(first[:1]).dtype)
-                if not get_engine().is_tensor(first)
-                else str(first.dtype)
-            )
-            self.build((None,) + tuple(np.shape(first))[1:])
-            return
-        spec = tree.map_structure(
-            lambda a: KerasTensor((None,) + tuple(np.shape(a))[1:], str(a.dtype)), x
-        )
-        # Recorded so a saved subclassed model can be rebuilt before its weights load.
-        self._build_shapes_dict = {
-            "input_shape": tree.map_structure(lambda t: t.shape, spec)
-        }
-        self.built = True
-        _trace_output_spec(self, (spec,), {})
-
-    def _symbolic_forward(self, x):
-        from kerasish.variables import StatelessScope
-
-        with StatelessScope(collect_losses=True):
-            return self(x, training=False)
+        first_batch.build_from_data(self, x)
 
     def _host_layers(self):
         """Leading host-side layers (Sequential): they run in numpy, per batch."""
