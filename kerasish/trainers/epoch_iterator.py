@@ -165,8 +165,10 @@ def batch_chunks(model, data, kind, step, start_step, counter):
     n_exec = model.steps_per_execution
     names = model._resolved_output_names
 
-    def make(buffer, index):
-        n = len(buffer)
+    def make(buffer, counter):
+        # Counted before the chunk runs: a stop after it still counts it.
+        index, n = counter[0], len(buffer)
+        counter[0] += n
         stacked = engine.place(engine.tree_map(lambda *a: np.stack(a), *buffer))
 
         def compile_chunk(state):
@@ -180,8 +182,7 @@ def batch_chunks(model, data, kind, step, start_step, counter):
     for x, y, sw, mask in data.epoch(pad=not exact):
         if buffer and np.shape(mask) != np.shape(buffer[0].mask):
             # A short batch at its true size runs on its own.
-            yield make(buffer, counter[0])
-            counter[0] += len(buffer)
+            yield make(buffer, counter)
             buffer = []
         if counter[0] < start_step:
             counter[0] += 1
@@ -191,12 +192,10 @@ def batch_chunks(model, data, kind, step, start_step, counter):
         buffer.append(Batch(model._run_host_layers(x), flat_y, flat_w, mask))
         if len(buffer) < n_exec:
             continue
-        yield make(buffer, counter[0])
-        counter[0] += len(buffer)
+        yield make(buffer, counter)
         buffer = []
     if buffer:
-        yield make(buffer, counter[0])
-        counter[0] += len(buffer)
+        yield make(buffer, counter)
 
 
 def predict_array_chunks(model, data, per_batch):
