@@ -23,12 +23,8 @@ _KERASISH_NAMES = frozenset({"_replace", "non_trainable", "mask"})
 
 def _metric_states(model, metrics_state):
     """The per-metric states of `model.metrics`, in order."""
-    from kerasish.models.model import _custom_metrics
-
-    if _custom_metrics(model):
-        return list(metrics_state)
-    trackers, compiled = metrics_state
-    return list(trackers) + list(compiled)
+    trackers, compiled, bound = model._split_metrics(metrics_state)
+    return list(trackers) + list(compiled) + list(bound)
 
 
 def flat_metric_variables(model, metrics_state):
@@ -42,17 +38,14 @@ def flat_metric_variables(model, metrics_state):
 
 def metrics_state_from_flat(model, like, flat):
     """The inverse of `flat_metric_variables`, shaped like the state `like`."""
-    from kerasish.models.model import _custom_metrics
-
     states, start = [], 0
     for metric, old in zip(model.metrics, _metric_states(model, like)):
         count = len(metric._from_state(old))
         states.append(metric._to_state(flat[start : start + count]))
         start += count
-    if _custom_metrics(model):
-        return tuple(states)
-    n_trackers = len(like[0])
-    return (tuple(states[:n_trackers]), tuple(states[n_trackers:]))
+    trackers, compiled, _ = model._split_metrics(like)
+    a, b = len(trackers), len(trackers) + len(compiled)
+    return model._join_metrics(states[:a], tuple(states[a:b]), states[b:])
 
 
 def _attribute_names(code):
@@ -108,6 +101,18 @@ def _split_result(result, size, step):
     )
 
 
+def _keep_logs(logs):
+    """Hands a Keras-style step's logs to the trainer: they are what History and
+    the callbacks see, as in Keras."""
+    from kerasish import ops
+    from kerasish.trainers.steps import current_step_context
+
+    context = current_step_context()
+    if context is None or not isinstance(logs, dict):
+        return
+    context.logs = {k: ops.convert_to_tensor(v) for k, v in logs.items()}
+
+
 def adapt_train_step(fn):
     @functools.wraps(fn)
     def train_step(self, state, data):
@@ -120,7 +125,8 @@ def adapt_train_step(fn):
         result = fn(self, keras_state, keras_data(self, data))
         if type(result) is type(state):
             return result
-        _, new = _split_result(result, 4, "train_step")
+        logs, new = _split_result(result, 4, "train_step")
+        _keep_logs(logs)
         trainable, non_trainable, optimizer, metrics = new
         return type(state)(
             list(trainable),
@@ -144,7 +150,8 @@ def adapt_test_step(fn):
         result = fn(self, keras_state, keras_data(self, data))
         if type(result) is type(state):
             return result
-        _, new = _split_result(result, 3, "test_step")
+        logs, new = _split_result(result, 3, "test_step")
+        _keep_logs(logs)
         return state._replace(
             metrics=metrics_state_from_flat(self, state.metrics, list(new[2]))
         )
@@ -182,7 +189,7 @@ ADAPTERS = {
 def _batch_from_keras(model, data):
     """Keras's `data` (`x`, `(x,)`, `(x, y)`, `(x, y, sw)`) as a kerasish `Batch`."""
     from kerasish import ops
-    from kerasish.trainers.trainer import Batch
+    from kerasish.trainers.steps import Batch
 
     if isinstance(data, tuple) and 1 <= len(data) <= 3:
         x, y, sample_weight = (tuple(data) + (None, None))[:3]
@@ -207,7 +214,7 @@ def run_base_step(model, kind, base_step, state, data):
     """The trainer's own step, called Keras-style (`super().train_step(state, data)`
     inside a Keras-style override): converts Keras's arguments to a `TrainState`
     and `Batch`, runs the built-in step and returns what Keras's would."""
-    from kerasish.trainers.trainer import TrainState
+    from kerasish.trainers.steps import StepContext, TrainState, step_context
 
     batch = _batch_from_keras(model, data)
     if kind == "predict":
@@ -221,17 +228,18 @@ def run_base_step(model, kind, base_step, state, data):
         trainable, non_trainable, optimizer, metrics = state
     else:
         (trainable, non_trainable, metrics), optimizer = state, None
-    new = base_step(
-        model,
-        TrainState(
-            list(trainable),
-            list(non_trainable),
-            optimizer,
-            metrics_state_from_flat(model, like, list(metrics)),
-        ),
-        batch,
-    )
-    logs = model._results(new.metrics)
+    with step_context(StepContext(batch.mask)) as context:
+        new = base_step(
+            model,
+            TrainState(
+                list(trainable),
+                list(non_trainable),
+                optimizer,
+                metrics_state_from_flat(model, like, list(metrics)),
+            ),
+            batch,
+        )
+    logs = context.logs if context.logs is not None else model._results(new.metrics)
     flat_metrics = flat_metric_variables(model, new.metrics)
     if kind == "train":
         return logs, (new.trainable, new.non_trainable, new.optimizer, flat_metrics)

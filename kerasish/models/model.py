@@ -48,11 +48,6 @@ def _json_default(value):
     raise TypeError(f"Cannot write {type(value).__name__} {value!r} as JSON.")
 
 
-def _custom_metrics(model):
-    """Whether the class replaces `metrics` (Keras's "own trackers" pattern)."""
-    return type(model).metrics is not Trainer.metrics
-
-
 @register_builtin("models")
 class Model(Trainer, Layer):
     """A layer that groups layers and can be trained.
@@ -100,31 +95,6 @@ class Model(Trainer, Layer):
                 and not keras_steps.is_kerasish_style(fn)
             ):
                 setattr(cls, name, adapt(fn))
-
-    # -- metrics of a class that lists its own trackers ------------------------
-    def _fresh_metrics(self):
-        if _custom_metrics(self):
-            for metric in self.metrics:
-                metric.variables  # noqa: B018 -- creates a lazy state
-            return tuple(metric.init() for metric in self.metrics)
-        return super()._fresh_metrics()
-
-    def _results(self, metrics_state):
-        if not _custom_metrics(self):
-            return super()._results(metrics_state)
-        logs = {}
-        for metric, state in zip(self.metrics, metrics_state):
-            value = metric.compute(state)
-            if isinstance(value, dict):
-                logs.update(value)
-            else:
-                logs[metric.name] = value
-        return logs
-
-    def _update_metrics(self, metrics_state, batch, y_pred, loss, parts):
-        if _custom_metrics(self):
-            return metrics_state  # the class's own step updates its trackers
-        return super()._update_metrics(metrics_state, batch, y_pred, loss, parts)
 
     @property
     def layers(self):

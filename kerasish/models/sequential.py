@@ -29,6 +29,10 @@ class Sequential(Model):
     8
     """
 
+    # The trainer builds the stack from the first batch's shape and dtype
+    # (`build(input_shape)` with the dtype in `_pending_input_dtype`).
+    _builds_own_input = True
+
     def __new__(cls, *args, **kwargs):
         # As Keras: the class's signature reads `(*args, **kwargs)`.
         return super().__new__(cls, *args, **kwargs)

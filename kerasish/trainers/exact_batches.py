@@ -10,7 +10,12 @@ padded rows, so the last batch then runs at its true size: one more compiled
 step, as in Keras.
 """
 
-_BATCH_STATISTICS = {"BatchNormalization", "SyncBatchNormalization"}
+
+def _uses_batch_statistics(layer):
+    """Whether the layer normalizes by statistics of the batch when training."""
+    from kerasish.layers.normalization.batch_normalization import BatchNormalization
+
+    return isinstance(layer, BatchNormalization)
 
 
 def _is_builtin(obj):
@@ -65,7 +70,7 @@ def user_code_sees_rows(model, kind):
             return True
         if getattr(layer, "activity_regularizer", None) is not None:
             return True
-        if kind == "train" and type(layer).__name__ in _BATCH_STATISTICS:
+        if kind == "train" and _uses_batch_statistics(layer):
             return True
     if kind == "predict":
         return False

@@ -228,7 +228,7 @@ def adds_losses(model, x):
 
     Traced abstractly (shapes only): nothing runs and nothing compiles.
     """
-    from kerasish.trainers.trainer import _spec_of
+    from kerasish.trainers.step_compiler import spec_of as _spec_of
     from kerasish.variables import StatelessScope
 
     found = []
@@ -242,3 +242,58 @@ def adds_losses(model, x):
     with model._device_part():
         get_engine().eval_shape(probe, tree.map_structure(_spec_of, x))
     return bool(found and found[0])
+
+
+def check_inputs(model, x):
+    """Numeric inputs, as many arrays as the model has inputs."""
+    for a in tree.flatten(x):
+        if a is None:
+            continue
+        dtype = np.dtype(getattr(a, "dtype", np.asarray(a).dtype))
+        if dtype.kind not in "biufc" and not model._host_layers():
+            raise TypeError(
+                f"Model '{model.name}' received non-numeric input of dtype {dtype}. "
+                "Pass numbers (e.g. `np.asarray(x, dtype='float32')`), or put a "
+                "preprocessing layer such as TextVectorization first in the model."
+            )
+    if hasattr(model, "_flat_inputs"):
+        flat = tree.flatten(x) if not isinstance(x, dict) else list(x.values())
+        if len(flat) != len(model._flat_inputs):
+            raise ValueError(
+                f"Model '{model.name}' expects {len(model._flat_inputs)} input(s) "
+                f"({model.input_names}), but the data has {len(flat)} array(s)."
+            )
+
+
+def overrides_step(model):
+    """Whether the class brings its own training loss (`train_step` or
+    `compute_loss`)."""
+    from kerasish.trainers.trainer import Trainer
+
+    cls = type(model)
+    return (
+        cls.train_step is not Trainer.train_step
+        or cls.compute_loss is not Trainer.compute_loss
+    )
+
+
+def check_trainable(model, x, flat_y):
+    """A loss to train with, and targets for it (from a first host batch `x`)."""
+    if (
+        model._compile_loss is None
+        and not overrides_step(model)
+        and not adds_losses(model, x)
+    ):
+        raise ValueError(
+            "No loss to train with: `compile()` got no `loss=` and the model "
+            "adds none. Expected one of: `loss=` in `compile()` (for example "
+            "`loss='sparse_categorical_crossentropy'`), or losses added by the "
+            "model's layers with `self.add_loss(...)` in `call` (or an "
+            "overridden `compute_loss`/`train_step`)."
+        )
+    if flat_y is None and model._compile_loss is not None and not overrides_step(model):
+        raise ValueError(
+            "`fit` needs targets: pass `y=` with the labels (or a generator that "
+            "yields (x, y) batches); received `y=None` for a model compiled "
+            "with a loss."
+        )

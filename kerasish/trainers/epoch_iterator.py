@@ -1,0 +1,263 @@
+"""One epoch iterator for fit, evaluate and predict, over every kind of data.
+
+An epoch is a sequence of chunks: each chunk is one call of a compiled function
+running one or more steps. The producers below cut the data into chunks (arrays
+placed on the device, arrays streamed from the host, iterables of batches); the
+single loop in `run_chunks` compiles, calls, and dispatches the callbacks, so the
+batch hooks, the progress bar and `stop_training` are handled in one place.
+"""
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from kerasish.engine import get_engine
+from kerasish.trainers import streaming
+from kerasish.trainers.exact_batches import user_code_sees_rows
+from kerasish.trainers.logs import LazyLogs, progbar_of
+from kerasish.trainers.steps import Batch, flat_targets, flat_weights
+from kerasish.utils import tree
+
+
+class Chunk(NamedTuple):
+    """One compiled call of an epoch."""
+
+    first: int  # the index of the chunk's first step (batch)
+    count: int  # how many steps it runs
+    key: Any  # the compiled function within this epoch; None: look up by signature
+    compile: Callable  # state -> (compiled function, seconds spent compiling)
+    args: tuple  # the call's arguments after the state
+    rows_kept: int | None = None  # predict: rows of the outputs to keep
+    rows_seen: int | None = None  # predict: rows a batch callback sees
+
+
+def run_chunks(model, chunks, state, callbacks, kind):
+    """Runs an epoch's chunks; the one place batch callbacks are dispatched.
+
+    Returns `(state, logs)` for `"train"`/`"test"` (device logs of the last
+    chunk) and the list of output chunks for `"predict"`.
+    """
+    train = kind == "train"
+    begin_hook = f"on_{kind}_batch_begin"
+    end_hook = f"on_{kind}_batch_end"
+    begin = getattr(callbacks, begin_hook) if callbacks.wants(begin_hook) else None
+    end = getattr(callbacks, end_hook) if callbacks.wants(end_hook) else None
+    progbar = progbar_of(callbacks) if kind != "predict" else None
+    functions = {}  # one lookup per chunk layout, not per step
+    logs, outputs = None, []
+    for chunk in chunks:
+        fn = None if chunk.key is None else functions.get(chunk.key)
+        if fn is None:
+            fn, seconds = chunk.compile(state)
+            if chunk.key is not None:
+                functions[chunk.key] = fn
+            if seconds and progbar is not None:
+                progbar.compiling(seconds)
+        last = chunk.first + chunk.count - 1
+        if begin is not None:
+            begin(chunk.first)
+        out = fn(state, *chunk.args)
+        if kind == "predict":
+            if chunk.rows_kept is not None:
+                out = _first_rows(out, chunk.rows_kept)
+            outputs.append(out)
+            if end is not None:
+                seen = (
+                    out
+                    if chunk.rows_seen is None
+                    else _first_rows(out, chunk.rows_seen)
+                )
+                end(last, {"outputs": seen})
+            continue
+        state, logs = out
+        if train:
+            model._progress_state = state
+        if end is not None:
+            if train:
+                model._write_state(state)
+            end(last, LazyLogs(logs))
+            if train:
+                state = state._replace(**reread(model))
+        elif progbar is not None:
+            progbar.on_batch(kind, last, logs)
+        if train and model.stop_training:
+            break
+    return outputs if kind == "predict" else (state, logs)
+
+
+def _first_rows(out, rows):
+    return get_engine().tree_map(lambda a: a[:rows], out)
+
+
+def reread(model):
+    """After callbacks ran mid-epoch, pick up what they may have changed."""
+    return {
+        "trainable": [v.value for v in model.trainable_variables],
+        "non_trainable": [v.value for v in model.non_trainable_variables],
+        "optimizer": model.optimizer.state,
+    }
+
+
+def array_chunks(model, data, kind, step, seed, epoch, start_step):
+    """Chunks over array data: placed on the device once and gathered there, or
+    (over the device budget) streamed from the host chunk by chunk."""
+    engine = get_engine()
+    compiler = model._step_compiler
+    n_exec = model.steps_per_execution
+    host_indices, host_mask = (
+        data.epoch_indices(seed, epoch)
+        if kind == "train"
+        else data.epoch_indices(None, 0)
+    )
+    stream = streaming.should_stream(data)
+    if not stream:
+        device = data.place(model._run_host_layers)
+        indices, mask = engine.place((host_indices, host_mask))
+    bs = data.batch_size
+    # Where user code could see padded rows, the short last batch runs at its true
+    # size (one more compiled step) instead of padded.
+    tail = data.num_samples - (data.steps - 1) * bs
+    exact_tail = 0 < tail < bs and user_code_sees_rows(model, kind)
+    full_steps = data.steps - 1 if exact_tail else data.steps
+    done = start_step
+    while done < data.steps:
+        if done < full_steps:
+            n, rows = min(n_exec, full_steps - done), bs
+        else:
+            n, rows = 1, tail
+        if stream:
+            host = streaming.host_chunk(
+                data,
+                host_indices,
+                host_mask,
+                done * bs,
+                n,
+                rows,
+                model._run_host_layers,
+            )
+            args = (engine.place(Batch(*host)),)
+            example = args
+        else:
+            args = (device, indices, mask, np.int32(done * bs))
+            example = (device, indices, mask, np.int32(0))
+
+        def compile_chunk(state, n=n, rows=rows, example=example):
+            return compiler.get_fused(
+                kind,
+                step,
+                n,
+                not stream,
+                rows,
+                (state, *example),
+                (n, rows, "stream" if stream else "device"),
+            )
+
+        yield Chunk(done, n, (n, rows), compile_chunk, args)
+        done += n
+
+
+def batch_chunks(model, data, kind, step, start_step, counter):
+    """Chunks over an iterable of batches: up to `steps_per_execution` batches of
+    one shape stacked per call. `counter[0]` ends as the number of batches seen."""
+    engine = get_engine()
+    compiler = model._step_compiler
+    n_exec = model.steps_per_execution
+    names = model._resolved_output_names
+
+    def make(buffer, counter):
+        # Counted before the chunk runs: a stop after it still counts it.
+        index, n = counter[0], len(buffer)
+        counter[0] += n
+        stacked = engine.place(engine.tree_map(lambda *a: np.stack(a), *buffer))
+
+        def compile_chunk(state):
+            key = (n, "batches", len(buffer[0].mask))
+            return compiler.get_fused(kind, step, n, False, None, (state, stacked), key)
+
+        return Chunk(index, n, None, compile_chunk, (stacked,))
+
+    buffer = []
+    exact = user_code_sees_rows(model, kind)
+    for x, y, sw, mask in data.epoch(pad=not exact):
+        if buffer and np.shape(mask) != np.shape(buffer[0].mask):
+            # A short batch at its true size runs on its own.
+            yield make(buffer, counter)
+            buffer = []
+        if counter[0] < start_step:
+            counter[0] += 1
+            continue
+        flat_y = None if y is None else flat_targets(y, len(names), names)
+        flat_w = None if sw is None else flat_weights(sw, len(names), names)
+        buffer.append(Batch(model._run_host_layers(x), flat_y, flat_w, mask))
+        if len(buffer) < n_exec:
+            continue
+        yield make(buffer, counter)
+        buffer = []
+    if buffer:
+        yield make(buffer, counter)
+
+
+def predict_array_chunks(model, data, per_batch):
+    """Prediction over arrays: several batches per call (the same numbers as batch
+    by batch, without per-batch dispatch) unless callbacks ask for every batch.
+
+    Chunks are host slices of a fixed row count, the last one padded: one compiled
+    function serves every data set size.
+    """
+    compiler = model._step_compiler
+    x_host = model._run_host_layers(data.x)
+    bs = data.batch_size
+    chunk = 1 if per_batch else min(-(-8192 // bs), 1 << (data.steps - 1).bit_length())
+    exact = user_code_sees_rows(model, "predict")
+    done = 0
+    while done < data.steps:
+        # The tail runs as a power-of-two number of batches: little padding, and
+        # few distinct (cached) chunk sizes.
+        n = min(chunk, 1 << (data.steps - done - 1).bit_length())
+        rows = n * bs
+        if exact:  # no padded row reaches a user's predict_step
+            rows = min(rows, data.num_samples - done * bs)
+        xb = tree.map_structure(
+            lambda a, start=done * bs, r=rows: _rows(a, start, r), x_host
+        )
+
+        def compile_chunk(state, rows=rows, xb=xb):
+            return compiler.get(
+                "predict", lambda: model._predict_rows, (state, xb), static_key=(rows,)
+            )
+
+        seen = min(bs, data.num_samples - (done + n - 1) * bs)
+        yield Chunk(done, n, rows, compile_chunk, (xb,), None, seen)
+        done += n
+
+
+def predict_batch_chunks(model, data):
+    """Prediction over an iterable: one call per batch, padding rows dropped."""
+    engine = get_engine()
+    compiler = model._step_compiler
+    exact = user_code_sees_rows(model, "predict")
+    for index, (x, _, _, mask) in enumerate(data.epoch(pad=not exact)):
+        batch = engine.place(Batch(model._run_host_layers(x), None, None, mask))
+        size = len(mask)
+
+        def compile_chunk(state, batch=batch, size=size):
+            return compiler.get(
+                "predict",
+                lambda: model.predict_step,
+                (state, batch),
+                static_key=("batch", size),
+            )
+
+        real = int(mask.sum())
+        yield Chunk(index, 1, None, compile_chunk, (batch,), real, real)
+
+
+def _rows(array, start, rows):
+    """`rows` rows of `array` from `start`, zero-padded past its end."""
+    part = array[start : start + rows]
+    if part.shape[0] == rows:
+        return part
+    part = np.asarray(part)
+    filler = np.zeros((rows - part.shape[0],) + part.shape[1:], part.dtype)
+    return np.concatenate([part, filler])

@@ -1,0 +1,95 @@
+"""Building the model, its losses and metrics from the first host batch.
+
+Before the first compile the trainer knows the data only by a first batch: it
+builds an unbuilt model from its shapes and dtypes, traces the forward pass
+abstractly (nothing runs) for the outputs' shapes, builds the compiled losses
+and metrics from them, and checks there is something to train with.
+"""
+
+import numpy as np
+
+from kerasish.engine import get_engine
+from kerasish.trainers import preflight
+from kerasish.trainers.step_compiler import spec_of
+from kerasish.trainers.steps import flat_targets
+from kerasish.utils import tree
+
+
+def prepare(model, x, y, sample_weight, for_training):
+    """Builds the model, losses and metrics from a first host batch; checks."""
+    engine = get_engine()
+    model._check_inputs(x)
+    if not model.built:
+        model._build_from_data(x)
+    x = model._run_host_layers(x)
+    with model._device_part():
+        y_pred_spec = engine.eval_shape(
+            lambda xs: symbolic_forward(model, xs), tree.map_structure(spec_of, x)
+        )
+    flat_pred = engine.tree_leaves(y_pred_spec)
+    names = model._output_names() or (
+        ["output"]
+        if len(flat_pred) == 1
+        else [f"output_{i}" for i in range(len(flat_pred))]
+    )
+    if len(names) != len(flat_pred):
+        names = [f"output_{i}" for i in range(len(flat_pred))]
+    model._resolved_output_names = names
+    flat_y = flat_targets(y, len(flat_pred), names)
+    y_shapes = (
+        [None if t is None else (None,) + tuple(np.shape(t))[1:] for t in flat_y]
+        if flat_y is not None
+        else [None] * len(flat_pred)
+    )
+    pred_shapes = [(None,) + tuple(p.shape)[1:] for p in flat_pred]
+    if for_training or flat_y is not None:
+        if model._compile_loss is not None and not model._compile_loss.built:
+            model._compile_loss.build(names, y_shapes, pred_shapes)
+        if model._compile_metrics is not None and not model._compile_metrics.built:
+            model._compile_metrics.build(
+                names, y_shapes, pred_shapes, model._compile_loss
+            )
+        if model._loss_trackers is None:
+            from kerasish.metrics import Mean
+
+            trackers = [("loss", Mean(name="loss"))]
+            if model._compile_loss is not None:
+                trackers += [(n, Mean(name=n)) for n in model._compile_loss.log_names]
+            model._loss_trackers = trackers
+    if for_training:
+        preflight.check_trainable(model, x, flat_y)
+
+
+def build_from_data(model, x):
+    """Builds an unbuilt model for inputs shaped like the batch `x`."""
+    from kerasish.layers.keras_tensor import KerasTensor
+    from kerasish.layers.layer import _trace_output_spec
+
+    first = tree.flatten(x)[0]
+    if getattr(model, "_builds_own_input", False) or hasattr(
+        model, "_pending_input_dtype"
+    ):
+        model._pending_input_dtype = (
+            str(np.asarray(first[:1]).dtype)
+            if not get_engine().is_tensor(first)
+            else str(first.dtype)
+        )
+        model.build((None,) + tuple(np.shape(first))[1:])
+        return
+    spec = tree.map_structure(
+        lambda a: KerasTensor((None,) + tuple(np.shape(a))[1:], str(a.dtype)), x
+    )
+    # Recorded so a saved subclassed model can be rebuilt before its weights load.
+    model._build_shapes_dict = {
+        "input_shape": tree.map_structure(lambda t: t.shape, spec)
+    }
+    model.built = True
+    _trace_output_spec(model, (spec,), {})
+
+
+def symbolic_forward(model, x):
+    """The model's outputs for `x`, with added losses kept off the layers."""
+    from kerasish.variables import StatelessScope
+
+    with StatelessScope(collect_losses=True):
+        return model(x, training=False)

@@ -1,0 +1,205 @@
+"""Compiling steps: one compiled function per input signature, cached on the model.
+
+`StepCompiler` keeps the cache, warns when a changed signature forces a
+recompile, and chooses how N fused steps are laid out (a rolled `scan` or an
+unrolled one) from the compiled program itself: on XLA:CPU a convolution inside
+a rolled loop runs several times slower than the same convolution unrolled, while
+dense and recurrent steps gain from the rolled loop (DESIGN.md, "The fit loop").
+"""
+
+import re
+import sys
+import time
+import warnings
+
+import numpy as np
+
+from kerasish import config, ops
+from kerasish.engine import get_engine
+from kerasish.trainers.steps import Batch, StepContext, step_context
+from kerasish.utils import tree
+
+# An HLO convolution instruction: `%convolution.3 = f32[...] convolution(%a, %b)`.
+_CONVOLUTION_OP = re.compile(r"\bconvolution\(")
+
+
+def spec_of(a):
+    """The engine's shape/dtype struct for a host array (64-bit maps down)."""
+    engine = get_engine()
+    a_shape = tuple(np.shape(a))
+    dtype = str(getattr(a, "dtype", None) or np.asarray(a).dtype)
+    if dtype == "float64":
+        dtype = config.floatx()
+    if dtype == "int64":
+        dtype = "int32"
+    return engine.shape_dtype_struct(a_shape, dtype)
+
+
+def signature(args):
+    """The structure, shapes and dtypes of `args`: what a compiled call fixes."""
+    engine = get_engine()
+    leaves, structure = engine.tree_flatten(args)
+    return (
+        str(structure),
+        tuple(
+            (tuple(np.shape(a)), str(getattr(a, "dtype", type(a).__name__)))
+            for a in leaves
+        ),
+    )
+
+
+def signature_change(old, new):
+    """Why a signature changed, or None for a data set's row count alone."""
+    if old[0] != new[0]:
+        return "the structure of the data changed"
+    for a, b in zip(old[1], new[1]):
+        if a != b and (a[1] != b[1] or a[0][1:] != b[0][1:] or len(a[0]) != len(b[0])):
+            return f"an input was {a[0]} {a[1]}, now {b[0]} {b[1]}"
+    return None
+
+
+def _user_stacklevel():
+    """The `warnings` stacklevel of the first caller outside kerasish."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_globals.get("__name__", "").startswith(
+        "kerasish."
+    ):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def convolution_count(compiled):
+    """How many convolutions the compiled program runs, or None if the engine
+    does not show its program text."""
+    as_text = getattr(compiled, "as_text", None)
+    if not callable(as_text):
+        return None
+    try:
+        text = as_text()
+    except Exception:  # an engine without program text
+        return None
+    return len(_CONVOLUTION_OP.findall(text or ""))
+
+
+class StepCompiler:
+    """The compiled steps of one model, by kind (`"train"`, `"test"`,
+    `"predict"`) and input signature."""
+
+    def __init__(self, model):
+        self.model = model
+        self.cache = {}
+        self.signatures = {}
+        self.unroll = {}  # kind -> 1 (rolled) or True (unrolled), once measured
+
+    def get(self, kind, build_fn, example_args, static_key=()):
+        """Returns `(compiled function, seconds spent compiling)`.
+
+        `build_fn()` returns the raw function; it is compiled for arguments shaped
+        like `example_args` unless the model runs eagerly.
+        """
+        sig = (kind, static_key, signature(example_args))
+        fn = self.cache.get(sig)
+        if fn is not None:
+            return fn, 0.0
+        previous = self.signatures.get((kind, static_key))
+        reason = None if previous is None else signature_change(previous, sig[2])
+        if reason is not None:
+            warnings.warn(
+                f"Model '{self.model.name}': recompiling the {kind} step because the "
+                f"input signature changed: {reason}. Keep "
+                "batch shapes and dtypes fixed to avoid recompiling.",
+                stacklevel=_user_stacklevel(),
+            )
+        self.signatures[(kind, static_key)] = sig[2]
+        raw = build_fn()
+        if self.model.run_eagerly:
+            self.cache[sig] = raw
+            return raw, 0.0
+        start = time.perf_counter()
+        compiled = get_engine().compile(raw, *example_args)
+        seconds = time.perf_counter() - start
+        self.cache[sig] = compiled
+        return compiled, seconds
+
+    def get_fused(self, kind, step, n, from_arrays, batch_size, example, static_key):
+        """A compiled chunk of `n` steps (`multi_step`), laid out as measured.
+
+        The first fused chunk of a kind compiles rolled; if that program runs
+        convolutions, the chunk is compiled again unrolled and every later chunk
+        of the kind is unrolled.
+        """
+        unroll = self.unroll.get(kind, 1) if n > 1 else 1
+
+        def build(u):
+            return lambda: multi_step(self.model, step, n, from_arrays, batch_size, u)
+
+        fn, seconds = self.get(kind, build(unroll), example, (*static_key, unroll))
+        if n > 1 and kind not in self.unroll and not self.model.run_eagerly:
+            count = convolution_count(fn)
+            self.unroll[kind] = True if count else 1
+            if count:
+                fn, more = self.get(kind, build(True), example, (*static_key, True))
+                seconds += more
+        return fn, seconds
+
+
+def multi_step(model, step, n, from_arrays, batch_size, unroll):
+    """`n` steps as one function: `(state, ...) -> (state, logs)`.
+
+    From arrays placed on the device, the function takes `(state, data, indices,
+    mask, start)` and gathers each batch there (`start` is a row offset into the
+    epoch's index vector); otherwise `(state, batches)` with the batches stacked
+    on a leading axis.
+    """
+    engine = get_engine()
+
+    def gather(data, indices, mask, offset):
+        idx = ops.slice(indices, (offset,), (batch_size,))
+        m = ops.slice(mask, (offset,), (batch_size,))
+        x, y, sw = data
+        take = lambda a: None if a is None else ops.take(a, idx, axis=0)  # noqa: E731
+        return Batch(
+            tree.map_structure(take, x),
+            None if y is None else [take(a) for a in y],
+            None if sw is None else [take(a) for a in sw],
+            m,
+        )
+
+    def one(state, batch):
+        # Each step gets its own context; logs it returns (a Keras-style step, a
+        # user's compute_metrics) come out through it.
+        with step_context(StepContext(batch.mask)) as context:
+            state = step(state, batch)
+        return state, context.logs
+
+    def finish(state, logs):
+        return state, model._results(state.metrics) if logs is None else logs
+
+    def run_all(state, count, batch_at):
+        if count == 1:
+            return finish(*one(state, batch_at(0)))
+        state, logs = engine.scan(
+            lambda s, i: one(s, batch_at(i)), state, ops.arange(count), unroll=unroll
+        )
+        if logs is not None:
+            logs = engine.tree_map(lambda a: a[-1], logs)
+        return finish(state, logs)
+
+    if from_arrays:
+
+        def run(state, data, indices, mask, start):
+            return run_all(
+                state, n, lambda i: gather(data, indices, mask, start + i * batch_size)
+            )
+
+        return run
+
+    def run_batches(state, batches):
+        if n == 1:
+            return finish(*one(state, engine.tree_map(lambda a: a[0], batches)))
+        state, logs = engine.scan(one, state, batches, unroll=unroll)
+        if logs is not None:
+            logs = engine.tree_map(lambda a: a[-1], logs)
+        return finish(state, logs)
+
+    return run_batches

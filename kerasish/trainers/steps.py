@@ -1,0 +1,400 @@
+"""The pure steps: `(state, batch) -> state`, Keras 3 JAX-style and overridable.
+
+`Steps` is mixed into `Trainer`. What a step needs beyond its arguments (the
+losses the forward pass added, the padding mask) travels in a `StepContext` that
+the step opens around the code it calls, so `compute_loss` keeps Keras's signature
+and nothing is hidden on the model while tracing.
+"""
+
+import contextlib
+import contextvars
+from typing import Any, NamedTuple
+
+from kerasish import ops
+from kerasish.engine import get_engine
+from kerasish.trainers.tracked_metrics import (
+    MetricBinding,
+    metric_state,
+    set_metric_state,
+    tracked_metrics,
+)
+from kerasish.utils import tree
+
+
+class TrainState(NamedTuple):
+    """Everything a step reads and writes, as one pytree."""
+
+    trainable: list
+    non_trainable: list
+    optimizer: Any
+    metrics: Any
+
+
+class Batch(NamedTuple):
+    x: Any
+    y: Any  # flat list, one entry per output, or None
+    sample_weight: Any  # flat list, one entry per output, or None
+    mask: Any  # (batch,) float: 0 marks padding
+
+
+class StepContext:
+    """What one traced step knows besides its arguments.
+
+    Attributes:
+        mask: `(batch,)` float, 0 on padded rows, or None (no padding).
+        losses: Losses the forward pass added (`add_loss`), read by `compute_loss`.
+        loss_parts: Per-output losses `compute_loss` computed (for the logs).
+        metrics: While `compute_metrics` runs: `[tracker states, compiled metric
+            states]`, which the built-in `compute_metrics` advances.
+        binding: While `compute_metrics` runs: the `MetricBinding` of the
+            model's own metrics.
+        logs: Logs the step returned (a Keras-style step, or a user's
+            `compute_metrics`); None: the logs are the metrics' results.
+    """
+
+    def __init__(self, mask=None, losses=()):
+        self.mask = mask
+        self.losses = list(losses)
+        self.loss_parts = []
+        self.metrics = None
+        self.binding = None
+        self.logs = None
+
+
+_CURRENT = contextvars.ContextVar("kerasish_step_context", default=None)
+
+
+@contextlib.contextmanager
+def step_context(context):
+    """Makes `context` the current step's context while the block runs."""
+    token = _CURRENT.set(context)
+    try:
+        yield context
+    finally:
+        _CURRENT.reset(token)
+
+
+def current_step_context():
+    """The context of the step being traced, or None outside a step."""
+    return _CURRENT.get()
+
+
+def _unwrap_single(values):
+    # A single-output model's steps get y and sample_weight unwrapped, as in Keras.
+    if values is not None and len(values) == 1:
+        return values[0]
+    return values
+
+
+def flat_targets(y, n_outputs, output_names):
+    """`y` as a flat list, one entry per output (None stays None)."""
+    if y is None:
+        return None
+    if isinstance(y, dict):
+        missing = [n for n in output_names if n not in y]
+        if missing:
+            raise ValueError(
+                f"`y` is a dict without keys {missing}; the model's outputs are "
+                f"{output_names}."
+            )
+        return [y[n] for n in output_names]
+    flat = tree.flatten(y)
+    if len(flat) != n_outputs:
+        raise ValueError(
+            f"The model has {n_outputs} output(s) ({output_names}) but `y` has "
+            f"{len(flat)} array(s). Pass one target per output."
+        )
+    return flat
+
+
+def flat_weights(sample_weight, n_outputs, output_names):
+    """`sample_weight` as a flat list, one entry per output (one is repeated)."""
+    if sample_weight is None:
+        return None
+    if isinstance(sample_weight, dict):
+        return [sample_weight.get(n) for n in output_names]
+    flat = tree.flatten(sample_weight)
+    if len(flat) == 1:
+        return flat * n_outputs
+    return flat
+
+
+class Steps:
+    """The pure step functions mixed into `Trainer`."""
+
+    def compute_loss(
+        self, x=None, y=None, y_pred=None, sample_weight=None, training=True
+    ):
+        """The total loss: compiled losses plus the model's added losses.
+
+        Returns a scalar. Override it for a custom loss (the compiled step calls it
+        inside `train_step`).
+        """
+        context = current_step_context() or StepContext()
+        flat_pred = get_engine().tree_leaves(y_pred)
+        total = 0.0
+        if self._compile_loss is not None and y is not None:
+            names = self._resolved_output_names
+            flat_y = flat_targets(y, len(flat_pred), names)
+            flat_w = flat_weights(sample_weight, len(flat_pred), names)
+            weights = flat_w or [None] * len(flat_pred)
+            total, parts = self._compile_loss(flat_y, flat_pred, weights, context.mask)
+            context.loss_parts = parts
+        if context.losses:
+            total = total + ops.sum(
+                ops.stack([ops.cast(value, "float32") for value in context.losses])
+            )
+        return total
+
+    def _stateless_forward(self, trainable, non_trainable, x, training):
+        with self._device_part():
+            y_pred, non_trainable, losses = self.stateless_call(
+                trainable, non_trainable, x, training=training, return_losses=True
+            )
+        return y_pred, non_trainable, losses
+
+    def _loss_and_updates(self, trainable, state, batch, training):
+        """The loss, and `(y_pred, non_trainable, loss parts, metrics state)`:
+        the model's own metrics may be updated by `compute_loss`."""
+        y_pred, non_trainable, losses = self._stateless_forward(
+            trainable, state.non_trainable, batch.x, training
+        )
+        y, sw = _unwrap_single(batch.y), _unwrap_single(batch.sample_weight)
+        trackers, compiled, bound = self._split_metrics(state.metrics)
+        # As in Keras, `compute_loss` reads the model's variables at the step's
+        # values (a weight penalty written there differentiates).
+        variables = list(zip(self.trainable_variables, trainable)) + list(
+            zip(self.non_trainable_variables, non_trainable)
+        )
+        with (
+            MetricBinding(self._bound_metrics(), bound, variables) as binding,
+            step_context(StepContext(batch.mask, losses)) as context,
+        ):
+            loss = self.compute_loss(batch.x, y, y_pred, sw, training=training)
+            bound = binding.states()
+        metrics = self._join_metrics(trackers, compiled, bound)
+        return loss, (y_pred, non_trainable, context.loss_parts, metrics)
+
+    def _update_metrics(self, metrics_state, batch, y_pred, loss, parts):
+        trackers, compiled, bound = self._split_metrics(metrics_state)
+        count = ops.sum(batch.mask)
+        values = [loss] + list(parts)
+        trackers = tuple(
+            m.update(s, v, sample_weight=count)
+            for (name, m), s, v in zip(self._loss_trackers or (), trackers, values)
+        )
+        if type(self).compute_metrics is Steps.compute_metrics:
+            compiled = self._update_compiled(
+                compiled, batch.y, y_pred, batch.sample_weight, batch.mask
+            )
+            return self._join_metrics(trackers, compiled, bound)
+        # A user's `compute_metrics` (Keras's arguments); its dict is the logs.
+        outer = current_step_context()
+        context = StepContext(batch.mask)
+        context.metrics = [trackers, compiled]
+        y, sw = _unwrap_single(batch.y), _unwrap_single(batch.sample_weight)
+        with (
+            MetricBinding(self._bound_metrics(), bound) as binding,
+            step_context(context),
+        ):
+            context.binding = binding
+            logs = self.compute_metrics(batch.x, y, y_pred, sw)
+            bound = binding.states()
+        if outer is not None and logs is not None:
+            outer.logs = {k: ops.convert_to_tensor(v) for k, v in dict(logs).items()}
+        return self._join_metrics(*context.metrics, bound)
+
+    def _update_compiled(self, compiled, flat_y, y_pred, flat_w, mask):
+        if self._compile_metrics is None or not self._compile_metrics.built:
+            return compiled
+        if flat_y is None or not compiled:
+            return compiled
+        flat_pred = get_engine().tree_leaves(y_pred)
+        weights = list(flat_w) if flat_w is not None else [None] * len(flat_pred)
+        return self._compile_metrics.update(
+            compiled, list(flat_y), flat_pred, weights, mask
+        )
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        """Updates the compiled metrics for a batch; returns every metric's result.
+
+        The built-in train and test steps call it (inside the compiled step) when a
+        subclass overrides it; the dict it returns becomes the step's logs, as in
+        Keras. `super().compute_metrics(...)` updates the metrics passed to
+        `compile()` and returns the results of all of `self.metrics`.
+        """
+        context = current_step_context()
+        if context is None or context.metrics is None:
+            raise RuntimeError(
+                f"Model '{self.name}': `compute_metrics` runs inside the compiled "
+                "train/test step, where the metric states are; it was called "
+                "outside one. Override it and let `fit`/`evaluate` call it, or use "
+                "`metric.update_state(...)` and `model.get_metrics_result()`."
+            )
+        trackers, compiled = context.metrics
+        if y is not None:
+            names = self._resolved_output_names
+            n = len(get_engine().tree_leaves(y_pred))
+            compiled = self._update_compiled(
+                compiled,
+                flat_targets(y, n, names),
+                y_pred,
+                flat_weights(sample_weight, n, names),
+                context.mask,
+            )
+            context.metrics = [trackers, compiled]
+        bound = context.binding.states()
+        return self._results(self._join_metrics(trackers, compiled, bound))
+
+    def train_step(self, state, data):
+        """One training step, pure: `(state, batch) -> state`.
+
+        `state` is the `TrainState`; `data` the `Batch`. Override for custom
+        training (see examples/custom_train_step.py).
+        """
+        if not isinstance(state, TrainState):  # Keras-style `super().train_step`
+            from kerasish.models.keras_steps import run_base_step
+
+            return run_base_step(self, "train", Steps.train_step, state, data)
+        engine = get_engine()
+
+        def scaled_loss(trainable):
+            loss, aux = self._loss_and_updates(trainable, state, data, True)
+            # A LossScaleOptimizer scales the loss (mixed float16); others return it.
+            return self.optimizer.scale_loss(loss, state.optimizer), (loss, aux)
+
+        grad_fn = engine.value_and_grad(scaled_loss, has_aux=True)
+        (_, (loss, aux)), grads = grad_fn(state.trainable)
+        y_pred, non_trainable, parts, metrics = aux
+        # The optimizer also applies each variable's constraint, as Keras's does.
+        trainable, opt_state = self.optimizer.stateless_apply(
+            state.optimizer, grads, state.trainable
+        )
+        metrics = self._update_metrics(metrics, data, y_pred, loss, parts)
+        return TrainState(trainable, non_trainable, opt_state, metrics)
+
+    def test_step(self, state, data):
+        """One evaluation step, pure: `(state, batch) -> state` (metrics only)."""
+        if not isinstance(state, TrainState):  # Keras-style `super().test_step`
+            from kerasish.models.keras_steps import run_base_step
+
+            return run_base_step(self, "test", Steps.test_step, state, data)
+        loss, (y_pred, _, parts, metrics) = self._loss_and_updates(
+            state.trainable, state, data, False
+        )
+        metrics = self._update_metrics(metrics, data, y_pred, loss, parts)
+        return state._replace(metrics=metrics)
+
+    def predict_step(self, state, data):
+        """One prediction step, pure: returns the model's outputs for `data.x`."""
+        if not isinstance(state, TrainState):  # Keras-style `super().predict_step`
+            from kerasish.models.keras_steps import run_base_step
+
+            return run_base_step(self, "predict", Steps.predict_step, state, data)
+        with self._device_part():
+            y_pred, _ = self.stateless_call(
+                state.trainable, state.non_trainable, data.x, training=False
+            )
+        return y_pred
+
+    def _predict_rows(self, state, x):
+        return self.predict_step(state, Batch(x, None, None, None))
+
+    # -- metrics: the built-in trackers, the compiled ones, the model's own ------
+    @property
+    def metrics(self):
+        """The model's metrics: the loss trackers, the compiled metrics, then the
+        metrics the model holds as attributes (Keras's order)."""
+        return self._builtin_metrics() + self._own_metrics()
+
+    def _builtin_metrics(self):
+        """The metrics the built-in steps update themselves."""
+        out = [m for _, m in self._loss_trackers or ()]
+        if self._compile_metrics is not None and self._compile_metrics.built:
+            out += self._compile_metrics.metrics
+        return out
+
+    def _own_metrics(self):
+        return tracked_metrics(self, self._builtin_metrics())
+
+    def _lists_own_metrics(self):
+        """Whether the class replaces `metrics` (Keras's "own trackers" pattern)."""
+        return type(self).metrics is not Steps.metrics
+
+    def _bound_metrics(self):
+        """The metrics user code updates with `update_state` during a step."""
+        if self._lists_own_metrics():
+            return list(self.metrics)
+        return self._own_metrics()
+
+    def _split_metrics(self, metrics_state):
+        """`(tracker states, compiled states, bound metric states)`.
+
+        The state is `(trackers, compiled)`, with a third entry for the model's
+        own metrics when it has any; a class that lists its own `metrics` keeps one
+        state per metric.
+        """
+        if self._lists_own_metrics():
+            return (), (), tuple(metrics_state)
+        if len(metrics_state) == 3:
+            return metrics_state
+        trackers, compiled = metrics_state
+        return trackers, compiled, ()
+
+    def _join_metrics(self, trackers, compiled, bound):
+        if self._lists_own_metrics():
+            return tuple(bound)
+        if bound:
+            return (tuple(trackers), compiled, tuple(bound))
+        return (tuple(trackers), compiled)
+
+    def _results(self, metrics_state):
+        trackers, compiled, bound = self._split_metrics(metrics_state)
+        logs = {
+            name: m.compute(s)
+            for (name, m), s in zip(self._loss_trackers or (), trackers)
+        }
+        if self._compile_metrics is not None and self._compile_metrics.built:
+            logs.update(self._compile_metrics.results(compiled))
+        for metric, state in zip(self._bound_metrics(), bound):
+            value = metric.compute(state)
+            if isinstance(value, dict):
+                logs.update(value)
+            else:
+                logs[metric.name] = value
+        return logs
+
+    def _fresh_metrics(self):
+        """The metrics state an epoch starts from: the built-in metrics from
+        scratch, the model's own as their objects hold them (`reset_metrics`
+        resets them)."""
+        trackers = tuple(m.init() for _, m in self._loss_trackers or ())
+        compiled = (
+            self._compile_metrics.init()
+            if self._compile_metrics is not None and self._compile_metrics.built
+            else ()
+        )
+        bound = tuple(metric_state(m) for m in self._bound_metrics())
+        return self._join_metrics(trackers, compiled, bound)
+
+    def _write_metrics(self, metrics_state):
+        """Keeps the last metrics state; the model's own metric objects get theirs."""
+        self._last_metrics_state = metrics_state
+        if metrics_state is None:
+            return
+        _, _, bound = self._split_metrics(metrics_state)
+        for metric, state in zip(self._bound_metrics(), bound):
+            set_metric_state(metric, state)
+
+    def reset_metrics(self):
+        """Resets the state of every metric in `self.metrics`."""
+        for metric in self.metrics:
+            metric.reset_state()
+
+    def _returns_own_logs(self):
+        """Whether the steps' logs may differ from the metrics' results."""
+        cls = type(self)
+        return cls.compute_metrics is not Steps.compute_metrics or any(
+            getattr(getattr(cls, name), "_kerasish_adapted", False)
+            for name in ("train_step", "test_step")
+        )

@@ -1,0 +1,214 @@
+"""Keras behaviours of the model's own metrics and of the logs a step returns.
+
+Each program is written once against a `keras` module and run under Keras 3 and
+kerasish on the same data and weights; what a user sees (History, evaluate's
+logs, the metric objects after fit) must agree.
+"""
+
+import numpy as np
+import pytest
+
+import kerasish
+from tests.helpers import keras3
+
+RNG = np.random.default_rng(0)
+X = RNG.normal(size=(48, 4)).astype("float32")
+Y = (X @ np.array([[0.5], [-1.0], [2.0], [0.1]], "float32") + 0.3).astype("float32")
+XV, YV = X[:16] * 0.5, Y[:16] * 0.5
+KERNEL = np.linspace(-0.3, 0.3, 4, dtype="float32").reshape(4, 1)
+
+
+def tracker_model(keras):
+    """Distiller-style: trackers held as attributes, updated in `compute_loss`."""
+
+    class Tracked(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = keras.layers.Dense(1)
+            self.mse_tracker = keras.metrics.Mean(name="mse_part")
+            self.penalty_tracker = keras.metrics.Mean(name="penalty_part")
+
+        def call(self, x):
+            return self.dense(x)
+
+        def compute_loss(
+            self, x=None, y=None, y_pred=None, sample_weight=None, training=True
+        ):
+            ops = keras.ops
+            mse = ops.mean(ops.square(y - y_pred))
+            # Reads a weight: its gradient must flow, as in Keras.
+            penalty = 0.05 * ops.sum(ops.square(self.dense.kernel))
+            self.mse_tracker.update_state(mse)
+            self.penalty_tracker.update_state(penalty)
+            return mse + penalty
+
+    return Tracked()
+
+
+def compute_metrics_model(keras):
+    """Keras's `compute_metrics` docstring pattern, plus a key of its own."""
+
+    class WithMetrics(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = keras.layers.Dense(1)
+            self.pred_mean = keras.metrics.Mean(name="pred_mean")
+
+        def call(self, x):
+            return self.dense(x)
+
+        def compute_metrics(self, x, y, y_pred, sample_weight=None):
+            results = super().compute_metrics(x, y, y_pred, sample_weight)
+            self.pred_mean.update_state(y_pred)
+            results["pred_mean"] = self.pred_mean.result()
+            results["twice_mae"] = 2.0 * results["mae"]
+            return results
+
+    return WithMetrics()
+
+
+def keras_step_model(keras):
+    """A Keras JAX-style `train_step`/`test_step` returning logs of its own."""
+    import jax
+
+    class Stepped(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = keras.layers.Dense(1)
+
+        def call(self, x):
+            return self.dense(x)
+
+        def train_step(self, state, data):
+            logs, state = super().train_step(state, data)
+            trainable = state[0]
+            logs = dict(logs)
+            logs["kernel_norm"] = jax.numpy.sqrt(jax.numpy.sum(trainable[0] ** 2))
+            logs["constant"] = 3.0
+            return logs, state
+
+        def test_step(self, state, data):
+            logs, state = super().test_step(state, data)
+            logs = dict(logs)
+            logs["doubled_loss"] = 2.0 * logs["loss"]
+            return logs, state
+
+    return Stepped()
+
+
+def _run(keras, make, metrics=None, loss="mse"):
+    model = make(keras)
+    model.compile(optimizer=keras.optimizers.SGD(0.05), loss=loss, metrics=metrics)
+    model(X[:2])
+    model.dense.set_weights([KERNEL, np.zeros(1, "float32")])
+    history = model.fit(
+        X,
+        Y,
+        batch_size=16,
+        epochs=3,
+        shuffle=False,
+        validation_data=(XV, YV),
+        verbose=0,
+    ).history
+    evaluation = model.evaluate(X, Y, batch_size=16, verbose=0, return_dict=True)
+    return model, history, evaluation
+
+
+def _assert_same(ours, theirs):
+    assert sorted(ours) == sorted(theirs)
+    for key in theirs:
+        np.testing.assert_allclose(ours[key], theirs[key], rtol=2e-4, atol=1e-6)
+
+
+@pytest.mark.compat
+def test_attribute_trackers_updated_in_compute_loss_match_keras():
+    keras = keras3()
+    ours_model, ours, ours_eval = _run(kerasish, tracker_model, loss=None)
+    theirs_model, theirs, theirs_eval = _run(keras, tracker_model, loss=None)
+    assert {"loss", "mse_part", "penalty_part", "val_mse_part"} <= set(theirs)
+    _assert_same(ours, theirs)
+    _assert_same(ours_eval, theirs_eval)
+    np.testing.assert_allclose(
+        ours_model.dense.get_weights()[0], theirs_model.dense.get_weights()[0], 1e-4
+    )
+    names = [m.name for m in ours_model.metrics]
+    assert names == [m.name for m in theirs_model.metrics]
+    # After evaluate the objects hold evaluate's states, as Keras's do.
+    for name in ("mse_tracker", "penalty_tracker"):
+        np.testing.assert_allclose(
+            float(getattr(ours_model, name).result()),
+            float(getattr(theirs_model, name).result()),
+            rtol=2e-4,
+        )
+
+
+def test_attribute_trackers_reset_each_epoch():
+    """Each epoch's `mse_part` is the mean over that epoch's batches alone."""
+    model = tracker_model(kerasish)
+    model.compile(optimizer=kerasish.optimizers.SGD(0.0), loss=None)
+    model(X[:2])
+    model.dense.set_weights([KERNEL, np.zeros(1, "float32")])
+    history = model.fit(X, Y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+    pred = X @ KERNEL
+    batch_mse = [np.mean((Y[i : i + 16] - pred[i : i + 16]) ** 2) for i in (0, 16, 32)]
+    np.testing.assert_allclose(
+        history.history["mse_part"], [np.mean(batch_mse)] * 2, 1e-5
+    )
+    assert not any(
+        "Tracer" in type(v).__name__
+        for v in np.atleast_1d(model.mse_tracker.state["total"]).tolist()
+    )
+    model.reset_metrics()
+    assert float(model.mse_tracker.result()) == 0.0
+
+
+@pytest.mark.compat
+def test_compute_metrics_override_matches_keras():
+    keras = keras3()
+    _, ours, ours_eval = _run(kerasish, compute_metrics_model, metrics=["mae"])
+    _, theirs, theirs_eval = _run(keras, compute_metrics_model, metrics=["mae"])
+    assert "twice_mae" in theirs and "val_twice_mae" in theirs
+    _assert_same(ours, theirs)
+    _assert_same(ours_eval, theirs_eval)
+
+
+@pytest.mark.compat
+def test_keras_style_step_logs_reach_history_as_in_keras():
+    keras = keras3()
+    _, ours, ours_eval = _run(kerasish, keras_step_model, metrics=["mae"])
+    _, theirs, theirs_eval = _run(keras, keras_step_model, metrics=["mae"])
+    assert {"kernel_norm", "constant", "val_doubled_loss"} <= set(theirs)
+    _assert_same(ours, theirs)
+    _assert_same(ours_eval, theirs_eval)
+
+
+def test_batch_callbacks_see_the_step_logs():
+    seen = []
+    callback = kerasish.callbacks.LambdaCallback(
+        on_train_batch_end=lambda batch, logs: seen.append(dict(logs))
+    )
+    model = keras_step_model(kerasish)
+    model.compile(optimizer=kerasish.optimizers.SGD(0.05), loss="mse")
+    model.fit(
+        X, Y, batch_size=16, epochs=1, shuffle=False, verbose=0, callbacks=[callback]
+    )
+    assert len(seen) == 3 and all(logs["constant"] == 3.0 for logs in seen)
+    kernel = model.dense.get_weights()[0]
+    np.testing.assert_allclose(
+        seen[-1]["kernel_norm"], np.sqrt(np.sum(kernel**2)), rtol=1e-5
+    )
+
+
+def test_compute_metrics_outside_a_step_raises():
+    model = compute_metrics_model(kerasish)
+    model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+    with pytest.raises(RuntimeError, match="runs inside the compiled train/test step"):
+        kerasish.Model.compute_metrics(model, X, Y, model(X))
+
+
+def test_evaluate_list_orders_metric_names_then_other_keys():
+    model = keras_step_model(kerasish)
+    model.compile(optimizer=kerasish.optimizers.SGD(0.05), loss="mse", metrics=["mae"])
+    logs = model.evaluate(X, Y, batch_size=16, verbose=0, return_dict=True)
+    values = model.evaluate(X, Y, batch_size=16, verbose=0)
+    assert values == [logs["loss"], logs["mae"], logs["doubled_loss"]]

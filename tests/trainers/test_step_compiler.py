@@ -1,0 +1,113 @@
+"""The step compiler: fused-step layout read from the compiled program, the
+compile cache, and the explicit step context."""
+
+import numpy as np
+
+import kerasish
+from kerasish import layers, ops
+from kerasish.trainers import steps
+from kerasish.trainers.step_compiler import convolution_count, signature_change
+
+RNG = np.random.default_rng(0)
+
+
+def _fit(model, x, y, spe):
+    model.compile(optimizer="sgd", loss="mse", steps_per_execution=spe)
+    model.fit(x, y, batch_size=4, epochs=1, verbose=0)
+    return model
+
+
+def test_convolution_step_is_unrolled():
+    x = RNG.random((16, 6, 6, 1)).astype("float32")
+    y = RNG.random((16, 1)).astype("float32")
+    model = kerasish.Sequential(
+        [
+            kerasish.Input((6, 6, 1)),
+            layers.Conv2D(2, 3),
+            layers.Flatten(),
+            layers.Dense(1),
+        ]
+    )
+    _fit(model, x, y, 4)
+    assert model._step_compiler.unroll["train"] is True
+
+
+class ConvolutionFreeConvName(layers.Layer):
+    """A layer whose class name says "Conv" but that runs no convolution."""
+
+    def call(self, inputs):
+        return ops.relu(inputs)
+
+
+def test_layout_follows_the_program_not_class_names():
+    x = RNG.random((16, 3)).astype("float32")
+    y = RNG.random((16, 1)).astype("float32")
+    model = kerasish.Sequential(
+        [kerasish.Input((3,)), ConvolutionFreeConvName(), layers.Dense(1)]
+    )
+    _fit(model, x, y, 4)
+    assert model._step_compiler.unroll["train"] == 1
+
+
+def test_fused_layouts_give_the_same_weights():
+    x = RNG.random((16, 6, 6, 1)).astype("float32")
+    y = RNG.random((16, 1)).astype("float32")
+    results = []
+    for spe in (1, 4):
+        kerasish.utils.set_random_seed(0)
+        model = kerasish.Sequential(
+            [kerasish.Input((6, 6, 1)), layers.Conv2D(2, 3), layers.Flatten()]
+            + [layers.Dense(1)]
+        )
+        results.append(_fit(model, x, y, spe).get_weights())
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_convolution_count_reads_program_text():
+    class Program:
+        def as_text(self):
+            return "%c = f32[1] convolution(%a, %b)\n%d = f32[1] convolution(%c, %b)"
+
+    assert convolution_count(Program()) == 2
+    assert convolution_count(lambda: None) is None
+
+
+def test_signature_change_ignores_row_count_only():
+    old = ("s", (((32, 3), "float32"),))
+    assert signature_change(old, ("s", (((8, 3), "float32"),))) is None
+    assert "float32" in signature_change(old, ("s", (((32, 4), "float32"),)))
+    assert signature_change(old, ("t", (((32, 3), "float32"),))) == (
+        "the structure of the data changed"
+    )
+
+
+def test_compute_loss_reads_the_step_context_only_inside_a_step():
+    seen = []
+
+    class Model(kerasish.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = layers.Dense(1)
+
+        def call(self, x):
+            self.add_loss(ops.sum(x) * 0.0 + 2.0)
+            return self.dense(x)
+
+        def compute_loss(
+            self, x=None, y=None, y_pred=None, sample_weight=None, training=True
+        ):
+            context = steps.current_step_context()
+            seen.append((context is not None, len(context.losses)))
+            return super().compute_loss(x, y, y_pred, sample_weight, training)
+
+    x = RNG.random((8, 3)).astype("float32")
+    y = np.zeros((8, 1), "float32")
+    model = Model()
+    model.compile(optimizer="sgd", loss="mse")
+    logs = model.evaluate(x, y, batch_size=8, verbose=0, return_dict=True)
+    assert seen and all(s == (True, 1) for s in seen)
+    pred = model.predict(x, verbose=0)
+    np.testing.assert_allclose(logs["loss"], np.mean((pred - y) ** 2) + 2.0, rtol=1e-5)
+    assert steps.current_step_context() is None
+    assert not any(k.startswith("_current") for k in vars(model))
