@@ -2,6 +2,14 @@
 
 import inspect
 
+from kerasish.losses.hinge import (
+    CategoricalHinge,
+    Hinge,
+    SquaredHinge,
+    categorical_hinge,
+    hinge,
+    squared_hinge,
+)
 from kerasish.losses.loss import (
     REDUCTIONS,
     Loss,
@@ -12,49 +20,49 @@ from kerasish.losses.loss import (
     squeeze_or_expand_to_same_rank,
     standardize_reduction,
 )
-from kerasish.losses.losses import (
+from kerasish.losses.loss_wrapper import (
+    LossFunctionWrapper,
+    call_with_mask,
+    check_loss_shapes,
+)
+from kerasish.losses.probabilistic import (
     BinaryCrossentropy,
     BinaryFocalCrossentropy,
     CategoricalCrossentropy,
     CategoricalFocalCrossentropy,
     CategoricalGeneralizedCrossEntropy,
-    CategoricalHinge,
-    CosineSimilarity,
-    Dice,
-    Hinge,
-    Huber,
     KLDivergence,
+    Poisson,
+    SparseCategoricalCrossentropy,
+    binary_crossentropy,
+    binary_focal_crossentropy,
+    categorical_crossentropy,
+    categorical_focal_crossentropy,
+    categorical_generalized_cross_entropy,
+    kl_divergence,
+    poisson,
+    sparse_categorical_crossentropy,
+)
+from kerasish.losses.regression import (
+    CosineSimilarity,
+    Huber,
     LogCosh,
-    LossFunctionWrapper,
     MeanAbsoluteError,
     MeanAbsolutePercentageError,
     MeanSquaredError,
     MeanSquaredLogarithmicError,
-    Poisson,
-    SparseCategoricalCrossentropy,
-    SquaredHinge,
-    Tversky,
-    binary_crossentropy,
-    binary_focal_crossentropy,
-    call_with_mask,
-    categorical_crossentropy,
-    categorical_focal_crossentropy,
-    categorical_generalized_cross_entropy,
-    categorical_hinge,
-    check_loss_shapes,
     cosine_similarity,
-    dice,
-    hinge,
     huber,
-    kl_divergence,
     log_cosh,
     mean_absolute_error,
     mean_absolute_percentage_error,
     mean_squared_error,
     mean_squared_logarithmic_error,
-    poisson,
-    sparse_categorical_crossentropy,
-    squared_hinge,
+)
+from kerasish.losses.segmentation import (
+    Dice,
+    Tversky,
+    dice,
     tversky,
 )
 from kerasish.saving.registry import (
