@@ -2,7 +2,7 @@
 
 import inspect
 
-from kerasish.losses.hinge import (
+from kerasish.losses.hinge_losses import (
     CategoricalHinge,
     Hinge,
     SquaredHinge,
@@ -25,7 +25,7 @@ from kerasish.losses.loss_wrapper import (
     call_with_mask,
     check_loss_shapes,
 )
-from kerasish.losses.probabilistic import (
+from kerasish.losses.probabilistic_losses import (
     BinaryCrossentropy,
     BinaryFocalCrossentropy,
     CategoricalCrossentropy,
@@ -43,7 +43,7 @@ from kerasish.losses.probabilistic import (
     poisson,
     sparse_categorical_crossentropy,
 )
-from kerasish.losses.regression import (
+from kerasish.losses.regression_losses import (
     CosineSimilarity,
     Huber,
     LogCosh,
@@ -59,7 +59,7 @@ from kerasish.losses.regression import (
     mean_squared_error,
     mean_squared_logarithmic_error,
 )
-from kerasish.losses.segmentation import (
+from kerasish.losses.segmentation_losses import (
     Dice,
     Tversky,
     dice,

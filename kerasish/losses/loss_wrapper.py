@@ -1,9 +1,10 @@
 """The machinery the loss catalogue shares: `LossFunctionWrapper` and helpers.
 
 `LossFunctionWrapper` turns a per-sample function into a `Loss`; the catalogue's
-classes (`losses/regression.py`, `probabilistic.py`, `hinge.py`,
-`segmentation.py`) derive from `_CatalogueLoss`, whose config is the constructor's
-arguments. `call_with_mask` and `check_loss_shapes` serve losses and metrics alike.
+classes (`regression_losses.py`, `probabilistic_losses.py`, `hinge_losses.py`,
+`segmentation_losses.py`) derive from `_CatalogueLoss`, whose config is the
+constructor's arguments. `call_with_mask` and `check_loss_shapes` serve losses and
+metrics alike.
 """
 
 from kerasish import ops

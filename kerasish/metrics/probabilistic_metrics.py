@@ -1,11 +1,11 @@
 """Losses as metrics: crossentropies, KL divergence, Poisson and the hinges."""
 
-from kerasish.losses.hinge import (
+from kerasish.losses.hinge_losses import (
     categorical_hinge,
     hinge,
     squared_hinge,
 )
-from kerasish.losses.probabilistic import (
+from kerasish.losses.probabilistic_losses import (
     binary_crossentropy,
     categorical_crossentropy,
     kl_divergence,
