@@ -29,7 +29,7 @@ from kerasish.layers.keras_mask import (
 )
 from kerasish.layers.keras_tensor import KerasTensor
 from kerasish.layers.layer_attributes import LayerAttributes
-from kerasish.layers.layer_serialization import LayerSerialization
+from kerasish.layers.layer_serialization import LayerSerialization, _auto_config
 from kerasish.layers.node import Node
 
 # Re-exported: `trainers/trainer.py` imports it from here.
@@ -87,6 +87,15 @@ class Layer(LayerSerialization, SymbolicCall, LayerAttributes):
         activity_regularizer: A regularizer applied to the layer's outputs.
         autocast: Whether float inputs are cast to the compute dtype.
     """
+
+    # `__new__` stays on `Layer` itself: `inspect.signature(Layer)` is then
+    # `(*args, **kwargs)`, as Keras's.
+    def __new__(cls, *args, **kwargs):
+        instance = super().__new__(cls)
+        # As Keras: the constructor arguments, when all are plain Python values,
+        # are the config of a subclass that does not write `get_config`.
+        object.__setattr__(instance, "_auto_config", _auto_config(cls, args, kwargs))
+        return instance
 
     def __init__(
         self,

@@ -1,10 +1,10 @@
 """How a layer describes itself: config, build config and its saving hooks.
 
 `Layer` inherits these from `LayerSerialization`: `get_config` / `from_config`
-(with Keras's automatic config for user subclasses whose constructor arguments are
-plain values), `get_build_config` / `build_from_config`, and the
-`save_own_variables` / `load_own_variables` hooks that `model.save` and
-`load_model` call.
+(with Keras's automatic config for user subclasses whose constructor arguments
+are plain values, recorded by `Layer.__new__` with `_auto_config`),
+`get_build_config` / `build_from_config`, and the `save_own_variables` /
+`load_own_variables` hooks that `model.save` and `load_model` call.
 """
 
 import inspect
@@ -14,13 +14,6 @@ from kerasish.utils import tree
 
 class LayerSerialization:
     """Config and saving hooks of `Layer` (Keras's names and formats)."""
-
-    def __new__(cls, *args, **kwargs):
-        instance = super().__new__(cls)
-        # As Keras: the constructor arguments, when all are plain Python values,
-        # are the config of a subclass that does not write `get_config`.
-        object.__setattr__(instance, "_auto_config", _auto_config(cls, args, kwargs))
-        return instance
 
     # -- saving hooks (Keras's; called by model.save / load_model) -------------
     def save_own_variables(self, store):
