@@ -2,7 +2,8 @@
 
 from kerasish import config
 from kerasish.layers.keras_tensor import KerasHistory, KerasTensor
-from kerasish.layers.layer import Layer, Node
+from kerasish.layers.layer import Layer
+from kerasish.layers.node import Node
 from kerasish.serialization import register_builtin
 
 

@@ -5,6 +5,14 @@ first call from the input shape, and computes in `call` with `kerasish.ops`. Cal
 on symbolic `KerasTensor`s it records a graph node instead of computing.
 `stateless_call` runs it as a pure function of explicit variable values: that is what
 the trainer compiles.
+
+This module keeps construction, attribute tracking, weights, losses, build and the
+eager call. `Layer` inherits the rest: the symbolic call and graph attributes from
+`SymbolicCall` (`symbolic_call.py`, with `Node` in `node.py` and output-shape
+inference in `shape_inference.py`), config and saving hooks from
+`LayerSerialization` (`layer_serialization.py`), and Keras's remaining attributes
+from `LayerAttributes` (`layer_attributes.py`). Masks move through a call with
+`keras_mask.py`'s helpers.
 """
 
 import functools
@@ -14,9 +22,17 @@ import threading
 from kerasish import mixed_precision
 from kerasish.engine import get_engine
 from kerasish.layers.input_spec import InputSpec, assert_input_compatibility
-from kerasish.layers.keras_mask import get_keras_mask, set_keras_mask
-from kerasish.layers.keras_tensor import KerasHistory, KerasTensor
+from kerasish.layers.keras_mask import (
+    get_keras_mask,
+    populate_masks,
+    set_output_masks,
+)
+from kerasish.layers.keras_tensor import KerasTensor
 from kerasish.layers.layer_attributes import LayerAttributes
+from kerasish.layers.layer_serialization import LayerSerialization, _auto_config
+from kerasish.layers.node import Node
+
+from kerasish.layers.symbolic_call import SymbolicCall
 from kerasish.random.random import SeedGenerator
 from kerasish.serialization import register_builtin
 from kerasish.utils import naming, tree
@@ -28,9 +44,6 @@ from kerasish.variables import (
 )
 
 _CONTEXT = threading.local()
-# Sizes substituted for unknown (None) dimensions when inferring output shapes;
-# a dimension that differs between the two traces is unknown in the output too.
-_PROBE_SIZES = (83, 89)
 
 
 def _context():
@@ -61,32 +74,7 @@ def _build_params(cls):
     ]
 
 
-class Node:
-    """One call of a layer on symbolic tensors: its arguments and outputs."""
-
-    def __init__(self, layer, call_args, call_kwargs, outputs):
-        self.operation = layer
-        self.call_args = call_args
-        self.call_kwargs = call_kwargs
-        self.outputs = outputs
-        self.input_tensors = [
-            x
-            for x in tree.flatten((call_args, call_kwargs))
-            if isinstance(x, KerasTensor)
-        ]
-        self.output_tensors = tree.flatten(outputs)
-        self.parent_nodes = [
-            t._keras_history.operation._inbound_nodes[t._keras_history.node_index]
-            for t in self.input_tensors
-            if t._keras_history is not None
-        ]
-
-    @property
-    def is_input(self):
-        return not self.input_tensors
-
-
-class Layer(LayerAttributes):
+class Layer(LayerSerialization, SymbolicCall, LayerAttributes):
     """The base class of layers: weights, lazy build, call, config.
 
     Args:
@@ -98,6 +86,8 @@ class Layer(LayerAttributes):
         autocast: Whether float inputs are cast to the compute dtype.
     """
 
+    # `__new__` stays on `Layer` itself: `inspect.signature(Layer)` is then
+    # `(*args, **kwargs)`, as Keras's.
     def __new__(cls, *args, **kwargs):
         instance = super().__new__(cls)
         # As Keras: the constructor arguments, when all are plain Python values,
@@ -490,7 +480,10 @@ class Layer(LayerAttributes):
         input_masks = tree.map_structure(get_keras_mask, args[0])
         args = self._convert_args(args)
         kwargs, training = self._resolve_call_kwargs(kwargs)
-        kwargs, previous_mask = self._populate_masks(args, kwargs, input_masks)
+        _, takes_mask, params = _call_signature(type(self))
+        kwargs, previous_mask = populate_masks(
+            params, takes_mask, args, kwargs, input_masks
+        )
         ctx = _context()
         if ctx.depth == 0 and current_scope() is None:
             self._clear_losses()
@@ -521,46 +514,8 @@ class Layer(LayerAttributes):
                     else self._activity_regularizer(out)
                 )
         if self.supports_masking:
-            self._set_mask_metadata(args[0], outputs, previous_mask)
+            set_output_masks(self, args[0], outputs, previous_mask)
         return outputs
-
-    def _populate_masks(self, args, kwargs, input_masks):
-        """Fills `mask` (or `<arg>_mask`) from the inputs' `_keras_mask`, as Keras
-        does; returns the kwargs and the mask of the first input."""
-        _, takes_mask, params = _call_signature(type(self))
-        bound = dict(zip(params, args)) | kwargs
-        tensors = {
-            name: value
-            for name, value in bound.items()
-            if name not in ("mask", "training")
-            and any(_is_array(leaf) for leaf in tree.flatten(value))
-        }
-        if takes_mask and kwargs.get("mask") is None and len(tensors) <= 1:
-            if any(m is not None for m in tree.flatten(input_masks)):
-                kwargs = {**kwargs, "mask": input_masks}
-        elif len(tensors) > 1:
-            for name, value in tensors.items():
-                mask_name = f"{name}_mask"
-                if mask_name in params and bound.get(mask_name) is None:
-                    masks = tree.map_structure(get_keras_mask, value)
-                    if any(m is not None for m in tree.flatten(masks)):
-                        kwargs = {**kwargs, mask_name: masks}
-        if kwargs.get("mask") is not None:
-            return kwargs, kwargs["mask"]
-        if all(m is None for m in tree.flatten(input_masks)):
-            input_masks = None
-        return kwargs, input_masks
-
-    def _set_mask_metadata(self, inputs, outputs, previous_mask):
-        flat_outputs = tree.flatten(outputs)
-        if all(get_keras_mask(x) is not None for x in flat_outputs):
-            return
-        output_masks = self.compute_mask(inputs, previous_mask)
-        if output_masks is None:
-            return
-        for tensor, mask in zip(flat_outputs, tree.flatten(output_masks)):
-            if mask is not None and get_keras_mask(tensor) is None:
-                set_keras_mask(tensor, mask)
 
     def _maybe_build(self, args, kwargs):
         if self.built:
@@ -593,68 +548,6 @@ class Layer(LayerAttributes):
         if params[0] not in shapes:
             shapes[params[0]] = shape_of(args[0])
         return shapes
-
-    def _symbolic_call(self, args, kwargs):
-        kwargs, _ = self._resolve_call_kwargs({k: v for k, v in kwargs.items()})
-        kwargs.pop("training", None) if kwargs.get("training") is None else None
-        # The spec is checked before `build`, so a wrong rank never reaches it.
-        assert_input_compatibility(
-            self.input_spec, args[0], self.name, type(self).__name__
-        )
-        self._maybe_build(args, kwargs)
-        try:
-            spec = self.compute_output_spec(*args, **kwargs)
-        except Exception as error:
-            _add_layer_note(error, self)
-            raise
-        node_index = len(self._inbound_nodes)
-        flat_spec = tree.flatten(spec)
-        outputs = []
-        for index, s in enumerate(flat_spec):
-            out = KerasTensor(s.shape, s.dtype, name=f"{self.name}_{index}")
-            out._keras_history = KerasHistory(self, node_index, index)
-            outputs.append(out)
-        outputs = tree.pack_sequence_as(spec, outputs)
-        self._inbound_nodes.append(Node(self, args, kwargs, outputs))
-        if self.supports_masking:
-            self._set_symbolic_masks(args[0], kwargs.get("mask"), outputs)
-        return outputs
-
-    def _set_symbolic_masks(self, inputs, mask, outputs):
-        """Gives symbolic outputs the `_keras_mask` (a KerasTensor) Keras gives
-        them; the functional model itself recomputes masks when it runs."""
-        if mask is None:
-            mask = tree.map_structure(lambda t: getattr(t, "_keras_mask", None), inputs)
-            if all(m is None for m in tree.flatten(mask)):
-                mask = None
-        if type(self).compute_mask is Layer.compute_mask:
-            out_mask = mask
-        else:
-            try:
-                out_mask = _trace_mask_spec(self, inputs, mask)
-            except Exception:  # noqa: BLE001 -- masks are informative here
-                return
-        if out_mask is None:
-            return
-        flat_masks = tree.flatten(out_mask)
-        for tensor, m in zip(tree.flatten(outputs), flat_masks):
-            if m is not None:
-                tensor._keras_mask = KerasTensor(m.shape, m.dtype)
-
-    def compute_output_spec(self, *args, **kwargs):
-        """Output KerasTensors for symbolic inputs, by tracing `call` abstractly."""
-        if type(self).compute_output_shape is not Layer.compute_output_shape:
-            input_shapes = tree.map_structure(lambda t: t.shape, args[0])
-            return _shapes_to_tensors(
-                self.compute_output_shape(input_shapes), self.compute_dtype
-            )
-        return _trace_output_spec(self, args, kwargs)
-
-    def compute_output_shape(self, input_shape):
-        """Output shape for `input_shape`; by default traced from `call`."""
-        inputs = _shapes_to_tensors(input_shape, self.compute_dtype)
-        spec = _trace_output_spec(self, (inputs,), {})
-        return tree.map_structure(lambda t: t.shape, spec)
 
     def stateless_call(
         self,
@@ -702,31 +595,6 @@ class Layer(LayerAttributes):
             return outputs, new_non_trainable, losses
         return outputs, new_non_trainable
 
-    # -- graph information -----------------------------------------------------
-    @property
-    def input(self):
-        return self._node_attr("call_args", "input")[0]
-
-    @property
-    def output(self):
-        return self._node_attr("outputs", "output")
-
-    def _node_attr(self, attr, what):
-        if not self._inbound_nodes:
-            raise AttributeError(
-                f"Layer '{self.name}' has never been called on symbolic inputs, so "
-                f"it has no `{what}`."
-            )
-        return getattr(self._inbound_nodes[0], attr)
-
-    @property
-    def input_shape(self):
-        return tree.map_structure(lambda t: t.shape, self.input)
-
-    @property
-    def output_shape(self):
-        return tree.map_structure(lambda t: t.shape, self.output)
-
     def compute_mask(self, inputs, previous_mask=None):
         return previous_mask if self.supports_masking else None
 
@@ -739,177 +607,8 @@ class Layer(LayerAttributes):
             "`metric.update_state()` whenever necessary."
         )
 
-    # -- saving hooks (Keras's; called by model.save / load_model) -------------
-    def save_own_variables(self, store):
-        """Saves the layer's own variables into `store` as "0", "1", ...
-
-        Override it to take control of how the layer's state is saved.
-
-        Args:
-            store: A dict-like object; keys are strings, values arrays.
-        """
-        all_vars = self._trainable_variables + self._non_trainable_variables
-        for i, v in enumerate(all_vars):
-            store[f"{i}"] = v.numpy()
-
-    def load_own_variables(self, store):
-        """Loads the variables `save_own_variables` wrote (override it likewise).
-
-        Args:
-            store: A dict-like object with the keys `save_own_variables` wrote.
-        """
-        all_vars = self._trainable_variables + self._non_trainable_variables
-        if len(store.keys()) != len(all_vars):
-            raise ValueError(
-                f"Layer '{self.name}' expected {len(all_vars)} variables, but "
-                f"received {len(store.keys())} variables during loading. "
-                f"Expected: {[v.name for v in all_vars]}"
-            )
-        for i, v in enumerate(all_vars):
-            v.assign(store[f"{i}"])
-
-    # -- config ----------------------------------------------------------------
-    def get_build_config(self):
-        """The shapes the layer was built with: `{"input_shape": ...}` (one build
-        argument) or `{"shapes_dict": {...}}`; `None` if it is not built."""
-        shapes = self._build_shapes_dict
-        if shapes is None:
-            return None
-        if len(shapes) == 1:
-            return {"input_shape": tuple(shapes.values())[0]}
-        return {"shapes_dict": dict(shapes)}
-
-    def build_from_config(self, config):
-        """Creates the layer's weights from `get_build_config()`'s output."""
-        if not config:
-            return
-        if "input_shape" in config:
-            self.build(_tuple_shapes(config["input_shape"]))
-        elif "shapes_dict" in config:
-            self.build(
-                **{k: _tuple_shapes(v) for k, v in config["shapes_dict"].items()}
-            )
-        self.built = True
-
-    def get_config(self):
-        """The constructor arguments that rebuild this layer with `from_config`.
-
-        A user subclass that does not override `get_config` gets, as in Keras,
-        its `__init__` arguments when all of them are plain Python values.
-        """
-        base = self._base_config()
-        auto = self._auto_config
-        if auto is None or not _is_default_get_config(type(self)):
-            return base
-        config = {"name": base.pop("name"), **auto, **base}
-        params = inspect.signature(type(self).__init__).parameters
-        if "name" not in params and not any(
-            p.kind is p.VAR_KEYWORD for p in params.values()
-        ):
-            config.pop("name")  # `__init__` could not take it back
-        return config
-
-    def _base_config(self):
-        config = {
-            "name": self.name,
-            "trainable": self.trainable,
-            "dtype": {
-                "module": "keras",
-                "class_name": "DTypePolicy",
-                "config": {"name": self.dtype_policy.name},
-                "registered_name": None,
-            },
-        }
-        if self._activity_regularizer is not None:
-            from kerasish import regularizers
-
-            config["activity_regularizer"] = regularizers.serialize(
-                self._activity_regularizer
-            )
-        return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        dtype = config.get("dtype")
-        if isinstance(dtype, dict):
-            config["dtype"] = dtype.get("config", {}).get("name")
-        # A layer whose `__init__` (like Keras's) takes no `**kwargs` and no
-        # `trainable` still round-trips: the flag is set after construction.
-        trainable = None
-        params = inspect.signature(cls.__init__).parameters
-        takes_kwargs = any(p.kind is p.VAR_KEYWORD for p in params.values())
-        if not takes_kwargs and "trainable" not in params:
-            trainable = config.pop("trainable", None)
-        try:
-            layer = cls(**config)
-        except TypeError as error:
-            raise TypeError(
-                f"Could not rebuild {cls.__name__} from its config: {error}. A "
-                "custom layer must accept every key its `get_config()` returns."
-            ) from error
-        if trainable is not None:
-            layer.trainable = trainable
-        return layer
-
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
-
-
-def _auto_config(cls, args, kwargs):
-    """`__init__`'s arguments (defaults filled) if all are plain values, else None."""
-    try:
-        signature = inspect.signature(cls.__init__)
-        bound = signature.bind(None, *args, **kwargs)
-    except (TypeError, ValueError):
-        return None
-    params = list(signature.parameters.values())
-    if any(p.kind is p.POSITIONAL_ONLY for p in params[1:]):
-        return None
-    bound.apply_defaults()
-    arguments = dict(bound.arguments)
-    arguments.pop(params[0].name, None)
-    config = {}
-    for param in params[1:]:
-        if param.name not in arguments:
-            continue
-        value = arguments[param.name]
-        if param.kind is param.VAR_KEYWORD:
-            config.update(value)
-        elif param.kind is param.VAR_POSITIONAL:
-            if value:
-                return None
-        else:
-            config[param.name] = value
-    config.pop("name", None)
-    try:
-        leaves = tree.flatten(config)
-    except TypeError:
-        return None
-    if not all(isinstance(v, str | int | float | bool | type(None)) for v in leaves):
-        return None
-    return config
-
-
-def _is_default_get_config(cls):
-    """Whether user class `cls` inherits `get_config` from Layer or Model."""
-    if cls.__module__.startswith("kerasish."):
-        return False  # built-ins write their configs out
-    for klass in cls.__mro__:
-        if "get_config" in klass.__dict__:
-            return klass.__module__ in (
-                "kerasish.layers.layer",
-                "kerasish.models.model",
-            )
-    return True
-
-
-def _tuple_shapes(value):
-    if isinstance(value, dict):
-        return {k: _tuple_shapes(v) for k, v in value.items()}
-    if isinstance(value, list | tuple) and value and isinstance(value[0], list | tuple):
-        return [_tuple_shapes(v) for v in value]
-    return tuple(value) if isinstance(value, list | tuple) else value
 
 
 def _prod(shape):
@@ -917,107 +616,6 @@ def _prod(shape):
     for d in shape:
         out *= int(d)
     return out
-
-
-def _is_shape(x):
-    return isinstance(x, tuple | list) and all(
-        d is None or (isinstance(d, int) and not isinstance(d, bool)) for d in x
-    )
-
-
-def _shapes_to_tensors(shapes, dtype):
-    """A shape, or a nested structure of shapes, as KerasTensors."""
-    if _is_shape(shapes):
-        return KerasTensor(tuple(shapes), dtype)
-    if isinstance(shapes, dict):
-        return {k: _shapes_to_tensors(v, dtype) for k, v in shapes.items()}
-    return type(shapes)(_shapes_to_tensors(s, dtype) for s in shapes)
-
-
-def _trace_output_spec(layer, args, kwargs):
-    engine = get_engine()
-
-    def run(size):
-        def to_struct(x):
-            if isinstance(x, KerasTensor):
-                shape = tuple(size if d is None else d for d in x.shape)
-                return engine.shape_dtype_struct(shape, x.dtype)
-            return x
-
-        spec_args = tree.map_structure(to_struct, args)
-        spec_kwargs = tree.map_structure(to_struct, kwargs)
-        flat_in = tree.flatten((spec_args, spec_kwargs))
-        positions = [i for i, x in enumerate(flat_in) if _is_struct(x)]
-
-        def fn(*arrays):
-            flat = list(flat_in)
-            for i, a in zip(positions, arrays):
-                flat[i] = a
-            a, k = tree.pack_sequence_as((spec_args, spec_kwargs), flat)
-            with StatelessScope(collect_losses=True):
-                return layer._eager_call(a, k) if layer.built else layer(*a, **k)
-
-        return engine.eval_shape(fn, *[flat_in[i] for i in positions])
-
-    first, second = run(_PROBE_SIZES[0]), run(_PROBE_SIZES[1])
-    flat_first = engine.tree_leaves(first)
-    flat_second = engine.tree_leaves(second)
-    merged = [
-        KerasTensor(
-            tuple(d1 if d1 == d2 else None for d1, d2 in zip(a.shape, b.shape)),
-            a.dtype,
-        )
-        for a, b in zip(flat_first, flat_second)
-    ]
-    structure = engine.tree_structure(first)
-    return engine.tree_unflatten(structure, merged)
-
-
-def _trace_mask_spec(layer, inputs, mask):
-    """`layer.compute_mask` on symbolic tensors: KerasTensors (or None)."""
-    engine = get_engine()
-    flat_in = tree.flatten((inputs, mask))
-    positions = [i for i, x in enumerate(flat_in) if isinstance(x, KerasTensor)]
-
-    def run(size):
-        structs = [
-            engine.shape_dtype_struct(
-                tuple(size if d is None else d for d in flat_in[i].shape),
-                flat_in[i].dtype,
-            )
-            for i in positions
-        ]
-
-        def fn(*arrays):
-            flat = list(flat_in)
-            for i, a in zip(positions, arrays):
-                flat[i] = a
-            x, m = tree.pack_sequence_as((inputs, mask), flat)
-            with StatelessScope():
-                return layer.compute_mask(x, m)
-
-        return engine.eval_shape(fn, *structs)
-
-    first, second = run(_PROBE_SIZES[0]), run(_PROBE_SIZES[1])
-    if first is None:
-        return None
-    return [
-        KerasTensor(
-            tuple(d1 if d1 == d2 else None for d1, d2 in zip(a.shape, b.shape)),
-            a.dtype,
-        )
-        for a, b in zip(engine.tree_leaves(first), engine.tree_leaves(second))
-    ]
-
-
-def _is_array(x):
-    return (
-        hasattr(x, "shape") and hasattr(x, "dtype") and not isinstance(x, KerasTensor)
-    )
-
-
-def _is_struct(x):
-    return type(x).__name__ in ("ShapeDtypeStruct", "_ShapeDtype")
 
 
 def _add_layer_note(error, layer, when="calling"):

@@ -4,6 +4,14 @@ import inspect
 
 from kerasish.losses.circle import Circle, circle
 from kerasish.losses.ctc import CTC, ctc
+from kerasish.losses.hinge_losses import (
+    CategoricalHinge,
+    Hinge,
+    SquaredHinge,
+    categorical_hinge,
+    hinge,
+    squared_hinge,
+)
 from kerasish.losses.loss import (
     REDUCTIONS,
     Loss,
@@ -14,49 +22,49 @@ from kerasish.losses.loss import (
     squeeze_or_expand_to_same_rank,
     standardize_reduction,
 )
-from kerasish.losses.losses import (
+from kerasish.losses.loss_wrapper import (
+    LossFunctionWrapper,
+    call_with_mask,
+    check_loss_shapes,
+)
+from kerasish.losses.probabilistic_losses import (
     BinaryCrossentropy,
     BinaryFocalCrossentropy,
     CategoricalCrossentropy,
     CategoricalFocalCrossentropy,
     CategoricalGeneralizedCrossEntropy,
-    CategoricalHinge,
-    CosineSimilarity,
-    Dice,
-    Hinge,
-    Huber,
     KLDivergence,
+    Poisson,
+    SparseCategoricalCrossentropy,
+    binary_crossentropy,
+    binary_focal_crossentropy,
+    categorical_crossentropy,
+    categorical_focal_crossentropy,
+    categorical_generalized_cross_entropy,
+    kl_divergence,
+    poisson,
+    sparse_categorical_crossentropy,
+)
+from kerasish.losses.regression_losses import (
+    CosineSimilarity,
+    Huber,
     LogCosh,
-    LossFunctionWrapper,
     MeanAbsoluteError,
     MeanAbsolutePercentageError,
     MeanSquaredError,
     MeanSquaredLogarithmicError,
-    Poisson,
-    SparseCategoricalCrossentropy,
-    SquaredHinge,
-    Tversky,
-    binary_crossentropy,
-    binary_focal_crossentropy,
-    call_with_mask,
-    categorical_crossentropy,
-    categorical_focal_crossentropy,
-    categorical_generalized_cross_entropy,
-    categorical_hinge,
-    check_loss_shapes,
     cosine_similarity,
-    dice,
-    hinge,
     huber,
-    kl_divergence,
     log_cosh,
     mean_absolute_error,
     mean_absolute_percentage_error,
     mean_squared_error,
     mean_squared_logarithmic_error,
-    poisson,
-    sparse_categorical_crossentropy,
-    squared_hinge,
+)
+from kerasish.losses.segmentation_losses import (
+    Dice,
+    Tversky,
+    dice,
     tversky,
 )
 from kerasish.serialization import (

@@ -13,7 +13,7 @@ Samples whose loss is 0 are left out of the mean, as in Keras.
 
 from kerasish import ops
 from kerasish.losses.loss import Loss
-from kerasish.losses.losses import LossFunctionWrapper
+from kerasish.losses.loss_wrapper import LossFunctionWrapper
 from kerasish.serialization import register_builtin
 
 

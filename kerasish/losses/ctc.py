@@ -2,7 +2,7 @@
 
 from kerasish import ops
 from kerasish.losses.loss import Loss
-from kerasish.losses.losses import LossFunctionWrapper
+from kerasish.losses.loss_wrapper import LossFunctionWrapper
 from kerasish.serialization import register_builtin
 
 

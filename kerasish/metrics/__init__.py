@@ -38,19 +38,14 @@ from kerasish.metrics.accuracy_metrics import (
     sparse_top_k_categorical_accuracy,
     top_k_categorical_accuracy,
 )
+from kerasish.metrics.auc_metrics import AUC
 from kerasish.metrics.confusion_metrics import (
-    AUC,
     FalseNegatives,
     FalsePositives,
     Precision,
-    PrecisionAtRecall,
     Recall,
-    RecallAtPrecision,
-    SensitivityAtSpecificity,
-    SpecificityAtSensitivity,
     TrueNegatives,
     TruePositives,
-    confusion_counts,
 )
 from kerasish.metrics.f_score_metrics import F1Score, FBetaScore
 from kerasish.metrics.iou_metrics import (
@@ -61,6 +56,12 @@ from kerasish.metrics.iou_metrics import (
     OneHotMeanIoU,
 )
 from kerasish.metrics.metric import Metric
+from kerasish.metrics.operating_point_metrics import (
+    PrecisionAtRecall,
+    RecallAtPrecision,
+    SensitivityAtSpecificity,
+    SpecificityAtSensitivity,
+)
 from kerasish.metrics.probabilistic_metrics import (
     BinaryCrossentropy,
     CategoricalCrossentropy,
@@ -91,6 +92,7 @@ from kerasish.metrics.regression_metrics import (
     concordance_correlation,
     pearson_correlation,
 )
+from kerasish.metrics.threshold_counts import confusion_counts
 from kerasish.serialization import (
     deserialize_keras_object,
     serialize_keras_object,

@@ -1,14 +1,16 @@
 """Losses as metrics: crossentropies, KL divergence, Poisson and the hinges."""
 
-from kerasish.losses.losses import (
-    binary_crossentropy,
-    categorical_crossentropy,
+from kerasish.losses.hinge_losses import (
     categorical_hinge,
     hinge,
+    squared_hinge,
+)
+from kerasish.losses.probabilistic_losses import (
+    binary_crossentropy,
+    categorical_crossentropy,
     kl_divergence,
     poisson,
     sparse_categorical_crossentropy,
-    squared_hinge,
 )
 from kerasish.metrics.reduction_metrics import _CatalogueMeanMetric
 from kerasish.serialization import register_builtin

@@ -5,7 +5,7 @@ import warnings
 from kerasish import ops
 from kerasish.losses.loss import squeeze_or_expand_shapes
 from kerasish.losses.loss import squeeze_or_expand_to_same_rank as _align
-from kerasish.losses.losses import (
+from kerasish.losses.regression_losses import (
     log_cosh,
     mean_absolute_error,
     mean_absolute_percentage_error,

@@ -157,7 +157,7 @@ class Model(Trainer, Layer):
                 "`model.build((None, 784))`."
             )
         from kerasish.layers.keras_tensor import KerasTensor
-        from kerasish.layers.layer import _trace_output_spec
+        from kerasish.layers.shape_inference import _trace_output_spec
 
         def to_tensor(shape):
             return KerasTensor(tuple(shape))

@@ -63,7 +63,7 @@ def prepare(model, x, y, sample_weight, for_training):
 def build_from_data(model, x):
     """Builds an unbuilt model for inputs shaped like the batch `x`."""
     from kerasish.layers.keras_tensor import KerasTensor
-    from kerasish.layers.layer import _trace_output_spec
+    from kerasish.layers.shape_inference import _trace_output_spec
 
     first = tree.flatten(x)[0]
     if getattr(model, "_builds_own_input", False) or hasattr(

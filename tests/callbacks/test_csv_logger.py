@@ -75,8 +75,19 @@ def test_overwrite_by_default(setup, tmp_path):
     model, x, y = setup
     path = str(tmp_path / "log.csv")
     for _ in range(2):
-        model.fit(x, y, batch_size=8, epochs=1, verbose=0, callbacks=[CSVLogger(path)])
-    assert len(read(path)) == 2
+        history = model.fit(
+            x, y, batch_size=8, epochs=1, verbose=0, callbacks=[CSVLogger(path)]
+        )
+    rows = read(path)
+    # Only the second run's header and row: appending would leave 4 lines. As
+    # Keras, the `val_` columns exist without validation data and read "NA".
+    assert rows[0] == ["epoch", "loss", "mae", "val_loss", "val_mae"]
+    assert len(rows) == 2 and rows[1][0] == "0" and rows[1][3:] == ["NA", "NA"]
+    np.testing.assert_allclose(
+        [float(v) for v in rows[1][1:3]],
+        [history.history["loss"][0], history.history["mae"][0]],
+        rtol=1e-6,
+    )
 
 
 def test_bad_separator():

@@ -214,11 +214,19 @@ def test_gradients_match_finite_differences(training):
 
 
 def test_output_shape_and_symbolic_call():
-    from kerasish.layers.input_layer import Input
+    import kerasish
 
-    x = Input((5, 3))
-    y = BatchNormalization()(x)
+    x = kerasish.Input((5, 3))
+    bn = BatchNormalization()
+    y = bn(x)
     assert y.shape == (None, 5, 3)
+    # The symbolic call builds a graph that computes the inference formula.
+    gamma, beta, mm, mv = _random_weights(3)
+    bn.set_weights([gamma, beta, mm, mv])
+    data = RNG.normal(size=(2, 5, 3)).astype("float32")
+    expected = (data - mm) / np.sqrt(mv + bn.epsilon) * gamma + beta
+    out = kerasish.Model(x, y).predict(data, verbose=0)
+    np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-5)
 
 
 def test_constructor_errors():

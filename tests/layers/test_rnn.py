@@ -94,9 +94,15 @@ def test_rnn_with_custom_cell_matches_numpy(go_backwards, zero_output):
 
 def test_rnn_last_output_with_zero_output_for_mask_follows_keras():
     """Keras returns the last processed step's (zeroed) output here."""
+    keras = pytest.importorskip("keras")
+    theirs = keras.layers.RNN(keras.layers.LSTMCell(3), zero_output_for_mask=True)
+    expected = np.asarray(theirs(X, mask=MASK))
     layer = RNN(LSTMCell(3), zero_output_for_mask=True)
+    layer(X, mask=MASK)
+    layer.set_weights([np.asarray(w) for w in theirs.get_weights()])
     out = np.asarray(layer(X, mask=MASK))
     assert np.all(out[0] == 0) and np.all(out[1] != 0)
+    np.testing.assert_allclose(out, expected, rtol=RTOL, atol=ATOL)
 
 
 def test_stacked_cells_match_two_layers():

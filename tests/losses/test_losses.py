@@ -434,6 +434,10 @@ def test_extreme_inputs_give_finite_values_and_gradients(loss, y_true, y_pred):
     value, grad = jax.value_and_grad(lambda p: loss(y_true, p))(y_pred)
     assert np.isfinite(value)
     assert np.all(np.isfinite(grad))
+    # Finite, and the value Keras's clipping or stable form gives.
+    keras = pytest.importorskip("keras")
+    theirs = getattr(keras.losses, type(loss).__name__).from_config(loss.get_config())
+    np.testing.assert_allclose(value, theirs(y_true, y_pred), rtol=1e-5, atol=1e-5)
 
 
 def test_extreme_logits_values():

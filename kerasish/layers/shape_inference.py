@@ -1,0 +1,112 @@
+"""Symbolic shape inference: a layer's output spec found by tracing its `call`.
+
+`Layer.compute_output_spec` (and `compute_output_shape`, unless a layer writes it)
+runs `call` abstractly (`engine.eval_shape`) on inputs whose unknown (`None`)
+dimensions are given two different probe sizes; a dimension that differs between
+the two traces is unknown in the output too. Masks of symbolic outputs are inferred
+the same way from `compute_mask`.
+"""
+
+from kerasish.engine import get_engine
+from kerasish.layers.keras_tensor import KerasTensor
+from kerasish.utils import tree
+from kerasish.variables import StatelessScope
+
+# Sizes substituted for unknown (None) dimensions when inferring output shapes;
+# a dimension that differs between the two traces is unknown in the output too.
+_PROBE_SIZES = (83, 89)
+
+
+def _is_shape(x):
+    return isinstance(x, tuple | list) and all(
+        d is None or (isinstance(d, int) and not isinstance(d, bool)) for d in x
+    )
+
+
+def _shapes_to_tensors(shapes, dtype):
+    """A shape, or a nested structure of shapes, as KerasTensors."""
+    if _is_shape(shapes):
+        return KerasTensor(tuple(shapes), dtype)
+    if isinstance(shapes, dict):
+        return {k: _shapes_to_tensors(v, dtype) for k, v in shapes.items()}
+    return type(shapes)(_shapes_to_tensors(s, dtype) for s in shapes)
+
+
+def _trace_output_spec(layer, args, kwargs):
+    engine = get_engine()
+
+    def run(size):
+        def to_struct(x):
+            if isinstance(x, KerasTensor):
+                shape = tuple(size if d is None else d for d in x.shape)
+                return engine.shape_dtype_struct(shape, x.dtype)
+            return x
+
+        spec_args = tree.map_structure(to_struct, args)
+        spec_kwargs = tree.map_structure(to_struct, kwargs)
+        flat_in = tree.flatten((spec_args, spec_kwargs))
+        positions = [i for i, x in enumerate(flat_in) if _is_struct(x)]
+
+        def fn(*arrays):
+            flat = list(flat_in)
+            for i, a in zip(positions, arrays):
+                flat[i] = a
+            a, k = tree.pack_sequence_as((spec_args, spec_kwargs), flat)
+            with StatelessScope(collect_losses=True):
+                return layer._eager_call(a, k) if layer.built else layer(*a, **k)
+
+        return engine.eval_shape(fn, *[flat_in[i] for i in positions])
+
+    first, second = run(_PROBE_SIZES[0]), run(_PROBE_SIZES[1])
+    flat_first = engine.tree_leaves(first)
+    flat_second = engine.tree_leaves(second)
+    merged = [
+        KerasTensor(
+            tuple(d1 if d1 == d2 else None for d1, d2 in zip(a.shape, b.shape)),
+            a.dtype,
+        )
+        for a, b in zip(flat_first, flat_second)
+    ]
+    structure = engine.tree_structure(first)
+    return engine.tree_unflatten(structure, merged)
+
+
+def _trace_mask_spec(layer, inputs, mask):
+    """`layer.compute_mask` on symbolic tensors: KerasTensors (or None)."""
+    engine = get_engine()
+    flat_in = tree.flatten((inputs, mask))
+    positions = [i for i, x in enumerate(flat_in) if isinstance(x, KerasTensor)]
+
+    def run(size):
+        structs = [
+            engine.shape_dtype_struct(
+                tuple(size if d is None else d for d in flat_in[i].shape),
+                flat_in[i].dtype,
+            )
+            for i in positions
+        ]
+
+        def fn(*arrays):
+            flat = list(flat_in)
+            for i, a in zip(positions, arrays):
+                flat[i] = a
+            x, m = tree.pack_sequence_as((inputs, mask), flat)
+            with StatelessScope():
+                return layer.compute_mask(x, m)
+
+        return engine.eval_shape(fn, *structs)
+
+    first, second = run(_PROBE_SIZES[0]), run(_PROBE_SIZES[1])
+    if first is None:
+        return None
+    return [
+        KerasTensor(
+            tuple(d1 if d1 == d2 else None for d1, d2 in zip(a.shape, b.shape)),
+            a.dtype,
+        )
+        for a, b in zip(engine.tree_leaves(first), engine.tree_leaves(second))
+    ]
+
+
+def _is_struct(x):
+    return type(x).__name__ in ("ShapeDtypeStruct", "_ShapeDtype")

@@ -1,0 +1,112 @@
+"""Calling a layer on `KerasTensor`s: the output spec, a graph `Node`, masks.
+
+`Layer` inherits `SymbolicCall`: on symbolic inputs `Layer.__call__` checks the
+input spec, builds the layer, infers the outputs with `compute_output_spec`
+(`shape_inference.py`), records a `Node` and gives the outputs their
+`_keras_history` and `_keras_mask`. `input`, `output` and their shapes read the
+first node, as Keras's do.
+"""
+
+from kerasish.layers.input_spec import assert_input_compatibility
+from kerasish.layers.keras_tensor import KerasHistory, KerasTensor
+from kerasish.layers.node import Node
+from kerasish.layers.shape_inference import (
+    _shapes_to_tensors,
+    _trace_mask_spec,
+    _trace_output_spec,
+)
+from kerasish.utils import tree
+
+
+class SymbolicCall:
+    """The symbolic half of `Layer.__call__` and the graph attributes it sets."""
+
+    def _symbolic_call(self, args, kwargs):
+        from kerasish.layers.layer import _add_layer_note  # layer.py imports us
+
+        kwargs, _ = self._resolve_call_kwargs({k: v for k, v in kwargs.items()})
+        kwargs.pop("training", None) if kwargs.get("training") is None else None
+        # The spec is checked before `build`, so a wrong rank never reaches it.
+        assert_input_compatibility(
+            self.input_spec, args[0], self.name, type(self).__name__
+        )
+        self._maybe_build(args, kwargs)
+        try:
+            spec = self.compute_output_spec(*args, **kwargs)
+        except Exception as error:
+            _add_layer_note(error, self)
+            raise
+        node_index = len(self._inbound_nodes)
+        flat_spec = tree.flatten(spec)
+        outputs = []
+        for index, s in enumerate(flat_spec):
+            out = KerasTensor(s.shape, s.dtype, name=f"{self.name}_{index}")
+            out._keras_history = KerasHistory(self, node_index, index)
+            outputs.append(out)
+        outputs = tree.pack_sequence_as(spec, outputs)
+        self._inbound_nodes.append(Node(self, args, kwargs, outputs))
+        if self.supports_masking:
+            self._set_symbolic_masks(args[0], kwargs.get("mask"), outputs)
+        return outputs
+
+    def _set_symbolic_masks(self, inputs, mask, outputs):
+        """Gives symbolic outputs the `_keras_mask` (a KerasTensor) Keras gives
+        them; the functional model itself recomputes masks when it runs."""
+        if mask is None:
+            mask = tree.map_structure(lambda t: getattr(t, "_keras_mask", None), inputs)
+            if all(m is None for m in tree.flatten(mask)):
+                mask = None
+        from kerasish.layers.layer import Layer  # layer.py imports this module
+
+        if type(self).compute_mask is Layer.compute_mask:
+            out_mask = mask
+        else:
+            try:
+                out_mask = _trace_mask_spec(self, inputs, mask)
+            except Exception:  # noqa: BLE001 -- masks are informative here
+                return
+        if out_mask is None:
+            return
+        flat_masks = tree.flatten(out_mask)
+        for tensor, m in zip(tree.flatten(outputs), flat_masks):
+            if m is not None:
+                tensor._keras_mask = KerasTensor(m.shape, m.dtype)
+
+    def compute_output_spec(self, *args, **kwargs):
+        """Output KerasTensors for symbolic inputs, by tracing `call` abstractly."""
+        if type(self).compute_output_shape is not SymbolicCall.compute_output_shape:
+            input_shapes = tree.map_structure(lambda t: t.shape, args[0])
+            return _shapes_to_tensors(
+                self.compute_output_shape(input_shapes), self.compute_dtype
+            )
+        return _trace_output_spec(self, args, kwargs)
+
+    def compute_output_shape(self, input_shape):
+        """Output shape for `input_shape`; by default traced from `call`."""
+        inputs = _shapes_to_tensors(input_shape, self.compute_dtype)
+        spec = _trace_output_spec(self, (inputs,), {})
+        return tree.map_structure(lambda t: t.shape, spec)
+
+    @property
+    def input(self):
+        return self._node_attr("call_args", "input")[0]
+
+    @property
+    def output(self):
+        return self._node_attr("outputs", "output")
+
+    def _node_attr(self, attr, what):
+        if not self._inbound_nodes:
+            raise AttributeError(
+                f"Layer '{self.name}' has never been called on symbolic inputs, so "
+                f"it has no `{what}`."
+            )
+        return getattr(self._inbound_nodes[0], attr)
+
+    @property
+    def input_shape(self):
+        return tree.map_structure(lambda t: t.shape, self.input)
+
+    @property
+    def output_shape(self):
+        return tree.map_structure(lambda t: t.shape, self.output)
