@@ -31,7 +31,6 @@ from kerasish.layers.keras_tensor import KerasTensor
 from kerasish.layers.layer_attributes import LayerAttributes
 from kerasish.layers.layer_serialization import LayerSerialization, _auto_config
 from kerasish.layers.node import Node
-
 from kerasish.layers.symbolic_call import SymbolicCall
 from kerasish.random.random import SeedGenerator
 from kerasish.serialization import register_builtin
