@@ -4,7 +4,9 @@ one builder with the number of blocks per dense stage."""
 from kerasish import layers
 from kerasish.applications import _common, imagenet_utils
 
-BASE_WEIGHTS_PATH = "https://storage.googleapis.com/tensorflow/keras-applications/densenet/"
+BASE_WEIGHTS_PATH = (
+    "https://storage.googleapis.com/tensorflow/keras-applications/densenet/"
+)
 # blocks per stage -> (weights name, md5 with top, md5 without top)
 WEIGHTS = {
     (6, 12, 24, 16): (
@@ -72,7 +74,9 @@ def DenseNet(
     """The DenseNet builder; `blocks` lists the conv blocks of the 4 stages."""
     _common.check_channels_last("DenseNet")
     _common.check_weights(weights, include_top, classes)
-    input_shape = _common.default_input_shape(input_shape, 224, 32, include_top, weights)
+    input_shape = _common.default_input_shape(
+        input_shape, 224, 32, include_top, weights
+    )
     img_input = _common.image_input(input_tensor, input_shape)
 
     x = layers.ZeroPadding2D(padding=((3, 3), (3, 3)))(img_input)
@@ -89,7 +93,9 @@ def DenseNet(
     if include_top:
         x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
         _common.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
+        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(
+            x
+        )
     else:
         x = _common.feature_pooling(x, pooling, "avg_pool", "max_pool")
 

@@ -211,7 +211,9 @@ def squeeze_excite(x, filters, filters_in, se_ratio, activation, name):
 def residual(x, inputs, drop_rate, name):
     """Stochastic depth (whole-sample dropout) then the identity skip."""
     if drop_rate > 0:
-        x = layers.Dropout(drop_rate, noise_shape=(None, 1, 1, 1), name=f"{name}drop")(x)
+        x = layers.Dropout(drop_rate, noise_shape=(None, 1, 1, 1), name=f"{name}drop")(
+            x
+        )
     return layers.add([x, inputs], name=f"{name}add")
 
 
@@ -279,7 +281,9 @@ def block(
 
 def _variant(key, name, **kwargs):
     width, depth, size, dropout = VARIANTS[key]
-    return EfficientNet(width, depth, size, dropout, name=name, weights_name=key, **kwargs)
+    return EfficientNet(
+        width, depth, size, dropout, name=name, weights_name=key, **kwargs
+    )
 
 
 def EfficientNetB0(
@@ -327,7 +331,7 @@ def EfficientNetB1(
     classifier_activation="softmax",
     name="efficientnetb1",
 ):
-    """Instantiates EfficientNetB1 (240x240 by default); arguments as `EfficientNetB0`."""
+    """Instantiates EfficientNetB1 (240x240 by default); as `EfficientNetB0`."""
     return _variant(
         "b1",
         name,
@@ -351,7 +355,7 @@ def EfficientNetB2(
     classifier_activation="softmax",
     name="efficientnetb2",
 ):
-    """Instantiates EfficientNetB2 (260x260 by default); arguments as `EfficientNetB0`."""
+    """Instantiates EfficientNetB2 (260x260 by default); as `EfficientNetB0`."""
     return _variant(
         "b2",
         name,
@@ -375,7 +379,7 @@ def EfficientNetB3(
     classifier_activation="softmax",
     name="efficientnetb3",
 ):
-    """Instantiates EfficientNetB3 (300x300 by default); arguments as `EfficientNetB0`."""
+    """Instantiates EfficientNetB3 (300x300 by default); as `EfficientNetB0`."""
     return _variant(
         "b3",
         name,
@@ -399,7 +403,7 @@ def EfficientNetB4(
     classifier_activation="softmax",
     name="efficientnetb4",
 ):
-    """Instantiates EfficientNetB4 (380x380 by default); arguments as `EfficientNetB0`."""
+    """Instantiates EfficientNetB4 (380x380 by default); as `EfficientNetB0`."""
     return _variant(
         "b4",
         name,
@@ -423,7 +427,7 @@ def EfficientNetB5(
     classifier_activation="softmax",
     name="efficientnetb5",
 ):
-    """Instantiates EfficientNetB5 (456x456 by default); arguments as `EfficientNetB0`."""
+    """Instantiates EfficientNetB5 (456x456 by default); as `EfficientNetB0`."""
     return _variant(
         "b5",
         name,
@@ -447,7 +451,7 @@ def EfficientNetB6(
     classifier_activation="softmax",
     name="efficientnetb6",
 ):
-    """Instantiates EfficientNetB6 (528x528 by default); arguments as `EfficientNetB0`."""
+    """Instantiates EfficientNetB6 (528x528 by default); as `EfficientNetB0`."""
     return _variant(
         "b6",
         name,
@@ -471,7 +475,7 @@ def EfficientNetB7(
     classifier_activation="softmax",
     name="efficientnetb7",
 ):
-    """Instantiates EfficientNetB7 (600x600 by default); arguments as `EfficientNetB0`."""
+    """Instantiates EfficientNetB7 (600x600 by default); as `EfficientNetB0`."""
     return _variant(
         "b7",
         name,

@@ -115,9 +115,9 @@ def round_repeats(repeats, depth_coefficient):
 
 
 def _bn(x, momentum, name):
-    return layers.BatchNormalization(axis=_common.bn_axis(), momentum=momentum, name=name)(
-        x
-    )
+    return layers.BatchNormalization(
+        axis=_common.bn_axis(), momentum=momentum, name=name
+    )(x)
 
 
 def _conv(filters, kernel_size, strides, name, **kwargs):
@@ -207,9 +207,9 @@ def FusedMBConvBlock(
         if expand_ratio != 1:
             x = _conv(filters, kernel_size, strides, f"{name}expand_conv")(x)
             x = _bn(x, bn_momentum, f"{name}expand_bn")
-            x = layers.Activation(activation=activation, name=f"{name}expand_activation")(
-                x
-            )
+            x = layers.Activation(
+                activation=activation, name=f"{name}expand_activation"
+            )(x)
         if 0 < se_ratio <= 1:
             x = squeeze_excite(x, filters, input_filters, se_ratio, activation, name)
         fused = expand_ratio != 1
@@ -221,9 +221,9 @@ def FusedMBConvBlock(
         )(x)
         x = _bn(x, bn_momentum, f"{name}project_bn")
         if not fused:
-            x = layers.Activation(activation=activation, name=f"{name}project_activation")(
-                x
-            )
+            x = layers.Activation(
+                activation=activation, name=f"{name}project_activation"
+            )(x)
         if strides == 1 and input_filters == output_filters:
             x = _skip(x, inputs, survival_probability, name)
         return x

@@ -41,7 +41,8 @@ def preprocess_input(x, data_format=None, mode="caffe"):
     """
     if mode not in {"caffe", "tf", "torch"}:
         raise ValueError(
-            f"Expected mode to be one of `caffe`, `tf` or `torch`. Received: mode={mode}"
+            "Expected mode to be one of `caffe`, `tf` or `torch`. "
+            f"Received: mode={mode}"
         )
     if data_format is None:
         data_format = config.image_data_format()

@@ -8,19 +8,36 @@ from kerasish.layers.layer import Layer
 BASE_WEIGHT_URL = (
     "https://storage.googleapis.com/tensorflow/keras-applications/inception_resnet_v2/"
 )
-WEIGHTS_HASHES = ("e693bd0210a403b3192acc6073ad2e96", "d19885ff4a710c122648d3b5c3b684e4")
+WEIGHTS_HASHES = (
+    "e693bd0210a403b3192acc6073ad2e96",
+    "d19885ff4a710c122648d3b5c3b684e4",
+)
 
 
 def conv2d_bn(
-    x, filters, kernel_size, strides=1, padding="same", activation="relu", use_bias=False, name=None
+    x,
+    filters,
+    kernel_size,
+    strides=1,
+    padding="same",
+    activation="relu",
+    use_bias=False,
+    name=None,
 ):
     """Conv, then (without bias) batch norm without scale, then the activation."""
     x = layers.Conv2D(
-        filters, kernel_size, strides=strides, padding=padding, use_bias=use_bias, name=name
+        filters,
+        kernel_size,
+        strides=strides,
+        padding=padding,
+        use_bias=use_bias,
+        name=name,
     )(x)
     if not use_bias:
         bn_name = None if name is None else f"{name}_bn"
-        x = layers.BatchNormalization(axis=_common.bn_axis(), scale=False, name=bn_name)(x)
+        x = layers.BatchNormalization(
+            axis=_common.bn_axis(), scale=False, name=bn_name
+        )(x)
     if activation is not None:
         ac_name = None if name is None else f"{name}_ac"
         x = layers.Activation(activation, name=ac_name)(x)
@@ -75,7 +92,12 @@ def inception_resnet_block(x, scale, block_type, block_idx, activation="relu"):
     axis = _common.bn_axis()
     mixed = layers.Concatenate(axis=axis, name=f"{block_name}_mixed")(branches)
     up = conv2d_bn(
-        mixed, x.shape[axis], 1, activation=None, use_bias=True, name=f"{block_name}_conv"
+        mixed,
+        x.shape[axis],
+        1,
+        activation=None,
+        use_bias=True,
+        name=f"{block_name}_conv",
     )
     x = CustomScaleLayer(scale)([x, up])
     if activation is not None:
@@ -103,7 +125,9 @@ def InceptionResNetV2(
         A `Model`; preprocess inputs with `inception_resnet_v2.preprocess_input`.
     """
     _common.check_weights(weights, include_top, classes)
-    input_shape = _common.default_input_shape(input_shape, 299, 75, include_top, weights)
+    input_shape = _common.default_input_shape(
+        input_shape, 299, 75, include_top, weights
+    )
     img_input = _common.image_input(input_tensor, input_shape)
     axis = _common.bn_axis()
 
@@ -134,7 +158,9 @@ def InceptionResNetV2(
     branch_1 = conv2d_bn(branch_1, 256, 3)
     branch_1 = conv2d_bn(branch_1, 384, 3, strides=2, padding="valid")
     branch_pool = layers.MaxPooling2D(3, strides=2, padding="valid")(x)
-    x = layers.Concatenate(axis=axis, name="mixed_6a")([branch_0, branch_1, branch_pool])
+    x = layers.Concatenate(axis=axis, name="mixed_6a")(
+        [branch_0, branch_1, branch_pool]
+    )
     for block_idx in range(1, 21):
         x = inception_resnet_block(x, 0.1, "block17", block_idx)
 
@@ -156,14 +182,20 @@ def InceptionResNetV2(
     if include_top:
         x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
         _common.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
+        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(
+            x
+        )
     else:
         x = _common.feature_pooling(x, pooling)
 
     def imagenet_file():
         suffix = "" if include_top else "_notop"
         file_name = f"inception_resnet_v2_weights_tf_dim_ordering_tf_kernels{suffix}.h5"
-        return file_name, BASE_WEIGHT_URL + file_name, WEIGHTS_HASHES[0 if include_top else 1]
+        return (
+            file_name,
+            BASE_WEIGHT_URL + file_name,
+            WEIGHTS_HASHES[0 if include_top else 1],
+        )
 
     inputs = _common.model_inputs(input_tensor, img_input)
     return _common.finish(inputs, x, name, weights, imagenet_file)

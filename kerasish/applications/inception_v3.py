@@ -6,7 +6,10 @@ from kerasish.applications import _common, imagenet_utils
 BASE_WEIGHTS_PATH = (
     "https://storage.googleapis.com/tensorflow/keras-applications/inception_v3/"
 )
-WEIGHTS_HASHES = ("9a0d58056eeedaa3f26cb7ebd46da564", "bcbd6486424b2319ff4ef7d526e38f63")
+WEIGHTS_HASHES = (
+    "9a0d58056eeedaa3f26cb7ebd46da564",
+    "bcbd6486424b2319ff4ef7d526e38f63",
+)
 
 
 def conv2d_bn(x, filters, num_row, num_col, padding="same", strides=(1, 1), name=None):
@@ -108,7 +111,9 @@ def InceptionV3(
         A `Model`; preprocess inputs with `inception_v3.preprocess_input`.
     """
     _common.check_weights(weights, include_top, classes)
-    input_shape = _common.default_input_shape(input_shape, 299, 75, include_top, weights)
+    input_shape = _common.default_input_shape(
+        input_shape, 299, 75, include_top, weights
+    )
     img_input = _common.image_input(input_tensor, input_shape)
     axis = _common.bn_axis()
 
@@ -129,7 +134,9 @@ def InceptionV3(
     branch3x3dbl = conv2d_bn(branch3x3dbl, 96, 3, 3)
     branch3x3dbl = conv2d_bn(branch3x3dbl, 96, 3, 3, strides=(2, 2), padding="valid")
     branch_pool = layers.MaxPooling2D((3, 3), strides=(2, 2))(x)
-    x = layers.concatenate([branch3x3, branch3x3dbl, branch_pool], axis=axis, name="mixed3")
+    x = layers.concatenate(
+        [branch3x3, branch3x3dbl, branch_pool], axis=axis, name="mixed3"
+    )
 
     x = _block_17(x, 128, "mixed4")
     x = _block_17(x, 160, "mixed5")
@@ -143,21 +150,29 @@ def InceptionV3(
     branch7x7x3 = conv2d_bn(branch7x7x3, 192, 7, 1)
     branch7x7x3 = conv2d_bn(branch7x7x3, 192, 3, 3, strides=(2, 2), padding="valid")
     branch_pool = layers.MaxPooling2D((3, 3), strides=(2, 2))(x)
-    x = layers.concatenate([branch3x3, branch7x7x3, branch_pool], axis=axis, name="mixed8")
+    x = layers.concatenate(
+        [branch3x3, branch7x7x3, branch_pool], axis=axis, name="mixed8"
+    )
 
     x = _block_8(x, 0)
     x = _block_8(x, 1)
     if include_top:
         x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
         _common.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
+        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(
+            x
+        )
     else:
         x = _common.feature_pooling(x, pooling)
 
     def imagenet_file():
         suffix = "" if include_top else "_notop"
         file_name = f"inception_v3_weights_tf_dim_ordering_tf_kernels{suffix}.h5"
-        return file_name, BASE_WEIGHTS_PATH + file_name, WEIGHTS_HASHES[0 if include_top else 1]
+        return (
+            file_name,
+            BASE_WEIGHTS_PATH + file_name,
+            WEIGHTS_HASHES[0 if include_top else 1],
+        )
 
     inputs = _common.model_inputs(input_tensor, img_input)
     return _common.finish(inputs, x, name, weights, imagenet_file)

@@ -5,7 +5,9 @@ import warnings
 from kerasish import config, layers
 from kerasish.applications import _common, imagenet_utils
 
-BASE_WEIGHT_PATH = "https://storage.googleapis.com/tensorflow/keras-applications/mobilenet/"
+BASE_WEIGHT_PATH = (
+    "https://storage.googleapis.com/tensorflow/keras-applications/mobilenet/"
+)
 # (pointwise filters, stride) of the 13 depthwise-separable blocks.
 BLOCKS = (
     (64, 1),
@@ -26,9 +28,13 @@ ALPHA_TEXT = {1.0: "1_0", 0.75: "7_5", 0.5: "5_0", 0.25: "2_5"}
 
 
 def _rows_cols(shape):
-    return (shape[1], shape[2]) if config.image_data_format() == "channels_first" else (
-        shape[0],
-        shape[1],
+    return (
+        (shape[1], shape[2])
+        if config.image_data_format() == "channels_first"
+        else (
+            shape[0],
+            shape[1],
+        )
     )
 
 
@@ -133,7 +139,12 @@ def _conv_block(inputs, filters, alpha, kernel=(3, 3), strides=(1, 1)):
 
 
 def _depthwise_conv_block(
-    inputs, pointwise_conv_filters, alpha, depth_multiplier=1, strides=(1, 1), block_id=1
+    inputs,
+    pointwise_conv_filters,
+    alpha,
+    depth_multiplier=1,
+    strides=(1, 1),
+    block_id=1,
 ):
     axis = _common.channel_axis()
     if strides == (1, 1):

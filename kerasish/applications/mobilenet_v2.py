@@ -44,7 +44,8 @@ def check_input_tensor(input_tensor, input_shape):
         return
     if not is_keras_tensor(input_tensor):
         raise ValueError(
-            f"input_tensor is not a Keras tensor; Received `input_tensor={input_tensor}`"
+            "input_tensor is not a Keras tensor; Received "
+            f"`input_tensor={input_tensor}`"
         )
     if config.image_data_format() == "channels_first":
         if input_tensor.shape[1] != input_shape[1]:
@@ -132,8 +133,12 @@ def MobileNetV2(
     x = layers.ReLU(6.0, name="Conv1_relu")(x)
     for block_id, (filters, stride, expansion) in enumerate(BLOCKS):
         x = _inverted_res_block(x, expansion, stride, alpha, filters, block_id)
-    last_block_filters = _common.make_divisible(1280 * alpha, 8) if alpha > 1.0 else 1280
-    x = layers.Conv2D(last_block_filters, kernel_size=1, use_bias=False, name="Conv_1")(x)
+    last_block_filters = (
+        _common.make_divisible(1280 * alpha, 8) if alpha > 1.0 else 1280
+    )
+    x = layers.Conv2D(last_block_filters, kernel_size=1, use_bias=False, name="Conv_1")(
+        x
+    )
     x = layers.BatchNormalization(
         axis=axis, epsilon=1e-3, momentum=0.999, name="Conv_1_bn"
     )(x)
@@ -141,7 +146,9 @@ def MobileNetV2(
     if include_top:
         x = layers.GlobalAveragePooling2D()(x)
         _common.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
+        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(
+            x
+        )
     else:
         x = _common.feature_pooling(x, pooling)
     if name is None:

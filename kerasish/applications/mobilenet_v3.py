@@ -79,7 +79,9 @@ def relu(x):
 
 def hard_sigmoid(x):
     # relu6(x + 3) / 6
-    return _common.multiply_constant(layers.ReLU(6.0)(_common.add_constant(x, 3.0)), 1.0 / 6.0)
+    return _common.multiply_constant(
+        layers.ReLU(6.0)(_common.add_constant(x, 3.0)), 1.0 / 6.0
+    )
 
 
 def hard_swish(x):
@@ -258,7 +260,9 @@ def _inverted_res_block(
     )(x)
     x = activation(bn(x, "depthwise_bn"))
     if se_ratio:
-        x = _se_block(x, _common.make_divisible(infilters * expansion), se_ratio, prefix)
+        x = _se_block(
+            x, _common.make_divisible(infilters * expansion), se_ratio, prefix
+        )
     x = layers.Conv2D(
         filters, kernel_size=1, padding="same", use_bias=False, name=f"{prefix}project"
     )(x)

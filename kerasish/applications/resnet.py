@@ -8,15 +8,35 @@ in how many blocks each of the four stages stacks.
 from kerasish import layers
 from kerasish.applications import _common, imagenet_utils
 
-BASE_WEIGHTS_PATH = "https://storage.googleapis.com/tensorflow/keras-applications/resnet/"
+BASE_WEIGHTS_PATH = (
+    "https://storage.googleapis.com/tensorflow/keras-applications/resnet/"
+)
 # (with top, without top) md5 of Keras's published files.
 WEIGHTS_HASHES = {
-    "resnet50": ("2cb95161c43110f7111970584f804107", "4d473c1dd8becc155b73f8504c6f6626"),
-    "resnet101": ("f1aeb4b969a6efcfb50fad2f0c20cfc5", "88cf7a10940856eca736dc7b7e228a21"),
-    "resnet152": ("100835be76be38e30d865e96f2aaae62", "ee4c566cf9a93f14d82f913c2dc6dd0c"),
-    "resnet50v2": ("3ef43a0b657b3be2300d5770ece849e0", "fac2f116257151a9d068a22e544a4917"),
-    "resnet101v2": ("6343647c601c52e1368623803854d971", "c0ed64b8031c3730f411d2eb4eea35b5"),
-    "resnet152v2": ("a49b44d1979771252814e80f8ec446f9", "ed17cf2e0169df9d443503ef94b23b33"),
+    "resnet50": (
+        "2cb95161c43110f7111970584f804107",
+        "4d473c1dd8becc155b73f8504c6f6626",
+    ),
+    "resnet101": (
+        "f1aeb4b969a6efcfb50fad2f0c20cfc5",
+        "88cf7a10940856eca736dc7b7e228a21",
+    ),
+    "resnet152": (
+        "100835be76be38e30d865e96f2aaae62",
+        "ee4c566cf9a93f14d82f913c2dc6dd0c",
+    ),
+    "resnet50v2": (
+        "3ef43a0b657b3be2300d5770ece849e0",
+        "fac2f116257151a9d068a22e544a4917",
+    ),
+    "resnet101v2": (
+        "6343647c601c52e1368623803854d971",
+        "c0ed64b8031c3730f411d2eb4eea35b5",
+    ),
+    "resnet152v2": (
+        "a49b44d1979771252814e80f8ec446f9",
+        "ed17cf2e0169df9d443503ef94b23b33",
+    ),
 }
 EPSILON = 1.001e-5
 
@@ -45,7 +65,9 @@ def ResNet(
         Other arguments: as `ResNet50`.
     """
     _common.check_weights(weights, include_top, classes)
-    input_shape = _common.default_input_shape(input_shape, 224, 32, include_top, weights)
+    input_shape = _common.default_input_shape(
+        input_shape, 224, 32, include_top, weights
+    )
     img_input = _common.image_input(input_tensor, input_shape)
     axis = _common.bn_axis()
 
@@ -64,7 +86,9 @@ def ResNet(
     if include_top:
         x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
         _common.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
+        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(
+            x
+        )
     else:
         x = _common.feature_pooling(x, pooling, "avg_pool", "max_pool")
 
@@ -81,15 +105,19 @@ def ResNet(
 
 
 def _bn(x, name):
-    return layers.BatchNormalization(axis=_common.bn_axis(), epsilon=EPSILON, name=name)(
-        x
-    )
+    return layers.BatchNormalization(
+        axis=_common.bn_axis(), epsilon=EPSILON, name=name
+    )(x)
 
 
-def residual_block_v1(x, filters, kernel_size=3, stride=1, conv_shortcut=True, name=None):
+def residual_block_v1(
+    x, filters, kernel_size=3, stride=1, conv_shortcut=True, name=None
+):
     """A bottleneck block of ResNet V1: conv-bn-relu x3, then add and relu."""
     if conv_shortcut:
-        shortcut = layers.Conv2D(4 * filters, 1, strides=stride, name=f"{name}_0_conv")(x)
+        shortcut = layers.Conv2D(4 * filters, 1, strides=stride, name=f"{name}_0_conv")(
+            x
+        )
         shortcut = _bn(shortcut, f"{name}_0_bn")
     else:
         shortcut = x
@@ -113,7 +141,9 @@ def stack_residual_blocks_v1(x, filters, blocks, stride1=2, name=None):
     return x
 
 
-def residual_block_v2(x, filters, kernel_size=3, stride=1, conv_shortcut=False, name=None):
+def residual_block_v2(
+    x, filters, kernel_size=3, stride=1, conv_shortcut=False, name=None
+):
     """A pre-activation bottleneck block of ResNet V2."""
     preact = _bn(x, f"{name}_preact_bn")
     preact = layers.Activation("relu", name=f"{name}_preact_relu")(preact)
@@ -150,7 +180,9 @@ def _stacks(block_counts, version):
     """`stack_fn` for four stages of 64/128/256/512 bottleneck filters."""
 
     def stack_fn(x):
-        for stage, (filters, blocks) in enumerate(zip((64, 128, 256, 512), block_counts)):
+        for stage, (filters, blocks) in enumerate(
+            zip((64, 128, 256, 512), block_counts)
+        ):
             name = f"conv{stage + 2}"
             if version == 1:
                 stride1 = 1 if stage == 0 else 2
@@ -281,4 +313,10 @@ def decode_predictions(preds, top=5):
     return imagenet_utils.decode_predictions(preds, top=top)
 
 
-__all__ = ["ResNet101", "ResNet152", "ResNet50", "decode_predictions", "preprocess_input"]
+__all__ = [
+    "ResNet101",
+    "ResNet152",
+    "ResNet50",
+    "decode_predictions",
+    "preprocess_input",
+]

@@ -26,7 +26,9 @@ def VGG(
     """Five blocks of 3x3 'same' convolutions (64, 128, 256, 512, 512 filters),
     each followed by 2x2 max pooling; the top is two 4096-unit dense layers."""
     _common.check_weights(weights, include_top, classes)
-    input_shape = _common.default_input_shape(input_shape, 224, 32, include_top, weights)
+    input_shape = _common.default_input_shape(
+        input_shape, 224, 32, include_top, weights
+    )
     img_input = _common.image_input(input_tensor, input_shape)
     x = img_input
     for block, (filters, convs) in enumerate(
@@ -46,7 +48,9 @@ def VGG(
         x = layers.Dense(4096, activation="relu", name="fc1")(x)
         x = layers.Dense(4096, activation="relu", name="fc2")(x)
         _common.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
+        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(
+            x
+        )
     else:
         x = _common.feature_pooling(x, pooling)
 

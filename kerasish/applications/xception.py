@@ -3,8 +3,13 @@
 from kerasish import layers
 from kerasish.applications import _common, imagenet_utils
 
-BASE_WEIGHTS_PATH = "https://storage.googleapis.com/tensorflow/keras-applications/xception/"
-WEIGHTS_HASHES = ("0a58e3b7378bc2990ea3b43d5981f1f6", "b0042744bf5b25fce3cb969f33bebb97")
+BASE_WEIGHTS_PATH = (
+    "https://storage.googleapis.com/tensorflow/keras-applications/xception/"
+)
+WEIGHTS_HASHES = (
+    "0a58e3b7378bc2990ea3b43d5981f1f6",
+    "b0042744bf5b25fce3cb969f33bebb97",
+)
 
 
 def _sepconv_bn(x, filters, name, axis):
@@ -51,7 +56,9 @@ def Xception(
         A `Model`; preprocess inputs with `xception.preprocess_input`.
     """
     _common.check_weights(weights, include_top, classes)
-    input_shape = _common.default_input_shape(input_shape, 299, 71, include_top, weights)
+    input_shape = _common.default_input_shape(
+        input_shape, 299, 71, include_top, weights
+    )
     img_input = _common.image_input(input_tensor, input_shape)
     axis = _common.channel_axis()
 
@@ -85,14 +92,20 @@ def Xception(
     if include_top:
         x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
         _common.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
+        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(
+            x
+        )
     else:
         x = _common.feature_pooling(x, pooling)
 
     def imagenet_file():
         suffix = "" if include_top else "_notop"
         file_name = f"xception_weights_tf_dim_ordering_tf_kernels{suffix}.h5"
-        return file_name, BASE_WEIGHTS_PATH + file_name, WEIGHTS_HASHES[0 if include_top else 1]
+        return (
+            file_name,
+            BASE_WEIGHTS_PATH + file_name,
+            WEIGHTS_HASHES[0 if include_top else 1],
+        )
 
     inputs = _common.model_inputs(input_tensor, img_input)
     return _common.finish(inputs, x, name, weights, imagenet_file)
