@@ -5,6 +5,7 @@ or the legacy Keras 2 `.h5` layout of Keras's published application weights).
 
 import math
 import os
+import warnings
 
 import numpy as np
 
@@ -102,6 +103,13 @@ def obtain_input_shape(
     """Validates `input_shape` (or makes the default one), as Keras does."""
     first = data_format == "channels_first"
     if weights != "imagenet" and input_shape and len(input_shape) == 3:
+        channels = input_shape[0] if first else input_shape[-1]
+        if channels not in {1, 3}:
+            warnings.warn(
+                "This model usually expects 1 or 3 input channels. However, it was "
+                f"passed an input_shape with {channels} input channels.",
+                stacklevel=2,
+            )
         if first:
             default_shape = (input_shape[0], default_size, default_size)
         else:

@@ -16,7 +16,7 @@ from tests.helpers import keras3
 
 
 @contextlib.contextmanager
-def _numpy_keras_initializers():
+def numpy_keras_initializers():
     from keras.src.backend import random as keras_random
 
     def draw(shape, *args, dtype=None, **kwargs):
@@ -37,14 +37,16 @@ def _numpy_keras_initializers():
 def keras_build():
     """`keras_build("ResNet50", **kwargs)` builds `keras.applications.ResNet50`
     from a fresh name state (as the autouse fixture gives kerasish)."""
-    keras = keras3()
+    keras3()
+    return build_keras
 
-    def build(name, **kwargs):
-        keras.backend.clear_session()
-        with _numpy_keras_initializers():
-            return getattr(keras.applications, name)(**kwargs)
 
-    return build
+def build_keras(name, **kwargs):
+    import keras
+
+    keras.backend.clear_session()
+    with numpy_keras_initializers():
+        return getattr(keras.applications, name)(**kwargs)
 
 
 def random_weights(model, seed=0):
