@@ -13,6 +13,7 @@ from kerasish import activations, config, layers
 from kerasish.backend.common import is_keras_tensor
 from kerasish.layers.layer import Layer
 from kerasish.models.functional import Functional
+from kerasish.saving.registry import register_builtin
 from kerasish.utils import file_utils, naming
 from kerasish.utils.graph_utils import get_source_inputs
 
@@ -294,6 +295,7 @@ def _load_legacy_h5(model, group, reader):
 # -- layers for the arithmetic Keras writes with operators on symbolic tensors ------
 
 
+@register_builtin("layers")
 class _Arithmetic(Layer):
     """`x + y`, `x + c` or `x * c` as a graph node, named as Keras names the op.
 

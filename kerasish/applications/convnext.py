@@ -7,6 +7,7 @@ from kerasish import initializers, layers, ops, random
 from kerasish.applications import _common, imagenet_utils
 from kerasish.layers.layer import Layer
 from kerasish.models.sequential import Sequential
+from kerasish.saving.registry import register_builtin
 from kerasish.utils import naming
 from kerasish.utils.graph_utils import get_source_inputs
 
@@ -48,6 +49,7 @@ for _config in MODEL_CONFIGS.values():
     _config["default_size"] = 224
 
 
+@register_builtin("layers")
 class StochasticDepth(Layer):
     """Drops whole samples of a residual branch in training, scaling the rest by
     `1 / (1 - drop_path_rate)`.
@@ -78,6 +80,7 @@ class StochasticDepth(Layer):
         return {**super().get_config(), "drop_path_rate": self.drop_path_rate}
 
 
+@register_builtin("layers")
 class LayerScale(Layer):
     """Multiplies the last axis by a learned `gamma` (initialised to `init_values`).
 

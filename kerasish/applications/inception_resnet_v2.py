@@ -4,6 +4,7 @@ al., 2016)."""
 from kerasish import layers
 from kerasish.applications import _common, imagenet_utils
 from kerasish.layers.layer import Layer
+from kerasish.saving.registry import register_builtin
 
 BASE_WEIGHT_URL = (
     "https://storage.googleapis.com/tensorflow/keras-applications/inception_resnet_v2/"
@@ -44,6 +45,7 @@ def conv2d_bn(
     return x
 
 
+@register_builtin("layers")
 class CustomScaleLayer(Layer):
     """`inputs[0] + inputs[1] * scale`: the scaled residual of a block."""
 
