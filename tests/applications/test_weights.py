@@ -188,3 +188,21 @@ def test_decode_predictions_reads_the_cached_class_index(cache, monkeypatch):
 def test_decode_predictions_rejects_other_shapes():
     with pytest.raises(ValueError, match=r"a 2D array of shape \(samples, 1000\)"):
         applications.imagenet_utils.decode_predictions(np.zeros((2, 10)))
+
+
+@pytest.mark.slow
+def test_keras_file_round_trip_keeps_the_applications_own_layers(tmp_path):
+    # MobileNetV3's arithmetic layers and ConvNeXt's LayerScale are registered,
+    # so a saved model loads back with the same predictions.
+    for build in (applications.MobileNetV3Small, applications.ConvNeXtTiny):
+        model = build(weights=None, include_top=False, input_shape=(32, 32, 3))
+        model.set_weights(random_weights(model, seed=5))
+        path = str(tmp_path / f"{model.name}.keras")
+        model.save(path)
+        loaded = kerasish.models.load_model(path)
+        np.testing.assert_allclose(
+            loaded.predict(IMAGES[:1], verbose=0),
+            model.predict(IMAGES[:1], verbose=0),
+            rtol=1e-6,
+            atol=1e-6,
+        )
