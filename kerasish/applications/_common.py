@@ -13,7 +13,7 @@ from kerasish import activations, config, layers
 from kerasish.backend.common import is_keras_tensor
 from kerasish.layers.layer import Layer
 from kerasish.models.functional import Functional
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 from kerasish.utils import file_utils, naming
 from kerasish.utils.graph_utils import get_source_inputs
 

@@ -7,7 +7,7 @@ from kerasish import initializers, layers, ops, random
 from kerasish.applications import _common, imagenet_utils
 from kerasish.layers.layer import Layer
 from kerasish.models.sequential import Sequential
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 from kerasish.utils import naming
 from kerasish.utils.graph_utils import get_source_inputs
 

@@ -4,7 +4,7 @@ al., 2016)."""
 from kerasish import layers
 from kerasish.applications import _common, imagenet_utils
 from kerasish.layers.layer import Layer
-from kerasish.saving.registry import register_builtin
+from kerasish.serialization import register_builtin
 
 BASE_WEIGHT_URL = (
     "https://storage.googleapis.com/tensorflow/keras-applications/inception_resnet_v2/"
