@@ -6,6 +6,7 @@
 
 from kerasish import (
     activations,
+    applications,
     backend,
     callbacks,
     config,
@@ -51,6 +52,7 @@ __all__ = [
     "Sequential",
     "Variable",
     "activations",
+    "applications",
     "callbacks",
     "config",
     "constraints",

@@ -69,6 +69,7 @@ ORDER = [
     "kerasish.datasets",
     "kerasish.preprocessing",
     "kerasish.visualization",
+    "kerasish.applications",
     "kerasish",
 ]
 
