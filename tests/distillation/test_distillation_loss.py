@@ -1,4 +1,4 @@
-"""LogitsDistillation / FeatureDistillation: numpy formulas, Keras 3, errors, configs."""
+"""LogitsDistillation, FeatureDistillation: numpy formulas, Keras 3, errors, configs."""
 
 import json
 
@@ -24,7 +24,7 @@ def _softmax(z):
 
 
 def _kl(p, q):
-    """Keras's kl_divergence: both sides clipped to [eps, 1], summed on the last axis."""
+    """Keras's kl_divergence: clipped to [eps, 1], summed over the last axis."""
     p, q = np.clip(p, EPS, 1.0), np.clip(q, EPS, 1.0)
     return np.sum(p * np.log(p / q), axis=-1)
 

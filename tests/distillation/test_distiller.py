@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import kerasish
-from kerasish import distillation, losses
+from kerasish import distillation
 from tests.helpers import keras3
 
 
@@ -281,7 +281,7 @@ def _errors_case(name):
         ),
         "weight_bool": ({"student_loss_weight": True}, r"must be a number"),
         "losses_none": ({"distillation_losses": None}, r"cannot be `None`"),
-        "losses_empty": ({"distillation_losses": []}, r"'distillation_losses' is empty"),
+        "losses_empty": ({"distillation_losses": []}, r"distillation_losses' is empty"),
         "loss_type": (
             {"distillation_losses": [logits, "mse"]},
             r"must be a `kerasish.distillation.DistillationLoss`.*'mse'.*position 1",
