@@ -477,9 +477,9 @@ def test_keras_file_round_trip(tmp_path):
 # -- fit under both libraries --------------------------------------------------
 
 
-def _fit_program(lib, teacher, student, x, y):
+def _fit_program(lib, teacher, student, x, y, case):
     """A user's distillation program: compile, fit with validation, evaluate."""
-    distiller = _distiller(lib, teacher, student, "mixed")
+    distiller = _distiller(lib, teacher, student, case)
     distiller.compile(
         optimizer=lib.optimizers.Adam(learning_rate=0.01),
         loss="sparse_categorical_crossentropy",
@@ -499,14 +499,15 @@ def _fit_program(lib, teacher, student, x, y):
 
 
 @pytest.mark.compat
-def test_fit_matches_keras():
+@pytest.mark.parametrize("case", ["mixed", "features_only"])
+def test_fit_matches_keras(case):
     """Awaits the trainer threading trackers updated in `compute_loss` (branch
     `trainer`): the History values below come from those trackers."""
     keras = keras3()
     (kt, ks), (ot, os_) = _twin_models(seed=7)
     x, y = _data(30, seed=8)
-    their_history, their_eval, their_weights = _fit_program(keras, kt, ks, x, y)
-    our_history, our_eval, our_weights = _fit_program(kerasish, ot, os_, x, y)
+    their_history, their_eval, their_weights = _fit_program(keras, kt, ks, x, y, case)
+    our_history, our_eval, our_weights = _fit_program(kerasish, ot, os_, x, y, case)
     assert sorted(our_history) == sorted(their_history)
     assert {"total_loss", "student_loss", "distillation_loss", "val_total_loss"} <= set(
         our_history
