@@ -20,7 +20,7 @@ import numbers
 
 from kerasish import losses as losses_lib
 from kerasish import ops, tree
-from kerasish.saving.registry import register_builtin, serialize_keras_object
+from kerasish.serialization import register_builtin, serialize_keras_object
 
 
 def _convert_loss_to_function(loss_item, owner="DistillationLoss"):

@@ -18,7 +18,7 @@ from kerasish import ops, tree
 from kerasish.distillation.distillation_loss import _convert_loss_to_function
 from kerasish.metrics import Mean
 from kerasish.models.model import Model
-from kerasish.saving.registry import register_builtin, serialize_keras_object
+from kerasish.serialization import register_builtin, serialize_keras_object
 
 _FINAL = "final_output"
 
