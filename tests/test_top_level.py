@@ -11,7 +11,6 @@ ELSEWHERE = {
     "Quantizer",
     "applications",
     "datasets",
-    "distillation",
     "distribution",
     "legacy",
     "preprocessing",
