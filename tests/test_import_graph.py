@@ -77,7 +77,7 @@ ORDER = [
 # its imports are gone. `utils` mixes helpers every package uses (naming, tree,
 # identifiers, progbar) with the public `keras.utils` names that live higher
 # up; `backend.is_keras_tensor` needs the layers' KerasTensor; the trainer runs
-# the step functions that `models/keras_steps.py` defines.
+# the step functions that `trainers/keras_steps.py` defines.
 KNOWN_UPWARD = {
     ("kerasish.utils", "kerasish.backend"),
     ("kerasish.utils", "kerasish.layers"),

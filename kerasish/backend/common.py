@@ -11,7 +11,7 @@ def get_uid(prefix=""):
     Shares its counters with automatic layer names: after one `Dense()`,
     `get_uid("dense")` is 2.
     """
-    from kerasish.utils import naming
+    from kerasish.common import naming
 
     return naming.get_uid(prefix)
 
@@ -25,7 +25,7 @@ def clear_session(free_memory=True):
     Args:
         free_memory: Whether to run Python's garbage collector afterwards.
     """
-    from kerasish.utils import naming
+    from kerasish.common import naming
 
     naming.reset_uids()
     config.set_dtype_policy(None)

@@ -138,7 +138,7 @@ def saveables(model, include_optimizer=True):
         used = {}
         for item in items:
             if _is_saveable(item):
-                from kerasish.utils.naming import to_snake_case
+                from kerasish.common.naming import to_snake_case
 
                 name = _unique(to_snake_case(type(item).__name__), used)
                 walk(item, join(path, name))

@@ -2,6 +2,18 @@
 
 from kerasish.backend.common import clear_session, is_keras_tensor
 from kerasish.backend.dtypes import standardize_dtype
+from kerasish.common.config_utils import Config
+from kerasish.common.graph_utils import get_source_inputs
+from kerasish.common.io_utils import (
+    disable_interactive_logging,
+    enable_interactive_logging,
+    is_interactive_logging_enabled,
+)
+from kerasish.common.numerical_utils import normalize, to_categorical
+from kerasish.common.packing import pack_x_y_sample_weight, unpack_x_y_sample_weight
+from kerasish.common.plotting import plot_history
+from kerasish.common.progbar import Progbar
+from kerasish.common.seed import set_random_seed
 from kerasish.serialization import (
     CustomObjectScope,
     custom_object_scope,
@@ -11,19 +23,7 @@ from kerasish.serialization import (
     register_keras_serializable,
     serialize_keras_object,
 )
-from kerasish.utils.config_utils import Config
-from kerasish.utils.graph_utils import get_source_inputs
-from kerasish.utils.io_utils import (
-    disable_interactive_logging,
-    enable_interactive_logging,
-    is_interactive_logging_enabled,
-)
-from kerasish.utils.numerical_utils import normalize, to_categorical
-from kerasish.utils.packing import pack_x_y_sample_weight, unpack_x_y_sample_weight
 from kerasish.utils.plot_model import model_to_dot, plot_model
-from kerasish.utils.plotting import plot_history
-from kerasish.utils.progbar import Progbar
-from kerasish.utils.seed import set_random_seed
 from kerasish.utils.sequence_utils import pad_sequences
 from kerasish.utils.serialization import deserialize_keras_object
 
