@@ -8,9 +8,9 @@ A `Function` is a graph from input to output symbolic tensors, callable on
 arrays; every functional `Model` is a `Function`.
 """
 
+from kerasish.common import naming, tree
 from kerasish.layers.keras_tensor import KerasTensor
 from kerasish.layers.layer import Layer
-from kerasish.utils import naming, tree
 
 
 class _IncludesMeta(type):

@@ -13,7 +13,8 @@ jax.config.update("jax_default_matmul_precision", "highest")
 
 @pytest.fixture(autouse=True)
 def _fresh_names_and_seed():
-    from kerasish.utils import naming, set_random_seed
+    from kerasish.common import naming
+    from kerasish.utils import set_random_seed
 
     naming.reset_uids()
     set_random_seed(1234)  # unseeded initializers repeat: no flaky statistics

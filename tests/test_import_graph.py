@@ -12,26 +12,29 @@ it (`ORDER` below spells it out):
     version, config          settings and the version string: import nothing
     engine                   the only package that imports jax
     serialization            the registry of serializable names, safe mode
-    scopes, variables, random, ops, tree, utils
-    backend                  dtypes, clear_session
+    scopes, variables, random, ops, tree
+    common                   helpers every package shares: naming, tree,
+                             identifiers, progbar, seeding, packing, ...
     optimizers, mixed_precision, dtype_policies
     activations, initializers, constraints, regularizers, losses, metrics
     layers
+    backend                  `keras.backend`: dtypes, clear_session,
+                             is_keras_tensor (needs the layers' KerasTensor)
     saving                   walks layers and optimizers; never models/trainers
     callbacks, trainers, export, models
-    operation, wrappers, datasets, preprocessing, visualization
+    utils                    `keras.utils`: dataset builders, FeatureSpace,
+                             plot_model, ...; re-exports common's public names
+    distillation, operation, wrappers, datasets, preprocessing, visualization,
+    applications
     kerasish                 the top-level namespace: nothing imports it
 
-`KNOWN_UPWARD` lists the imports that still point up, each a cycle to remove;
-the first test fails on any new one (and on a listed one that is gone, so the
-list only shrinks). The second test, that the package graph has no cycle at
-all, is marked as an expected failure while `KNOWN_UPWARD` closes cycles.
+`KNOWN_UPWARD` lists imports that are allowed to point up anyway (none: keep it
+empty); the first test fails on any other one, naming the files and lines. The
+second test checks that the package graph has no cycle at all.
 """
 
 import ast
 import os
-
-import pytest
 
 import kerasish
 
@@ -47,8 +50,7 @@ ORDER = [
     "kerasish.random",
     "kerasish.ops",
     "kerasish.tree",
-    "kerasish.utils",
-    "kerasish.backend",
+    "kerasish.common",
     "kerasish.optimizers",
     "kerasish.mixed_precision",
     "kerasish.dtype_policies",
@@ -59,11 +61,14 @@ ORDER = [
     "kerasish.losses",
     "kerasish.metrics",
     "kerasish.layers",
+    "kerasish.backend",
     "kerasish.saving",
     "kerasish.callbacks",
     "kerasish.trainers",
     "kerasish.export",
     "kerasish.models",
+    "kerasish.utils",
+    "kerasish.distillation",
     "kerasish.operation",
     "kerasish.wrappers",
     "kerasish.datasets",
@@ -73,19 +78,9 @@ ORDER = [
     "kerasish",
 ]
 
-# Imports that point up the order. Each closes a cycle; remove an entry when
-# its imports are gone. `utils` mixes helpers every package uses (naming, tree,
-# identifiers, progbar) with the public `keras.utils` names that live higher
-# up; `backend.is_keras_tensor` needs the layers' KerasTensor; the trainer runs
-# the step functions that `models/keras_steps.py` defines.
-KNOWN_UPWARD = {
-    ("kerasish.utils", "kerasish.backend"),
-    ("kerasish.utils", "kerasish.layers"),
-    ("kerasish.utils", "kerasish.saving"),
-    ("kerasish.utils", "kerasish.trainers"),
-    ("kerasish.backend", "kerasish.layers"),
-    ("kerasish.trainers", "kerasish.models"),
-}
+# Imports allowed to point up the order, as (package, imported package). Each
+# would close a cycle; the list is empty and should stay so.
+KNOWN_UPWARD = set()
 
 
 def _package(module):
@@ -208,10 +203,6 @@ def test_imports_point_down_the_order():
     assert not gone, f"Remove {gone} from KNOWN_UPWARD: those imports are gone."
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="KNOWN_UPWARD still closes cycles (utils, backend, trainers->models)",
-)
 def test_no_cycles_between_packages():
     edges = import_edges()
     found = cycles(edges)

@@ -38,8 +38,8 @@ from kerasish.activations.activations import (
     tanh_shrink,
     threshold,
 )
+from kerasish.common.identifiers import deserialize_object, get_object
 from kerasish.serialization import register_builtin, serialize_keras_object
-from kerasish.utils.identifiers import deserialize_object, get_object
 
 _FUNCTIONS = (
     celu, elu, exponential, gelu, glu, hard_shrink, hard_sigmoid, hard_silu,

@@ -11,11 +11,12 @@ import numpy as np
 
 from kerasish import activations, config, layers
 from kerasish.backend.common import is_keras_tensor
+from kerasish.common import naming
+from kerasish.common.graph_utils import get_source_inputs
 from kerasish.layers.layer import Layer
 from kerasish.models.functional import Functional
 from kerasish.serialization import register_builtin
-from kerasish.utils import file_utils, naming
-from kerasish.utils.graph_utils import get_source_inputs
+from kerasish.utils import file_utils
 
 WEIGHTS_ARGUMENT_ERROR = (
     "The `weights` argument should be either `None` (random initialization), "

@@ -5,11 +5,11 @@ import numpy as np
 
 from kerasish import initializers, layers, ops, random
 from kerasish.applications import _common, imagenet_utils
+from kerasish.common import naming
+from kerasish.common.graph_utils import get_source_inputs
 from kerasish.layers.layer import Layer
 from kerasish.models.sequential import Sequential
 from kerasish.serialization import register_builtin
-from kerasish.utils import naming
-from kerasish.utils.graph_utils import get_source_inputs
 
 BASE_WEIGHTS_PATH = (
     "https://storage.googleapis.com/tensorflow/keras-applications/convnext/"

@@ -3,6 +3,8 @@
 import gc
 
 from kerasish import config
+from kerasish.common import naming
+from kerasish.layers.keras_tensor import KerasTensor
 
 
 def get_uid(prefix=""):
@@ -11,8 +13,6 @@ def get_uid(prefix=""):
     Shares its counters with automatic layer names: after one `Dense()`,
     `get_uid("dense")` is 2.
     """
-    from kerasish.utils import naming
-
     return naming.get_uid(prefix)
 
 
@@ -25,8 +25,6 @@ def clear_session(free_memory=True):
     Args:
         free_memory: Whether to run Python's garbage collector afterwards.
     """
-    from kerasish.utils import naming
-
     naming.reset_uids()
     config.set_dtype_policy(None)
     config.reset_session_settings()  # also turns safe mode back on
@@ -41,6 +39,4 @@ def is_keras_tensor(x):
     >>> kerasish.backend.is_keras_tensor(kerasish.Input((3,)))
     True
     """
-    from kerasish.layers.keras_tensor import KerasTensor
-
     return isinstance(x, KerasTensor)

@@ -30,6 +30,6 @@ class History(Callback):
 
     def plot(self, metrics=None, to_file=None, **kwargs):
         """Draws loss and metric curves (train vs validation); needs matplotlib."""
-        from kerasish.utils.plotting import plot_history
+        from kerasish.common.plotting import plot_history
 
         return plot_history(self, metrics=metrics, to_file=to_file, **kwargs)

@@ -3,8 +3,8 @@
 import logging
 
 from kerasish.callbacks.callback import Callback
+from kerasish.common.progbar import format_value
 from kerasish.serialization import register_builtin
-from kerasish.utils.progbar import format_value
 
 
 def format_logs(logs):

@@ -1,8 +1,8 @@
 """`ProgbarLogger`: prints Keras's progress bar (verbose=1) or epoch lines (2)."""
 
 from kerasish.callbacks.callback import Callback
+from kerasish.common.progbar import Progbar
 from kerasish.serialization import register_builtin
-from kerasish.utils.progbar import Progbar
 
 
 @register_builtin("callbacks")

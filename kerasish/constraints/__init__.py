@@ -4,6 +4,8 @@
 `"min_max_norm"` and the class names are accepted.
 """
 
+from kerasish.common.identifiers import deserialize_object, get_object
+from kerasish.common.naming import to_snake_case
 from kerasish.constraints.constraints import (
     Constraint,
     MaxNorm,
@@ -12,8 +14,6 @@ from kerasish.constraints.constraints import (
     UnitNorm,
 )
 from kerasish.serialization import serialize_keras_object
-from kerasish.utils.identifiers import deserialize_object, get_object
-from kerasish.utils.naming import to_snake_case
 
 _CLASSES = (Constraint, MaxNorm, MinMaxNorm, NonNeg, UnitNorm)
 ALL_OBJECTS_DICT = {cls.__name__: cls for cls in _CLASSES}

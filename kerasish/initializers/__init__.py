@@ -8,6 +8,8 @@
 import numpy as np
 
 from kerasish import config, ops
+from kerasish.common.identifiers import deserialize_object, get_object
+from kerasish.common.naming import to_snake_case
 from kerasish.initializers.constant_initializers import Constant, Identity, Ones, Zeros
 from kerasish.initializers.initializer import Initializer
 from kerasish.initializers.random_initializers import (
@@ -27,8 +29,6 @@ from kerasish.initializers.random_initializers import (
 )
 from kerasish.initializers.stft import STFT
 from kerasish.serialization import register_builtin, serialize_keras_object
-from kerasish.utils.identifiers import deserialize_object, get_object
-from kerasish.utils.naming import to_snake_case
 
 register_builtin("initializers")(Initializer)
 

@@ -37,7 +37,7 @@ class InputLayer(Layer):
         if sparse:
             raise ValueError("InputLayer: sparse inputs are not supported by kerasish.")
         if name is None:
-            from kerasish.utils import naming
+            from kerasish.common import naming
 
             name = naming.uniquify("input_layer")
         super().__init__(name=name, **kwargs)

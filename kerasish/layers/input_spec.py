@@ -67,7 +67,7 @@ class InputSpec:
 
 def assert_input_compatibility(specs, inputs, layer_name: str, layer_type: str):
     """Raises a ValueError naming the layer when `inputs` break `specs`."""
-    from kerasish.utils import tree
+    from kerasish.common import tree
 
     if specs is None:
         return

@@ -17,8 +17,8 @@ from `compute_mask`.
 
 import weakref
 
+from kerasish.common import tree
 from kerasish.layers.keras_tensor import KerasTensor
-from kerasish.utils import tree
 
 _SIDE_TABLE: dict[int, object] = {}
 

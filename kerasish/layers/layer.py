@@ -20,6 +20,7 @@ import inspect
 import threading
 
 from kerasish import mixed_precision
+from kerasish.common import naming, tree
 from kerasish.engine import get_engine
 from kerasish.layers.input_spec import InputSpec, assert_input_compatibility
 from kerasish.layers.keras_mask import (
@@ -34,7 +35,6 @@ from kerasish.layers.node import Node
 from kerasish.layers.symbolic_call import SymbolicCall
 from kerasish.random.random import SeedGenerator
 from kerasish.serialization import register_builtin
-from kerasish.utils import naming, tree
 from kerasish.variables import (
     AutocastScope,
     StatelessScope,

@@ -9,7 +9,7 @@ are plain values, recorded by `Layer.__new__` with `_auto_config`),
 
 import inspect
 
-from kerasish.utils import tree
+from kerasish.common import tree
 
 
 class LayerSerialization:

@@ -5,8 +5,8 @@
 functional model walks these nodes from its outputs to its inputs.
 """
 
+from kerasish.common import tree
 from kerasish.layers.keras_tensor import KerasTensor
-from kerasish.utils import tree
 
 
 class Node:

@@ -7,9 +7,9 @@ the two traces is unknown in the output too. Masks of symbolic outputs are infer
 the same way from `compute_mask`.
 """
 
+from kerasish.common import tree
 from kerasish.engine import get_engine
 from kerasish.layers.keras_tensor import KerasTensor
-from kerasish.utils import tree
 from kerasish.variables import StatelessScope
 
 # Sizes substituted for unknown (None) dimensions when inferring output shapes;

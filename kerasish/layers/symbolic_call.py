@@ -7,6 +7,7 @@ input spec, builds the layer, infers the outputs with `compute_output_spec`
 first node, as Keras's do.
 """
 
+from kerasish.common import tree
 from kerasish.layers.input_spec import assert_input_compatibility
 from kerasish.layers.keras_tensor import KerasHistory, KerasTensor
 from kerasish.layers.node import Node
@@ -15,7 +16,6 @@ from kerasish.layers.shape_inference import (
     _trace_mask_spec,
     _trace_output_spec,
 )
-from kerasish.utils import tree
 
 
 class SymbolicCall:

@@ -7,8 +7,8 @@ two packages agree on how a weight or a padding mask counts.
 """
 
 from kerasish import config, ops
+from kerasish.common.naming import to_snake_case, uniquify
 from kerasish.mixed_precision import DTypePolicy
-from kerasish.utils.naming import to_snake_case, uniquify
 
 REDUCTIONS = (
     "sum_over_batch_size",

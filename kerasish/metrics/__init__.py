@@ -3,6 +3,7 @@
 import inspect
 
 from kerasish import losses as _losses
+from kerasish.common.naming import to_snake_case
 from kerasish.losses import Loss as _Loss
 
 # Loss functions Keras also exports under `keras.metrics`.
@@ -98,7 +99,6 @@ from kerasish.serialization import (
     serialize_keras_object,
     unknown_name_error,
 )
-from kerasish.utils.naming import to_snake_case
 
 _CLASSES = (
     Metric,

@@ -14,9 +14,9 @@ with `add_variable` and overrides `update_state` / `result` works too: its
 """
 
 from kerasish import ops
+from kerasish.common.naming import to_snake_case, uniquify
 from kerasish.engine import get_engine
 from kerasish.losses.loss import standardize_compute_dtype
-from kerasish.utils.naming import to_snake_case, uniquify
 from kerasish.variables import StatelessScope, Variable
 
 # State keys whose Keras variable names are longer.

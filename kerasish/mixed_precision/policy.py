@@ -8,7 +8,8 @@ in that dtype. `DTypePolicyMap` assigns policies to layer paths.
 import re
 from collections.abc import MutableMapping
 
-from kerasish import config
+from kerasish import config, ops
+from kerasish.engine.dtypes import is_float_dtype, standardize_dtype
 from kerasish.serialization import register_builtin, unknown_name_error
 
 _GLOBAL = [None]
@@ -48,8 +49,6 @@ class DTypePolicy:
             return "float16", "float32"
         if name == "mixed_bfloat16":
             return "bfloat16", "float32"
-        from kerasish.backend.dtypes import standardize_dtype
-
         try:
             dtype = standardize_dtype(name)
         except ValueError:
@@ -82,9 +81,6 @@ class DTypePolicy:
 
     def convert_input(self, x, autocast, dtype):
         """Casts floating `x` to `dtype` when `autocast`; other inputs are kept."""
-        from kerasish import ops
-        from kerasish.backend.dtypes import is_float_dtype, standardize_dtype
-
         dtype = standardize_dtype(dtype)
         symbolic = hasattr(x, "_keras_history")
         if not (symbolic or ops.is_tensor(x)):
@@ -311,8 +307,6 @@ def get(identifier):
         return deserialize(identifier)
     if isinstance(identifier, str):
         return DTypePolicy(identifier)
-    from kerasish.backend.dtypes import standardize_dtype
-
     try:
         return DTypePolicy(standardize_dtype(identifier))
     except (TypeError, ValueError):

@@ -2,6 +2,7 @@
 
 import json
 
+from kerasish.common import tree
 from kerasish.layers.input_layer import Input, InputLayer
 from kerasish.layers.keras_tensor import KerasTensor
 from kerasish.models.functional import Functional, _functional_like_constructor
@@ -11,7 +12,6 @@ from kerasish.serialization import (
     deserialize_keras_object,
     serialize_keras_object,
 )
-from kerasish.utils import tree
 
 
 def clone_model(

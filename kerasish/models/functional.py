@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from kerasish.common import tree
 from kerasish.engine import get_engine
 from kerasish.layers.input_layer import InputLayer
 from kerasish.layers.keras_tensor import KerasTensor
@@ -12,7 +13,6 @@ from kerasish.serialization import (
     register_builtin,
     serialize_keras_object,
 )
-from kerasish.utils import tree
 
 
 def _producer(tensor):
@@ -290,7 +290,7 @@ def _short(x):
 
 
 def _functional_name():
-    from kerasish.utils import naming
+    from kerasish.common import naming
 
     return naming.uniquify("functional")
 

@@ -13,8 +13,8 @@ Step overrides written for Keras's JAX trainer are adapted by `keras_steps`.
 import inspect
 
 from kerasish.layers.layer import Layer
-from kerasish.models import keras_steps
 from kerasish.serialization import register_builtin, serialize_keras_object
+from kerasish.trainers import keras_steps
 from kerasish.trainers.trainer import Trainer
 
 

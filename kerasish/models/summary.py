@@ -9,7 +9,7 @@ same arithmetic is done here.
 import math
 import shutil
 
-from kerasish.utils import tree
+from kerasish.common import tree
 
 
 def _count(weights):

@@ -22,6 +22,7 @@ import warnings
 
 import numpy as np
 
+from kerasish.common.naming import to_snake_case, uniquify
 from kerasish.engine import get_engine
 from kerasish.optimizers.host_scalars import (
     HostFloat,
@@ -36,7 +37,6 @@ from kerasish.serialization import (
     register_builtin,
     serialize_keras_object,
 )
-from kerasish.utils.naming import to_snake_case, uniquify
 from kerasish.variables import Variable
 
 

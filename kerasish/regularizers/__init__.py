@@ -4,6 +4,8 @@
 `"orthogonal_regularizer"` and the class names are accepted.
 """
 
+from kerasish.common.identifiers import deserialize_object, get_object
+from kerasish.common.naming import to_snake_case
 from kerasish.regularizers.regularizers import (
     L1,
     L1L2,
@@ -12,8 +14,6 @@ from kerasish.regularizers.regularizers import (
     Regularizer,
 )
 from kerasish.serialization import serialize_keras_object
-from kerasish.utils.identifiers import deserialize_object, get_object
-from kerasish.utils.naming import to_snake_case
 
 _CLASSES = (L1, L1L2, L2, OrthogonalRegularizer, Regularizer)
 ALL_OBJECTS_DICT = {cls.__name__: cls for cls in _CLASSES}

@@ -9,6 +9,7 @@ the class's own error names it.
 import functools
 import inspect
 
+from kerasish.layers.layer import Layer
 from kerasish.serialization import builtin_objects, get_registered_object
 
 _LAYER_KWARGS = {"input_shape", "input_dim", "batch_size", "input_length"}
@@ -17,8 +18,6 @@ _LAYER_KWARGS = {"input_shape", "input_dim", "batch_size", "input_length"}
 @functools.cache
 def _accepted(cls):
     """The keyword names `cls(**config)` accepts, or None if it takes any."""
-    from kerasish.layers.layer import Layer
-
     names = set()
     for klass in cls.__mro__:
         if klass is object:

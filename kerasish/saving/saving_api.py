@@ -12,6 +12,8 @@ import shutil
 import tempfile
 import warnings
 
+from kerasish import optimizers
+from kerasish.optimizers.optax_optimizer import OptaxOptimizer
 from kerasish.saving import h5_io, keras_archive, keras_compat, weights_io
 from kerasish.saving.file_io import atomic_write
 from kerasish.serialization import (
@@ -134,8 +136,6 @@ def _compile_config(model):
             stacklevel=4,
         )
         return None
-    from kerasish.optimizers.optax_optimizer import OptaxOptimizer
-
     if isinstance(model.optimizer, OptaxOptimizer):
         warnings.warn(
             f"Model '{model.name}' is compiled with a raw optax transformation, which "
@@ -294,8 +294,6 @@ def _deserialize_nested(value, kind, custom_objects):
 
 
 def _compile_from_config(model, compile_config, name):
-    from kerasish import optimizers
-
     try:
         optimizer = compile_config.get("optimizer")
         if isinstance(optimizer, dict):

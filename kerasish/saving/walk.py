@@ -16,14 +16,9 @@ Keras: "Sequential", "Functional" or "Layer"), attributes and the tracked
 sub-layers; it imports nothing above the layers and optimizers.
 """
 
-
-def _classes():
-    # At call time: `kerasish.utils` still imports `kerasish.saving` while the
-    # layers import `kerasish.utils` (tests/test_import_graph.py, KNOWN_UPWARD).
-    from kerasish.layers.layer import Layer
-    from kerasish.optimizers.optimizer import Optimizer
-
-    return Layer, Optimizer
+from kerasish.common.naming import to_snake_case
+from kerasish.layers.layer import Layer
+from kerasish.optimizers.optimizer import Optimizer
 
 
 def _name_key(name):
@@ -67,13 +62,11 @@ def _base_attributes():
     """Attributes every layer has (those of a bare `Layer`): not sub-layers."""
     global _SKIP
     if _SKIP is None:
-        Layer, _ = _classes()
         _SKIP = set(dir(Layer(name="_kerasish_saving_probe"))) | _MODEL_ATTRIBUTES
     return _SKIP
 
 
 def _is_saveable(value):
-    Layer, Optimizer = _classes()
     return isinstance(value, Layer | Optimizer)
 
 
@@ -81,7 +74,7 @@ def _children(obj):
     """`(attribute name, value)` pairs Keras's `_walk_saveable` visits, in order:
     a Sequential's or Functional's `layers` first, then `dir(obj)` sorted with
     private names last, minus the attributes every layer has."""
-    if isinstance(obj, _classes()[1]):
+    if isinstance(obj, Optimizer):
         return
     if obj._obj_type() in ("Sequential", "Functional"):
         yield "layers", list(obj.layers)
@@ -121,7 +114,7 @@ def saveables(model, include_optimizer=True):
                 container(value, join(path, name), set())
         # kerasish's extra: tracked sub-layers no attribute reaches (Keras would
         # drop their weights) are saved under `_layers`.
-        if isinstance(obj, _classes()[0]):
+        if isinstance(obj, Layer):
             leftovers = [
                 x
                 for x in obj._tracked_layers()
@@ -138,8 +131,6 @@ def saveables(model, include_optimizer=True):
         used = {}
         for item in items:
             if _is_saveable(item):
-                from kerasish.utils.naming import to_snake_case
-
                 name = _unique(to_snake_case(type(item).__name__), used)
                 walk(item, join(path, name))
             elif isinstance(item, list | tuple | dict):

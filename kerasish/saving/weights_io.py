@@ -19,6 +19,7 @@ import warnings
 
 import numpy as np
 
+from kerasish.optimizers.optimizer import Optimizer
 from kerasish.saving import h5_io, optimizer_layout
 from kerasish.saving.npz_io import (
     NpzStore,
@@ -86,8 +87,6 @@ def save_state(model, writer, include_optimizer=True, assets=None):
         assets: `None`, or a function `(path, saveable)` called for saveables
             that define `save_assets`.
     """
-    from kerasish.optimizers.optimizer import Optimizer
-
     covered = set()
     for path, obj in saveables(model, include_optimizer=include_optimizer):
         name = obj.name if isinstance(getattr(obj, "name", None), str) else None

@@ -17,8 +17,8 @@ import warnings
 
 import numpy as np
 
+from kerasish.common import tree
 from kerasish.engine import get_engine
-from kerasish.utils import tree
 
 
 class PyDataset:

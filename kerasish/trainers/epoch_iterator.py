@@ -12,12 +12,12 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from kerasish.common import tree
 from kerasish.engine import get_engine
 from kerasish.trainers import streaming
 from kerasish.trainers.exact_batches import user_code_sees_rows
 from kerasish.trainers.logs import LazyLogs, progbar_of
 from kerasish.trainers.steps import Batch, flat_targets, flat_weights
-from kerasish.utils import tree
 
 
 class Chunk(NamedTuple):

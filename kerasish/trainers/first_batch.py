@@ -8,11 +8,11 @@ and metrics from them, and checks there is something to train with.
 
 import numpy as np
 
+from kerasish.common import tree
 from kerasish.engine import get_engine
 from kerasish.trainers import preflight
 from kerasish.trainers.step_compiler import spec_of
 from kerasish.trainers.steps import flat_targets
-from kerasish.utils import tree
 
 
 def prepare(model, x, y, sample_weight, for_training):

@@ -10,8 +10,8 @@ import difflib
 
 import numpy as np
 
+from kerasish.common import tree
 from kerasish.engine import get_engine
-from kerasish.utils import tree
 
 
 def _suggest(name, valid):

@@ -15,9 +15,9 @@ import warnings
 import numpy as np
 
 from kerasish import config, ops
+from kerasish.common import tree
 from kerasish.engine import get_engine
 from kerasish.trainers.steps import Batch, StepContext, step_context
-from kerasish.utils import tree
 
 # An HLO convolution instruction: `%convolution.3 = f32[...] convolution(%a, %b)`.
 _CONVOLUTION_OP = re.compile(r"\bconvolution\(")

@@ -11,6 +11,7 @@ import contextvars
 from typing import Any, NamedTuple
 
 from kerasish import ops
+from kerasish.common import tree
 from kerasish.engine import get_engine
 from kerasish.trainers.tracked_metrics import (
     MetricBinding,
@@ -18,7 +19,6 @@ from kerasish.trainers.tracked_metrics import (
     set_metric_state,
     tracked_metrics,
 )
-from kerasish.utils import tree
 
 
 class TrainState(NamedTuple):
@@ -253,7 +253,7 @@ class Steps:
         training (see examples/custom_train_step.py).
         """
         if not isinstance(state, TrainState):  # Keras-style `super().train_step`
-            from kerasish.models.keras_steps import run_base_step
+            from kerasish.trainers.keras_steps import run_base_step
 
             return run_base_step(self, "train", Steps.train_step, state, data)
         engine = get_engine()
@@ -276,7 +276,7 @@ class Steps:
     def test_step(self, state, data):
         """One evaluation step, pure: `(state, batch) -> state` (metrics only)."""
         if not isinstance(state, TrainState):  # Keras-style `super().test_step`
-            from kerasish.models.keras_steps import run_base_step
+            from kerasish.trainers.keras_steps import run_base_step
 
             return run_base_step(self, "test", Steps.test_step, state, data)
         loss, (y_pred, _, parts, metrics) = self._loss_and_updates(
@@ -288,7 +288,7 @@ class Steps:
     def predict_step(self, state, data):
         """One prediction step, pure: returns the model's outputs for `data.x`."""
         if not isinstance(state, TrainState):  # Keras-style `super().predict_step`
-            from kerasish.models.keras_steps import run_base_step
+            from kerasish.trainers.keras_steps import run_base_step
 
             return run_base_step(self, "predict", Steps.predict_step, state, data)
         with self._device_part():

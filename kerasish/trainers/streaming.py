@@ -11,8 +11,8 @@ memory, so the automatic budget there is small.
 import numpy as np
 
 from kerasish import config
+from kerasish.common import tree
 from kerasish.engine import get_engine
-from kerasish.utils import tree
 
 _CPU_BUDGET = 16 << 20
 _ACCELERATOR_BUDGET = 1 << 30

@@ -11,8 +11,8 @@ from multiprocessing.pool import ThreadPool
 
 import numpy as np
 
+from kerasish.common import tree
 from kerasish.trainers.data_adapters import PyDataset
-from kerasish.utils import tree
 
 
 def _index(structure, i):

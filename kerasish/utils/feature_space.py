@@ -8,13 +8,13 @@ features and crosses use `Hashing` / `HashedCrossing` when kerasish has them.
 import numpy as np
 
 from kerasish import layers, ops
+from kerasish.common import naming
 from kerasish.layers.layer import Layer
 from kerasish.serialization import (
     deserialize_keras_object,
     register_builtin,
     serialize_keras_object,
 )
-from kerasish.utils import naming
 
 
 def _auto_name(prefix):

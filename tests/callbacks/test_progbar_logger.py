@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import kerasish as ks
-from kerasish.utils.progbar import Progbar, format_value
+from kerasish.common.progbar import Progbar, format_value
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ import pytest
 
 import kerasish as ks
 from kerasish.callbacks import History
+from kerasish.common.plotting import plot_history
 from kerasish.utils.plot_model import model_to_dot, plot_model
-from kerasish.utils.plotting import plot_history
 
 PIL = pytest.importorskip("PIL.Image")
 

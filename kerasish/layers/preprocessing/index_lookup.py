@@ -13,11 +13,11 @@ import os
 import numpy as np
 
 from kerasish import config, ops
+from kerasish.common import tree
 from kerasish.layers.keras_tensor import KerasTensor
 from kerasish.layers.layer import Layer
 from kerasish.layers.preprocessing import _utils
 from kerasish.serialization import refuse_path
-from kerasish.utils import tree
 
 
 class HostSideLayer(Layer):

@@ -17,13 +17,13 @@ convolution.
 """
 
 from kerasish import activations, constraints, initializers, ops, random, regularizers
+from kerasish.common import tree
 from kerasish.layers.convolutional import _arguments as args
 from kerasish.layers.input_spec import InputSpec
 from kerasish.layers.layer import Layer
 from kerasish.layers.rnn.dropout_rnn_cell import DropoutRNNCell, _check_rate
 from kerasish.layers.rnn.rnn import RNN
 from kerasish.serialization import register_builtin
-from kerasish.utils import tree
 
 _SERIALIZERS = {
     "activation": activations.serialize,

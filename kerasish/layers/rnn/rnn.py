@@ -19,6 +19,7 @@ the previous output (`states[0]`), or zeros when `zero_output_for_mask=True`
 """
 
 from kerasish import ops
+from kerasish.common import tree
 from kerasish.layers.layer import Layer
 from kerasish.layers.rnn.dropout_rnn_cell import DropoutRNNCell, FusedRNNCell
 from kerasish.layers.rnn.stacked_rnn_cells import StackedRNNCells, _accepts_training
@@ -27,7 +28,6 @@ from kerasish.serialization import (
     register_builtin,
     serialize_keras_object,
 )
-from kerasish.utils import tree
 from kerasish.variables import Variable
 
 

@@ -1,13 +1,13 @@
 """`StackedRNNCells`: several RNN cells run one after another within a timestep."""
 
 from kerasish import ops
+from kerasish.common import tree
 from kerasish.layers.layer import Layer
 from kerasish.serialization import (
     deserialize_keras_object,
     register_builtin,
     serialize_keras_object,
 )
-from kerasish.utils import tree
 
 
 def _accepts_training(cell):

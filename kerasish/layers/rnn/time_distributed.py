@@ -1,13 +1,13 @@
 """`TimeDistributed`: applies a layer to every timestep of a sequence."""
 
 from kerasish import ops
+from kerasish.common import tree
 from kerasish.layers.layer import Layer, _call_signature
 from kerasish.serialization import (
     deserialize_keras_object,
     register_builtin,
     serialize_keras_object,
 )
-from kerasish.utils import tree
 
 
 @register_builtin("layers")

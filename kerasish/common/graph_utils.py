@@ -1,6 +1,6 @@
 """`get_source_inputs`: the `Input` tensors a symbolic tensor was computed from."""
 
-from kerasish.utils import tree
+from kerasish.common import tree
 
 
 def get_source_inputs(tensor):
