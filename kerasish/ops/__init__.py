@@ -7,6 +7,20 @@ the top level holds all of them except `ops.image`'s, as `keras.ops` does.
 """
 
 from kerasish.ops import core, einops, image, linalg, math, nn, numpy
+from kerasish.ops._symbolic import wrap_module
+
+# Every public function also takes KerasTensors (recording a graph node).
+for _name, _module in (
+    ("numpy", numpy),
+    ("linalg", linalg),
+    ("core", core),
+    ("einops", einops),
+    ("math", math),
+    ("nn", nn),
+    ("image", image),
+):
+    wrap_module(_module, _name)
+del _name, _module
 
 # isort: off
 # `ops.numpy` comes first: where a name is also core/math/nn (`cast`, `top_k`,
