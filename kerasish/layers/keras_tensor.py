@@ -70,6 +70,9 @@ class KerasTensor:
 
     # Python operators dispatch to `kerasish.ops`, recording op nodes, as Keras's
     # do. `==` / `!=` stay identity comparisons (KerasTensors are dict keys).
+    # numpy defers to the reflected operators (`array @ tensor`, `array + tensor`).
+    __array_ufunc__ = None
+
     def __neg__(self):
         return _ops().negative(self)
 
