@@ -11,11 +11,8 @@ import numpy as np
 
 from kerasish import activations, config, layers
 from kerasish.backend.common import is_keras_tensor
-from kerasish.common import naming
 from kerasish.common.graph_utils import get_source_inputs
-from kerasish.layers.layer import Layer
 from kerasish.models.functional import Functional
-from kerasish.serialization import register_builtin
 from kerasish.utils import file_utils
 
 WEIGHTS_ARGUMENT_ERROR = (
@@ -291,48 +288,6 @@ def _load_legacy_h5(model, group, reader):
             pending.append((variable, value))
     for variable, value in pending:
         variable.assign(np.asarray(value))
-
-
-# -- layers for the arithmetic Keras writes with operators on symbolic tensors ------
-
-
-@register_builtin("layers")
-class _Arithmetic(Layer):
-    """`x + y`, `x + c` or `x * c` as a graph node, named as Keras names the op.
-
-    Keras records `tensor + 3.0` on a symbolic tensor as an `add` operation; this
-    layer stands in for it (it holds no weights).
-    """
-
-    def __init__(self, op, constant=None, **kwargs):
-        kwargs.setdefault("name", naming.uniquify(op))
-        super().__init__(**kwargs)
-        self.op = op
-        self.constant = constant
-
-    def call(self, x, y=None):
-        from kerasish import ops
-
-        other = self.constant if y is None else y
-        return ops.add(x, other) if self.op == "add" else ops.multiply(x, other)
-
-    def compute_output_shape(self, x_shape, y_shape=None):
-        return tuple(x_shape)
-
-    def get_config(self):
-        return {**super().get_config(), "op": self.op, "constant": self.constant}
-
-
-def add(x, y):
-    return _Arithmetic("add")(x, y)
-
-
-def add_constant(x, constant):
-    return _Arithmetic("add", constant)(x)
-
-
-def multiply_constant(x, constant):
-    return _Arithmetic("multiply", constant)(x)
 
 
 def isqrt_list(values):

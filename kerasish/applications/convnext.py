@@ -142,7 +142,7 @@ def ConvNeXtBlock(
             layer = StochasticDepth(drop_path_rate, name=f"{name}_stochastic_depth")
         else:
             layer = layers.Activation("linear", name=f"{name}_identity")
-        return _common.add(inputs, layer(x))
+        return inputs + layer(x)
 
     return apply
 

@@ -79,9 +79,7 @@ def relu(x):
 
 def hard_sigmoid(x):
     # relu6(x + 3) / 6
-    return _common.multiply_constant(
-        layers.ReLU(6.0)(_common.add_constant(x, 3.0)), 1.0 / 6.0
-    )
+    return layers.ReLU(6.0)(x + 3.0) * (1.0 / 6.0)
 
 
 def hard_swish(x):

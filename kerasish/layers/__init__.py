@@ -1,5 +1,6 @@
 """`kerasish.layers`: the layer classes, with Keras's names."""
 
+from kerasish.layers import op_node  # noqa: F401  (ops on KerasTensors)
 from kerasish.layers.activations import (
     ELU,
     LeakyReLU,

@@ -8,6 +8,12 @@ from kerasish.layers.input_layer import InputLayer
 from kerasish.layers.keras_tensor import KerasTensor
 from kerasish.layers.layer import Layer
 from kerasish.models.model import Model
+from kerasish.ops._symbolic import (
+    is_op_config,
+    is_op_node,
+    op_from_config,
+    serialize_op_node,
+)
 from kerasish.serialization import (
     deserialize_keras_object,
     register_builtin,
@@ -90,6 +96,16 @@ class Functional(Model):
     # -- structure -------------------------------------------------------------
     def _obj_type(self):
         return "Functional"  # saving walks `self.layers` first, as Keras's
+
+    @property
+    def layers(self):
+        """The model's layers in Keras's order (op nodes such as `x + y` excluded)."""
+        return [layer for layer in self._layers if not is_op_node(layer)]
+
+    @property
+    def operations(self):
+        """Every operation of the graph (layers and op nodes), in Keras's order."""
+        return list(self._layers)
 
     @property
     def inputs(self):
@@ -258,7 +274,10 @@ class Functional(Model):
                         "kwargs": _serialize_node_value(node.call_kwargs, node_keys),
                     }
                 )
-            entry = serialize_keras_object(layer)
+            if is_op_node(layer):
+                entry = serialize_op_node(layer)
+            else:
+                entry = serialize_keras_object(layer)
             entry["name"] = layer.name
             entry["inbound_nodes"] = inbound
             layer_configs.append(entry)
@@ -363,6 +382,11 @@ def _serialize_node_value(value, node_keys):
                     ],
                 },
             }
+        if isinstance(x, slice):
+            config = {"start": x.start, "stop": x.stop, "step": x.step}
+            return {"class_name": "__slice__", "config": config}
+        if x is Ellipsis:
+            return {"class_name": "__ellipsis__", "config": {}}
         if hasattr(x, "tolist"):
             return x.tolist()
         return x
@@ -377,11 +401,14 @@ def functional_from_config(cls, config, custom_objects=None):
     # Keras's guides write them): the graph refers to the config's names.
     pending = []
     for entry in config["layers"]:
-        layer = deserialize_keras_object(
-            {k: v for k, v in entry.items() if k != "inbound_nodes"},
-            kind="layers",
-            custom_objects=custom_objects,
-        )
+        if is_op_config(entry):
+            layer = op_from_config(entry)
+        else:
+            layer = deserialize_keras_object(
+                {k: v for k, v in entry.items() if k != "inbound_nodes"},
+                kind="layers",
+                custom_objects=custom_objects,
+            )
         key = entry.get("name") or layer.name
         pending.append((key, layer, entry.get("inbound_nodes", [])))
     outputs_of = {}
@@ -450,7 +477,12 @@ def _deserialize_node(node, outputs_of):
 def _map_json(fn, value):
     if isinstance(value, dict) and value.get("class_name") == "__keras_tensor__":
         return fn(value)
-    if isinstance(value, list):
+    if isinstance(value, dict) and value.get("class_name") == "__slice__":
+        config = value.get("config") or {}
+        return slice(config.get("start"), config.get("stop"), config.get("step"))
+    if isinstance(value, dict) and value.get("class_name") == "__ellipsis__":
+        return Ellipsis
+    if isinstance(value, list | tuple):
         return [_map_json(fn, v) for v in value]
     if isinstance(value, dict):
         return {k: _map_json(fn, v) for k, v in value.items()}

@@ -9,16 +9,16 @@ from kerasish import applications
 pytestmark = pytest.mark.compat
 
 
-def keras_layer_names(model):
-    # Keras records `x + 3.0` on symbolic tensors as operations, which are not
-    # layers; kerasish records the same arithmetic as weightless layers of the
-    # same names, so kerasish's layers are Keras's operations.
-    return [op.name for op in model.operations]
-
-
 def assert_same_architecture(keras_model, model):
     assert model.name == keras_model.name
-    assert [layer.name for layer in model.layers] == keras_layer_names(keras_model)
+    # `x + 3.0` on symbolic tensors is an operation in both: listed in
+    # `operations` (with its class), not in `layers`.
+    assert [layer.name for layer in model.layers] == [
+        layer.name for layer in keras_model.layers
+    ]
+    assert [(op.name, type(op).__name__) for op in model.operations] == [
+        (op.name, type(op).__name__) for op in keras_model.operations
+    ]
     assert [tuple(w.shape) for w in model.weights] == [
         tuple(w.shape) for w in keras_model.weights
     ]
