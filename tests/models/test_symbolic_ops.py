@@ -117,6 +117,8 @@ def test_python_operators_dispatch_to_ops(name, fn):
 
 def test_layers_exclude_ops_and_operations_include_them_in_keras_order():
     keras = keras3()
+    keras.utils.clear_session()  # auto names depend on what ran before
+    kerasish.utils.clear_session()
     model, _ = residual_program(kerasish)
     keras_model, _ = residual_program(keras)
     assert [x.name for x in model.layers] == [x.name for x in keras_model.layers]
