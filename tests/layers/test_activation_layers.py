@@ -200,6 +200,8 @@ def test_prelu_summary_counts_match_keras():
         model.summary(print_fn=lambda line, **_: lines.append(line), line_length=90)
         return model, "\n".join(lines)
 
+    kerasish.utils.clear_session()  # auto names depend on what ran before
+    keras.utils.clear_session()
     ours, text = summary(kerasish)
     theirs, keras_text = summary(keras)
     # conv 3*3*3*4 + 4, prelu (1, 1, 4), dense 144*2 + 2, prelu (2,)

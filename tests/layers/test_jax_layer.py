@@ -11,6 +11,7 @@ import keras
 import numpy as np
 import pytest
 
+import kerasish
 from kerasish import layers, models, optimizers, saving
 
 RNG = np.random.default_rng(0)
@@ -36,6 +37,8 @@ def test_jax_layer_with_params_and_state_matches_keras():
     params = {"w": RNG.normal(size=(3, 2)).astype("float32")}
     state = {"scale": np.ones((), "float32")}
     x = RNG.normal(size=(4, 3)).astype("float32")
+    kerasish.utils.clear_session()  # auto names depend on what ran before
+    keras.utils.clear_session()
     ours = layers.JaxLayer(stateful_call, params=params, state=state)
     theirs = keras.layers.JaxLayer(stateful_call, params=params, state=state)
     assert [(w.path, w.trainable) for w in ours.weights] == [
