@@ -22,6 +22,7 @@ from kerasish.layers.convolutional import _arguments as args
 from kerasish.layers.input_spec import InputSpec
 from kerasish.layers.layer import Layer
 from kerasish.layers.rnn.dropout_rnn_cell import DropoutRNNCell, _check_rate
+from kerasish.layers.rnn.lstm import forget_bias_initializer
 from kerasish.layers.rnn.rnn import RNN
 from kerasish.serialization import register_builtin
 
@@ -206,17 +207,9 @@ class ConvLSTMCell(Layer, DropoutRNNCell):
         if self.use_bias:
             bias_initializer = self.bias_initializer
             if self.unit_forget_bias:
-                filters, base = self.filters, self.bias_initializer
-
-                def bias_initializer(shape, dtype=None):
-                    return ops.concatenate(
-                        [
-                            base((filters,), dtype=dtype),
-                            ops.ones((filters,), dtype=dtype),
-                            base((filters * 2,), dtype=dtype),
-                        ]
-                    )
-
+                bias_initializer = forget_bias_initializer(
+                    self.bias_initializer, self.filters
+                )
             self.bias = self.add_weight(
                 shape=(self.filters * 4,),
                 name="bias",

@@ -120,17 +120,9 @@ class LSTMCell(FusedRNNCell):
         if self.use_bias:
             bias_initializer = self.bias_initializer
             if self.unit_forget_bias:
-                units, base = self.units, self.bias_initializer
-
-                def bias_initializer(shape, dtype=None):
-                    return ops.concatenate(
-                        [
-                            base((units,), dtype=dtype),
-                            ops.ones((units,), dtype=dtype),
-                            base((units * 2,), dtype=dtype),
-                        ]
-                    )
-
+                bias_initializer = forget_bias_initializer(
+                    self.bias_initializer, self.units
+                )
             self.bias = self.add_weight(
                 shape=(self.units * 4,),
                 name="bias",
@@ -293,3 +285,19 @@ class LSTM(CellLayerMixin, RNN):
         return super().call(
             sequences, initial_state=initial_state, mask=mask, training=training
         )
+
+
+def forget_bias_initializer(base, units):
+    """Keras's `unit_forget_bias`: the forget gate's bias starts at one, the other
+    three gates' (input, cell, output) from `base`."""
+
+    def initializer(shape, dtype=None):
+        return ops.concatenate(
+            [
+                base((units,), dtype=dtype),
+                ops.ones((units,), dtype=dtype),
+                base((units * 2,), dtype=dtype),
+            ]
+        )
+
+    return initializer
