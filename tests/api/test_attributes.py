@@ -170,6 +170,12 @@ for _rank in (1, 2):
     LAYER_SPECS[f"SeparableConv{_rank}D"] = _rank_spec(_rank, (2, 3))
 
 
+def _flax_dense():
+    from flax import linen
+
+    return linen.Dense(2)
+
+
 def _jax_layer_fn(params, inputs):
     return inputs @ params["w"]
 
@@ -177,8 +183,8 @@ def _jax_layer_fn(params, inputs):
 # Issue 11's layers.
 LAYER_SPECS.update(
     {
-        # Keras needs Flax for it (ImportError: skipped where Flax is absent).
-        "FlaxLayer": _spec((None,)),
+        # Flax is needed on both sides (ImportError: skipped where it is absent).
+        "FlaxLayer": lambda K: {"args": (_flax_dense(),), "kwargs": {}, **X2},
         "HashedCrossing": _spec(
             (5,), eager=((np.array(["a", "b"]), np.array([1, 2])),)
         ),
