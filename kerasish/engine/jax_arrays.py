@@ -47,6 +47,11 @@ def convert_to_tensor(x, dtype=None):
     if isinstance(x, np.ndarray) and x.dtype == np.float64 and dtype is None:
         # Keras converts float64 host data to floatx so models stay in float32.
         dtype = config.floatx()
+    if isinstance(x, np.ndarray | np.generic) and x.dtype.kind not in "OSUV":
+        # Cast on the host and place: `jnp.asarray` of a numpy array compiles a
+        # copy program per shape (jax 0.10), which dominated building big models.
+        # `device_put` canonicalizes 64-bit types exactly as `asarray` does.
+        return jax.device_put(x if dtype is None else x.astype(dtype, copy=False))
     return jnp.asarray(x, dtype=dtype)
 
 

@@ -11,6 +11,21 @@ def _dtype(dtype):
     return config.floatx() if dtype is None else dtype
 
 
+def _filled(shape, dtype, value):
+    """`value` broadcast against `shape`, built on the host and placed once.
+
+    Eager `ops.full` compiles one program per shape; a model with hundreds of
+    normalization layers spent most of its build time there. Values that numpy
+    cannot hold (a traced tensor) take the ops path.
+    """
+    try:
+        np_dtype = np.dtype(dtype)
+        host = np.asarray(value).astype(np_dtype) * np.ones(shape, np_dtype)
+    except (TypeError, ValueError):
+        return ops.cast(value, dtype) * ops.ones(shape, dtype=dtype)
+    return ops.convert_to_tensor(host, dtype=dtype)
+
+
 @register_builtin("initializers")
 class Constant(Initializer):
     """Fills the tensor with `value` (a scalar, or an array that broadcasts).
@@ -28,8 +43,7 @@ class Constant(Initializer):
 
     def __call__(self, shape, dtype=None):
         shape = standardize_shape(shape, "Constant initializer")
-        dtype = _dtype(dtype)
-        return ops.cast(self.value, dtype) * ops.ones(shape, dtype=dtype)
+        return _filled(shape, _dtype(dtype), self.value)
 
     def get_config(self):
         value = self.value
@@ -50,7 +64,7 @@ class Zeros(Initializer):
 
     def __call__(self, shape, dtype=None):
         shape = standardize_shape(shape, "Zeros initializer")
-        return ops.zeros(shape, dtype=_dtype(dtype))
+        return _filled(shape, _dtype(dtype), 0)
 
 
 @register_builtin("initializers")
@@ -64,7 +78,7 @@ class Ones(Initializer):
 
     def __call__(self, shape, dtype=None):
         shape = standardize_shape(shape, "Ones initializer")
-        return ops.ones(shape, dtype=_dtype(dtype))
+        return _filled(shape, _dtype(dtype), 1)
 
 
 @register_builtin("initializers")

@@ -65,3 +65,17 @@ def random_weights(model, seed=0):
             scale = 1.0 / np.sqrt(max(fan_in, 1))
             arrays.append((rng.normal(0.0, scale, shape)).astype("float32"))
     return arrays
+
+
+@pytest.fixture
+def zero_initial_values(monkeypatch):
+    """kerasish draws its initial values as numpy zeros, for the same reason as
+    Keras above: architecture facts do not depend on them, and one compiled
+    `jax.random` draw per weight shape dominated the biggest builds."""
+    import kerasish
+
+    def draw(shape, *args, dtype=None, **kwargs):
+        return kerasish.ops.convert_to_tensor(np.zeros(shape, dtype=dtype or "float32"))
+
+    for name in ("normal", "uniform", "truncated_normal"):
+        monkeypatch.setattr(kerasish.random, name, draw)

@@ -1,133 +1,71 @@
-"""Every architecture's model name, layer names, weight shapes (in order) and
-parameter count equal Keras's, built at test time."""
+"""Every architecture's model name, layer names, operations, weight shapes (in
+order) and parameter count equal Keras's.
+
+Keras's side is recorded by `tools/record_keras_applications.py` in
+`keras_architectures.json.gz` (building the 52 cases in Keras costs minutes,
+nearly all in Keras's symbolic build); `test_record_is_what_keras_builds` (marker
+`heavy`, run with `-m heavy`) rebuilds every case in Keras and checks the record.
+"""
+
+import functools
+import gzip
+import json
+from pathlib import Path
 
 import pytest
 
 import kerasish
 from kerasish import applications
+from tests.applications.cases import CASES, FAMILIES, OTHERS, architecture, case_id
 
 pytestmark = pytest.mark.compat
 
-
-def assert_same_architecture(keras_model, model):
-    assert model.name == keras_model.name
-    # `x + 3.0` on symbolic tensors is an operation in both: listed in
-    # `operations` (with its class), not in `layers`.
-    assert [layer.name for layer in model.layers] == [
-        layer.name for layer in keras_model.layers
-    ]
-    assert [(op.name, type(op).__name__) for op in model.operations] == [
-        (op.name, type(op).__name__) for op in keras_model.operations
-    ]
-    assert [tuple(w.shape) for w in model.weights] == [
-        tuple(w.shape) for w in keras_model.weights
-    ]
-    assert model.count_params() == keras_model.count_params()
-    assert len(model.trainable_weights) == len(keras_model.trainable_weights)
+RECORD = Path(__file__).with_name("keras_architectures.json.gz")
 
 
-# One architecture per family, with its classifier and as an avg-pooled feature
-# extractor (at the smallest input the family accepts, to keep the build cheap).
-FAMILIES = [
-    ("ResNet50", {}),
-    ("ResNet50V2", {"include_top": False, "pooling": "avg"}),
-    ("ResNet101", {"include_top": False, "pooling": "avg", "input_shape": (32, 32, 3)}),
-    ("VGG16", {"include_top": False, "pooling": "avg", "input_shape": (32, 32, 3)}),
-    pytest.param(
-        ("VGG19", {"include_top": True, "classes": 10}), marks=pytest.mark.slow
-    ),  # its 120M-parameter dense top takes ~20 s to initialize
-    ("VGG19", {"include_top": False, "pooling": "max", "input_shape": (32, 32, 3)}),
-    ("MobileNet", {}),
-    ("MobileNet", {"include_top": False, "pooling": "avg", "alpha": 0.5}),
-    ("MobileNetV2", {}),
-    ("MobileNetV2", {"include_top": False, "pooling": "avg", "alpha": 1.4}),
-    ("MobileNetV3Small", {}),
-    (
-        "MobileNetV3Large",
-        {"include_top": False, "pooling": "avg", "minimalistic": True},
-    ),
-    ("EfficientNetB0", {}),
-    ("EfficientNetB0", {"include_top": False, "pooling": "avg"}),
-    ("EfficientNetV2B0", {}),
-    ("EfficientNetV2B0", {"include_top": False, "pooling": "avg"}),
-    ("DenseNet121", {}),
-    (
-        "DenseNet121",
-        {"include_top": False, "pooling": "avg", "input_shape": (32, 32, 3)},
-    ),
-    ("InceptionV3", {}),
-    (
-        "InceptionV3",
-        {"include_top": False, "pooling": "avg", "input_shape": (75, 75, 3)},
-    ),
-    ("InceptionResNetV2", {}),
-    ("InceptionResNetV2", {"include_top": False, "pooling": "avg"}),
-    ("Xception", {}),
-    ("Xception", {"include_top": False, "pooling": "avg", "input_shape": (71, 71, 3)}),
-    ("NASNetMobile", {}),
-    ("NASNetMobile", {"include_top": False, "pooling": "avg"}),
-    ("ConvNeXtTiny", {}),
-    ("ConvNeXtTiny", {"include_top": False, "pooling": "avg"}),
-]
+@functools.cache
+def keras_record():
+    with gzip.open(RECORD, "rt") as f:
+        return json.load(f)
 
 
-def _id(case):
+def assert_same_architecture(theirs, ours):
+    for key in ("name", "layers", "operations", "weights"):
+        assert ours[key] == theirs[key], key
+    assert ours["count_params"] == theirs["count_params"]
+    assert ours["trainable_weights"] == theirs["trainable_weights"]
+
+
+def _params(case):
+    # VGG19's 120M-parameter dense top takes ~20 s to initialize.
+    heavy = case[0] == "VGG19" and case[1].get("include_top")
+    return pytest.param(case, marks=pytest.mark.slow) if heavy else case
+
+
+@pytest.mark.parametrize("case", [_params(c) for c in CASES], ids=case_id)
+def test_architecture_equals_keras(case, zero_initial_values):
     name, kwargs = case
-    return "-".join([name] + [f"{k}={v}" for k, v in kwargs.items()])
-
-
-@pytest.mark.parametrize("case", FAMILIES, ids=_id)
-def test_family_matches_keras(case, keras_build):
-    name, kwargs = case
-    keras_model = keras_build(name, weights=None, **kwargs)
-    kerasish.backend.clear_session()
     model = getattr(applications, name)(weights=None, **kwargs)
-    assert_same_architecture(keras_model, model)
+    assert_same_architecture(
+        keras_record()["cases"][case_id(case)], architecture(model)
+    )
 
 
-# The other sizes of each family: parameter counts (and names), built in both.
-OTHERS = [
-    "ResNet152",
-    "ResNet101V2",
-    "ResNet152V2",
-    "EfficientNetB1",
-    "EfficientNetB2",
-    "EfficientNetB3",
-    "EfficientNetB4",
-    "EfficientNetB5",
-    "EfficientNetB6",
-    "EfficientNetB7",
-    "EfficientNetV2B1",
-    "EfficientNetV2B2",
-    "EfficientNetV2B3",
-    "EfficientNetV2S",
-    "EfficientNetV2M",
-    "EfficientNetV2L",
-    "DenseNet169",
-    "DenseNet201",
-    "NASNetLarge",
-    "ConvNeXtSmall",
-    "ConvNeXtBase",
-    "ConvNeXtLarge",
-    "ConvNeXtXLarge",
-]
+@pytest.mark.heavy
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_record_is_what_keras_builds(case, keras_build):
+    name, kwargs = case
+    live = architecture(keras_build(name, weights=None, **kwargs))
+    assert live == keras_record()["cases"][case_id(case)]
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("name", OTHERS)
-def test_other_sizes_match_keras(name, keras_build):
-    # Without the classifier: its parameters are in the family test, and the
-    # big dense tops only cost initialization time.
-    keras_model = keras_build(name, weights=None, include_top=False)
-    kerasish.backend.clear_session()
-    model = getattr(applications, name)(weights=None, include_top=False)
-    assert_same_architecture(keras_model, model)
+def test_record_covers_every_case():
+    assert sorted(keras_record()["cases"]) == sorted(case_id(c) for c in CASES)
 
 
 def test_every_keras_architecture_is_covered():
     keras = pytest.importorskip("keras")
-    cases = [getattr(c, "values", (c,))[0] for c in FAMILIES]
-    covered = {name for name, _ in cases} | set(OTHERS)
+    covered = {name for name, _ in FAMILIES} | set(OTHERS)
     names = {n for n in dir(keras.applications) if n[0].isupper()}
     assert names == covered
     assert names <= set(applications.__all__)
@@ -141,15 +79,3 @@ def test_input_tensor_is_the_model_input():
     assert model.inputs[0] is inputs
     assert model.output.shape == (None, 1024)
     assert model.layers[-1].name == "global_max_pooling2d"
-
-
-def test_mobilenet_v3_without_preprocessing_has_no_rescaling(keras_build):
-    keras_model = keras_build(
-        "MobileNetV3Small", weights=None, include_preprocessing=False, alpha=0.75
-    )
-    kerasish.backend.clear_session()
-    model = applications.MobileNetV3Small(
-        weights=None, include_preprocessing=False, alpha=0.75
-    )
-    assert_same_architecture(keras_model, model)
-    assert not any(layer.name.startswith("rescaling") for layer in model.layers)
