@@ -290,7 +290,7 @@ class Trainer(Steps):
                 else validation_data,
                 "`validation_data`",
             )
-            val = (vx, vy, vsw)
+            val = data_adapters.validation_source(vx, vy, vsw, validation_steps)
         fx, fy, fsw = data.first_batch()
         self._prepare(fx, fy, fsw, for_training=True)
         self._flatten_data_targets(data)
