@@ -294,6 +294,7 @@ class Trainer(Steps):
         fx, fy, fsw = data.first_batch()
         self._prepare(fx, fy, fsw, for_training=True)
         self._flatten_data_targets(data)
+        self._fit_batch_size = data.batch_size  # for the experiment trackers
         callbacks = CallbackList(
             callbacks,
             add_history=True,
