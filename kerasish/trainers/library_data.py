@@ -17,7 +17,8 @@ does on the JAX backend:
   continues where the last one stopped, and a new pass starts once the data runs
   out (an epoch cut short by the end of the data warns, as in Keras).
 - `class_weight` works with tf.data (as in Keras) and is refused for Grain and torch
-  (as in Keras).
+  (as in Keras). `shuffle` does not apply: such data shuffles itself (Keras warns
+  at every `fit`, since `shuffle=True` is the default; kerasish stays quiet).
 
 No library is imported to recognize its data: the type's module name decides, so
 a user who never passes a tf.data dataset never imports TensorFlow. Tensors become
