@@ -10,6 +10,7 @@ from kerasish.callbacks.json_logger import JSONLogger
 from kerasish.callbacks.lambda_callback import LambdaCallback
 from kerasish.callbacks.learning_rate_scheduler import LearningRateScheduler
 from kerasish.callbacks.logger_callback import LoggerCallback
+from kerasish.callbacks.mlflow_logger import MLflowLogger
 from kerasish.callbacks.model_checkpoint import ModelCheckpoint
 from kerasish.callbacks.monitor_callback import MonitorCallback
 from kerasish.callbacks.progbar_logger import ProgbarLogger
@@ -17,6 +18,7 @@ from kerasish.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
 from kerasish.callbacks.remote_monitor import RemoteMonitor
 from kerasish.callbacks.tensorboard import TensorBoard
 from kerasish.callbacks.terminate_on_nan import TerminateOnNaN
+from kerasish.callbacks.wandb_logger import WandbLogger
 
 __all__ = [
     "BackupAndRestore",
@@ -29,6 +31,7 @@ __all__ = [
     "LambdaCallback",
     "LearningRateScheduler",
     "LoggerCallback",
+    "MLflowLogger",
     "ModelCheckpoint",
     "MonitorCallback",
     "ProgbarLogger",
@@ -36,4 +39,5 @@ __all__ = [
     "RemoteMonitor",
     "TensorBoard",
     "TerminateOnNaN",
+    "WandbLogger",
 ]

@@ -7,8 +7,10 @@ Two kinds of source:
   its batch there. A last short batch is padded with repeated rows and a mask of 0,
   so it neither recompiles nor biases the loss or the metrics.
 - `IterableData`: Python generators, `PyDataset`s and any iterable of batches
-  (a torch DataLoader, a list of tuples). Each batch is padded on the host to the
-  first batch's size, with its mask, and sent to the device.
+  (a list of tuples, ...). Each batch is padded on the host to the first batch's
+  size, with its mask, and sent to the device.
+- `library_data.LibraryData`: a tf.data dataset, a Grain dataset or loader, a torch
+  DataLoader; an `IterableData` with Keras's rules for each (see that module).
 """
 
 import math
@@ -377,6 +379,22 @@ def _chain_first(first, iterator):
         yield item
 
 
+def validation_source(x, y, sample_weight, steps):
+    """`validation_data` as fit hands it to evaluate at each epoch's end.
+
+    A library dataset (tf.data, Grain, torch) becomes one adapter for the whole
+    fit, so with `validation_steps` each validation continues where the last one
+    stopped, as in Keras; an infinite one without `validation_steps` fails here,
+    before training starts.
+    """
+    from kerasish.trainers import library_data
+
+    if library_data.library_of(x) is None:
+        return x, y, sample_weight
+    data = make_data(x, y, sample_weight, steps=steps, what="validation_data")
+    return data, None, None
+
+
 def make_data(
     x,
     y=None,
@@ -390,6 +408,15 @@ def make_data(
     """Picks the adapter for `x` and checks the arguments that go with it."""
     if x is None:
         raise ValueError("No data was passed: `x` is None.")
+    if isinstance(x, IterableData) and getattr(x, "library", None):
+        return x  # built once by fit for `validation_data`, reused each epoch
+    from kerasish.trainers import library_data
+
+    library = library_data.library_of(x)
+    if library is not None:
+        return library_data.make_library_data(
+            x, library, y, sample_weight, class_weight, steps, what
+        )
     batches_list = isinstance(x, list) and any(isinstance(e, tuple) for e in x)
     if not batches_list and _is_array_structure(x) and not isinstance(x, PyDataset):
         return ArrayData(x, y, sample_weight, batch_size, shuffle, class_weight, steps)

@@ -290,10 +290,11 @@ class Trainer(Steps):
                 else validation_data,
                 "`validation_data`",
             )
-            val = (vx, vy, vsw)
+            val = data_adapters.validation_source(vx, vy, vsw, validation_steps)
         fx, fy, fsw = data.first_batch()
         self._prepare(fx, fy, fsw, for_training=True)
         self._flatten_data_targets(data)
+        self._fit_batch_size = data.batch_size  # for the experiment trackers
         callbacks = CallbackList(
             callbacks,
             add_history=True,
