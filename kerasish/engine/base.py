@@ -129,6 +129,18 @@ class ExportFunctions(Protocol):
     ) -> bytes: ...
     def deserialize_function(self, data: bytes) -> Callable: ...
     def default_platforms(self) -> tuple[str, ...]: ...
+    def to_onnx(
+        self,
+        fn: Callable,
+        arg_specs: Sequence[tuple[Sequence[int | None], str]],
+        input_names: Sequence[str] | None = None,
+        output_names: Sequence[str] | None = None,
+        opset: int | None = None,
+    ) -> bytes:
+        """`fn(*inputs)` as a serialized ONNX model. An operation the converter
+        cannot handle raises an error whose `callers` lists the
+        `(qualified_name, self_or_None)` methods it was traced from."""
+        ...
 
 
 class CompileCounter(Protocol):

@@ -91,3 +91,10 @@ class DeserializedFunction:
 def deserialize_function(data):
     """Loads bytes written by `serialize_function`."""
     return DeserializedFunction(data)
+
+
+def to_onnx(fn, arg_specs, input_names=None, output_names=None, opset=None):
+    """`fn` as a serialized ONNX model, through jax2onnx: see `jax_onnx.to_onnx`."""
+    from kerasish.engine import jax_onnx
+
+    return jax_onnx.to_onnx(fn, arg_specs, input_names, output_names, opset)

@@ -25,7 +25,7 @@ from kerasish.engine import get_engine
 from kerasish.saving import weights_io
 from kerasish.saving.file_io import atomic_write
 
-FORMATS = ("jax",)
+FORMATS = ("jax", "onnx")
 FORMAT_NAME = "kerasish.export"
 FORMAT_VERSION = 1
 _FUNCTION = "function.jaxexport"
@@ -33,28 +33,35 @@ _METADATA = "metadata.json"
 _WEIGHTS = "weights.npz"
 
 
-def export_model(model, filepath, format="jax", input_signature=None, **kwargs):
+def export_model(
+    model, filepath, format="jax", verbose=None, input_signature=None, **kwargs
+):
     """Writes `model`'s inference function to `filepath` (see module doc).
 
     Args:
         model: A built model.
-        filepath: Destination file (conventionally ending in `.kerasish_export`,
-            any name works).
-        format: `"jax"` (`jax.export` / StableHLO).
+        filepath: Destination file. For `"jax"`, conventionally ending in
+            `.kerasish_export` (any name works); for `"onnx"`, in `.onnx`.
+        format: `"jax"` (`jax.export` / StableHLO, loaded back with
+            `kerasish.export.load`) or `"onnx"` (through jax2onnx, served by any
+            ONNX runtime; needs the `onnx` extra).
+        verbose: For `"onnx"`, print where the file was saved (default `True`,
+            as in Keras); ignored for `"jax"`.
         input_signature: For subclassed models without recorded input shapes: a
             list of `(shape, dtype)` pairs or objects with `.shape`/`.dtype`, one
             per input; `None` marks a symbolic dimension (the batch).
-        platforms: Platforms to lower for (default: this machine's and "cpu").
-        verbose: Ignored (Keras compatibility).
+        platforms: `"jax"` only: platforms to lower for (default: this
+            machine's and "cpu").
+        opset_version: `"onnx"` only: the ONNX opset (default: the converter's).
     """
     platforms = kwargs.pop("platforms", None)
-    kwargs.pop("verbose", None)
+    opset_version = kwargs.pop("opset_version", None)
     if kwargs:
         raise TypeError(f"export() got unexpected keyword arguments {sorted(kwargs)}.")
     if format not in FORMATS:
         raise ValueError(
             f"Unknown export format {format!r}. Valid formats: {', '.join(FORMATS)} "
-            "(ONNX and TF SavedModel are not supported)."
+            "(TF SavedModel, OpenVINO, LiteRT and torch are not supported)."
         )
     engine = get_engine()
     if engine.export is None:
@@ -66,6 +73,23 @@ def export_model(model, filepath, format="jax", input_signature=None, **kwargs):
         raise ValueError(
             f"Model '{model.name}' is not built; call it on data (or build it) "
             "before exporting."
+        )
+    if format == "onnx":
+        if platforms is not None:
+            raise TypeError("export(format='onnx') takes no `platforms` argument.")
+        from kerasish.export.onnx import export_onnx
+
+        return export_onnx(
+            model,
+            filepath,
+            verbose=verbose,
+            input_signature=input_signature,
+            opset_version=opset_version,
+        )
+    if opset_version is not None:
+        raise TypeError(
+            "`opset_version` applies to format='onnx' only; received it with "
+            f"format={format!r}."
         )
     inputs = _input_specs(model, input_signature)
     trainable = [np.asarray(v.numpy()) for v in model.trainable_variables]

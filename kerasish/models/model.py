@@ -197,11 +197,40 @@ class Model(Trainer, Layer):
             self, filepath, skip_mismatch=skip_mismatch, **kwargs
         )
 
-    def export(self, filepath, format="jax", **kwargs):
-        """Writes a serialized, compiled forward function for serving."""
+    def export(
+        self, filepath, format="jax", verbose=None, input_signature=None, **kwargs
+    ):
+        """Exports the forward pass (`call`, `training=False`) for serving.
+
+        Args:
+            filepath: Destination file.
+            format: `"jax"`: a serialized, compiled function (`jax.export`,
+                StableHLO), loaded back with `kerasish.export.load`; or
+                `"onnx"`: an ONNX model (through jax2onnx; `pip install
+                "kerasish[onnx]"`) for onnxruntime or any ONNX runtime.
+            verbose: `"onnx"`: print where the file was saved (default `True`).
+            input_signature: One `(shape, dtype)` (or an object with `.shape` and
+                `.dtype`, e.g. `kerasish.InputSpec`) per input; `None` marks a
+                symbolic dimension. Needed only when the model's input shapes
+                are unknown (a subclassed model never called).
+            **kwargs: `platforms` (`"jax"`), `opset_version` (`"onnx"`).
+
+        Example:
+        >>> model.export("model.onnx", format="onnx")  # doctest: +SKIP
+        >>> import onnxruntime  # doctest: +SKIP
+        >>> session = onnxruntime.InferenceSession("model.onnx")  # doctest: +SKIP
+        >>> session.run(None, {session.get_inputs()[0].name: x})  # doctest: +SKIP
+        """
         from kerasish import export
 
-        return export.export_model(self, filepath, format=format, **kwargs)
+        return export.export_model(
+            self,
+            filepath,
+            format=format,
+            verbose=verbose,
+            input_signature=input_signature,
+            **kwargs,
+        )
 
     def to_json(self, **kwargs):
         """The model's config as JSON text, for `models.model_from_json`.

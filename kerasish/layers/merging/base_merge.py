@@ -4,10 +4,20 @@ from kerasish import ops
 from kerasish.layers.layer import Layer
 
 
-def _is_shape(x):
-    return isinstance(x, tuple | list) and all(
-        d is None or (isinstance(d, int) and not isinstance(d, bool)) for d in x
+def _is_dim(d):
+    if d is None or (isinstance(d, int) and not isinstance(d, bool)):
+        return True
+    # A symbolic dimension (a shape-polymorphic export's `batch`): an integer
+    # expression object, neither a number nor an array nor a container.
+    return (
+        not isinstance(d, bool | float | complex | str | bytes | tuple | list | dict)
+        and not hasattr(d, "shape")
+        and hasattr(d, "__add__")
     )
+
+
+def _is_shape(x):
+    return isinstance(x, tuple | list) and all(_is_dim(d) for d in x)
 
 
 class Merge(Layer):
