@@ -309,7 +309,7 @@ def _find_device(device):
         candidates = jax.devices(kind)
     except RuntimeError as error:
         raise ValueError(
-            f"Unknown device {device!r}: no {kind!r} devices are available "
+            f"Unknown device '{device}': no {kind!r} devices are available "
             f"(available: {[f'{d.platform}:{d.id}' for d in jax.devices()]})."
         ) from error
     wanted = int(index or 0)
@@ -317,7 +317,7 @@ def _find_device(device):
         if candidate.id == wanted:
             return candidate
     raise ValueError(
-        f"Unknown device {device!r}: the {kind} devices are "
+        f"Unknown device '{device}': the {kind} devices are "
         f"{[f'{d.platform}:{d.id}' for d in candidates]}."
     )
 
