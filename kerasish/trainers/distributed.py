@@ -160,9 +160,8 @@ def cache_key(example_args):
     if active() is None:
         return None
     engine = get_engine()
-    return tuple(
-        str(s)
-        for s in engine.tree_leaves(
-            engine.sharding_of(example_args), is_leaf=lambda s: s is None
-        )
+    shardings = engine.tree_leaves(
+        engine.sharding_of(example_args), is_leaf=lambda s: s is None
     )
+    # The text names the mesh's shape and the split; the hash, its devices.
+    return tuple((str(s), hash(s)) for s in shardings)
