@@ -87,6 +87,17 @@ def current_path():
     return "/".join(parts)
 
 
+def current_distribution():
+    """The distribution `kerasish.distribution.set_distribution` made current in
+    this thread, or None. Kept here, below the variables that read it."""
+    return getattr(_LOCAL, "distribution", None)
+
+
+def set_current_distribution(value):
+    """Makes `value` (a `kerasish.distribution.Distribution` or None) current."""
+    _LOCAL.distribution = value
+
+
 def device(device_name):
     """`with kerasish.device("cpu:0"):` places arrays created inside on a device.
 

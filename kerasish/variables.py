@@ -89,12 +89,14 @@ class Variable:
             `"only_first_replica"`); stored for compatibility.
         synchronization: Stored for compatibility (`"auto"`).
         name: The variable's name (`"kernel"`).
-        layout: Must be None (kerasish has no distribution API).
+        layout: A `kerasish.distribution.TensorLayout`, or None: the current
+            distribution's layout for the variable's path (none without one).
     """
 
     # Defaults for subclasses that do not run `Variable.__init__`.
     aggregation = "none"
     synchronization = "auto"
+    _layout = None
 
     def __init__(
         self,
@@ -118,10 +120,11 @@ class Variable:
             raise TypeError(
                 f"Variable: unexpected keyword argument(s) {sorted(kwargs)}."
             )
-        if layout is not None:
-            raise ValueError(
-                f"Variable '{name}': `layout` (a distribution TensorLayout) is not "
-                "supported; kerasish has no distribution API. Pass layout=None."
+        if layout is not None and not hasattr(layout, "backend_layout"):
+            raise TypeError(
+                f"Variable '{name}': `layout` must be a "
+                "`kerasish.distribution.TensorLayout` or None, received "
+                f"{layout!r} of type {type(layout).__name__}."
             )
         engine = get_engine()
         dtype = engine.standardize_dtype(dtype)
@@ -144,6 +147,19 @@ class Variable:
 
             path = f"{current_path()}/{self.name}".lstrip("/")
         self.path = path
+        # Under a distribution the value is laid out on its mesh now, and kept
+        # so on every assignment (`kerasish.distribution`).
+        self._layout = None
+        if layout is None:
+            from kerasish.scopes import current_distribution
+
+            distribution = current_distribution()
+            if distribution is not None:
+                layout = distribution.get_variable_layout(self)
+        if layout is not None:
+            self._layout = layout
+            with engine.eager_scope():
+                self._value = engine.place(self._value, layout.backend_layout)
         self.trainable = bool(trainable)
         self.regularizer = regularizer
         self.constraint = constraint
@@ -177,6 +193,8 @@ class Variable:
         if scope is not None:
             scope.assign(self, value)
         else:
+            if self._layout is not None:
+                value = engine.place(value, self._layout.backend_layout)
             self._value = value
         return value
 

@@ -15,6 +15,8 @@ it (`ORDER` below spells it out):
     scopes, variables, random, ops, tree
     common                   helpers every package shares: naming, tree,
                              identifiers, progbar, seeding, packing, ...
+    distribution             device meshes and layouts (`keras.distribution`);
+                             variables read the current one through scopes
     optimizers, mixed_precision, dtype_policies
     activations, initializers, constraints, regularizers, losses, metrics
     layers
@@ -51,6 +53,7 @@ ORDER = [
     "kerasish.ops",
     "kerasish.tree",
     "kerasish.common",
+    "kerasish.distribution",
     "kerasish.optimizers",
     "kerasish.mixed_precision",
     "kerasish.dtype_policies",

@@ -250,8 +250,56 @@ class Engine(Protocol):
     # -- devices and placement ---------------------------------------------------
     def devices(self, kind: str | None = None) -> Sequence[Any]: ...
     def device_scope(self, device_name: str) -> AbstractContextManager: ...
-    def place(self, tree: PyTree, sharding: Any = None) -> PyTree: ...
+    def place(self, tree: PyTree, sharding: Any = None) -> PyTree:
+        """Puts every array of `tree` on the device, or laid out by `sharding` (one
+        sharding for every leaf, or a tree of them that is a prefix of `tree`).
+        With many processes each passes the same global value."""
+        ...
+
     def block_until_ready(self, tree: PyTree) -> PyTree: ...
+
+    # -- distribution (`kerasish.distribution`); one device: no-ops --------------
+    def mesh(
+        self, devices: Sequence[Any], shape: Sequence[int], axis_names: Sequence[str]
+    ) -> Any:
+        """The engine's device mesh: `devices` (names such as `"cpu:3"`, or the
+        engine's device objects) laid out in `shape` with named axes."""
+        ...
+
+    def sharding(self, mesh: Any, axes: Sequence[str | None]) -> Any:
+        """A layout on `mesh`: axis `i` of an array is split over the mesh axis
+        `axes[i]` (None: not split; missing trailing axes are not split)."""
+        ...
+
+    def place_local(self, tree: PyTree, sharding: Any) -> PyTree:
+        """The global arrays whose rows are this process's leaves of `tree`, laid
+        out by `sharding` (each process passes its own part; with one process,
+        `place`)."""
+        ...
+
+    def constrain(self, tree: PyTree, sharding: Any) -> PyTree:
+        """Inside a compiled function, asks for `tree` laid out by `sharding`
+        (one, or a tree prefix of them); outside, `place`."""
+        ...
+
+    def sharding_of(self, tree: PyTree) -> PyTree:
+        """The layout of each array of `tree` (None where it has none)."""
+        ...
+
+    def process_count(self) -> int: ...
+    def process_index(self) -> int: ...
+    def initialize_distributed(
+        self,
+        coordinator_address: str | None,
+        num_processes: int | None,
+        process_id: int | None,
+    ) -> None:
+        """Joins this process to a many-process computation (before any math)."""
+        ...
+
+    def broadcast_from_first_process(self, value: Any) -> Any:
+        """Process 0's `value` (a small numpy array), in every process."""
+        ...
 
     # -- diagnostics -------------------------------------------------------------
     def count_compilations(self) -> CompileCounter: ...

@@ -149,23 +149,93 @@ class JaxEngine:
         return jax.default_device(found[index])
 
     def place(self, tree, sharding=None):
-        """Puts every array of `tree` on the device (or sharding) once."""
+        """Puts every array of `tree` on the device (or laid out by `sharding`)."""
         if sharding is None:
             return jax.device_put(tree)
-        return jax.device_put(tree, sharding)
+        if isinstance(sharding, jax.sharding.Sharding):
+            return jax.device_put(tree, sharding)
+        # A tree of shardings (None: default placement) that is a prefix of `tree`.
+        return jax.tree_util.tree_map(
+            lambda s, sub: jax.device_put(sub, s),
+            sharding,
+            tree,
+            is_leaf=_is_sharding_or_none,
+        )
 
     def block_until_ready(self, tree):
         return jax.block_until_ready(tree)
 
-    def data_parallel_shardings(self, devices=None):
-        """Returns (replicated, batch-sharded) shardings over a 1-d device mesh."""
-        from jax.sharding import Mesh, NamedSharding, PartitionSpec
+    # -- distribution ----------------------------------------------------------
+    def mesh(self, devices, shape, axis_names):
+        """A `jax.sharding.Mesh` of `devices` (names like `"gpu:3"` or devices)."""
+        found = np.array([_find_device(d) for d in np.ravel(devices)], dtype=object)
+        return jax.sharding.Mesh(found.reshape(tuple(shape)), tuple(axis_names))
 
-        devices = list(devices or jax.devices())
-        mesh = Mesh(np.array(devices), ("batch",))
-        return NamedSharding(mesh, PartitionSpec()), NamedSharding(
-            mesh, PartitionSpec("batch")
+    def sharding(self, mesh, axes):
+        """A `NamedSharding` on `mesh` with `PartitionSpec(*axes)`."""
+        spec = jax.sharding.PartitionSpec(*axes)
+        return jax.sharding.NamedSharding(mesh, spec)
+
+    def place_local(self, tree, sharding):
+        """Global arrays assembled from each process's rows (`sharding`'s split)."""
+        if jax.process_count() == 1:
+            return self.place(tree, sharding)
+
+        def one(s, sub):
+            return jax.tree_util.tree_map(
+                lambda a: jax.make_array_from_process_local_data(s, np.asarray(a)),
+                sub,
+            )
+
+        if isinstance(sharding, jax.sharding.Sharding):
+            return one(sharding, tree)
+        return jax.tree_util.tree_map(one, sharding, tree, is_leaf=_is_sharding_or_none)
+
+    def constrain(self, tree, sharding):
+        """`with_sharding_constraint` in a trace; `place` on concrete arrays."""
+
+        def one(s, sub):
+            if s is None:
+                return sub
+            return jax.tree_util.tree_map(
+                lambda a: (
+                    jax.lax.with_sharding_constraint(a, s)
+                    if isinstance(a, jax.core.Tracer)
+                    else jax.device_put(a, s)
+                ),
+                sub,
+            )
+
+        if sharding is None or isinstance(sharding, jax.sharding.Sharding):
+            return one(sharding, tree)
+        return jax.tree_util.tree_map(one, sharding, tree, is_leaf=_is_sharding_or_none)
+
+    def sharding_of(self, tree):
+        return jax.tree_util.tree_map(
+            lambda a: a.sharding if isinstance(a, jax.Array) else None, tree
         )
+
+    def process_count(self):
+        return jax.process_count()
+
+    def process_index(self):
+        return jax.process_index()
+
+    def initialize_distributed(self, coordinator_address, num_processes, process_id):
+        """`jax.distributed.initialize` (a cluster's own environment fills in
+        arguments left None, as on Cloud TPU or under SLURM)."""
+        jax.distributed.initialize(
+            coordinator_address=coordinator_address,
+            num_processes=num_processes,
+            process_id=process_id,
+        )
+
+    def broadcast_from_first_process(self, value):
+        from jax.experimental import multihost_utils
+
+        if jax.process_count() == 1:
+            return np.asarray(value)
+        return np.asarray(multihost_utils.broadcast_one_to_all(np.asarray(value)))
 
     # -- compilation -----------------------------------------------------------
     def setup_compilation_cache(self):
@@ -224,6 +294,32 @@ class JaxEngine:
         from kerasish.engine import jax_optimizers
 
         return jax_optimizers
+
+
+def _is_sharding_or_none(node):
+    return node is None or isinstance(node, jax.sharding.Sharding)
+
+
+def _find_device(device):
+    """The jax device named `"cpu:3"` (platform and global id), or `device`."""
+    if isinstance(device, jax.Device):
+        return device
+    kind, _, index = str(device).lower().partition(":")
+    try:
+        candidates = jax.devices(kind)
+    except RuntimeError as error:
+        raise ValueError(
+            f"Unknown device '{device}': no {kind!r} devices are available "
+            f"(available: {[f'{d.platform}:{d.id}' for d in jax.devices()]})."
+        ) from error
+    wanted = int(index or 0)
+    for candidate in candidates:
+        if candidate.id == wanted:
+            return candidate
+    raise ValueError(
+        f"Unknown device '{device}': the {kind} devices are "
+        f"{[f'{d.platform}:{d.id}' for d in candidates]}."
+    )
 
 
 def _cap_cache(path, max_size):

@@ -248,6 +248,35 @@ class NumpyEngine:
     def block_until_ready(self, tree):
         return tree
 
+    # -- distribution: one host device, so layouts place nothing -----------------
+    def mesh(self, devices, shape, axis_names):
+        return (tuple(shape), tuple(axis_names))
+
+    def sharding(self, mesh, axes):
+        return None
+
+    def place_local(self, tree, sharding):
+        return tree
+
+    def constrain(self, tree, sharding):
+        return tree
+
+    def sharding_of(self, tree):
+        return self.tree_map(lambda a: None, tree)
+
+    def process_count(self):
+        return 1
+
+    def process_index(self):
+        return 0
+
+    def initialize_distributed(self, coordinator_address, num_processes, process_id):
+        what = "Many processes (`kerasish.distribution.initialize`)"
+        raise unsupported(what, self.name)
+
+    def broadcast_from_first_process(self, value):
+        return np.asarray(value)
+
     def count_compilations(self):
         return _NoCompilations()
 

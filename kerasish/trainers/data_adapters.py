@@ -21,6 +21,7 @@ import numpy as np
 
 from kerasish.common import tree
 from kerasish.engine import get_engine
+from kerasish.trainers import distributed
 
 
 class PyDataset:
@@ -205,7 +206,7 @@ class ArrayData:
         if self._device is None:
             x = self.x if host_fn is None else host_fn(self.x)
             arrays = (x, self.y, self.sample_weight)
-            self._device = get_engine().place(arrays)
+            self._device = distributed.place_resident(arrays)
         return self._device
 
     def first_batch(self):

@@ -14,7 +14,7 @@ import numpy as np
 
 from kerasish.common import tree
 from kerasish.engine import get_engine
-from kerasish.trainers import streaming
+from kerasish.trainers import distributed, streaming
 from kerasish.trainers.exact_batches import user_code_sees_rows
 from kerasish.trainers.logs import LazyLogs, progbar_of
 from kerasish.trainers.steps import Batch, flat_targets, flat_weights
@@ -102,7 +102,6 @@ def reread(model):
 def array_chunks(model, data, kind, step, seed, epoch, start_step):
     """Chunks over array data: placed on the device once and gathered there, or
     (over the device budget) streamed from the host chunk by chunk."""
-    engine = get_engine()
     compiler = model._step_compiler
     n_exec = model.steps_per_execution
     host_indices, host_mask = (
@@ -113,7 +112,7 @@ def array_chunks(model, data, kind, step, seed, epoch, start_step):
     stream = streaming.should_stream(data)
     if not stream:
         device = data.place(model._run_host_layers)
-        indices, mask = engine.place((host_indices, host_mask))
+        indices, mask = distributed.place_resident((host_indices, host_mask))
     bs = data.batch_size
     # Where user code could see padded rows, the short last batch runs at its true
     # size (one more compiled step) instead of padded.
@@ -136,7 +135,7 @@ def array_chunks(model, data, kind, step, seed, epoch, start_step):
                 rows,
                 model._run_host_layers,
             )
-            args = (engine.place(Batch(*host)),)
+            args = (distributed.place_batches(Batch(*host), batch_axis=1),)
             example = args
         else:
             args = (device, indices, mask, np.int32(done * bs))
@@ -169,7 +168,8 @@ def batch_chunks(model, data, kind, step, start_step, counter):
         # Counted before the chunk runs: a stop after it still counts it.
         index, n = counter[0], len(buffer)
         counter[0] += n
-        stacked = engine.place(engine.tree_map(lambda *a: np.stack(a), *buffer))
+        stacked = engine.tree_map(lambda *a: np.stack(a), *buffer)
+        stacked = distributed.place_batches(stacked, batch_axis=1)
 
         def compile_chunk(state):
             key = (n, "batches", len(buffer[0].mask))
@@ -221,6 +221,8 @@ def predict_array_chunks(model, data, per_batch):
         xb = tree.map_structure(
             lambda a, start=done * bs, r=rows: _rows(a, start, r), x_host
         )
+        if distributed.active() is not None:
+            xb = distributed.place_batches(xb)
 
         def compile_chunk(state, rows=rows, xb=xb):
             return compiler.get(
@@ -234,11 +236,12 @@ def predict_array_chunks(model, data, per_batch):
 
 def predict_batch_chunks(model, data):
     """Prediction over an iterable: one call per batch, padding rows dropped."""
-    engine = get_engine()
     compiler = model._step_compiler
     exact = user_code_sees_rows(model, "predict")
     for index, (x, _, _, mask) in enumerate(data.epoch(pad=not exact)):
-        batch = engine.place(Batch(model._run_host_layers(x), None, None, mask))
+        batch = distributed.place_batches(
+            Batch(model._run_host_layers(x), None, None, mask)
+        )
         size = len(mask)
 
         def compile_chunk(state, batch=batch, size=size):

@@ -17,6 +17,7 @@ import numpy as np
 from kerasish import config, ops
 from kerasish.common import tree
 from kerasish.engine import get_engine
+from kerasish.trainers import distributed
 from kerasish.trainers.steps import Batch, StepContext, step_context
 
 # An HLO convolution instruction: `%convolution.3 = f32[...] convolution(%a, %b)`.
@@ -97,7 +98,12 @@ class StepCompiler:
         `build_fn()` returns the raw function; it is compiled for arguments shaped
         like `example_args` unless the model runs eagerly.
         """
-        sig = (kind, static_key, signature(example_args))
+        sig = (
+            kind,
+            static_key,
+            signature(example_args),
+            distributed.cache_key(example_args),
+        )
         fn = self.cache.get(sig)
         if fn is not None:
             return fn, 0.0
@@ -112,6 +118,8 @@ class StepCompiler:
             )
         self.signatures[(kind, static_key)] = sig[2]
         raw = build_fn()
+        if kind in ("train", "test"):
+            raw = distributed.keep_state_layout(raw, example_args[0])
         if self.model.run_eagerly:
             self.cache[sig] = raw
             return raw, 0.0
@@ -168,6 +176,7 @@ def multi_step(model, step, n, from_arrays, batch_size, unroll):
     def one(state, batch):
         # Each step gets its own context; logs it returns (a Keras-style step, a
         # user's compute_metrics) come out through it.
+        batch = distributed.constrain_batch(batch)
         with step_context(StepContext(batch.mask)) as context:
             state = step(state, batch)
         return state, context.logs

@@ -29,7 +29,12 @@ def device_budget():
 
 
 def should_stream(data):
-    """True for numpy data larger than the device budget."""
+    """True for numpy data larger than the device budget, and for every process's
+    own rows under a many-process distribution (they meet only as a batch)."""
+    from kerasish.trainers import distributed
+
+    if distributed.many_processes():
+        return True
     leaves = [
         a for a in tree.flatten((data.x, data.y, data.sample_weight)) if a is not None
     ]

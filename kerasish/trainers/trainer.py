@@ -15,7 +15,13 @@ import numpy as np
 
 from kerasish import config
 from kerasish.engine import get_engine
-from kerasish.trainers import data_adapters, epoch_iterator, first_batch, preflight
+from kerasish.trainers import (
+    data_adapters,
+    distributed,
+    epoch_iterator,
+    first_batch,
+    preflight,
+)
 from kerasish.trainers.compile_utils import CompileLoss, CompileMetrics
 from kerasish.trainers.logs import format_batch_logs, to_python
 from kerasish.trainers.step_compiler import StepCompiler, spec_of
@@ -192,7 +198,8 @@ class Trainer(Steps):
             if not getattr(self.optimizer, "built", False):
                 self.optimizer.build(self.trainable_variables)
             opt_state = self.optimizer.state
-        return TrainState(trainable, non_trainable, opt_state, self._fresh_metrics())
+        state = TrainState(trainable, non_trainable, opt_state, self._fresh_metrics())
+        return distributed.place_state(self, state)
 
     def _write_state(self, state):
         for v, value in zip(self.trainable_variables, state.trainable):
@@ -482,6 +489,7 @@ class Trainer(Steps):
             None,
             None,
         )
+        state = distributed.place_state(self, state)
         if data.kind == "arrays":
             chunks = epoch_iterator.predict_array_chunks(
                 self, data, per_batch=wants_end or wants_begin

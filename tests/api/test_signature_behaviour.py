@@ -25,7 +25,7 @@ def test_variable_accepts_keras_arguments():
     assert w.path == "block/w" and w.aggregation == "none"
     with pytest.raises(TypeError, match="unexpected keyword"):
         keras.Variable(1.0, bogus=1)
-    with pytest.raises(ValueError, match="`layout`"):
+    with pytest.raises(TypeError, match="`layout` must be a.*TensorLayout"):
         keras.Variable(1.0, layout=object())
 
 

@@ -77,3 +77,20 @@ def test_timeseries_forecast_beats_naive_baseline():
         ).groups(),
     )
     assert mse < naive
+
+
+@pytest.mark.slow
+def test_distributed_training_example():
+    stdout = _run("distributed_training.py")
+    assert "devices: ['cpu:0'" in stdout and "'cpu:7']" in stdout
+    dp, mp, restored = (
+        float(re.search(pattern + r" mse ([0-9.]+)", stdout).group(1))
+        for pattern in (
+            r"DataParallel over 8 devices:",
+            r"ModelParallel 2x4:",
+            r"restored on one device:",
+        )
+    )
+    assert dp < 0.3 and mp < 0.3  # var(y) is about 0.5
+    assert restored == mp
+    assert "kernel (256, 256), per device (256, 64)" in stdout
