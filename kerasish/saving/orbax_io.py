@@ -94,11 +94,11 @@ def _step_and_root(path):
     """`(root directory, step)` for a checkpoint root (latest step) or a step."""
     path = os.path.abspath(os.fspath(path))
     name = os.path.basename(path)
-    if name.isdigit() and PYTREE in os.listdir(path):
+    if name.isdigit() and os.path.isdir(os.path.join(path, PYTREE)):
         return os.path.dirname(path), int(name)
     checkpoints = manager(path, read_only=True)
     step = checkpoints.latest_step()
-    if step is None:
+    if step is None or not os.path.isdir(os.path.join(path, str(step), PYTREE)):
         raise ValueError(
             f"No orbax checkpoint found in {path!r}: it has no complete step "
             "directory. Point to the directory `OrbaxCheckpoint` wrote to."
@@ -160,14 +160,14 @@ def load_model(path, custom_objects=None, compile=True, safe_mode=True):
     from kerasish.saving import saving_api
     from kerasish.serialization import CustomObjectScope, SafeModeScope
 
-    items = _restore_items(path, [MODEL_CONFIG])
-    config = items[MODEL_CONFIG]
-    if config is None:
+    root, step = _step_and_root(path)
+    if not os.path.isdir(os.path.join(root, str(step), MODEL_CONFIG)):
         raise ValueError(
             f"The orbax checkpoint {os.fspath(path)!r} has no model config (it was "
             "saved with `save_weights_only=True`). Build the model yourself and "
             "call `model.load_weights(directory)`."
         )
+    config = _restore_items(path, [MODEL_CONFIG])[MODEL_CONFIG]
     name = repr(os.fspath(path))
     with SafeModeScope(safe_mode), CustomObjectScope(custom_objects or {}):
         model = saving_api._model_from_config(config, custom_objects, name)
