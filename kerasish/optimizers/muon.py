@@ -3,6 +3,7 @@
 import numbers
 import re
 
+from kerasish import ops
 from kerasish.optimizers.optimizer import Optimizer
 from kerasish.serialization import register_builtin
 
@@ -145,6 +146,49 @@ class Muon(Optimizer):
                 "`optimizer.build(trainable_variables)` (fit and apply do it)."
             )
         return [self._should_use_adamw(v) for v in self._trainable_variables]
+
+    @property
+    def momentums(self):
+        """The momentum variables, one per trainable variable, as in Keras."""
+        return [v for v in self.variables if v.name.endswith("_momentum")]
+
+    @property
+    def adam_velocities(self):
+        """Adam's velocity per trainable variable (`None` for Muon ones)."""
+        if not self.built:
+            return []
+        velocities = iter(v for v in self.variables if v.name.endswith("_velocity"))
+        return [next(velocities) if adam else None for adam in self._use_adam()]
+
+    def transpose_last_axis(self, X):
+        """`X` with its last two axes swapped."""
+        return ops.swapaxes(X, -1, -2)
+
+    def lr_adjust(self, x):
+        """`x * sqrt(max(rows, cols)) * rms_rate` (Moonlight), or `x` without
+        `rms_rate`."""
+        if self.rms_rate is None:
+            return x
+        return x * ops.sqrt(ops.maximum(x.shape[0], x.shape[1])) * self.rms_rate
+
+    def zeropower_via_newtonschulz5(self, x, steps: int):
+        """`steps` quintic Newton-Schulz iterations towards the orthogonal factor
+        of `x` (at least 2-D), the direction of Muon's update."""
+        shape = ops.shape(x)
+        if len(shape) < 2:
+            raise ValueError(
+                "Muon.zeropower_via_newtonschulz5: expected at least 2 dimensions, "
+                f"received shape {tuple(shape)}."
+            )
+        a, b, c = self.muon_a, self.muon_b, self.muon_c
+        transpose = shape[-2] > shape[-1]
+        if transpose:
+            x = self.transpose_last_axis(x)
+        x = x / (ops.norm(x, axis=(-2, -1), keepdims=True) + 1e-7)
+        for _ in range(steps):
+            gram = x @ self.transpose_last_axis(x)
+            x = a * x + (b * gram + c * gram @ gram) @ x
+        return self.transpose_last_axis(x) if transpose else x
 
     def _rule_kwargs(self):
         return {

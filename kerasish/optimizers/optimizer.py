@@ -309,8 +309,13 @@ class Optimizer(KerasSubclassing, StateVariables):
         self._constraints = constraints if any(constraints) else None
         self._reset_pipeline()
         self.built = True
-        if not self._is_subclassed():  # a subclass's state waits for its slots
+        if self._is_subclassed():  # a subclass's state waits for its slots
+            return
+        try:
             self.state = self.init([_value(v) for v in variables])
+        except BaseException:
+            self.built = False
+            raise
 
     def exclude_from_weight_decay(self, var_list=None, var_names=None):
         """Excludes variables (or those whose name contains one of `var_names`)
