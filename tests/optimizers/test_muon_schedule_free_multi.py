@@ -315,3 +315,24 @@ def test_errors():
 
     with pytest.raises(NotImplementedError, match="has no update rule"):
         NoStep(0.1).build([Variable(np.zeros(2, "float32"), name="w")])
+
+
+def test_muon_helpers_match_keras():
+    keras = keras3()
+    x = np.random.default_rng(2).normal(size=(5, 3)).astype("float32")
+    ours, theirs = kerasish.optimizers.Muon(), keras.optimizers.Muon()
+    for steps in (0, 5):
+        got = np.asarray(ours.zeropower_via_newtonschulz5(x, steps))
+        want = np.asarray(theirs.zeropower_via_newtonschulz5(x, steps))
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        np.asarray(ours.lr_adjust(x)), np.asarray(theirs.lr_adjust(x)), rtol=1e-6
+    )
+    np.testing.assert_array_equal(np.asarray(ours.transpose_last_axis(x)), x.T)
+    with pytest.raises(ValueError, match="at least 2 dimensions"):
+        ours.zeropower_via_newtonschulz5(x[0], 5)
+    variables = [Variable(np.ones((3, 2), "float32"), name="k")]
+    variables.append(Variable(x[0], name="b"))
+    ours.build(variables)
+    assert [v.name for v in ours.momentums] == ["k_momentum", "b_momentum"]
+    assert [v and v.name for v in ours.adam_velocities] == [None, "b_velocity"]
