@@ -13,9 +13,11 @@ from kerasish.callbacks.logger_callback import LoggerCallback
 from kerasish.callbacks.mlflow_logger import MLflowLogger
 from kerasish.callbacks.model_checkpoint import ModelCheckpoint
 from kerasish.callbacks.monitor_callback import MonitorCallback
+from kerasish.callbacks.orbax_checkpoint import OrbaxCheckpoint
 from kerasish.callbacks.progbar_logger import ProgbarLogger
 from kerasish.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
 from kerasish.callbacks.remote_monitor import RemoteMonitor
+from kerasish.callbacks.swap_ema_weights import SwapEMAWeights
 from kerasish.callbacks.tensorboard import TensorBoard
 from kerasish.callbacks.terminate_on_nan import TerminateOnNaN
 from kerasish.callbacks.wandb_logger import WandbLogger
@@ -34,9 +36,11 @@ __all__ = [
     "MLflowLogger",
     "ModelCheckpoint",
     "MonitorCallback",
+    "OrbaxCheckpoint",
     "ProgbarLogger",
     "ReduceLROnPlateau",
     "RemoteMonitor",
+    "SwapEMAWeights",
     "TensorBoard",
     "TerminateOnNaN",
     "WandbLogger",

@@ -424,6 +424,147 @@ def lamb(beta_1=0.9, beta_2=0.999, epsilon=1e-7):
     return _rule(init, update)
 
 
+def muon(
+    use_adam,
+    adam_beta_1=0.9,
+    adam_beta_2=0.999,
+    epsilon=1e-7,
+    muon_a=3.4445,
+    muon_b=-4.7750,
+    muon_c=2.0315,
+    adam_lr_ratio=1,
+    momentum=0.95,
+    ns_steps=5,
+    nesterov=True,
+    rms_rate=0.2,
+):
+    """Keras Muon: variables where `use_adam[i]` take Keras's Adam step (learning
+    rate times `adam_lr_ratio`); the others (2-D) take the Muon step:
+    `m = momentum * m + g`, `u = NS5(g + momentum * m)` (nesterov) or `NS5(m)`,
+    `p -= lr * u * sqrt(max(rows, cols)) * rms_rate`, where NS5 is `ns_steps`
+    quintic Newton-Schulz iterations `x = a x + (b A + c A A) x`, `A = x x^T`, on
+    `x / (||x||_F + 1e-7)` (transposed when it has more rows than columns)."""
+    use_adam = list(use_adam)
+
+    def init(params):
+        return {
+            "momentum": [jnp.zeros_like(p) for p in params],
+            "velocity": [
+                jnp.zeros_like(p) if adam else None for p, adam in zip(params, use_adam)
+            ],
+        }
+
+    def newton_schulz(x):
+        transpose = x.shape[-2] > x.shape[-1]
+        if transpose:
+            x = jnp.swapaxes(x, -1, -2)
+        norm = jnp.sqrt(jnp.sum(jnp.square(x), axis=(-2, -1), keepdims=True))
+        x = x / (norm + 1e-7)
+        for _ in range(ns_steps):
+            a = x @ jnp.swapaxes(x, -1, -2)
+            b = muon_b * a + muon_c * a @ a
+            x = muon_a * x + b @ x
+        return jnp.swapaxes(x, -1, -2) if transpose else x
+
+    def update(grads, state, params, *, learning_rate, count, **extra_args):
+        new = {"momentum": [], "velocity": []}
+        updates = []
+        for i, (g, p) in enumerate(zip(grads, params)):
+            m = state["momentum"][i]
+            if use_adam[i]:
+                dtype = p.dtype
+                lr = _cast(learning_rate * adam_lr_ratio, dtype)
+                g, t = _cast(g, dtype), _step(count, dtype)
+                b1_power = _cast(adam_beta_1, dtype) ** t
+                b2_power = _cast(adam_beta_2, dtype) ** t
+                alpha = lr * jnp.sqrt(1 - b2_power) / (1 - b1_power)
+                m = m + (g - m) * (1 - adam_beta_1)
+                v = state["velocity"][i]
+                v = v + (jnp.square(g) - v) * (1 - adam_beta_2)
+                new["momentum"].append(m)
+                new["velocity"].append(v)
+                updates.append(-(m * alpha) / (jnp.sqrt(v) + epsilon))
+                continue
+            m = m + (g + m * (momentum - 1))
+            new["momentum"].append(m)
+            new["velocity"].append(None)
+            direction = newton_schulz(g + momentum * m if nesterov else m)
+            step = learning_rate * direction
+            if rms_rate is not None:
+                scale = jnp.sqrt(jnp.asarray(max(step.shape[0], step.shape[1])))
+                step = step * scale * rms_rate
+            updates.append(-step)
+        return updates, new
+
+    return _rule(init, update)
+
+
+def schedule_free_adamw(beta_1=0.9, beta_2=0.999, epsilon=1e-8, warmup_steps=0):
+    """Keras ScheduleFreeAdamW (Defazio et al., 2024). The weights are `y`; the
+    slots are `z` (Keras's `momentum`, starting at the weights) and Adam's `v`:
+    `v = beta_2 v + (1 - beta_2) g^2`, `z -= lr g / (sqrt(v / (1 - beta_2^t)) +
+    epsilon)` (lr ramped by `min(t / warmup_steps, 1)`), `x = (y - (1 - beta_1)
+    z_old) / beta_1`, `x = (1 - 1/t) x + z / t`, `y = (1 - beta_1) z + beta_1 x`."""
+
+    def init(params):
+        return {
+            "momentum": [jnp.array(p) for p in params],
+            "velocity": [jnp.zeros_like(p) for p in params],
+        }
+
+    def update(grads, state, params, *, learning_rate, count, **extra_args):
+        new = {"momentum": [], "velocity": []}
+        updates = []
+        for i, (g, p) in enumerate(zip(grads, params)):
+            dtype = p.dtype
+            lr, g, t = _cast(learning_rate, dtype), _cast(g, dtype), _step(count, dtype)
+            b1, b2 = _cast(beta_1, dtype), _cast(beta_2, dtype)
+            eps = _cast(epsilon, dtype)
+            if warmup_steps > 0:
+                lr = lr * jnp.minimum(t / _cast(warmup_steps, dtype), 1.0)
+            z_old = state["momentum"][i]
+            v = state["velocity"][i]
+            v = v + (jnp.square(g) - v) * (1 - b2)
+            denom = jnp.sqrt(v / (1 - b2**t)) + eps
+            z = z_old - (lr * g) / denom
+            weight = 1.0 / t
+            x = (p - (1 - b1) * z_old) / b1
+            x = (1 - weight) * x + weight * z
+            y = (1 - b1) * z + b1 * x
+            new["momentum"].append(z)
+            new["velocity"].append(v)
+            updates.append(y - p)
+        return updates, new
+
+    return _rule(init, update)
+
+
+def from_callback(step, init_slots):
+    """A rule whose math is a Python function (a Keras `update_step` subclass).
+
+    `init_slots(params)` returns the initial slots (a list of arrays);
+    `step(grads, slots, params, learning_rate=..., count=...)` returns
+    `(new_params, new_slots)`, traced like any rule. The update is
+    `new_params - params`."""
+
+    def init(params):
+        return {"variables": list(init_slots(list(params)))}
+
+    def update(grads, state, params, *, learning_rate, count, **extra_args):
+        params = list(params)
+        new_params, slots = step(
+            list(grads),
+            list(state["variables"]),
+            params,
+            learning_rate=learning_rate,
+            count=count,
+        )
+        updates = [(n - p) for n, p in zip(new_params, params)]
+        return updates, {"variables": list(slots)}
+
+    return _rule(init, update)
+
+
 RULES = {
     "sgd": sgd,
     "adam": adam,
@@ -436,4 +577,7 @@ RULES = {
     "lion": lion,
     "ftrl": ftrl,
     "lamb": lamb,
+    "muon": muon,
+    "schedule_free_adamw": schedule_free_adamw,
+    "callback": from_callback,
 }

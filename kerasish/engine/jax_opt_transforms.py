@@ -134,7 +134,8 @@ def apply_every_k(steps, inner):
 def decoupled_weight_decay(weight_decay, rule, mask=None):
     """Keras's weight decay around an update rule.
 
-    The weights where `mask` is true are decayed first, `p_d = p - p * wd * lr`,
+    The weights where `mask` is true are decayed first, `p_d = p - p * wd * lr`
+    (`weight_decay` is one float, or a list with one float or `None` per weight),
     the rule runs on the decayed weights (LAMB's trust ratio, Adafactor's RMS and
     FTRL read them), and the returned update is `(p_d + rule_update) - p`, relative
     to the weights passed in, as optax's chain expects. The state is the rule's.
@@ -143,11 +144,14 @@ def decoupled_weight_decay(weight_decay, rule, mask=None):
     def update(updates, state, params, *, learning_rate, **extra_args):
         params = list(params)
         flags = mask if mask is not None else [True] * len(params)
+        if isinstance(weight_decay, list | tuple):  # one value (or None) per weight
+            rates = list(weight_decay)
+            flags = [m and r is not None for m, r in zip(flags, rates)]
+        else:
+            rates = [weight_decay] * len(params)
         decayed = [
-            p - p * _cast(weight_decay, p.dtype) * _cast(learning_rate, p.dtype)
-            if m
-            else p
-            for p, m in zip(params, flags)
+            p - p * _cast(wd, p.dtype) * _cast(learning_rate, p.dtype) if m else p
+            for p, m, wd in zip(params, flags, rates)
         ]
         steps, state = rule.update(
             updates, state, decayed, learning_rate=learning_rate, **extra_args

@@ -25,7 +25,11 @@ import optax
 
 from kerasish.engine import jax_opt_transforms as transforms
 from kerasish.engine.jax_opt_rules import RULES
-from kerasish.engine.optimizer_state import LossScaleState, OptimizerState
+from kerasish.engine.optimizer_state import (
+    LossScaleState,
+    MultiOptimizerState,
+    OptimizerState,
+)
 
 __all__ = [
     "RULES",
@@ -37,6 +41,7 @@ __all__ = [
     "keras_pipeline",
     "keras_transform",
     "loss_scale_pipeline",
+    "multi_pipeline",
     "optax_pipeline",
     "set_hyperparam",
     "with_learning_rate",
@@ -237,6 +242,39 @@ def loss_scale_pipeline(inner, initial_scale, dynamic_growth_steps):
             )
 
         return jax.lax.cond(finite, finite_step, skip_step, None)
+
+    return KerasPipeline(init, apply)
+
+
+def multi_pipeline(pipelines, groups):
+    """Keras's `MultiOptimizer`: `pipelines[k]` steps the weights at the indices
+    `groups[k]`; an optimizer with no weights keeps its state (Keras never calls
+    it). The state is a `MultiOptimizerState`."""
+    pipelines, groups = list(pipelines), [list(g) for g in groups]
+
+    def init(params):
+        params = list(params)
+        return MultiOptimizerState(
+            iterations=jnp.zeros((), jnp.int32),
+            learning_rate=jnp.zeros((), jnp.float32),
+            inner=tuple(
+                p.init([params[i] for i in g]) for p, g in zip(pipelines, groups)
+            ),
+        )
+
+    def apply(state, grads, params):
+        grads, new_params = list(grads), list(params)
+        inner = []
+        for pipeline, group, sub_state in zip(pipelines, groups, state.inner):
+            if group:
+                sub_params, sub_state = pipeline.apply(
+                    sub_state, [grads[i] for i in group], [params[i] for i in group]
+                )
+                for i, value in zip(group, sub_params):
+                    new_params[i] = value
+            inner.append(sub_state)
+        new_state = state._replace(iterations=state.iterations + 1, inner=tuple(inner))
+        return new_params, new_state
 
     return KerasPipeline(init, apply)
 

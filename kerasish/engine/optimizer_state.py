@@ -42,3 +42,12 @@ class LossScaleState(NamedTuple):
     step_counter: Any
     dynamic_scale: Any
     inner: Any
+
+
+class MultiOptimizerState(NamedTuple):
+    """State of `MultiOptimizer`: its own step counter and (unused, as in Keras)
+    learning rate, then one state per inner optimizer, in `optimizers` order."""
+
+    iterations: Any
+    learning_rate: Any
+    inner: tuple

@@ -32,6 +32,7 @@ from kerasish.optimizers.host_scalars import (
     settable,
 )
 from kerasish.optimizers.optimizer_variables import StateVariables
+from kerasish.optimizers.subclassing import KerasSubclassing
 from kerasish.serialization import (
     deserialize_keras_object,
     register_builtin,
@@ -41,7 +42,7 @@ from kerasish.variables import Variable
 
 
 @register_builtin("optimizers")
-class Optimizer(StateVariables):
+class Optimizer(KerasSubclassing, StateVariables):
     """Base class of Keras optimizers.
 
     Args:
@@ -65,6 +66,11 @@ class Optimizer(StateVariables):
         gradient_accumulation_steps: Int >= 2 or `None`; gradients are summed and
             the weights updated every this many steps with their mean.
         name: The optimizer's name.
+
+    A subclass may also define its math the Keras way, overriding
+    `build(variables)` (slots from `add_variable_from_reference`) and
+    `update_step(gradient, variable, learning_rate)` (see
+    `kerasish.optimizers.subclassing`).
     """
 
     _rule_name = None
@@ -164,6 +170,9 @@ class Optimizer(StateVariables):
         self._jitted_apply = None
         self._exclude_ids = set()
         self._exclude_pattern = None
+        self._trainable_variables_indices = {}
+        self._slot_variables = []
+        self._traced = None
 
     # -- argument checks -----------------------------------------------------------
     def _check_learning_rate(self, learning_rate):
@@ -185,6 +194,8 @@ class Optimizer(StateVariables):
         return {}
 
     def _make_rule(self):
+        if self._is_subclassed():
+            return self._subclass_rule()
         if self._rule_name is None:
             raise NotImplementedError(
                 f"{type(self).__name__} has no update rule. Use a concrete optimizer "
@@ -208,7 +219,7 @@ class Optimizer(StateVariables):
             self._make_rule(),
             learning_rate=lr if isinstance(lr, float) else 0.0,
             schedule=self._schedule(),
-            weight_decay=self.weight_decay,
+            weight_decay=self._weight_decay_option(),
             decay_mask=self._decay_mask,
             clipnorm=self.clipnorm,
             clipvalue=self.clipvalue,
@@ -220,6 +231,10 @@ class Optimizer(StateVariables):
             gradient_accumulation_steps=self.gradient_accumulation_steps,
             constraints=self._constraints,
         )
+
+    def _weight_decay_option(self):
+        """The pipeline's `weight_decay`: a float, or one per variable (Muon)."""
+        return self.weight_decay
 
     def _get_pipeline(self):
         if self._pipeline is None:
@@ -270,6 +285,9 @@ class Optimizer(StateVariables):
     @property
     def state(self):
         """The current optimizer state (a pytree), or `None` before `build`."""
+        if self._state is None and self.built and self._is_subclassed():
+            # A Keras subclass adds its slots after `super().build()` returns.
+            self._state = self.init([_value(v) for v in self._trainable_variables])
         return self._state
 
     @state.setter
@@ -282,13 +300,22 @@ class Optimizer(StateVariables):
             return
         variables = list(variables)
         self._trainable_variables = variables
+        self._trainable_variables_indices = {
+            self._var_key(v): i for i, v in enumerate(variables)
+        }
         if self.weight_decay is not None:
             self._decay_mask = [self._use_weight_decay(v) for v in variables]
         constraints = [getattr(v, "constraint", None) for v in variables]
         self._constraints = constraints if any(constraints) else None
         self._reset_pipeline()
-        self.state = self.init([_value(v) for v in variables])
         self.built = True
+        if self._is_subclassed():  # a subclass's state waits for its slots
+            return
+        try:
+            self.state = self.init([_value(v) for v in variables])
+        except BaseException:
+            self.built = False
+            raise
 
     def exclude_from_weight_decay(self, var_list=None, var_names=None):
         """Excludes variables (or those whose name contains one of `var_names`)
@@ -364,7 +391,7 @@ class Optimizer(StateVariables):
     def _lr_state(self):
         """The `OptimizerState` that holds the learning rate and the iterations
         (`LossScaleOptimizer` nests it)."""
-        return self._state
+        return self.state
 
     def _set_lr_state(self, value):
         self._state = value
@@ -374,6 +401,8 @@ class Optimizer(StateVariables):
         """The current learning rate as a float (a schedule's value at the current
         iteration). Assigning a float (or `learning_rate.assign(x)`, as in Keras)
         changes the next steps without recompiling."""
+        if self._traced is not None:  # inside a subclass's `update_step`
+            return self._traced["learning_rate"]
         return settable(
             self._read_learning_rate(),
             self,
@@ -423,6 +452,8 @@ class Optimizer(StateVariables):
     def iterations(self):
         """Number of optimizer steps taken (with gradient accumulation, of real
         updates: micro-steps // gradient_accumulation_steps)."""
+        if self._traced is not None:  # inside a subclass's `update_step`
+            return self._traced["iterations"]
         if not self.built:
             return HostInt(0)
         count = int(np.asarray(self._lr_state().iterations))

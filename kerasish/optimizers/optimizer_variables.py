@@ -77,6 +77,7 @@ def keras_layout(optimizer, state):
     ]
     if len(index) != len(get_engine().tree_leaves(state)):
         return [(i, f"variable_{i}") for i in range(len(index))]
+    slot_variables = getattr(optimizer, "_slot_variables", None)
     rows = [(("iterations",), "iteration")]
     if state.learning_rate is not None:
         rows.append((("learning_rate",), "learning_rate"))
@@ -89,7 +90,12 @@ def keras_layout(optimizer, state):
         len(v) == len(names) if isinstance(v, list) else not isinstance(v, dict | tuple)
         for v in slots.values()
     )
-    if keras_slots:
+    if slot_variables and isinstance(slots, dict) and "variables" in slots:
+        # A Keras subclass's slots, in the order `build` made them.
+        rows += [
+            (("slots", "variables", i), v.name) for i, v in enumerate(slot_variables)
+        ]
+    elif keras_slots:
         slot_rows = _slot_rows(
             slots, optimizer._slot_groups, optimizer._slot_names, names
         )
@@ -125,7 +131,7 @@ class StateVariables:
         (`"{variable}_momentum"`, ...). Each is a live view of one array of
         `optimizer.state`: `.value` reads it, `.assign(x)` writes it.
         """
-        if self._state is None:
+        if self.state is None:
             return []
         return [OptimizerVariable(self, i, name) for i, name in self._layout()]
 
@@ -137,7 +143,7 @@ class StateVariables:
         """The state as Keras saves it (`optimizer/vars/0..n-1` of a `.keras` or
         `.weights.h5` file): the values of `variables`, the iteration as int64."""
         arrays = [np.asarray(v.value) for v in self.variables]
-        if self._rule_name is not None and arrays:
+        if (self._rule_name is not None or self._is_subclassed()) and arrays:
             arrays[0] = arrays[0].astype("int64")
         return arrays
 

@@ -151,7 +151,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """Loads a model saved by `model.save()` (or a Keras 3 `.keras` file).
 
     Args:
-        filepath: Path of the `.keras` file.
+        filepath: Path of the `.keras` file, or an orbax checkpoint directory
+            written by `OrbaxCheckpoint` (its latest step).
         custom_objects: Dict mapping names to your classes/functions used in
             the model (or register them with `register_keras_serializable`).
         compile: Whether to compile the model with the saved compile arguments
@@ -163,6 +164,10 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         The model, with its weights (and optimizer state).
     """
     filepath = os.fspath(filepath)
+    from kerasish.saving import orbax_io
+
+    if orbax_io.is_orbax_checkpoint(filepath):
+        return orbax_io.load_model(filepath, custom_objects, compile, safe_mode)
     if str(filepath).endswith((".h5", ".hdf5")) and os.path.isfile(filepath):
         raise ValueError(
             f"{filepath!r} looks like a legacy HDF5 model file, which kerasish does "
@@ -369,7 +374,8 @@ def save_weights(model, filepath, overwrite=True, max_shard_size=None, **kwargs)
 
 def load_weights(model, filepath, skip_mismatch=False, **kwargs):
     """Loads weights into `model` from a `.weights.npz`, a Keras `.weights.h5` or a
-    `.keras` file, matching layers by structure.
+    `.keras` file, matching layers by structure, or from an orbax checkpoint
+    directory (`OrbaxCheckpoint`; weights and optimizer state, exactly).
 
     Args:
         model: A built model of the architecture that was saved.
@@ -387,6 +393,11 @@ def load_weights(model, filepath, skip_mismatch=False, **kwargs):
             f"Model '{model.name}' is not built; build it (call it on data or "
             "`model.build(input_shape)`) before loading weights into it."
         )
+    from kerasish.saving import orbax_io
+
+    if orbax_io.is_orbax_checkpoint(filepath):
+        orbax_io.load_weights(model, filepath)
+        return
     if str(filepath).endswith(".keras"):
         with keras_archive.Archive(filepath) as archive:
             store = archive.weights()

@@ -170,21 +170,23 @@ for _rank in (1, 2):
     LAYER_SPECS[f"SeparableConv{_rank}D"] = _rank_spec(_rank, (2, 3))
 
 
-def _flax_dense():
-    from flax import linen
-
-    return linen.Dense(2)
-
-
 def _jax_layer_fn(params, inputs):
     return inputs @ params["w"]
+
+
+def _flax_module():
+    try:
+        import flax.linen as nn
+    except ImportError:
+        return None  # Keras's FlaxLayer then raises ImportError: skipped
+    return nn.Dense(2)
 
 
 # Issue 11's layers.
 LAYER_SPECS.update(
     {
-        # Flax is needed on both sides (ImportError: skipped where it is absent).
-        "FlaxLayer": lambda K: {"args": (_flax_dense(),), "kwargs": {}, **X2},
+        # Keras needs Flax for it (ImportError: skipped where Flax is absent).
+        "FlaxLayer": lambda K: {"args": (_flax_module(),), "kwargs": {}, **X2},
         "HashedCrossing": _spec(
             (5,), eager=((np.array(["a", "b"]), np.array([1, 2])),)
         ),
@@ -295,6 +297,15 @@ OPTIMIZER_ARGS = {"Optimizer": {"learning_rate": 0.01}}
 def _build_optimizer(K, name):
     if name == "LossScaleOptimizer":
         opt = K.optimizers.LossScaleOptimizer(K.optimizers.SGD())
+    elif name == "OptimizerMap":
+        return K.optimizers.OptimizerMap(
+            K.optimizers.SGD(), {"bias": K.optimizers.Adam()}
+        )
+    elif name == "MultiOptimizer":
+        mapping = K.optimizers.OptimizerMap(
+            K.optimizers.SGD(), {"bias": K.optimizers.Adam()}
+        )
+        opt = K.optimizers.MultiOptimizer(mapping)
     else:
         opt = getattr(K.optimizers, name)(**OPTIMIZER_ARGS.get(name, {}))
     if name == "Optimizer":
@@ -381,6 +392,8 @@ def _make_callback(K, name):
         "EarlyStopping": {"monitor": "loss"},
         "LearningRateScheduler": {"schedule": lambda epoch, lr: lr},
         "ModelCheckpoint": {"filepath": f"{tmp}/model.keras"},
+        # Keras 3.15 needs orbax-checkpoint's `v1` API (ImportError: skipped).
+        "OrbaxCheckpoint": {"directory": f"{tmp}/orbax"},
         "ReduceLROnPlateau": {"monitor": "loss"},
         "TensorBoard": {"log_dir": f"{tmp}/logs"},
     }.get(name, {})
