@@ -151,9 +151,24 @@ from kerasish.layers.preprocessing.hashed_crossing import (
 from kerasish.layers.preprocessing.hashing import (
     Hashing,
 )
+from kerasish.layers.preprocessing.image_preprocessing.max_num_bounding_boxes import (
+    MaxNumBoundingBoxes,
+)
+from kerasish.layers.preprocessing.image_preprocessing.random_crop import RandomCrop
+from kerasish.layers.preprocessing.image_preprocessing.random_elastic_transform import (
+    RandomElasticTransform,
+)
+from kerasish.layers.preprocessing.image_preprocessing.random_erasing import (
+    RandomErasing,
+)
+from kerasish.layers.preprocessing.image_preprocessing.random_perspective import (
+    RandomPerspective,
+)
+from kerasish.layers.preprocessing.image_preprocessing.random_shear import RandomShear
 from kerasish.layers.preprocessing.mel_spectrogram import (
     MelSpectrogram,
 )
+from kerasish.layers.preprocessing.pipeline import Pipeline
 from kerasish.layers.preprocessing.stft_spectrogram import (
     STFTSpectrogram,
 )
@@ -358,4 +373,12 @@ __all__ = [
     "STFTSpectrogram",
     "FlaxLayer",
     "JaxLayer",
+    # Image augmentation, geometric (issue 11).
+    "MaxNumBoundingBoxes",
+    "Pipeline",
+    "RandomCrop",
+    "RandomElasticTransform",
+    "RandomErasing",
+    "RandomPerspective",
+    "RandomShear",
 ]
