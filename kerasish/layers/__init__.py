@@ -166,6 +166,9 @@ from kerasish.layers.preprocessing.image_preprocessing.cut_mix import (
 from kerasish.layers.preprocessing.image_preprocessing.equalization import (
     Equalization,
 )
+from kerasish.layers.preprocessing.image_preprocessing.max_num_bounding_boxes import (
+    MaxNumBoundingBoxes,
+)
 from kerasish.layers.preprocessing.image_preprocessing.mix_up import (
     MixUp,
 )
@@ -181,6 +184,13 @@ from kerasish.layers.preprocessing.image_preprocessing.random_color_degeneration
 from kerasish.layers.preprocessing.image_preprocessing.random_color_jitter import (
     RandomColorJitter,
 )
+from kerasish.layers.preprocessing.image_preprocessing.random_crop import RandomCrop
+from kerasish.layers.preprocessing.image_preprocessing.random_elastic_transform import (
+    RandomElasticTransform,
+)
+from kerasish.layers.preprocessing.image_preprocessing.random_erasing import (
+    RandomErasing,
+)
 from kerasish.layers.preprocessing.image_preprocessing.random_gaussian_blur import (
     RandomGaussianBlur,
 )
@@ -193,6 +203,9 @@ from kerasish.layers.preprocessing.image_preprocessing.random_hue import (
 from kerasish.layers.preprocessing.image_preprocessing.random_invert import (
     RandomInvert,
 )
+from kerasish.layers.preprocessing.image_preprocessing.random_perspective import (
+    RandomPerspective,
+)
 from kerasish.layers.preprocessing.image_preprocessing.random_posterization import (
     RandomPosterization,
 )
@@ -202,12 +215,14 @@ from kerasish.layers.preprocessing.image_preprocessing.random_saturation import 
 from kerasish.layers.preprocessing.image_preprocessing.random_sharpness import (
     RandomSharpness,
 )
+from kerasish.layers.preprocessing.image_preprocessing.random_shear import RandomShear
 from kerasish.layers.preprocessing.image_preprocessing.solarization import (
     Solarization,
 )
 from kerasish.layers.preprocessing.mel_spectrogram import (
     MelSpectrogram,
 )
+from kerasish.layers.preprocessing.pipeline import Pipeline
 from kerasish.layers.preprocessing.stft_spectrogram import (
     STFTSpectrogram,
 )
@@ -431,4 +446,12 @@ __all__ = [
     "RandomSaturation",
     "RandomSharpness",
     "Solarization",
+    # Image augmentation, geometric (issue 11).
+    "MaxNumBoundingBoxes",
+    "Pipeline",
+    "RandomCrop",
+    "RandomElasticTransform",
+    "RandomErasing",
+    "RandomPerspective",
+    "RandomShear",
 ]

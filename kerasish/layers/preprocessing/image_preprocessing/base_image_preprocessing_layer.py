@@ -63,15 +63,22 @@ class BaseImagePreprocessingLayer(Layer):
     # Argument parsing shared by the subclasses.
 
     def _set_factor(self, factor):
+        self.factor = self._set_factor_by_name(factor, "factor")
+
+    def _set_factor_by_name(self, factor, name):
+        """Parses a factor argument called `name` within `_FACTOR_BOUNDS`.
+
+        A number `f` -> `(max(-|f|, low), |f|)`; a pair -> sorted (rejected, as
+        in Keras, only when it lies wholly outside the bounds).
+        """
         low, high = self._FACTOR_BOUNDS
         message = (
-            f"{type(self).__name__}: `factor` must be a number or a pair of "
-            f"numbers in the range [{low}, {high}], received factor={factor!r}."
+            f"{type(self).__name__}: `{name}` must be a number or a pair of "
+            f"numbers in the range [{low}, {high}], received {name}={factor!r}."
         )
         if isinstance(factor, tuple | list):
             if len(factor) != 2 or not all(_is_number(v) for v in factor):
                 raise ValueError(message)
-            # As in Keras, a pair is rejected only when it lies wholly outside.
             if factor[0] > high or factor[1] < low:
                 raise ValueError(message)
             lower, upper = sorted(factor)
@@ -82,7 +89,7 @@ class BaseImagePreprocessingLayer(Layer):
             lower, upper = max(-factor, low), factor
         else:
             raise ValueError(message)
-        self.factor = lower, upper
+        return lower, upper
 
     def _set_value_range(self, value_range):
         """Checks `value_range` is a pair `(low, high)` and stores it sorted."""
