@@ -317,17 +317,32 @@ def test_color_jitter_matches_keras_with_fixed_factors(keras):
 def test_rand_augment_applies_keras_transformation(keras):
     """Keras's own transformation (which ops, with which parameters) fed to
     kerasish's RandAugment gives Keras's output."""
-    kwargs = {"value_range": (0, 255), "num_ops": 3, "factor": 0.6, "seed": 5}
+    kwargs = {"value_range": (0, 255), "num_ops": 2, "factor": 0.6, "seed": 5}
     theirs = keras.layers.RandAugment(**kwargs)
     ours = layers.RandAugment(**kwargs)
     x = keras.ops.convert_to_tensor(IMAGES)
-    for _ in range(2):
-        transformation = theirs.get_random_transformation(x, training=True)
-        expected = np.asarray(theirs.transform_images(x, transformation))
-        got = ours.transform_images(IMAGES, _numpy_tree(transformation))
-        np.testing.assert_allclose(got, expected, rtol=1e-4, atol=2e-2)
-    out = np.asarray(ours(IMAGES))
-    assert out.shape == IMAGES.shape and 0 <= out.min() and out.max() <= 255.0 + 1e-3
+    transformation = theirs.get_random_transformation(x, training=True)
+    expected = np.asarray(theirs.transform_images(x, transformation))
+    # Without the static "input_shape" entries, which jit would trace.
+    ours_t = _numpy_tree(transformation)
+    shapes = {
+        k: v.pop("input_shape")
+        for k, v in ours_t["transforms"].items()
+        if isinstance(v, dict) and "input_shape" in v
+    }
+
+    def apply(images, t):
+        for k, shape in shapes.items():
+            t["transforms"][k]["input_shape"] = shape
+        return ours.transform_images(images, t)
+
+    got = jax.jit(apply)(IMAGES, ours_t)
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=2e-2)
+    # A seeded layer draws the same transformation.
+    a = ours.get_random_transformation(IMAGES)
+    b = layers.RandAugment(**kwargs).get_random_transformation(IMAGES)
+    for left, right in zip(jax.tree.leaves(a), jax.tree.leaves(b)):
+        np.testing.assert_array_equal(left, right)
 
 
 @pytest.mark.compat
@@ -342,7 +357,7 @@ def test_aug_mix_applies_keras_transformation(keras):
     x = keras.ops.convert_to_tensor(IMAGES)
     py_random.seed(0)
     names = set()
-    for _ in range(3):
+    for _ in range(2):
         transformation = theirs.get_random_transformation(x, training=True)
         names |= {
             s["layer_name"] for c in transformation["chain_transforms"] for s in c
@@ -350,7 +365,7 @@ def test_aug_mix_applies_keras_transformation(keras):
         expected = np.asarray(theirs.transform_images(x, transformation))
         got = ours.transform_images(IMAGES, _numpy_tree(transformation))
         np.testing.assert_allclose(got, expected, rtol=1e-4, atol=2e-2)
-    assert len(names) >= 4  # the draws above exercised several operations
+    assert len(names) >= 3  # the draws above exercised several operations
 
 
 def test_aug_mix_seeded_repeats_and_mixes_toward_the_input():

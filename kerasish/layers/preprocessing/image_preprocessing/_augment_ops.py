@@ -10,12 +10,11 @@ transformation dicts (`{"contrast_factor"}`, `{"rotation_matrix"}`,
 the same math and argument parsing.
 """
 
+from kerasish import ops, random
+from kerasish.layers.preprocessing.image_preprocessing import _color_utils
 from kerasish.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import (  # noqa: E501
     BaseImagePreprocessingLayer,
 )
-
-from kerasish import ops, random
-from kerasish.layers.preprocessing.image_preprocessing import _color_utils
 
 FILL_MODES = ("reflect", "wrap", "constant", "nearest")
 INTERPOLATIONS = ("nearest", "bilinear")

@@ -1,9 +1,5 @@
 """The augmentation sub-layers shared by `AugMix` and `RandAugment`."""
 
-from kerasish.layers.preprocessing.image_preprocessing.random_shear import (
-    RandomShear,
-)
-
 from kerasish.layers.preprocessing.image_preprocessing._augment_ops import (
     ContrastOp,
     RotationOp,
@@ -26,6 +22,9 @@ from kerasish.layers.preprocessing.image_preprocessing.random_posterization impo
 )
 from kerasish.layers.preprocessing.image_preprocessing.random_sharpness import (
     RandomSharpness,
+)
+from kerasish.layers.preprocessing.image_preprocessing.random_shear import (
+    RandomShear,
 )
 from kerasish.layers.preprocessing.image_preprocessing.solarization import (
     Solarization,

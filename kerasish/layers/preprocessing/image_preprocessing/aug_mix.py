@@ -2,12 +2,11 @@
 
 import random as py_random
 
+from kerasish import ops, random
+from kerasish.layers.preprocessing.image_preprocessing import _composite
 from kerasish.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import (  # noqa: E501
     BaseImagePreprocessingLayer,
 )
-
-from kerasish import ops, random
-from kerasish.layers.preprocessing.image_preprocessing import _composite
 from kerasish.serialization import register_builtin
 
 AUGMENT_LAYERS_ALL = [

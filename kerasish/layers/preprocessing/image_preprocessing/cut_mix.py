@@ -1,11 +1,10 @@
 """`CutMix`: pastes a random box from another image of the batch."""
 
+from kerasish import ops, random
+from kerasish.layers.preprocessing.image_preprocessing import _color_utils
 from kerasish.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import (  # noqa: E501
     BaseImagePreprocessingLayer,
 )
-
-from kerasish import ops, random
-from kerasish.layers.preprocessing.image_preprocessing import _color_utils
 from kerasish.serialization import register_builtin
 
 

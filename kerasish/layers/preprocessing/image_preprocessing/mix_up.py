@@ -1,11 +1,10 @@
 """`MixUp`: blends each image (and label) with another one of the batch."""
 
+from kerasish import ops, random
+from kerasish.layers.preprocessing.image_preprocessing import _color_utils
 from kerasish.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import (  # noqa: E501
     BaseImagePreprocessingLayer,
 )
-
-from kerasish import ops, random
-from kerasish.layers.preprocessing.image_preprocessing import _color_utils
 from kerasish.serialization import register_builtin
 
 

@@ -1,11 +1,10 @@
 """`RandAugment`: applies `num_ops` randomly chosen augmentations."""
 
+from kerasish import ops, random
+from kerasish.layers.preprocessing.image_preprocessing import _composite
 from kerasish.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import (  # noqa: E501
     BaseImagePreprocessingLayer,
 )
-
-from kerasish import ops, random
-from kerasish.layers.preprocessing.image_preprocessing import _composite
 from kerasish.serialization import register_builtin
 
 
@@ -102,9 +101,12 @@ class RandAugment(BaseImagePreprocessingLayer):
 
     def _apply(self, inputs, transformation, method):
         layer_idxes = transformation["layer_idxes"]
+        transforms = transformation["transforms"]
         for i in range(self.num_ops):
-            for index, (name, value) in enumerate(transformation["transforms"].items()):
-                applied = getattr(getattr(self, name), method)(inputs, value)
+            # By `_AUGMENT_LAYERS`'s order, not the dict's: a dict passed through
+            # `jit` comes back with its keys sorted.
+            for index, name in enumerate(self._AUGMENT_LAYERS):
+                applied = getattr(getattr(self, name), method)(inputs, transforms[name])
                 inputs = ops.where(layer_idxes[i] == index, applied, inputs)
         return inputs
 

@@ -1,11 +1,10 @@
 """`RandomColorJitter`: brightness, contrast, saturation and hue in turn."""
 
+from kerasish import ops, random
+from kerasish.layers.preprocessing.image_preprocessing._augment_ops import ContrastOp
 from kerasish.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import (  # noqa: E501
     BaseImagePreprocessingLayer,
 )
-
-from kerasish import ops, random
-from kerasish.layers.preprocessing.image_preprocessing._augment_ops import ContrastOp
 from kerasish.layers.preprocessing.image_preprocessing.random_brightness import (
     RandomBrightness,
 )

@@ -1,11 +1,10 @@
 """`RandomSharpness`: blends each image with a smoothed copy of itself."""
 
+from kerasish import ops, random
+from kerasish.layers.preprocessing.image_preprocessing import _color_utils
 from kerasish.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import (  # noqa: E501
     BaseImagePreprocessingLayer,
 )
-
-from kerasish import ops, random
-from kerasish.layers.preprocessing.image_preprocessing import _color_utils
 from kerasish.serialization import register_builtin
 
 
