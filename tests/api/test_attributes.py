@@ -206,6 +206,33 @@ LAYER_SPECS.update(
         },
     }
 )
+# Issue 11's color, intensity and mixing image augmentations.
+LAYER_SPECS.update(
+    {
+        "AugMix": _spec(kwargs={"seed": 1}, **X4),
+        "AutoContrast": _spec(**X4),
+        "ContrastLimitedAdaptiveHistogramEqualization": _spec(
+            kwargs={"tile_grid_size": (2, 2)}, **X4
+        ),
+        "CutMix": _spec(kwargs={"seed": 1}, **X4),
+        "Equalization": _spec(**X4),
+        "MixUp": _spec(kwargs={"seed": 1}, **X4),
+        "RandAugment": _spec(kwargs={"seed": 1}, **X4),
+        "RandomBrightness": _spec((0.2,), {"seed": 1}, **X4),
+        "RandomColorDegeneration": _spec((0.5,), {"seed": 1}, **X4),
+        "RandomColorJitter": _spec(
+            kwargs={"brightness_factor": 0.2, "hue_factor": 0.3, "seed": 1}, **X4
+        ),
+        "RandomGaussianBlur": _spec(kwargs={"seed": 1}, **X4),
+        "RandomGrayscale": _spec(kwargs={"seed": 1}, **X4),
+        "RandomHue": _spec((0.5,), {"seed": 1}, **X4),
+        "RandomInvert": _spec(kwargs={"seed": 1}, **X4),
+        "RandomPosterization": _spec((4,), {"seed": 1}, **X4),
+        "RandomSaturation": _spec((0.5,), {"seed": 1}, **X4),
+        "RandomSharpness": _spec((0.5,), {"seed": 1}, **X4),
+        "Solarization": _spec(kwargs={"seed": 1}, **X4),
+    }
+)
 for _rank in (1, 2, 3):
     LAYER_SPECS[f"AdaptiveAveragePooling{_rank}D"] = _rank_spec(_rank, (2,))
     LAYER_SPECS[f"AdaptiveMaxPooling{_rank}D"] = _rank_spec(_rank, (2,))

@@ -38,8 +38,6 @@ class ContrastLimitedAdaptiveHistogramEqualization(BaseImagePreprocessingLayer):
     (1, 8, 8, 1)
     """
 
-    _USE_BASE_FACTOR = False
-
     def __init__(
         self,
         value_range=(0, 255),

@@ -35,8 +35,6 @@ class Equalization(BaseImagePreprocessingLayer):
     [0.0, 85.0, 170.0, 255.0]
     """
 
-    _USE_BASE_FACTOR = False
-
     def __init__(self, value_range=(0, 255), bins=256, data_format=None, **kwargs):
         super().__init__(data_format=data_format, **kwargs)
         if isinstance(bins, bool) or not isinstance(bins, int) or bins < 1:

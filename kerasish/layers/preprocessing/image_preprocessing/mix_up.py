@@ -33,8 +33,6 @@ class MixUp(BaseImagePreprocessingLayer):
     True
     """
 
-    _USE_BASE_FACTOR = False
-
     def __init__(self, alpha=0.2, data_format=None, seed=None, **kwargs):
         super().__init__(data_format=data_format, **kwargs)
         if isinstance(alpha, bool) or not isinstance(alpha, int | float) or alpha <= 0:

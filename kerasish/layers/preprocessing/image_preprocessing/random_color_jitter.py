@@ -44,8 +44,6 @@ class RandomColorJitter(BaseImagePreprocessingLayer):
     (2, 4, 4, 3)
     """
 
-    _USE_BASE_FACTOR = False
-
     def __init__(
         self,
         value_range=(0, 255),
