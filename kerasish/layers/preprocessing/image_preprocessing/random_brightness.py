@@ -29,7 +29,7 @@ class RandomBrightness(BaseImagePreprocessingLayer):
 
     Example:
     >>> layer = kerasish.layers.RandomBrightness((0.1, 0.1), value_range=(0, 1))
-    >>> float(layer(np.zeros((1, 2, 2, 3)))[0, 0, 0, 0])
+    >>> round(float(layer(np.zeros((1, 2, 2, 3)))[0, 0, 0, 0]), 4)
     0.1
     """
 
