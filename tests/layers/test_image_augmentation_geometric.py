@@ -438,3 +438,49 @@ def test_errors_name_the_layer_and_argument():
         layers.MaxNumBoundingBoxes(2).compute_output_shape(
             {"bounding_boxes": {"boxes": (1, 2, 4), "labels": (1, 2), "scores": (1, 2)}}
         )
+
+
+# -- RandomFlip and RandomRotation on the base: dict inputs with boxes -----------
+
+
+def test_random_flip_and_rotation_boxes_match_keras():
+    kwargs = {"seed": 5, "bounding_box_format": "xyxy"}
+    for name, args in (("RandomFlip", ()), ("RandomRotation", (0.2,))):
+        theirs = getattr(keras.layers, name)(*args, **kwargs)
+        ours = getattr(layers, name)(*args, **kwargs)
+        t = _np(theirs.get_random_transformation(IMAGES))
+        if name == "RandomFlip":
+            t["flips"] = np.array([True, False, True]).reshape(3, 1, 1, 1)
+        np.testing.assert_allclose(
+            ours.transform_images(IMAGES, t),
+            theirs.transform_images(IMAGES, t),
+            rtol=1e-5,
+            atol=1e-3,
+        )
+        expected = theirs.transform_bounding_boxes(_bb(), t)
+        got = ours.transform_bounding_boxes(_bb(), t)
+        np.testing.assert_allclose(
+            got["boxes"], expected["boxes"], rtol=1e-5, atol=1e-3, err_msg=name
+        )
+        np.testing.assert_array_equal(got["labels"], expected["labels"])
+    # A horizontal flip by hand: x -> W - x, the corners swapped.
+    flip = layers.RandomFlip("horizontal", bounding_box_format="xyxy")
+    t = {"flips": np.ones((3, 1, 1, 1), bool), "input_shape": IMAGES.shape}
+    out = flip.transform_bounding_boxes(_bb(), t)
+    expected = np.stack(
+        [W - BOXES[..., 2], BOXES[..., 1], W - BOXES[..., 0], BOXES[..., 3]], -1
+    )
+    np.testing.assert_allclose(out["boxes"], expected, rtol=1e-5, atol=1e-4)
+    # Through a call, images and boxes flip together; arrays alone are unchanged.
+    data = flip({"images": IMAGES, "bounding_boxes": _bb()})
+    flipped = np.array(
+        [
+            np.array_equal(np.asarray(data["images"])[i], IMAGES[i, :, ::-1])
+            for i in range(3)
+        ]
+    )
+    boxes = np.where(flipped[:, None, None], expected, BOXES)
+    np.testing.assert_allclose(data["bounding_boxes"]["boxes"], boxes, atol=1e-4)
+    plain = layers.RandomFlip("horizontal", seed=3)(IMAGES)
+    again = layers.RandomFlip("horizontal", seed=3)({"images": IMAGES})["images"]
+    np.testing.assert_array_equal(plain, again)
