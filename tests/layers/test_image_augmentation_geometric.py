@@ -440,12 +440,14 @@ def test_errors_name_the_layer_and_argument():
         )
 
 
-# -- RandomFlip and RandomRotation on the base: dict inputs with boxes -----------
+# -- RandomFlip, RandomRotation, RandomTranslation, RandomContrast on the base ---
 
 
-def test_random_flip_and_rotation_boxes_match_keras():
+def test_flip_rotation_translation_boxes_match_keras():
     kwargs = {"seed": 5, "bounding_box_format": "xyxy"}
-    for name, args in (("RandomFlip", ()), ("RandomRotation", (0.2,))):
+    cases = (("RandomFlip", ()), ("RandomRotation", (0.2,)))
+    cases += (("RandomTranslation", (0.2, 0.3)),)
+    for name, args in cases:
         theirs = getattr(keras.layers, name)(*args, **kwargs)
         ours = getattr(layers, name)(*args, **kwargs)
         t = _np(theirs.get_random_transformation(IMAGES))
@@ -484,3 +486,22 @@ def test_random_flip_and_rotation_boxes_match_keras():
     plain = layers.RandomFlip("horizontal", seed=3)(IMAGES)
     again = layers.RandomFlip("horizontal", seed=3)({"images": IMAGES})["images"]
     np.testing.assert_array_equal(plain, again)
+
+
+def test_random_contrast_dict_inputs_match_keras():
+    theirs = keras.layers.RandomContrast(0.5, seed=1)
+    ours = layers.RandomContrast(0.5, seed=1)
+    t = _np(theirs.get_random_transformation(IMAGES))
+    np.testing.assert_allclose(
+        ours.transform_images(IMAGES, t),
+        theirs.transform_images(IMAGES, t),
+        rtol=1e-5,
+        atol=1e-3,
+    )
+    masks = np.ones((3, 9, 12, 1), "float32")
+    out = ours({"images": IMAGES, "segmentation_masks": masks, "labels": LABELS})
+    np.testing.assert_array_equal(out["segmentation_masks"], masks)
+    np.testing.assert_array_equal(out["labels"], LABELS)
+    plain = layers.RandomContrast(0.5, seed=2)(IMAGES)
+    again = layers.RandomContrast(0.5, seed=2)({"images": IMAGES})["images"]
+    np.testing.assert_array_equal(plain, again)  # arrays and dicts: one draw
