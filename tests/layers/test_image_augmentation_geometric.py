@@ -445,13 +445,13 @@ def test_errors_name_the_layer_and_argument():
         )
 
 
-# -- RandomFlip, RandomRotation, RandomTranslation, RandomContrast on the base ---
+# -- RandomFlip/Rotation/Translation/Zoom/Contrast on the base: dict inputs ------
 
 
-def test_flip_rotation_translation_boxes_match_keras():
+def test_flip_rotation_translation_zoom_boxes_match_keras():
     kwargs = {"seed": 5, "bounding_box_format": "xyxy"}
     cases = (("RandomFlip", ()), ("RandomRotation", (0.2,)))
-    cases += (("RandomTranslation", (0.2, 0.3)),)
+    cases += (("RandomTranslation", (0.2, 0.3)), ("RandomZoom", (0.3, 0.2)))
     for name, args in cases:
         theirs = getattr(keras.layers, name)(*args, **kwargs)
         ours = getattr(layers, name)(*args, **kwargs)
