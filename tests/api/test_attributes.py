@@ -124,7 +124,20 @@ LAYER_SPECS = {
     "Permute": _spec(((2, 1),), **X3),
     "RMSNormalization": _spec(**X2),
     "RNN": lambda K: {"args": (K.layers.LSTMCell(2),), "kwargs": {}, **X3},
+    "MaxNumBoundingBoxes": _spec((3,), **X4),
+    "Pipeline": lambda K: {
+        # Keras's RandomCrop cannot be called symbolically (it slices at traced
+        # offsets), so the pipeline holds layers that can.
+        "args": ([K.layers.RandomFlip(seed=1), K.layers.RandomRotation(0.1, seed=1)],),
+        "kwargs": {},
+        **X4,
+    },
     "RandomContrast": _spec((0.5,), {"seed": 1}, **X4),
+    "RandomCrop": _spec((2, 2), {"seed": 1}, **X4),
+    "RandomElasticTransform": _spec(kwargs={"seed": 1}, **X4),
+    "RandomErasing": _spec(kwargs={"seed": 1}, **X4),
+    "RandomPerspective": _spec(kwargs={"seed": 1}, **X4),
+    "RandomShear": _spec((0.1, 0.1), {"seed": 1}, **X4),
     "RandomFlip": _spec(kwargs={"seed": 1}, **X4),
     "RandomRotation": _spec((0.1,), {"seed": 1}, **X4),
     "RandomTranslation": _spec((0.1, 0.1), {"seed": 1}, **X4),

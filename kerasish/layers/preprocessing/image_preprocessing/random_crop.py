@@ -8,6 +8,7 @@ from kerasish.layers.preprocessing.image_preprocessing.base_image_preprocessing_
 from kerasish.layers.preprocessing.image_preprocessing.bounding_boxes import (
     converters,
 )
+from kerasish.random.random import next_seed
 from kerasish.serialization import register_builtin
 
 
@@ -48,13 +49,11 @@ class RandomCrop(BaseImagePreprocessingLayer):
     (4, 2, 3, 1)
     """
 
-    _USE_BASE_FACTOR = False
-
     def __init__(self, height, width, seed=None, data_format=None, name=None, **kwargs):
         super().__init__(name=name, data_format=data_format, **kwargs)
         self.height = check_int("RandomCrop", "height", height, minimum=1)
         self.width = check_int("RandomCrop", "width", width, minimum=1)
-        self.seed = seed if seed is not None else random.next_seed()
+        self.seed = seed if seed is not None else next_seed()
         self.generator = random.SeedGenerator(seed)
         if self.data_format == "channels_first":
             self.height_axis, self.width_axis = -2, -1

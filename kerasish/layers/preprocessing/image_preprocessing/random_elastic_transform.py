@@ -24,8 +24,10 @@ class RandomElasticTransform(BaseImagePreprocessingLayer):
     augments. Bounding boxes are not supported (as in Keras).
 
     Args:
-        factor: A number in [0, 1] or a pair: the probability of transforming
-            an image. Defaults to 1.0.
+        factor: A number `f` in [0, 1] or a pair `(lo, hi)`: per image, a
+            probability `p ~ U(0, f)` (or `U(lo, hi)`) is drawn and the image
+            is changed with probability `p` (as in Keras; `(1, 1)` always).
+            Defaults to 1.0.
         scale: A number in [0, 1] or a pair: the range of the distortion `d`.
             Defaults to 1.0.
         interpolation: "bilinear" (default) or "nearest".
@@ -74,9 +76,9 @@ class RandomElasticTransform(BaseImagePreprocessingLayer):
         self.seed = seed
         self.generator = random.SeedGenerator(seed)
         if self.data_format == "channels_first":
-            self.height_axis, self.width_axis = -2, -1
+            self.height_axis, self.width_axis, self.channel_axis = -2, -1, -3
         else:
-            self.height_axis, self.width_axis = -3, -2
+            self.height_axis, self.width_axis, self.channel_axis = -3, -2, -1
         self.built = True
 
     def get_random_transformation(self, data, training=True, seed=None):

@@ -22,8 +22,10 @@ class RandomErasing(BaseImagePreprocessingLayer):
     bounding boxes and segmentation masks pass through unchanged (as in Keras).
 
     Args:
-        factor: A number in [0, 1] or a pair: the probability of erasing an
-            image. Defaults to 1.0.
+        factor: A number `f` in [0, 1] or a pair `(lo, hi)`: per image, a
+            probability `p ~ U(0, f)` (or `U(lo, hi)`) is drawn and the image
+            is changed with probability `p` (as in Keras; `(1, 1)` always).
+            Defaults to 1.0.
         scale: A number in [0, 1] or a pair: the range of the erased area's
             fraction along each axis before the square root. Defaults to
             `(0.02, 0.33)`.

@@ -47,8 +47,10 @@ class RandomPerspective(BaseImagePreprocessingLayer):
     (labels of boxes left empty become -1).
 
     Args:
-        factor: A number in [0, 1] or a pair: the probability of warping an
-            image. Defaults to 1.0 (always).
+        factor: A number `f` in [0, 1] or a pair `(lo, hi)`: per image, a
+            probability `p ~ U(0, f)` (or `U(lo, hi)`) is drawn and the image
+            is changed with probability `p` (as in Keras; `(1, 1)` always).
+            Defaults to 1.0.
         scale: A number in [0, 1], the size of the corner moves. Defaults to 1.0.
         interpolation: "bilinear" (default) or "nearest".
         fill_value: The value for points outside the input. Defaults to 0.
@@ -93,9 +95,9 @@ class RandomPerspective(BaseImagePreprocessingLayer):
         self.seed = seed
         self.generator = random.SeedGenerator(seed)
         if self.data_format == "channels_first":
-            self.height_axis, self.width_axis = -2, -1
+            self.height_axis, self.width_axis, self.channel_axis = -2, -1, -3
         else:
-            self.height_axis, self.width_axis = -3, -2
+            self.height_axis, self.width_axis, self.channel_axis = -3, -2, -1
         self.built = True
 
     def get_random_transformation(self, data, training=True, seed=None):
