@@ -151,9 +151,78 @@ from kerasish.layers.preprocessing.hashed_crossing import (
 from kerasish.layers.preprocessing.hashing import (
     Hashing,
 )
+from kerasish.layers.preprocessing.image_preprocessing.aug_mix import (
+    AugMix,
+)
+from kerasish.layers.preprocessing.image_preprocessing.auto_contrast import (
+    AutoContrast,
+)
+from kerasish.layers.preprocessing.image_preprocessing.clahe import (
+    ContrastLimitedAdaptiveHistogramEqualization,
+)
+from kerasish.layers.preprocessing.image_preprocessing.cut_mix import (
+    CutMix,
+)
+from kerasish.layers.preprocessing.image_preprocessing.equalization import (
+    Equalization,
+)
+from kerasish.layers.preprocessing.image_preprocessing.max_num_bounding_boxes import (
+    MaxNumBoundingBoxes,
+)
+from kerasish.layers.preprocessing.image_preprocessing.mix_up import (
+    MixUp,
+)
+from kerasish.layers.preprocessing.image_preprocessing.rand_augment import (
+    RandAugment,
+)
+from kerasish.layers.preprocessing.image_preprocessing.random_brightness import (
+    RandomBrightness,
+)
+from kerasish.layers.preprocessing.image_preprocessing.random_color_degeneration import (  # noqa: E501
+    RandomColorDegeneration,
+)
+from kerasish.layers.preprocessing.image_preprocessing.random_color_jitter import (
+    RandomColorJitter,
+)
+from kerasish.layers.preprocessing.image_preprocessing.random_crop import RandomCrop
+from kerasish.layers.preprocessing.image_preprocessing.random_elastic_transform import (
+    RandomElasticTransform,
+)
+from kerasish.layers.preprocessing.image_preprocessing.random_erasing import (
+    RandomErasing,
+)
+from kerasish.layers.preprocessing.image_preprocessing.random_gaussian_blur import (
+    RandomGaussianBlur,
+)
+from kerasish.layers.preprocessing.image_preprocessing.random_grayscale import (
+    RandomGrayscale,
+)
+from kerasish.layers.preprocessing.image_preprocessing.random_hue import (
+    RandomHue,
+)
+from kerasish.layers.preprocessing.image_preprocessing.random_invert import (
+    RandomInvert,
+)
+from kerasish.layers.preprocessing.image_preprocessing.random_perspective import (
+    RandomPerspective,
+)
+from kerasish.layers.preprocessing.image_preprocessing.random_posterization import (
+    RandomPosterization,
+)
+from kerasish.layers.preprocessing.image_preprocessing.random_saturation import (
+    RandomSaturation,
+)
+from kerasish.layers.preprocessing.image_preprocessing.random_sharpness import (
+    RandomSharpness,
+)
+from kerasish.layers.preprocessing.image_preprocessing.random_shear import RandomShear
+from kerasish.layers.preprocessing.image_preprocessing.solarization import (
+    Solarization,
+)
 from kerasish.layers.preprocessing.mel_spectrogram import (
     MelSpectrogram,
 )
+from kerasish.layers.preprocessing.pipeline import Pipeline
 from kerasish.layers.preprocessing.stft_spectrogram import (
     STFTSpectrogram,
 )
@@ -358,4 +427,31 @@ __all__ = [
     "STFTSpectrogram",
     "FlaxLayer",
     "JaxLayer",
+    # Issue 11: the color, intensity and mixing image augmentations.
+    "AutoContrast",
+    "AugMix",
+    "ContrastLimitedAdaptiveHistogramEqualization",
+    "CutMix",
+    "Equalization",
+    "MixUp",
+    "RandAugment",
+    "RandomBrightness",
+    "RandomColorDegeneration",
+    "RandomColorJitter",
+    "RandomGaussianBlur",
+    "RandomGrayscale",
+    "RandomHue",
+    "RandomInvert",
+    "RandomPosterization",
+    "RandomSaturation",
+    "RandomSharpness",
+    "Solarization",
+    # Image augmentation, geometric (issue 11).
+    "MaxNumBoundingBoxes",
+    "Pipeline",
+    "RandomCrop",
+    "RandomElasticTransform",
+    "RandomErasing",
+    "RandomPerspective",
+    "RandomShear",
 ]

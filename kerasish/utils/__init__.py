@@ -31,6 +31,7 @@ from kerasish.serialization import (
     serialize_keras_object,
 )
 from kerasish.trainers.data_adapters import PyDataset
+from kerasish.utils import bounding_boxes
 from kerasish.utils.audio_dataset_utils import audio_dataset_from_directory
 from kerasish.utils.dataset_utils import split_dataset
 from kerasish.utils.feature_space import FeatureSpace
@@ -47,6 +48,7 @@ from kerasish.utils.timeseries_dataset_utils import timeseries_dataset_from_arra
 Sequence = PyDataset
 
 __all__ = [
+    "bounding_boxes",
     "Progbar",
     "PyDataset",
     "model_to_dot",

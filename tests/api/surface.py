@@ -58,6 +58,7 @@ MODULES = (
     "saving",
     "tree",
     "utils",
+    "utils.bounding_boxes",
     "visualization",
     "wrappers",
 )

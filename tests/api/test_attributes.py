@@ -124,7 +124,20 @@ LAYER_SPECS = {
     "Permute": _spec(((2, 1),), **X3),
     "RMSNormalization": _spec(**X2),
     "RNN": lambda K: {"args": (K.layers.LSTMCell(2),), "kwargs": {}, **X3},
+    "MaxNumBoundingBoxes": _spec((3,), **X4),
+    "Pipeline": lambda K: {
+        # Keras's RandomCrop cannot be called symbolically (it slices at traced
+        # offsets), so the pipeline holds layers that can.
+        "args": ([K.layers.RandomFlip(seed=1), K.layers.RandomRotation(0.1, seed=1)],),
+        "kwargs": {},
+        **X4,
+    },
     "RandomContrast": _spec((0.5,), {"seed": 1}, **X4),
+    "RandomCrop": _spec((2, 2), {"seed": 1}, **X4),
+    "RandomElasticTransform": _spec(kwargs={"seed": 1}, **X4),
+    "RandomErasing": _spec(kwargs={"seed": 1}, **X4),
+    "RandomPerspective": _spec(kwargs={"seed": 1}, **X4),
+    "RandomShear": _spec((0.1, 0.1), {"seed": 1}, **X4),
     "RandomFlip": _spec(kwargs={"seed": 1}, **X4),
     "RandomRotation": _spec((0.1,), {"seed": 1}, **X4),
     "RandomTranslation": _spec((0.1, 0.1), {"seed": 1}, **X4),
@@ -212,6 +225,33 @@ LAYER_SPECS.update(
             "kwargs": {},
             "build": (2, 3),
         },
+    }
+)
+# Issue 11's color, intensity and mixing image augmentations.
+LAYER_SPECS.update(
+    {
+        "AugMix": _spec(kwargs={"seed": 1}, **X4),
+        "AutoContrast": _spec(**X4),
+        "ContrastLimitedAdaptiveHistogramEqualization": _spec(
+            kwargs={"tile_grid_size": (2, 2)}, **X4
+        ),
+        "CutMix": _spec(kwargs={"seed": 1}, **X4),
+        "Equalization": _spec(**X4),
+        "MixUp": _spec(kwargs={"seed": 1}, **X4),
+        "RandAugment": _spec(kwargs={"seed": 1}, **X4),
+        "RandomBrightness": _spec((0.2,), {"seed": 1}, **X4),
+        "RandomColorDegeneration": _spec((0.5,), {"seed": 1}, **X4),
+        "RandomColorJitter": _spec(
+            kwargs={"brightness_factor": 0.2, "hue_factor": 0.3, "seed": 1}, **X4
+        ),
+        "RandomGaussianBlur": _spec(kwargs={"seed": 1}, **X4),
+        "RandomGrayscale": _spec(kwargs={"seed": 1}, **X4),
+        "RandomHue": _spec((0.5,), {"seed": 1}, **X4),
+        "RandomInvert": _spec(kwargs={"seed": 1}, **X4),
+        "RandomPosterization": _spec((4,), {"seed": 1}, **X4),
+        "RandomSaturation": _spec((0.5,), {"seed": 1}, **X4),
+        "RandomSharpness": _spec((0.5,), {"seed": 1}, **X4),
+        "Solarization": _spec(kwargs={"seed": 1}, **X4),
     }
 )
 for _rank in (1, 2, 3):

@@ -154,6 +154,9 @@ ARGS["JaxLayer"] = lambda k: {"call_fn": lambda inputs: inputs}
 ARGS["ReversibleEmbedding"] = lambda k: {"input_dim": 10, "output_dim": 2}
 ARGS["SpectralNormalization"] = lambda k: {"layer": k.layers.Dense(2)}
 ARGS["Wrapper"] = lambda k: {"layer": k.layers.Dense(2)}
+ARGS["RandomCrop"] = lambda k: {"height": 2, "width": 2}
+ARGS["MaxNumBoundingBoxes"] = lambda k: {"max_number": 2}
+ARGS["Pipeline"] = lambda k: {"layers": [k.layers.RandomFlip()]}
 
 # Layers whose first argument is a list of two tensors, or that take two tensors.
 LIST_INPUT = {

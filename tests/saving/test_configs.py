@@ -75,6 +75,9 @@ ARGS = {
     "layers.RandomContrast": {"factor": 0.2, "seed": 1},
     "layers.RandomTranslation": {"height_factor": 0.1, "width_factor": 0.2, "seed": 1},
     "layers.RandomZoom": {"height_factor": 0.1, "seed": 1},
+    "layers.RandomCrop": {"height": 2, "width": 2, "seed": 1},
+    "layers.MaxNumBoundingBoxes": {"max_number": 2},
+    "layers.Pipeline": lambda: {"layers": [layers.RandomFlip(seed=1)]},
     "layers.CategoryEncoding": {"num_tokens": 5, "output_mode": "count"},
     "layers.Discretization": {"bin_boundaries": [0.0, 1.0, 2.0]},
     "layers.GroupedQueryAttention": {

@@ -1,14 +1,16 @@
 """`RandomContrast`: scales each image's contrast by a random factor."""
 
-from kerasish import config, ops, random
-from kerasish.layers.layer import Layer
+from kerasish import ops, random
 from kerasish.layers.preprocessing import _utils
+from kerasish.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import (  # noqa: E501
+    BaseImagePreprocessingLayer,
+)
 from kerasish.layers.preprocessing.resizing import _check_image_rank
 from kerasish.serialization import register_builtin
 
 
 @register_builtin("layers")
-class RandomContrast(Layer):
+class RandomContrast(BaseImagePreprocessingLayer):
     """Adjusts each image's contrast by a random factor while training:
     `outputs = clip((x - mean) * c + mean, *value_range)`, with `mean` the
     per-image, per-channel mean over height and width.
@@ -16,7 +18,9 @@ class RandomContrast(Layer):
     `c` is uniform in `[1 - lower, 1 + upper]`. Keras 3 parses a number `f` into
     `(lower, upper) = (0, f)` (bounds [0, 1]), so `c` is in `[1, 1 + f]`; a pair
     `(lower, upper)` gives `[1 - lower, 1 + upper]`. This layer does the same.
-    As in Keras, a direct call without `training` augments.
+    As in Keras, a direct call without `training` augments. A dict input
+    changes its "images"; labels, bounding boxes and segmentation masks pass
+    through.
 
     Args:
         factor: A number in [0, 1], or a pair of numbers in [0, 1].
@@ -33,8 +37,9 @@ class RandomContrast(Layer):
     (2, 4, 4, 3)
     """
 
+    _USE_BASE_FACTOR = False
+
     def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
-        data_format = kwargs.pop("data_format", None)
         super().__init__(**kwargs)
         lower, upper = _utils.parse_factor("RandomContrast", "factor", factor, 0, 1)
         if not isinstance(factor, tuple | list):
@@ -55,27 +60,53 @@ class RandomContrast(Layer):
         self.value_range = value_range
         self.seed = seed
         self.generator = random.SeedGenerator(seed)
-        self.data_format = config.standardize_data_format(data_format)
         self.built = True
 
     def call(self, inputs, training=True):
+        if isinstance(inputs, dict):
+            return self._call_dict(inputs, training)
         _check_image_rank(self, inputs.shape)
         inputs = ops.cast(inputs, self.compute_dtype)
         if not training:
             return inputs
-        rank = len(inputs.shape)
-        shape = (inputs.shape[0], 1, 1, 1) if rank == 4 else (1, 1, 1)
+        return self.transform_images(inputs, self.get_random_transformation(inputs))
+
+    def get_random_transformation(self, data, training=True, seed=None):
+        """`{"contrast_factor": (batch, 1, 1, 1)}` (an image: `(1, 1, 1)`)."""
+        if not training:
+            return None
+        images = data["images"] if isinstance(data, dict) else data
+        shape = tuple(ops.shape(images))
+        factor_shape = (shape[0], 1, 1, 1) if len(shape) == 4 else (1, 1, 1)
         contrast = random.uniform(
-            shape,
+            factor_shape,
             minval=1.0 - self.factor[0],
             maxval=1.0 + self.factor[1],
             dtype=self.compute_dtype,
-            seed=self.generator,
+            seed=self.generator if seed is None else seed,
         )
-        h_axis, w_axis = _utils.image_axes(self.data_format, rank)
-        mean = ops.mean(inputs, axis=(h_axis, w_axis), keepdims=True)
-        outputs = (inputs - mean) * contrast + mean
+        return {"contrast_factor": contrast}
+
+    def transform_images(self, images, transformation, training=True):
+        images = ops.cast(images, self.compute_dtype)
+        if not training or transformation is None:
+            return images
+        contrast = ops.cast(transformation["contrast_factor"], self.compute_dtype)
+        h_axis, w_axis = _utils.image_axes(self.data_format, len(images.shape))
+        mean = ops.mean(images, axis=(h_axis, w_axis), keepdims=True)
+        outputs = (images - mean) * contrast + mean
         return ops.clip(outputs, self.value_range[0], self.value_range[1])
+
+    def transform_labels(self, labels, transformation, training=True):
+        return labels
+
+    def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
+        return bounding_boxes
+
+    def transform_segmentation_masks(
+        self, segmentation_masks, transformation, training=True
+    ):
+        return segmentation_masks
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

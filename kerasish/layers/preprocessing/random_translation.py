@@ -1,8 +1,13 @@
 """`RandomTranslation`: shifts images by a random offset while training."""
 
-from kerasish import config, ops, random
-from kerasish.layers.layer import Layer
+from kerasish import ops, random
 from kerasish.layers.preprocessing import _utils
+from kerasish.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import (  # noqa: E501
+    BaseImagePreprocessingLayer,
+)
+from kerasish.layers.preprocessing.image_preprocessing.bounding_boxes import (
+    converters,
+)
 from kerasish.layers.preprocessing.random_rotation import FILL_MODES, INTERPOLATIONS
 from kerasish.layers.preprocessing.resizing import _check_image_rank
 from kerasish.serialization import register_builtin
@@ -16,13 +21,15 @@ def translation_transforms(dx, dy):
 
 
 @register_builtin("layers")
-class RandomTranslation(Layer):
+class RandomTranslation(BaseImagePreprocessingLayer):
     """Randomly shifts each image while training (identity otherwise).
 
     The vertical shift is `u * height` pixels with `u` uniform in
     `[lower, upper]` (a number `f` gives `[-|f|, |f|]`), likewise horizontally.
     Positive values move the content down / right. Uncovered pixels are filled
     by `fill_mode`. As in Keras, a direct call without `training` augments.
+    A dict input moves segmentation masks (nearest) and bounding boxes (by the
+    same pixels, clipped to the image) with their images.
 
     Args:
         height_factor: A number or a pair of numbers in [-1, 1].
@@ -53,7 +60,7 @@ class RandomTranslation(Layer):
         data_format=None,
         **kwargs,
     ):
-        super().__init__(**kwargs)
+        super().__init__(data_format=data_format, **kwargs)
         self.height_factor = height_factor
         self.height_lower, self.height_upper = _utils.parse_factor(
             "RandomTranslation", "height_factor", height_factor, -1, 1
@@ -71,33 +78,73 @@ class RandomTranslation(Layer):
         self.fill_value = fill_value
         self.seed = seed
         self.generator = random.SeedGenerator(seed)
-        self.data_format = config.standardize_data_format(data_format)
         self.built = True
 
+    _USE_BASE_FACTOR = False
+
     def call(self, inputs, training=True):
+        if isinstance(inputs, dict):
+            return self._call_dict(inputs, training)
         _check_image_rank(self, inputs.shape)
         inputs = ops.cast(inputs, self.compute_dtype)
         if not training:
             return inputs
-        rank = len(inputs.shape)
-        batch = inputs.shape[0] if rank == 4 else 1
-        h_axis, w_axis = _utils.image_axes(self.data_format, rank)
+        return self.transform_images(inputs, self.get_random_transformation(inputs))
+
+    def get_random_transformation(self, data, training=True, seed=None):
+        """Keras's `{"translations": (batch, 2) [dx, dy] in pixels, "input_shape"}`."""
+        if not training:
+            return None
+        images = data["images"] if isinstance(data, dict) else data
+        shape = tuple(ops.shape(images))
+        batch = shape[0] if len(shape) == 4 else 1
+        h_axis, w_axis = _utils.image_axes(self.data_format, len(shape))
+        seed = self.generator if seed is None else seed
         dy = random.uniform(
-            (batch,), self.height_lower, self.height_upper, seed=self.generator
-        ) * float(inputs.shape[h_axis])
+            (batch,), self.height_lower, self.height_upper, seed=seed
+        ) * float(shape[h_axis])
         dx = random.uniform(
-            (batch,), self.width_lower, self.width_upper, seed=self.generator
-        ) * float(inputs.shape[w_axis])
-        transforms = translation_transforms(dx, dy)
-        if rank == 3:
+            (batch,), self.width_lower, self.width_upper, seed=seed
+        ) * float(shape[w_axis])
+        return {"translations": ops.stack([dx, dy], axis=1), "input_shape": shape}
+
+    def _transform_images(self, images, transformation, interpolation):
+        if transformation is None:
+            return images
+        translations = ops.convert_to_tensor(transformation["translations"])
+        transforms = translation_transforms(translations[:, 0], translations[:, 1])
+        if len(images.shape) == 3:
             transforms = transforms[0]
         return ops.affine_transform(
-            inputs,
+            images,
             transforms,
-            interpolation=self.interpolation,
+            interpolation=interpolation,
             fill_mode=self.fill_mode,
             fill_value=self.fill_value,
             data_format=self.data_format,
+        )
+
+    def transform_labels(self, labels, transformation, training=True):
+        return labels
+
+    def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
+        if not training or transformation is None:
+            return bounding_boxes
+        shape = transformation["input_shape"]
+        h_axis, w_axis = _utils.image_axes(self.data_format, len(shape))
+        height, width = shape[h_axis], shape[w_axis]
+        bounding_boxes = converters.convert_format(
+            bounding_boxes, self.bounding_box_format, "xyxy", height, width
+        )
+        translations = ops.convert_to_tensor(transformation["translations"])
+        shift = ops.concatenate([translations, translations], axis=-1)[:, None, :]
+        bounding_boxes = converters.clip_to_image_size(
+            {**bounding_boxes, "boxes": bounding_boxes["boxes"] + shift},
+            height=height,
+            width=width,
+        )
+        return converters.convert_format(
+            bounding_boxes, "xyxy", self.bounding_box_format, height, width
         )
 
     def compute_output_shape(self, input_shape):

@@ -1,0 +1,1 @@
+"""Bounding box utilities: formats, conversions, transforms and IoU."""
