@@ -24,6 +24,7 @@ from kerasish import (
     ops,
     optimizers,
     preprocessing,
+    quantizers,
     random,
     regularizers,
     saving,
@@ -41,6 +42,7 @@ from kerasish.metrics import Metric
 from kerasish.models import Model, Sequential
 from kerasish.operation import Function, Operation
 from kerasish.optimizers import Optimizer
+from kerasish.quantizers import Quantizer
 from kerasish.regularizers import Regularizer
 from kerasish.scopes import RematScope, SymbolicScope, device, name_scope, remat
 from kerasish.variables import StatelessScope, Variable
@@ -69,6 +71,7 @@ __all__ = [
     "ops",
     "optimizers",
     "preprocessing",
+    "quantizers",
     "random",
     "regularizers",
     "saving",
@@ -86,6 +89,7 @@ __all__ = [
     "Metric",
     "Operation",
     "Optimizer",
+    "Quantizer",
     "Regularizer",
     "RematScope",
     "StatelessScope",

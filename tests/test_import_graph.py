@@ -16,6 +16,7 @@ it (`ORDER` below spells it out):
     common                   helpers every package shares: naming, tree,
                              identifiers, progbar, seeding, packing, ...
     optimizers, mixed_precision, dtype_policies
+    quantizers               Keras's quantizers and quantization configs
     activations, initializers, constraints, regularizers, losses, metrics
     layers
     backend                  `keras.backend`: dtypes, clear_session,
@@ -54,6 +55,7 @@ ORDER = [
     "kerasish.optimizers",
     "kerasish.mixed_precision",
     "kerasish.dtype_policies",
+    "kerasish.quantizers",
     "kerasish.activations",
     "kerasish.initializers",
     "kerasish.constraints",
