@@ -13,7 +13,6 @@ from kerasish.mixed_precision.policy import (
     serialize,
 )
 from kerasish.mixed_precision.quantized_policy import (
-    QUANTIZATION_MODES,
     AWQDTypePolicy,
     GPTQDTypePolicy,
     Int4DTypePolicy,
@@ -28,7 +27,6 @@ __all__ = [
     "FloatDTypePolicy",
     "GPTQDTypePolicy",
     "Int4DTypePolicy",
-    "QUANTIZATION_MODES",
     "QuantizedDTypePolicy",
     "QuantizedFloat8DTypePolicy",
     "deserialize",
