@@ -146,8 +146,9 @@ class Layer(LayerSerialization, SymbolicCall, LayerAttributes, LayerQuantization
         super().__init_subclass__(**kwargs)
         if "build" in cls.__dict__:
             cls.build = _wrap_build(cls.__dict__["build"])
-        if "quantize" in cls.__dict__:
-            cls.quantize = wrap_quantize(cls.__dict__["quantize"])
+        # `quantize` may come from a mixin (`DenseQuantization`): wrap it once.
+        if not getattr(cls.quantize, "_validates_arguments", False):
+            cls.quantize = wrap_quantize(cls.quantize)
 
     # -- attribute tracking ----------------------------------------------------
     def __setattr__(self, name, value):

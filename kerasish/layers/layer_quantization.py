@@ -35,6 +35,7 @@ def wrap_quantize(quantize):
         finally:
             object.__setattr__(self, "_in_quantize", False)
 
+    wrapped._validates_arguments = True
     return wrapped
 
 

@@ -96,7 +96,10 @@ class QuantizedFloat8DTypePolicy(QuantizedDTypePolicy):
     __hash__ = DTypePolicy.__hash__
 
     def get_config(self):
-        return {**super().get_config(), "amax_history_length": self._amax_history_length}
+        return {
+            **super().get_config(),
+            "amax_history_length": self._amax_history_length,
+        }
 
 
 def _split_mode(cls_name, mode, base, expected, count):

@@ -363,8 +363,7 @@ def validate_and_resolve_config(mode, config):
             )
         if mode == "awq":
             raise ValueError(
-                "For AWQ, you must pass an `AWQConfig` object in the `config` "
-                "argument."
+                "For AWQ, you must pass an `AWQConfig` object in the `config` argument."
             )
         raise ValueError("You must provide either `mode` or `config` to `quantize`.")
     if not isinstance(config, QuantizationConfig):

@@ -12,6 +12,9 @@ import numpy as np
 from kerasish import config, ops
 from kerasish.serialization import register_builtin
 
+# Keras's defaults read `backend.epsilon()` once, at import (1e-7).
+_EPSILON = config.epsilon()
+
 
 def _standardize_dtype(x):
     return ops.standardize_dtype(x.dtype)
@@ -47,7 +50,7 @@ def abs_max_quantize(
     axis,
     value_range=(-127, 127),
     dtype="int8",
-    epsilon=config.epsilon(),
+    epsilon=_EPSILON,
     to_numpy=False,
 ):
     """Quantizes `inputs` by their absolute maximum along `axis`.
@@ -102,7 +105,7 @@ def abs_max_quantize_grouped_with_zero_point(
     block_size,
     value_range=(-8, 7),
     dtype="int8",
-    epsilon=config.epsilon(),
+    epsilon=_EPSILON,
     to_numpy=False,
 ):
     """Asymmetric quantization of a 2D `(input_dim, output_dim)` tensor in groups
@@ -161,7 +164,7 @@ class AbsMaxQuantizer(Quantizer):
         self,
         axis=None,
         value_range=(-127, 127),
-        epsilon=config.epsilon(),
+        epsilon=_EPSILON,
         output_dtype="int8",
     ):
         Quantizer.__init__(self, output_dtype=output_dtype)
@@ -271,7 +274,10 @@ def fake_quant_with_min_max_vars(
             if axis is None:
                 grad_min, grad_max = ops.sum(below), ops.sum(above)
             else:
-                grad_min, grad_max = ops.sum(below, axis=axes), ops.sum(above, axis=axes)
+                grad_min, grad_max = (
+                    ops.sum(below, axis=axes),
+                    ops.sum(above, axis=axes),
+                )
             return (
                 dx,
                 ops.reshape(grad_min, ops.shape(min_val)),
