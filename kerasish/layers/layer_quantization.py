@@ -56,7 +56,8 @@ class LayerQuantization:
         policy = policy_lib.get(value)
         object.__setattr__(self, "_dtype_policy", policy)
         mode = policy.quantization_mode
-        if mode is not None and self.built and not getattr(self, "_is_quantized", 0):
+        built = getattr(self, "built", False)
+        if mode is not None and built and not getattr(self, "_is_quantized", False):
             if mode in ("gptq", "awq"):
                 raise ValueError(
                     f"Implicitly enabling {mode.upper()} quantization by setting "
