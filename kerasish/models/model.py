@@ -209,7 +209,8 @@ class Model(Trainer, Layer):
                 of a list of regexes), or for which this callable returns True.
 
         Example:
-        >>> model = kerasish.Sequential([kerasish.Input((4,)), kerasish.layers.Dense(2)])
+        >>> layers = [kerasish.Input((4,)), kerasish.layers.Dense(2)]
+        >>> model = kerasish.Sequential(layers)
         >>> model.quantize("int8")
         >>> model.layers[0].dtype_policy.name
         'int8_from_float32'
