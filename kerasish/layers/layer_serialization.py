@@ -105,10 +105,10 @@ class LayerSerialization:
         config = dict(config)
         dtype = config.get("dtype")
         if isinstance(dtype, dict):
-            if dtype.get("class_name") in (None, "DTypePolicy", "FloatDTypePolicy"):
-                config["dtype"] = dtype.get("config", {}).get("name")
-            else:  # a quantized policy or a DTypePolicyMap
+            if dtype.get("class_name") in _QUANTIZED_POLICIES:
                 config["dtype"] = policy_lib.deserialize(dtype)
+            else:
+                config["dtype"] = dtype.get("config", {}).get("name")
         # A layer whose `__init__` (like Keras's) takes no `**kwargs` and no
         # `trainable` still round-trips: the flag is set after construction.
         trainable = None
@@ -184,9 +184,19 @@ def _tuple_shapes(value):
     return tuple(value) if isinstance(value, list | tuple) else value
 
 
+_QUANTIZED_POLICIES = {
+    "QuantizedDTypePolicy",
+    "QuantizedFloat8DTypePolicy",
+    "Int4DTypePolicy",
+    "GPTQDTypePolicy",
+    "AWQDTypePolicy",
+}
+
+
 def _serialize_policy(policy):
-    """Keras's dtype entry of a layer config (a plain policy by name)."""
-    if type(policy) in (policy_lib.DTypePolicy, policy_lib.FloatDTypePolicy):
+    """Keras's dtype entry of a layer config: a quantized policy in full, any
+    other by name."""
+    if getattr(policy, "_quantization_mode", None) is None:
         return {
             "module": "keras",
             "class_name": "DTypePolicy",
