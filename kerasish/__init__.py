@@ -25,6 +25,7 @@ from kerasish import (
     ops,
     optimizers,
     preprocessing,
+    quantizers,
     random,
     regularizers,
     saving,
@@ -42,6 +43,7 @@ from kerasish.metrics import Metric
 from kerasish.models import Model, Sequential
 from kerasish.operation import Function, Operation
 from kerasish.optimizers import Optimizer
+from kerasish.quantizers import Quantizer
 from kerasish.regularizers import Regularizer
 from kerasish.scopes import RematScope, SymbolicScope, device, name_scope, remat
 from kerasish.variables import StatelessScope, Variable
@@ -71,6 +73,7 @@ __all__ = [
     "ops",
     "optimizers",
     "preprocessing",
+    "quantizers",
     "random",
     "regularizers",
     "saving",
@@ -88,6 +91,7 @@ __all__ = [
     "Metric",
     "Operation",
     "Optimizer",
+    "Quantizer",
     "Regularizer",
     "RematScope",
     "StatelessScope",

@@ -18,6 +18,7 @@ it (`ORDER` below spells it out):
     distribution             device meshes and layouts (`keras.distribution`);
                              variables read the current one through scopes
     optimizers, mixed_precision, dtype_policies
+    quantizers               Keras's quantizers and quantization configs
     activations, initializers, constraints, regularizers, losses, metrics
     layers
     backend                  `keras.backend`: dtypes, clear_session,
@@ -57,6 +58,7 @@ ORDER = [
     "kerasish.optimizers",
     "kerasish.mixed_precision",
     "kerasish.dtype_policies",
+    "kerasish.quantizers",
     "kerasish.activations",
     "kerasish.initializers",
     "kerasish.constraints",

@@ -30,6 +30,7 @@ from kerasish.layers.keras_mask import (
 )
 from kerasish.layers.keras_tensor import KerasTensor
 from kerasish.layers.layer_attributes import LayerAttributes
+from kerasish.layers.layer_quantization import LayerQuantization, wrap_quantize
 from kerasish.layers.layer_serialization import LayerSerialization, _auto_config
 from kerasish.layers.node import Node
 from kerasish.layers.symbolic_call import SymbolicCall
@@ -73,7 +74,7 @@ def _build_params(cls):
     ]
 
 
-class Layer(LayerSerialization, SymbolicCall, LayerAttributes):
+class Layer(LayerSerialization, SymbolicCall, LayerAttributes, LayerQuantization):
     """The base class of layers: weights, lazy build, call, config.
 
     Args:
@@ -145,6 +146,9 @@ class Layer(LayerSerialization, SymbolicCall, LayerAttributes):
         super().__init_subclass__(**kwargs)
         if "build" in cls.__dict__:
             cls.build = _wrap_build(cls.__dict__["build"])
+        # `quantize` may come from a mixin (`DenseQuantization`): wrap it once.
+        if not getattr(cls.quantize, "_validates_arguments", False):
+            cls.quantize = wrap_quantize(cls.quantize)
 
     # -- attribute tracking ----------------------------------------------------
     def __setattr__(self, name, value):
@@ -494,11 +498,12 @@ class Layer(LayerSerialization, SymbolicCall, LayerAttributes):
         ctx.depth += 1
         ctx.training.append(training)
         try:
+            call = self.call if self.quantization_mode is None else self.quantized_call
             if self.compute_dtype != self.variable_dtype:
                 with AutocastScope(self.compute_dtype):
-                    outputs = self.call(*args, **kwargs)
+                    outputs = call(*args, **kwargs)
             else:
-                outputs = self.call(*args, **kwargs)
+                outputs = call(*args, **kwargs)
         except Exception as error:
             _add_layer_note(error, self)
             raise

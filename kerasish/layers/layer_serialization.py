@@ -10,6 +10,7 @@ are plain values, recorded by `Layer.__new__` with `_auto_config`),
 import inspect
 
 from kerasish.common import tree
+from kerasish.mixed_precision import policy as policy_lib
 
 
 class LayerSerialization:
@@ -89,12 +90,7 @@ class LayerSerialization:
         config = {
             "name": self.name,
             "trainable": self.trainable,
-            "dtype": {
-                "module": "keras",
-                "class_name": "DTypePolicy",
-                "config": {"name": self.dtype_policy.name},
-                "registered_name": None,
-            },
+            "dtype": _serialize_policy(self._dtype_policy),
         }
         if self._activity_regularizer is not None:
             from kerasish import regularizers
@@ -109,7 +105,10 @@ class LayerSerialization:
         config = dict(config)
         dtype = config.get("dtype")
         if isinstance(dtype, dict):
-            config["dtype"] = dtype.get("config", {}).get("name")
+            if dtype.get("class_name") in _QUANTIZED_POLICIES:
+                config["dtype"] = policy_lib.deserialize(dtype)
+            else:
+                config["dtype"] = dtype.get("config", {}).get("name")
         # A layer whose `__init__` (like Keras's) takes no `**kwargs` and no
         # `trainable` still round-trips: the flag is set after construction.
         trainable = None
@@ -183,3 +182,25 @@ def _tuple_shapes(value):
     if isinstance(value, list | tuple) and value and isinstance(value[0], list | tuple):
         return [_tuple_shapes(v) for v in value]
     return tuple(value) if isinstance(value, list | tuple) else value
+
+
+_QUANTIZED_POLICIES = {
+    "QuantizedDTypePolicy",
+    "QuantizedFloat8DTypePolicy",
+    "Int4DTypePolicy",
+    "GPTQDTypePolicy",
+    "AWQDTypePolicy",
+}
+
+
+def _serialize_policy(policy):
+    """Keras's dtype entry of a layer config: a quantized policy in full, any
+    other by name."""
+    if getattr(policy, "_quantization_mode", None) is None:
+        return {
+            "module": "keras",
+            "class_name": "DTypePolicy",
+            "config": {"name": policy.name},
+            "registered_name": None,
+        }
+    return policy_lib.serialize(policy)

@@ -8,6 +8,7 @@ from kerasish.mixed_precision.policy import (
     set_dtype_policy,
     set_global_policy,
 )
+from kerasish.mixed_precision.quantized_policy import QUANTIZATION_MODES  # noqa: F401
 from kerasish.optimizers.loss_scale_optimizer import LossScaleOptimizer
 
 __all__ = [

@@ -257,6 +257,16 @@ _CLASSES = {
 }
 
 
+def _from_name(name):
+    """A policy from its name; quantized names (`"int8_from_float32"`) give the
+    quantized policy classes."""
+    from kerasish.mixed_precision import quantized_policy
+
+    if name.startswith(quantized_policy.QUANTIZATION_MODES):
+        return quantized_policy.get_quantized_dtype_policy_by_str(name)
+    return DTypePolicy(name)
+
+
 def dtype_policy():
     """Returns the global policy (a policy named after `floatx()` unless set)."""
     if _GLOBAL[0] is not None:
@@ -275,7 +285,7 @@ def set_dtype_policy(policy):
     if isinstance(policy, DTypePolicy):
         _GLOBAL[0] = policy
     elif isinstance(policy, str):
-        _GLOBAL[0] = DTypePolicy(policy)
+        _GLOBAL[0] = _from_name(policy)
     else:
         raise ValueError(
             "Invalid `policy` argument. Expected the string name of a policy (such "
@@ -306,7 +316,7 @@ def get(identifier):
     if isinstance(identifier, dict):
         return deserialize(identifier)
     if isinstance(identifier, str):
-        return DTypePolicy(identifier)
+        return _from_name(identifier)
     try:
         return DTypePolicy(standardize_dtype(identifier))
     except (TypeError, ValueError):
@@ -323,11 +333,10 @@ def serialize(dtype_policy):
             f"serialize: expected a DTypePolicy, received {dtype_policy!r} (of type "
             f"{type(dtype_policy).__name__})."
         )
-    module = (
-        "keras.dtype_policies"
-        if isinstance(dtype_policy, DTypePolicyMap)
-        else ("keras")
-    )
+    # Keras names the plain policies' module "keras", the others' (maps,
+    # quantized policies) "keras.dtype_policies".
+    plain = type(dtype_policy) in (DTypePolicy, FloatDTypePolicy)
+    module = "keras" if plain else "keras.dtype_policies"
     return {
         "module": module,
         "class_name": type(dtype_policy).__name__,
@@ -339,7 +348,7 @@ def serialize(dtype_policy):
 def deserialize(config, custom_objects=None):
     """Rebuilds a policy from `serialize`'s output (or a policy name)."""
     if isinstance(config, str):
-        return DTypePolicy(config)
+        return _from_name(config)
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(
             f"Cannot deserialize dtype policy {config!r}: expected a dict with "

@@ -197,6 +197,30 @@ class Model(Trainer, Layer):
             self, filepath, skip_mismatch=skip_mismatch, **kwargs
         )
 
+    def quantize(self, mode=None, config=None, filters=None, **kwargs):
+        """Quantizes the weights of every layer that supports it (`Dense`,
+        `EinsumDense`, `Embedding`), in place; the model must be built.
+
+        Args:
+            mode: "int8", "int4" or "float8"; optional when `config` is given.
+            config: A `kerasish.quantizers.QuantizationConfig` (custom weight /
+                activation quantizers, int4 `block_size`).
+            filters: Only quantize layers whose name matches this regex (or one
+                of a list of regexes), or for which this callable returns True.
+
+        Example:
+        >>> layers = [kerasish.Input((4,)), kerasish.layers.Dense(2)]
+        >>> model = kerasish.Sequential(layers)
+        >>> model.quantize("int8")
+        >>> model.layers[0].dtype_policy.name
+        'int8_from_float32'
+        """
+        from kerasish.models.model_quantization import quantize_model
+
+        quantize_model(self, mode, config=config, filters=filters, **kwargs)
+
+    quantize._validates_arguments = True
+
     def export(
         self, filepath, format="jax", verbose=None, input_signature=None, **kwargs
     ):

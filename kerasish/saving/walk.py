@@ -163,4 +163,11 @@ def hook_overridden(obj, name):
     default, Dense's kernel-and-bias layout) go through the checked path."""
     method = getattr(type(obj), name, None)
     module = getattr(method, "__module__", None) or ""
+    if getattr(obj, "lora_enabled", False) or (
+        getattr(obj, "variable_serialization_spec", None) is not None
+        and getattr(obj, "quantization_mode", None) is not None
+    ):
+        # LoRA and quantized layers save Keras's layout (a merged kernel, the
+        # quantized variables in spec order), not their variables in order.
+        return method is not None
     return method is not None and not module.startswith("kerasish.")

@@ -2,11 +2,22 @@
 
 import re
 
-from kerasish import activations, constraints, initializers, ops, regularizers
+from kerasish import (
+    activations,
+    constraints,
+    initializers,
+    ops,
+    quantizers,
+    regularizers,
+)
 from kerasish.initializers.random_initializers import VarianceScaling
+from kerasish.layers.attention.einsum_dense_quantization import (
+    EinsumDenseQuantization,
+)
+from kerasish.layers.core.dense_quantization import lora_config
 from kerasish.layers.input_spec import InputSpec
 from kerasish.layers.layer import Layer
-from kerasish.serialization import register_builtin
+from kerasish.serialization import register_builtin, serialize_keras_object
 
 _FORMS = (
     # (pattern, elided side)
@@ -109,7 +120,7 @@ def analyze_equation(equation, bias_axes, input_shape, output_shape):
 
 
 @register_builtin("layers")
-class EinsumDense(Layer):
+class EinsumDense(EinsumDenseQuantization, Layer):
     """A dense layer of any rank: `activation(einsum(equation, inputs, kernel) +
     bias)`, where the kernel's shape follows from the equation, the input shape and
     `output_shape`.
@@ -124,6 +135,10 @@ class EinsumDense(Layer):
             no bias.
         kernel_initializer, bias_initializer, kernel_regularizer,
         bias_regularizer, kernel_constraint, bias_constraint: As in `Dense`.
+        lora_rank, lora_alpha: LoRA at build, as in `Dense` (see `enable_lora`).
+        gptq_unpacked_column_size: Kept in the config for Keras's GPTQ files.
+        quantization_config: The `QuantizationConfig` a quantized policy builds
+            with.
 
     Input shape: as the equation's input. Output shape: `(batch, *output_shape)`.
 
@@ -147,6 +162,8 @@ class EinsumDense(Layer):
         bias_constraint=None,
         lora_rank=None,
         lora_alpha=None,
+        gptq_unpacked_column_size=None,
+        quantization_config=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -166,11 +183,6 @@ class EinsumDense(Layer):
                 "EinsumDense: `output_shape` must be an int or a tuple of positive "
                 f"ints / None, got {output_shape!r}."
             )
-        if lora_rank is not None:
-            raise NotImplementedError(
-                "EinsumDense: `lora_rank` is not supported yet in kerasish; "
-                "construct the layer with lora_rank=None."
-            )
         self.partial_output_shape = tuple(output_shape)
         self.bias_axes = bias_axes
         self.activation = activations.get(activation)
@@ -181,7 +193,10 @@ class EinsumDense(Layer):
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
         self.lora_rank = lora_rank
-        self.lora_alpha = lora_alpha
+        self.lora_alpha = lora_alpha if lora_alpha is not None else lora_rank
+        self.lora_enabled = False
+        self.gptq_unpacked_column_size = gptq_unpacked_column_size
+        self.quantization_config = quantization_config
 
     def _kernel_init(self, input_axes, output_axes):
         init = self.kernel_initializer
@@ -210,13 +225,18 @@ class EinsumDense(Layer):
                 "axes and the output's new axes known sizes."
             )
         self.input_spec = InputSpec(ndim=len(input_shape))
-        self.kernel = self.add_weight(
-            name="kernel",
-            shape=tuple(kernel_shape),
-            initializer=self._kernel_init(input_axes, output_axes),
-            regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint,
-        )
+        if self.quantization_mode:
+            self.quantized_build(
+                tuple(kernel_shape), self.quantization_mode, self.quantization_config
+            )
+        if self.quantization_mode not in ("int8", "int4"):
+            self._kernel = self.add_weight(
+                name="kernel",
+                shape=tuple(kernel_shape),
+                initializer=self._kernel_init(input_axes, output_axes),
+                regularizer=self.kernel_regularizer,
+                constraint=self.kernel_constraint,
+            )
         self.bias = None
         if bias_shape is not None:
             self.bias = self.add_weight(
@@ -226,11 +246,14 @@ class EinsumDense(Layer):
                 regularizer=self.bias_regularizer,
                 constraint=self.bias_constraint,
             )
+        self.built = True
+        if self.lora_rank:
+            self.enable_lora(self.lora_rank, lora_alpha=self.lora_alpha)
 
     def call(self, inputs):
-        x = ops.einsum(self.equation, inputs, self.kernel.value)
+        x = ops.einsum(self.equation, inputs, self.kernel)
         if self.bias is not None:
-            x = ops.add(x, self.bias.value)
+            x = ops.add(x, self.bias)
         return self.activation(x)
 
     def compute_output_shape(self, input_shape):
@@ -239,7 +262,7 @@ class EinsumDense(Layer):
         )[2]
 
     def get_config(self):
-        return {
+        config = {
             **super().get_config(),
             "output_shape": self.partial_output_shape,
             "equation": self.equation,
@@ -251,4 +274,17 @@ class EinsumDense(Layer):
             "bias_regularizer": regularizers.serialize(self.bias_regularizer),
             "kernel_constraint": constraints.serialize(self.kernel_constraint),
             "bias_constraint": constraints.serialize(self.bias_constraint),
+            "quantization_config": serialize_keras_object(self.quantization_config),
+            **lora_config(self),
         }
+        if self.gptq_unpacked_column_size:
+            config["gptq_unpacked_column_size"] = self.gptq_unpacked_column_size
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["quantization_config"] = quantizers.deserialize(
+            config.get("quantization_config")
+        )
+        return super().from_config(config)

@@ -1,9 +1,17 @@
 """`Dense`: `activation(inputs @ kernel + bias)`."""
 
-from kerasish import activations, constraints, initializers, ops, regularizers
+from kerasish import (
+    activations,
+    constraints,
+    initializers,
+    ops,
+    quantizers,
+    regularizers,
+)
+from kerasish.layers.core.dense_quantization import DenseQuantization, lora_config
 from kerasish.layers.input_spec import InputSpec
 from kerasish.layers.layer import Layer
-from kerasish.serialization import register_builtin
+from kerasish.serialization import register_builtin, serialize_keras_object
 
 
 def _positive_int(layer, name, value):
@@ -13,7 +21,7 @@ def _positive_int(layer, name, value):
 
 
 @register_builtin("layers")
-class Dense(Layer):
+class Dense(DenseQuantization, Layer):
     """Densely connected layer: `activation(inputs @ kernel + bias)`.
 
     Args:
@@ -24,6 +32,12 @@ class Dense(Layer):
         bias_initializer: Defaults to "zeros".
         kernel_regularizer, bias_regularizer: Penalties added to the loss.
         kernel_constraint, bias_constraint: Projections after each update.
+        lora_rank: If set, LoRA of this rank is enabled at build (see
+            `enable_lora`): the kernel freezes and two low-rank factors train.
+        lora_alpha: LoRA's scale numerator: the delta is scaled by
+            `lora_alpha / lora_rank`. Defaults to `lora_rank`.
+        quantization_config: The `QuantizationConfig` a quantized dtype policy
+            builds with (set by `quantize`; saved in the config).
 
     Input shape: `(..., input_dim)`. Output shape: `(..., units)`.
 
@@ -45,6 +59,8 @@ class Dense(Layer):
         kernel_constraint=None,
         bias_constraint=None,
         lora_rank=None,
+        lora_alpha=None,
+        quantization_config=None,
         **kwargs,
     ):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
@@ -57,6 +73,10 @@ class Dense(Layer):
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
+        self.lora_rank = lora_rank
+        self.lora_alpha = lora_alpha if lora_alpha is not None else lora_rank
+        self.lora_enabled = False
+        self.quantization_config = quantization_config
         self.input_spec = InputSpec(min_ndim=2)
         self.supports_masking = True
 
@@ -67,13 +87,19 @@ class Dense(Layer):
                 f"Layer '{self.name}' (Dense) needs a known last input axis, got "
                 f"input shape {tuple(input_shape)}."
             )
-        self.kernel = self.add_weight(
-            name="kernel",
-            shape=(input_dim, self.units),
-            initializer=self.kernel_initializer,
-            regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint,
-        )
+        kernel_shape = (input_dim, self.units)
+        if self.quantization_mode:
+            self.quantized_build(
+                kernel_shape, self.quantization_mode, self.quantization_config
+            )
+        if self.quantization_mode not in ("int8", "int4"):
+            self._kernel = self.add_weight(
+                name="kernel",
+                shape=kernel_shape,
+                initializer=self.kernel_initializer,
+                regularizer=self.kernel_regularizer,
+                constraint=self.kernel_constraint,
+            )
         self.bias = None
         if self.use_bias:
             self.bias = self.add_weight(
@@ -84,36 +110,15 @@ class Dense(Layer):
                 constraint=self.bias_constraint,
             )
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
+        self.built = True
+        if self.lora_rank:
+            self.enable_lora(self.lora_rank, lora_alpha=self.lora_alpha)
 
     def call(self, inputs):
         x = ops.matmul(inputs, self.kernel)
         if self.bias is not None:
             x = ops.add(x, self.bias)
         return self.activation(x)
-
-    def save_own_variables(self, store):
-        """Saves `kernel` ("0") and `bias` ("1"), as Keras's Dense does: a
-        subclass's extra variables are the subclass's to save."""
-        if not self.built:
-            return
-        store["0"] = self.kernel.numpy()
-        if self.bias is not None:
-            store["1"] = self.bias.numpy()
-
-    def load_own_variables(self, store):
-        """Loads what `save_own_variables` wrote (Keras's layout)."""
-        if not self.built:
-            return
-        own = self._trainable_variables + self._non_trainable_variables
-        if len(store.keys()) != len(own):
-            raise ValueError(
-                f"Layer '{self.name}' expected {len(own)} variables, but received "
-                f"{len(store.keys())} variables during loading. Expected: "
-                f"{[v.name for v in own]}"
-            )
-        self.kernel.assign(store["0"])
-        if self.bias is not None:
-            self.bias.assign(store["1"])
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)
@@ -130,4 +135,14 @@ class Dense(Layer):
             "bias_regularizer": regularizers.serialize(self.bias_regularizer),
             "kernel_constraint": constraints.serialize(self.kernel_constraint),
             "bias_constraint": constraints.serialize(self.bias_constraint),
+            "quantization_config": serialize_keras_object(self.quantization_config),
+            **lora_config(self),
         }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["quantization_config"] = quantizers.deserialize(
+            config.get("quantization_config")
+        )
+        return super().from_config(config)

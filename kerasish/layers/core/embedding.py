@@ -1,12 +1,14 @@
 """`Embedding`: turns integer ids into dense vectors."""
 
-from kerasish import constraints, initializers, ops, regularizers
+from kerasish import constraints, initializers, ops, quantizers, regularizers
+from kerasish.layers.core.dense_quantization import lora_config
+from kerasish.layers.core.embedding_quantization import EmbeddingQuantization
 from kerasish.layers.layer import Layer
-from kerasish.serialization import register_builtin
+from kerasish.serialization import register_builtin, serialize_keras_object
 
 
 @register_builtin("layers")
-class Embedding(Layer):
+class Embedding(EmbeddingQuantization, Layer):
     """Looks up a dense vector for each integer id: `embeddings[inputs]`.
 
     Args:
@@ -14,6 +16,9 @@ class Embedding(Layer):
         output_dim: Size of each vector.
         embeddings_initializer: Defaults to "uniform" (uniform in [-0.05, 0.05]).
         mask_zero: Whether id 0 is padding; downstream layers then get a mask.
+        lora_rank, lora_alpha: LoRA at build, as in `Dense` (see `enable_lora`).
+        quantization_config: The `QuantizationConfig` a quantized policy builds
+            with.
 
     Input shape: `(batch, ...)` integers. Output shape: `(batch, ..., output_dim)`.
 
@@ -32,6 +37,8 @@ class Embedding(Layer):
         mask_zero=False,
         weights=None,
         lora_rank=None,
+        lora_alpha=None,
+        quantization_config=None,
         **kwargs,
     ):
         kwargs.pop("input_length", None)
@@ -50,18 +57,31 @@ class Embedding(Layer):
         self.supports_masking = self.mask_zero
         self.autocast = False
         self._initial_weights = weights
+        self.lora_rank = lora_rank
+        self.lora_alpha = lora_alpha if lora_alpha is not None else lora_rank
+        self.lora_enabled = False
+        self.quantization_config = quantization_config
 
     def build(self, input_shape=None):
-        self.embeddings = self.add_weight(
-            name="embeddings",
-            shape=(self.input_dim, self.output_dim),
-            initializer=self.embeddings_initializer,
-            regularizer=self.embeddings_regularizer,
-            constraint=self.embeddings_constraint,
-        )
+        shape = (self.input_dim, self.output_dim)
+        if self.quantization_mode:
+            self.quantized_build(
+                shape, self.quantization_mode, self.quantization_config
+            )
+        if self.quantization_mode not in ("int8", "int4"):
+            self._embeddings = self.add_weight(
+                name="embeddings",
+                shape=shape,
+                initializer=self.embeddings_initializer,
+                regularizer=self.embeddings_regularizer,
+                constraint=self.embeddings_constraint,
+            )
         if self._initial_weights is not None:
             self.set_weights(self._initial_weights)
             self._initial_weights = None
+        self.built = True
+        if self.lora_rank:
+            self.enable_lora(self.lora_rank, lora_alpha=self.lora_alpha)
 
     def call(self, inputs):
         if "int" not in str(inputs.dtype):
@@ -89,4 +109,14 @@ class Embedding(Layer):
             ),
             "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
             "mask_zero": self.mask_zero,
+            "quantization_config": serialize_keras_object(self.quantization_config),
+            **lora_config(self),
         }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["quantization_config"] = quantizers.deserialize(
+            config.get("quantization_config")
+        )
+        return super().from_config(config)

@@ -9,6 +9,7 @@ reverse_embeddings` when the weights are not tied), optionally soft-capped:
 from kerasish import ops
 from kerasish.layers.core.embedding import Embedding
 from kerasish.layers.keras_mask import set_keras_mask
+from kerasish.layers.layer import Layer
 from kerasish.serialization import register_builtin
 
 
@@ -74,6 +75,11 @@ class ReversibleEmbedding(Embedding):
         self.tie_weights = bool(tie_weights)
         self.reverse_dtype = reverse_dtype
         self.logit_soft_cap = logit_soft_cap
+
+    # Saved as the layer's own variables in order (the table, then
+    # `reverse_embeddings` when untied), not with Embedding's quantization spec.
+    save_own_variables = Layer.save_own_variables
+    load_own_variables = Layer.load_own_variables
 
     def build(self, input_shape=None):
         super().build(input_shape)
