@@ -7,6 +7,7 @@ single loop in `run_chunks` compiles, calls, and dispatches the callbacks, so th
 batch hooks, the progress bar and `stop_training` are handled in one place.
 """
 
+import time
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -30,6 +31,7 @@ class Chunk(NamedTuple):
     args: tuple  # the call's arguments after the state
     rows_kept: int | None = None  # predict: rows of the outputs to keep
     rows_seen: int | None = None  # predict: rows a batch callback sees
+    measure: Any = None  # a key: time this call, for `steps_per_execution="auto"`
 
 
 def run_chunks(model, chunks, state, callbacks, kind):
@@ -42,8 +44,16 @@ def run_chunks(model, chunks, state, callbacks, kind):
     begin_hook = f"on_{kind}_batch_begin"
     end_hook = f"on_{kind}_batch_end"
     begin = getattr(callbacks, begin_hook) if callbacks.wants(begin_hook) else None
-    end = getattr(callbacks, end_hook) if callbacks.wants(end_hook) else None
+    # The progress bar alone is fed per chunk through a bridge that reads the
+    # logs only when it prints: no state written back, no host sync per step.
+    wants_end = (
+        callbacks.wants(end_hook)
+        if kind == "predict"
+        else wants_batches(callbacks, kind)
+    )
+    end = getattr(callbacks, end_hook) if wants_end else None
     progbar = progbar_of(callbacks) if kind != "predict" else None
+    compiler = model._step_compiler
     functions = {}  # one lookup per chunk layout, not per step
     logs, outputs = None, []
     for chunk in chunks:
@@ -57,7 +67,13 @@ def run_chunks(model, chunks, state, callbacks, kind):
         last = chunk.first + chunk.count - 1
         if begin is not None:
             begin(chunk.first)
-        out = fn(state, *chunk.args)
+        if chunk.measure:
+            start = time.perf_counter()
+            out = fn(state, *chunk.args)
+            get_engine().block_until_ready(out)
+            compiler.record_step_time(chunk.measure, time.perf_counter() - start)
+        else:
+            out = fn(state, *chunk.args)
         if kind == "predict":
             if chunk.rows_kept is not None:
                 out = _first_rows(out, chunk.rows_kept)
@@ -88,6 +104,21 @@ def run_chunks(model, chunks, state, callbacks, kind):
     return outputs if kind == "predict" else (state, logs)
 
 
+def wants_batches(callbacks, kind):
+    """Whether a callback other than the plain progress bar implements a batch
+    hook of `kind` (it then sees every batch, or every `steps_per_execution`)."""
+    from kerasish.callbacks.callback import overrides
+    from kerasish.callbacks.progbar_logger import ProgbarLogger
+
+    hooks = (f"on_{kind}_batch_begin", f"on_{kind}_batch_end")
+    return any(
+        overrides(cb, hook)
+        for cb in callbacks.callbacks
+        if type(cb) is not ProgbarLogger
+        for hook in hooks
+    )
+
+
 def _first_rows(out, rows):
     return get_engine().tree_map(lambda a: a[:rows], out)
 
@@ -101,12 +132,20 @@ def reread(model):
     }
 
 
-def array_chunks(model, data, kind, step, seed, epoch, start_step):
+def array_chunks(model, data, kind, step, seed, epoch, start_step, per_batch=False):
     """Chunks over array data: placed on the device once and gathered there, or
-    (over the device budget) streamed from the host chunk by chunk."""
+    (over the device budget) streamed from the host chunk by chunk.
+
+    With `steps_per_execution="auto"` (and no callback asking for every batch),
+    the first steps of a kind run one by one and are timed; the chunk length is
+    then chosen from that step time (`StepCompiler.auto_steps`), and the steps
+    left over after the last whole chunk run one by one, with the function
+    already compiled, rather than compiling a shorter chunk.
+    """
     engine = get_engine()
     compiler = model._step_compiler
-    n_exec = model.steps_per_execution
+    auto = model.steps_per_execution == "auto"
+    n_exec = 1 if auto else model.steps_per_execution
     host_indices, host_mask = (
         data.epoch_indices(seed, epoch)
         if kind == "train"
@@ -124,11 +163,22 @@ def array_chunks(model, data, kind, step, seed, epoch, start_step):
     full_steps = data.steps - 1 if exact_tail else data.steps
     done = start_step
     compilers = {}  # one closure per chunk layout, not one per step
+    auto_key = (kind, bs, "stream" if stream else "device")
     while done < data.steps:
+        measure = None
+        if auto and not per_batch and n_exec == 1:
+            chosen = compiler.auto_steps(auto_key, full_steps)
+            if chosen is None:
+                measure = auto_key
+            else:
+                n_exec = chosen
         if done < full_steps:
             n, rows = min(n_exec, full_steps - done), bs
+            if auto and n < n_exec:
+                n = 1  # the leftover steps: the compiled single step
         else:
             n, rows = 1, tail
+            measure = None
         if stream:
             host = streaming.host_chunk(
                 data,
@@ -159,16 +209,21 @@ def array_chunks(model, data, kind, step, seed, epoch, start_step):
                 )
 
             compilers[(n, rows)] = compile_chunk
-        yield Chunk(done, n, (n, rows), compile_chunk, args)
+        yield Chunk(done, n, (n, rows), compile_chunk, args, measure=measure)
         done += n
 
 
 def batch_chunks(model, data, kind, step, start_step, counter):
     """Chunks over an iterable of batches: up to `steps_per_execution` batches of
-    one shape stacked per call. `counter[0]` ends as the number of batches seen."""
+    one shape stacked per call. `counter[0]` ends as the number of batches seen.
+
+    `"auto"` runs one batch per call here: stacking batches from an iterable
+    would hold several of them on the host before the first one runs.
+    """
     engine = get_engine()
     compiler = model._step_compiler
     n_exec = model.steps_per_execution
+    n_exec = 1 if n_exec == "auto" else n_exec
     names = model._resolved_output_names
 
     def make(buffer, counter):

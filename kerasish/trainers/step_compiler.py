@@ -90,6 +90,29 @@ class StepCompiler:
         self.cache = {}
         self.signatures = {}
         self.unroll = {}  # kind -> 1 (rolled) or True (unrolled), once measured
+        self.step_times = {}  # auto key -> seconds of the single steps timed
+        self.auto = {}  # auto key -> the chunk length chosen
+
+    def record_step_time(self, key, seconds):
+        """Keeps the time of one single step run for `steps_per_execution="auto"`."""
+        self.step_times.setdefault(key, []).append(seconds)
+
+    def auto_steps(self, key, full_steps):
+        """The chunk length for `key = (kind, batch size, placement)`, or None
+        while the single steps are still being timed.
+
+        The first timed call is a warm-up; the best of the next ones is the step
+        time (load from other processes only makes steps slower).
+        """
+        if key in self.auto:
+            return self.auto[key]
+        times = self.step_times.get(key, [])
+        if len(times) < 1 + _TIMED_STEPS:
+            return None
+        unrolled = self.unroll.get(key[0], 1) is True
+        chosen = choose_steps(min(times[1:]), full_steps, unrolled)
+        self.auto[key] = chosen
+        return chosen
 
     def get(self, kind, build_fn, example_args, static_key=()):
         """Returns `(compiled function, seconds spent compiling)`.
@@ -134,6 +157,10 @@ class StepCompiler:
             return lambda: multi_step(self.model, step, n, from_arrays, batch_size, u)
 
         fn, seconds = self.get(kind, build(unroll), example, (*static_key, unroll))
+        if n == 1 and kind not in self.unroll and not self.model.run_eagerly:
+            # The single step's program tells whether later chunks unroll: no
+            # rolled chunk compiled only to be thrown away.
+            self.unroll[kind] = True if convolution_count(fn) else 1
         if n > 1 and kind not in self.unroll and not self.model.run_eagerly:
             count = convolution_count(fn)
             self.unroll[kind] = True if count else 1
@@ -141,6 +168,35 @@ class StepCompiler:
                 fn, more = self.get(kind, build(True), example, (*static_key, True))
                 seconds += more
         return fn, seconds
+
+
+# `steps_per_execution="auto"`: a chunk should run for about `_CHUNK_SECONDS`
+# (the per-call overhead, tens of microseconds, is then under 1% of it, and a
+# progress bar still moves several times a second); fusing fewer than
+# `_MIN_FUSED` steps is not worth compiling a second program; an unrolled chunk
+# (convolutions on XLA:CPU) compiles a copy of the step per step, so it stays short.
+_CHUNK_SECONDS = 0.005
+_MIN_FUSED = 4
+_MAX_FUSED = 128
+_MAX_UNROLLED = 8
+_TIMED_STEPS = 2
+
+
+def choose_steps(step_seconds, full_steps, unrolled=False):
+    """How many steps `steps_per_execution="auto"` fuses into one call.
+
+    Args:
+        step_seconds: The time of one step run alone (best of a few).
+        full_steps: The epoch's full-size steps (a chunk never exceeds them).
+        unrolled: Whether a chunk would be unrolled rather than a rolled loop.
+
+    Returns:
+        An int >= 1; 1 runs every step alone.
+    """
+    cap = _MAX_UNROLLED if unrolled else _MAX_FUSED
+    n = int(_CHUNK_SECONDS / max(step_seconds, 1e-7))
+    n = min(n, cap, full_steps)
+    return n if n >= _MIN_FUSED else 1
 
 
 def multi_step(model, step, n, from_arrays, batch_size, unroll):

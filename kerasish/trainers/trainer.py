@@ -30,11 +30,12 @@ from kerasish.trainers.steps import (  # noqa: F401 -- re-exported
 _spec_of = spec_of  # the name preflight and older callers import
 
 
-def _positive_int(name, value, allow_none=False):
+def _positive_int(name, value, allow_none=False, also=""):
     if value is None and allow_none:
         return None
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value <= 0:
-        raise ValueError(f"`{name}` must be a positive integer, got {value!r}.")
+        what = f"a positive integer {also}".strip()
+        raise ValueError(f"`{name}` must be {what}, got {value!r}.")
     return int(value)
 
 
@@ -64,7 +65,7 @@ class Trainer(Steps):
         metrics=None,
         weighted_metrics=None,
         run_eagerly=False,
-        steps_per_execution=1,
+        steps_per_execution="auto",
         jit_compile="auto",
         auto_scale_loss=True,
     ):
@@ -78,7 +79,14 @@ class Trainer(Steps):
                 a dict keyed by output name.
             weighted_metrics: Metrics that also use `sample_weight`/`class_weight`.
             run_eagerly: Run the step un-compiled, for debugging.
-            steps_per_execution: Steps fused into one compiled call.
+            steps_per_execution: Steps fused into one compiled call. An int
+                means what it means in Keras (batch callbacks and the progress
+                bar see every N-th batch). `"auto"` (the default) fuses steps
+                when no callback other than the progress bar asks for every
+                batch: the first steps run alone and are timed, and the chunk
+                length is chosen so that a call takes a few milliseconds
+                (1 for a slow step). Results equal `steps_per_execution=1`'s to
+                float rounding; the progress bar moves once per chunk.
             jit_compile: `"auto"`/True compiles with XLA; False is `run_eagerly`.
         """
         from kerasish import optimizers
@@ -97,9 +105,11 @@ class Trainer(Steps):
         }
         self.run_eagerly = bool(run_eagerly) or jit_compile is False
         self.jit_compile = jit_compile
-        self.steps_per_execution = _positive_int(
-            "steps_per_execution", steps_per_execution
-        )
+        if steps_per_execution != "auto":
+            steps_per_execution = _positive_int(
+                "steps_per_execution", steps_per_execution, also="or 'auto'"
+            )
+        self.steps_per_execution = steps_per_execution
         self.compiled = True
         self._step_compiler = StepCompiler(self)
         self._loss_trackers = None
@@ -379,7 +389,14 @@ class Trainer(Steps):
         step = {"train": self.train_step, "test": self.test_step}[kind]
         if data.kind == "arrays":
             chunks = epoch_iterator.array_chunks(
-                self, data, kind, step, seed, epoch, start_step
+                self,
+                data,
+                kind,
+                step,
+                seed,
+                epoch,
+                start_step,
+                per_batch=epoch_iterator.wants_batches(callbacks, kind),
             )
             return epoch_iterator.run_chunks(self, chunks, state, callbacks, kind)
         counter = [0]
@@ -473,8 +490,8 @@ class Trainer(Steps):
             steps=data.steps,
         )
         cbs.on_predict_begin()
-        wants_end = cbs.wants("on_predict_batch_end")
-        wants_begin = cbs.wants("on_predict_batch_begin")
+        # The progress bar alone moves per chunk; other batch hooks see each batch.
+        per_batch = epoch_iterator.wants_batches(cbs, "predict")
         state = TrainState(
             [v.value for v in self.trainable_variables],
             [v.value for v in self.non_trainable_variables],
@@ -483,7 +500,7 @@ class Trainer(Steps):
         )
         if data.kind == "arrays":
             chunks = epoch_iterator.predict_array_chunks(
-                self, data, per_batch=wants_end or wants_begin
+                self, data, per_batch=per_batch
             )
             total = (
                 data.num_samples
