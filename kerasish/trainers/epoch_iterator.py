@@ -15,7 +15,7 @@ import numpy as np
 
 from kerasish.common import tree
 from kerasish.engine import get_engine
-from kerasish.trainers import streaming
+from kerasish.trainers import memory, streaming
 from kerasish.trainers.exact_batches import user_code_sees_rows
 from kerasish.trainers.logs import LazyLogs, progbar_of
 from kerasish.trainers.steps import Batch, flat_targets, flat_weights
@@ -53,55 +53,103 @@ def run_chunks(model, chunks, state, callbacks, kind):
     )
     end = getattr(callbacks, end_hook) if wants_end else None
     progbar = progbar_of(callbacks) if kind != "predict" else None
-    compiler = model._step_compiler
     functions = {}  # one lookup per chunk layout, not per step
     logs, outputs = None, []
-    for chunk in chunks:
-        fn = None if chunk.key is None else functions.get(chunk.key)
-        if fn is None:
-            fn, seconds = chunk.compile(state)
-            if chunk.key is not None:
-                functions[chunk.key] = fn
-            if seconds and progbar is not None:
-                progbar.compiling(seconds)
-        last = chunk.first + chunk.count - 1
-        if begin is not None:
-            begin(chunk.first)
-        if chunk.measure:
-            start = time.perf_counter()
-            out = fn(state, *chunk.args)
-            get_engine().block_until_ready(out)
-            compiler.record_step_time(chunk.measure, time.perf_counter() - start)
-        else:
-            out = fn(state, *chunk.args)
-        if kind == "predict":
-            if chunk.rows_kept is not None:
-                out = _first_rows(out, chunk.rows_kept)
-            outputs.append(out)
-            if end is not None:
-                seen = (
-                    out
-                    if chunk.rows_seen is None
-                    else _first_rows(out, chunk.rows_seen)
-                )
-                end(last, {"outputs": seen})
-            continue
-        state, logs = out
-        if train:
-            # Not through Layer.__setattr__: tracking would walk the state pytree
-            # on every step (measured: a third of the per-step time, tiny MLP).
-            object.__setattr__(model, "_progress_state", state)
-        if end is not None:
-            if train:
-                model._write_state(state)
-            end(last, LazyLogs(logs))
-            if train:
-                state = state._replace(**reread(model))
-        elif progbar is not None:
-            progbar.on_batch(kind, last, logs)
-        if train and model.stop_training:
-            break
+    chunks = iter(chunks)
+    waited = 0.0  # host time spent producing input chunks
+    try:
+        while True:
+            started = time.perf_counter()
+            chunk = next(chunks, None)
+            waited += time.perf_counter() - started
+            if chunk is None:
+                break
+            state, logs = _run_chunk(
+                model, chunk, state, kind, functions, begin, end, progbar, outputs
+            )
+            if train and model.stop_training:
+                break
+    except Exception as error:
+        if memory.is_out_of_memory(error):
+            raise memory.out_of_memory_error(
+                error,
+                getattr(model, "_memory_estimate", None),
+                memory.device_memory_limit(),
+            ) from error
+        raise
+    object.__setattr__(model, "_input_wait_seconds", waited)
     return outputs if kind == "predict" else (state, logs)
+
+
+def _run_chunk(model, chunk, state, kind, functions, begin, end, progbar, outputs):
+    """Compiles (once per layout) and runs one chunk; returns `(state, logs)`."""
+    train = kind == "train"
+    logs = None
+    fn = None if chunk.key is None else functions.get(chunk.key)
+    if fn is None:
+        fn, seconds = chunk.compile(state)
+        if chunk.key is not None:
+            functions[chunk.key] = fn
+        if seconds and progbar is not None:
+            progbar.compiling(seconds)
+        if train and (seconds or getattr(model, "_memory_line_pending", False)):
+            _note_memory(model, state, chunk, fn)
+    last = chunk.first + chunk.count - 1
+    if begin is not None:
+        begin(chunk.first)
+    if chunk.measure:
+        start = time.perf_counter()
+        out = fn(state, *chunk.args)
+        get_engine().block_until_ready(out)
+        model._step_compiler.record_step_time(
+            chunk.measure, time.perf_counter() - start
+        )
+    else:
+        out = fn(state, *chunk.args)
+    if kind == "predict":
+        if chunk.rows_kept is not None:
+            out = _first_rows(out, chunk.rows_kept)
+        outputs.append(out)
+        if end is not None:
+            seen = out if chunk.rows_seen is None else _first_rows(out, chunk.rows_seen)
+            end(last, {"outputs": seen})
+        return state, None
+    state, logs = out
+    if train:
+        # Not through Layer.__setattr__: tracking would walk the state pytree
+        # on every step (measured: a third of the per-step time, tiny MLP).
+        object.__setattr__(model, "_progress_state", state)
+    if end is not None:
+        if train:
+            model._write_state(state)
+        end(last, LazyLogs(logs))
+        if train:
+            state = state._replace(**reread(model))
+    elif progbar is not None:
+        progbar.on_batch(kind, last, logs)
+    return state, logs
+
+
+def _note_memory(model, state, chunk, fn):
+    """Keeps the memory estimate of a newly compiled train chunk; prints it once
+    per fit when asked (`verbose >= 1`)."""
+    est = memory.estimate(
+        state, chunk.args, fn, _batch_rows(chunk), steps=max(1, chunk.count)
+    )
+    if est is None:
+        return
+    object.__setattr__(model, "_memory_estimate", est)
+    if getattr(model, "_memory_line_pending", False):
+        object.__setattr__(model, "_memory_line_pending", False)
+        print(memory.format_estimate(est), flush=True)
+
+
+def _batch_rows(chunk):
+    if chunk.key is not None and isinstance(chunk.key, tuple) and len(chunk.key) > 1:
+        return chunk.key[1]
+    leaves = get_engine().tree_leaves(chunk.args)
+    mask = leaves[-1] if leaves else None
+    return int(np.shape(mask)[-1]) if mask is not None and np.ndim(mask) else 0
 
 
 def wants_batches(callbacks, kind):
@@ -211,6 +259,57 @@ def array_chunks(model, data, kind, step, seed, epoch, start_step, per_batch=Fal
             compilers[(n, rows)] = compile_chunk
         yield Chunk(done, n, (n, rows), compile_chunk, args, measure=measure)
         done += n
+
+
+# Rows per call when evaluation merges batches (as predict does).
+_MERGED_ROWS = 8192
+
+
+def merged_test_data(model, data, kind, per_batch):
+    """Array data for `evaluate` with batches merged into calls of ~8192 rows, or
+    None where merging could change a number.
+
+    Evaluation's results are sums over samples when only built-in code sees the
+    rows (`user_code_sees_rows`) and every loss averages over the batch (then
+    each batch's mean, weighted by its size as the loss tracker does, sums to
+    the mean over all samples): a larger batch gives the same numbers up to
+    float rounding, with fewer, larger calls. Not with `steps=` (a prefix of the
+    data) or when a callback asks for each batch.
+    """
+    import copy
+
+    if kind != "test" or per_batch:
+        return None
+    if model.steps_per_execution != "auto":
+        return None
+    bs = data.batch_size
+    merged = min(-(-_MERGED_ROWS // bs), data.steps)
+    if merged < 2 or data.steps * bs < data.num_samples:
+        return None
+    if user_code_sees_rows(model, "test"):
+        return None
+    compile_loss = model._compile_loss
+    if compile_loss is not None:
+        for entry in compile_loss.losses:
+            if entry is not None and getattr(entry[1], "reduction", None) not in (
+                "sum_over_batch_size",
+                "mean",
+            ):
+                return None
+    view = copy.copy(data)
+    view.batch_size = bs * merged
+    view.steps = -(-data.num_samples // view.batch_size)
+    view.merged = merged
+    return view
+
+
+def rescaled(chunks, merged, steps):
+    """Chunks of merged batches, counted in the user's batches (for callbacks
+    and the progress bar)."""
+    for chunk in chunks:
+        first = chunk.first * merged
+        count = min(chunk.count * merged, steps - first)
+        yield chunk._replace(first=first, count=count)
 
 
 def batch_chunks(model, data, kind, step, start_step, counter):

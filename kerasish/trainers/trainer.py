@@ -11,6 +11,8 @@ The pieces live beside this module: `steps` (the pure steps and their context),
 (checks on the user's arguments) and `logs` (logs and the progress bar).
 """
 
+import time
+
 import numpy as np
 
 from kerasish import config
@@ -327,11 +329,14 @@ class Trainer(Steps):
             initial_epoch = self._initial_epoch
         logs = {}
         self._progress_state = None
+        # The memory line prints before the first step (at the first compile).
+        object.__setattr__(self, "_memory_line_pending", verbose >= 1)
         try:
             for epoch in range(initial_epoch, epochs):
                 self._current_epoch = epoch
                 callbacks.on_epoch_begin(epoch)
                 self.reset_metrics()
+                epoch_start = time.perf_counter()
                 state = self._read_state()
                 self._progress_state = None
                 start_step, self._initial_step = self._initial_step, 0
@@ -345,7 +350,8 @@ class Trainer(Steps):
                     start_step,
                 )
                 self._write_state(state)
-                logs = self._epoch_logs(state, logs)
+                logs = self._epoch_logs(state, logs)  # reads the device: synced
+                _record_throughput(self, data, callbacks, logs, epoch_start)
                 if val is not None and _should_validate(epoch, validation_freq):
                     val_logs = self.evaluate(
                         val[0],
@@ -388,16 +394,20 @@ class Trainer(Steps):
         """Runs one pass over `data`; returns the final state and logs (device)."""
         step = {"train": self.train_step, "test": self.test_step}[kind]
         if data.kind == "arrays":
+            per_batch = epoch_iterator.wants_batches(callbacks, kind)
+            merged = epoch_iterator.merged_test_data(self, data, kind, per_batch)
             chunks = epoch_iterator.array_chunks(
                 self,
-                data,
+                data if merged is None else merged,
                 kind,
                 step,
                 seed,
                 epoch,
                 start_step,
-                per_batch=epoch_iterator.wants_batches(callbacks, kind),
+                per_batch=per_batch,
             )
+            if merged is not None:
+                chunks = epoch_iterator.rescaled(chunks, merged.merged, data.steps)
             return epoch_iterator.run_chunks(self, chunks, state, callbacks, kind)
         counter = [0]
         chunks = epoch_iterator.batch_chunks(
@@ -565,6 +575,30 @@ class Trainer(Steps):
 
 
 # -- helpers -------------------------------------------------------------------
+
+
+def _record_throughput(model, data, callbacks, logs, epoch_start):
+    """Samples per second and the input-wait fraction of the epoch just run:
+    in `History.throughput`, and in the logs when asked
+    (`config.enable_throughput_logs()`)."""
+    seconds = max(time.perf_counter() - epoch_start, 1e-9)
+    steps = data.steps or 0
+    if data.kind == "arrays":
+        samples = min(data.num_samples, steps * data.batch_size)
+    else:
+        samples = steps * (data.batch_size or 0)
+    figures = {
+        "samples_per_second": samples / seconds,
+        "input_wait_fraction": min(
+            1.0, getattr(model, "_input_wait_seconds", 0.0) / seconds
+        ),
+    }
+    history = getattr(callbacks, "_history", None)
+    if history is not None:
+        for key, value in figures.items():
+            history.throughput.setdefault(key, []).append(value)
+    if config.throughput_logs_enabled():
+        logs.update(figures)
 
 
 def _num(x):
