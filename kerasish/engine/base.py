@@ -182,9 +182,12 @@ class Engine(Protocol):
 
     # -- transformations ---------------------------------------------------------
     def jit(self, fn: Callable, **kwargs: Any) -> Callable: ...
-    def compile(self, fn: Callable, *example_args: Any) -> Callable:
+    def compile(
+        self, fn: Callable, *example_args: Any, donate_argnums: tuple = ()
+    ) -> Callable:
         """`fn` compiled ahead of time for arguments shaped like
-        `example_args`."""
+        `example_args`; the arguments at `donate_argnums` may be consumed (their
+        buffers reused for the outputs)."""
         ...
 
     def value_and_grad(

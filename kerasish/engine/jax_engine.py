@@ -64,9 +64,14 @@ class JaxEngine:
         self.setup_compilation_cache()
         return jax.jit(fn, **kwargs)
 
-    def compile(self, fn, *example_args):
-        """Compiles `fn` ahead of time for arguments shaped like `example_args`."""
-        return self.jit(fn).lower(*example_args).compile()
+    def compile(self, fn, *example_args, donate_argnums=()):
+        """Compiles `fn` ahead of time for arguments shaped like `example_args`.
+
+        Arguments at `donate_argnums` are donated: their buffers may be reused
+        for the outputs (updated in place) and must not be used after the call.
+        """
+        jitted = self.jit(fn, donate_argnums=donate_argnums)
+        return jitted.lower(*example_args).compile()
 
     def value_and_grad(self, fn, has_aux=False, argnums=0):
         return jax.value_and_grad(fn, argnums=argnums, has_aux=has_aux)

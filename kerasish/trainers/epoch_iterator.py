@@ -152,6 +152,22 @@ def _batch_rows(chunk):
     return int(np.shape(mask)[-1]) if mask is not None and np.ndim(mask) else 0
 
 
+def donate_state(kind, per_batch):
+    """Whether the chunks of an epoch consume (donate) the state they are given:
+    training without batch callbacks, where the trainer holds a private copy of
+    the state (`private_state`). A batch callback reads the model's variables,
+    which are then the state itself; evaluation passes the weights through."""
+    return kind == "train" and not per_batch
+
+
+def private_state(state):
+    """A copy of `state` on the device, for the donating steps to consume (the
+    model's variables keep their buffers)."""
+    from kerasish import ops
+
+    return get_engine().tree_map(ops.copy, state)
+
+
 def wants_batches(callbacks, kind):
     """Whether a callback other than the plain progress bar implements a batch
     hook of `kind` (it then sees every batch, or every `steps_per_execution`)."""
@@ -254,6 +270,7 @@ def array_chunks(model, data, kind, step, seed, epoch, start_step, per_batch=Fal
                     rows,
                     (state, *example),
                     (n, rows, "stream" if stream else "device"),
+                    donate=donate_state(kind, per_batch),
                 )
 
             compilers[(n, rows)] = compile_chunk
@@ -312,7 +329,7 @@ def rescaled(chunks, merged, steps):
         yield chunk._replace(first=first, count=count)
 
 
-def batch_chunks(model, data, kind, step, start_step, counter):
+def batch_chunks(model, data, kind, step, start_step, counter, per_batch=False):
     """Chunks over an iterable of batches: up to `steps_per_execution` batches of
     one shape stacked per call. `counter[0]` ends as the number of batches seen.
 
@@ -333,7 +350,16 @@ def batch_chunks(model, data, kind, step, start_step, counter):
 
         def compile_chunk(state):
             key = (n, "batches", len(buffer[0].mask))
-            return compiler.get_fused(kind, step, n, False, None, (state, stacked), key)
+            return compiler.get_fused(
+                kind,
+                step,
+                n,
+                False,
+                None,
+                (state, stacked),
+                key,
+                donate=donate_state(kind, per_batch),
+            )
 
         return Chunk(index, n, None, compile_chunk, (stacked,))
 

@@ -114,12 +114,15 @@ class StepCompiler:
         self.auto[key] = chosen
         return chosen
 
-    def get(self, kind, build_fn, example_args, static_key=()):
+    def get(self, kind, build_fn, example_args, static_key=(), donate=False):
         """Returns `(compiled function, seconds spent compiling)`.
 
         `build_fn()` returns the raw function; it is compiled for arguments shaped
-        like `example_args` unless the model runs eagerly.
+        like `example_args` unless the model runs eagerly. With `donate`, the
+        first argument (the state) is donated: updated in place.
         """
+        if donate:
+            static_key = (*static_key, "donated")
         sig = (kind, static_key, signature(example_args))
         fn = self.cache.get(sig)
         if fn is not None:
@@ -139,12 +142,16 @@ class StepCompiler:
             self.cache[sig] = raw
             return raw, 0.0
         start = time.perf_counter()
-        compiled = get_engine().compile(raw, *example_args)
+        compiled = get_engine().compile(
+            raw, *example_args, donate_argnums=(0,) if donate else ()
+        )
         seconds = time.perf_counter() - start
         self.cache[sig] = compiled
         return compiled, seconds
 
-    def get_fused(self, kind, step, n, from_arrays, batch_size, example, static_key):
+    def get_fused(
+        self, kind, step, n, from_arrays, batch_size, example, static_key, donate=False
+    ):
         """A compiled chunk of `n` steps (`multi_step`), laid out as measured.
 
         The first fused chunk of a kind compiles rolled; if that program runs
@@ -156,7 +163,9 @@ class StepCompiler:
         def build(u):
             return lambda: multi_step(self.model, step, n, from_arrays, batch_size, u)
 
-        fn, seconds = self.get(kind, build(unroll), example, (*static_key, unroll))
+        fn, seconds = self.get(
+            kind, build(unroll), example, (*static_key, unroll), donate
+        )
         if n == 1 and kind not in self.unroll and not self.model.run_eagerly:
             # The single step's program tells whether later chunks unroll: no
             # rolled chunk compiled only to be thrown away.
@@ -165,7 +174,9 @@ class StepCompiler:
             count = convolution_count(fn)
             self.unroll[kind] = True if count else 1
             if count:
-                fn, more = self.get(kind, build(True), example, (*static_key, True))
+                fn, more = self.get(
+                    kind, build(True), example, (*static_key, True), donate
+                )
                 seconds += more
         return fn, seconds
 

@@ -388,13 +388,18 @@ class Trainer(Steps):
         state = getattr(self, "_progress_state", None)
         self._progress_state = None
         if state is not None and state.optimizer is not None:
+            leaves = get_engine().tree_leaves(state)
+            if any(getattr(leaf, "is_deleted", bool)() for leaf in leaves):
+                return  # consumed by a donating step that then failed
             self._write_state(state)
 
     def _run_epoch(self, data, state, callbacks, kind, seed, epoch, start_step=0):
         """Runs one pass over `data`; returns the final state and logs (device)."""
         step = {"train": self.train_step, "test": self.test_step}[kind]
+        per_batch = epoch_iterator.wants_batches(callbacks, kind)
+        if epoch_iterator.donate_state(kind, per_batch) and not self.run_eagerly:
+            state = epoch_iterator.private_state(state)
         if data.kind == "arrays":
-            per_batch = epoch_iterator.wants_batches(callbacks, kind)
             merged = epoch_iterator.merged_test_data(self, data, kind, per_batch)
             chunks = epoch_iterator.array_chunks(
                 self,
@@ -411,7 +416,7 @@ class Trainer(Steps):
             return epoch_iterator.run_chunks(self, chunks, state, callbacks, kind)
         counter = [0]
         chunks = epoch_iterator.batch_chunks(
-            self, data, kind, step, start_step, counter
+            self, data, kind, step, start_step, counter, per_batch
         )
         state, logs = epoch_iterator.run_chunks(self, chunks, state, callbacks, kind)
         if data.steps is None:
