@@ -190,6 +190,13 @@ class Engine(Protocol):
         buffers reused for the outputs)."""
         ...
 
+    def compile_async(
+        self, fn: Callable, *example_args: Any, donate_argnums: tuple = ()
+    ) -> Any:
+        """`compile` in the background: a `concurrent.futures.Future` of the
+        compiled function (an engine may compile now and return a done one)."""
+        ...
+
     def value_and_grad(
         self, fn: Callable, has_aux: bool = False, argnums: int = 0
     ) -> Callable: ...

@@ -73,6 +73,13 @@ class JaxEngine:
         jitted = self.jit(fn, donate_argnums=donate_argnums)
         return jitted.lower(*example_args).compile()
 
+    def compile_async(self, fn, *example_args, donate_argnums=()):
+        """Like `compile`, but XLA compiles in a background thread: returns a
+        `concurrent.futures.Future` of the compiled function. Tracing and
+        lowering run now, in the calling thread."""
+        lowered = self.jit(fn, donate_argnums=donate_argnums).lower(*example_args)
+        return _compile_executor().submit(lowered.compile)
+
     def value_and_grad(self, fn, has_aux=False, argnums=0):
         return jax.value_and_grad(fn, argnums=argnums, has_aux=has_aux)
 
@@ -229,6 +236,19 @@ class JaxEngine:
         from kerasish.engine import jax_optimizers
 
         return jax_optimizers
+
+
+_EXECUTOR = None
+
+
+def _compile_executor():
+    """One background thread for compilations (XLA uses its own threads too)."""
+    global _EXECUTOR
+    if _EXECUTOR is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _EXECUTOR = ThreadPoolExecutor(1, thread_name_prefix="kerasish-compile")
+    return _EXECUTOR
 
 
 def _cap_cache(path, max_size):

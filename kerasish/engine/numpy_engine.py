@@ -100,6 +100,13 @@ class NumpyEngine:
     def compile(self, fn, *example_args, donate_argnums=()):
         return _quiet(fn)  # nothing to donate: numpy arrays are not consumed
 
+    def compile_async(self, fn, *example_args, donate_argnums=()):
+        from concurrent.futures import Future
+
+        future = Future()
+        future.set_result(self.compile(fn, *example_args))
+        return future
+
     def value_and_grad(self, fn, has_aux=False, argnums=0):
         raise NotImplementedError(
             "The numpy engine runs inference only; train with the JAX engine "

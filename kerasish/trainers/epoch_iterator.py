@@ -15,7 +15,7 @@ import numpy as np
 
 from kerasish.common import tree
 from kerasish.engine import get_engine
-from kerasish.trainers import memory, streaming
+from kerasish.trainers import memory, step_compiler, streaming
 from kerasish.trainers.exact_batches import user_code_sees_rows
 from kerasish.trainers.logs import LazyLogs, progbar_of
 from kerasish.trainers.steps import Batch, flat_targets, flat_weights
@@ -32,6 +32,7 @@ class Chunk(NamedTuple):
     rows_kept: int | None = None  # predict: rows of the outputs to keep
     rows_seen: int | None = None  # predict: rows a batch callback sees
     measure: Any = None  # a key: time this call, for `steps_per_execution="auto"`
+    prefetch: Any = None  # state -> None: start compiling a later chunk's layout
 
 
 def run_chunks(model, chunks, state, callbacks, kind):
@@ -97,6 +98,8 @@ def _run_chunk(model, chunk, state, kind, functions, begin, end, progbar, output
     last = chunk.first + chunk.count - 1
     if begin is not None:
         begin(chunk.first)
+    if chunk.prefetch is not None:
+        chunk.prefetch(state)
     if chunk.measure:
         start = time.perf_counter()
         out = fn(state, *chunk.args)
@@ -227,15 +230,33 @@ def array_chunks(model, data, kind, step, seed, epoch, start_step, per_batch=Fal
     full_steps = data.steps - 1 if exact_tail else data.steps
     done = start_step
     compilers = {}  # one closure per chunk layout, not one per step
-    auto_key = (kind, bs, "stream" if stream else "device")
+    placement = "stream" if stream else "device"
+    auto_key = (kind, bs, placement)
+    donate = donate_state(kind, per_batch)
+    background = step_compiler._BACKGROUND and not stream
     while done < data.steps:
-        measure = None
+        measure = prefetch = None
         if auto and not per_batch and n_exec == 1:
             chosen = compiler.auto_steps(auto_key, full_steps)
+            layout = compiler.fused_layout(kind, (chosen, bs, placement), donate)
             if chosen is None:
                 measure = auto_key
-            else:
+            elif chosen == 1 or not background or compiler.layout_ready(*layout):
                 n_exec = chosen
+            elif not compiler.layout_started(*layout):
+                # Compile the chunk in the background; steps run alone meanwhile.
+                def prefetch(state, chosen=chosen):
+                    compiler.start_fused(
+                        kind,
+                        step,
+                        chosen,
+                        True,
+                        bs,
+                        (state, device, indices, mask, np.int32(0)),
+                        (chosen, bs, placement),
+                        donate,
+                    )
+
         if done < full_steps:
             n, rows = min(n_exec, full_steps - done), bs
             if auto and n < n_exec:
@@ -269,12 +290,14 @@ def array_chunks(model, data, kind, step, seed, epoch, start_step, per_batch=Fal
                     not stream,
                     rows,
                     (state, *example),
-                    (n, rows, "stream" if stream else "device"),
-                    donate=donate_state(kind, per_batch),
+                    (n, rows, placement),
+                    donate=donate,
                 )
 
             compilers[(n, rows)] = compile_chunk
-        yield Chunk(done, n, (n, rows), compile_chunk, args, measure=measure)
+        yield Chunk(
+            done, n, (n, rows), compile_chunk, args, measure=measure, prefetch=prefetch
+        )
         done += n
 
 

@@ -92,6 +92,21 @@ class StepCompiler:
         self.unroll = {}  # kind -> 1 (rolled) or True (unrolled), once measured
         self.step_times = {}  # auto key -> seconds of the single steps timed
         self.auto = {}  # auto key -> the chunk length chosen
+        self.pending = {}  # signature -> Future of a background compile
+        self.layouts = {}  # (kind, static key) -> compiled, or a pending Future
+
+    def fused_layout(self, kind, static_key, donate):
+        """The `(kind, key)` a fused chunk is known by in `layouts`."""
+        key = (*static_key, self.unroll.get(kind, 1))
+        return kind, key + (("donated",) if donate else ())
+
+    def layout_ready(self, kind, static_key):
+        """Whether a chunk layout is compiled (or its background compile done)."""
+        entry = self.layouts.get((kind, static_key))
+        return entry is not None and (not hasattr(entry, "done") or entry.done())
+
+    def layout_started(self, kind, static_key):
+        return (kind, static_key) in self.layouts
 
     def record_step_time(self, key, seconds):
         """Keeps the time of one single step run for `steps_per_execution="auto"`."""
@@ -127,6 +142,17 @@ class StepCompiler:
         fn = self.cache.get(sig)
         if fn is not None:
             return fn, 0.0
+        future = self.pending.pop(sig, None)
+        if future is not None:  # compiled in the background: wait for it
+            start = time.perf_counter()
+            try:
+                fn = future.result()
+            except Exception:
+                fn = None  # compile it here instead, where its error is raised
+            if fn is not None:
+                self.cache[sig] = fn
+                self.layouts[(kind, static_key)] = fn
+                return fn, time.perf_counter() - start
         previous = self.signatures.get((kind, static_key))
         reason = None if previous is None else signature_change(previous, sig[2])
         if reason is not None:
@@ -147,7 +173,29 @@ class StepCompiler:
         )
         seconds = time.perf_counter() - start
         self.cache[sig] = compiled
+        self.layouts[(kind, static_key)] = compiled
         return compiled, seconds
+
+    def start_fused(
+        self, kind, step, n, from_arrays, batch_size, example, static_key, donate
+    ):
+        """Starts compiling a chunk of `n` steps in the background (once); a
+        later `get_fused` with the same arguments picks it up. Nothing is
+        started when the model runs eagerly or the chunk is compiled already."""
+        unroll = self.unroll.get(kind, 1)
+        _, key = self.fused_layout(kind, static_key, donate)
+        if self.model.run_eagerly or (kind, key) in self.layouts:
+            return
+        sig = (kind, key, signature(example))
+        if sig in self.cache or sig in self.pending:
+            return
+        self.signatures[(kind, key)] = sig[2]
+        raw = multi_step(self.model, step, n, from_arrays, batch_size, unroll)
+        future = get_engine().compile_async(
+            raw, *example, donate_argnums=(0,) if donate else ()
+        )
+        self.pending[sig] = future
+        self.layouts[(kind, key)] = future
 
     def get_fused(
         self, kind, step, n, from_arrays, batch_size, example, static_key, donate=False
@@ -187,6 +235,9 @@ class StepCompiler:
 # `_MIN_FUSED` steps is not worth compiling a second program; an unrolled chunk
 # (convolutions on XLA:CPU) compiles a copy of the step per step, so it stays short.
 _CHUNK_SECONDS = 0.005
+# The fused chunk compiles in a background thread while the first steps run one
+# by one (the first epoch then costs about one compile, as with one step).
+_BACKGROUND = True
 _MIN_FUSED = 4
 _MAX_FUSED = 128
 _MAX_UNROLLED = 8
