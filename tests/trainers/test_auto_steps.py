@@ -127,3 +127,20 @@ def test_bad_steps_per_execution(value):
         ValueError, match=r"`steps_per_execution` must be a positive integer or 'auto'"
     ):
         model.compile("sgd", "mse", steps_per_execution=value)
+
+
+def test_saved_files_hold_keras_values(tmp_path):
+    import json
+    import zipfile
+
+    for spe, written, loaded in (("auto", 1, "auto"), (4, 4, 4)):
+        model = kerasish.Sequential([kerasish.Input((5,)), layers.Dense(1)])
+        model.compile("sgd", "mse", steps_per_execution=spe)
+        path = tmp_path / f"m{spe}.keras"
+        model.save(path)
+        with zipfile.ZipFile(path) as archive:
+            config = json.loads(archive.read("config.json"))
+        # Keras reads an int (its default is 1); kerasish reads 1 back as "auto".
+        assert config["compile_config"]["steps_per_execution"] == written
+        restored = kerasish.models.load_model(path)
+        assert restored.steps_per_execution == loaded
