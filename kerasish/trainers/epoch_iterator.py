@@ -211,8 +211,10 @@ def array_chunks(model, data, kind, step, seed, epoch, start_step, per_batch=Fal
     """
     engine = get_engine()
     compiler = model._step_compiler
-    auto = model.steps_per_execution == "auto"
-    n_exec = 1 if auto else model.steps_per_execution
+    n_exec = model.steps_per_execution
+    # Merged evaluation batches are large calls already: no fusing on top.
+    auto = n_exec == "auto" and not getattr(data, "merged", 0)
+    n_exec = 1 if n_exec == "auto" else n_exec
     host_indices, host_mask = (
         data.epoch_indices(seed, epoch)
         if kind == "train"

@@ -241,7 +241,7 @@ _BACKGROUND = True
 _MIN_FUSED = 4
 _MAX_FUSED = 128
 _MAX_UNROLLED = 8
-_TIMED_STEPS = 2
+_TIMED_STEPS = 5
 
 
 def choose_steps(step_seconds, full_steps, unrolled=False):

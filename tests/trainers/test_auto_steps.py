@@ -59,7 +59,7 @@ def test_auto_is_the_default_and_equals_one_step_at_a_time(long_chunks, monkeypa
     results["background"][3].fit(X, Y, batch_size=8, epochs=1, verbose=0)
     assert 25 in _fused_lengths(results["background"][3], "train")
     auto = results["auto"][3]
-    # 25 steps: epoch 1 runs them alone (3 timed, then the 22 left are fewer than
+    # 25 steps: epoch 1 runs them alone (6 timed, then the 19 left are fewer than
     # the chosen 25); epoch 2 runs as one chunk of 25.
     assert _fused_lengths(auto, "train") == [1, 25]
     assert _fused_lengths(results[1][3], "train") == [1]
