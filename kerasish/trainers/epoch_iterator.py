@@ -15,7 +15,8 @@ import numpy as np
 
 from kerasish.common import tree
 from kerasish.engine import get_engine
-from kerasish.trainers import memory, step_compiler, streaming
+from kerasish.trainers import memory_report as memory
+from kerasish.trainers import step_compiler, streaming
 from kerasish.trainers.exact_batches import user_code_sees_rows
 from kerasish.trainers.logs import LazyLogs, progbar_of
 from kerasish.trainers.steps import Batch, flat_targets, flat_weights

@@ -1,143 +1,120 @@
-"""The memory line before the first epoch, throughput figures per epoch, and the
-out-of-memory message (kerasish only; tested on the CPU)."""
+"""Host memory bounded by the data; the persistent compilation cache bounded on disk."""
 
-import time
+import os
 
 import numpy as np
 import pytest
 
-import kerasish
+import kerasish as keras
 from kerasish import config, layers
-from kerasish.callbacks import Callback
-from kerasish.engine import get_engine
-from kerasish.trainers import memory
+from kerasish.engine.jax_engine import prune_cache
+from tests.helpers import run_python
 
-RNG = np.random.default_rng(0)
-X = RNG.normal(size=(96, 6)).astype("float32")
-Y = RNG.normal(size=(96, 1)).astype("float32")
+MEMORY_CHILD = """
+import json
+import numpy as np
+import kerasish as keras
+
+def rss(field):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field):
+                return int(line.split()[1]) * 1024
+
+def reset_peak():
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+
+n = (256 << 20) // (64 * 4)
+x = np.random.default_rng(0).random((n, 64), dtype=np.float32)  # 256 MB
+y = x[:, :1].copy()
+model = keras.Sequential([keras.Input((64,)), keras.layers.Dense(1)])
+model.compile("sgd", "mse")
+model.predict(x[:8], verbose=0)
+extra = {}
+for name, run in (
+    ("fit", lambda: model.fit(x, y, batch_size=4096, verbose=0)),
+    ("evaluate", lambda: model.evaluate(x, y, batch_size=4096, verbose=0)),
+    ("predict", lambda: model.predict(x, batch_size=4096, verbose=0)),
+):
+    reset_peak()
+    base = rss("VmRSS")
+    out = run()
+    extra[name] = (rss("VmHWM") - base) / (x.nbytes + y.nbytes)
+    del out
+print("EXTRA", json.dumps(extra))
+"""
 
 
-@pytest.fixture(scope="module")
-def fitted():
-    """One model fitted at verbose=1 (its output kept), shared by the tests."""
-    import contextlib
-    import io
-
-    kerasish.utils.set_random_seed(0)
-    model = kerasish.Sequential(
-        [kerasish.Input((6,)), layers.Dense(16, activation="relu"), layers.Dense(1)]
+@pytest.mark.skipif(
+    not os.path.exists("/proc/self/clear_refs"), reason="needs Linux /proc"
+)
+def test_fit_evaluate_predict_extra_memory_below_half_the_data():
+    result = run_python(
+        MEMORY_CHILD, env={"KERASISH_COMPILATION_CACHE": "0"}, timeout=300
     )
-    model.compile("adam", "mse")
-    times = []
+    lines = [s for s in result.stdout.splitlines() if s.startswith("EXTRA")]
+    assert lines, result.stderr[-3000:]
+    import json
 
-    class Timer(Callback):
-        def on_epoch_begin(self, epoch, logs=None):
-            self.start = time.perf_counter()
+    extra = json.loads(lines[0][len("EXTRA ") :])
+    # predict returns its outputs (1 float per row: 1/65 of the data) on top.
+    assert max(extra.values()) <= 0.5, extra
 
-        def on_epoch_end(self, epoch, logs=None):
-            times.append(time.perf_counter() - self.start)
 
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        history = model.fit(
-            X, Y, batch_size=16, epochs=2, verbose=1, callbacks=[Timer()]
+def _fit_weights(budget):
+    config.set_device_data_budget(budget)
+    try:
+        keras.utils.set_random_seed(3)
+        rng = np.random.default_rng(0)
+        x = rng.normal(size=(90, 4)).astype("float32")
+        y = rng.integers(0, 3, size=(90,)).astype("int32")
+        model = keras.Sequential([keras.Input((4,)), layers.Dense(3)])
+        model.compile(
+            keras.optimizers.Adam(0.01),
+            keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            metrics=["accuracy"],
         )
-    return model, history, out.getvalue(), times
-
-
-def _single_step(model):
-    key = next(k for k in model._step_compiler.cache if k[0] == "train")
-    return model._step_compiler.cache[key]
-
-
-def test_memory_line_is_printed_once_with_the_compiled_figures(fitted):
-    model, _, text, _ = fitted
-    lines = [line for line in text.splitlines() if "Memory estimate" in line]
-    assert len(lines) == 1
-    assert text.index("Memory estimate") < text.index("6/6")  # before any step ran
-    est = model._memory_estimate
-    weights = sum(np.asarray(w).nbytes for w in model.get_weights())
-    opt = sum(
-        np.asarray(leaf).nbytes
-        for leaf in get_engine().tree_leaves(model.optimizer.state)
-    )
-    assert est.parameters == weights == (6 * 16 + 16 + 16 + 1) * 4
-    assert est.optimizer == opt
-    assert est.data >= X.nbytes + Y.nbytes  # the data placed on the device
-    temp = _single_step(model).memory_analysis().temp_size_in_bytes
-    assert est.activations > 0 and est.batch_size == 16
-    assert est.activations in (temp, model._memory_estimate.activations)
-    assert memory.format_bytes(est.parameters) in lines[0]
-    assert f"parameters {memory.format_bytes(weights)}" in lines[0]
-
-
-def test_throughput_is_kept_apart_from_keras_keys(fitted):
-    _, history, _, times = fitted
-    assert sorted(history.history) == ["loss"]  # Keras's keys only
-    speeds = history.throughput["samples_per_second"]
-    waits = history.throughput["input_wait_fraction"]
-    assert len(speeds) == len(waits) == 2
-    # The figure times less than the whole epoch (callbacks' hooks excluded).
-    for speed, seconds in zip(speeds, times):
-        assert len(X) / seconds <= speed < float("inf")
-    assert all(0.0 <= w < 1.0 for w in waits)
-
-
-def test_throughput_logs_are_opt_in(fitted):
-    model = fitted[0]
-    config.enable_throughput_logs()
-    try:
-        history = model.fit(X, Y, batch_size=16, epochs=1, verbose=0)
+        history = model.fit(
+            x,
+            y,
+            batch_size=16,
+            epochs=2,
+            sample_weight=np.linspace(0.5, 1, 90),
+            verbose=0,
+        )
+        return model.get_weights(), history.history
     finally:
-        config.disable_throughput_logs()
-    assert sorted(history.history) == [
-        "input_wait_fraction",
-        "loss",
-        "samples_per_second",
-    ]
-    assert (
-        history.history["samples_per_second"]
-        == history.throughput["samples_per_second"]
-    )
-    assert not config.throughput_logs_enabled()
+        config.set_device_data_budget(-1)
 
 
-def test_out_of_memory_error_names_the_estimate_and_a_batch_size(fitted):
-    model = fitted[0]
-    compiler = model._step_compiler
-    saved = dict(compiler.cache)
+def test_streamed_data_trains_like_device_resident_data():
+    streamed, h_streamed = _fit_weights(0)  # everything streams from the host
+    resident, h_resident = _fit_weights(1 << 30)
+    for a, b in zip(streamed, resident):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    for key in h_resident:
+        np.testing.assert_allclose(h_streamed[key], h_resident[key], rtol=1e-5)
 
-    def exhausted(*args):
-        raise RuntimeError("RESOURCE_EXHAUSTED: Out of memory allocating 1.0 GiB")
 
-    compiler.cache = {key: exhausted for key in saved}
+def test_prune_cache_deletes_least_recently_used_first(tmp_path):
+    for i in range(5):
+        path = tmp_path / f"entry{i}"
+        path.write_bytes(b"x" * 100)
+        os.utime(path, (1000 + i, 1000 + i))
+    prune_cache(str(tmp_path), 250)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["entry3", "entry4"]
+
+
+def test_cache_size_setting_validates_and_round_trips():
+    previous = config.compilation_cache_max_size()
+    assert previous == 1 << 30 or "KERASISH_COMPILATION_CACHE_MAX_SIZE" in os.environ
     try:
-        with pytest.raises(RuntimeError) as info:
-            model.fit(X, Y, batch_size=16, epochs=1, verbose=0)
+        config.set_compilation_cache_max_size(5 << 20)
+        assert config.compilation_cache_max_size() == 5 << 20
     finally:
-        compiler.cache = saved
-    message = str(info.value)
-    assert message.startswith("RESOURCE_EXHAUSTED: Out of memory allocating 1.0 GiB")
-    assert "Memory estimate:" in message
-    assert "Try `batch_size=8` (now 16)" in message  # no device limit on CPU: half
-    assert isinstance(info.value.__cause__, RuntimeError)
-
-
-def test_suggested_batch_size_fits_the_room_left():
-    est = memory.MemoryEstimate(
-        parameters=100 << 20,
-        optimizer=200 << 20,
-        data=0,
-        activations=1000 << 20,  # 10 MiB a row at batch 100
-        batch_size=100,
-        steps=1,
-    )
-    # 1 GiB device: 724 MiB left, 90% of it is 651 MiB: 65 rows; power of two: 64.
-    assert memory.suggested_batch_size(est, limit=1 << 30) == 64
-    assert memory.suggested_batch_size(est, limit=None) == 50
-    assert memory.suggested_batch_size(est, limit=200 << 20) == 50  # nothing left
-    assert est.total == 1300 << 20
-    assert memory.format_bytes(1536) == "1.5 KiB"
-    assert memory.format_bytes(3 << 30) == "3.0 GiB"
-    assert memory.is_out_of_memory(RuntimeError("RESOURCE_EXHAUSTED: x"))
-    assert not memory.is_out_of_memory(RuntimeError("shape mismatch"))
+        config.set_compilation_cache_max_size(previous)
+    with pytest.raises(ValueError, match=r"`num_bytes` must be a non-negative.*'1GB'"):
+        config.set_compilation_cache_max_size("1GB")
+    with pytest.raises(ValueError, match=r"`num_bytes`.*automatic.*-2"):
+        config.set_device_data_budget(-2)
