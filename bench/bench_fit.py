@@ -472,35 +472,42 @@ def bench_workload(name, args, keras, rng):
     return row
 
 
-def print_table(results, keras):
-    cols = ["scan", "kerasish", "kerasish-spe1"] + (["keras"] if keras else [])
-    head = (
+def _columns(keras):
+    return ["scan", "kerasish", "kerasish-spe1"] + (["keras"] if keras else [])
+
+
+def print_header(keras):
+    print(
         f"{'workload':9s}{'plain/s':>10s}"
-        + "".join(f"{c:>15s}" for c in cols)
+        + "".join(f"{c:>15s}" for c in _columns(keras))
         + (f"{'ish/keras':>11s}" if keras else "")
         + f"{'predict':>9s}{'pred-1b':>9s}{'evaluate':>10s}  compile s (ish, plain"
-        + (", keras)" if keras else ")")
+        + (", keras)" if keras else ")"),
+        flush=True,
     )
-    print(head)
+
+
+def print_row(name, row, keras):
+    r = row["ratio"]
+    line = f"{name:9s}{row['samples_per_s']['plain']:10.0f}"
+    line += "".join(f"{r[c]:15.2f}" for c in _columns(keras))
+    if keras:
+        line += f"{row['kerasish_over_keras']:11.2f}"
+    inf = row["inference"]
+    line += f"{inf['predict']:9.2f}{inf['predict_large']:9.2f}{inf['evaluate']:10.2f}"
+    c = row["compile_s"]
+    figures = [c["kerasish"], c["plain"]] + ([c["keras"]] if keras else [])
+    line += "  " + ", ".join(f"{v:.2f}" for v in figures)
+    print(line, flush=True)
+    if "train_tflops" in row:
+        tf = row["train_tflops"]
+        print("          TFLOP/s: " + ", ".join(f"{k} {v:.1f}" for k, v in tf.items()))
+
+
+def print_table(results, keras):
+    print_header(keras)
     for name, row in results.items():
-        r = row["ratio"]
-        line = f"{name:9s}{row['samples_per_s']['plain']:10.0f}"
-        line += "".join(f"{r[c]:15.2f}" for c in cols)
-        if keras:
-            line += f"{row['kerasish_over_keras']:11.2f}"
-        inf = row["inference"]
-        line += (
-            f"{inf['predict']:9.2f}{inf['predict_large']:9.2f}{inf['evaluate']:10.2f}"
-        )
-        c = row["compile_s"]
-        figures = [c["kerasish"], c["plain"]] + ([c["keras"]] if keras else [])
-        line += "  " + ", ".join(f"{v:.2f}" for v in figures)
-        print(line, flush=True)
-        if "train_tflops" in row:
-            tf = row["train_tflops"]
-            print(
-                "          TFLOP/s: " + ", ".join(f"{k} {v:.1f}" for k, v in tf.items())
-            )
+        print_row(name, row, keras)
     print(
         "Ratios are samples/s over the plain loop's (higher is better); predict, "
         "pred-1b (batch_size=all rows) and evaluate over one jitted forward."
@@ -543,7 +550,9 @@ def main():
     for name in only:
         start = time.perf_counter()
         results[name] = bench_workload(name, args, keras, rng)
-        print(f"  {name}: done in {time.perf_counter() - start:.0f} s", flush=True)
+        print(f"  {name} ({time.perf_counter() - start:.0f} s): ", end="")
+        print_row(name, results[name], keras is not None)
+    print("\nThe table, once all workloads ran:")
     print_table(results, keras is not None)
     if args.json:
         with open(args.json, "w") as f:
