@@ -156,12 +156,13 @@ def _batch_rows(chunk):
     return int(np.shape(mask)[-1]) if mask is not None and np.ndim(mask) else 0
 
 
-def donate_state(kind, per_batch):
+def donate_state(kind, per_batch, steps=None):
     """Whether the chunks of an epoch consume (donate) the state they are given:
     training without batch callbacks, where the trainer holds a private copy of
     the state (`private_state`). A batch callback reads the model's variables,
-    which are then the state itself; evaluation passes the weights through."""
-    return kind == "train" and not per_batch
+    which are then the state itself; evaluation passes the weights through; a
+    one-step epoch (`train_on_batch`) would pay the copy for nothing."""
+    return kind == "train" and not per_batch and (steps is None or steps > 1)
 
 
 def private_state(state):
@@ -235,7 +236,7 @@ def array_chunks(model, data, kind, step, seed, epoch, start_step, per_batch=Fal
     compilers = {}  # one closure per chunk layout, not one per step
     placement = "stream" if stream else "device"
     auto_key = (kind, bs, placement)
-    donate = donate_state(kind, per_batch)
+    donate = donate_state(kind, per_batch, data.steps)
     background = step_compiler._BACKGROUND and not stream
     while done < data.steps:
         measure = prefetch = None
@@ -384,7 +385,7 @@ def batch_chunks(model, data, kind, step, start_step, counter, per_batch=False):
                 None,
                 (state, stacked),
                 key,
-                donate=donate_state(kind, per_batch),
+                donate=donate_state(kind, per_batch, data.steps),
             )
 
         return Chunk(index, n, None, compile_chunk, (stacked,))

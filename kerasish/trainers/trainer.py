@@ -397,7 +397,8 @@ class Trainer(Steps):
         """Runs one pass over `data`; returns the final state and logs (device)."""
         step = {"train": self.train_step, "test": self.test_step}[kind]
         per_batch = epoch_iterator.wants_batches(callbacks, kind)
-        if epoch_iterator.donate_state(kind, per_batch) and not self.run_eagerly:
+        donate = epoch_iterator.donate_state(kind, per_batch, data.steps)
+        if donate and not self.run_eagerly:
             state = epoch_iterator.private_state(state)
         if data.kind == "arrays":
             merged = epoch_iterator.merged_test_data(self, data, kind, per_batch)
