@@ -311,3 +311,28 @@ def set_device_data_budget(num_bytes: int) -> None:
 def device_data_budget() -> int:
     """The device data budget in bytes (-1: automatic)."""
     return _DEVICE_DATA_BUDGET
+
+
+_THROUGHPUT_LOGS = False
+
+
+def enable_throughput_logs() -> None:
+    """Adds `samples_per_second` and `input_wait_fraction` to each epoch's logs.
+
+    kerasish only, off by default: the logs (and `History.history`, CSVLogger's
+    columns, the progress bar) then have keys Keras's do not. The figures are
+    always in `model.history.throughput`.
+    """
+    global _THROUGHPUT_LOGS
+    _THROUGHPUT_LOGS = True
+
+
+def disable_throughput_logs() -> None:
+    """Keeps the epoch logs to Keras's keys (the default)."""
+    global _THROUGHPUT_LOGS
+    _THROUGHPUT_LOGS = False
+
+
+def throughput_logs_enabled() -> bool:
+    """Whether `enable_throughput_logs()` is in effect."""
+    return _THROUGHPUT_LOGS

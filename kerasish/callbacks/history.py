@@ -11,12 +11,18 @@ class History(Callback):
     Attributes:
         epoch: The epoch indices seen.
         history: Dict from log key ("loss", "accuracy", "val_loss", ...) to values.
+        throughput: kerasish only: per epoch, `"samples_per_second"` and
+            `"input_wait_fraction"` (the share of the epoch's wall time the
+            host spent producing input batches). Kept apart from `history`,
+            whose keys are Keras's; `kerasish.config.enable_throughput_logs()`
+            also puts them in the logs (and so in `history`).
     """
 
     def __init__(self):
         super().__init__()
         self.epoch = []
         self.history = {}
+        self.throughput = {}
 
     def on_train_begin(self, logs=None):
         self.epoch = []

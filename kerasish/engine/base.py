@@ -194,9 +194,19 @@ class Engine(Protocol):
 
     # -- transformations ---------------------------------------------------------
     def jit(self, fn: Callable, **kwargs: Any) -> Callable: ...
-    def compile(self, fn: Callable, *example_args: Any) -> Callable:
+    def compile(
+        self, fn: Callable, *example_args: Any, donate_argnums: tuple = ()
+    ) -> Callable:
         """`fn` compiled ahead of time for arguments shaped like
-        `example_args`."""
+        `example_args`; the arguments at `donate_argnums` may be consumed (their
+        buffers reused for the outputs)."""
+        ...
+
+    def compile_async(
+        self, fn: Callable, *example_args: Any, donate_argnums: tuple = ()
+    ) -> Any:
+        """`compile` in the background: a `concurrent.futures.Future` of the
+        compiled function (an engine may compile now and return a done one)."""
         ...
 
     def value_and_grad(

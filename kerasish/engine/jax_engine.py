@@ -64,9 +64,21 @@ class JaxEngine:
         self.setup_compilation_cache()
         return jax.jit(fn, **kwargs)
 
-    def compile(self, fn, *example_args):
-        """Compiles `fn` ahead of time for arguments shaped like `example_args`."""
-        return self.jit(fn).lower(*example_args).compile()
+    def compile(self, fn, *example_args, donate_argnums=()):
+        """Compiles `fn` ahead of time for arguments shaped like `example_args`.
+
+        Arguments at `donate_argnums` are donated: their buffers may be reused
+        for the outputs (updated in place) and must not be used after the call.
+        """
+        jitted = self.jit(fn, donate_argnums=donate_argnums)
+        return jitted.lower(*example_args).compile()
+
+    def compile_async(self, fn, *example_args, donate_argnums=()):
+        """Like `compile`, but XLA compiles in a background thread: returns a
+        `concurrent.futures.Future` of the compiled function. Tracing and
+        lowering run now, in the calling thread."""
+        lowered = self.jit(fn, donate_argnums=donate_argnums).lower(*example_args)
+        return _compile_executor().submit(lowered.compile)
 
     def value_and_grad(self, fn, has_aux=False, argnums=0):
         return jax.value_and_grad(fn, argnums=argnums, has_aux=has_aux)
@@ -320,6 +332,19 @@ def _find_device(device):
         f"Unknown device '{device}': the {kind} devices are "
         f"{[f'{d.platform}:{d.id}' for d in candidates]}."
     )
+
+
+_EXECUTOR = None
+
+
+def _compile_executor():
+    """One background thread for compilations (XLA uses its own threads too)."""
+    global _EXECUTOR
+    if _EXECUTOR is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _EXECUTOR = ThreadPoolExecutor(1, thread_name_prefix="kerasish-compile")
+    return _EXECUTOR
 
 
 def _cap_cache(path, max_size):

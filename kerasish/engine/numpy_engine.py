@@ -97,8 +97,15 @@ class NumpyEngine:
     def jit(self, fn, **kwargs):
         return _quiet(fn)
 
-    def compile(self, fn, *example_args):
-        return _quiet(fn)
+    def compile(self, fn, *example_args, donate_argnums=()):
+        return _quiet(fn)  # nothing to donate: numpy arrays are not consumed
+
+    def compile_async(self, fn, *example_args, donate_argnums=()):
+        from concurrent.futures import Future
+
+        future = Future()
+        future.set_result(self.compile(fn, *example_args))
+        return future
 
     def value_and_grad(self, fn, has_aux=False, argnums=0):
         raise NotImplementedError(

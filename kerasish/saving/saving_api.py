@@ -125,7 +125,11 @@ def _compile_config(model):
             "metrics": serialize_keras_object(args.get("metrics")),
             "weighted_metrics": serialize_keras_object(args.get("weighted_metrics")),
             "run_eagerly": bool(model.run_eagerly),
-            "steps_per_execution": model.steps_per_execution,
+            # Keras reads an int only; "auto" (kerasish's default) is written as
+            # Keras's default, 1, and read back as "auto" (same results).
+            "steps_per_execution": (
+                1 if model.steps_per_execution == "auto" else model.steps_per_execution
+            ),
             "jit_compile": getattr(model, "jit_compile", "auto"),
         }
     except (TypeError, ValueError, NotImplementedError) as error:
@@ -314,7 +318,7 @@ def _compile_from_config(model, compile_config, name):
                 compile_config.get("weighted_metrics"), "metrics", None
             ),
             "run_eagerly": bool(compile_config.get("run_eagerly", False)),
-            "steps_per_execution": compile_config.get("steps_per_execution", 1) or 1,
+            "steps_per_execution": _steps_per_execution(compile_config),
         }
         jit_compile = compile_config.get("jit_compile", "auto")
         kwargs["jit_compile"] = "auto" if jit_compile is None else jit_compile
@@ -421,3 +425,10 @@ def load_weights(model, filepath, skip_mismatch=False, **kwargs):
         close = getattr(store, "close", None)
         if close is not None:
             close()
+
+
+def _steps_per_execution(compile_config):
+    """A file's `steps_per_execution`: Keras's default, 1, loads as "auto" (the
+    same results; kerasish's default)."""
+    value = compile_config.get("steps_per_execution") or 1
+    return "auto" if value == 1 else value

@@ -7,6 +7,7 @@ single loop in `run_chunks` compiles, calls, and dispatches the callbacks, so th
 batch hooks, the progress bar and `stop_training` are handled in one place.
 """
 
+import time
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -14,7 +15,8 @@ import numpy as np
 
 from kerasish.common import tree
 from kerasish.engine import get_engine
-from kerasish.trainers import distributed, streaming
+from kerasish.trainers import distributed, step_compiler, streaming
+from kerasish.trainers import memory_report as memory
 from kerasish.trainers.exact_batches import user_code_sees_rows
 from kerasish.trainers.logs import LazyLogs, progbar_of
 from kerasish.trainers.steps import Batch, flat_targets, flat_weights
@@ -30,6 +32,8 @@ class Chunk(NamedTuple):
     args: tuple  # the call's arguments after the state
     rows_kept: int | None = None  # predict: rows of the outputs to keep
     rows_seen: int | None = None  # predict: rows a batch callback sees
+    measure: Any = None  # a key: time this call, for `steps_per_execution="auto"`
+    prefetch: Any = None  # state -> None: start compiling a later chunk's layout
 
 
 def run_chunks(model, chunks, state, callbacks, kind):
@@ -42,48 +46,146 @@ def run_chunks(model, chunks, state, callbacks, kind):
     begin_hook = f"on_{kind}_batch_begin"
     end_hook = f"on_{kind}_batch_end"
     begin = getattr(callbacks, begin_hook) if callbacks.wants(begin_hook) else None
-    end = getattr(callbacks, end_hook) if callbacks.wants(end_hook) else None
+    # The progress bar alone is fed per chunk through a bridge that reads the
+    # logs only when it prints: no state written back, no host sync per step.
+    wants_end = (
+        callbacks.wants(end_hook)
+        if kind == "predict"
+        else wants_batches(callbacks, kind)
+    )
+    end = getattr(callbacks, end_hook) if wants_end else None
     progbar = progbar_of(callbacks) if kind != "predict" else None
     functions = {}  # one lookup per chunk layout, not per step
     logs, outputs = None, []
-    for chunk in chunks:
-        fn = None if chunk.key is None else functions.get(chunk.key)
-        if fn is None:
-            fn, seconds = chunk.compile(state)
-            if chunk.key is not None:
-                functions[chunk.key] = fn
-            if seconds and progbar is not None:
-                progbar.compiling(seconds)
-        last = chunk.first + chunk.count - 1
-        if begin is not None:
-            begin(chunk.first)
-        out = fn(state, *chunk.args)
-        if kind == "predict":
-            if chunk.rows_kept is not None:
-                out = _first_rows(out, chunk.rows_kept)
-            outputs.append(out)
-            if end is not None:
-                seen = (
-                    out
-                    if chunk.rows_seen is None
-                    else _first_rows(out, chunk.rows_seen)
-                )
-                end(last, {"outputs": seen})
-            continue
-        state, logs = out
-        if train:
-            model._progress_state = state
-        if end is not None:
-            if train:
-                model._write_state(state)
-            end(last, LazyLogs(logs))
-            if train:
-                state = state._replace(**reread(model))
-        elif progbar is not None:
-            progbar.on_batch(kind, last, logs)
-        if train and model.stop_training:
-            break
+    chunks = iter(chunks)
+    waited = 0.0  # host time spent producing input chunks
+    try:
+        while True:
+            started = time.perf_counter()
+            chunk = next(chunks, None)
+            waited += time.perf_counter() - started
+            if chunk is None:
+                break
+            state, logs = _run_chunk(
+                model, chunk, state, kind, functions, begin, end, progbar, outputs
+            )
+            if train and model.stop_training:
+                break
+    except Exception as error:
+        if memory.is_out_of_memory(error):
+            raise memory.out_of_memory_error(
+                error,
+                getattr(model, "_memory_estimate", None),
+                memory.device_memory_limit(),
+            ) from error
+        raise
+    object.__setattr__(model, "_input_wait_seconds", waited)
     return outputs if kind == "predict" else (state, logs)
+
+
+def _run_chunk(model, chunk, state, kind, functions, begin, end, progbar, outputs):
+    """Compiles (once per layout) and runs one chunk; returns `(state, logs)`."""
+    train = kind == "train"
+    logs = None
+    fn = None if chunk.key is None else functions.get(chunk.key)
+    if fn is None:
+        fn, seconds = chunk.compile(state)
+        if chunk.key is not None:
+            functions[chunk.key] = fn
+        if seconds and progbar is not None:
+            progbar.compiling(seconds)
+        if train and (seconds or getattr(model, "_memory_line_pending", False)):
+            _note_memory(model, state, chunk, fn)
+    last = chunk.first + chunk.count - 1
+    if begin is not None:
+        begin(chunk.first)
+    if chunk.prefetch is not None:
+        chunk.prefetch(state)
+    if chunk.measure:
+        start = time.perf_counter()
+        out = fn(state, *chunk.args)
+        get_engine().block_until_ready(out)
+        model._step_compiler.record_step_time(
+            chunk.measure, time.perf_counter() - start
+        )
+    else:
+        out = fn(state, *chunk.args)
+    if kind == "predict":
+        if chunk.rows_kept is not None:
+            out = _first_rows(out, chunk.rows_kept)
+        outputs.append(out)
+        if end is not None:
+            seen = out if chunk.rows_seen is None else _first_rows(out, chunk.rows_seen)
+            end(last, {"outputs": seen})
+        return state, None
+    state, logs = out
+    if train:
+        # Not through Layer.__setattr__: tracking would walk the state pytree
+        # on every step (measured: a third of the per-step time, tiny MLP).
+        object.__setattr__(model, "_progress_state", state)
+    if end is not None:
+        if train:
+            model._write_state(state)
+        end(last, LazyLogs(logs))
+        if train:
+            state = state._replace(**reread(model))
+    elif progbar is not None:
+        progbar.on_batch(kind, last, logs)
+    return state, logs
+
+
+def _note_memory(model, state, chunk, fn):
+    """Keeps the memory estimate of a newly compiled train chunk; prints it once
+    per fit when asked (`verbose >= 1`)."""
+    est = memory.estimate(
+        state, chunk.args, fn, _batch_rows(chunk), steps=max(1, chunk.count)
+    )
+    if est is None:
+        return
+    object.__setattr__(model, "_memory_estimate", est)
+    if getattr(model, "_memory_line_pending", False):
+        object.__setattr__(model, "_memory_line_pending", False)
+        print(memory.format_estimate(est), flush=True)
+
+
+def _batch_rows(chunk):
+    if chunk.key is not None and isinstance(chunk.key, tuple) and len(chunk.key) > 1:
+        return chunk.key[1]
+    leaves = get_engine().tree_leaves(chunk.args)
+    mask = leaves[-1] if leaves else None
+    return int(np.shape(mask)[-1]) if mask is not None and np.ndim(mask) else 0
+
+
+def donate_state(kind, per_batch, steps=None):
+    """Whether the chunks of an epoch consume (donate) the state they are given:
+    training without batch callbacks, where the trainer holds a private copy of
+    the state (`private_state`). A batch callback reads the model's variables,
+    which are then the state itself; evaluation passes the weights through; a
+    one-step epoch (`train_on_batch`) would pay the copy for nothing."""
+    return kind == "train" and not per_batch and (steps is None or steps > 1)
+
+
+def private_state(state):
+    """A copy of `state` on the device, for the donating steps to consume (the
+    model's variables keep their buffers)."""
+    from kerasish import ops
+
+    return get_engine().tree_map(ops.copy, state)
+
+
+def wants_batches(callbacks, kind):
+    """Whether a callback other than the plain progress bar implements a batch
+    hook of `kind` (it then sees every batch, or every `steps_per_execution`)."""
+    from kerasish.callbacks.callback import overrides
+    from kerasish.callbacks.progbar_logger import ProgbarLogger
+
+    hooks = (f"on_{kind}_batch_begin", f"on_{kind}_batch_end")
+    return any(
+        overrides(cb, hook)
+        for cb in callbacks.callbacks
+        if type(cb) is not ProgbarLogger
+        for hook in hooks
+    )
 
 
 def _first_rows(out, rows):
@@ -99,11 +201,21 @@ def reread(model):
     }
 
 
-def array_chunks(model, data, kind, step, seed, epoch, start_step):
+def array_chunks(model, data, kind, step, seed, epoch, start_step, per_batch=False):
     """Chunks over array data: placed on the device once and gathered there, or
-    (over the device budget) streamed from the host chunk by chunk."""
+    (over the device budget) streamed from the host chunk by chunk.
+
+    With `steps_per_execution="auto"` (and no callback asking for every batch),
+    the first steps of a kind run one by one and are timed; the chunk length is
+    then chosen from that step time (`StepCompiler.auto_steps`), and the steps
+    left over after the last whole chunk run one by one, with the function
+    already compiled, rather than compiling a shorter chunk.
+    """
     compiler = model._step_compiler
     n_exec = model.steps_per_execution
+    # Merged evaluation batches are large calls already: no fusing on top.
+    auto = n_exec == "auto" and not getattr(data, "merged", 0)
+    n_exec = 1 if n_exec == "auto" else n_exec
     host_indices, host_mask = (
         data.epoch_indices(seed, epoch)
         if kind == "train"
@@ -120,11 +232,41 @@ def array_chunks(model, data, kind, step, seed, epoch, start_step):
     exact_tail = 0 < tail < bs and user_code_sees_rows(model, kind)
     full_steps = data.steps - 1 if exact_tail else data.steps
     done = start_step
+    compilers = {}  # one closure per chunk layout, not one per step
+    placement = "stream" if stream else "device"
+    auto_key = (kind, bs, placement)
+    donate = donate_state(kind, per_batch, data.steps)
+    background = step_compiler._BACKGROUND and not stream
     while done < data.steps:
+        measure = prefetch = None
+        if auto and not per_batch and n_exec == 1:
+            chosen = compiler.auto_steps(auto_key, full_steps)
+            layout = compiler.fused_layout(kind, (chosen, bs, placement), donate)
+            if chosen is None:
+                measure = auto_key
+            elif chosen == 1 or not background or compiler.layout_ready(*layout):
+                n_exec = chosen
+            elif not compiler.layout_started(*layout):
+                # Compile the chunk in the background; steps run alone meanwhile.
+                def prefetch(state, chosen=chosen):
+                    compiler.start_fused(
+                        kind,
+                        step,
+                        chosen,
+                        True,
+                        bs,
+                        (state, device, indices, mask, np.int32(0)),
+                        (chosen, bs, placement),
+                        donate,
+                    )
+
         if done < full_steps:
             n, rows = min(n_exec, full_steps - done), bs
+            if auto and n < n_exec:
+                n = 1  # the leftover steps: the compiled single step
         else:
             n, rows = 1, tail
+            measure = None
         if stream:
             host = streaming.host_chunk(
                 data,
@@ -139,29 +281,91 @@ def array_chunks(model, data, kind, step, seed, epoch, start_step):
             example = args
         else:
             args = (device, indices, mask, np.int32(done * bs))
-            example = (device, indices, mask, np.int32(0))
+            example = args  # shapes only: any offset serves
+        compile_chunk = compilers.get((n, rows))
+        if compile_chunk is None:
 
-        def compile_chunk(state, n=n, rows=rows, example=example):
-            return compiler.get_fused(
-                kind,
-                step,
-                n,
-                not stream,
-                rows,
-                (state, *example),
-                (n, rows, "stream" if stream else "device"),
-            )
+            def compile_chunk(state, n=n, rows=rows, example=example):
+                return compiler.get_fused(
+                    kind,
+                    step,
+                    n,
+                    not stream,
+                    rows,
+                    (state, *example),
+                    (n, rows, placement),
+                    donate=donate,
+                )
 
-        yield Chunk(done, n, (n, rows), compile_chunk, args)
+            compilers[(n, rows)] = compile_chunk
+        yield Chunk(
+            done, n, (n, rows), compile_chunk, args, measure=measure, prefetch=prefetch
+        )
         done += n
 
 
-def batch_chunks(model, data, kind, step, start_step, counter):
+# Rows per call when evaluation merges batches (as predict does).
+_MERGED_ROWS = 8192
+
+
+def merged_test_data(model, data, kind, per_batch):
+    """Array data for `evaluate` with batches merged into calls of ~8192 rows, or
+    None where merging could change a number.
+
+    Evaluation's results are sums over samples when only built-in code sees the
+    rows (`user_code_sees_rows`) and every loss averages over the batch (then
+    each batch's mean, weighted by its size as the loss tracker does, sums to
+    the mean over all samples): a larger batch gives the same numbers up to
+    float rounding, with fewer, larger calls. Not with `steps=` (a prefix of the
+    data) or when a callback asks for each batch.
+    """
+    import copy
+
+    if kind != "test" or per_batch:
+        return None
+    if model.steps_per_execution != "auto":
+        return None
+    bs = data.batch_size
+    merged = min(-(-_MERGED_ROWS // bs), data.steps)
+    if merged < 2 or data.steps * bs < data.num_samples:
+        return None
+    if user_code_sees_rows(model, "test"):
+        return None
+    compile_loss = model._compile_loss
+    if compile_loss is not None:
+        for entry in compile_loss.losses:
+            if entry is not None and getattr(entry[1], "reduction", None) not in (
+                "sum_over_batch_size",
+                "mean",
+            ):
+                return None
+    view = copy.copy(data)
+    view.batch_size = bs * merged
+    view.steps = -(-data.num_samples // view.batch_size)
+    view.merged = merged
+    return view
+
+
+def rescaled(chunks, merged, steps):
+    """Chunks of merged batches, counted in the user's batches (for callbacks
+    and the progress bar)."""
+    for chunk in chunks:
+        first = chunk.first * merged
+        count = min(chunk.count * merged, steps - first)
+        yield chunk._replace(first=first, count=count)
+
+
+def batch_chunks(model, data, kind, step, start_step, counter, per_batch=False):
     """Chunks over an iterable of batches: up to `steps_per_execution` batches of
-    one shape stacked per call. `counter[0]` ends as the number of batches seen."""
+    one shape stacked per call. `counter[0]` ends as the number of batches seen.
+
+    `"auto"` runs one batch per call here: stacking batches from an iterable
+    would hold several of them on the host before the first one runs.
+    """
     engine = get_engine()
     compiler = model._step_compiler
     n_exec = model.steps_per_execution
+    n_exec = 1 if n_exec == "auto" else n_exec
     names = model._resolved_output_names
 
     def make(buffer, counter):
@@ -173,7 +377,16 @@ def batch_chunks(model, data, kind, step, start_step, counter):
 
         def compile_chunk(state):
             key = (n, "batches", len(buffer[0].mask))
-            return compiler.get_fused(kind, step, n, False, None, (state, stacked), key)
+            return compiler.get_fused(
+                kind,
+                step,
+                n,
+                False,
+                None,
+                (state, stacked),
+                key,
+                donate=donate_state(kind, per_batch, data.steps),
+            )
 
         return Chunk(index, n, None, compile_chunk, (stacked,))
 

@@ -91,13 +91,54 @@ class StepCompiler:
         self.cache = {}
         self.signatures = {}
         self.unroll = {}  # kind -> 1 (rolled) or True (unrolled), once measured
+        self.step_times = {}  # auto key -> seconds of the single steps timed
+        self.auto = {}  # auto key -> the chunk length chosen
+        self.pending = {}  # signature -> Future of a background compile
+        self.layouts = {}  # (kind, static key) -> compiled, or a pending Future
 
-    def get(self, kind, build_fn, example_args, static_key=()):
+    def fused_layout(self, kind, static_key, donate):
+        """The `(kind, key)` a fused chunk is known by in `layouts`."""
+        key = (*static_key, self.unroll.get(kind, 1))
+        return kind, key + (("donated",) if donate else ())
+
+    def layout_ready(self, kind, static_key):
+        """Whether a chunk layout is compiled (or its background compile done)."""
+        entry = self.layouts.get((kind, static_key))
+        return entry is not None and (not hasattr(entry, "done") or entry.done())
+
+    def layout_started(self, kind, static_key):
+        return (kind, static_key) in self.layouts
+
+    def record_step_time(self, key, seconds):
+        """Keeps the time of one single step run for `steps_per_execution="auto"`."""
+        self.step_times.setdefault(key, []).append(seconds)
+
+    def auto_steps(self, key, full_steps):
+        """The chunk length for `key = (kind, batch size, placement)`, or None
+        while the single steps are still being timed.
+
+        The first timed call is a warm-up; the best of the next ones is the step
+        time (load from other processes only makes steps slower).
+        """
+        if key in self.auto:
+            return self.auto[key]
+        times = self.step_times.get(key, [])
+        if len(times) < 1 + _TIMED_STEPS:
+            return None
+        unrolled = self.unroll.get(key[0], 1) is True
+        chosen = choose_steps(min(times[1:]), full_steps, unrolled)
+        self.auto[key] = chosen
+        return chosen
+
+    def get(self, kind, build_fn, example_args, static_key=(), donate=False):
         """Returns `(compiled function, seconds spent compiling)`.
 
         `build_fn()` returns the raw function; it is compiled for arguments shaped
-        like `example_args` unless the model runs eagerly.
+        like `example_args` unless the model runs eagerly. With `donate`, the
+        first argument (the state) is donated: updated in place.
         """
+        if donate:
+            static_key = (*static_key, "donated")
         sig = (
             kind,
             static_key,
@@ -107,6 +148,17 @@ class StepCompiler:
         fn = self.cache.get(sig)
         if fn is not None:
             return fn, 0.0
+        future = self.pending.pop(sig, None)
+        if future is not None:  # compiled in the background: wait for it
+            start = time.perf_counter()
+            try:
+                fn = future.result()
+            except Exception:
+                fn = None  # compile it here instead, where its error is raised
+            if fn is not None:
+                self.cache[sig] = fn
+                self.layouts[(kind, static_key)] = fn
+                return fn, time.perf_counter() - start
         previous = self.signatures.get((kind, static_key))
         reason = None if previous is None else signature_change(previous, sig[2])
         if reason is not None:
@@ -124,12 +176,38 @@ class StepCompiler:
             self.cache[sig] = raw
             return raw, 0.0
         start = time.perf_counter()
-        compiled = get_engine().compile(raw, *example_args)
+        compiled = get_engine().compile(
+            raw, *example_args, donate_argnums=(0,) if donate else ()
+        )
         seconds = time.perf_counter() - start
         self.cache[sig] = compiled
+        self.layouts[(kind, static_key)] = compiled
         return compiled, seconds
 
-    def get_fused(self, kind, step, n, from_arrays, batch_size, example, static_key):
+    def start_fused(
+        self, kind, step, n, from_arrays, batch_size, example, static_key, donate
+    ):
+        """Starts compiling a chunk of `n` steps in the background (once); a
+        later `get_fused` with the same arguments picks it up. Nothing is
+        started when the model runs eagerly or the chunk is compiled already."""
+        unroll = self.unroll.get(kind, 1)
+        _, key = self.fused_layout(kind, static_key, donate)
+        if self.model.run_eagerly or (kind, key) in self.layouts:
+            return
+        sig = (kind, key, signature(example))
+        if sig in self.cache or sig in self.pending:
+            return
+        self.signatures[(kind, key)] = sig[2]
+        raw = multi_step(self.model, step, n, from_arrays, batch_size, unroll)
+        future = get_engine().compile_async(
+            raw, *example, donate_argnums=(0,) if donate else ()
+        )
+        self.pending[sig] = future
+        self.layouts[(kind, key)] = future
+
+    def get_fused(
+        self, kind, step, n, from_arrays, batch_size, example, static_key, donate=False
+    ):
         """A compiled chunk of `n` steps (`multi_step`), laid out as measured.
 
         The first fused chunk of a kind compiles rolled; if that program runs
@@ -141,14 +219,54 @@ class StepCompiler:
         def build(u):
             return lambda: multi_step(self.model, step, n, from_arrays, batch_size, u)
 
-        fn, seconds = self.get(kind, build(unroll), example, (*static_key, unroll))
+        fn, seconds = self.get(
+            kind, build(unroll), example, (*static_key, unroll), donate
+        )
+        if n == 1 and kind not in self.unroll and not self.model.run_eagerly:
+            # The single step's program tells whether later chunks unroll: no
+            # rolled chunk compiled only to be thrown away.
+            self.unroll[kind] = True if convolution_count(fn) else 1
         if n > 1 and kind not in self.unroll and not self.model.run_eagerly:
             count = convolution_count(fn)
             self.unroll[kind] = True if count else 1
             if count:
-                fn, more = self.get(kind, build(True), example, (*static_key, True))
+                fn, more = self.get(
+                    kind, build(True), example, (*static_key, True), donate
+                )
                 seconds += more
         return fn, seconds
+
+
+# `steps_per_execution="auto"`: a chunk should run for about `_CHUNK_SECONDS`
+# (the per-call overhead, tens of microseconds, is then under 1% of it, and a
+# progress bar still moves several times a second); fusing fewer than
+# `_MIN_FUSED` steps is not worth compiling a second program; an unrolled chunk
+# (convolutions on XLA:CPU) compiles a copy of the step per step, so it stays short.
+_CHUNK_SECONDS = 0.005
+# The fused chunk compiles in a background thread while the first steps run one
+# by one (the first epoch then costs about one compile, as with one step).
+_BACKGROUND = True
+_MIN_FUSED = 4
+_MAX_FUSED = 128
+_MAX_UNROLLED = 8
+_TIMED_STEPS = 5
+
+
+def choose_steps(step_seconds, full_steps, unrolled=False):
+    """How many steps `steps_per_execution="auto"` fuses into one call.
+
+    Args:
+        step_seconds: The time of one step run alone (best of a few).
+        full_steps: The epoch's full-size steps (a chunk never exceeds them).
+        unrolled: Whether a chunk would be unrolled rather than a rolled loop.
+
+    Returns:
+        An int >= 1; 1 runs every step alone.
+    """
+    cap = _MAX_UNROLLED if unrolled else _MAX_FUSED
+    n = int(_CHUNK_SECONDS / max(step_seconds, 1e-7))
+    n = min(n, cap, full_steps)
+    return n if n >= _MIN_FUSED else 1
 
 
 def multi_step(model, step, n, from_arrays, batch_size, unroll):

@@ -11,6 +11,8 @@ The pieces live beside this module: `steps` (the pure steps and their context),
 (checks on the user's arguments) and `logs` (logs and the progress bar).
 """
 
+import time
+
 import numpy as np
 
 from kerasish import config
@@ -36,11 +38,12 @@ from kerasish.trainers.steps import (  # noqa: F401 -- re-exported
 _spec_of = spec_of  # the name preflight and older callers import
 
 
-def _positive_int(name, value, allow_none=False):
+def _positive_int(name, value, allow_none=False, also=""):
     if value is None and allow_none:
         return None
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value <= 0:
-        raise ValueError(f"`{name}` must be a positive integer, got {value!r}.")
+        what = f"a positive integer {also}".strip()
+        raise ValueError(f"`{name}` must be {what}, got {value!r}.")
     return int(value)
 
 
@@ -70,7 +73,7 @@ class Trainer(Steps):
         metrics=None,
         weighted_metrics=None,
         run_eagerly=False,
-        steps_per_execution=1,
+        steps_per_execution="auto",
         jit_compile="auto",
         auto_scale_loss=True,
     ):
@@ -84,7 +87,14 @@ class Trainer(Steps):
                 a dict keyed by output name.
             weighted_metrics: Metrics that also use `sample_weight`/`class_weight`.
             run_eagerly: Run the step un-compiled, for debugging.
-            steps_per_execution: Steps fused into one compiled call.
+            steps_per_execution: Steps fused into one compiled call. An int
+                means what it means in Keras (batch callbacks and the progress
+                bar see every N-th batch). `"auto"` (the default) fuses steps
+                when no callback other than the progress bar asks for every
+                batch: the first steps run alone and are timed, and the chunk
+                length is chosen so that a call takes a few milliseconds
+                (1 for a slow step). Results equal `steps_per_execution=1`'s to
+                float rounding; the progress bar moves once per chunk.
             jit_compile: `"auto"`/True compiles with XLA; False is `run_eagerly`.
         """
         from kerasish import optimizers
@@ -103,9 +113,11 @@ class Trainer(Steps):
         }
         self.run_eagerly = bool(run_eagerly) or jit_compile is False
         self.jit_compile = jit_compile
-        self.steps_per_execution = _positive_int(
-            "steps_per_execution", steps_per_execution
-        )
+        if steps_per_execution != "auto":
+            steps_per_execution = _positive_int(
+                "steps_per_execution", steps_per_execution, also="or 'auto'"
+            )
+        self.steps_per_execution = steps_per_execution
         self.compiled = True
         self._step_compiler = StepCompiler(self)
         self._loss_trackers = None
@@ -325,11 +337,14 @@ class Trainer(Steps):
             initial_epoch = self._initial_epoch
         logs = {}
         self._progress_state = None
+        # The memory line prints before the first step (at the first compile).
+        object.__setattr__(self, "_memory_line_pending", verbose >= 1)
         try:
             for epoch in range(initial_epoch, epochs):
                 self._current_epoch = epoch
                 callbacks.on_epoch_begin(epoch)
                 self.reset_metrics()
+                epoch_start = time.perf_counter()
                 state = self._read_state()
                 self._progress_state = None
                 start_step, self._initial_step = self._initial_step, 0
@@ -343,7 +358,8 @@ class Trainer(Steps):
                     start_step,
                 )
                 self._write_state(state)
-                logs = self._epoch_logs(state, logs)
+                logs = self._epoch_logs(state, logs)  # reads the device: synced
+                _record_throughput(self, data, callbacks, logs, epoch_start)
                 if val is not None and _should_validate(epoch, validation_freq):
                     val_logs = self.evaluate(
                         val[0],
@@ -380,19 +396,36 @@ class Trainer(Steps):
         state = getattr(self, "_progress_state", None)
         self._progress_state = None
         if state is not None and state.optimizer is not None:
+            leaves = get_engine().tree_leaves(state)
+            if any(getattr(leaf, "is_deleted", bool)() for leaf in leaves):
+                return  # consumed by a donating step that then failed
             self._write_state(state)
 
     def _run_epoch(self, data, state, callbacks, kind, seed, epoch, start_step=0):
         """Runs one pass over `data`; returns the final state and logs (device)."""
         step = {"train": self.train_step, "test": self.test_step}[kind]
+        per_batch = epoch_iterator.wants_batches(callbacks, kind)
+        donate = epoch_iterator.donate_state(kind, per_batch, data.steps)
+        if donate and not self.run_eagerly:
+            state = epoch_iterator.private_state(state)
         if data.kind == "arrays":
+            merged = epoch_iterator.merged_test_data(self, data, kind, per_batch)
             chunks = epoch_iterator.array_chunks(
-                self, data, kind, step, seed, epoch, start_step
+                self,
+                data if merged is None else merged,
+                kind,
+                step,
+                seed,
+                epoch,
+                start_step,
+                per_batch=per_batch,
             )
+            if merged is not None:
+                chunks = epoch_iterator.rescaled(chunks, merged.merged, data.steps)
             return epoch_iterator.run_chunks(self, chunks, state, callbacks, kind)
         counter = [0]
         chunks = epoch_iterator.batch_chunks(
-            self, data, kind, step, start_step, counter
+            self, data, kind, step, start_step, counter, per_batch
         )
         state, logs = epoch_iterator.run_chunks(self, chunks, state, callbacks, kind)
         if data.steps is None:
@@ -481,8 +514,8 @@ class Trainer(Steps):
             steps=data.steps,
         )
         cbs.on_predict_begin()
-        wants_end = cbs.wants("on_predict_batch_end")
-        wants_begin = cbs.wants("on_predict_batch_begin")
+        # The progress bar alone moves per chunk; other batch hooks see each batch.
+        per_batch = epoch_iterator.wants_batches(cbs, "predict")
         state = TrainState(
             [v.value for v in self.trainable_variables],
             [v.value for v in self.non_trainable_variables],
@@ -492,7 +525,7 @@ class Trainer(Steps):
         state = distributed.place_state(self, state)
         if data.kind == "arrays":
             chunks = epoch_iterator.predict_array_chunks(
-                self, data, per_batch=wants_end or wants_begin
+                self, data, per_batch=per_batch
             )
             total = (
                 data.num_samples
@@ -557,6 +590,30 @@ class Trainer(Steps):
 
 
 # -- helpers -------------------------------------------------------------------
+
+
+def _record_throughput(model, data, callbacks, logs, epoch_start):
+    """Samples per second and the input-wait fraction of the epoch just run:
+    in `History.throughput`, and in the logs when asked
+    (`config.enable_throughput_logs()`)."""
+    seconds = max(time.perf_counter() - epoch_start, 1e-9)
+    steps = data.steps or 0
+    if data.kind == "arrays":
+        samples = min(data.num_samples, steps * data.batch_size)
+    else:
+        samples = steps * (data.batch_size or 0)
+    figures = {
+        "samples_per_second": samples / seconds,
+        "input_wait_fraction": min(
+            1.0, getattr(model, "_input_wait_seconds", 0.0) / seconds
+        ),
+    }
+    history = getattr(callbacks, "_history", None)
+    if history is not None:
+        for key, value in figures.items():
+            history.throughput.setdefault(key, []).append(value)
+    if config.throughput_logs_enabled():
+        logs.update(figures)
 
 
 def _num(x):

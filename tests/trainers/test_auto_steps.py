@@ -1,0 +1,146 @@
+"""`steps_per_execution="auto"` (the default): fused chunks chosen from the step
+time, with the same results as running every step alone."""
+
+import numpy as np
+import pytest
+
+import kerasish
+from kerasish import layers
+from kerasish.callbacks import Callback, ProgbarLogger
+from kerasish.trainers import step_compiler
+from kerasish.trainers.step_compiler import choose_steps
+
+RNG = np.random.default_rng(0)
+X = RNG.normal(size=(200, 5)).astype("float32")
+Y = (X @ RNG.normal(size=(5, 1))).astype("float32")
+
+
+def _model(spe):
+    kerasish.utils.set_random_seed(0)
+    model = kerasish.Sequential(
+        [kerasish.Input((5,)), layers.Dense(8, activation="relu"), layers.Dense(1)]
+    )
+    model.compile("adam", "mse", metrics=["mae"], steps_per_execution=spe)
+    return model
+
+
+def _fused_lengths(model, kind):
+    return sorted({key[1][0] for key in model._step_compiler.cache if key[0] == kind})
+
+
+@pytest.fixture
+def long_chunks(monkeypatch):
+    # Any step is "fast": the chunk length is then bounded by the epoch only, so
+    # the test does not depend on this machine's speed.
+    monkeypatch.setattr(step_compiler, "_CHUNK_SECONDS", 1.0)
+    # Compile fused chunks when first needed, not in the background: the layout
+    # of each epoch is then the same on every machine.
+    monkeypatch.setattr(step_compiler, "_BACKGROUND", False)
+
+
+def test_auto_is_the_default_and_equals_one_step_at_a_time(long_chunks, monkeypatch):
+    results = {}
+    for spe in ("auto", "background", 1):
+        monkeypatch.setattr(step_compiler, "_BACKGROUND", spe == "background")
+        model = _model("auto" if spe == "background" else spe)
+        history = model.fit(X, Y, batch_size=8, epochs=2, verbose=0)
+        results[spe] = (
+            model.get_weights(),
+            history.history,
+            model.evaluate(X, Y, batch_size=8, verbose=0),  # merged batches
+            model,
+        )
+    # Background: the chunk of 25 was started in epoch 1, while steps ran alone;
+    # once compiled, a later epoch runs it.
+    compiler = results["background"][3]._step_compiler
+    assert ("train", (25, 8, "device", 1, "donated")) in compiler.layouts
+    for future in compiler.pending.values():
+        future.result()
+    results["background"][3].fit(X, Y, batch_size=8, epochs=1, verbose=0)
+    assert 25 in _fused_lengths(results["background"][3], "train")
+    auto = results["auto"][3]
+    # 25 steps: epoch 1 runs them alone (6 timed, then the 19 left are fewer than
+    # the chosen 25); epoch 2 runs as one chunk of 25.
+    assert _fused_lengths(auto, "train") == [1, 25]
+    assert _fused_lengths(results[1][3], "train") == [1]
+    for spe in ("auto", "background"):
+        for a, b in zip(results[spe][0], results[1][0]):
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+        for key in ("loss", "mae"):
+            np.testing.assert_allclose(
+                results[spe][1][key], results[1][1][key], rtol=1e-5
+            )
+        np.testing.assert_allclose(results[spe][2], results[1][2], rtol=1e-5)
+
+
+def test_default_compile_is_auto():
+    model = kerasish.Sequential([kerasish.Input((5,)), layers.Dense(1)])
+    model.compile("sgd", "mse")
+    assert model.steps_per_execution == "auto"
+
+
+def test_a_batch_callback_sees_every_batch_and_the_progbar_every_chunk(
+    long_chunks, monkeypatch
+):
+    class Batches(Callback):
+        def __init__(self):
+            super().__init__()
+            self.seen = []
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.seen.append(batch)
+
+    model = _model("auto")
+    batches = Batches()
+    model.fit(X, Y, batch_size=8, epochs=1, verbose=0, callbacks=[batches])
+    assert batches.seen == list(range(25))
+    assert _fused_lengths(model, "train") == [1]
+
+    shown = []
+    original = ProgbarLogger.on_train_batch_end
+
+    def record(self, batch, logs=None):
+        shown.append(batch)
+        return original(self, batch, logs)
+
+    monkeypatch.setattr(ProgbarLogger, "on_train_batch_end", record)
+    model = _model("auto")
+    model.fit(X, Y, batch_size=8, epochs=2, verbose=1)
+    # Epoch 1: every step alone (timed, then too few left for a chunk); epoch 2:
+    # one chunk, one update.
+    assert shown == list(range(25)) + [24]
+
+
+def test_choose_steps_targets_a_few_milliseconds():
+    assert choose_steps(50e-6, 1000) == 100  # 5 ms / 50 us
+    assert choose_steps(1e-6, 1000) == 128  # capped
+    assert choose_steps(1e-6, 40) == 40  # never longer than the epoch
+    assert choose_steps(2e-3, 1000) == 1  # 2 steps per 5 ms: not worth fusing
+    assert choose_steps(1e-4, 1000, unrolled=True) == 8  # unrolled copies: short
+    assert choose_steps(1e-4, 3) == 1
+
+
+@pytest.mark.parametrize("value", [0, -2, "fast", 1.5, True])
+def test_bad_steps_per_execution(value):
+    model = kerasish.Sequential([kerasish.Input((5,)), layers.Dense(1)])
+    with pytest.raises(
+        ValueError, match=r"`steps_per_execution` must be a positive integer or 'auto'"
+    ):
+        model.compile("sgd", "mse", steps_per_execution=value)
+
+
+def test_saved_files_hold_keras_values(tmp_path):
+    import json
+    import zipfile
+
+    for spe, written, loaded in (("auto", 1, "auto"), (4, 4, 4)):
+        model = kerasish.Sequential([kerasish.Input((5,)), layers.Dense(1)])
+        model.compile("sgd", "mse", steps_per_execution=spe)
+        path = tmp_path / f"m{spe}.keras"
+        model.save(path)
+        with zipfile.ZipFile(path) as archive:
+            config = json.loads(archive.read("config.json"))
+        # Keras reads an int (its default is 1); kerasish reads 1 back as "auto".
+        assert config["compile_config"]["steps_per_execution"] == written
+        restored = kerasish.models.load_model(path)
+        assert restored.steps_per_execution == loaded
