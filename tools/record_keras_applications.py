@@ -4,7 +4,7 @@ Building the 52 cases in Keras takes minutes on a 2-core machine, most of it in
 Keras's symbolic build; the facts compared (layer and operation names, weight
 shapes, parameter counts) do not depend on initial values. This writes them to
 `tests/applications/keras_architectures.json.gz`; the test
-`test_record_is_what_keras_builds` (marker `heavy`) rebuilds them live.
+`test_record_is_what_keras_builds` (marker `slow`) rebuilds them live.
 Run: python tools/record_keras_applications.py  (Keras must be importable).
 """
 

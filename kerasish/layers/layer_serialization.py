@@ -35,6 +35,13 @@ class LayerSerialization:
         Args:
             store: A dict-like object with the keys `save_own_variables` wrote.
         """
+        self._check_load_own_variables(store)
+        all_vars = self._trainable_variables + self._non_trainable_variables
+        for i, v in enumerate(all_vars):
+            v.assign(store[f"{i}"])
+
+    def _check_load_own_variables(self, store):
+        """As Keras: the store holds one entry per own variable of the layer."""
         all_vars = self._trainable_variables + self._non_trainable_variables
         if len(store.keys()) != len(all_vars):
             raise ValueError(
@@ -42,8 +49,6 @@ class LayerSerialization:
                 f"received {len(store.keys())} variables during loading. "
                 f"Expected: {[v.name for v in all_vars]}"
             )
-        for i, v in enumerate(all_vars):
-            v.assign(store[f"{i}"])
 
     # -- config ----------------------------------------------------------------
     def get_build_config(self):

@@ -4,7 +4,7 @@ order) and parameter count equal Keras's.
 Keras's side is recorded by `tools/record_keras_applications.py` in
 `keras_architectures.json.gz` (building the 52 cases in Keras costs minutes,
 nearly all in Keras's symbolic build); `test_record_is_what_keras_builds` (marker
-`heavy`, run with `-m heavy`) rebuilds every case in Keras and checks the record.
+`slow`, run with `-m slow`) rebuilds every case in Keras and checks the record.
 """
 
 import functools
@@ -51,7 +51,7 @@ def test_architecture_equals_keras(case, zero_initial_values):
     )
 
 
-@pytest.mark.heavy
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_record_is_what_keras_builds(case, keras_build):
     name, kwargs = case

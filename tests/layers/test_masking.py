@@ -131,9 +131,19 @@ for _name in ("SpatialDropout3D",):
     ARGS[_name] = lambda k: {"rate": 0.5}
 for _name in ("GRU", "LSTM", "SimpleRNN", "GRUCell", "LSTMCell", "SimpleRNNCell"):
     ARGS[_name] = lambda k: {"units": 2}
-for _name in ("RandomContrast", "RandomRotation", "RandomZoom"):
+for _name in (
+    "RandomContrast",
+    "RandomRotation",
+    "RandomZoom",
+    "RandomBrightness",
+    "RandomColorDegeneration",
+    "RandomHue",
+    "RandomSaturation",
+    "RandomSharpness",
+):
     ARGS[_name] = lambda k: {"factor": 0.1}
 ARGS["RandomZoom"] = lambda k: {"height_factor": 0.1}
+ARGS["RandomPosterization"] = lambda k: {"factor": (1, 4)}
 ARGS["RandomTranslation"] = lambda k: {"height_factor": 0.1, "width_factor": 0.1}
 for _dims in ("1D", "2D", "3D"):
     for _base in ("Conv", "Convolution", "SeparableConv", "SeparableConvolution"):

@@ -73,6 +73,12 @@ ARGS = {
     "layers.Bidirectional": lambda: {"layer": layers.LSTM(3, return_sequences=True)},
     "layers.TimeDistributed": lambda: {"layer": layers.Dense(2)},
     "layers.RandomContrast": {"factor": 0.2, "seed": 1},
+    "layers.RandomBrightness": {"factor": 0.2, "seed": 1},
+    "layers.RandomColorDegeneration": {"factor": 0.5, "seed": 1},
+    "layers.RandomHue": {"factor": 0.2, "seed": 1},
+    "layers.RandomPosterization": {"factor": (1, 4), "seed": 1},
+    "layers.RandomSaturation": {"factor": 0.5, "seed": 1},
+    "layers.RandomSharpness": {"factor": 0.5, "seed": 1},
     "layers.RandomTranslation": {"height_factor": 0.1, "width_factor": 0.2, "seed": 1},
     "layers.RandomZoom": {"height_factor": 0.1, "seed": 1},
     "layers.RandomCrop": {"height": 2, "width": 2, "seed": 1},
@@ -151,6 +157,10 @@ ARGS = {
     "metrics.SensitivityAtSpecificity": {"specificity": 0.5},
     "metrics.SpecificityAtSensitivity": {"sensitivity": 0.5},
     "optimizers.LossScaleOptimizer": {"inner_optimizer": optimizers.SGD()},
+    "optimizers.MultiOptimizer": {
+        "optimizer_map": optimizers.OptimizerMap(default_optimizer=optimizers.SGD())
+    },
+    "optimizers.OptimizerMap": {"default_optimizer": optimizers.SGD()},
     "optimizers.Optimizer": {"learning_rate": 0.01},
     "schedules.CosineDecay": {"initial_learning_rate": 0.1, "decay_steps": 10},
     "schedules.CosineDecayRestarts": {

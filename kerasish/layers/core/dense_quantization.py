@@ -505,6 +505,8 @@ class DenseQuantization:
     def load_own_variables(self, store):
         """Loads `save_own_variables`' layout; LoRA factors restart at zero
         (their delta is already in the saved kernel)."""
+        if not self.lora_enabled:
+            self._check_load_own_variables(store)
         if not self.built:
             return
         mode = self.quantization_mode
@@ -515,11 +517,6 @@ class DenseQuantization:
             for n in self.variable_serialization_spec[mode]
             if n == "kernel" or getattr(self, n, None) is not None
         ]
-        if len(store.keys()) != len(names):
-            raise ValueError(
-                f"Layer '{self.name}' expected {len(names)} variables, but received "
-                f"{len(store.keys())} variables during loading. Expected: {names}"
-            )
         for index, name in enumerate(names):
             target = self._kernel if name == "kernel" else getattr(self, name)
             target.assign(store[str(index)])

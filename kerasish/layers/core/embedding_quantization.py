@@ -306,6 +306,8 @@ class EmbeddingQuantization:
 
     def load_own_variables(self, store):
         """Loads Keras's layout; LoRA factors restart at zero."""
+        if not self.lora_enabled:
+            self._check_load_own_variables(store)
         if not self.built:
             return
         mode = self.quantization_mode
@@ -316,11 +318,6 @@ class EmbeddingQuantization:
             for n in self.variable_serialization_spec[mode]
             if n == "embeddings" or getattr(self, n, None) is not None
         ]
-        if len(store.keys()) != len(names):
-            raise ValueError(
-                f"Layer '{self.name}' expected {len(names)} variables, but received "
-                f"{len(store.keys())} variables during loading. Expected: {names}"
-            )
         for index, name in enumerate(names):
             target = self._embeddings if name == "embeddings" else getattr(self, name)
             target.assign(store[str(index)])
