@@ -143,6 +143,47 @@ class LayerQuantization:
             f"Received: quantization_mode={mode}"
         )
 
+    def _add_int4_scale_weights(self, prefix, scale_shape, length, block_size):
+        """`{prefix}_scale` and, when grouped (`block_size > 0`), the int8
+        `{prefix}_zero` and the `g_idx` group index of each of `length` rows,
+        as Keras's int4 layers hold them."""
+        setattr(
+            self,
+            f"{prefix}_scale",
+            self.add_weight(
+                name=f"{prefix}_scale",
+                shape=scale_shape,
+                initializer="ones",
+                trainable=False,
+            ),
+        )
+        if not (block_size is not None and block_size > 0):
+            return
+        setattr(
+            self,
+            f"{prefix}_zero",
+            self.add_weight(
+                name=f"{prefix}_zero",
+                shape=scale_shape,
+                initializer="zeros",
+                dtype="int8",
+                trainable=False,
+            ),
+        )
+
+        def group_index(shape, dtype=None):
+            from kerasish import ops
+
+            return ops.cast(ops.floor_divide(ops.arange(length), block_size), "float32")
+
+        self.g_idx = self.add_weight(
+            name="g_idx",
+            shape=(length,),
+            initializer=group_index,
+            dtype="float32",
+            trainable=False,
+        )
+
     def _untrack_variable(self, variable):
         """Forgets `variable` (a weight replaced by its quantized form)."""
         for own in (self._trainable_variables, self._non_trainable_variables):

@@ -246,30 +246,7 @@ class EinsumDenseQuantization:
             trainable=False,
         )
         scale_shape = (math.ceil(rows / block_size), columns) if grouped else (columns,)
-        self.kernel_scale = self.add_weight(
-            name="kernel_scale", shape=scale_shape, initializer="ones", trainable=False
-        )
-        if grouped:
-            self.kernel_zero = self.add_weight(
-                name="kernel_zero",
-                shape=scale_shape,
-                initializer="zeros",
-                dtype="int8",
-                trainable=False,
-            )
-
-            def group_index(shape, dtype=None):
-                return ops.cast(
-                    ops.floor_divide(ops.arange(rows), block_size), "float32"
-                )
-
-            self.g_idx = self.add_weight(
-                name="g_idx",
-                shape=(rows,),
-                initializer=group_index,
-                dtype="float32",
-                trainable=False,
-            )
+        self._add_int4_scale_weights("kernel", scale_shape, rows, block_size)
 
     # -- calls -----------------------------------------------------------------
     def _finish(self, inputs, x):

@@ -230,30 +230,7 @@ class DenseQuantization:
             if grouped
             else (self.units,)
         )
-        self.kernel_scale = self.add_weight(
-            name="kernel_scale", shape=scale_shape, initializer="ones", trainable=False
-        )
-        if grouped:
-            self.kernel_zero = self.add_weight(
-                name="kernel_zero",
-                shape=scale_shape,
-                initializer="zeros",
-                dtype="int8",
-                trainable=False,
-            )
-
-            def group_index(shape, dtype=None):
-                return ops.cast(
-                    ops.floor_divide(ops.arange(input_dim), block_size), "float32"
-                )
-
-            self.g_idx = self.add_weight(
-                name="g_idx",
-                shape=(input_dim,),
-                initializer=group_index,
-                dtype="float32",
-                trainable=False,
-            )
+        self._add_int4_scale_weights("kernel", scale_shape, input_dim, block_size)
         self._orig_input_dim = input_dim
         self._orig_output_dim = output_dim
 

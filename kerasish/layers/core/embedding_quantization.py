@@ -122,33 +122,7 @@ class EmbeddingQuantization:
         scale_shape = (
             (input_dim, math.ceil(output_dim / block_size)) if grouped else (input_dim,)
         )
-        self.embeddings_scale = self.add_weight(
-            name="embeddings_scale",
-            shape=scale_shape,
-            initializer="ones",
-            trainable=False,
-        )
-        if grouped:
-            self.embeddings_zero = self.add_weight(
-                name="embeddings_zero",
-                shape=scale_shape,
-                initializer="zeros",
-                dtype="int8",
-                trainable=False,
-            )
-
-            def group_index(shape, dtype=None):
-                return ops.cast(
-                    ops.floor_divide(ops.arange(output_dim), block_size), "float32"
-                )
-
-            self.g_idx = self.add_weight(
-                name="g_idx",
-                shape=(output_dim,),
-                initializer=group_index,
-                dtype="float32",
-                trainable=False,
-            )
+        self._add_int4_scale_weights("embeddings", scale_shape, output_dim, block_size)
         self._orig_output_dim = output_dim
 
     def _int8_call(self, inputs, training=None):
