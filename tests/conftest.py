@@ -1,14 +1,46 @@
-"""Shared fixtures: highest matmul precision, fresh names and seeds per test."""
+"""Shared fixtures: highest matmul precision, fresh names and seeds per test.
+
+The suite compiles thousands of small XLA programs, and on the CPU most of a
+compile is LLVM optimising the generated code. Tests check values, not speed, so
+they compile at LLVM's lowest level (fast-math stays off, so every number is the
+same) and share one XLA cache per run between the xdist workers. The benches in
+`bench/` use XLA's defaults.
+"""
 
 import os
+import shutil
+import tempfile
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 os.environ.setdefault("KERASISH_COMPILATION_CACHE", "0")
+_FAST_COMPILE = (
+    "--xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true"
+)
+if "xla_backend_optimization_level" not in os.environ.get("XLA_FLAGS", ""):
+    os.environ["XLA_FLAGS"] = (
+        f"{os.environ.get('XLA_FLAGS', '')} {_FAST_COMPILE}".strip()
+    )
 
 import jax  # noqa: E402
 import pytest  # noqa: E402
 
 jax.config.update("jax_default_matmul_precision", "highest")
+
+# One cache directory per test run: made by the controlling process, which xdist's
+# workers inherit the variable from; set through jax.config, not JAX's own
+# variable, so subprocesses a test starts keep kerasish's cache defaults.
+_OWNS_CACHE = "KERASISH_TEST_XLA_CACHE" not in os.environ
+if _OWNS_CACHE:
+    os.environ["KERASISH_TEST_XLA_CACHE"] = tempfile.mkdtemp(prefix="kerasish-xla-")
+_XLA_CACHE = os.environ["KERASISH_TEST_XLA_CACHE"]
+jax.config.update("jax_compilation_cache_dir", _XLA_CACHE)
+jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+
+
+def pytest_sessionfinish(session):
+    if _OWNS_CACHE:
+        shutil.rmtree(_XLA_CACHE, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

@@ -8,8 +8,6 @@ shapes, parameter counts) do not depend on initial values. This writes them to
 Run: python tools/record_keras_applications.py  (Keras must be importable).
 """
 
-import gzip
-import json
 import os
 import sys
 from pathlib import Path
@@ -20,6 +18,7 @@ sys.path.insert(0, str(ROOT))
 
 import keras  # noqa: E402
 
+from tests import recorded  # noqa: E402
 from tests.applications.cases import CASES, architecture, case_id  # noqa: E402
 from tests.applications.conftest import build_keras  # noqa: E402
 
@@ -34,10 +33,7 @@ def main():
             build_keras(name, weights=None, **kwargs)
         )
         print(case_id(case), flush=True)
-    tmp = RECORD.with_suffix(".tmp")
-    with gzip.open(tmp, "wt") as f:
-        json.dump(record, f, sort_keys=True, separators=(",", ":"))
-    os.replace(tmp, RECORD)
+    recorded.write(RECORD, record)
 
 
 if __name__ == "__main__":

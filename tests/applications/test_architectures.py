@@ -8,14 +8,13 @@ nearly all in Keras's symbolic build); `test_record_is_what_keras_builds` (marke
 """
 
 import functools
-import gzip
-import json
 from pathlib import Path
 
 import pytest
 
 import kerasish
 from kerasish import applications
+from tests import recorded
 from tests.applications.cases import CASES, FAMILIES, OTHERS, architecture, case_id
 
 pytestmark = pytest.mark.compat
@@ -25,8 +24,7 @@ RECORD = Path(__file__).with_name("keras_architectures.json.gz")
 
 @functools.cache
 def keras_record():
-    with gzip.open(RECORD, "rt") as f:
-        return json.load(f)
+    return recorded.read(RECORD)
 
 
 def assert_same_architecture(theirs, ours):

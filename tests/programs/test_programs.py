@@ -11,17 +11,37 @@ the values whose name says how:
   compute the same numbers);
 - anything else is reported only (e.g. final losses, which start from different
   random weights).
+
+Running all the programs under Keras takes minutes, so the default run compares
+with Keras's compared values as `tools/record_keras_programs.py` recorded them in
+`keras_results.json.gz` (with a fingerprint of each program's source, so an
+edited program asks to be recorded again); `test_program_runs_the_same_under_both`
+(marker `slow`) runs Keras live.
 """
 
+import functools
 import importlib
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from tests import recorded
 from tests.helpers import keras3
 
-PROGRAMS = sorted(p.stem for p in Path(__file__).parent.glob("prog_*.py"))
+HERE = Path(__file__).parent
+PROGRAMS = sorted(p.stem for p in HERE.glob("prog_*.py"))
+RECORD = HERE / "keras_results.json.gz"
+
+
+@functools.cache
+def keras_record():
+    return recorded.read(RECORD)
+
+
+def compared(result):
+    """The values a program's result is compared on: `same_*` and `close_*`."""
+    return {k: v for k, v in result.items() if k.startswith(("same_", "close_"))}
 
 
 def _run(lib, name, tmp_path):
@@ -56,6 +76,19 @@ def _compare(key, theirs, ours):
         )
 
 
+@pytest.mark.parametrize("name", PROGRAMS)
+def test_program_gives_what_keras_gave(name, tmp_path):
+    entry = keras_record()["programs"].get(name)
+    assert entry is not None and entry["source"] == recorded.digest(
+        HERE / f"{name}.py"
+    ), f"{name}.py changed since Keras ran it: python tools/record_keras_programs.py"
+    ours = compared(_run("kerasish", name, tmp_path))
+    assert sorted(ours) == sorted(entry["result"])
+    for key, theirs in entry["result"].items():
+        _compare(key, theirs, ours[key])
+
+
+@pytest.mark.slow
 @pytest.mark.compat
 @pytest.mark.parametrize("name", PROGRAMS)
 def test_program_runs_the_same_under_both(name, tmp_path):
@@ -64,3 +97,5 @@ def test_program_runs_the_same_under_both(name, tmp_path):
     assert sorted(ours) == sorted(theirs)
     for key in theirs:
         _compare(key, theirs[key], ours[key])
+    for key, value in keras_record()["programs"][name]["result"].items():
+        _compare(key, value, theirs[key])  # the record is still what Keras gives

@@ -1,0 +1,70 @@
+"""Facts recorded from Keras 3, for tests whose Keras side takes minutes to rerun.
+
+`write(path, record)` stores a dict as gzipped JSON, atomically; `read(path)`
+gives it back with numpy arrays, tuples and numpy scalars restored, so a recorded
+value compares with `==` exactly as the live one did. The recorders live in
+`tools/record_keras_*.py`; each recorded test has a `slow` twin that reruns Keras.
+"""
+
+import gzip
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+
+def _encode(value):
+    if isinstance(value, np.ndarray):
+        return {"__ndarray__": value.tolist(), "dtype": value.dtype.str}
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, tuple):
+        return {"__tuple__": [_encode(v) for v in value]}
+    if isinstance(value, list):
+        return [_encode(v) for v in value]
+    if isinstance(value, dict):
+        if all(isinstance(k, str) for k in value):
+            return {k: _encode(v) for k, v in value.items()}
+        return {"__items__": [[_encode(k), _encode(v)] for k, v in value.items()]}
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise TypeError(f"cannot record a {type(value).__name__}: {value!r}")
+
+
+def _decode(value):
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if "__ndarray__" in value:
+        return np.asarray(value["__ndarray__"], dtype=np.dtype(value["dtype"]))
+    if "__tuple__" in value:
+        return tuple(_decode(v) for v in value["__tuple__"])
+    if "__items__" in value:
+        return {_decode_key(k): _decode(v) for k, v in value["__items__"]}
+    return {k: _decode(v) for k, v in value.items()}
+
+
+def _decode_key(key):
+    key = _decode(key)
+    return tuple(key) if isinstance(key, list) else key
+
+
+def write(path, record):
+    path = Path(path)
+    tmp = path.with_suffix(".tmp")
+    with gzip.open(tmp, "wt") as f:
+        json.dump(_encode(record), f, sort_keys=True, separators=(",", ":"))
+    os.replace(tmp, path)
+
+
+def read(path):
+    with gzip.open(path, "rt") as f:
+        return _decode(json.load(f))
+
+
+def digest(path):
+    """A short fingerprint of a source file, to tell a record gone stale."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
