@@ -22,10 +22,7 @@ def prepare(model, x, y, sample_weight, for_training):
     if not model.built:
         model._build_from_data(x)
     x = model._run_host_layers(x)
-    with model._device_part():
-        y_pred_spec = engine.eval_shape(
-            lambda xs: symbolic_forward(model, xs), tree.map_structure(spec_of, x)
-        )
+    y_pred_spec = output_spec(model, x)
     flat_pred = engine.tree_leaves(y_pred_spec)
     names = model._output_names() or (
         ["output"]
@@ -58,6 +55,32 @@ def prepare(model, x, y, sample_weight, for_training):
             model._loss_trackers = trackers
     if for_training:
         preflight.check_trainable(model, x, flat_y)
+
+
+def output_spec(model, x):
+    """The outputs' shapes and dtypes for inputs like `x` (batch size aside).
+
+    Traced abstractly once per input signature and set of layers: every `fit`,
+    `evaluate` and `train_on_batch` call asks, and tracing costs milliseconds.
+    """
+    engine = get_engine()
+    specs = tree.map_structure(spec_of, x)
+    leaves, structure = engine.tree_flatten(specs)
+    key = (
+        str(structure),
+        tuple((tuple(s.shape[1:]), str(s.dtype)) for s in leaves),
+        tuple(id(layer) for layer in model.layers),
+    )
+    cache = model.__dict__.get("_output_specs")
+    if cache is None:
+        cache = {}
+        object.__setattr__(model, "_output_specs", cache)  # not a tracked attribute
+    if key not in cache:
+        with model._device_part():
+            cache[key] = engine.eval_shape(
+                lambda xs: symbolic_forward(model, xs), specs
+            )
+    return cache[key]
 
 
 def build_from_data(model, x):
