@@ -270,6 +270,10 @@ class Engine(Protocol):
         ...
 
     def block_until_ready(self, tree: PyTree) -> PyTree: ...
+    def copy_tree(self, tree: PyTree) -> PyTree:
+        """Fresh buffers with the same values and layout as every array of `tree`,
+        copied without compiling anything (for a step that donates its input)."""
+        ...
 
     # -- distribution (`kerasish.distribution`); one device: no-ops --------------
     def mesh(

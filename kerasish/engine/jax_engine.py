@@ -160,6 +160,9 @@ class JaxEngine:
             )
         return jax.default_device(found[index])
 
+    def copy_tree(self, tree):
+        return jax.device_put(tree, may_alias=False)
+
     def place(self, tree, sharding=None):
         """Puts every array of `tree` on the device (or laid out by `sharding`)."""
         if sharding is None:

@@ -252,6 +252,9 @@ class NumpyEngine:
     def place(self, tree, sharding=None):
         return tree
 
+    def copy_tree(self, tree):
+        return self.tree_map(np.copy, tree)
+
     def block_until_ready(self, tree):
         return tree
 

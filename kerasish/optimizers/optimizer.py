@@ -249,7 +249,9 @@ class Optimizer(KerasSubclassing, StateVariables):
     def init(self, params):
         """Returns a fresh optimizer state (a pytree) for the arrays `params`."""
         params = [p.value if isinstance(p, Variable) else p for p in params]
-        return self._get_pipeline().init(params)
+        # One compiled call: run eagerly, each slot's creation compiles a program
+        # of its own (a dozen small compiles before an MLP's first step).
+        return get_engine().jit(self._get_pipeline().init)(params)
 
     def stateless_apply(self, opt_state, grads, params):
         """One optimizer step, pure and jittable.

@@ -168,9 +168,7 @@ def donate_state(kind, per_batch, steps=None):
 def private_state(state):
     """A copy of `state` on the device, for the donating steps to consume (the
     model's variables keep their buffers)."""
-    from kerasish import ops
-
-    return get_engine().tree_map(ops.copy, state)
+    return get_engine().copy_tree(state)
 
 
 def wants_batches(callbacks, kind):

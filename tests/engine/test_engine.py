@@ -1,3 +1,5 @@
+from contextlib import nullcontext
+
 import numpy as np
 import pytest
 
@@ -48,3 +50,24 @@ def test_jit_counts_one_compilation_per_signature():
         fn(np.zeros(3, "float32"))
         fn(np.ones(4, "float32"))
     assert counter.count == 2
+
+
+@pytest.mark.parametrize("name", ["jax", "numpy"])
+def test_copy_tree_gives_fresh_buffers_without_compiling(name):
+    set_engine(name)
+    try:
+        engine = get_engine()
+        tree = {"w": engine.place(np.arange(6.0).reshape(2, 3)), "n": [np.int32(3)]}
+        tree["n"] = [engine.place(tree["n"][0])]
+        counting = engine.count_compilations() if name == "jax" else nullcontext()
+        with counting as count:
+            copied = engine.copy_tree(tree)
+        np.testing.assert_array_equal(np.asarray(copied["w"]), np.asarray(tree["w"]))
+        assert int(np.asarray(copied["n"][0])) == 3
+        assert copied["w"] is not tree["w"]
+        if name == "jax":
+            assert count.count == 0
+            ptr = tree["w"].unsafe_buffer_pointer()
+            assert copied["w"].unsafe_buffer_pointer() != ptr
+    finally:
+        set_engine("jax")
