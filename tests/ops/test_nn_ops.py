@@ -365,9 +365,13 @@ def test_ctc_matches_keras(mask_index):
     target = np.where(target == mask_index, (mask_index + 1) % 5, target)
     target[0, 1] = target[0, 0]  # a repeated label needs a blank between
     target_length, lengths = np.array([3, 2, 1]), np.array([8, 6, 5])
+    # Keras's side compiled whole throughout: op by op it runs for seconds.
+    keras_loss = jax.jit(
+        lambda t, x: keras.ops.ctc_loss(t, x, target_length, lengths, mask_index)
+    )
     np.testing.assert_allclose(
         ops.ctc_loss(target, logits, target_length, lengths, mask_index),
-        keras.ops.ctc_loss(target, logits, target_length, lengths, mask_index),
+        keras_loss(target, logits),
         rtol=1e-4,
     )
     for kwargs in [
@@ -375,7 +379,6 @@ def test_ctc_matches_keras(mask_index):
         {"strategy": "beam_search", "beam_width": 4, "top_paths": 3},
     ]:
         ours = ops.ctc_decode(logits, lengths, mask_index=mask_index, **kwargs)
-        # Compiled whole: Keras's decoders run slowly op by op.
         theirs = jax.jit(
             lambda x, kw=kwargs: keras.ops.ctc_decode(
                 x, lengths, mask_index=mask_index, **kw
@@ -390,18 +393,22 @@ def test_new_nn_ops_match_keras():
     keras = keras3()
     k = keras.ops
     x = RNG.normal(size=(2, 7, 9, 4)).astype("float32")
+    # Keras's side compiled whole: op by op it takes seconds per call.
     for name in ["adaptive_average_pool", "adaptive_max_pool"]:
+        theirs = jax.jit(lambda v, n=name: getattr(k, n)(v, (3, 4)))(x)
         np.testing.assert_allclose(
-            getattr(ops, name)(x, (3, 4)), getattr(k, name)(x, (3, 4)), rtol=1e-5
+            getattr(ops, name)(x, (3, 4)), theirs, rtol=1e-5, err_msg=name
         )
+    first = np.moveaxis(x, -1, 1)
     np.testing.assert_allclose(
-        ops.unfold(np.moveaxis(x, -1, 1), 3, dilation=2, stride=(1, 2)),
-        k.unfold(np.moveaxis(x, -1, 1), 3, dilation=2, stride=(1, 2)),
+        ops.unfold(first, 3, dilation=2, stride=(1, 2)),
+        jax.jit(lambda v: k.unfold(v, 3, dilation=2, stride=(1, 2)))(first),
         rtol=1e-6,
     )
     y = x[:, :6, :8]
     for fn in ["depth_to_space", "space_to_depth"]:
-        np.testing.assert_array_equal(getattr(ops, fn)(y, 2), getattr(k, fn)(y, 2))
+        theirs = jax.jit(lambda v, f=fn: getattr(k, f)(v, 2))(y)
+        np.testing.assert_array_equal(getattr(ops, fn)(y, 2), theirs, err_msg=fn)
 
 
 def test_numpy_engine_keeps_moments_and_names_missing_ops():
