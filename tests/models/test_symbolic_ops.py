@@ -2,10 +2,6 @@
 functional models replay, save and load as Keras 3 does."""
 
 import json
-import os
-import subprocess
-import sys
-import textwrap
 import zipfile
 
 import numpy as np
@@ -14,6 +10,7 @@ import pytest
 import kerasish
 from kerasish import ops
 from tests.helpers import keras3
+from tests.models import keras_summaries
 
 RNG = np.random.default_rng(0)
 X = RNG.normal(size=(5, 3)).astype("float32")
@@ -256,18 +253,17 @@ keras.Model(inputs, keras.ops.relu(a + b)).summary()
 
 @pytest.mark.compat
 def test_summary_of_a_residual_matches_keras():
+    # Keras's side as tools/record_keras_summaries.py recorded it; the slow twin
+    # below reruns Keras live.
+    theirs = keras_summaries.recorded_keras_output("residual_with_ops", SUMMARY)
+    assert keras_summaries.run_kerasish_in_process(SUMMARY) == theirs
+
+
+@pytest.mark.slow
+@pytest.mark.compat
+def test_summary_record_of_a_residual_matches_keras_live():
     keras3()
-
-    def run(pkg):
-        env = {**os.environ, "KERAS_BACKEND": "jax", "COLUMNS": "80"}
-        out = subprocess.run(
-            [sys.executable, "-c", textwrap.dedent(SUMMARY.format(pkg=pkg))],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=120,
-        )
-        assert out.returncode == 0, out.stderr
-        return out.stdout
-
-    assert run("kerasish") == run("keras")
+    live = keras_summaries.run_in_subprocess(SUMMARY, "keras")
+    recorded = keras_summaries.recorded_keras_output("residual_with_ops", SUMMARY)
+    assert live == recorded, "Keras's summary changed: run " + keras_summaries.RECORDER
+    assert keras_summaries.run_in_subprocess(SUMMARY, "kerasish") == live
