@@ -112,12 +112,21 @@ def test_python_operators_dispatch_to_ops(name, fn):
     assert out.shape[1:] == expected.shape[1:]
 
 
-def test_layers_exclude_ops_and_operations_include_them_in_keras_order():
+@pytest.fixture(scope="module")
+def residual_pair():
+    """The residual program built once under each library, from fresh sessions:
+    Keras's symbolic build and `clear_session` take seconds, so the tests that
+    compare with Keras share one pair (only `set_weights` changes it)."""
     keras = keras3()
     keras.utils.clear_session()  # auto names depend on what ran before
     kerasish.utils.clear_session()
     model, _ = residual_program(kerasish)
     keras_model, _ = residual_program(keras)
+    return keras, model, keras_model
+
+
+def test_layers_exclude_ops_and_operations_include_them_in_keras_order(residual_pair):
+    _, model, keras_model = residual_pair
     assert [x.name for x in model.layers] == [x.name for x in keras_model.layers]
     assert [(type(x).__name__, x.name) for x in model.operations] == [
         (type(x).__name__, x.name) for x in keras_model.operations
@@ -128,12 +137,8 @@ def test_layers_exclude_ops_and_operations_include_them_in_keras_order():
     ]  # fmt: skip
 
 
-def test_config_writes_op_nodes_as_keras_does():
-    keras = keras3()
-    keras.utils.clear_session()
-    kerasish.utils.clear_session()
-    model, _ = residual_program(kerasish)
-    keras_model, _ = residual_program(keras)
+def test_config_writes_op_nodes_as_keras_does(residual_pair):
+    _, model, keras_model = residual_pair
     as_json = lambda config: json.loads(json.dumps(config["layers"]))  # noqa: E731
     ours = {e["name"]: e for e in as_json(model.get_config())}
     theirs = {e["name"]: e for e in as_json(keras_model.get_config())}
@@ -143,10 +148,8 @@ def test_config_writes_op_nodes_as_keras_does():
         assert ours[name]["inbound_nodes"] == theirs[name]["inbound_nodes"], name
 
 
-def test_values_match_keras_with_copied_weights():
-    keras = keras3()
-    model, _ = residual_program(kerasish)
-    keras_model, _ = residual_program(keras)
+def test_values_match_keras_with_copied_weights(residual_pair):
+    _, model, keras_model = residual_pair
     keras_model.set_weights(model.get_weights())
     for ours, theirs in zip(model.predict(X, verbose=0), keras_model.predict(X)):
         np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
@@ -177,9 +180,8 @@ def test_gradients_flow_through_op_nodes_in_fit_as_in_keras():
         np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-6)
 
 
-def test_keras_file_round_trips_both_ways_with_keras(tmp_path):
-    keras = keras3()
-    model, _ = residual_program(kerasish)
+def test_keras_file_round_trips_both_ways_with_keras(tmp_path, residual_pair):
+    keras, model, keras_model = residual_pair
     path = str(tmp_path / "ours.keras")
     model.save(path)
     with zipfile.ZipFile(path) as archive:
@@ -190,7 +192,6 @@ def test_keras_file_round_trips_both_ways_with_keras(tmp_path):
     for ours, theirs in zip(model.predict(X, verbose=0), loaded_by_keras.predict(X)):
         np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
 
-    keras_model, _ = residual_program(keras)
     keras_path = str(tmp_path / "theirs.keras")
     keras_model.save(keras_path)
     loaded = kerasish.models.load_model(keras_path)
