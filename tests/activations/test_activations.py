@@ -1,5 +1,7 @@
+import hashlib
 import math
 import os
+from pathlib import Path
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
@@ -10,6 +12,7 @@ import pytest
 from kerasish import activations
 from kerasish.serialization import CustomObjectScope
 from kerasish.variables import Variable
+from tests import recorded
 
 X = np.array(
     [-100.0, -6.5, -3.0, -1.0, -0.5, -1e-3, 0.0, 1e-3, 0.25, 0.5, 1.0, 3.0, 6.5, 100.0],
@@ -323,7 +326,44 @@ def test_compat_relu_options_and_serialize_match_keras():
             np.asarray(keras.activations.relu(X, **kwargs)),
             rtol=1e-6,
             atol=1e-6,
+            err_msg=str(kwargs),
         )
+    # Keras's serialized names as tools/record_keras_activations.py recorded them
+    # (its first `serialize` imports TensorFlow); the slow twin below reruns Keras.
+    theirs = _recorded_serialized()
     for name in activations.ALL_OBJECTS_DICT:
         ours = activations.serialize(activations.get(name))
-        assert ours == keras.activations.serialize(keras.activations.get(name)), name
+        assert ours == theirs[name], name
+
+
+SERIALIZED_RECORD = Path(__file__).parent / "keras_serialized.json.gz"
+_RECORDER = "tools/record_keras_activations.py"
+
+
+def names_fingerprint():
+    """What defines the recorded cases: the built-in names, sorted."""
+    names = " ".join(sorted(activations.ALL_OBJECTS_DICT))
+    return hashlib.sha256(names.encode()).hexdigest()[:16]
+
+
+def keras_serialized(keras):
+    """`keras.activations.serialize` of each built-in name, by name."""
+    return {
+        name: keras.activations.serialize(keras.activations.get(name))
+        for name in sorted(activations.ALL_OBJECTS_DICT)
+    }
+
+
+def _recorded_serialized():
+    record = recorded.read(SERIALIZED_RECORD)
+    assert record["names"] == names_fingerprint(), (
+        f"the built-in activations changed since Keras was recorded; run {_RECORDER}"
+    )
+    return record["serialized"]
+
+
+@pytest.mark.slow
+@pytest.mark.compat
+def test_compat_serialize_record_matches_keras_live():
+    keras = pytest.importorskip("keras")
+    assert keras_serialized(keras) == _recorded_serialized(), f"run {_RECORDER}"

@@ -1,15 +1,12 @@
 """model.summary() prints what Keras 3 prints, character for character."""
 
 import io
-import os
 import re
-import subprocess
-import sys
-import textwrap
 
 import pytest
 
 from tests.helpers import keras3
+from tests.models import keras_summaries
 
 SCRIPT = """
 import numpy as np
@@ -34,24 +31,33 @@ s2.summary()
 """
 
 
-def _run(pkg):
-    env = {**os.environ, "KERAS_BACKEND": "jax", "COLUMNS": "80"}
-    out = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(SCRIPT.format(pkg=pkg))],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
-    assert out.returncode == 0, out.stderr
+KEY = "sequential_and_functional"  # its entry in keras_summaries.json.gz
+RECORDER = keras_summaries.RECORDER
+
+
+def _without_model_names(text):
     # Model names differ by creation order between the libraries' internals.
-    return re.sub(r'Model: "[a-z_0-9]+"', "Model", out.stdout)
+    return re.sub(r'Model: "[a-z_0-9]+"', "Model", text)
 
 
 @pytest.mark.compat
 def test_summary_matches_keras_3():
+    # Keras's side as tools/record_keras_summaries.py recorded it; the slow twin
+    # below reruns Keras live.
+    theirs = keras_summaries.recorded_keras_output(KEY, SCRIPT)
+    ours = keras_summaries.run_kerasish_in_process(SCRIPT)
+    assert _without_model_names(ours) == _without_model_names(theirs)
+
+
+@pytest.mark.slow
+@pytest.mark.compat
+def test_summary_record_matches_keras_3_live():
     keras3()
-    assert _run("kerasish") == _run("keras")
+    live = keras_summaries.run_in_subprocess(SCRIPT, "keras")
+    recorded = keras_summaries.recorded_keras_output(KEY, SCRIPT)
+    assert live == recorded, f"Keras's summaries changed: run {RECORDER}"
+    ours = keras_summaries.run_in_subprocess(SCRIPT, "kerasish")
+    assert _without_model_names(ours) == _without_model_names(live)
 
 
 def test_summary_totals_and_layout():

@@ -2,10 +2,6 @@
 functional models replay, save and load as Keras 3 does."""
 
 import json
-import os
-import subprocess
-import sys
-import textwrap
 import zipfile
 
 import numpy as np
@@ -14,6 +10,7 @@ import pytest
 import kerasish
 from kerasish import ops
 from tests.helpers import keras3
+from tests.models import keras_summaries
 
 RNG = np.random.default_rng(0)
 X = RNG.normal(size=(5, 3)).astype("float32")
@@ -115,12 +112,21 @@ def test_python_operators_dispatch_to_ops(name, fn):
     assert out.shape[1:] == expected.shape[1:]
 
 
-def test_layers_exclude_ops_and_operations_include_them_in_keras_order():
+@pytest.fixture(scope="module")
+def residual_pair():
+    """The residual program built once under each library, from fresh sessions:
+    Keras's symbolic build and `clear_session` take seconds, so the tests that
+    compare with Keras share one pair (only `set_weights` changes it)."""
     keras = keras3()
     keras.utils.clear_session()  # auto names depend on what ran before
     kerasish.utils.clear_session()
     model, _ = residual_program(kerasish)
     keras_model, _ = residual_program(keras)
+    return keras, model, keras_model
+
+
+def test_layers_exclude_ops_and_operations_include_them_in_keras_order(residual_pair):
+    _, model, keras_model = residual_pair
     assert [x.name for x in model.layers] == [x.name for x in keras_model.layers]
     assert [(type(x).__name__, x.name) for x in model.operations] == [
         (type(x).__name__, x.name) for x in keras_model.operations
@@ -131,12 +137,8 @@ def test_layers_exclude_ops_and_operations_include_them_in_keras_order():
     ]  # fmt: skip
 
 
-def test_config_writes_op_nodes_as_keras_does():
-    keras = keras3()
-    keras.utils.clear_session()
-    kerasish.utils.clear_session()
-    model, _ = residual_program(kerasish)
-    keras_model, _ = residual_program(keras)
+def test_config_writes_op_nodes_as_keras_does(residual_pair):
+    _, model, keras_model = residual_pair
     as_json = lambda config: json.loads(json.dumps(config["layers"]))  # noqa: E731
     ours = {e["name"]: e for e in as_json(model.get_config())}
     theirs = {e["name"]: e for e in as_json(keras_model.get_config())}
@@ -146,10 +148,8 @@ def test_config_writes_op_nodes_as_keras_does():
         assert ours[name]["inbound_nodes"] == theirs[name]["inbound_nodes"], name
 
 
-def test_values_match_keras_with_copied_weights():
-    keras = keras3()
-    model, _ = residual_program(kerasish)
-    keras_model, _ = residual_program(keras)
+def test_values_match_keras_with_copied_weights(residual_pair):
+    _, model, keras_model = residual_pair
     keras_model.set_weights(model.get_weights())
     for ours, theirs in zip(model.predict(X, verbose=0), keras_model.predict(X)):
         np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
@@ -180,9 +180,8 @@ def test_gradients_flow_through_op_nodes_in_fit_as_in_keras():
         np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-6)
 
 
-def test_keras_file_round_trips_both_ways_with_keras(tmp_path):
-    keras = keras3()
-    model, _ = residual_program(kerasish)
+def test_keras_file_round_trips_both_ways_with_keras(tmp_path, residual_pair):
+    keras, model, keras_model = residual_pair
     path = str(tmp_path / "ours.keras")
     model.save(path)
     with zipfile.ZipFile(path) as archive:
@@ -193,7 +192,6 @@ def test_keras_file_round_trips_both_ways_with_keras(tmp_path):
     for ours, theirs in zip(model.predict(X, verbose=0), loaded_by_keras.predict(X)):
         np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
 
-    keras_model, _ = residual_program(keras)
     keras_path = str(tmp_path / "theirs.keras")
     keras_model.save(keras_path)
     loaded = kerasish.models.load_model(keras_path)
@@ -256,18 +254,17 @@ keras.Model(inputs, keras.ops.relu(a + b)).summary()
 
 @pytest.mark.compat
 def test_summary_of_a_residual_matches_keras():
+    # Keras's side as tools/record_keras_summaries.py recorded it; the slow twin
+    # below reruns Keras live.
+    theirs = keras_summaries.recorded_keras_output("residual_with_ops", SUMMARY)
+    assert keras_summaries.run_kerasish_in_process(SUMMARY) == theirs
+
+
+@pytest.mark.slow
+@pytest.mark.compat
+def test_summary_record_of_a_residual_matches_keras_live():
     keras3()
-
-    def run(pkg):
-        env = {**os.environ, "KERAS_BACKEND": "jax", "COLUMNS": "80"}
-        out = subprocess.run(
-            [sys.executable, "-c", textwrap.dedent(SUMMARY.format(pkg=pkg))],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=120,
-        )
-        assert out.returncode == 0, out.stderr
-        return out.stdout
-
-    assert run("kerasish") == run("keras")
+    live = keras_summaries.run_in_subprocess(SUMMARY, "keras")
+    recorded = keras_summaries.recorded_keras_output("residual_with_ops", SUMMARY)
+    assert live == recorded, "Keras's summary changed: run " + keras_summaries.RECORDER
+    assert keras_summaries.run_in_subprocess(SUMMARY, "kerasish") == live

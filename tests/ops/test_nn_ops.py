@@ -1,7 +1,9 @@
 """`kerasish.ops.nn`: every Keras name, its signature, and values vs references."""
 
+import hashlib
 import inspect
 import itertools
+from pathlib import Path
 
 import jax
 import numpy as np
@@ -9,6 +11,7 @@ import pytest
 
 from kerasish import config, ops
 from kerasish.variables import Variable
+from tests import recorded
 from tests.helpers import keras3
 
 RNG = np.random.default_rng(0)
@@ -355,34 +358,96 @@ def test_ctc_decode_rejects_unknown_strategy():
         ops.ctc_decode(CTC_LOGITS, CTC_LENGTHS, strategy="viterbi")
 
 
-@pytest.mark.compat
-@pytest.mark.parametrize("mask_index", [3])
-def test_ctc_matches_keras(mask_index):
-    keras = keras3()
+CTC_MASK_INDEX = 3
+CTC_DECODE_OPTIONS = [
+    {"strategy": "greedy", "merge_repeated": CTC_MASK_INDEX == 0},
+    {"strategy": "beam_search", "beam_width": 4, "top_paths": 3},
+]
+CTC_RECORD = Path(__file__).parent / "keras_ctc.json.gz"
+CTC_RECORDER = "tools/record_keras_ctc.py"
+
+
+def _ctc_case():
     rng = np.random.default_rng(1)
     logits = rng.normal(size=(3, 8, 5)).astype("float32")
     target = rng.integers(0, 5, size=(3, 3))
-    target = np.where(target == mask_index, (mask_index + 1) % 5, target)
+    target = np.where(target == CTC_MASK_INDEX, (CTC_MASK_INDEX + 1) % 5, target)
     target[0, 1] = target[0, 0]  # a repeated label needs a blank between
     target_length, lengths = np.array([3, 2, 1]), np.array([8, 6, 5])
-    np.testing.assert_allclose(
-        ops.ctc_loss(target, logits, target_length, lengths, mask_index),
-        keras.ops.ctc_loss(target, logits, target_length, lengths, mask_index),
-        rtol=1e-4,
-    )
-    for kwargs in [
-        {"strategy": "greedy", "merge_repeated": mask_index == 0},
-        {"strategy": "beam_search", "beam_width": 4, "top_paths": 3},
-    ]:
-        ours = ops.ctc_decode(logits, lengths, mask_index=mask_index, **kwargs)
-        # Compiled whole: Keras's decoders run slowly op by op.
-        theirs = jax.jit(
-            lambda x, kw=kwargs: keras.ops.ctc_decode(
-                x, lengths, mask_index=mask_index, **kw
+    return target, logits, target_length, lengths
+
+
+def ctc_results(keras=None):
+    """`ctc_loss` and each `ctc_decode` of `_ctc_case`, under kerasish or `keras`."""
+    target, logits, target_length, lengths = _ctc_case()
+    mask = CTC_MASK_INDEX
+    if keras is None:
+        loss = ops.ctc_loss(target, logits, target_length, lengths, mask)
+        decoded = [
+            ops.ctc_decode(logits, lengths, mask_index=mask, **kw)
+            for kw in CTC_DECODE_OPTIONS
+        ]
+    else:  # compiled whole: Keras's ctc functions run for seconds op by op
+        k = keras.ops
+        loss = jax.jit(lambda t, x: k.ctc_loss(t, x, target_length, lengths, mask))(
+            target, logits
+        )
+        decoded = [
+            jax.jit(lambda x, kw=kw: k.ctc_decode(x, lengths, mask_index=mask, **kw))(
+                logits
             )
-        )(logits)
-        np.testing.assert_array_equal(ours[0], theirs[0])
-        np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-4)
+            for kw in CTC_DECODE_OPTIONS
+        ]
+    return {
+        "loss": np.asarray(loss),
+        "decoded": [(np.asarray(p), np.asarray(s)) for p, s in decoded],
+    }
+
+
+def ctc_fingerprint():
+    """What defines the recorded CTC case: its inputs, options and this code."""
+    text = inspect.getsource(_ctc_case) + inspect.getsource(ctc_results)
+    text += repr((CTC_MASK_INDEX, CTC_DECODE_OPTIONS))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _recorded_ctc():
+    record = recorded.read(CTC_RECORD)
+    assert record["case"] == ctc_fingerprint(), (
+        f"the CTC case changed since Keras's results were recorded; run {CTC_RECORDER}"
+    )
+    return record["results"]
+
+
+def _assert_ctc_equal(ours, theirs):
+    np.testing.assert_allclose(ours["loss"], theirs["loss"], rtol=1e-4)
+    for kw, (paths, scores), (want_paths, want_scores) in zip(
+        CTC_DECODE_OPTIONS, ours["decoded"], theirs["decoded"]
+    ):
+        np.testing.assert_array_equal(paths, want_paths, err_msg=str(kw))
+        np.testing.assert_allclose(scores, want_scores, rtol=1e-4, err_msg=str(kw))
+
+
+@pytest.mark.compat
+def test_ctc_matches_keras():
+    # Keras's results as tools/record_keras_ctc.py recorded them (compiling its
+    # beam search alone takes seconds); the slow twin below reruns Keras.
+    _assert_ctc_equal(ctc_results(), _recorded_ctc())
+
+
+@pytest.mark.slow
+@pytest.mark.compat
+def test_ctc_record_matches_keras_live():
+    live = ctc_results(keras3())
+    recorded_results = _recorded_ctc()
+    # The recorder compiles with XLA's defaults, the tests at the lowest level.
+    np.testing.assert_allclose(live["loss"], recorded_results["loss"], rtol=1e-6)
+    for (paths, scores), (want_paths, want_scores) in zip(
+        live["decoded"], recorded_results["decoded"]
+    ):
+        np.testing.assert_array_equal(paths, want_paths, err_msg=CTC_RECORDER)
+        np.testing.assert_allclose(scores, want_scores, rtol=1e-6, err_msg=CTC_RECORDER)
+    _assert_ctc_equal(ctc_results(), live)
 
 
 @pytest.mark.compat
@@ -390,18 +455,22 @@ def test_new_nn_ops_match_keras():
     keras = keras3()
     k = keras.ops
     x = RNG.normal(size=(2, 7, 9, 4)).astype("float32")
+    # Keras's side compiled whole: op by op it takes seconds per call.
     for name in ["adaptive_average_pool", "adaptive_max_pool"]:
+        theirs = jax.jit(lambda v, n=name: getattr(k, n)(v, (3, 4)))(x)
         np.testing.assert_allclose(
-            getattr(ops, name)(x, (3, 4)), getattr(k, name)(x, (3, 4)), rtol=1e-5
+            getattr(ops, name)(x, (3, 4)), theirs, rtol=1e-5, err_msg=name
         )
+    first = np.moveaxis(x, -1, 1)
     np.testing.assert_allclose(
-        ops.unfold(np.moveaxis(x, -1, 1), 3, dilation=2, stride=(1, 2)),
-        k.unfold(np.moveaxis(x, -1, 1), 3, dilation=2, stride=(1, 2)),
+        ops.unfold(first, 3, dilation=2, stride=(1, 2)),
+        jax.jit(lambda v: k.unfold(v, 3, dilation=2, stride=(1, 2)))(first),
         rtol=1e-6,
     )
     y = x[:, :6, :8]
     for fn in ["depth_to_space", "space_to_depth"]:
-        np.testing.assert_array_equal(getattr(ops, fn)(y, 2), getattr(k, fn)(y, 2))
+        theirs = jax.jit(lambda v, f=fn: getattr(k, f)(v, 2))(y)
+        np.testing.assert_array_equal(getattr(ops, fn)(y, 2), theirs, err_msg=fn)
 
 
 def test_numpy_engine_keeps_moments_and_names_missing_ops():
