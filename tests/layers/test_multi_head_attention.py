@@ -397,8 +397,7 @@ def test_record_is_what_keras_gives():
         _compare_mha(live["mha"][i], record["mha"][i], case)
     _compare_gqa(live["gqa"], attention_cases.run_gqa(_gqa))
     assert record["gqa"]["config_keys"] == live["gqa"]["config_keys"]
-    np.testing.assert_allclose(
-        record["gqa"]["causal_out"], live["gqa"]["causal_out"], rtol=1e-7
-    )
+    # (The recorder runs outside the suite's XLA settings: ulp-level differences.)
+    _compare_gqa(live["gqa"], record["gqa"])
     _compare_block(live["block"], attention_cases.run_block(_our_block()))
     _compare_block(live["block"], record["block"])
