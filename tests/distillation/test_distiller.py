@@ -1,33 +1,21 @@
 """Distiller: the combined loss against numpy and Keras 3, errors, configs, fit."""
 
+import functools
 import json
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import kerasish
 from kerasish import distillation
+from tests import recorded
+from tests.distillation import distiller_cases
+from tests.distillation.distiller_cases import _data, _distiller, _models
 from tests.helpers import keras3
 
-
-def _data(n=30, seed=0):
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=(n, 6)).astype("float32")
-    y = rng.integers(0, 4, n).astype("int32")
-    return x, y
-
-
-def _model(lib, prefix, hidden):
-    inputs = lib.Input((6,), name=f"{prefix}_input")
-    h = lib.layers.Dense(hidden, activation="relu", name=f"{prefix}_d1")(inputs)
-    h = lib.layers.Dense(8, activation="relu", name=f"{prefix}_d2")(h)
-    outputs = lib.layers.Dense(4, name=f"{prefix}_out")(h)
-    return lib.Model(inputs, outputs, name=prefix)
-
-
-def _models(lib):
-    return _model(lib, "teacher", 16), _model(lib, "student", 8)
+RECORD = Path(__file__).parent / "keras_distiller_fit.json.gz"
 
 
 def _twin_models(seed=0):
@@ -39,44 +27,6 @@ def _twin_models(seed=0):
     for their_model, our_model in zip(theirs, ours):
         our_model.set_weights(their_model.get_weights())
     return theirs, ours
-
-
-def _distiller(lib, teacher, student, case):
-    d = lib.distillation
-    if case == "logits":
-        kwargs = {"distillation_losses": d.LogitsDistillation(temperature=2.0)}
-    elif case == "mixed":
-        kwargs = {
-            "distillation_losses": [
-                d.LogitsDistillation(temperature=2.0),
-                d.LogitsDistillation(temperature=3.0, loss=lib.losses.KLDivergence()),
-                d.FeatureDistillation(
-                    teacher_layer_name="teacher_d2", student_layer_name="student_d2"
-                ),
-            ],
-            "distillation_loss_weights": [1.0, 0.7, 0.5],
-            "student_loss_weight": 0.3,
-        }
-    elif case == "features_only":
-        kwargs = {
-            "distillation_losses": [
-                d.FeatureDistillation(loss="cosine_similarity"),
-                d.FeatureDistillation(
-                    loss="mae",
-                    teacher_layer_name="teacher_d2",
-                    student_layer_name="student_d2",
-                ),
-            ],
-            "student_loss_weight": 0.0,
-        }
-    elif case == "student_only":
-        kwargs = {
-            "distillation_losses": d.LogitsDistillation(),
-            "student_loss_weight": 1.0,
-        }
-    else:
-        raise AssertionError(case)
-    return d.Distiller(teacher=teacher, student=student, **kwargs)
 
 
 def _trackers(distiller):
@@ -477,50 +427,35 @@ def test_keras_file_round_trip(tmp_path):
 # -- fit under both libraries --------------------------------------------------
 
 
-def _fit_program(lib, teacher, student, x, y, case):
-    """A user's distillation program: compile, fit with validation, evaluate."""
-    distiller = _distiller(lib, teacher, student, case)
-    distiller.compile(
-        optimizer=lib.optimizers.Adam(learning_rate=0.01),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
+@functools.cache
+def keras_fit_record():
+    record = recorded.read(RECORD)
+    assert record["source"] == recorded.digest(distiller_cases.__file__), (
+        "tests/distillation/distiller_cases.py changed since Keras ran it: "
+        "python tools/record_keras_distiller.py"
     )
-    history = distiller.fit(
-        x,
-        y,
-        batch_size=8,  # 30 rows: a short last batch of 6
-        epochs=3,
-        validation_data=(x[:12], y[:12]),
-        shuffle=False,
-        verbose=0,
-    )
-    evaluation = distiller.evaluate(x, y, batch_size=8, verbose=0, return_dict=True)
-    return history.history, evaluation, distiller.student.get_weights()
+    return record["cases"]
 
 
-@pytest.mark.compat
-@pytest.mark.parametrize("case", ["mixed", "features_only"])
+@pytest.mark.parametrize("case", distiller_cases.FIT_CASES)
 def test_fit_matches_keras(case):
-    """Awaits the trainer threading trackers updated in `compute_loss` (branch
-    `trainer`): the History values below come from those trackers."""
+    """History, evaluation and trained weights equal Keras's (as recorded by
+    `tools/record_keras_distiller.py`) from the same weights; the teacher stays
+    as it started. The History values come from the trackers `compute_loss`
+    updates."""
+    ours = distiller_cases.fit_case(kerasish, case)
+    distiller_cases.compare(keras_fit_record()[case], ours, case)
+    start = distiller_cases.initial_weights(kerasish, seed=7)[0]
+    for i, (after, before) in enumerate(zip(ours["teacher"], start)):
+        np.testing.assert_array_equal(after, before, err_msg=f"teacher {i}")
+
+
+@pytest.mark.slow
+@pytest.mark.compat
+@pytest.mark.parametrize("case", distiller_cases.FIT_CASES)
+def test_fit_matches_keras_live(case):
+    """Keras run live: kerasish equals it, and the record is still what it gives."""
     keras = keras3()
-    (kt, ks), (ot, os_) = _twin_models(seed=7)
-    x, y = _data(30, seed=8)
-    their_history, their_eval, their_weights = _fit_program(keras, kt, ks, x, y, case)
-    our_history, our_eval, our_weights = _fit_program(kerasish, ot, os_, x, y, case)
-    assert sorted(our_history) == sorted(their_history)
-    assert {"total_loss", "student_loss", "distillation_loss", "val_total_loss"} <= set(
-        our_history
-    )
-    for key, values in their_history.items():
-        np.testing.assert_allclose(
-            our_history[key], values, rtol=1e-4, atol=1e-5, err_msg=key
-        )
-    assert sorted(our_eval) == sorted(their_eval)
-    for key, value in their_eval.items():
-        np.testing.assert_allclose(our_eval[key], value, rtol=1e-4, atol=1e-5)
-    for ours, theirs in zip(our_weights, their_weights):
-        np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-5)
-    # The teacher did not move.
-    for ours, theirs in zip(ot.get_weights(), kt.get_weights()):
-        np.testing.assert_array_equal(ours, theirs)
+    theirs = distiller_cases.fit_case(keras, case)
+    distiller_cases.compare(theirs, distiller_cases.fit_case(kerasish, case), case)
+    distiller_cases.compare(keras_fit_record()[case], theirs, case)

@@ -1,97 +1,55 @@
 """LoRA and quantization of Dense, EinsumDense and Embedding against Keras 3."""
 
+import functools
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import kerasish
 from kerasish import layers
+from tests import recorded
 from tests.helpers import keras3
+from tests.layers import lora_cases
+from tests.layers.lora_cases import IDS
 
 RNG = np.random.default_rng(0)
-X = RNG.normal(size=(2, 3, 6)).astype("float32")
-IDS = RNG.integers(0, 7, size=(2, 3))
-
-# Each layer kind runs the modes where its code differs (Keras runs are slow).
-MODES = {
-    "dense": ["lora", "int8", "int4", "int4pc", "float8", "int8lora", "int4lora"],
-    "einsum": ["lora", "int8", "int4pc", "float8", "int4lora"],
-    "embedding": ["int8", "int4", "int4pc", "int8lora"],
-}
+RECORD = Path(__file__).parent / "keras_lora_quantization.json.gz"
 
 
-def _make(lib, kind):
-    if kind == "dense":
-        layer = lib.layers.Dense(5, name="d")
-        layer.build((None, 3, 6))
-    elif kind == "einsum":
-        layer = lib.layers.EinsumDense(
-            "abc,cde->abde", (3, 4, 2), bias_axes="de", name="e"
-        )
-        layer.build((None, 3, 6))
-    else:
-        layer = lib.layers.Embedding(7, 40, name="m")
-        layer.build()
-    return layer
+@functools.cache
+def keras_record():
+    record = recorded.read(RECORD)
+    assert record["source"] == recorded.digest(lora_cases.__file__), (
+        "tests/layers/lora_cases.py changed since Keras ran it: "
+        "python tools/record_keras_lora_quantization.py"
+    )
+    return record["cases"]
 
 
-def _convert(lib, layer, mode):
-    q = lib.quantizers
-    if mode == "lora":
-        layer.enable_lora(2, lora_alpha=3)
-    elif mode == "int4pc":
-        layer.quantize(config=q.Int4QuantizationConfig(block_size=None))
-    elif mode.endswith("lora"):
-        config = q.Int4QuantizationConfig(block_size=4) if mode == "int4lora" else None
-        layer.quantize(mode[: -len("lora")], config=config)
-        layer.enable_lora(2)
-    else:
-        layer.quantize(mode)
-
-
-def _summary(layer, inputs):
-    store = {}
-    layer.save_own_variables(store)
-    return {
-        "out": np.asarray(layer(inputs)),
-        "weights": [
-            (v.path.split("/")[-1], tuple(v.shape), str(v.dtype), v.trainable)
-            for v in layer.weights
-        ],
-        "params": layer.count_params(),
-        "policy": layer.dtype_policy.name,
-        "store": {k: np.asarray(v) for k, v in store.items()},
-    }
-
-
-@pytest.mark.compat
-@pytest.mark.parametrize("kind", ["dense", "einsum", "embedding"])
-def test_lora_and_quantization_equal_keras(kind):
+def test_lora_and_quantization_equal_keras():
     """Outputs, weights (order, dtype, trainable), parameter counts, policies and
-    the saved variables equal Keras's on copied weights, for every mode."""
+    the saved variables equal Keras's (as recorded by
+    `tools/record_keras_lora_quantization.py`) on the same weights, for every
+    layer kind and mode."""
+    record = keras_record()
+    assert sorted(record) == sorted(lora_cases.CASES)
+    for case in lora_cases.CASES:
+        lora_cases.compare(record[case], lora_cases.run_case(kerasish, *case), case)
+
+
+@pytest.mark.slow
+@pytest.mark.compat
+@pytest.mark.parametrize("kind", list(lora_cases.MODES))
+def test_lora_and_quantization_equal_keras_live(kind):
+    """Keras run live: kerasish equals it, and the record is still what it gives."""
     keras = keras3()
-    inputs = IDS if kind == "embedding" else X
-    for mode in MODES[kind]:
-        theirs = _make(keras, kind)
-        start = [RNG.normal(size=v.shape).astype("float32") for v in theirs.weights]
-        theirs.set_weights(start)
-        ours = _make(kerasish, kind)
-        ours.set_weights(start)
-        for lib, layer in ((keras, theirs), (kerasish, ours)):
-            _convert(lib, layer, mode)
-        for k_var, o_var in zip(theirs.weights, ours.weights):
-            if "lora" in k_var.path:  # b starts at zero: give the delta a value
-                value = RNG.normal(size=k_var.shape).astype("float32") * 0.1
-                k_var.assign(value)
-                o_var.assign(value)
-        a, b = _summary(theirs, inputs), _summary(ours, inputs)
-        np.testing.assert_array_equal(b["out"], a["out"], err_msg=f"{kind} {mode}")
-        assert b["weights"] == a["weights"], (kind, mode)
-        assert (b["params"], b["policy"]) == (a["params"], a["policy"]), (kind, mode)
-        assert sorted(b["store"]) == sorted(a["store"]), (kind, mode)
-        for key, value in a["store"].items():
-            np.testing.assert_allclose(b["store"][key], value, rtol=1e-6, atol=1e-6)
+    for mode in lora_cases.MODES[kind]:
+        theirs = lora_cases.run_case(keras, kind, mode)
+        ours = lora_cases.run_case(kerasish, kind, mode)
+        lora_cases.compare(theirs, ours, (kind, mode))
+        lora_cases.compare(keras_record()[(kind, mode)], theirs, (kind, mode))
 
 
 def test_quantized_outputs_stay_close_to_float():

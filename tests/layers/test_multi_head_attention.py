@@ -1,7 +1,9 @@
 """MultiHeadAttention and GroupedQueryAttention vs softmax attention written out in
 numpy (masks, causal mask), finite-difference gradients, and Keras 3."""
 
+import functools
 import os
+from pathlib import Path
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
@@ -13,6 +15,10 @@ import pytest
 from kerasish.layers.attention import GroupedQueryAttention, MultiHeadAttention
 from kerasish.layers.input_layer import Input
 from kerasish.layers.layer import Layer
+from tests import recorded
+from tests.layers import attention_cases
+
+RECORD = Path(__file__).parent / "keras_attention.json.gz"
 
 RNG = np.random.default_rng(0)
 
@@ -288,65 +294,19 @@ def test_grouped_query_attention_errors():
 
 
 # -- Keras 3 ---------------------------------------------------------------------
-@pytest.mark.compat
-@pytest.mark.parametrize(
-    "kwargs",
-    [
-        {"num_heads": 2, "key_dim": 3},
-        {"num_heads": 3, "key_dim": 2, "output_shape": 7, "use_bias": False},
-        {"num_heads": 2, "key_dim": 3, "value_dim": 4, "use_gate": True},
-    ],
-)
-def test_multi_head_attention_matches_keras(kwargs):
-    keras = pytest.importorskip("keras")
-    q, v = _x(2, 4, 6), _x(2, 5, 6)
-    theirs = keras.layers.MultiHeadAttention(**kwargs)
-    ours = _mha(**kwargs)
-    # (Keras's fused path rejects value_dim != key_dim; scores force its einsum path.)
-    theirs(q, v, return_attention_scores=True)
-    ours(q, v)
-    assert [w.shape for w in ours.get_weights()] == [
-        w.shape for w in theirs.get_weights()
-    ]
-    ours.set_weights(theirs.get_weights())
-    assert ours.count_params() == theirs.count_params()
-    mask = RNG.random((2, 4, 5)) > 0.3
-    mask[0, 1] = False  # a fully masked query row
-    v_mask = RNG.random((2, 5)) > 0.3
-    for call_kwargs in (
-        {"attention_mask": mask},
-        {"value_mask": v_mask, "use_causal_mask": True},
-    ):
-        a, sa = ours(q, v, return_attention_scores=True, **call_kwargs)
-        b, sb = theirs(q, v, return_attention_scores=True, **call_kwargs)
-        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
-        np.testing.assert_allclose(sa, sb, rtol=1e-5, atol=1e-6)
-        if "value_dim" not in kwargs:  # Keras's fused path
-            np.testing.assert_allclose(
-                ours(q, v, **call_kwargs),
-                theirs(q, v, **call_kwargs),
-                rtol=1e-5,
-                atol=1e-5,
-            )
+# Keras's side is what `tools/record_keras_attention.py` recorded (cases in
+# `attention_cases.py`); `test_record_is_what_keras_gives` (marker `slow`) reruns
+# Keras and compares kerasish with it live.
 
 
-@pytest.mark.compat
-def test_grouped_query_attention_matches_keras():
-    keras = pytest.importorskip("keras")
-    q, v = _x(2, 4, 6), _x(2, 5, 6)
-    kwargs = dict(head_dim=3, num_query_heads=4, num_key_value_heads=2)
-    theirs = keras.layers.GroupQueryAttention(**kwargs)
-    ours = _gqa(**kwargs)
-    theirs(q, v)
-    ours(q, v)
-    ours.set_weights(theirs.get_weights())
-    np.testing.assert_allclose(
-        ours(q, v, use_causal_mask=True),
-        theirs(q, v, use_causal_mask=True),
-        rtol=1e-5,
-        atol=1e-5,
+@functools.cache
+def keras_record():
+    record = recorded.read(RECORD)
+    assert record["source"] == recorded.digest(attention_cases.__file__), (
+        "tests/layers/attention_cases.py changed since Keras ran it: "
+        "python tools/record_keras_attention.py"
     )
-    assert ours.get_config().keys() >= theirs.get_config().keys() - {"dtype"}
+    return record["cases"]
 
 
 class _TransformerBlock(Layer):
@@ -367,9 +327,7 @@ class _TransformerBlock(Layer):
         return self.norm2(x + self.ffn2(self.ffn1(x)))
 
 
-@pytest.mark.compat
-def test_transformer_block_count_params_and_outputs_match_keras():
-    keras = pytest.importorskip("keras")
+def _our_block():
     from types import SimpleNamespace
 
     from kerasish.layers.core.dense import Dense
@@ -380,34 +338,66 @@ def test_transformer_block_count_params_and_outputs_match_keras():
         Dense=Dense,
         LayerNormalization=LayerNormalization,
     )
+    return _TransformerBlock(ours_module, 32, 2, 32)
 
-    class KerasBlock(keras.layers.Layer):
-        def __init__(self):
-            super().__init__()
-            self.att = keras.layers.MultiHeadAttention(num_heads=2, key_dim=32)
-            self.ffn1 = keras.layers.Dense(32, activation="relu")
-            self.ffn2 = keras.layers.Dense(32)
-            self.norm1 = keras.layers.LayerNormalization(epsilon=1e-6)
-            self.norm2 = keras.layers.LayerNormalization(epsilon=1e-6)
 
-        def call(self, inputs):
-            x = self.norm1(inputs + self.att(inputs, inputs))
-            return self.norm2(x + self.ffn2(self.ffn1(x)))
+def _compare_mha(theirs, ours, case):
+    assert ours["shapes"] == theirs["shapes"], case
+    assert ours["params"] == theirs["params"], case
+    assert sorted(ours) == sorted(theirs), case
+    for key, value in theirs.items():
+        if key.endswith("_scores"):
+            np.testing.assert_allclose(
+                ours[key], value, rtol=1e-5, atol=1e-6, err_msg=f"{case} {key}"
+            )
+        elif key.endswith(("_out", "_fused")):
+            np.testing.assert_allclose(
+                ours[key], value, rtol=1e-5, atol=1e-5, err_msg=f"{case} {key}"
+            )
 
-    x = _x(2, 10, 32)
-    theirs = KerasBlock()
-    ours = _TransformerBlock(ours_module, 32, 2, 32)
-    theirs(x)
-    ours(x)
+
+def _compare_gqa(theirs, ours):
+    np.testing.assert_allclose(
+        ours["causal_out"], theirs["causal_out"], rtol=1e-5, atol=1e-5
+    )
+    assert set(ours["config_keys"]) >= set(theirs["config_keys"]) - {"dtype"}
+
+
+def _compare_block(theirs, ours):
     # keras.io "Text classification with Transformer": transformer_block 10,656.
-    assert theirs.count_params() == 10656
-    assert ours.count_params() == 10656
-    for our_layer, their_layer in [
-        (ours.att, theirs.att),
-        (ours.ffn1, theirs.ffn1),
-        (ours.ffn2, theirs.ffn2),
-        (ours.norm1, theirs.norm1),
-        (ours.norm2, theirs.norm2),
-    ]:
-        our_layer.set_weights(their_layer.get_weights())
-    np.testing.assert_allclose(ours(x), theirs(x), rtol=1e-4, atol=1e-4)
+    assert theirs["params"] == 10656
+    assert ours["params"] == 10656
+    np.testing.assert_allclose(ours["out"], theirs["out"], rtol=1e-4, atol=1e-4)
+
+
+def test_multi_head_attention_matches_keras():
+    """Weight shapes, parameter counts, outputs and scores (attention mask with a
+    fully masked row; value mask with causal mask), einsum and fused paths."""
+    for i, case in enumerate(attention_cases.MHA_CASES):
+        ours = attention_cases.run_mha(_mha, i)
+        _compare_mha(keras_record()["mha"][i], ours, case)
+
+
+def test_grouped_query_attention_matches_keras():
+    _compare_gqa(keras_record()["gqa"], attention_cases.run_gqa(_gqa))
+
+
+def test_transformer_block_count_params_and_outputs_match_keras():
+    _compare_block(keras_record()["block"], attention_cases.run_block(_our_block()))
+
+
+@pytest.mark.slow
+@pytest.mark.compat
+def test_record_is_what_keras_gives():
+    keras = pytest.importorskip("keras")
+    live = attention_cases.record_all(keras)
+    record = keras_record()
+    for i, case in enumerate(attention_cases.MHA_CASES):
+        _compare_mha(live["mha"][i], attention_cases.run_mha(_mha, i), case)
+        _compare_mha(live["mha"][i], record["mha"][i], case)
+    _compare_gqa(live["gqa"], attention_cases.run_gqa(_gqa))
+    assert record["gqa"]["config_keys"] == live["gqa"]["config_keys"]
+    # (The recorder runs outside the suite's XLA settings: ulp-level differences.)
+    _compare_gqa(live["gqa"], record["gqa"])
+    _compare_block(live["block"], attention_cases.run_block(_our_block()))
+    _compare_block(live["block"], record["block"])

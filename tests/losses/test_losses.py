@@ -1,6 +1,8 @@
 """Every loss against a numpy formula, each reduction, weights, masks and errors."""
 
+import functools
 import os
+from pathlib import Path
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
@@ -9,6 +11,10 @@ import numpy as np
 import pytest
 
 from kerasish import losses
+from tests import recorded
+from tests.losses import losses_cases
+
+RECORD = Path(__file__).parent / "keras_losses.json.gz"
 
 EPS = 1e-7
 RNG = np.random.default_rng(0)
@@ -393,51 +399,39 @@ def test_mask_and_ignore_class_combine():
     )
 
 
-@pytest.mark.parametrize(
-    "loss, y_true, y_pred",
-    [
-        (
-            losses.BinaryCrossentropy(from_logits=True),
-            [[1.0], [0.0], [1.0]],
-            [[-100.0], [100.0], [100.0]],
-        ),
-        (
-            losses.BinaryFocalCrossentropy(from_logits=True),
-            [[1.0], [0.0]],
-            [[-100.0], [100.0]],
-        ),
-        (
-            losses.CategoricalCrossentropy(from_logits=True),
-            [[1.0, 0.0]],
-            [[-100.0, 100.0]],
-        ),
-        (
-            losses.CategoricalFocalCrossentropy(from_logits=True),
-            [[1.0, 0.0]],
-            [[-100.0, 100.0]],
-        ),
-        (
-            losses.SparseCategoricalCrossentropy(from_logits=True),
-            [0, 1],
-            [[-100.0, 100.0], [100.0, -100.0]],
-        ),
-        (losses.BinaryCrossentropy(), [[1.0], [0.0]], [[0.0], [1.0]]),
-        (losses.CategoricalCrossentropy(), [[1.0, 0.0]], [[0.0, 1.0]]),
-        (losses.KLDivergence(), [[1.0, 0.0]], [[0.0, 1.0]]),
-        (losses.Poisson(), [[1.0]], [[0.0]]),
-        (losses.LogCosh(), [[0.0]], [[100.0]]),
-    ],
-)
-def test_extreme_inputs_give_finite_values_and_gradients(loss, y_true, y_pred):
-    y_true = np.asarray(y_true, "float32")
-    y_pred = np.asarray(y_pred, "float32")
-    value, grad = jax.value_and_grad(lambda p: loss(y_true, p))(y_pred)
-    assert np.isfinite(value)
-    assert np.all(np.isfinite(grad))
-    # Finite, and the value Keras's clipping or stable form gives.
+def test_extreme_inputs_give_finite_values_and_gradients():
+    """Finite values and gradients, and the value Keras's clipping or stable form
+    gives (as `tools/record_keras_losses.py` recorded it)."""
+    record = keras_record()["extreme"]
+    for (name, kwargs, y_true, y_pred), theirs in zip(
+        losses_cases.EXTREME_CASES, record, strict=True
+    ):
+        loss = getattr(losses, name)(**kwargs)
+        y_true = np.asarray(y_true, "float32")
+        y_pred = np.asarray(y_pred, "float32")
+        value, grad = jax.value_and_grad(lambda p, f=loss, t=y_true: f(t, p))(y_pred)
+        assert np.isfinite(value), (name, kwargs)
+        assert np.all(np.isfinite(grad)), (name, kwargs)
+        np.testing.assert_allclose(
+            value, theirs, rtol=1e-5, atol=1e-5, err_msg=f"{name} {kwargs}"
+        )
+
+
+@pytest.mark.slow
+@pytest.mark.compat
+def test_extreme_inputs_match_keras_live():
+    """Keras built from our config gives our value; the record still holds it."""
     keras = pytest.importorskip("keras")
-    theirs = getattr(keras.losses, type(loss).__name__).from_config(loss.get_config())
-    np.testing.assert_allclose(value, theirs(y_true, y_pred), rtol=1e-5, atol=1e-5)
+    for (name, kwargs, y_true, y_pred), recorded_value in zip(
+        losses_cases.EXTREME_CASES, keras_record()["extreme"], strict=True
+    ):
+        loss = getattr(losses, name)(**kwargs)
+        theirs = getattr(keras.losses, name).from_config(loss.get_config())
+        y_true = np.asarray(y_true, "float32")
+        y_pred = np.asarray(y_pred, "float32")
+        value = np.asarray(theirs(y_true, y_pred))
+        np.testing.assert_allclose(loss(y_true, y_pred), value, rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(recorded_value, value, rtol=1e-7, err_msg=name)
 
 
 def test_extreme_logits_values():
@@ -670,69 +664,76 @@ def test_compatible_shapes_pass():
 
 
 # -- compat with Keras 3 -----------------------------------------------------------
+# Keras's side is what `tools/record_keras_losses.py` recorded (cases and data in
+# `losses_cases.py`); the `slow` twins rerun Keras live.
 
 
-@pytest.mark.compat
-@pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_matches_keras(case):
-    keras = pytest.importorskip("keras")
-    cls, kwargs, _, make = case
-    t, p = make((6, 4))
-    w = RNG.uniform(0, 2, size=(6,)).astype("float32")
-    theirs = getattr(keras.losses, cls.__name__)(**kwargs)
+@functools.cache
+def keras_record():
+    record = recorded.read(RECORD)
+    assert record["source"] == recorded.digest(losses_cases.__file__), (
+        "tests/losses/losses_cases.py changed since Keras ran it: "
+        "python tools/record_keras_losses.py"
+    )
+    return record["cases"]
+
+
+def test_compat_cases_are_the_numpy_cases():
+    assert [(c[0].__name__, c[1]) for c in CASES] == [
+        (name, kwargs) for name, kwargs, _ in losses_cases.COMPAT_CASES
+    ]
+
+
+def _check_case(index, theirs):
+    cls, kwargs, _, _ = CASES[index]
+    name, _, make = losses_cases.COMPAT_CASES[index]
+    t, p, w = losses_cases.compat_data(index, make)
     ours = cls(**kwargs)
     np.testing.assert_allclose(
-        ours(t, p, sample_weight=w), theirs(t, p, sample_weight=w), rtol=2e-5, atol=1e-6
+        ours(t, p, sample_weight=w), theirs["weighted"], rtol=2e-5, atol=1e-6
     )
-    np.testing.assert_allclose(ours(t, p), theirs(t, p), rtol=2e-5, atol=1e-6)
+    np.testing.assert_allclose(ours(t, p), theirs["plain"], rtol=2e-5, atol=1e-6)
     # Keras's config (dtype aside) is part of ours; Huber and CosineSimilarity add
     # the `delta` / `axis` Keras leaves out.
-    theirs_cfg = {k: v for k, v in theirs.get_config().items() if k != "dtype"}
-    assert theirs_cfg.items() <= ours.get_config().items()
+    assert theirs["config"].items() <= ours.get_config().items()
 
 
+@pytest.mark.parametrize("index", range(len(CASES)), ids=IDS)
+def test_matches_keras(index):
+    _check_case(index, keras_record()["cases"][index])
+
+
+@pytest.mark.slow
 @pytest.mark.compat
-def test_sparse_and_extra_losses_match_keras():
+@pytest.mark.parametrize("index", range(len(CASES)), ids=IDS)
+def test_matches_keras_live(index):
     keras = pytest.importorskip("keras")
-    logits = (5 * RNG.normal(size=(6, 4))).astype("float32")
-    labels = RNG.integers(0, 4, size=(6,))
-    w = RNG.uniform(size=(6,)).astype("float32")
-    for kwargs in [{"from_logits": True}, {"from_logits": True, "ignore_class": 2}]:
-        ours = losses.SparseCategoricalCrossentropy(**kwargs)
-        theirs = keras.losses.SparseCategoricalCrossentropy(**kwargs)
-        np.testing.assert_allclose(
-            ours(labels, logits, sample_weight=w),
-            theirs(labels, logits, sample_weight=w),
-            rtol=1e-5,
-        )
-    probs = _softmax(logits).astype("float32")
-    np.testing.assert_allclose(
-        losses.SparseCategoricalCrossentropy()(labels, probs),
-        keras.losses.SparseCategoricalCrossentropy()(labels, probs),
-        rtol=1e-5,
-    )
-    tb, pb = _binary((5, 6))
-    for name in ("Dice", "Tversky"):
-        np.testing.assert_allclose(
-            getattr(losses, name)()(tb, pb),
-            getattr(keras.losses, name)()(tb, pb),
-            rtol=1e-5,
-        )
-    np.testing.assert_allclose(
-        losses.CategoricalGeneralizedCrossEntropy(q=0.3)(labels, probs),
-        keras.losses.CategoricalGeneralizedCrossEntropy(q=0.3)(labels, probs),
-        rtol=1e-5,
-    )
+    theirs = losses_cases.keras_case(keras, index, *losses_cases.COMPAT_CASES[index])
+    _check_case(index, theirs)
+    recorded_case = keras_record()["cases"][index]
+    assert recorded_case["config"] == theirs["config"]
+    for key in ("weighted", "plain"):
+        np.testing.assert_allclose(recorded_case[key], theirs[key], rtol=1e-7)
 
 
+def _check_extra(theirs):
+    ours = losses_cases.extra_values(losses)
+    assert sorted(ours) == sorted(theirs)
+    for key, value in theirs.items():
+        np.testing.assert_allclose(ours[key], value, rtol=1e-5, err_msg=key)
+
+
+def test_sparse_extra_and_named_losses_match_keras():
+    """Sparse CE (ignore_class, probabilities), Dice, Tversky, generalized CE and
+    the losses `get` finds by name, against Keras's recorded values."""
+    _check_extra(keras_record()["extra"])
+
+
+@pytest.mark.slow
 @pytest.mark.compat
-def test_function_names_match_keras():
+def test_sparse_extra_and_named_losses_match_keras_live():
     keras = pytest.importorskip("keras")
-    t, p = _regression((3, 4))
-    for name in ("mse", "mae", "mape", "huber", "log_cosh", "cosine_similarity"):
-        np.testing.assert_allclose(
-            losses.get(name)(t, p),
-            keras.losses.get(name)(t, p),
-            rtol=1e-5,
-            err_msg=name,
-        )
+    theirs = losses_cases.extra_values(keras.losses)
+    _check_extra(theirs)
+    for key, value in keras_record()["extra"].items():
+        np.testing.assert_allclose(value, theirs[key], rtol=1e-7, err_msg=key)

@@ -1,6 +1,8 @@
 """Threshold metrics vs scikit-learn and numpy over weighted batches, and Keras 3."""
 
+import functools
 import os
+from pathlib import Path
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
@@ -10,6 +12,10 @@ import pytest
 from sklearn import metrics as skm
 
 from kerasish import metrics
+from tests import recorded
+from tests.metrics import confusion_cases
+
+RECORD = Path(__file__).parent / "keras_confusion_metrics.json.gz"
 
 RNG = np.random.default_rng(3)
 
@@ -307,58 +313,43 @@ def test_errors():
         metrics.SensitivityAtSpecificity(0.5, num_thresholds=0)
 
 
-def _compat_data():
-    rng = np.random.default_rng(30)
-    binary = []
-    for _ in range(3):
-        y = (rng.uniform(size=(25, 1)) > 0.4).astype("float32")
-        p = np.clip(0.35 * y + rng.uniform(size=(25, 1)) * 0.65, 0, 1).astype("float32")
-        binary.append((y, p, rng.uniform(0.2, 2, size=(25,)).astype("float32")))
-    y5 = (rng.uniform(size=(30, 5)) > 0.5).astype("float32")
-    p5 = rng.uniform(size=(30, 5)).astype("float32")
-    w5 = rng.uniform(size=(30,)).astype("float32")
-    multi = [(y5[:15], p5[:15], w5[:15]), (y5[15:], p5[15:], w5[15:])]
-    return {"binary": binary, "multi": multi}
+@functools.cache
+def keras_record():
+    record = recorded.read(RECORD)
+    assert record["source"] == recorded.digest(confusion_cases.__file__), (
+        "tests/metrics/confusion_cases.py changed since Keras ran it: "
+        "python tools/record_keras_confusion_metrics.py"
+    )
+    return record["cases"]
 
 
-COMPAT_CASES = [
-    ("TruePositives", {}, "binary"),
-    ("FalsePositives", {"thresholds": [0.2, 0.5, 0.8]}, "binary"),
-    ("TrueNegatives", {"thresholds": [0.0, 0.5, 1.0]}, "binary"),
-    ("FalseNegatives", {}, "binary"),
-    ("Precision", {}, "binary"),
-    ("Recall", {"thresholds": [0.3, 0.6]}, "binary"),
-    ("Precision", {"top_k": 2}, "multi"),
-    ("Recall", {"class_id": 3}, "multi"),
-    ("AUC", {}, "binary"),
-    ("AUC", {"curve": "PR"}, "binary"),
-    ("AUC", {"curve": "PR", "summation_method": "majoring"}, "binary"),
-    ("AUC", {"curve": "PRGAIN"}, "binary"),
-    ("AUC", {"thresholds": [0.1, 0.35, 0.8]}, "binary"),
-    ("AUC", {"multi_label": True}, "multi"),
-    ("AUC", {"multi_label": True, "label_weights": [1, 2, 0, 1, 1]}, "multi"),
-    ("AUC", {"label_weights": [1, 2, 0, 1, 1]}, "multi"),
-    ("SensitivityAtSpecificity", {"specificity": 0.6}, "binary"),
-    ("SpecificityAtSensitivity", {"sensitivity": 0.6}, "binary"),
-    ("PrecisionAtRecall", {"recall": 0.5}, "binary"),
-    ("RecallAtPrecision", {"precision": 0.7}, "binary"),
-]
+def test_matches_keras():
+    """Each case's result after the same weighted batches equals Keras's, as
+    `tools/record_keras_confusion_metrics.py` recorded it."""
+    record = keras_record()
+    assert sorted(record) == sorted(confusion_cases.COMPAT_IDS)
+    for case_id, case in zip(confusion_cases.COMPAT_IDS, confusion_cases.COMPAT_CASES):
+        np.testing.assert_allclose(
+            confusion_cases.result(metrics, *case),
+            record[case_id],
+            rtol=1e-5,
+            atol=1e-6,
+            err_msg=case_id,
+        )
 
 
+@pytest.mark.slow
 @pytest.mark.compat
 @pytest.mark.parametrize(
-    "name, kwargs, data",
-    COMPAT_CASES,
-    ids=[f"{c[0]}-{i}" for i, c in enumerate(COMPAT_CASES)],
+    "case_id, case",
+    list(zip(confusion_cases.COMPAT_IDS, confusion_cases.COMPAT_CASES)),
+    ids=confusion_cases.COMPAT_IDS,
 )
-def test_matches_keras(name, kwargs, data):
+def test_matches_keras_live(case_id, case):
+    """Keras run live: kerasish equals it, and the record is still what it gives."""
     keras = pytest.importorskip("keras")
-    batches = _compat_data()[data]
-    ours, theirs = (
-        getattr(metrics, name)(**kwargs),
-        getattr(keras.metrics, name)(**kwargs),
+    theirs = confusion_cases.result(keras.metrics, *case)
+    np.testing.assert_allclose(
+        confusion_cases.result(metrics, *case), theirs, rtol=1e-5, atol=1e-6
     )
-    for y, p, w in batches:
-        ours.update_state(y, p, sample_weight=w)
-        theirs.update_state(y, p, sample_weight=w)
-    np.testing.assert_allclose(ours.result(), theirs.result(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(keras_record()[case_id], theirs, rtol=1e-7)

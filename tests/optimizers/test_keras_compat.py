@@ -1,7 +1,14 @@
 """Ten steps of every optimizer against Keras 3's own, from the same weights and
-gradients (float32 tolerance)."""
+gradients (float32 tolerance); schedules, configs and the loss-scale optimizer too.
 
+Keras's side is what `tools/record_keras_optimizers.py` recorded in
+`keras_optimizers.json.gz` (cases in `optimizer_cases.py`);
+`test_record_is_what_keras_gives` (marker `slow`) reruns Keras and checks it.
+"""
+
+import functools
 import os
+from pathlib import Path
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
@@ -11,21 +18,22 @@ import pytest
 import kerasish.optimizers as optimizers
 from kerasish.optimizers import schedules
 from kerasish.variables import Variable
+from tests import recorded
+from tests.helpers import keras3
+from tests.optimizers import optimizer_cases as cases
+from tests.optimizers.optimizer_cases import SHAPES
 
-SHAPES = [(3, 4), (4,), (2, 3, 2)]
-
-
-def _gradient_sequence(steps, seed=0, scale=1.0):
-    rng = np.random.default_rng(seed)
-    return [
-        [(rng.normal(size=s) * scale).astype("float32") for s in SHAPES]
-        for _ in range(steps)
-    ]
+RECORD = Path(__file__).parent / "keras_optimizers.json.gz"
 
 
-def _initial(seed=1):
-    rng = np.random.default_rng(seed)
-    return [rng.normal(size=s).astype("float32") for s in SHAPES]
+@functools.cache
+def keras_record():
+    record = recorded.read(RECORD)
+    assert record["source"] == recorded.digest(cases.__file__), (
+        "tests/optimizers/optimizer_cases.py changed since Keras ran it: "
+        "python tools/record_keras_optimizers.py"
+    )
+    return record["cases"]
 
 
 def _run_kerasish(opt, grads_seq, init):
@@ -35,148 +43,68 @@ def _run_kerasish(opt, grads_seq, init):
     return [v.numpy() for v in variables]
 
 
-def _run_keras(opt, grads_seq, init):
-    keras = pytest.importorskip("keras")
-    variables = [keras.Variable(w.copy(), name=f"w{i}") for i, w in enumerate(init)]
-    for grads in grads_seq:
-        opt.apply_gradients(
-            zip([keras.ops.convert_to_tensor(g) for g in grads], variables)
+def _close(got, want, err_msg=""):
+    for i, (g, w) in enumerate(zip(got, want, strict=True)):
+        np.testing.assert_allclose(
+            g, w, rtol=2e-5, atol=2e-6, err_msg=f"{err_msg} variable {i}"
         )
-    return [np.asarray(v.value) for v in variables]
 
 
-CASES = [
-    ("SGD", {}),
-    ("SGD", {"learning_rate": 0.05, "momentum": 0.9}),
-    ("SGD", {"learning_rate": 0.05, "momentum": 0.9, "nesterov": True}),
-    ("Adam", {}),
-    ("Adam", {"learning_rate": 0.01, "amsgrad": True}),
-    ("Adam", {"learning_rate": 0.01, "clipnorm": 0.5}),
-    ("Adam", {"learning_rate": 0.01, "clipvalue": 0.3}),
-    ("Adam", {"learning_rate": 0.01, "global_clipnorm": 1.0}),
-    ("Adam", {"learning_rate": 0.01, "weight_decay": 0.1}),
-    ("AdamW", {"learning_rate": 0.01}),
-    ("Adamax", {"learning_rate": 0.01}),
-    ("Nadam", {"learning_rate": 0.01}),
-    ("RMSprop", {"learning_rate": 0.01}),
-    ("RMSprop", {"learning_rate": 0.01, "momentum": 0.8, "centered": True}),
-    ("Adagrad", {"learning_rate": 0.05}),
-    ("Adadelta", {"learning_rate": 1.0}),
-    ("Adafactor", {"learning_rate": 0.01}),
-    ("Lion", {"learning_rate": 0.01}),
-    ("Ftrl", {"learning_rate": 0.05}),
-    (
-        "Ftrl",
-        {
-            "learning_rate": 0.05,
-            "l1_regularization_strength": 0.01,
-            "l2_regularization_strength": 0.02,
-            "l2_shrinkage_regularization_strength": 0.03,
-            "beta": 0.1,
-        },
-    ),
-    ("Lamb", {"learning_rate": 0.01}),
-    ("SGD", {"learning_rate": 0.1, "gradient_accumulation_steps": 3}),
-    ("Adam", {"learning_rate": 0.01, "gradient_accumulation_steps": 2}),
-    ("Nadam", {"learning_rate": 0.01, "gradient_accumulation_steps": 2}),
-    ("Adam", {"learning_rate": 0.01, "use_ema": True, "ema_momentum": 0.9}),
-    (
-        "SGD",
-        {
-            "learning_rate": 0.1,
-            "use_ema": True,
-            "ema_momentum": 0.8,
-            "ema_overwrite_frequency": 3,
-        },
-    ),
-    ("RMSprop", {"learning_rate": 0.01, "loss_scale_factor": 8.0}),
-]
-
-
-@pytest.mark.compat
-@pytest.mark.parametrize("name,kwargs", CASES, ids=[f"{n}-{k}" for n, k in CASES])
-def test_ten_steps_match_keras(name, kwargs):
-    keras = pytest.importorskip("keras")
-    grads_seq = _gradient_sequence(10)
-    init = _initial()
+@pytest.mark.parametrize(
+    "case_id, name, kwargs",
+    [(i, n, k) for i, (n, k) in zip(cases.STEP_IDS, cases.STEP_CASES)],
+    ids=cases.STEP_IDS,
+)
+def test_ten_steps_match_keras(case_id, name, kwargs):
+    theirs = keras_record()["steps"][case_id]
     ours = getattr(optimizers, name)(**kwargs)
-    theirs = getattr(keras.optimizers, name)(**kwargs)
-    got = _run_kerasish(ours, grads_seq, init)
-    want = _run_keras(theirs, grads_seq, init)
-    for g, w in zip(got, want):
-        np.testing.assert_allclose(g, w, rtol=2e-5, atol=2e-6)
-    assert int(ours.iterations) == int(np.asarray(theirs.iterations))
+    _close(
+        _run_kerasish(ours, cases.gradient_sequence(10), cases.initial()),
+        theirs["values"],
+        case_id,
+    )
+    assert int(ours.iterations) == theirs["iterations"]
     if kwargs.get("use_ema"):
         ema = ours.finalize_variable_values([np.zeros(s, "float32") for s in SHAPES])
-        kv = [keras.Variable(np.zeros(s, "float32")) for s in SHAPES]
-        theirs.finalize_variable_values(kv)
-        for g, w in zip(ema, kv):
-            np.testing.assert_allclose(g, np.asarray(w.value), rtol=2e-5, atol=2e-6)
+        _close(ema, theirs["ema"], f"{case_id} EMA")
+    else:
+        assert theirs["ema"] is None
 
 
-@pytest.mark.compat
-@pytest.mark.parametrize(
-    "schedule",
-    [
-        ("ExponentialDecay", (0.1, 3, 0.5), {"staircase": True}),
-        ("CosineDecay", (0.1, 6), {"warmup_target": 0.2, "warmup_steps": 3}),
-        ("PiecewiseConstantDecay", ([2, 5], [0.1, 0.05, 0.01]), {}),
-    ],
-)
-def test_schedule_inside_optimizer_matches_keras(schedule):
-    keras = pytest.importorskip("keras")
-    name, args, kwargs = schedule
-    grads_seq = _gradient_sequence(10)
-    init = _initial()
+@pytest.mark.parametrize("index", range(len(cases.SCHEDULES_IN_SGD)))
+def test_schedule_inside_optimizer_matches_keras(index):
+    name, args, kwargs = cases.SCHEDULES_IN_SGD[index]
+    theirs = keras_record()["schedules_in_sgd"][index]
     ours = optimizers.SGD(getattr(schedules, name)(*args, **kwargs), momentum=0.5)
-    theirs = keras.optimizers.SGD(
-        getattr(keras.optimizers.schedules, name)(*args, **kwargs), momentum=0.5
+    _close(
+        _run_kerasish(ours, cases.gradient_sequence(10), cases.initial()),
+        theirs["values"],
+        name,
     )
-    for g, w in zip(
-        _run_kerasish(ours, grads_seq, init), _run_keras(theirs, grads_seq, init)
-    ):
-        np.testing.assert_allclose(g, w, rtol=2e-5, atol=2e-6)
     np.testing.assert_allclose(
-        float(ours.learning_rate), float(np.asarray(theirs.learning_rate)), rtol=1e-6
+        float(ours.learning_rate), theirs["learning_rate"], rtol=1e-6
     )
 
 
-@pytest.mark.compat
-@pytest.mark.parametrize(
-    "name,args,kwargs",
-    [
-        ("ExponentialDecay", (0.1, 7, 0.3), {}),
-        ("ExponentialDecay", (0.1, 7, 0.3), {"staircase": True}),
-        ("PiecewiseConstantDecay", ([3, 10, 20], [1.0, 0.5, 0.25, 0.1]), {}),
-        ("PolynomialDecay", (0.1, 12), {"power": 2.0}),
-        ("PolynomialDecay", (0.1, 12), {"cycle": True, "end_learning_rate": 0.01}),
-        ("InverseTimeDecay", (0.1, 5, 0.5), {}),
-        ("InverseTimeDecay", (0.1, 5, 0.5), {"staircase": True}),
-        ("CosineDecay", (0.1, 20), {"alpha": 0.1}),
-        ("CosineDecay", (0.0, 20), {"warmup_target": 0.1, "warmup_steps": 5}),
-        ("CosineDecayRestarts", (0.1, 4), {}),
-        ("CosineDecayRestarts", (0.1, 4), {"t_mul": 1.0, "m_mul": 0.5, "alpha": 0.1}),
-    ],
-)
-def test_schedules_match_keras(name, args, kwargs):
-    keras = pytest.importorskip("keras")
-    ours = getattr(schedules, name)(*args, **kwargs)
-    theirs = getattr(keras.optimizers.schedules, name)(*args, **kwargs)
-    for step in [0, 1, 3, 4, 5, 11, 12, 13, 25, 40]:
+def test_schedules_match_keras():
+    for (name, args, kwargs), theirs in zip(
+        cases.SCHEDULES, keras_record()["schedules"], strict=True
+    ):
+        ours = getattr(schedules, name)(*args, **kwargs)
         np.testing.assert_allclose(
-            float(ours(step)), float(np.asarray(theirs(step))), rtol=1e-5, atol=1e-7
+            [float(ours(step)) for step in cases.SCHEDULE_STEPS],
+            theirs["values"],
+            rtol=1e-5,
+            atol=1e-7,
+            err_msg=f"{name} {args} {kwargs}",
         )
-    assert ours.get_config() == theirs.get_config()
+        assert ours.get_config() == theirs["config"], (name, args, kwargs)
 
 
-@pytest.mark.compat
-@pytest.mark.parametrize(
-    "name", ["SGD", "Adam", "AdamW", "RMSprop", "Ftrl", "Adafactor"]
-)
+@pytest.mark.parametrize("name", cases.CONFIG_NAMES)
 def test_config_keys_match_keras(name):
-    keras = pytest.importorskip("keras")
     ours = getattr(optimizers, name)().get_config()
-    theirs = getattr(keras.optimizers, name)().get_config()
+    theirs = keras_record()["configs"][name]
     assert set(ours) == set(theirs)
     for key, value in theirs.items():
         if key not in ("name", "learning_rate"):
@@ -186,29 +114,38 @@ def test_config_keys_match_keras(name):
     )
 
 
-@pytest.mark.compat
 def test_loss_scale_optimizer_matches_keras():
-    keras = pytest.importorskip("keras")
-    grads_seq = _gradient_sequence(10, scale=64.0)
-    grads_seq[3][1][2] = np.inf
-    grads_seq[6][0][0, 0] = np.nan
-    init = _initial()
+    theirs = keras_record()["loss_scale"]
     ours = optimizers.LossScaleOptimizer(
         optimizers.Adam(0.01), initial_scale=64.0, dynamic_growth_steps=2
     )
-    theirs = keras.optimizers.LossScaleOptimizer(
-        keras.optimizers.Adam(0.01), initial_scale=64.0, dynamic_growth_steps=2
+    _close(
+        _run_kerasish(ours, cases.loss_scale_gradients(), cases.initial()),
+        theirs["values"],
     )
-    # Keras's eager LossScaleOptimizer.apply cannot run on JAX; use its stateless API.
-    kvars = [keras.Variable(w.copy()) for w in init]
-    theirs.build(kvars)
-    values = [v.value for v in kvars]
-    opt_values = [v.value for v in theirs.variables]
-    for grads in grads_seq:
-        values, opt_values = theirs.stateless_apply(opt_values, grads, values)
-    for v, value in zip(theirs.variables, opt_values):
-        v.assign(value)
-    for g, w in zip(_run_kerasish(ours, grads_seq, init), values):
-        np.testing.assert_allclose(g, np.asarray(w), rtol=2e-5, atol=2e-6)
-    assert float(ours.dynamic_scale) == float(np.asarray(theirs.dynamic_scale.value))
-    assert int(ours.iterations) == int(np.asarray(theirs.iterations))
+    assert float(ours.dynamic_scale) == theirs["dynamic_scale"]
+    assert int(ours.iterations) == theirs["iterations"]
+
+
+@pytest.mark.slow
+@pytest.mark.compat
+def test_record_is_what_keras_gives():
+    """Reruns every case under Keras 3: the record still holds what it gives."""
+    live = cases.record_all(keras3())
+    record = keras_record()
+    for case_id, theirs in live["steps"].items():
+        _close(record["steps"][case_id]["values"], theirs["values"], case_id)
+        assert record["steps"][case_id]["iterations"] == theirs["iterations"]
+        if theirs["ema"] is not None:
+            _close(record["steps"][case_id]["ema"], theirs["ema"], case_id)
+    for recorded_case, theirs in zip(
+        record["schedules_in_sgd"], live["schedules_in_sgd"]
+    ):
+        _close(recorded_case["values"], theirs["values"])
+        assert recorded_case["learning_rate"] == theirs["learning_rate"]
+    for recorded_case, theirs in zip(record["schedules"], live["schedules"]):
+        assert recorded_case == {**theirs, "values": recorded_case["values"]}
+        np.testing.assert_allclose(recorded_case["values"], theirs["values"], rtol=1e-7)
+    assert record["configs"] == live["configs"]
+    _close(record["loss_scale"]["values"], live["loss_scale"]["values"])
+    assert record["loss_scale"]["dynamic_scale"] == live["loss_scale"]["dynamic_scale"]
