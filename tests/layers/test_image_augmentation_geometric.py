@@ -190,7 +190,7 @@ def record():
 @pytest.mark.slow  # the default tests below compare kerasish with this record
 @pytest.mark.compat
 def test_record_is_what_keras_gives(record):
-    assert_tree_close(keras_side(keras3()), record, rtol=1e-6, atol=1e-5)
+    assert_tree_close(keras_side(keras3()), record, rtol=1e-5, atol=1e-4)
 
 
 # -- RandomCrop ------------------------------------------------------------------
