@@ -190,7 +190,9 @@ def record():
 @pytest.mark.slow  # the default tests below compare kerasish with this record
 @pytest.mark.compat
 def test_record_is_what_keras_gives(record):
-    assert_tree_close(keras_side(keras3()), record, rtol=1e-5, atol=1e-4)
+    # Keras's perspective warp moves by 2e-4 on a 0-255 value under other XLA
+    # flags; inside the 1e-2 its default test uses.
+    assert_tree_close(keras_side(keras3()), record, rtol=1e-4, atol=1e-3)
 
 
 # -- RandomCrop ------------------------------------------------------------------
