@@ -5,6 +5,7 @@ compat tests against Keras 3."""
 
 import math
 import os
+from pathlib import Path
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
@@ -20,6 +21,8 @@ from kerasish.layers.preprocessing import (
     RandomZoom,
     Resizing,
 )
+from tests import recorded
+from tests.layers.image_records import assert_tree_close, cases_digest
 
 RNG = np.random.default_rng(0)
 IMAGES = RNG.uniform(0, 255, size=(3, 6, 8, 2)).astype("float32")
@@ -376,54 +379,91 @@ def test_augmentation_model_fit_and_predict():
 
 
 # -- compat with Keras 3 ---------------------------------------------------------
+# Keras's side is recorded (`keras_image_preprocessing.json.gz`, by
+# `tools/record_keras_image_preprocessing.py`); the default tests compare
+# kerasish with the record and the `slow` test `test_record_is_what_keras_gives`
+# reruns Keras live.
+RESIZE_CASES = [
+    dict(height=4, width=5),
+    dict(height=9, width=3, interpolation="nearest"),
+    dict(height=4, width=4, crop_to_aspect_ratio=True),
+    dict(height=4, width=8, pad_to_aspect_ratio=True, fill_value=1.0),
+    dict(height=3, width=3, antialias=True),
+]
+CROP_CASES = [(3, 5), (10, 4)]
+# A factor pair (a, a) makes the draw deterministic in both libraries.
+FIXED_CASES = [
+    ("RandomRotation", ((0.13, 0.13),), {}),
+    (
+        "RandomZoom",
+        ((0.3, 0.3), (-0.2, -0.2)),
+        {"fill_mode": "constant", "fill_value": 3.0},
+    ),
+    ("RandomTranslation", ((0.2, 0.2), (-0.3, -0.3)), {"fill_mode": "wrap"}),
+]
+FIXED_OURS = {
+    "RandomRotation": RandomRotation,
+    "RandomZoom": RandomZoom,
+    "RandomTranslation": RandomTranslation,
+}
+
+
+def keras_side(keras):
+    """Keras 3's outputs for the compat tests below."""
+    return {
+        "resizing": [
+            np.asarray(keras.layers.Resizing(**kwargs)(IMAGES))
+            for kwargs in RESIZE_CASES
+        ],
+        "center_crop": [
+            np.asarray(keras.layers.CenterCrop(h, w)(IMAGES)) for h, w in CROP_CASES
+        ],
+        "fixed": [
+            np.asarray(getattr(keras.layers, name)(*args, **kw)(IMAGES, training=True))
+            for name, args, kw in FIXED_CASES
+        ],
+    }
+
+
+RECORD = Path(__file__).with_name("keras_image_preprocessing.json.gz")
+
+
+def _digest():
+    return cases_digest(keras_side, IMAGES, RESIZE_CASES, CROP_CASES, FIXED_CASES)
+
+
+@pytest.fixture(scope="module")
+def record():
+    """Keras's side as recorded; the `slow` twin below checks it live."""
+    entry = recorded.read(RECORD)
+    assert entry["digest"] == _digest(), (
+        "the cases changed since Keras's side was recorded: run "
+        "python tools/record_keras_image_preprocessing.py"
+    )
+    return entry["keras"]
+
+
+@pytest.mark.slow  # the two compat tests below compare kerasish with this record
 @pytest.mark.compat
-def test_compat_resizing_and_center_crop():
+def test_record_is_what_keras_gives(record):
     keras = pytest.importorskip("keras")
-    cases = [
-        dict(height=4, width=5),
-        dict(height=9, width=3, interpolation="nearest"),
-        dict(height=4, width=4, crop_to_aspect_ratio=True),
-        dict(height=4, width=8, pad_to_aspect_ratio=True, fill_value=1.0),
-        dict(height=3, width=3, antialias=True),
-    ]
-    for kwargs in cases:
-        np.testing.assert_allclose(
-            Resizing(**kwargs)(IMAGES),
-            keras.layers.Resizing(**kwargs)(IMAGES),
-            rtol=1e-4,
-            atol=1e-3,
-        )
-    for h, w in [(3, 5), (10, 4)]:
-        np.testing.assert_allclose(
-            CenterCrop(h, w)(IMAGES), keras.layers.CenterCrop(h, w)(IMAGES), atol=1e-3
-        )
+    assert_tree_close(keras_side(keras), record, rtol=1e-5, atol=1e-4)
 
 
 @pytest.mark.compat
-def test_compat_fixed_transforms():
-    # A factor pair (a, a) makes the draw deterministic in both libraries.
-    keras = pytest.importorskip("keras")
-    layers = keras.layers
-    pairs = [
-        (
-            RandomRotation((0.13, 0.13)),
-            layers.RandomRotation((0.13, 0.13)),
-        ),
-        (
-            RandomZoom((0.3, 0.3), (-0.2, -0.2), fill_mode="constant", fill_value=3.0),
-            layers.RandomZoom(
-                (0.3, 0.3), (-0.2, -0.2), fill_mode="constant", fill_value=3.0
-            ),
-        ),
-        (
-            RandomTranslation((0.2, 0.2), (-0.3, -0.3), fill_mode="wrap"),
-            layers.RandomTranslation((0.2, 0.2), (-0.3, -0.3), fill_mode="wrap"),
-        ),
-    ]
-    for ours, theirs in pairs:
+def test_compat_resizing_and_center_crop(record):
+    for kwargs, expected in zip(RESIZE_CASES, record["resizing"]):
         np.testing.assert_allclose(
-            ours(IMAGES, training=True),
-            theirs(IMAGES, training=True),
-            rtol=1e-4,
-            atol=1e-3,
+            Resizing(**kwargs)(IMAGES), expected, rtol=1e-4, atol=1e-3, err_msg=kwargs
+        )
+    for (h, w), expected in zip(CROP_CASES, record["center_crop"]):
+        np.testing.assert_allclose(CenterCrop(h, w)(IMAGES), expected, atol=1e-3)
+
+
+@pytest.mark.compat
+def test_compat_fixed_transforms(record):
+    for (name, args, kw), expected in zip(FIXED_CASES, record["fixed"]):
+        ours = FIXED_OURS[name](*args, **kw)
+        np.testing.assert_allclose(
+            ours(IMAGES, training=True), expected, rtol=1e-4, atol=1e-3, err_msg=name
         )

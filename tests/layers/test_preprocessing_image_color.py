@@ -3,12 +3,17 @@
 Random streams differ between kerasish and Keras, so each layer is compared
 deterministically: Keras draws one transformation (`get_random_transformation`),
 it is converted to numpy, and both libraries' `transform_images` (and
-`transform_labels`) apply it to the same images. Beside that: `training=False`
+`transform_labels`) apply it to the same images. Keras's side is recorded
+(`keras_image_color.json.gz`, by `tools/record_keras_image_color.py`); the
+default tests compare kerasish with the record and the `slow` test
+`test_record_is_what_keras_gives` reruns Keras live. Beside that: `training=False`
 against Keras, a seeded layer repeats, configs equal Keras's and round-trip,
 numpy references for the simple ones, and every error path.
 """
 
+import copy
 import os
+from pathlib import Path
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
@@ -17,7 +22,9 @@ import numpy as np
 import pytest
 
 from kerasish import layers
+from tests import recorded
 from tests.helpers import keras3
+from tests.layers.image_records import assert_tree_close, cases_digest
 
 RNG = np.random.default_rng(0)
 IMAGES = RNG.uniform(0, 255, size=(3, 6, 7, 3)).astype("float32")
@@ -98,52 +105,145 @@ SEEDED = {
 CASE_IDS = [f"{name}-{i}" for i, (name, _, _) in enumerate(CASES)]
 
 
-def _pair(keras, name, kwargs, seed=7):
+def _ours(name, kwargs, seed=7):
     kwargs = dict(kwargs)
     if name not in SEEDED:
         kwargs["seed"] = seed
-    return getattr(keras.layers, name)(**kwargs), getattr(layers, name)(**kwargs)
+    return getattr(layers, name)(**kwargs)
+
+
+DETERMINISTIC = ("AutoContrast", "ContrastLimitedAdaptiveHistogramEqualization")
+JITTER = {
+    # Degenerate ranges make every draw a constant: brightness +0.1, contrast
+    # 1.2 (Keras's pair (-0.2, 0.2) gives [1.2, 1.2]), saturation 0.7.
+    "value_range": (0, 1),
+    "brightness_factor": (0.1, 0.1),
+    "contrast_factor": (-0.2, 0.2),
+    "saturation_factor": (0.7, 0.7),
+    "hue_factor": (0.0, 0.0),
+    "seed": 3,
+}
+RAND_AUGMENT = {"value_range": (0, 255), "num_ops": 2, "factor": 0.6, "seed": 5}
+AUG_MIX = {"num_chains": 2, "chain_depth": 3, "factor": 0.4, "seed": 4}
+
+
+def keras_side(keras):
+    """Everything this file compares with Keras, computed by Keras 3: per case
+    the transformation Keras draws and what its `transform_images` (and
+    `transform_labels`) give; configs; the `training=False` outputs of the
+    deterministic layers; RandomColorJitter, RandomHue at both hue signs,
+    RandAugment's and AugMix's transformations and outputs. Recorded by
+    `tools/record_keras_image_color.py`."""
+    import random as py_random
+
+    side = {"cases": [], "configs": [], "inference": {}}
+    for name, kwargs, images in CASES:
+        theirs = getattr(keras.layers, name)(
+            **kwargs, **({} if name in SEEDED else {"seed": 7})
+        )
+        x = keras.ops.convert_to_tensor(images)
+        transformation = theirs.get_random_transformation(x, training=True)
+        case = {
+            "transformation": _numpy_tree(transformation),
+            "images": np.asarray(theirs.transform_images(x, transformation)),
+        }
+        if name in ("CutMix", "MixUp"):
+            labels = keras.ops.convert_to_tensor(LABELS)
+            case["labels"] = np.asarray(theirs.transform_labels(labels, transformation))
+        side["cases"].append(case)
+        side["configs"].append(_plain(theirs.get_config()))
+    for name, kwargs, images in {c[0]: c for c in CASES}.values():
+        if name in DETERMINISTIC:
+            theirs = getattr(keras.layers, name)(**kwargs)
+            side["inference"][name] = np.asarray(theirs(images, training=False))
+    side["jitter"] = np.asarray(keras.layers.RandomColorJitter(**JITTER)(UNIT))
+    side["hue_signs"] = []
+    for factor in (0.2, -0.2):
+        k_layer = keras.layers.RandomHue((0.4, 0.4), value_range=(0, 1))
+        x = keras.ops.convert_to_tensor(UNIT)
+        out = k_layer.transform_images(x, {"factor": np.full(3, factor)})
+        side["hue_signs"].append(np.asarray(out))
+    theirs = keras.layers.RandAugment(**RAND_AUGMENT)
+    x = keras.ops.convert_to_tensor(IMAGES)
+    transformation = theirs.get_random_transformation(x, training=True)
+    side["rand_augment"] = {
+        "transformation": _numpy_tree(transformation),
+        "images": np.asarray(theirs.transform_images(x, transformation)),
+    }
+    theirs = keras.layers.AugMix(**AUG_MIX)
+    py_random.seed(0)  # Keras picks AugMix's chains with Python's `random`
+    side["aug_mix"] = []
+    for _ in range(2):
+        transformation = theirs.get_random_transformation(x, training=True)
+        side["aug_mix"].append(
+            {
+                "transformation": _numpy_tree(transformation),
+                "images": np.asarray(theirs.transform_images(x, transformation)),
+            }
+        )
+    return side
+
+
+RECORD = Path(__file__).with_name("keras_image_color.json.gz")
+
+
+def _digest():
+    return cases_digest(
+        keras_side, _numpy_tree, _plain, CASES, SEEDED, LABELS, JITTER, RAND_AUGMENT,
+        AUG_MIX,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def record():
+    """Keras's side as recorded; the `slow` twin below checks it live."""
+    entry = recorded.read(RECORD)
+    assert entry["digest"] == _digest(), (
+        "the cases changed since Keras's side was recorded: run "
+        "python tools/record_keras_image_color.py"
+    )
+    return entry["keras"]
+
+
+@pytest.mark.slow  # the default tests below compare kerasish with this record
+@pytest.mark.compat
+def test_record_is_what_keras_gives(keras, record):
+    assert_tree_close(keras_side(keras), record, rtol=1e-5, atol=1e-4)
 
 
 @pytest.mark.compat
-@pytest.mark.parametrize(("name", "kwargs", "images"), CASES, ids=CASE_IDS)
-def test_transform_matches_keras(keras, name, kwargs, images):
-    theirs, ours = _pair(keras, name, kwargs)
-    x = keras.ops.convert_to_tensor(images)
-    transformation = theirs.get_random_transformation(x, training=True)
+@pytest.mark.parametrize("case", range(len(CASES)), ids=CASE_IDS)
+def test_transform_matches_keras(record, case):
+    name, kwargs, images = CASES[case]
+    theirs = record["cases"][case]
+    ours = _ours(name, kwargs)
     # kerasish's side is compiled whole: one XLA compilation instead of one per
     # op, and the layer is checked to trace.
-    expected = np.asarray(theirs.transform_images(x, transformation))
-    ours_t = _numpy_tree(transformation)
-    got = np.asarray(jax.jit(ours.transform_images)(images, ours_t))
+    got = np.asarray(jax.jit(ours.transform_images)(images, theirs["transformation"]))
     atol = 1e-3 if images.max() > 1.5 else 1e-5
-    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=atol)
+    np.testing.assert_allclose(got, theirs["images"], rtol=1e-5, atol=atol)
     if name in ("CutMix", "MixUp"):
-        expected = np.asarray(
-            theirs.transform_labels(keras.ops.convert_to_tensor(LABELS), transformation)
-        )
-        got = np.asarray(ours.transform_labels(LABELS, ours_t))
-        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+        got = np.asarray(ours.transform_labels(LABELS, theirs["transformation"]))
+        np.testing.assert_allclose(got, theirs["labels"], rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.compat
-def test_inference_call_and_configs_match_keras(keras):
+def test_inference_call_and_configs_match_keras(record):
     """`training=False` is the identity, except for the deterministic layers
     (AutoContrast, CLAHE: same output as Keras's); `get_config()` equals
     Keras's and round-trips through `layers.serialize`/`deserialize`."""
-    for (name, kwargs, _), case in zip(CASES, CASE_IDS):
-        theirs, ours = _pair(keras, name, kwargs)
+    for (name, kwargs, _), case, theirs in zip(CASES, CASE_IDS, record["configs"]):
+        ours = _ours(name, kwargs)
         config = ours.get_config()
-        assert _plain(config) == _plain(theirs.get_config()), case
+        assert _plain(config) == theirs, case
         clone = layers.deserialize(layers.serialize(ours))
         assert type(clone) is type(ours), case
         assert _plain(clone.get_config()) == _plain(config), case
     for name, kwargs, images in {c[0]: c for c in CASES}.values():
         ours = getattr(layers, name)(**kwargs)
         got = np.asarray(ours(images, training=False))
-        if name in ("AutoContrast", "ContrastLimitedAdaptiveHistogramEqualization"):
-            theirs = getattr(keras.layers, name)(**kwargs)
-            expected = np.asarray(theirs(images, training=False))
+        if name in DETERMINISTIC:
+            expected = record["inference"][name]
             np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-3)
         else:
             np.testing.assert_array_equal(got, images, err_msg=name)
@@ -283,48 +383,25 @@ def test_mix_up_bounding_boxes_and_masks():
 
 # -- RandomColorJitter -------------------------------------------------------------
 @pytest.mark.compat
-def test_color_jitter_matches_keras_with_fixed_factors(keras):
-    # Degenerate ranges make every draw a constant: brightness +0.1, contrast
-    # 1.2 (Keras's pair (-0.2, 0.2) gives [1.2, 1.2]), saturation 0.7.
-    kwargs = {
-        "value_range": (0, 1),
-        "brightness_factor": (0.1, 0.1),
-        "contrast_factor": (-0.2, 0.2),
-        "saturation_factor": (0.7, 0.7),
-        "hue_factor": (0.0, 0.0),
-        "seed": 3,
-    }
-    expected = np.asarray(keras.layers.RandomColorJitter(**kwargs)(UNIT))
-    layer = layers.RandomColorJitter(**kwargs)
-    np.testing.assert_allclose(layer(UNIT), expected, rtol=1e-5, atol=1e-5)
+def test_color_jitter_matches_keras_with_fixed_factors(record):
+    layer = layers.RandomColorJitter(**JITTER)
+    np.testing.assert_allclose(layer(UNIT), record["jitter"], rtol=1e-5, atol=1e-5)
     np.testing.assert_array_equal(layer(UNIT, training=False), UNIT)
     # The hue shift's sign is random per image: each image matches one sign.
     hue = {"value_range": (0, 1), "hue_factor": (0.4, 0.4), "seed": 1}
     got = np.asarray(layers.RandomColorJitter(**hue)(UNIT))
-    signs = []
-    for factor in (0.2, -0.2):
-        k_layer = keras.layers.RandomHue((0.4, 0.4), value_range=(0, 1))
-        x = keras.ops.convert_to_tensor(UNIT)
-        signs.append(
-            np.asarray(k_layer.transform_images(x, {"factor": np.full(3, factor)}))
-        )
     for i in range(3):
-        assert any(np.allclose(got[i], s[i], atol=1e-5) for s in signs)
+        assert any(np.allclose(got[i], s[i], atol=1e-5) for s in record["hue_signs"])
 
 
 # -- AugMix and RandAugment ----------------------------------------------------------
 @pytest.mark.compat
-def test_rand_augment_applies_keras_transformation(keras):
+def test_rand_augment_applies_keras_transformation(record):
     """Keras's own transformation (which ops, with which parameters) fed to
     kerasish's RandAugment gives Keras's output."""
-    kwargs = {"value_range": (0, 255), "num_ops": 2, "factor": 0.6, "seed": 5}
-    theirs = keras.layers.RandAugment(**kwargs)
-    ours = layers.RandAugment(**kwargs)
-    x = keras.ops.convert_to_tensor(IMAGES)
-    transformation = theirs.get_random_transformation(x, training=True)
-    expected = np.asarray(theirs.transform_images(x, transformation))
+    ours = layers.RandAugment(**RAND_AUGMENT)
     # Without the static "input_shape" entries, which jit would trace.
-    ours_t = _numpy_tree(transformation)
+    ours_t = copy.deepcopy(record["rand_augment"]["transformation"])
     shapes = {
         k: v.pop("input_shape")
         for k, v in ours_t["transforms"].items()
@@ -337,34 +414,28 @@ def test_rand_augment_applies_keras_transformation(keras):
         return ours.transform_images(images, t)
 
     got = jax.jit(apply)(IMAGES, ours_t)
+    expected = record["rand_augment"]["images"]
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=2e-2)
     # A seeded layer draws the same transformation.
     a = ours.get_random_transformation(IMAGES)
-    b = layers.RandAugment(**kwargs).get_random_transformation(IMAGES)
+    b = layers.RandAugment(**RAND_AUGMENT).get_random_transformation(IMAGES)
     for left, right in zip(jax.tree.leaves(a), jax.tree.leaves(b)):
         np.testing.assert_array_equal(left, right)
 
 
 @pytest.mark.compat
-def test_aug_mix_applies_keras_transformation(keras):
+def test_aug_mix_applies_keras_transformation(record):
     """Keras picks AugMix's chains with Python's global `random`; with it seeded
     and its transformation fed to kerasish, the outputs agree."""
-    import random as py_random
-
-    kwargs = {"num_chains": 2, "chain_depth": 3, "factor": 0.4, "seed": 4}
-    theirs = keras.layers.AugMix(**kwargs)
-    ours = layers.AugMix(**kwargs)
-    x = keras.ops.convert_to_tensor(IMAGES)
-    py_random.seed(0)
+    ours = layers.AugMix(**AUG_MIX)
     names = set()
-    for _ in range(2):
-        transformation = theirs.get_random_transformation(x, training=True)
+    for draw in record["aug_mix"]:
+        transformation = draw["transformation"]
         names |= {
             s["layer_name"] for c in transformation["chain_transforms"] for s in c
         }
-        expected = np.asarray(theirs.transform_images(x, transformation))
-        got = ours.transform_images(IMAGES, _numpy_tree(transformation))
-        np.testing.assert_allclose(got, expected, rtol=1e-4, atol=2e-2)
+        got = ours.transform_images(IMAGES, transformation)
+        np.testing.assert_allclose(got, draw["images"], rtol=1e-4, atol=2e-2)
     assert len(names) >= 3  # the draws above exercised several operations
 
 

@@ -1,33 +1,134 @@
-"""STFT initializer, STFTSpectrogram and MelSpectrogram: numpy references and Keras."""
+"""STFT initializer, STFTSpectrogram and MelSpectrogram: numpy references and Keras.
+
+Keras's side is recorded (`keras_spectrograms.json.gz`, by
+`tools/record_keras_spectrograms.py`); the default tests compare kerasish with the
+record and the `slow` test `test_record_is_what_keras_gives` reruns Keras live."""
 
 import os
+from pathlib import Path
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
-import keras
 import numpy as np
 import pytest
 
 from kerasish import initializers, layers
 from kerasish.layers.preprocessing.mel_spectrogram import linear_to_mel_weight_matrix
+from tests import recorded
+from tests.helpers import keras3
+from tests.layers.image_records import assert_tree_close, cases_digest
 
 RNG = np.random.default_rng(0)
+INIT_CASES = [
+    dict(),
+    dict(side="imag"),
+    dict(window="hamming", periodic=True),
+    dict(window="blackman", scaling="spectrum"),
+    dict(window="bartlett", scaling=None),
+    dict(window=None),
+]
+INIT_CONFIG_ARGS = ("imag", "hamming", None, True)
+STFT_CASES = [
+    dict(mode="log", frame_length=16, frame_step=8),
+    dict(mode="psd", frame_length=12, fft_length=16, padding="same"),
+    dict(mode="stft", frame_length=8, expand_dims=True),
+    dict(mode="magnitude", frame_length=8, data_format="channels_first"),
+]
+STFT_X = np.random.default_rng(1).normal(size=(2, 64, 2)).astype("float32")
+ANGLE_KWARGS = dict(mode="angle", frame_length=8, window="hamming", periodic=True)
+ANGLE_X = np.random.default_rng(2).normal(size=(2, 64, 1)).astype("float32")
+STFT_CONFIG_KWARGS = dict(mode="psd", frame_length=32, frame_step=4)
+MEL_CASES = [
+    dict(fft_length=64, sequence_stride=16, num_mel_bins=10),
+    dict(
+        fft_length=64,
+        sequence_length=48,
+        sequence_stride=20,
+        num_mel_bins=6,
+        power_to_db=False,
+        window="hamming",
+        sampling_rate=8000,
+        min_freq=50,
+        max_freq=3000,
+        mag_exp=1.0,
+    ),
+]
+MEL_SIGNAL = np.random.default_rng(3).normal(size=(2, 300)).astype("float32")
 
 
-@pytest.mark.parametrize(
-    "kwargs",
-    [
-        dict(),
-        dict(side="imag"),
-        dict(window="hamming", periodic=True),
-        dict(window="blackman", scaling="spectrum"),
-        dict(window="bartlett", scaling=None),
-        dict(window=None),
-    ],
-)
-def test_stft_initializer_matches_keras(kwargs):
-    got = np.asarray(initializers.STFT(**kwargs)((16, 1, 9)))
-    want = np.asarray(keras.initializers.STFT(**kwargs)((16, 1, 9)))
+def _stft_input(kwargs):
+    if kwargs.get("data_format") == "channels_first":
+        return np.ascontiguousarray(np.transpose(STFT_X, (0, 2, 1)))
+    return STFT_X
+
+
+def keras_side(keras):
+    """Everything this file compares with Keras, computed by Keras 3."""
+    side = {
+        "init": [
+            np.asarray(keras.initializers.STFT(**kwargs)((16, 1, 9)))
+            for kwargs in INIT_CASES
+        ],
+        "init_config": keras.initializers.STFT(*INIT_CONFIG_ARGS).get_config(),
+        "stft": [],
+        "mel": [],
+    }
+    for kwargs in STFT_CASES:
+        x = _stft_input(kwargs)
+        theirs = keras.layers.STFTSpectrogram(**kwargs)
+        side["stft"].append(
+            {
+                "output": np.asarray(theirs(x)),
+                "shape": tuple(theirs.compute_output_shape(x.shape)),
+                "weights": [w.path.split("/")[-1] for w in theirs.weights],
+            }
+        )
+    side["angle"] = np.asarray(keras.layers.STFTSpectrogram(**ANGLE_KWARGS)(ANGLE_X))
+    theirs = keras.layers.STFTSpectrogram(**STFT_CONFIG_KWARGS)
+    side["stft_config"] = theirs.get_config()
+    for kwargs in MEL_CASES:
+        theirs = keras.layers.MelSpectrogram(**kwargs)
+        side["mel"].append(
+            {
+                "output": np.asarray(theirs(MEL_SIGNAL)),
+                "shape": tuple(theirs.compute_output_shape(MEL_SIGNAL.shape)),
+                "config": theirs.get_config(),
+            }
+        )
+    return side
+
+
+RECORD = Path(__file__).with_name("keras_spectrograms.json.gz")
+
+
+def _digest():
+    return cases_digest(
+        keras_side, _stft_input, INIT_CASES, INIT_CONFIG_ARGS, STFT_CASES, STFT_X,
+        ANGLE_KWARGS, ANGLE_X, STFT_CONFIG_KWARGS, MEL_CASES, MEL_SIGNAL,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def record():
+    """Keras's side as recorded; the `slow` twin below checks it live."""
+    entry = recorded.read(RECORD)
+    assert entry["digest"] == _digest(), (
+        "the cases changed since Keras's side was recorded: run "
+        "python tools/record_keras_spectrograms.py"
+    )
+    return entry["keras"]
+
+
+@pytest.mark.slow  # the default tests below compare kerasish with this record
+@pytest.mark.compat
+def test_record_is_what_keras_gives(record):
+    assert_tree_close(keras_side(keras3()), record, rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize("case", range(len(INIT_CASES)))
+def test_stft_initializer_matches_keras(record, case):
+    got = np.asarray(initializers.STFT(**INIT_CASES[case])((16, 1, 9)))
+    want = record["init"][case]
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=2e-6)
 
 
@@ -42,12 +143,12 @@ def test_stft_initializer_is_a_windowed_dft_basis():
     np.testing.assert_allclose(frame @ imag, spectrum.imag, atol=1e-5)
 
 
-def test_stft_initializer_names_config_and_errors():
+def test_stft_initializer_names_config_and_errors(record):
     assert initializers.stft is initializers.STFTInitializer is initializers.STFT
     init = initializers.get("STFTInitializer")
     assert isinstance(init, initializers.STFT)
-    config = initializers.STFT("imag", "hamming", None, True).get_config()
-    assert config == keras.initializers.STFT("imag", "hamming", None, True).get_config()
+    config = initializers.STFT(*INIT_CONFIG_ARGS).get_config()
+    assert config == record["init_config"]
     again = initializers.deserialize(initializers.serialize(initializers.STFT("imag")))
     assert again.side == "imag"
     with pytest.raises(ValueError, match="side` must be 'real' or 'imag'"):
@@ -89,48 +190,31 @@ def test_stft_spectrogram_matches_numpy():
         )
 
 
-@pytest.mark.parametrize(
-    "kwargs",
-    [
-        dict(mode="log", frame_length=16, frame_step=8),
-        dict(mode="psd", frame_length=12, fft_length=16, padding="same"),
-        dict(mode="stft", frame_length=8, expand_dims=True),
-        dict(mode="magnitude", frame_length=8, data_format="channels_first"),
-    ],
-)
-def test_stft_spectrogram_matches_keras(kwargs):
-    x = RNG.normal(size=(2, 64, 2)).astype("float32")
-    if kwargs.get("data_format") == "channels_first":
-        x = np.transpose(x, (0, 2, 1))
+@pytest.mark.parametrize("case", range(len(STFT_CASES)))
+def test_stft_spectrogram_matches_keras(record, case):
+    kwargs, theirs = STFT_CASES[case], record["stft"][case]
+    x = _stft_input(kwargs)
     ours = layers.STFTSpectrogram(**kwargs)
-    theirs = keras.layers.STFTSpectrogram(**kwargs)
-    got, want = np.asarray(ours(x)), np.asarray(theirs(x))
-    np.testing.assert_allclose(got, want, rtol=1e-4, atol=2e-5)
-    assert ours.compute_output_shape(x.shape) == tuple(
-        theirs.compute_output_shape(x.shape)
-    )
-    assert [w.path.split("/")[-1] for w in ours.weights] == [
-        w.path.split("/")[-1] for w in theirs.weights
-    ]
+    got = np.asarray(ours(x))
+    np.testing.assert_allclose(got, theirs["output"], rtol=1e-4, atol=2e-5)
+    assert ours.compute_output_shape(x.shape) == theirs["shape"]
+    assert [w.path.split("/")[-1] for w in ours.weights] == theirs["weights"]
 
 
-def test_stft_spectrogram_angle_matches_keras_modulo_two_pi():
-    x = RNG.normal(size=(2, 64, 1)).astype("float32")
-    kwargs = dict(mode="angle", frame_length=8, window="hamming", periodic=True)
-    got = np.asarray(layers.STFTSpectrogram(**kwargs)(x))
-    want = np.asarray(keras.layers.STFTSpectrogram(**kwargs)(x))
+def test_stft_spectrogram_angle_matches_keras_modulo_two_pi(record):
+    x = ANGLE_X
+    got = np.asarray(layers.STFTSpectrogram(**ANGLE_KWARGS)(x))
+    want = record["angle"]
     magnitude = np.asarray(layers.STFTSpectrogram(mode="magnitude", frame_length=8)(x))
     keep = magnitude > 1e-2  # the angle of a ~0 coefficient is arbitrary
     diff = np.angle(np.exp(1j * (got - want)))
     np.testing.assert_allclose(diff[keep], 0.0, atol=1e-4)
 
 
-def test_stft_spectrogram_config_and_errors():
-    layer = layers.STFTSpectrogram(mode="psd", frame_length=32, frame_step=4)
+def test_stft_spectrogram_config_and_errors(record):
+    layer = layers.STFTSpectrogram(**STFT_CONFIG_KWARGS)
     config = layer.get_config()
-    keras_config = keras.layers.STFTSpectrogram(
-        mode="psd", frame_length=32, frame_step=4
-    ).get_config()
+    keras_config = record["stft_config"]
     skip = ("dtype", "name")
     assert {k: config[k] for k in keras_config if k not in skip} == {
         k: keras_config[k] for k in keras_config if k not in skip
@@ -158,35 +242,15 @@ def test_mel_matrix_triangles():
     assert np.all(np.diff(matrix.argmax(axis=0)) >= 0)
 
 
-@pytest.mark.parametrize(
-    "kwargs",
-    [
-        dict(fft_length=64, sequence_stride=16, num_mel_bins=10),
-        dict(
-            fft_length=64,
-            sequence_length=48,
-            sequence_stride=20,
-            num_mel_bins=6,
-            power_to_db=False,
-            window="hamming",
-            sampling_rate=8000,
-            min_freq=50,
-            max_freq=3000,
-            mag_exp=1.0,
-        ),
-    ],
-)
-def test_mel_spectrogram_matches_keras(kwargs):
-    signal = RNG.normal(size=(2, 300)).astype("float32")
+@pytest.mark.parametrize("case", range(len(MEL_CASES)))
+def test_mel_spectrogram_matches_keras(record, case):
+    kwargs, theirs = MEL_CASES[case], record["mel"][case]
     ours = layers.MelSpectrogram(**kwargs)
-    theirs = keras.layers.MelSpectrogram(**kwargs)
-    got, want = np.asarray(ours(signal)), np.asarray(theirs(signal))
-    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
-    assert ours.compute_output_shape((2, 300)) == tuple(
-        theirs.compute_output_shape((2, 300))
-    )
+    got = np.asarray(ours(MEL_SIGNAL))
+    np.testing.assert_allclose(got, theirs["output"], rtol=1e-4, atol=1e-4)
+    assert ours.compute_output_shape(MEL_SIGNAL.shape) == theirs["shape"]
     config = ours.get_config()
-    keras_config = theirs.get_config()
+    keras_config = theirs["config"]
     for key in keras_config:
         if key not in ("name", "dtype"):
             assert config[key] == keras_config[key], key

@@ -1,15 +1,23 @@
-"""`kerasish.ops.image`: every Keras name, its signature, and values vs references."""
+"""`kerasish.ops.image`: every Keras name, its signature, and values vs references.
+
+Keras's side (names, signatures, values) is recorded (`keras_image_ops.json.gz`,
+by `tools/record_keras_image_ops.py`); the default tests compare kerasish with the
+record and the `slow` test `test_record_is_what_keras_gives` reruns Keras live."""
 
 import colorsys
 import inspect
 import itertools
+from pathlib import Path
 
+import jax
 import numpy as np
 import pytest
 import scipy.ndimage
 
 from kerasish import ops
+from tests import recorded
 from tests.helpers import keras3
+from tests.layers.image_records import assert_tree_close, cases_digest
 
 RNG = np.random.default_rng(0)
 IMAGES = RNG.uniform(size=(2, 6, 7, 3)).astype("float32")
@@ -23,23 +31,80 @@ rgb_to_grayscale rgb_to_hsv scale_and_translate sobel_edges ssim
 
 
 def _params(fn):
+    """(name, kind, default) per parameter; a required one's default is
+    "<required>"."""
     return [
-        (p.name, p.kind, p.default) for p in inspect.signature(fn).parameters.values()
+        (
+            p.name,
+            p.kind.name,
+            "<required>" if p.default is inspect.Parameter.empty else p.default,
+        )
+        for p in inspect.signature(fn).parameters.values()
     ]
 
 
+RESIZE_CASES = [
+    {"crop_to_aspect_ratio": True},
+    {"pad_to_aspect_ratio": True, "fill_value": 0.5},
+]
+START = np.array([[[0, 0], [6, 0], [0, 5], [6, 5]]] * 2, "float32")
+END = START + np.array([[1, 1], [-1, 0], [0, -1], [0, 0]], "float32")
+SSIM_A = np.tile(IMAGES, (1, 2, 2, 1))
+SSIM_B = np.tile(np.clip(IMAGES + 0.05, 0, 1), (1, 2, 2, 1))
+AFFINE = np.array([[1.1, 0.2, -1, 0.1, 0.9, 0.5, 0, 0]] * 2, "float32")
+
+
+def keras_side(keras):
+    """Everything this file compares with Keras, computed by Keras 3."""
+    k = keras.ops.image
+    names = sorted(n for n in dir(k) if not n.startswith("_"))
+    return {
+        "names": names,
+        "signatures": {name: _params(getattr(k, name)) for name in names},
+        "resize": [
+            np.asarray(k.resize(IMAGES, (4, 3), **kwargs)) for kwargs in RESIZE_CASES
+        ],
+        "perspective": np.asarray(k.perspective_transform(IMAGES, START, END)),
+        "ssim": np.asarray(k.ssim(SSIM_A, SSIM_B, filter_size=5)),
+        "affine": np.asarray(k.affine_transform(IMAGES, AFFINE)),
+    }
+
+
+RECORD = Path(__file__).with_name("keras_image_ops.json.gz")
+
+
+def _digest():
+    return cases_digest(
+        keras_side, _params, IMAGES, RESIZE_CASES, START, END, SSIM_A, SSIM_B, AFFINE
+    )
+
+
+@pytest.fixture(scope="module")
+def record():
+    """Keras's side as recorded; the `slow` twin below checks it live."""
+    entry = recorded.read(RECORD)
+    assert entry["digest"] == _digest(), (
+        "the cases changed since Keras's side was recorded: run "
+        "python tools/record_keras_image_ops.py"
+    )
+    return entry["keras"]
+
+
+@pytest.mark.slow  # the default tests below compare kerasish with this record
 @pytest.mark.compat
-def test_image_name_list_is_keras():
-    keras = keras3()
-    names = sorted(n for n in dir(keras.ops.image) if not n.startswith("_"))
-    assert names == sorted(IMAGE_NAMES)
+def test_record_is_what_keras_gives(record):
+    assert_tree_close(keras_side(keras3()), record, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.compat
+def test_image_name_list_is_keras(record):
+    assert record["names"] == sorted(IMAGE_NAMES)
 
 
 @pytest.mark.compat
 @pytest.mark.parametrize("name", IMAGE_NAMES)
-def test_image_signature_matches_keras(name):
-    keras = keras3()
-    assert _params(getattr(ops.image, name)) == _params(getattr(keras.ops.image, name))
+def test_image_signature_matches_keras(record, name):
+    assert _params(getattr(ops.image, name)) == record["signatures"][name]
 
 
 @pytest.mark.parametrize("name", IMAGE_NAMES)
@@ -185,13 +250,15 @@ def test_warps_with_identity_parameters_return_the_image():
     np.testing.assert_allclose(
         np.asarray(shifted)[:, :, :-1], IMAGES[:, :, 1:], atol=1e-5
     )
-    out = ops.image.elastic_transform(IMAGES, alpha=0.0, seed=3)
+    # sigma is static: the same sigma as below shares one compilation.
+    out = ops.image.elastic_transform(IMAGES, alpha=0.0, sigma=1.0, seed=3)
     np.testing.assert_allclose(out, IMAGES, atol=1e-6)
     first = ops.image.elastic_transform(IMAGES, alpha=2.0, sigma=1.0, seed=3)
     again = ops.image.elastic_transform(IMAGES, alpha=2.0, sigma=1.0, seed=3)
     np.testing.assert_array_equal(first, again)
     assert np.abs(np.asarray(first) - IMAGES).mean() > 1e-3
-    out = ops.image.scale_and_translate(
+    # Compiled whole (one XLA compilation instead of one per op).
+    out = jax.jit(ops.image.scale_and_translate, static_argnums=(1, 4, 5))(
         IMAGES,
         (2, 6, 7, 3),
         np.ones(2, "float32"),
@@ -232,39 +299,27 @@ def test_resize_options():
 
 
 @pytest.mark.compat
-def test_image_ops_match_keras():
-    keras = keras3()
-    k = keras.ops.image
-    for kwargs in [
-        {"crop_to_aspect_ratio": True},
-        {"pad_to_aspect_ratio": True, "fill_value": 0.5},
-    ]:
+def test_image_ops_match_keras(record):
+    for kwargs, expected in zip(RESIZE_CASES, record["resize"]):
         np.testing.assert_allclose(
             ops.image.resize(IMAGES, (4, 3), **kwargs),
-            k.resize(IMAGES, (4, 3), **kwargs),
+            expected,
             rtol=1e-5,
             atol=1e-6,
+            err_msg=kwargs,
         )
-    start = np.array([[[0, 0], [6, 0], [0, 5], [6, 5]]] * 2, "float32")
-    end = start + np.array([[1, 1], [-1, 0], [0, -1], [0, 0]], "float32")
     np.testing.assert_allclose(
-        ops.image.perspective_transform(IMAGES, start, end),
-        k.perspective_transform(IMAGES, start, end),
+        ops.image.perspective_transform(IMAGES, START, END),
+        record["perspective"],
         rtol=1e-4,
         atol=1e-4,
     )
-    b = np.clip(IMAGES + 0.05, 0, 1)
-    big_a = np.tile(IMAGES, (1, 2, 2, 1))
-    big_b = np.tile(b, (1, 2, 2, 1))
     np.testing.assert_allclose(
-        ops.image.ssim(big_a, big_b, filter_size=5),
-        k.ssim(big_a, big_b, filter_size=5),
-        rtol=1e-5,
+        ops.image.ssim(SSIM_A, SSIM_B, filter_size=5), record["ssim"], rtol=1e-5
     )
-    transform = np.array([[1.1, 0.2, -1, 0.1, 0.9, 0.5, 0, 0]] * 2, "float32")
     np.testing.assert_allclose(
-        ops.image.affine_transform(IMAGES, transform),
-        k.affine_transform(IMAGES, transform),
+        ops.image.affine_transform(IMAGES, AFFINE),
+        record["affine"],
         rtol=1e-5,
         atol=1e-5,
     )

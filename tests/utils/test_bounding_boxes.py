@@ -1,13 +1,21 @@
 """`kerasish.utils.bounding_boxes` vs Keras 3's `keras.utils.bounding_boxes` on
-the same inputs, plus closed-form values and the error paths."""
+the same inputs, plus closed-form values and the error paths.
 
-import keras
+Keras's side is recorded (`keras_bounding_boxes.json.gz`, by
+`tools/record_keras_bounding_boxes.py`); the default tests compare kerasish with
+the record and the `slow` test `test_record_is_what_keras_gives` reruns Keras live."""
+
+from pathlib import Path
+
+import jax
 import numpy as np
 import pytest
 
 from kerasish.utils import bounding_boxes as bb
+from tests import recorded
+from tests.helpers import keras3
+from tests.layers.image_records import assert_tree_close, cases_digest
 
-KB = keras.utils.bounding_boxes
 FORMATS = (
     "xyxy",
     "yxyx",
@@ -30,12 +38,124 @@ def _boxes(shape=(2, 5), seed=0):
     return np.stack([x[..., 0], y[..., 0], x[..., 1], y[..., 1]], -1).astype("float32")
 
 
-def test_convert_format_matches_keras_for_every_pair():
+CLIP_BOXES = np.array(
+    [[[-10, -20, 150, 160], [50, 40, 70, 80], [70, 10, 90, 30]]], "float32"
+)
+CLIP_LABELS = np.array([[0, 1, 2]], "int32")
+
+
+def _affine_params():
+    rng = np.random.default_rng(2)
+    params = [rng.uniform(-30, 30, 3).astype("float32")]  # angle
+    params += [rng.uniform(-0.2, 0.2, 3).astype("float32") for _ in range(2)]
+    params += [rng.uniform(0.8, 1.2, 3).astype("float32")]  # scale
+    params += [rng.uniform(-20, 20, 3).astype("float32") for _ in range(2)]
+    return params
+
+
+DELTA_CASES = [
+    (kwargs, encoding)
+    for kwargs in ({}, {"variance": [0.1, 0.1, 0.2, 0.2]})
+    for encoding in ("center_yxhw", "center_xywh")
+]
+
+
+def _iou_inputs():
+    a = _boxes((2, 5), seed=6)
+    b = _boxes((2, 3), seed=7)
+    b[0, 1] = -1.0  # padding rows, masked with use_masking
+    return a, b, ((a, b), (a[0], b[0]), (a, b[0]), (a[0], b))
+
+
+def keras_side(keras):
+    """Everything this file compares with Keras, computed by Keras 3."""
+    kb = keras.utils.bounding_boxes
+
+    def np_(x):
+        return {k: np.asarray(v) for k, v in x.items()} if isinstance(x, dict) else (
+            np.asarray(x)
+        )  # fmt: skip
+
     boxes = _boxes()
+    side = {"convert": {}}
     for source in FORMATS:
-        src = np.asarray(KB.convert_format(boxes, "xyxy", source, height=H, width=W))
+        src = np.asarray(kb.convert_format(boxes, "xyxy", source, height=H, width=W))
+        side["convert"][source] = {
+            "src": src,
+            "to": {
+                target: np_(kb.convert_format(src, source, target, height=H, width=W))
+                for target in FORMATS
+            },
+        }
+    data = {"boxes": CLIP_BOXES, "labels": CLIP_LABELS}
+    rel = {"boxes": CLIP_BOXES / 100.0, "labels": CLIP_LABELS}
+    side["clip"] = np_(kb.clip_to_image_size(data, height=100, width=60))
+    side["clip_rel"] = np_(kb.clip_to_image_size(rel, bounding_box_format="rel_xyxy"))
+    boxes = _boxes((3, 4), seed=1)
+    side["affine"] = [
+        np_(
+            kb.affine_transform(
+                boxes, *_affine_params(), H, W, center_x=center, center_y=center
+            )
+        )
+        for center in (None, 0.25)
+    ]
+    boxes = _boxes((2, 6), seed=3)
+    side["crop"] = np_(kb.crop(boxes, 5, 7, 20, 30))
+    side["pad"] = np_(kb.pad(boxes, 5, 7))
+    anchors, boxes = _boxes((7,), seed=4), _boxes((2, 7), seed=5)
+    side["deltas"] = [
+        np_(kb.encode_box_to_deltas(anchors, boxes, "xyxy", "xyxy", enc, **kwargs))
+        for kwargs, enc in DELTA_CASES
+    ]
+    a, b, pairs = _iou_inputs()
+    side["iou"] = []
+    for x, y in pairs:
+        entry = {"plain": np_(kb.compute_iou(x, y, "xyxy"))}
+        if x.ndim == y.ndim:  # Keras's masking fails on mixed ranks
+            entry["masked"] = np_(kb.compute_iou(x, y, "xyxy", use_masking=True))
+        side["iou"].append(entry)
+    a, b = _boxes((2, 5), seed=8), _boxes((2, 5), seed=9)
+    side["ciou"] = []
+    for fmt in ("xyxy", "center_xywh"):
+        x = np_(kb.convert_format(a, "xyxy", fmt))
+        y = np_(kb.convert_format(b, "xyxy", fmt))
+        side["ciou"].append({"x": x, "y": y, "ciou": np_(kb.compute_ciou(x, y, fmt))})
+    return side
+
+
+RECORD = Path(__file__).with_name("keras_bounding_boxes.json.gz")
+
+
+def _digest():
+    return cases_digest(
+        keras_side, _boxes, _affine_params, _iou_inputs, FORMATS, H, W, CLIP_BOXES,
+        CLIP_LABELS, DELTA_CASES,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def record():
+    """Keras's side as recorded; the `slow` twin below checks it live."""
+    entry = recorded.read(RECORD)
+    assert entry["digest"] == _digest(), (
+        "the cases changed since Keras's side was recorded: run "
+        "python tools/record_keras_bounding_boxes.py"
+    )
+    return entry["keras"]
+
+
+@pytest.mark.slow  # the default tests below compare kerasish with this record
+@pytest.mark.compat
+def test_record_is_what_keras_gives(record):
+    assert_tree_close(keras_side(keras3()), record, rtol=1e-5, atol=1e-5)
+
+
+def test_convert_format_matches_keras_for_every_pair(record):
+    for source in FORMATS:
+        src = record["convert"][source]["src"]
         for target in FORMATS:
-            expected = KB.convert_format(src, source, target, height=H, width=W)
+            expected = record["convert"][source]["to"][target]
             got = bb.convert_format(src, source, target, height=H, width=W)
             np.testing.assert_allclose(
                 got, expected, rtol=1e-5, atol=1e-4, err_msg=f"{source}->{target}"
@@ -68,14 +188,9 @@ def test_convert_format_errors():
         bb.convert_format(np.zeros((1, 4)), "xyxy", "rel_xyxy")
 
 
-def test_clip_to_image_size_matches_keras():
-    boxes = np.array(
-        [[[-10, -20, 150, 160], [50, 40, 70, 80], [70, 10, 90, 30]]], "float32"
-    )
-    labels = np.array([[0, 1, 2]], "int32")
-    expected = KB.clip_to_image_size(
-        {"boxes": boxes, "labels": labels}, height=100, width=60
-    )
+def test_clip_to_image_size_matches_keras(record):
+    boxes, labels = CLIP_BOXES, CLIP_LABELS
+    expected = record["clip"]
     got = bb.clip_to_image_size(
         {"boxes": boxes, "labels": labels}, height=100, width=60
     )
@@ -83,7 +198,7 @@ def test_clip_to_image_size_matches_keras():
     np.testing.assert_array_equal(got["labels"], expected["labels"])
     np.testing.assert_array_equal(got["labels"], [[0, 1, -1]])  # zero area -> -1
     rel = {"boxes": boxes / 100.0, "labels": labels}
-    expected = KB.clip_to_image_size(dict(rel), bounding_box_format="rel_xyxy")
+    expected = record["clip_rel"]
     got = bb.clip_to_image_size(rel, bounding_box_format="rel_xyxy")
     np.testing.assert_allclose(got["boxes"], expected["boxes"], rtol=1e-6)
     np.testing.assert_array_equal(got["labels"], expected["labels"])
@@ -93,17 +208,10 @@ def test_clip_to_image_size_matches_keras():
         bb.clip_to_image_size(rel)
 
 
-def test_affine_transform_matches_keras_and_identity():
+def test_affine_transform_matches_keras_and_identity(record):
     boxes = _boxes((3, 4), seed=1)
-    rng = np.random.default_rng(2)
-    params = [rng.uniform(-30, 30, 3).astype("float32")]  # angle
-    params += [rng.uniform(-0.2, 0.2, 3).astype("float32") for _ in range(2)]
-    params += [rng.uniform(0.8, 1.2, 3).astype("float32")]  # scale
-    params += [rng.uniform(-20, 20, 3).astype("float32") for _ in range(2)]
-    for center in (None, 0.25):
-        expected = KB.affine_transform(
-            boxes, *params, H, W, center_x=center, center_y=center
-        )
+    params = _affine_params()
+    for center, expected in zip((None, 0.25), record["affine"]):
         got = bb.affine_transform(
             boxes, *params, H, W, center_x=center, center_y=center
         )
@@ -122,37 +230,33 @@ def test_affine_transform_matches_keras_and_identity():
         bb.affine_transform(boxes, *params, H, W, bounding_box_format="xywh")
 
 
-def test_crop_and_pad_match_keras_and_numpy():
+def test_crop_and_pad_match_keras_and_numpy(record):
     boxes = _boxes((2, 6), seed=3)
     got = bb.crop(boxes, top=5, left=7, height=20, width=30)
-    np.testing.assert_allclose(got, KB.crop(boxes, 5, 7, 20, 30), rtol=1e-6)
+    np.testing.assert_allclose(got, record["crop"], rtol=1e-6)
     shifted = boxes - np.array([7, 5, 7, 5], "float32")
     reference = np.clip(shifted, 0, np.array([30, 20, 30, 20], "float32"))
     np.testing.assert_allclose(got, reference, rtol=1e-6)
     got = bb.pad(boxes, top=5, left=7)
-    np.testing.assert_allclose(got, KB.pad(boxes, 5, 7), rtol=1e-6)
+    np.testing.assert_allclose(got, record["pad"], rtol=1e-6)
     np.testing.assert_allclose(got, boxes + np.array([7, 5, 7, 5]), rtol=1e-6)
     for fn, args in ((bb.crop, (0, 0, 1, 1)), (bb.pad, (0, 0))):
         with pytest.raises(NotImplementedError, match="'yxyx'"):
             fn(boxes, *args, bounding_box_format="yxyx")
 
 
-def test_box_deltas_match_keras_and_round_trip():
+def test_box_deltas_match_keras_and_round_trip(record):
     anchors = _boxes((7,), seed=4)
     boxes = _boxes((2, 7), seed=5)
-    for kwargs in ({}, {"variance": [0.1, 0.1, 0.2, 0.2]}):
-        for encoding in ("center_yxhw", "center_xywh"):
-            expected = KB.encode_box_to_deltas(
-                anchors, boxes, "xyxy", "xyxy", encoding, **kwargs
-            )
-            deltas = bb.encode_box_to_deltas(
-                anchors, boxes, "xyxy", "xyxy", encoding, **kwargs
-            )
-            np.testing.assert_allclose(deltas, expected, rtol=1e-4, atol=1e-5)
-            decoded = bb.decode_deltas_to_boxes(
-                anchors, deltas, "xyxy", "xyxy", encoding, **kwargs
-            )
-            np.testing.assert_allclose(decoded, boxes, rtol=1e-4, atol=1e-3)
+    for (kwargs, encoding), expected in zip(DELTA_CASES, record["deltas"]):
+        deltas = bb.encode_box_to_deltas(
+            anchors, boxes, "xyxy", "xyxy", encoding, **kwargs
+        )
+        np.testing.assert_allclose(deltas, expected, rtol=1e-4, atol=1e-5)
+        decoded = bb.decode_deltas_to_boxes(
+            anchors, deltas, "xyxy", "xyxy", encoding, **kwargs
+        )
+        np.testing.assert_allclose(decoded, boxes, rtol=1e-4, atol=1e-3)
     rel = bb.encode_box_to_deltas(
         anchors, boxes / [W, H, W, H], "xyxy", "rel_xyxy", image_shape=(H, W, 3)
     )
@@ -170,28 +274,28 @@ def test_box_deltas_match_keras_and_round_trip():
         bb.decode_deltas_to_boxes(anchors, boxes, "xyxy", "xyxy", "xyxy")
 
 
-def test_compute_iou_matches_keras_and_closed_form():
-    a = _boxes((2, 5), seed=6)
-    b = _boxes((2, 3), seed=7)
-    b[0, 1] = -1.0  # padding rows, masked with use_masking
-    for x, y in ((a, b), (a[0], b[0]), (a, b[0]), (a[0], b)):
-        expected = KB.compute_iou(x, y, "xyxy")
-        np.testing.assert_allclose(bb.compute_iou(x, y, "xyxy"), expected, rtol=1e-5)
+def test_compute_iou_matches_keras_and_closed_form(record):
+    # Compiled whole: one XLA compilation per shape instead of one per op.
+    iou = jax.jit(bb.compute_iou, static_argnums=(2, 3, 4, 5))
+    a, b, pairs = _iou_inputs()
+    for (x, y), theirs in zip(pairs, record["iou"]):
+        expected = theirs["plain"]
+        np.testing.assert_allclose(iou(x, y, "xyxy"), expected, rtol=1e-5)
         if x.ndim == y.ndim:  # Keras's masking fails on mixed ranks
-            expected = KB.compute_iou(x, y, "xyxy", use_masking=True)
-            got = bb.compute_iou(x, y, "xyxy", use_masking=True)
+            expected = theirs["masked"]
+            got = iou(x, y, "xyxy", use_masking=True)
             np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
     # Mixed ranks: the padding column of b[0] is masked in every batch item.
-    got = np.asarray(bb.compute_iou(a, b[0], "xyxy", use_masking=True, mask_val=-2))
-    expected = np.array(KB.compute_iou(a, b[0], "xyxy"))
+    got = np.asarray(iou(a, b[0], "xyxy", use_masking=True, mask_val=-2))
+    expected = np.array(record["iou"][2]["plain"])  # Keras's (a, b[0])
     expected[:, :, 1] = -2
     np.testing.assert_allclose(got, expected, rtol=1e-5)
     # Two unit squares overlapping by half: IoU 1/3.
     square = np.array([[0.0, 0.0, 1.0, 1.0]])
     np.testing.assert_allclose(
-        bb.compute_iou(square, square + [0.5, 0, 0.5, 0], "xyxy"), [[1 / 3]], rtol=1e-5
+        iou(square, square + [0.5, 0, 0.5, 0], "xyxy"), [[1 / 3]], rtol=1e-5
     )
-    rel = bb.compute_iou(
+    rel = iou(
         a[0] / [W, H, W, H], a[0] / [W, H, W, H], "rel_xyxy", image_shape=(H, W, 3)
     )
     np.testing.assert_allclose(np.diag(rel), np.ones(5), rtol=1e-4)
@@ -201,12 +305,10 @@ def test_compute_iou_matches_keras_and_closed_form():
         bb.compute_iou(np.zeros(4), b, "xyxy")
 
 
-def test_compute_ciou_matches_keras():
+def test_compute_ciou_matches_keras(record):
     a, b = _boxes((2, 5), seed=8), _boxes((2, 5), seed=9)
-    for fmt in ("xyxy", "center_xywh"):
-        x = KB.convert_format(a, "xyxy", fmt)
-        y = KB.convert_format(b, "xyxy", fmt)
-        expected = KB.compute_ciou(x, y, fmt)
+    for fmt, theirs in zip(("xyxy", "center_xywh"), record["ciou"]):
+        x, y, expected = theirs["x"], theirs["y"], theirs["ciou"]
         np.testing.assert_allclose(bb.compute_ciou(x, y, fmt), expected, rtol=1e-4)
     same = bb.compute_ciou(a, a, "xyxy")
     np.testing.assert_allclose(same, np.ones((2, 5)), atol=1e-4)  # identical: 1
