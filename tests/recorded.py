@@ -3,7 +3,7 @@
 `write(path, record)` stores a dict as gzipped JSON, atomically; `read(path)`
 gives it back with numpy arrays, tuples and numpy scalars restored, so a recorded
 value compares with `==` exactly as the live one did. The recorders live in
-`tools/record_keras_*.py`; each recorded test has a `slow` twin that reruns Keras.
+`tools/record_keras.py`; each recorded test has a `slow` twin that reruns Keras.
 """
 
 import gzip

@@ -328,7 +328,7 @@ def test_compat_relu_options_and_serialize_match_keras():
             atol=1e-6,
             err_msg=str(kwargs),
         )
-    # Keras's serialized names as tools/record_keras_activations.py recorded them
+    # Keras's serialized names as tools/record_keras.py activations recorded them
     # (its first `serialize` imports TensorFlow); the slow twin below reruns Keras.
     theirs = _recorded_serialized()
     for name in activations.ALL_OBJECTS_DICT:
@@ -337,7 +337,7 @@ def test_compat_relu_options_and_serialize_match_keras():
 
 
 SERIALIZED_RECORD = Path(__file__).parent / "keras_serialized.json.gz"
-_RECORDER = "tools/record_keras_activations.py"
+_RECORDER = "tools/record_keras.py activations"
 
 
 def names_fingerprint():

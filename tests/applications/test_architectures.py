@@ -1,7 +1,7 @@
 """Every architecture's model name, layer names, operations, weight shapes (in
 order) and parameter count equal Keras's.
 
-Keras's side is recorded by `tools/record_keras_applications.py` in
+Keras's side is recorded by `tools/record_keras.py applications` in
 `keras_architectures.json.gz` (building the 52 cases in Keras costs minutes,
 nearly all in Keras's symbolic build); `test_record_is_what_keras_builds` (marker
 `slow`, run with `-m slow`) rebuilds every case in Keras and checks the record.

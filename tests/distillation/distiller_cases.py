@@ -1,5 +1,5 @@
 """The distillation programs compared with Keras 3 (shared by the test and
-`tools/record_keras_distiller.py`; editing this file asks for a new record).
+`tools/record_keras.py distiller`; editing this file asks for a new record).
 
 `fit_case(lib, case)` runs a user's distillation program (compile, fit with
 validation, evaluate) from seeded weights and returns what the test compares.

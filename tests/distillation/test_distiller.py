@@ -432,7 +432,7 @@ def keras_fit_record():
     record = recorded.read(RECORD)
     assert record["source"] == recorded.digest(distiller_cases.__file__), (
         "tests/distillation/distiller_cases.py changed since Keras ran it: "
-        "python tools/record_keras_distiller.py"
+        "python tools/record_keras.py distiller"
     )
     return record["cases"]
 
@@ -440,7 +440,7 @@ def keras_fit_record():
 @pytest.mark.parametrize("case", distiller_cases.FIT_CASES)
 def test_fit_matches_keras(case):
     """History, evaluation and trained weights equal Keras's (as recorded by
-    `tools/record_keras_distiller.py`) from the same weights; the teacher stays
+    `tools/record_keras.py distiller`) from the same weights; the teacher stays
     as it started. The History values come from the trackers `compute_loss`
     updates."""
     ours = distiller_cases.fit_case(kerasish, case)

@@ -1,5 +1,5 @@
 """The attention cases compared with Keras 3 (shared by
-`test_multi_head_attention.py` and `tools/record_keras_attention.py`; editing
+`test_multi_head_attention.py` and `tools/record_keras.py attention`; editing
 this file asks for a new record).
 
 Each `run_*(lib, ...)` builds the layer under `lib` (Keras 3 or kerasish's

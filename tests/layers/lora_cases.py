@@ -1,5 +1,5 @@
 """The LoRA / quantization cases compared with Keras 3 (shared by the test and
-`tools/record_keras_lora_quantization.py`; editing this file asks for a new record).
+`tools/record_keras.py lora_quantization`; editing this file asks for a new record).
 
 `run_case(lib, kind, mode)` builds one layer, gives it seeded weights, converts it
 and returns what the test compares: outputs, weights (name, shape, dtype,

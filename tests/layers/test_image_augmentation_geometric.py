@@ -8,7 +8,7 @@ deterministically: one transformation is drawn by Keras's
 `transform_images` / `transform_bounding_boxes`. Numpy references where the
 operation is simple (crop, erasing, box padding); statistics where only a
 distribution can be compared. Keras's side is recorded
-(`keras_image_geometric.json.gz`, by `tools/record_keras_image_geometric.py`);
+(`keras_image_geometric.json.gz`, by `tools/record_keras.py image_geometric`);
 the default tests compare kerasish with the record and the `slow` test
 `test_record_is_what_keras_gives` reruns Keras live."""
 
@@ -90,7 +90,7 @@ BASE_CASES = (
 def keras_side(keras):
     """Everything this file compares with Keras, computed by Keras 3: the
     transformations Keras draws, what its `transform_*` give on them, its
-    outputs and configs. Recorded by `tools/record_keras_image_geometric.py`."""
+    outputs and configs. Recorded by `tools/record_keras.py image_geometric`."""
     side = {}
     theirs = keras.layers.RandomCrop(5, 7, seed=1)
     side["crop"] = {
@@ -182,7 +182,7 @@ def record():
     entry = recorded.read(RECORD)
     assert entry["digest"] == _digest(), (
         "the cases changed since Keras's side was recorded: run "
-        "python tools/record_keras_image_geometric.py"
+        "python tools/record_keras.py image_geometric"
     )
     return entry["keras"]
 

@@ -23,7 +23,7 @@ def keras_record():
     record = recorded.read(RECORD)
     assert record["source"] == recorded.digest(lora_cases.__file__), (
         "tests/layers/lora_cases.py changed since Keras ran it: "
-        "python tools/record_keras_lora_quantization.py"
+        "python tools/record_keras.py lora_quantization"
     )
     return record["cases"]
 
@@ -31,7 +31,7 @@ def keras_record():
 def test_lora_and_quantization_equal_keras():
     """Outputs, weights (order, dtype, trainable), parameter counts, policies and
     the saved variables equal Keras's (as recorded by
-    `tools/record_keras_lora_quantization.py`) on the same weights, for every
+    `tools/record_keras.py lora_quantization`) on the same weights, for every
     layer kind and mode."""
     record = keras_record()
     assert sorted(record) == sorted(lora_cases.CASES)

@@ -294,7 +294,7 @@ def test_grouped_query_attention_errors():
 
 
 # -- Keras 3 ---------------------------------------------------------------------
-# Keras's side is what `tools/record_keras_attention.py` recorded (cases in
+# Keras's side is what `tools/record_keras.py attention` recorded (cases in
 # `attention_cases.py`); `test_record_is_what_keras_gives` (marker `slow`) reruns
 # Keras and compares kerasish with it live.
 
@@ -304,7 +304,7 @@ def keras_record():
     record = recorded.read(RECORD)
     assert record["source"] == recorded.digest(attention_cases.__file__), (
         "tests/layers/attention_cases.py changed since Keras ran it: "
-        "python tools/record_keras_attention.py"
+        "python tools/record_keras.py attention"
     )
     return record["cases"]
 

@@ -380,7 +380,7 @@ def test_augmentation_model_fit_and_predict():
 
 # -- compat with Keras 3 ---------------------------------------------------------
 # Keras's side is recorded (`keras_image_preprocessing.json.gz`, by
-# `tools/record_keras_image_preprocessing.py`); the default tests compare
+# `tools/record_keras.py image_preprocessing`); the default tests compare
 # kerasish with the record and the `slow` test `test_record_is_what_keras_gives`
 # reruns Keras live.
 RESIZE_CASES = [
@@ -438,7 +438,7 @@ def record():
     entry = recorded.read(RECORD)
     assert entry["digest"] == _digest(), (
         "the cases changed since Keras's side was recorded: run "
-        "python tools/record_keras_image_preprocessing.py"
+        "python tools/record_keras.py image_preprocessing"
     )
     return entry["keras"]
 

@@ -4,7 +4,7 @@ Random streams differ between kerasish and Keras, so each layer is compared
 deterministically: Keras draws one transformation (`get_random_transformation`),
 it is converted to numpy, and both libraries' `transform_images` (and
 `transform_labels`) apply it to the same images. Keras's side is recorded
-(`keras_image_color.json.gz`, by `tools/record_keras_image_color.py`); the
+(`keras_image_color.json.gz`, by `tools/record_keras.py image_color`); the
 default tests compare kerasish with the record and the `slow` test
 `test_record_is_what_keras_gives` reruns Keras live. Beside that: `training=False`
 against Keras, a seeded layer repeats, configs equal Keras's and round-trip,
@@ -133,7 +133,7 @@ def keras_side(keras):
     `transform_labels`) give; configs; the `training=False` outputs of the
     deterministic layers; RandomColorJitter, RandomHue at both hue signs,
     RandAugment's and AugMix's transformations and outputs. Recorded by
-    `tools/record_keras_image_color.py`."""
+    `tools/record_keras.py image_color`."""
     import random as py_random
 
     side = {"cases": [], "configs": [], "inference": {}}
@@ -200,7 +200,7 @@ def record():
     entry = recorded.read(RECORD)
     assert entry["digest"] == _digest(), (
         "the cases changed since Keras's side was recorded: run "
-        "python tools/record_keras_image_color.py"
+        "python tools/record_keras.py image_color"
     )
     return entry["keras"]
 

@@ -1,7 +1,7 @@
 """STFT initializer, STFTSpectrogram and MelSpectrogram: numpy references and Keras.
 
 Keras's side is recorded (`keras_spectrograms.json.gz`, by
-`tools/record_keras_spectrograms.py`); the default tests compare kerasish with the
+`tools/record_keras.py spectrograms`); the default tests compare kerasish with the
 record and the `slow` test `test_record_is_what_keras_gives` reruns Keras live."""
 
 import os
@@ -114,7 +114,7 @@ def record():
     entry = recorded.read(RECORD)
     assert entry["digest"] == _digest(), (
         "the cases changed since Keras's side was recorded: run "
-        "python tools/record_keras_spectrograms.py"
+        "python tools/record_keras.py spectrograms"
     )
     return entry["keras"]
 

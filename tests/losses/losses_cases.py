@@ -1,5 +1,5 @@
 """The loss cases compared with Keras 3 (shared by `test_losses.py` and
-`tools/record_keras_losses.py`; editing this file asks for a new record).
+`tools/record_keras.py losses`; editing this file asks for a new record).
 
 The data makers take the generator to draw from; `keras_values(keras)` gives
 what the test compares, case by case.

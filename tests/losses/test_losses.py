@@ -401,7 +401,7 @@ def test_mask_and_ignore_class_combine():
 
 def test_extreme_inputs_give_finite_values_and_gradients():
     """Finite values and gradients, and the value Keras's clipping or stable form
-    gives (as `tools/record_keras_losses.py` recorded it)."""
+    gives (as `tools/record_keras.py losses` recorded it)."""
     record = keras_record()["extreme"]
     for (name, kwargs, y_true, y_pred), theirs in zip(
         losses_cases.EXTREME_CASES, record, strict=True
@@ -664,7 +664,7 @@ def test_compatible_shapes_pass():
 
 
 # -- compat with Keras 3 -----------------------------------------------------------
-# Keras's side is what `tools/record_keras_losses.py` recorded (cases and data in
+# Keras's side is what `tools/record_keras.py losses` recorded (cases and data in
 # `losses_cases.py`); the `slow` twins rerun Keras live.
 
 
@@ -673,7 +673,7 @@ def keras_record():
     record = recorded.read(RECORD)
     assert record["source"] == recorded.digest(losses_cases.__file__), (
         "tests/losses/losses_cases.py changed since Keras ran it: "
-        "python tools/record_keras_losses.py"
+        "python tools/record_keras.py losses"
     )
     return record["cases"]
 

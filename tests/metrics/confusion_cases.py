@@ -1,5 +1,5 @@
 """The threshold-metric cases compared with Keras 3 (shared by
-`test_confusion_metrics.py` and `tools/record_keras_confusion_metrics.py`;
+`test_confusion_metrics.py` and `tools/record_keras.py confusion_metrics`;
 editing this file asks for a new record)."""
 
 import numpy as np

@@ -318,14 +318,14 @@ def keras_record():
     record = recorded.read(RECORD)
     assert record["source"] == recorded.digest(confusion_cases.__file__), (
         "tests/metrics/confusion_cases.py changed since Keras ran it: "
-        "python tools/record_keras_confusion_metrics.py"
+        "python tools/record_keras.py confusion_metrics"
     )
     return record["cases"]
 
 
 def test_matches_keras():
     """Each case's result after the same weighted batches equals Keras's, as
-    `tools/record_keras_confusion_metrics.py` recorded it."""
+    `tools/record_keras.py confusion_metrics` recorded it."""
     record = keras_record()
     assert sorted(record) == sorted(confusion_cases.COMPAT_IDS)
     for case_id, case in zip(confusion_cases.COMPAT_IDS, confusion_cases.COMPAT_CASES):

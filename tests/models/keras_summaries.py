@@ -3,7 +3,7 @@
 Printing a summary under Keras means a fresh interpreter (names and the terminal
 width must be those a user sees) and Keras's imports: seconds per script. The
 default tests print kerasish's summary in-process and compare it with what
-`tools/record_keras_summaries.py` recorded from Keras in `keras_summaries.json.gz`,
+`tools/record_keras.py summaries` recorded from Keras in `keras_summaries.json.gz`,
 keyed by a fingerprint of the script; the `slow` twins run Keras live.
 """
 
@@ -20,7 +20,7 @@ from pathlib import Path
 from tests import recorded
 
 RECORD = Path(__file__).parent / "keras_summaries.json.gz"
-RECORDER = "tools/record_keras_summaries.py"
+RECORDER = "tools/record_keras.py summaries"
 COLUMNS = "80"
 
 

@@ -42,7 +42,7 @@ def _without_model_names(text):
 
 @pytest.mark.compat
 def test_summary_matches_keras_3():
-    # Keras's side as tools/record_keras_summaries.py recorded it; the slow twin
+    # Keras's side as tools/record_keras.py summaries recorded it; the slow twin
     # below reruns Keras live.
     theirs = keras_summaries.recorded_keras_output(KEY, SCRIPT)
     ours = keras_summaries.run_kerasish_in_process(SCRIPT)

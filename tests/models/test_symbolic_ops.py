@@ -254,7 +254,7 @@ keras.Model(inputs, keras.ops.relu(a + b)).summary()
 
 @pytest.mark.compat
 def test_summary_of_a_residual_matches_keras():
-    # Keras's side as tools/record_keras_summaries.py recorded it; the slow twin
+    # Keras's side as tools/record_keras.py summaries recorded it; the slow twin
     # below reruns Keras live.
     theirs = keras_summaries.recorded_keras_output("residual_with_ops", SUMMARY)
     assert keras_summaries.run_kerasish_in_process(SUMMARY) == theirs

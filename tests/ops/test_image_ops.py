@@ -1,7 +1,7 @@
 """`kerasish.ops.image`: every Keras name, its signature, and values vs references.
 
 Keras's side (names, signatures, values) is recorded (`keras_image_ops.json.gz`,
-by `tools/record_keras_image_ops.py`); the default tests compare kerasish with the
+by `tools/record_keras.py image_ops`); the default tests compare kerasish with the
 record and the `slow` test `test_record_is_what_keras_gives` reruns Keras live."""
 
 import colorsys
@@ -85,7 +85,7 @@ def record():
     entry = recorded.read(RECORD)
     assert entry["digest"] == _digest(), (
         "the cases changed since Keras's side was recorded: run "
-        "python tools/record_keras_image_ops.py"
+        "python tools/record_keras.py image_ops"
     )
     return entry["keras"]
 

@@ -364,7 +364,7 @@ CTC_DECODE_OPTIONS = [
     {"strategy": "beam_search", "beam_width": 4, "top_paths": 3},
 ]
 CTC_RECORD = Path(__file__).parent / "keras_ctc.json.gz"
-CTC_RECORDER = "tools/record_keras_ctc.py"
+CTC_RECORDER = "tools/record_keras.py ctc"
 
 
 def _ctc_case():
@@ -430,7 +430,7 @@ def _assert_ctc_equal(ours, theirs):
 
 @pytest.mark.compat
 def test_ctc_matches_keras():
-    # Keras's results as tools/record_keras_ctc.py recorded them (compiling its
+    # Keras's results as tools/record_keras.py ctc recorded them (compiling its
     # beam search alone takes seconds); the slow twin below reruns Keras.
     _assert_ctc_equal(ctc_results(), _recorded_ctc())
 

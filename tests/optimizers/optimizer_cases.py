@@ -1,5 +1,5 @@
 """The optimizer and schedule cases compared with Keras 3 (shared by
-`test_keras_compat.py` and `tools/record_keras_optimizers.py`; editing this file
+`test_keras_compat.py` and `tools/record_keras.py optimizers`; editing this file
 asks for a new record).
 
 The `keras_*` functions run one case under Keras 3 and return what the test

@@ -1,7 +1,7 @@
 """Ten steps of every optimizer against Keras 3's own, from the same weights and
 gradients (float32 tolerance); schedules, configs and the loss-scale optimizer too.
 
-Keras's side is what `tools/record_keras_optimizers.py` recorded in
+Keras's side is what `tools/record_keras.py optimizers` recorded in
 `keras_optimizers.json.gz` (cases in `optimizer_cases.py`);
 `test_record_is_what_keras_gives` (marker `slow`) reruns Keras and checks it.
 """
@@ -31,7 +31,7 @@ def keras_record():
     record = recorded.read(RECORD)
     assert record["source"] == recorded.digest(cases.__file__), (
         "tests/optimizers/optimizer_cases.py changed since Keras ran it: "
-        "python tools/record_keras_optimizers.py"
+        "python tools/record_keras.py optimizers"
     )
     return record["cases"]
 

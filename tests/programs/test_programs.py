@@ -13,7 +13,7 @@ the values whose name says how:
   random weights).
 
 Running all the programs under Keras takes minutes, so the default run compares
-with Keras's compared values as `tools/record_keras_programs.py` recorded them in
+with Keras's compared values as `tools/record_keras.py programs` recorded them in
 `keras_results.json.gz` (with a fingerprint of each program's source, so an
 edited program asks to be recorded again); `test_program_runs_the_same_under_both`
 (marker `slow`) runs Keras live.
@@ -81,7 +81,7 @@ def test_program_gives_what_keras_gave(name, tmp_path):
     entry = keras_record()["programs"].get(name)
     assert entry is not None and entry["source"] == recorded.digest(
         HERE / f"{name}.py"
-    ), f"{name}.py changed since Keras ran it: python tools/record_keras_programs.py"
+    ), f"{name}.py changed since Keras ran it: python tools/record_keras.py programs"
     ours = compared(_run("kerasish", name, tmp_path))
     assert sorted(ours) == sorted(entry["result"])
     for key, theirs in entry["result"].items():

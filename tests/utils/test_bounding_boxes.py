@@ -2,7 +2,7 @@
 the same inputs, plus closed-form values and the error paths.
 
 Keras's side is recorded (`keras_bounding_boxes.json.gz`, by
-`tools/record_keras_bounding_boxes.py`); the default tests compare kerasish with
+`tools/record_keras.py bounding_boxes`); the default tests compare kerasish with
 the record and the `slow` test `test_record_is_what_keras_gives` reruns Keras live."""
 
 from pathlib import Path
@@ -140,7 +140,7 @@ def record():
     entry = recorded.read(RECORD)
     assert entry["digest"] == _digest(), (
         "the cases changed since Keras's side was recorded: run "
-        "python tools/record_keras_bounding_boxes.py"
+        "python tools/record_keras.py bounding_boxes"
     )
     return entry["keras"]
 
