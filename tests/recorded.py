@@ -65,6 +65,17 @@ def read(path):
         return _decode(json.load(f))
 
 
+def load(path, key, fingerprint, topic):
+    """The record at `path`, once its `key` shows it was recorded from cases with
+    this `fingerprint`; otherwise the failure names the command to record again."""
+    record = read(path)
+    assert record.get(key) == fingerprint, (
+        f"the cases behind {Path(path).name} changed since Keras ran them: "
+        f"python tools/record_keras.py {topic}"
+    )
+    return record
+
+
 def digest(path):
     """A short fingerprint of a source file, to tell a record gone stale."""
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]

@@ -20,12 +20,8 @@ RECORD = Path(__file__).parent / "keras_lora_quantization.json.gz"
 
 @functools.cache
 def keras_record():
-    record = recorded.read(RECORD)
-    assert record["source"] == recorded.digest(lora_cases.__file__), (
-        "tests/layers/lora_cases.py changed since Keras ran it: "
-        "python tools/record_keras.py lora_quantization"
-    )
-    return record["cases"]
+    fingerprint = recorded.digest(lora_cases.__file__)
+    return recorded.load(RECORD, "source", fingerprint, "lora_quantization")["cases"]
 
 
 def test_lora_and_quantization_equal_keras():
