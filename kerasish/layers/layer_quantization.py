@@ -106,6 +106,26 @@ class LayerQuantization:
                 "calling `quantize()`."
             )
 
+    def _set_quantized_policy(self, mode, config):
+        """After `quantize(mode)`: the policy becomes `"<mode>_from_<policy>"`
+        (`"int4/<block size>_from_..."` for int4), unless it is quantized already."""
+        from kerasish.quantizers.quantization_config import get_block_size_for_layer
+
+        if self.dtype_policy.quantization_mode is not None:
+            return
+        name = mode
+        if mode == "int4":
+            block_size = get_block_size_for_layer(self, config)
+            name = f"int4/{-1 if block_size is None else block_size}"
+        self.dtype_policy = f"{name}_from_{self.dtype_policy.name}"
+
+    def _add_lora(self, x, delta):
+        """`x + (lora_alpha / lora_rank) * delta`, in the compute dtype."""
+        from kerasish import ops
+
+        x = ops.add(x, (self.lora_alpha / self.lora_rank) * delta)
+        return ops.cast(x, self.compute_dtype)
+
     def quantized_call(self, *args, **kwargs):
         """`call` for a quantized layer: the mode's `_<mode>_call`."""
         mode = self.quantization_mode

@@ -119,8 +119,7 @@ class EinsumDenseQuantization:
             kernel = ops.reshape(kernel, self.original_kernel_shape)
         if self.lora_enabled:
             delta = ops.matmul(self.lora_kernel_a, self.lora_kernel_b)
-            kernel = ops.add(kernel, (self.lora_alpha / self.lora_rank) * delta)
-            kernel = ops.cast(kernel, self.compute_dtype)
+            kernel = self._add_lora(kernel, delta)
         return kernel
 
     def enable_lora(
@@ -252,9 +251,7 @@ class EinsumDenseQuantization:
     def _finish(self, inputs, x):
         if self.lora_enabled:
             lora_x = ops.einsum(self.equation, inputs, self.lora_kernel_a)
-            lora_x = ops.matmul(lora_x, self.lora_kernel_b)
-            x = ops.add(x, (self.lora_alpha / self.lora_rank) * lora_x)
-            x = ops.cast(x, self.compute_dtype)
+            x = self._add_lora(x, ops.matmul(lora_x, self.lora_kernel_b))
         if self.bias is not None:
             x = ops.add(x, self.bias)
         return self.activation(x) if self.activation is not None else x
@@ -415,12 +412,7 @@ class EinsumDenseQuantization:
             self.kernel_scale.assign(scale)
             if zero is not None:
                 self.kernel_zero.assign(zero)
-        if self.dtype_policy.quantization_mode is None:
-            name = mode
-            if mode == "int4":
-                size = get_block_size_for_layer(self, config)
-                name = f"int4/{-1 if size is None else size}"
-            self.dtype_policy = f"{name}_from_{self.dtype_policy.name}"
+        self._set_quantized_policy(mode, config)
 
     # -- files -----------------------------------------------------------------
     @property

@@ -147,8 +147,7 @@ class DenseQuantization:
             kernel = quantizers.unpack_int4(kernel, self._orig_output_dim, axis=-1)
         if self.lora_enabled:
             delta = ops.matmul(self.lora_kernel_a, self.lora_kernel_b)
-            kernel = ops.add(kernel, (self.lora_alpha / self.lora_rank) * delta)
-            kernel = ops.cast(kernel, self.compute_dtype)
+            kernel = self._add_lora(kernel, delta)
         return kernel
 
     def enable_lora(
@@ -243,8 +242,7 @@ class DenseQuantization:
         if not self.lora_enabled:
             return x
         lora_x = ops.matmul(ops.matmul(inputs, self.lora_kernel_a), self.lora_kernel_b)
-        x = ops.add(x, (self.lora_alpha / self.lora_rank) * lora_x)
-        return ops.cast(x, self.compute_dtype)
+        return self._add_lora(x, lora_x)
 
     def _int8_call(self, inputs, training=None):
         compute_dtype = self.compute_dtype
@@ -383,15 +381,6 @@ class DenseQuantization:
         self._untrack_variable(self._kernel)
         del self._kernel
         self.quantized_build(kernel_shape, mode, config)
-
-    def _set_quantized_policy(self, mode, config):
-        if self.dtype_policy.quantization_mode is not None:
-            return
-        name = mode
-        if mode == "int4":
-            block_size = get_block_size_for_layer(self, config)
-            name = f"int4/{-1 if block_size is None else block_size}"
-        self.dtype_policy = f"{name}_from_{self.dtype_policy.name}"
 
     # -- files -----------------------------------------------------------------
     @property

@@ -44,8 +44,7 @@ class EmbeddingQuantization:
             table = quantizers.unpack_int4(table, self._orig_output_dim, axis=-1)
         if self.lora_enabled:
             delta = ops.matmul(self.lora_embeddings_a, self.lora_embeddings_b)
-            table = ops.add(table, (self.lora_alpha / self.lora_rank) * delta)
-            table = ops.cast(table, self.compute_dtype)
+            table = self._add_lora(table, delta)
         return table
 
     def enable_lora(
@@ -82,8 +81,7 @@ class EmbeddingQuantization:
         lora = ops.matmul(
             ops.take(self.lora_embeddings_a, inputs, axis=0), self.lora_embeddings_b
         )
-        outputs = ops.add(outputs, (self.lora_alpha / self.lora_rank) * lora)
-        return ops.cast(outputs, self.compute_dtype)
+        return self._add_lora(outputs, lora)
 
     # -- quantization ----------------------------------------------------------
     def quantized_build(self, embeddings_shape, mode, config=None):
@@ -212,12 +210,7 @@ class EmbeddingQuantization:
         self.embeddings_scale.assign(scale)
         if zero is not None:
             self.embeddings_zero.assign(zero)
-        if self.dtype_policy.quantization_mode is None:
-            name = mode
-            if mode == "int4":
-                size = get_block_size_for_layer(self, config)
-                name = f"int4/{-1 if size is None else size}"
-            self.dtype_policy = f"{name}_from_{self.dtype_policy.name}"
+        self._set_quantized_policy(mode, config)
 
     def _quantization_mode_error(self, mode):
         return NotImplementedError(
