@@ -141,16 +141,17 @@ def constrain_batch(batch):
 
 
 def keep_state_layout(fn, example_state):
-    """`fn` (`(state, ...) -> (state, logs)`) whose returned state has the layout
-    of `example_state`: a compiled step is called again with what it returned."""
+    """`fn` (`(state, ...) -> (state, *rest)`) whose returned state has the
+    layout of `example_state`: a compiled step is called again with what it
+    returned."""
     if active() is None:
         return fn
     engine = get_engine()
     shardings = engine.sharding_of(example_state)
 
     def run(state, *args):
-        new_state, logs = fn(state, *args)
-        return engine.constrain(new_state, shardings), logs
+        new_state, *rest = fn(state, *args)
+        return (engine.constrain(new_state, shardings), *rest)
 
     return run
 

@@ -7,12 +7,14 @@ single loop in `run_chunks` compiles, calls, and dispatches the callbacks, so th
 batch hooks, the progress bar and `stop_training` are handled in one place.
 """
 
+import functools
 import time
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
 
+from kerasish import ops
 from kerasish.common import tree
 from kerasish.engine import get_engine
 from kerasish.trainers import distributed, step_compiler, streaming
@@ -34,6 +36,8 @@ class Chunk(NamedTuple):
     rows_seen: int | None = None  # predict: rows a batch callback sees
     measure: Any = None  # a key: time this call, for `steps_per_execution="auto"`
     prefetch: Any = None  # state -> None: start compiling a later chunk's layout
+    cursor: Any = None  # a one-item list: the device row offset the call takes
+    # last and returns advanced (arrays on the device); None: no offset
 
 
 def run_chunks(model, chunks, state, callbacks, kind):
@@ -101,15 +105,18 @@ def _run_chunk(model, chunk, state, kind, functions, begin, end, progbar, output
         begin(chunk.first)
     if chunk.prefetch is not None:
         chunk.prefetch(state)
+    args = chunk.args if chunk.cursor is None else (*chunk.args, chunk.cursor[0])
     if chunk.measure:
         start = time.perf_counter()
-        out = fn(state, *chunk.args)
+        out = fn(state, *args)
         get_engine().block_until_ready(out)
         model._step_compiler.record_step_time(
             chunk.measure, time.perf_counter() - start
         )
     else:
-        out = fn(state, *chunk.args)
+        out = fn(state, *args)
+    if chunk.cursor is not None:
+        *out, chunk.cursor[0] = out
     if kind == "predict":
         if chunk.rows_kept is not None:
             out = _first_rows(out, chunk.rows_kept)
@@ -199,9 +206,33 @@ def reread(model):
     }
 
 
+def order_rows(data, indices):
+    """The resident arrays in the epoch's order, padded to its index vector: one
+    gather per array and epoch, after which every step slices its batch. Arrays
+    already in that order (unshuffled, no padding) are returned as they are."""
+    n = len(indices)
+    if n <= _rows_of(data) and np.array_equal(indices, np.arange(n)):
+        return data
+    return _gather_rows(get_engine())(data, distributed.place_resident(indices))
+
+
+@functools.cache
+def _gather_rows(engine):
+    """One compiled gather of every array's rows (per engine, shared by models)."""
+    return engine.jit(
+        lambda arrays, idx: engine.tree_map(lambda a: ops.take(a, idx, axis=0), arrays)
+    )
+
+
+def _rows_of(data):
+    leaves = get_engine().tree_leaves(data)
+    return int(np.shape(leaves[0])[0]) if leaves else 0
+
+
 def array_chunks(model, data, kind, step, seed, epoch, start_step, per_batch=False):
-    """Chunks over array data: placed on the device once and gathered there, or
-    (over the device budget) streamed from the host chunk by chunk.
+    """Chunks over array data: placed on the device once, put in the epoch's
+    order there (`order_rows`) and sliced per step, or (over the device budget)
+    streamed from the host chunk by chunk.
 
     With `steps_per_execution="auto"` (and no callback asking for every batch),
     the first steps of a kind run one by one and are timed; the chunk length is
@@ -221,8 +252,9 @@ def array_chunks(model, data, kind, step, seed, epoch, start_step, per_batch=Fal
     )
     stream = streaming.should_stream(data)
     if not stream:
-        device = data.place(model._run_host_layers)
-        indices, mask = distributed.place_resident((host_indices, host_mask))
+        device = order_rows(data.place(model._run_host_layers), host_indices)
+        mask = distributed.place_resident(host_mask)
+        cursor = [distributed.place_resident(np.int32(start_step * data.batch_size))]
     bs = data.batch_size
     # Where user code could see padded rows, the short last batch runs at its true
     # size (one more compiled step) instead of padded.
@@ -253,7 +285,7 @@ def array_chunks(model, data, kind, step, seed, epoch, start_step, per_batch=Fal
                         chosen,
                         True,
                         bs,
-                        (state, device, indices, mask, np.int32(0)),
+                        (state, device, mask, np.int32(0)),
                         (chosen, bs, placement),
                         donate,
                     )
@@ -278,8 +310,8 @@ def array_chunks(model, data, kind, step, seed, epoch, start_step, per_batch=Fal
             args = (distributed.place_batches(Batch(*host), batch_axis=1),)
             example = args
         else:
-            args = (device, indices, mask, np.int32(done * bs))
-            example = args  # shapes only: any offset serves
+            args = (device, mask)
+            example = (*args, np.int32(0))  # shapes only: any offset serves
         compile_chunk = compilers.get((n, rows))
         if compile_chunk is None:
 
@@ -297,7 +329,14 @@ def array_chunks(model, data, kind, step, seed, epoch, start_step, per_batch=Fal
 
             compilers[(n, rows)] = compile_chunk
         yield Chunk(
-            done, n, (n, rows), compile_chunk, args, measure=measure, prefetch=prefetch
+            done,
+            n,
+            (n, rows),
+            compile_chunk,
+            args,
+            measure=measure,
+            prefetch=prefetch,
+            cursor=None if stream else cursor,
         )
         done += n
 

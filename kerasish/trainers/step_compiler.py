@@ -272,23 +272,30 @@ def choose_steps(step_seconds, full_steps, unrolled=False):
 def multi_step(model, step, n, from_arrays, batch_size, unroll):
     """`n` steps as one function: `(state, ...) -> (state, logs)`.
 
-    From arrays placed on the device, the function takes `(state, data, indices,
-    mask, start)` and gathers each batch there (`start` is a row offset into the
-    epoch's index vector); otherwise `(state, batches)` with the batches stacked
-    on a leading axis.
+    From arrays placed on the device in the epoch's order (`order_rows`), the
+    function takes `(state, data, mask, start)`, slices each batch there from row
+    `start` on, and returns `(state, logs, start + n * batch_size)`: the next
+    chunk's start stays on the device, so a call sends nothing from the host.
+    Otherwise it takes `(state, batches)` with the batches stacked on a leading
+    axis and returns `(state, logs)`.
     """
     engine = get_engine()
 
-    def gather(data, indices, mask, offset):
-        idx = ops.slice(indices, (offset,), (batch_size,))
-        m = ops.slice(mask, (offset,), (batch_size,))
+    def cut(data, mask, offset):
+        # A contiguous slice: on XLA:CPU a gather of the same rows by index
+        # costs about 80 us more per step (tiny MLP, batch 32).
+        def rows(a):
+            if a is None:
+                return None
+            start = (offset,) + (0,) * (len(a.shape) - 1)
+            return ops.slice(a, start, (batch_size,) + tuple(a.shape[1:]))
+
         x, y, sw = data
-        take = lambda a: None if a is None else ops.take(a, idx, axis=0)  # noqa: E731
         return Batch(
-            tree.map_structure(take, x),
-            None if y is None else [take(a) for a in y],
-            None if sw is None else [take(a) for a in sw],
-            m,
+            tree.map_structure(rows, x),
+            None if y is None else [rows(a) for a in y],
+            None if sw is None else [rows(a) for a in sw],
+            rows(mask),
         )
 
     def one(state, batch):
@@ -314,10 +321,11 @@ def multi_step(model, step, n, from_arrays, batch_size, unroll):
 
     if from_arrays:
 
-        def run(state, data, indices, mask, start):
-            return run_all(
-                state, n, lambda i: gather(data, indices, mask, start + i * batch_size)
+        def run(state, data, mask, start):
+            state, logs = run_all(
+                state, n, lambda i: cut(data, mask, start + i * batch_size)
             )
+            return state, logs, start + n * batch_size
 
         return run
 
