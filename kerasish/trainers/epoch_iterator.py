@@ -206,12 +206,11 @@ def reread(model):
     }
 
 
-def order_rows(data, indices):
+def order_rows(data, indices, shuffled):
     """The resident arrays in the epoch's order, padded to its index vector: one
     gather per array and epoch, after which every step slices its batch. Arrays
     already in that order (unshuffled, no padding) are returned as they are."""
-    n = len(indices)
-    if n <= _rows_of(data) and np.array_equal(indices, np.arange(n)):
+    if not shuffled and len(indices) <= _rows_of(data):
         return data
     return _gather_rows(get_engine())(data, distributed.place_resident(indices))
 
@@ -245,14 +244,13 @@ def array_chunks(model, data, kind, step, seed, epoch, start_step, per_batch=Fal
     # Merged evaluation batches are large calls already: no fusing on top.
     auto = n_exec == "auto" and not getattr(data, "merged", 0)
     n_exec = 1 if n_exec == "auto" else n_exec
+    shuffled = kind == "train" and data.shuffle
     host_indices, host_mask = (
-        data.epoch_indices(seed, epoch)
-        if kind == "train"
-        else data.epoch_indices(None, 0)
+        data.epoch_indices(seed, epoch) if shuffled else data.epoch_indices(None, 0)
     )
     stream = streaming.should_stream(data)
     if not stream:
-        device = order_rows(data.place(model._run_host_layers), host_indices)
+        device = order_rows(data.place(model._run_host_layers), host_indices, shuffled)
         mask = distributed.place_resident(host_mask)
         cursor = [distributed.place_resident(np.int32(start_step * data.batch_size))]
     bs = data.batch_size
@@ -366,6 +364,9 @@ def merged_test_data(model, data, kind, per_batch):
     merged = min(-(-_MERGED_ROWS // bs), data.steps)
     if merged < 2 or data.steps * bs < data.num_samples:
         return None
+    # As few calls as with `merged`, each as even as can be: 500 batches run as
+    # 2 x 250, not 256 + 244 padded (no padded copy of the rows to make).
+    merged = -(-data.steps // -(-data.steps // merged))
     if user_code_sees_rows(model, "test"):
         return None
     compile_loss = model._compile_loss

@@ -144,3 +144,22 @@ def test_saved_files_hold_keras_values(tmp_path):
         assert config["compile_config"]["steps_per_execution"] == written
         restored = kerasish.models.load_model(path)
         assert restored.steps_per_execution == loaded
+
+
+@pytest.mark.parametrize(
+    "rows, call_rows",
+    [(16000, 8000), (16001, 8032), (3000, 3008)],  # 500, 501 and 94 batches of 32
+)
+def test_evaluate_merges_batches_into_even_calls(rows, call_rows):
+    """About 8192 rows per call, as few calls as that needs, each as even as the
+    batch size allows: the results are the batch-by-batch ones."""
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(rows, 5)).astype("float32")
+    y = rng.normal(size=(rows, 1)).astype("float32")
+    model = _model("auto")
+    loss, mae = model.evaluate(x, y, batch_size=32, verbose=0)
+    assert [key[1][1] for key in model._step_compiler.cache] == [call_rows]
+    kernel, bias, kernel2, bias2 = model.get_weights()
+    pred = np.maximum(x @ kernel + bias, 0) @ kernel2 + bias2
+    np.testing.assert_allclose(loss, np.mean((pred - y) ** 2), rtol=1e-5)
+    np.testing.assert_allclose(mae, np.mean(np.abs(pred - y)), rtol=1e-5)
