@@ -251,7 +251,7 @@ class Optimizer(KerasSubclassing, StateVariables):
         params = [p.value if isinstance(p, Variable) else p for p in params]
         # One compiled call: run eagerly, each slot's creation compiles a program
         # of its own (a dozen small compiles before an MLP's first step).
-        return get_engine().jit(self._get_pipeline().init)(params)
+        return get_engine().jit(self._get_pipeline().init, one_shot=True)(params)
 
     def stateless_apply(self, opt_state, grads, params):
         """One optimizer step, pure and jittable.

@@ -219,7 +219,8 @@ def order_rows(data, indices, shuffled):
 def _gather_rows(engine):
     """One compiled gather of every array's rows (per engine, shared by models)."""
     return engine.jit(
-        lambda arrays, idx: engine.tree_map(lambda a: ops.take(a, idx, axis=0), arrays)
+        lambda arrays, idx: engine.tree_map(lambda a: ops.take(a, idx, axis=0), arrays),
+        one_shot=True,
     )
 
 
