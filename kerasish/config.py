@@ -296,8 +296,9 @@ def set_device_data_budget(num_bytes: int) -> None:
     Larger data stays on the host and streams to the device a few batches at a
     time, so host memory stays bounded by the data itself. `-1` (the default)
     means automatic: 1 GB on accelerators, 16 MB on CPU (where the device *is*
-    host memory, so a device copy would double the data). Also settable with
-    `KERASISH_DEVICE_DATA_BUDGET` (bytes).
+    host memory, so a device copy would double the data). A shuffled epoch
+    holds a second, reordered copy on the device while it runs. Also settable
+    with `KERASISH_DEVICE_DATA_BUDGET` (bytes).
     """
     global _DEVICE_DATA_BUDGET
     if isinstance(num_bytes, bool) or not isinstance(num_bytes, int) or num_bytes < -1:

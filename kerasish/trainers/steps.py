@@ -379,7 +379,8 @@ class Steps:
 
     def _write_metrics(self, metrics_state):
         """Keeps the last metrics state; the model's own metric objects get theirs."""
-        self._last_metrics_state = metrics_state
+        # Not through Layer.__setattr__: its tracking would walk the state.
+        object.__setattr__(self, "_last_metrics_state", metrics_state)
         if metrics_state is None:
             return
         _, _, bound = self._split_metrics(metrics_state)

@@ -1,7 +1,8 @@
 """Host memory bounded by the data: big arrays stream to the device in chunks.
 
 Array data up to the device budget (`config.set_device_data_budget`) is put on
-the device once and each step gathers its batch there. Larger data stays where
+the device once; each epoch puts a copy of its rows in the epoch's order there
+(shuffled data), and each step slices its batch from it. Larger data stays where
 the user's arrays are: each call gathers only the rows its steps need on the host
 (`np.take` over the epoch's index vector), so the extra host memory is a few
 batches, never a padded copy of the whole data set. On CPU the device is host
