@@ -3,8 +3,8 @@
 Two kinds of source:
 
 - `ArrayData`: numpy or jax arrays (or lists/dicts of them). They are put on the
-  device once; each epoch is a padded index vector, and the compiled step gathers
-  its batch there. A last short batch is padded with repeated rows and a mask of 0,
+  device once; each epoch is a padded index vector, the rows are put in that
+  order on the device once per epoch, and the compiled step slices its batch. A last short batch is padded with repeated rows and a mask of 0,
   so it neither recompiles nor biases the loss or the metrics.
 - `IterableData`: Python generators, `PyDataset`s and any iterable of batches
   (a list of tuples, ...). Each batch is padded on the host to the first batch's
@@ -143,7 +143,7 @@ def class_weights_to_sample_weights(y, class_weight):
 
 
 class ArrayData:
-    """In-memory arrays, kept on the device; batches are gathered there."""
+    """In-memory arrays, kept on the device; batches are sliced there."""
 
     kind = "arrays"
 

@@ -115,7 +115,7 @@ def place_batches(tree, batch_axis=0):
 
 def place_resident(tree):
     """Data kept on the device for a whole `fit` (arrays, index vectors):
-    replicated on the mesh, so each step gathers its batch locally."""
+    replicated on the mesh, so each step slices its batch locally."""
     engine = get_engine()
     dist = active()
     if dist is None:
@@ -125,7 +125,7 @@ def place_resident(tree):
 
 def constrain_batch(batch):
     """Inside a step: the batch split along its first axis (identity without a
-    distribution). Batches gathered on the device get their layout here."""
+    distribution). Batches sliced on the device get their layout here."""
     dist = active()
     if dist is None:
         return batch
