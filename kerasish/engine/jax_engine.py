@@ -83,10 +83,11 @@ class JaxEngine:
 
     def compile_async(self, fn, *example_args, donate_argnums=()):
         """Like `compile`, but XLA compiles in a background thread: returns a
-        `concurrent.futures.Future` of the compiled function. Tracing and
-        lowering run now, in the calling thread."""
-        lowered = self.jit(fn, donate_argnums=donate_argnums).lower(*example_args)
-        return _compile_executor().submit(lowered.compile)
+        `concurrent.futures.Future` of the compiled function. Tracing (which
+        runs the model's Python) happens now, in the calling thread; lowering
+        and compiling in the background."""
+        traced = self.jit(fn, donate_argnums=donate_argnums).trace(*example_args)
+        return _compile_executor().submit(lambda: traced.lower().compile())
 
     def value_and_grad(self, fn, has_aux=False, argnums=0):
         return jax.value_and_grad(fn, argnums=argnums, has_aux=has_aux)

@@ -4,8 +4,9 @@ Two kinds of source:
 
 - `ArrayData`: numpy or jax arrays (or lists/dicts of them). They are put on the
   device once; each epoch is a padded index vector, the rows are put in that
-  order on the device once per epoch, and the compiled step slices its batch. A last short batch is padded with repeated rows and a mask of 0,
-  so it neither recompiles nor biases the loss or the metrics.
+  order on the device once per epoch, and the compiled step slices its batch. A
+  last short batch is padded with repeated rows and a mask of 0, so it neither
+  recompiles nor biases the loss or the metrics.
 - `IterableData`: Python generators, `PyDataset`s and any iterable of batches
   (a list of tuples, ...). Each batch is padded on the host to the first batch's
   size, with its mask, and sent to the device.
@@ -195,6 +196,7 @@ class ArrayData:
         if steps is not None:
             self.steps = steps
         self._device = None
+        self._resident = {}  # (rows, start) -> the epoch's mask and start, placed
         self.host_x = None
 
     def place(self, host_fn=None):
@@ -208,6 +210,16 @@ class ArrayData:
             arrays = (x, self.y, self.sample_weight)
             self._device = distributed.place_resident(arrays)
         return self._device
+
+    def resident_mask(self, total, start):
+        """`(mask, start)` on the device for an epoch of `total` rows (padded to
+        whole batches) starting at row `start`: 1 on the data's rows, 0 on the
+        padding, whatever the order. The same every epoch: placed once."""
+        key = (total, start)
+        if key not in self._resident:
+            mask = (np.arange(total) < self.num_samples).astype("float32")
+            self._resident[key] = distributed.place_resident((mask, np.int32(start)))
+        return self._resident[key]
 
     def first_batch(self):
         bs = self.batch_size

@@ -252,8 +252,8 @@ def array_chunks(model, data, kind, step, seed, epoch, start_step, per_batch=Fal
     stream = streaming.should_stream(data)
     if not stream:
         device = order_rows(data.place(model._run_host_layers), host_indices, shuffled)
-        mask = distributed.place_resident(host_mask)
-        cursor = [distributed.place_resident(np.int32(start_step * data.batch_size))]
+        mask, start = data.resident_mask(len(host_mask), start_step * data.batch_size)
+        cursor = [start]
     bs = data.batch_size
     # Where user code could see padded rows, the short last batch runs at its true
     # size (one more compiled step) instead of padded.

@@ -95,6 +95,7 @@ class StepCompiler:
         self.auto = {}  # auto key -> the chunk length chosen
         self.pending = {}  # signature -> Future of a background compile
         self.layouts = {}  # (kind, static key) -> compiled, or a pending Future
+        self.single_steps = {}  # kind -> the one step, jitted (see `multi_step`)
 
     def fused_layout(self, kind, static_key, donate):
         """The `(kind, key)` a fused chunk is known by in `layouts`."""
@@ -108,6 +109,17 @@ class StepCompiler:
 
     def layout_started(self, kind, static_key):
         return (kind, static_key) in self.layouts
+
+    def single_step(self, kind, one):
+        """`one` (a step with its context: `(state, batch) -> (state, logs)`),
+        jitted once per kind: a single-step program and a fused chunk then
+        share its trace, so a chunk traces the model's Python only once. Not
+        under a distribution, whose layouts a shared trace would not follow."""
+        if distributed.active() is not None or self.model.run_eagerly:
+            return one
+        if kind not in self.single_steps:
+            self.single_steps[kind] = get_engine().jit(one)
+        return self.single_steps[kind]
 
     def record_step_time(self, key, seconds):
         """Keeps the time of one single step run for `steps_per_execution="auto"`."""
@@ -198,7 +210,7 @@ class StepCompiler:
         if sig in self.cache or sig in self.pending:
             return
         self.signatures[(kind, key)] = sig[2]
-        raw = multi_step(self.model, step, n, from_arrays, batch_size, unroll)
+        raw = multi_step(self.model, step, n, from_arrays, batch_size, unroll, self)
         future = get_engine().compile_async(
             raw, *example, donate_argnums=(0,) if donate else ()
         )
@@ -217,7 +229,9 @@ class StepCompiler:
         unroll = self.unroll.get(kind, 1) if n > 1 else 1
 
         def build(u):
-            return lambda: multi_step(self.model, step, n, from_arrays, batch_size, u)
+            return lambda: multi_step(
+                self.model, step, n, from_arrays, batch_size, u, self
+            )
 
         fn, seconds = self.get(
             kind, build(unroll), example, (*static_key, unroll), donate
@@ -269,7 +283,7 @@ def choose_steps(step_seconds, full_steps, unrolled=False):
     return n if n >= _MIN_FUSED else 1
 
 
-def multi_step(model, step, n, from_arrays, batch_size, unroll):
+def multi_step(model, step, n, from_arrays, batch_size, unroll, compiler=None):
     """`n` steps as one function: `(state, ...) -> (state, logs)`.
 
     From arrays placed on the device in the epoch's order (`order_rows`), the
@@ -305,6 +319,10 @@ def multi_step(model, step, n, from_arrays, batch_size, unroll):
         with step_context(StepContext(batch.mask)) as context:
             state = step(state, batch)
         return state, context.logs
+
+    if compiler is not None:
+        kind = getattr(step, "__name__", "step")
+        one = compiler.single_step(kind, one)
 
     def finish(state, logs):
         return state, model._results(state.metrics) if logs is None else logs
