@@ -384,6 +384,12 @@ def _best(fn, repeats):
     return best
 
 
+# Each round calls each inference contender for at least this long: a call of a
+# few milliseconds is timed tens of times, not once, so that one descheduling
+# does not decide its figure.
+_ROUND_SECONDS = 0.1
+
+
 def inference_ratios(name, model, plain, x, y, loss_name, repeats):
     """predict / evaluate speed as ratios to one jitted forward over the same rows
     (host arrays in, host arrays out; higher is better)."""
@@ -404,10 +410,11 @@ def inference_ratios(name, model, plain, x, y, loss_name, repeats):
     calls = {**{"ref_" + k: f for k, f in reference.items()}, **ours}
     for fn in calls.values():
         fn()  # compile
+    per_round = {k: max(1, int(_ROUND_SECONDS / _best(f, 1))) for k, f in calls.items()}
     best = {k: float("inf") for k in calls}
     for _ in range(repeats):  # interleaved
         for key, fn in calls.items():
-            best[key] = min(best[key], _best(fn, 1))
+            best[key] = min(best[key], _best(fn, per_round[key]))
     return {
         "predict": best["ref_predict"] / best["predict"],
         "predict_large": best["ref_predict"] / best["predict_large"],
