@@ -14,7 +14,6 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from kerasish import ops
 from kerasish.common import tree
 from kerasish.engine import get_engine
 from kerasish.trainers import distributed, step_compiler, streaming
@@ -218,9 +217,10 @@ def order_rows(data, indices, shuffled):
 @functools.cache
 def _gather_rows(engine):
     """One compiled gather of every array's rows (per engine, shared by models)."""
+    # Plain indexing: the indices are in range, and XLA:CPU compiles the gather
+    # without `take`'s out-of-range fill in half the time.
     return engine.jit(
-        lambda arrays, idx: engine.tree_map(lambda a: ops.take(a, idx, axis=0), arrays),
-        one_shot=True,
+        lambda arrays, idx: engine.tree_map(lambda a: a[idx], arrays), one_shot=True
     )
 
 

@@ -193,3 +193,21 @@ def test_steps_over_resident_arrays_send_nothing_from_the_host(spe):
     for a, b in zip(resident, streamed):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(loss_resident, loss_streamed, rtol=1e-5)
+
+
+def test_a_fused_chunk_reuses_the_single_steps_trace(long_chunks):
+    """The model's Python runs once per step kind: the fused chunk calls the
+    jitted single step, whose trace JAX keeps."""
+    traces = []
+
+    class Counting(kerasish.Sequential):
+        def train_step(self, state, data):
+            traces.append(1)
+            return super().train_step(state, data)
+
+    kerasish.utils.set_random_seed(0)
+    model = Counting([kerasish.Input((5,)), layers.Dense(1)])
+    model.compile("sgd", "mse")
+    model.fit(X, Y, batch_size=8, epochs=2, verbose=0)
+    assert _fused_lengths(model, "train") == [1, 25]  # both programs compiled
+    assert len(traces) == 1
