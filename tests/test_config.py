@@ -54,6 +54,20 @@ def test_persistent_compilation_cache_is_on_by_default(tmp_path):
     assert entries, "the first run should have written compiled executables"
     second = run_python(code, env=env)
     assert second.returncode == 0 and sorted(os.listdir(tmp_path)) == sorted(entries)
+    # Entries without the access-time file jax's LRU eviction reads (written
+    # with eviction off) must not stop later writes.
+    for name in os.listdir(tmp_path):
+        if name.endswith("-atime"):
+            os.remove(tmp_path / name)
+    wider = code.replace("(3,)", "(5,)").replace("(8, 3)", "(8, 5)")
+    grown = run_python(wider, env=env)
+    assert grown.returncode == 0, grown.stderr
+    assert "Error writing persistent compilation cache" not in grown.stderr
+    names = os.listdir(tmp_path)
+    assert len(names) > len(entries)
+    for name in names:
+        if name.endswith("-cache"):
+            assert name[: -len("-cache")] + "-atime" in names
     off = run_python(code, env={**env, "KERASISH_COMPILATION_CACHE": "0"})
     assert off.returncode == 0, off.stderr
     assert off.stdout.strip() == "None"

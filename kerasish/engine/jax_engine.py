@@ -19,6 +19,8 @@ from kerasish.engine import (
     jax_random,
 )
 
+# jax's persistent cache files: `<key>-cache`, and `<key>-atime` for its LRU.
+_CACHE_SUFFIX, _ATIME_SUFFIX = "-cache", "-atime"
 # Programs that run once: compile time is all that counts.
 _ONE_SHOT_OPTIONS = {"xla_backend_optimization_level": 0}
 
@@ -369,12 +371,34 @@ def _cap_cache(path, max_size):
         return
     try:
         import filelock  # noqa: F401
-
-        jax.config.update("jax_compilation_cache_max_size", int(max_size))
-        return
     except ImportError:
-        pass
-    prune_cache(path, max_size)
+        prune_cache(path, max_size)
+        return
+    _date_entries(path)
+    jax.config.update("jax_compilation_cache_max_size", int(max_size))
+
+
+def _date_entries(path):
+    """Gives every cache entry the access-time file jax's LRU eviction reads.
+
+    Entries written while eviction was off (an unbounded cache, another
+    program's settings) have none, and then every later write fails with
+    "Error writing persistent compilation cache entry": the cache stops
+    growing. Such entries are dated by their modification time.
+    """
+    for entry in os.scandir(path):
+        if not entry.name.endswith(_CACHE_SUFFIX):
+            continue
+        key = entry.name[: -len(_CACHE_SUFFIX)]
+        atime = os.path.join(path, key + _ATIME_SUFFIX)
+        if os.path.exists(atime):
+            continue
+        try:
+            stamp = entry.stat(follow_symlinks=False).st_mtime_ns
+            with open(atime, "wb") as f:
+                f.write(int(stamp).to_bytes(8, "little"))
+        except OSError:
+            pass
 
 
 def prune_cache(path, max_size):

@@ -155,8 +155,9 @@ def _note_memory(model, state, chunk, fn):
 
 
 def _batch_rows(chunk):
-    if chunk.key is not None and isinstance(chunk.key, tuple) and len(chunk.key) > 1:
-        return chunk.key[1]
+    key = chunk.key
+    if isinstance(key, tuple) and len(key) > 1 and isinstance(key[1], int):
+        return key[1]  # arrays: (steps, rows)
     leaves = get_engine().tree_leaves(chunk.args)
     mask = leaves[-1] if leaves else None
     return int(np.shape(mask)[-1]) if mask is not None and np.ndim(mask) else 0
@@ -413,9 +414,11 @@ def batch_chunks(model, data, kind, step, start_step, counter, per_batch=False):
         counter[0] += n
         stacked = engine.tree_map(lambda *a: np.stack(a), *buffer)
         stacked = distributed.place_batches(stacked, batch_axis=1)
+        # Known by the batches' own signature: the function is looked up once
+        # per shape, not by the whole state's signature for every batch.
+        key = (n, "batches", step_compiler.signature(stacked))
 
         def compile_chunk(state):
-            key = (n, "batches", len(buffer[0].mask))
             return compiler.get_fused(
                 kind,
                 step,
@@ -423,11 +426,11 @@ def batch_chunks(model, data, kind, step, start_step, counter, per_batch=False):
                 False,
                 None,
                 (state, stacked),
-                key,
+                (n, "batches", len(buffer[0].mask)),
                 donate=donate_state(kind, per_batch, data.steps),
             )
 
-        return Chunk(index, n, None, compile_chunk, (stacked,))
+        return Chunk(index, n, key, compile_chunk, (stacked,))
 
     buffer = []
     exact = user_code_sees_rows(model, kind)
@@ -511,7 +514,8 @@ def predict_batch_chunks(model, data):
             )
 
         real = int(mask.sum())
-        yield Chunk(index, 1, None, compile_chunk, (batch,), real, real)
+        key = ("batch", step_compiler.signature(batch))
+        yield Chunk(index, 1, key, compile_chunk, (batch,), real, real)
 
 
 def _rows(array, start, rows):
