@@ -5,7 +5,6 @@ import pytest
 
 import kerasish as ks
 from kerasish.callbacks import LambdaCallback, LearningRateScheduler
-from kerasish.engine import get_engine
 
 
 @pytest.fixture(scope="module")
@@ -31,16 +30,19 @@ def test_schedule_sets_rate_each_epoch_without_recompiling(setup):
     record = LambdaCallback(
         on_epoch_begin=lambda e, logs: seen.append(float(model.optimizer.learning_rate))
     )
-    with get_engine().count_compilations() as counter:
-        history = model.fit(
-            x,
-            y,
-            batch_size=8,
-            epochs=4,
-            callbacks=[LearningRateScheduler(schedule), record],
-            verbose=0,
-        )
-    assert counter.count == 0
+    # The rate is state: the step compiled by `setup` serves every epoch (the
+    # step cache, not a compile count, which shared programs of other tests on
+    # the same worker can move).
+    programs = dict(model._step_compiler.cache)
+    history = model.fit(
+        x,
+        y,
+        batch_size=8,
+        epochs=4,
+        callbacks=[LearningRateScheduler(schedule), record],
+        verbose=0,
+    )
+    assert model._step_compiler.cache == programs
     expected = [0.1, 0.05, 0.025, 0.0125]
     assert calls == [(0, 0.1), (1, 0.1), (2, 0.05), (3, 0.025)]
     np.testing.assert_allclose(seen, expected, rtol=1e-6)

@@ -7,7 +7,6 @@ import pytest
 
 import kerasish as ks
 from kerasish.callbacks import LambdaCallback, ReduceLROnPlateau
-from kerasish.engine import get_engine
 
 
 def reference_rates(values, lr, factor, patience, min_delta, cooldown, min_lr):
@@ -57,16 +56,19 @@ def test_rates_follow_the_rule_without_recompiling(setup, kwargs):
         on_epoch_begin=lambda e, logs: seen.append(float(model.optimizer.learning_rate))
     )
     cb = ReduceLROnPlateau(monitor="score", mode="min", **kwargs)
-    with get_engine().count_compilations() as counter:
-        history = model.fit(
-            x,
-            y,
-            batch_size=8,
-            epochs=len(values),
-            callbacks=[record, inject, cb],
-            verbose=0,
-        )
-    assert counter.count == 0
+    # The rate is state: the step compiled by `setup` serves every epoch. (The
+    # step cache, not a compile count: a small shared program such as the
+    # epoch's row order may compile on a worker where another test ran first.)
+    programs = dict(model._step_compiler.cache)
+    history = model.fit(
+        x,
+        y,
+        batch_size=8,
+        epochs=len(values),
+        callbacks=[record, inject, cb],
+        verbose=0,
+    )
+    assert model._step_compiler.cache == programs
     expected = reference_rates(values, 0.1, **kwargs)
     np.testing.assert_allclose(seen[1:], expected[:-1], rtol=1e-6)
     # the logged rate is the one the epoch trained with (logged before deciding)
