@@ -172,7 +172,13 @@ class JaxEngine:
         return jax.default_device(found[index])
 
     def copy_tree(self, tree):
-        return jax.device_put(tree, may_alias=False)
+        """Fresh buffers for every array of `tree`, each keeping its layout (an
+        array spanning several processes is copied shard by shard where it
+        lives; without an explicit layout `device_put` refuses it)."""
+        leaves, structure = jax.tree_util.tree_flatten(tree)
+        layouts = [getattr(a, "sharding", None) for a in leaves]
+        copies = jax.device_put(leaves, layouts, may_alias=False)
+        return jax.tree_util.tree_unflatten(structure, copies)
 
     def place(self, tree, sharding=None):
         """Puts every array of `tree` on the device (or laid out by `sharding`)."""
