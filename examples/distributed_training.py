@@ -23,11 +23,16 @@ import os
 import subprocess
 import sys
 
-# Before jax starts: simulate devices on the CPU (ignored by GPUs and TPUs).
+# Before jax starts: simulate devices on the CPU (ignored by GPUs and TPUs),
+# keeping any other XLA flags already set; a device count set already wins.
+_flags = os.environ.get("XLA_FLAGS", "")
 if "--process-id" in sys.argv:
-    os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=4"
-else:
-    os.environ.setdefault("XLA_FLAGS", "--xla_force_host_platform_device_count=8")
+    _flags = " ".join(
+        f for f in _flags.split() if "xla_force_host_platform_device_count" not in f
+    )
+    os.environ["XLA_FLAGS"] = f"{_flags} --xla_force_host_platform_device_count=4"
+elif "xla_force_host_platform_device_count" not in _flags:
+    os.environ["XLA_FLAGS"] = f"{_flags} --xla_force_host_platform_device_count=8"
 
 import numpy as np  # noqa: E402
 
