@@ -211,13 +211,12 @@ class ArrayData:
             self._device = distributed.place_resident(arrays)
         return self._device
 
-    def resident_mask(self, total, start):
-        """`(mask, start)` on the device for an epoch of `total` rows (padded to
-        whole batches) starting at row `start`: 1 on the data's rows, 0 on the
-        padding, whatever the order. The same every epoch: placed once."""
-        key = (total, start)
+    def resident_mask(self, mask, start):
+        """`(mask, start)` on the device: the epoch's host mask (`epoch_indices`)
+        and the row its first step starts at. The mask marks padding by
+        position, whatever the order, so it is placed once per length."""
+        key = (len(mask), start)
         if key not in self._resident:
-            mask = (np.arange(total) < self.num_samples).astype("float32")
             self._resident[key] = distributed.place_resident((mask, np.int32(start)))
         return self._resident[key]
 

@@ -253,7 +253,7 @@ def array_chunks(model, data, kind, step, seed, epoch, start_step, per_batch=Fal
     stream = streaming.should_stream(data)
     if not stream:
         device = order_rows(data.place(model._run_host_layers), host_indices, shuffled)
-        mask, start = data.resident_mask(len(host_mask), start_step * data.batch_size)
+        mask, start = data.resident_mask(host_mask, start_step * data.batch_size)
         cursor = [start]
     bs = data.batch_size
     # Where user code could see padded rows, the short last batch runs at its true
