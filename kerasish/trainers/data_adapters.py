@@ -198,6 +198,9 @@ class ArrayData:
         self._device = None
         self._resident = {}  # (rows, start) -> the epoch's mask and start, placed
         self.host_x = None
+        # Each row is read once (one evaluation, `train_on_batch`): streamed from
+        # the host rather than placed whole on the device first.
+        self.read_once = False
 
     def place(self, host_fn=None):
         """Puts the arrays on the device (once per fit), as they are.

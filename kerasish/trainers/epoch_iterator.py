@@ -300,7 +300,7 @@ def array_chunks(model, data, kind, step, seed, epoch, start_step, per_batch=Fal
         if stream:
             host = streaming.host_chunk(
                 data,
-                host_indices,
+                host_indices if shuffled else None,
                 host_mask,
                 done * bs,
                 n,
@@ -383,6 +383,7 @@ def merged_test_data(model, data, kind, per_batch):
     view.batch_size = bs * merged
     view.steps = -(-data.num_samples // view.batch_size)
     view.merged = merged
+    view.read_once = True
     return view
 
 

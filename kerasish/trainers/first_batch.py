@@ -10,7 +10,7 @@ import numpy as np
 
 from kerasish.common import tree
 from kerasish.engine import get_engine
-from kerasish.trainers import preflight
+from kerasish.trainers import preflight, step_compiler
 from kerasish.trainers.step_compiler import spec_of
 from kerasish.trainers.steps import flat_targets
 
@@ -64,11 +64,10 @@ def output_spec(model, x):
     `evaluate` and `train_on_batch` call asks, and tracing costs milliseconds.
     """
     engine = get_engine()
-    specs = tree.map_structure(spec_of, x)
-    leaves, structure = engine.tree_flatten(specs)
+    leaves, structure = engine.tree_flatten(x)
     key = (
-        str(structure),
-        tuple((tuple(s.shape[1:]), str(s.dtype)) for s in leaves),
+        step_compiler.hashable(structure),
+        tuple((tuple(np.shape(a))[1:], _dtype(a)) for a in leaves),
         tuple(id(layer) for layer in model.layers),
     )
     cache = model.__dict__.get("_output_specs")
@@ -76,11 +75,16 @@ def output_spec(model, x):
         cache = {}
         object.__setattr__(model, "_output_specs", cache)  # not a tracked attribute
     if key not in cache:
+        specs = tree.map_structure(spec_of, x)
         with model._device_part():
             cache[key] = engine.eval_shape(
                 lambda xs: symbolic_forward(model, xs), specs
             )
     return cache[key]
+
+
+def _dtype(a):
+    return a.dtype if hasattr(a, "dtype") else np.asarray(a).dtype
 
 
 def build_from_data(model, x):

@@ -14,10 +14,11 @@ def to_python(logs):
     """Device logs as Python floats (scalars) or numpy arrays."""
     if logs is None:
         return {}
-    return {
-        k: float(np.asarray(v)) if np.ndim(np.asarray(v)) == 0 else np.asarray(v)
-        for k, v in logs.items()
-    }
+    out = {}
+    for k, v in logs.items():
+        a = np.asarray(v)  # one read of each value from the device
+        out[k] = float(a) if a.ndim == 0 else a
+    return out
 
 
 def format_batch_logs(model, logs, return_dict):

@@ -37,16 +37,30 @@ def spec_of(a):
 
 
 def signature(args):
-    """The structure, shapes and dtypes of `args`: what a compiled call fixes."""
-    engine = get_engine()
-    leaves, structure = engine.tree_flatten(args)
+    """The structure, shapes and dtypes of `args`: what a compiled call fixes.
+
+    Looked up on every call of an epoch's first chunk, so it keeps the tree's
+    structure and the dtypes as objects (hashable) rather than formatting them.
+    """
+    leaves, structure = get_engine().tree_flatten(args)
     return (
-        str(structure),
+        hashable(structure),
         tuple(
-            (tuple(np.shape(a)), str(getattr(a, "dtype", type(a).__name__)))
+            (tuple(a.shape), a.dtype)
+            if hasattr(a, "dtype") and hasattr(a, "shape")
+            else (tuple(np.shape(a)), type(a).__name__)
             for a in leaves
         ),
     )
+
+
+def hashable(structure):
+    # JAX's tree structures hash; another engine's may be plain lists.
+    try:
+        hash(structure)
+    except TypeError:
+        return str(structure)
+    return structure
 
 
 def signature_change(old, new):

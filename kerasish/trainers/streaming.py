@@ -30,8 +30,11 @@ def device_budget():
 
 
 def should_stream(data):
-    """True for numpy data larger than the device budget, and for every process's
-    own rows under a many-process distribution (they meet only as a batch)."""
+    """True for numpy data larger than the device budget, for data whose rows are
+    each read once (`data.read_once`: merged evaluation batches, a one-batch
+    evaluation, `train_on_batch`; placing the whole data first would be a copy
+    for nothing), and for every process's own rows under a many-process
+    distribution (they meet only as a batch)."""
     from kerasish.trainers import distributed
 
     if distributed.many_processes():
@@ -41,6 +44,8 @@ def should_stream(data):
     ]
     if not all(isinstance(a, np.ndarray) for a in leaves):
         return False  # already on a device (jax arrays), or host-only objects
+    if getattr(data, "read_once", False):
+        return True
     return sum(a.nbytes for a in leaves) > device_budget()
 
 
@@ -48,17 +53,35 @@ def host_chunk(data, indices, mask, start, n, rows, host_fn):
     """`n` batches of `rows` rows from epoch position `start`, stacked on the host.
 
     Returns `(x, y, sample_weight, mask)`, each of shape `(n, rows, ...)`.
+    `indices=None` reads the rows in the data's own order: slices, not copies,
+    where no padding is needed.
     """
-    idx = indices[start : start + n * rows]
-    if len(idx) < n * rows:  # a last chunk past the end: point at row 0, masked
-        idx = np.concatenate([idx, np.zeros(n * rows - len(idx), idx.dtype)])
-    m = np.asarray(mask[start : start + n * rows], dtype="float32")
-    m = np.concatenate([m, np.zeros(n * rows - len(m), "float32")]).reshape(n, rows)
+    total = n * rows
+    m = np.asarray(mask[start : start + total], dtype="float32")
+    if len(m) < total:
+        m = np.concatenate([m, np.zeros(total - len(m), "float32")])
+    m = m.reshape(n, rows)
+    if indices is None:
 
-    def take(a):
-        if a is None:
-            return None
-        return np.take(a, idx, axis=0)
+        def take(a):
+            if a is None:
+                return None
+            part = a[start : start + total]
+            if len(part) == total:
+                return part
+            # Past the end: row 0 again, masked out (a real row: no NaN to mask).
+            filler = np.repeat(np.asarray(a[:1]), total - len(part), axis=0)
+            return np.concatenate([np.asarray(part), filler])
+
+    else:
+        idx = indices[start : start + total]
+        if len(idx) < total:  # a last chunk past the end: point at row 0, masked
+            idx = np.concatenate([idx, np.zeros(total - len(idx), idx.dtype)])
+
+        def take(a):
+            if a is None:
+                return None
+            return np.take(a, idx, axis=0)
 
     def stack(a):
         return None if a is None else a.reshape((n, rows) + a.shape[1:])

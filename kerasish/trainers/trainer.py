@@ -465,6 +465,8 @@ class Trainer(Steps):
         data = data_adapters.make_data(
             x, y, sample_weight, batch_size, False, None, steps
         )
+        if data.kind == "arrays" and data.steps == 1:
+            data.read_once = True
         fx, fy, fsw = data.first_batch()
         self._prepare(fx, fy, fsw, for_training=False)
         self._flatten_data_targets(data)
@@ -479,14 +481,15 @@ class Trainer(Steps):
                 epochs=1,
                 steps=data.steps,
             )
-        cbs.on_test_begin()
-        self.reset_metrics()
-        state = self._read_state(with_optimizer=False)
-        state, logs = self._run_epoch(data, state, cbs, "test", None, 0)
-        logs = self._epoch_logs(state, logs)
-        self._write_metrics(state.metrics)
-        cbs.on_test_end(logs)
-        return format_batch_logs(self, logs, return_dict)
+        with self._own_metrics_walked_once():
+            cbs.on_test_begin()
+            self.reset_metrics()
+            state = self._read_state(with_optimizer=False)
+            state, logs = self._run_epoch(data, state, cbs, "test", None, 0)
+            logs = self._epoch_logs(state, logs)
+            self._write_metrics(state.metrics)
+            cbs.on_test_end(logs)
+            return format_batch_logs(self, logs, return_dict)
 
     # -- predict ---------------------------------------------------------------
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
@@ -554,6 +557,7 @@ class Trainer(Steps):
         data = data_adapters.ArrayData(
             x, y, sample_weight, batch_size=_num(x), class_weight=class_weight
         )
+        data.read_once = True
         fx, fy, fsw = data.first_batch()
         self._prepare(fx, fy, fsw, for_training=True)
         self._flatten_data_targets(data)
