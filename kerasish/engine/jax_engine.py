@@ -1,5 +1,6 @@
 """`JaxEngine`: the default engine, over jax, jax.numpy and XLA."""
 
+import functools
 import os
 
 import jax
@@ -18,6 +19,7 @@ from kerasish.engine import (
     jax_numpy,
     jax_random,
 )
+from kerasish.engine.gc_pause import gc_paused
 
 # jax's persistent cache files: `<key>-cache`, and `<key>-atime` for its LRU.
 _CACHE_SUFFIX, _ATIME_SUFFIX = "-cache", "-atime"
@@ -68,28 +70,47 @@ class JaxEngine:
     def jit(self, fn, one_shot=False, **kwargs):
         """`jax.jit`. With `one_shot`, for a program that runs once or rarely
         (creating state, reordering data), XLA compiles for compile speed:
-        LLVM's lowest optimization level, a third of the compile time or less."""
+        LLVM's lowest optimization level, a third of the compile time or less,
+        and each call (mostly its compile) runs with the garbage collector
+        paused (`gc_pause`)."""
         self.setup_compilation_cache()
-        if one_shot:
-            kwargs["compiler_options"] = _ONE_SHOT_OPTIONS
-        return jax.jit(fn, **kwargs)
+        if not one_shot:
+            return jax.jit(fn, **kwargs)
+        jitted = jax.jit(fn, compiler_options=_ONE_SHOT_OPTIONS, **kwargs)
 
-    def compile(self, fn, *example_args, donate_argnums=()):
+        @functools.wraps(fn)
+        def call(*args, **kw):
+            with gc_paused():
+                return jitted(*args, **kw)
+
+        return call
+
+    def compile(self, fn, *example_args, donate_argnums=(), one_shot=False):
         """Compiles `fn` ahead of time for arguments shaped like `example_args`.
 
         Arguments at `donate_argnums` are donated: their buffers may be reused
         for the outputs (updated in place) and must not be used after the call.
+        `one_shot` compiles for compile speed, as in `jit`.
         """
-        jitted = self.jit(fn, donate_argnums=donate_argnums)
-        return jitted.lower(*example_args).compile()
+        jitted = jax.jit(fn, donate_argnums=donate_argnums)
+        self.setup_compilation_cache()
+        with gc_paused():
+            return jitted.lower(*example_args).compile(_options(one_shot))
 
-    def compile_async(self, fn, *example_args, donate_argnums=()):
+    def compile_async(self, fn, *example_args, donate_argnums=(), one_shot=False):
         """Like `compile`, but XLA compiles in a background thread: returns a
         `concurrent.futures.Future` of the compiled function. Tracing (which
         runs the model's Python) happens now, in the calling thread; lowering
         and compiling in the background."""
-        traced = self.jit(fn, donate_argnums=donate_argnums).trace(*example_args)
-        return _compile_executor().submit(lambda: traced.lower().compile())
+        self.setup_compilation_cache()
+        with gc_paused():
+            traced = jax.jit(fn, donate_argnums=donate_argnums).trace(*example_args)
+
+        def lower_and_compile():
+            with gc_paused():
+                return traced.lower().compile(_options(one_shot))
+
+        return _compile_executor().submit(lower_and_compile)
 
     def value_and_grad(self, fn, has_aux=False, argnums=0):
         return jax.value_and_grad(fn, argnums=argnums, has_aux=has_aux)
@@ -355,6 +376,10 @@ def _find_device(device):
 
 
 _EXECUTOR = None
+
+
+def _options(one_shot):
+    return dict(_ONE_SHOT_OPTIONS) if one_shot else None
 
 
 def _compile_executor():

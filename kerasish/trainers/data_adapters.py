@@ -197,7 +197,7 @@ class ArrayData:
             self.steps = steps
         self._device = None
         self._resident = {}  # (rows, start) -> the epoch's mask and start, placed
-        self.host_x = None
+        self._host = None  # the arrays `place` put on the device, if numpy
         # Each row is read once (one evaluation, `train_on_batch`): streamed from
         # the host rather than placed whole on the device first.
         self.read_once = False
@@ -212,7 +212,14 @@ class ArrayData:
             x = self.x if host_fn is None else host_fn(self.x)
             arrays = (x, self.y, self.sample_weight)
             self._device = distributed.place_resident(arrays)
+            leaves = tree.flatten(arrays)
+            if all(a is None or isinstance(a, np.ndarray) for a in leaves):
+                self._host = arrays
         return self._device
+
+    def host_arrays(self):
+        """The placed arrays as host numpy arrays, or None (jax arrays given)."""
+        return self._host
 
     def resident_mask(self, mask, start):
         """`(mask, start)` on the device: the epoch's host mask (`epoch_indices`)

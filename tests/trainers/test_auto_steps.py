@@ -258,3 +258,29 @@ def test_a_fused_chunk_reuses_the_single_steps_trace(long_chunks):
     model.fit(X, Y, batch_size=8, epochs=2, verbose=0)
     assert _fused_lengths(model, "train") == [1, 25]  # both programs compiled
     assert len(traces) == 1
+
+
+def test_a_first_shuffled_epoch_orders_rows_on_the_host_while_the_gather_compiles():
+    """The epoch's row order: on the host in the first epoch (the device gather
+    compiles in the background meanwhile), on the device once compiled; the
+    same rows either way."""
+    from kerasish.engine import get_engine
+    from kerasish.trainers import data_adapters, epoch_iterator
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(37, 3)).astype("float32")  # a shape no other test uses
+    y = rng.normal(size=(37, 1)).astype("float32")
+    data = data_adapters.make_data(x, [y], None, batch_size=8, shuffle=True)
+    gather = epoch_iterator._gather_rows(get_engine())
+    for epoch in range(3):
+        indices, _ = data.epoch_indices(5, epoch)
+        first = epoch == 0
+        device = data.place()
+        placed = epoch_iterator.distributed.place_resident(indices)
+        assert gather.ready(device, placed) is not first
+        ordered = epoch_iterator.order_rows(data, indices, True)
+        np.testing.assert_array_equal(np.asarray(ordered[0]), x[indices])
+        np.testing.assert_array_equal(np.asarray(ordered[1][0]), y[indices])
+        assert len(indices) == 40  # padded to 5 batches of 8: index 0 again
+        if first:
+            gather(device, placed)  # waits for the background compile
