@@ -19,21 +19,29 @@ def tracked_metrics(model, owned=()):
     from kerasish.metrics.metric import Metric
     from kerasish.trainers.trainer import Trainer
 
-    owned_ids = {id(m) for m in owned}
-    found, seen = [], set()
+    skip = {id(m) for m in owned}
+    found = []
     stack = [model]
     while stack:
         layer = stack.pop(0)
-        for value in vars(layer).values():
-            values = value if isinstance(value, list | tuple) else (value,)
-            for m in values:
-                if isinstance(m, Metric) and id(m) not in owned_ids | seen:
-                    seen.add(id(m))
-                    found.append(m)
+        # kerasish's own layers hold no metrics: only their sub-layers (a
+        # wrapper's user layer) are looked at. Reading every attribute of every
+        # built-in layer was a third of `evaluate`'s fixed cost on a small model.
+        if layer is model or not _builtin(layer):
+            for value in vars(layer).values():
+                values = value if isinstance(value, list | tuple) else (value,)
+                for m in values:
+                    if isinstance(m, Metric) and id(m) not in skip:
+                        skip.add(id(m))
+                        found.append(m)
         stack = [
             sub for sub in getattr(layer, "_layers", ()) if not isinstance(sub, Trainer)
         ] + stack
     return found
+
+
+def _builtin(layer):
+    return type(layer).__module__.startswith("kerasish.")
 
 
 def _own_variables(metric):
