@@ -53,6 +53,18 @@ def _fresh_names_and_seed():
     yield
 
 
+@pytest.fixture
+def collector_paused():
+    """Python's cyclic garbage collector paused for the test, as kerasish pauses
+    it while compiling (`engine/gc_pause.py`): for tests that build large models
+    or compile hundreds of small eager programs, whose objects the collector's
+    full passes would walk again and again. It runs again at teardown."""
+    from kerasish.engine.gc_pause import gc_paused
+
+    with gc_paused():
+        yield
+
+
 def pytest_terminal_summary(terminalreporter):
     """Prints the Keras 3 public-API coverage figure when the API tests ran."""
     ran = terminalreporter.stats.get("passed", []) + terminalreporter.stats.get(

@@ -41,7 +41,7 @@ def _params(case):
 
 
 @pytest.mark.parametrize("case", [_params(c) for c in CASES], ids=case_id)
-def test_architecture_equals_keras(case, zero_initial_values):
+def test_architecture_equals_keras(case, zero_initial_values, collector_paused):
     name, kwargs = case
     model = getattr(applications, name)(weights=None, **kwargs)
     assert_same_architecture(

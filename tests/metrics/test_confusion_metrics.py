@@ -324,13 +324,29 @@ def test_matches_keras():
     `tools/record_keras.py confusion_metrics` recorded it."""
     record = keras_record()
     assert sorted(record) == sorted(confusion_cases.COMPAT_IDS)
-    for case_id, case in zip(confusion_cases.COMPAT_IDS, confusion_cases.COMPAT_CASES):
+    # `confusion_cases.result` (update_state per batch, then result), with every
+    # case's updates and result compiled as one program instead of one per case.
+    data = confusion_cases.compat_data()
+    cases = []
+    for name, kwargs, key in confusion_cases.COMPAT_CASES:
+        metric = getattr(metrics, name)(**kwargs)
+        y, p, _ = data[key][0]
+        metric.build(y.shape, p.shape)
+        cases.append((metric, key))
+
+    @jax.jit
+    def results(data):
+        out = []
+        for metric, key in cases:
+            state = metric.init()
+            for y, p, w in data[key]:
+                state = metric.update(state, y, p, w)
+            out.append(metric.compute(state))
+        return out
+
+    for case_id, got in zip(confusion_cases.COMPAT_IDS, results(data), strict=True):
         np.testing.assert_allclose(
-            confusion_cases.result(metrics, *case),
-            record[case_id],
-            rtol=1e-5,
-            atol=1e-6,
-            err_msg=case_id,
+            got, record[case_id], rtol=1e-5, atol=1e-6, err_msg=case_id
         )
 
 

@@ -191,6 +191,7 @@ def _every_metric():
 
 def test_every_metric_ignores_zero_weight_rows_under_jit_and_scan():
     """The trainer's contract: sample_weight = user weight * padding mask."""
+    cases = []
     for metric, y, p in _every_metric():
         metric.build(y.shape, p.shape)
         w = RNG.uniform(0.5, 2, size=(len(y),)).astype("float32")
@@ -203,16 +204,25 @@ def test_every_metric_ignores_zero_weight_rows_under_jit_and_scan():
             p_pad = np.concatenate([p, np.full((k,) + p.shape[1:], np.nan, p.dtype)])
         w_pad = np.concatenate([w, np.zeros(k, "float32")])
         xs = tuple(np.stack([a, a]) for a in (y_pad, p_pad, w_pad))
+        cases.append((metric, (xs, y, p, w)))
 
-        def both(xs, y, p, w, metric=metric):
-            def body(state, batch):
-                return metric.update(state, *batch), None
+    ms = [metric for metric, _ in cases]
 
-            scanned, _ = ops.scan(body, metric.init(), xs)
-            twice = metric.update(metric.update(metric.init(), y, p, w), y, p, w)
-            return metric.compute(scanned), metric.compute(twice)
+    def every(args):
+        # One scan steps every metric's state; one XLA compilation for them all.
+        def body(states, batches):
+            updated = [m.update(s, *b) for m, s, b in zip(ms, states, batches)]
+            return updated, None
 
-        got, expected = jax.jit(both)(xs, y, p, w)
+        scanned, _ = ops.scan(body, [m.init() for m in ms], [a[0] for a in args])
+        out = []
+        for m, state, (_, y, p, w) in zip(ms, scanned, args, strict=True):
+            twice = m.update(m.update(m.init(), y, p, w), y, p, w)
+            out.append((m.compute(state), m.compute(twice)))
+        return out
+
+    results = jax.jit(every)([a for _, a in cases])
+    for (metric, _), (got, expected) in zip(cases, results, strict=True):
         np.testing.assert_allclose(
             got, expected, rtol=2e-5, atol=1e-6, err_msg=metric.name
         )

@@ -24,13 +24,16 @@ import kerasish as keras
 from kerasish import layers
 
 pytest.importorskip("hypothesis")
-from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import HealthCheck, example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-EXAMPLES = 150
+# Each example costs a load (and a fresh model for the weights files). On top of
+# the generated examples, `_EXPLICIT` runs every applicable (file, mutation kind)
+# pair once; `test_report_example_count` asserts that each pair ran.
+EXAMPLES = 50
 PEAK_LIMIT = 64 << 20
 _AUDIT = {"active": False, "allowed": (), "opened": []}
-_RAN = {"count": 0, "raised": 0, "loaded": 0}
+_RAN = {"count": 0, "raised": 0, "loaded": 0, "pairs": set()}
 
 
 def _audit(event, args):
@@ -225,6 +228,22 @@ def _mutate(kind, data, m):
     )
 
 
+_EXPLICIT = [
+    ("flip", [(1000, 0x5A), (7, 1)]),
+    ("truncate", 0.6),
+    ("rename", 1, "../evil"),
+    ("size", 0, 2**33 + 1),
+    ("config", 3, "class_name", "os.system"),
+]
+
+
+def _explicit_examples(test):
+    for kind in ("m.keras", "m.weights.h5", "m.weights.npz"):
+        for m in _EXPLICIT:
+            test = example(kind=kind, m=m)(test)
+    return test
+
+
 def _load(kind, path):
     if kind == "m.keras":
         return keras.saving.load_model(path)
@@ -239,6 +258,7 @@ def _load(kind, path):
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     derandomize=True,
 )
+@_explicit_examples
 @given(kind=st.sampled_from(["m.keras", "m.weights.h5", "m.weights.npz"]), m=mutation)
 def test_mutated_files_load_or_raise_value_error(originals, kind, m):
     files, want = originals
@@ -246,6 +266,7 @@ def test_mutated_files_load_or_raise_value_error(originals, kind, m):
     if data is None:
         return
     _RAN["count"] += 1
+    _RAN["pairs"].add((kind, m[0]))
     with tempfile.TemporaryDirectory() as directory:
         path = os.path.join(directory, "fuzzed-" + kind)
         with open(path, "wb") as f:
@@ -285,9 +306,20 @@ def test_mutated_files_load_or_raise_value_error(originals, kind, m):
     np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
 
 
+# The (file, mutation kind) pairs `_mutate` applies: zip-level mutations do not
+# apply to the HDF5 file, config edits only to the `.keras` archive.
+APPLICABLE = {
+    ("m.keras", kind) for kind in ("flip", "truncate", "rename", "size", "config")
+} | {("m.weights.npz", kind) for kind in ("flip", "truncate", "rename", "size")}
+APPLICABLE |= {("m.weights.h5", kind) for kind in ("flip", "truncate")}
+
+
 def test_report_example_count():
     # Runs after the fuzz test in file order; the count goes into the report.
+    if _RAN["count"]:
+        assert _RAN["pairs"] == APPLICABLE, sorted(APPLICABLE - _RAN["pairs"])
     print(
         f"\nfuzz examples with an applicable mutation: {_RAN['count']} "
-        f"(loaded {_RAN['loaded']}, refused with ValueError {_RAN['raised']})"
+        f"(loaded {_RAN['loaded']}, refused with ValueError {_RAN['raised']}; "
+        f"{len(_RAN['pairs'])} file/mutation pairs)"
     )
