@@ -18,7 +18,8 @@ def _uses_batch_statistics(layer):
     return isinstance(layer, BatchNormalization)
 
 
-def _is_builtin(obj):
+def is_builtin(obj):
+    """Whether `obj`'s class is kerasish's own (not a user's subclass)."""
     return type(obj).__module__.startswith("kerasish.")
 
 
@@ -29,14 +30,14 @@ def _builtin_function(fn):
 def _builtin_loss(loss):
     if loss is None:
         return True
-    if not _is_builtin(loss) or getattr(loss, "reduction", "x") in (None, "none"):
+    if not is_builtin(loss) or getattr(loss, "reduction", "x") in (None, "none"):
         return False
     fn = getattr(loss, "fn", None)
     return fn is None or bool(_builtin_function(fn))
 
 
 def _builtin_metric(metric):
-    if not _is_builtin(metric):
+    if not is_builtin(metric):
         return False
     fn = getattr(metric, "_fn", None)
     return fn is None or bool(_builtin_function(fn))
@@ -66,7 +67,7 @@ def user_code_sees_rows(model, kind):
     for layer in model._flatten_layers():
         if layer is model:
             continue
-        if not _is_builtin(layer):
+        if not is_builtin(layer):
             return True
         if getattr(layer, "activity_regularizer", None) is not None:
             return True

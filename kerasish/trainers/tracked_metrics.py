@@ -10,6 +10,7 @@ the objects back as they were, as Keras does with a `StatelessScope` over
 `metrics_variables`.
 """
 
+from kerasish.trainers.exact_batches import is_builtin
 from kerasish.variables import StatelessScope
 
 
@@ -27,7 +28,7 @@ def tracked_metrics(model, owned=()):
         # kerasish's own layers hold no metrics: only their sub-layers (a
         # wrapper's user layer) are looked at. Reading every attribute of every
         # built-in layer was a third of `evaluate`'s fixed cost on a small model.
-        if layer is model or not _builtin(layer):
+        if layer is model or not is_builtin(layer):
             for value in vars(layer).values():
                 values = value if isinstance(value, list | tuple) else (value,)
                 for m in values:
@@ -38,10 +39,6 @@ def tracked_metrics(model, owned=()):
             sub for sub in getattr(layer, "_layers", ()) if not isinstance(sub, Trainer)
         ] + stack
     return found
-
-
-def _builtin(layer):
-    return type(layer).__module__.startswith("kerasish.")
 
 
 def _own_variables(metric):
