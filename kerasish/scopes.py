@@ -54,6 +54,14 @@ class name_scope:
             raise TypeError(
                 f"name_scope: unexpected keyword arguments {sorted(kwargs)}."
             )
+        if (
+            self.override_parent is None
+            and self.deduplicate
+            and getattr(self.caller, "_parent_path", None) is not None
+        ):
+            # A layer's scope sits where the layer was first built or called,
+            # wherever it is called later (Keras's variable paths).
+            self.override_parent = self.caller._parent_path
         self._pop_on_exit = False
 
     def __enter__(self):

@@ -35,6 +35,7 @@ from kerasish.layers.layer_serialization import LayerSerialization, _auto_config
 from kerasish.layers.node import Node
 from kerasish.layers.symbolic_call import SymbolicCall
 from kerasish.random.random import SeedGenerator
+from kerasish.scopes import current_path, name_scope
 from kerasish.serialization import register_builtin
 from kerasish.variables import (
     AutocastScope,
@@ -135,6 +136,8 @@ class Layer(LayerSerialization, SymbolicCall, LayerAttributes, LayerQuantization
         self._losses = []
         self._inbound_nodes = []
         self._build_shapes_dict = None
+        self._parent_path = None  # the name scope path where first built or called
+        self._path = None
         self._activity_regularizer = None
         if activity_regularizer is not None:
             from kerasish import regularizers
@@ -265,7 +268,7 @@ class Layer(LayerSerialization, SymbolicCall, LayerAttributes, LayerQuantization
             name=name,
             regularizer=regularizers.get(regularizer),
             constraint=constraints.get(constraint),
-            path=f"{self.name}/{name}",
+            path=f"{self._variable_scope_path()}/{name}",
         )
         variable.autocast = autocast
         variable.aggregation = aggregation
@@ -499,11 +502,12 @@ class Layer(LayerSerialization, SymbolicCall, LayerAttributes, LayerQuantization
         ctx.training.append(training)
         try:
             call = self.call if self.quantization_mode is None else self.quantized_call
-            if self.compute_dtype != self.variable_dtype:
-                with AutocastScope(self.compute_dtype):
+            with self._open_name_scope():
+                if self.compute_dtype != self.variable_dtype:
+                    with AutocastScope(self.compute_dtype):
+                        outputs = call(*args, **kwargs)
+                else:
                     outputs = call(*args, **kwargs)
-            else:
-                outputs = call(*args, **kwargs)
         except Exception as error:
             _add_layer_note(error, self)
             raise
@@ -527,11 +531,31 @@ class Layer(LayerSerialization, SymbolicCall, LayerAttributes, LayerQuantization
         shapes = self._shapes_for_build(args, kwargs)
         self._build_shapes_dict = shapes
         try:
-            self.build(**shapes)
+            with self._open_name_scope():
+                object.__setattr__(self, "_path", current_path())
+                self.build(**shapes)
         except Exception as error:
             _add_layer_note(error, self, when="building")
             raise
         self.built = True
+
+    def _open_name_scope(self):
+        """The layer's name scope (Keras's): variables created inside it, its
+        own and those of layers it builds, get paths under `self.path`. Where
+        the layer is first built or called fixes its parent path."""
+        if self.__dict__.get("_parent_path") is None:
+            object.__setattr__(self, "_parent_path", current_path())
+        return name_scope(self.name, caller=self)
+
+    def _variable_scope_path(self):
+        with self._open_name_scope():
+            return current_path()
+
+    @property
+    def path(self):
+        """The layer's path (`"sequential/dense"`): its name under the layers
+        it was built in. None until the layer is built."""
+        return self.__dict__.get("_path")
 
     def _shapes_for_build(self, args, kwargs):
         params = _build_params(type(self))
@@ -631,7 +655,9 @@ def _add_layer_note(error, layer, when="calling"):
 def _wrap_build(build):
     @functools.wraps(build)
     def wrapped(self, *args, **kwargs):
-        output = build(self, *args, **kwargs)
+        with self._open_name_scope():
+            object.__setattr__(self, "_path", current_path())
+            output = build(self, *args, **kwargs)
         self.built = True
         if self._build_shapes_dict is None:
             names = _build_params(type(self))

@@ -32,7 +32,8 @@ class SymbolicCall:
         )
         self._maybe_build(args, kwargs)
         try:
-            spec = self.compute_output_spec(*args, **kwargs)
+            with self._open_name_scope():
+                spec = self.compute_output_spec(*args, **kwargs)
         except Exception as error:
             _add_layer_note(error, self)
             raise

@@ -64,6 +64,16 @@ def _raw_rows(slots, names):
         yield path, f"{var}_{tail}" if var else tail, float("inf") if var is None else i
 
 
+def _reference_name(variable, i):
+    """Keras's prefix for the slots of `variable`: its path with `/` as `_`
+    (`"sequential_dense_kernel"`), else its name."""
+    path = getattr(variable, "path", None)
+    if path:
+        return path.replace("/", "_")
+    name = getattr(variable, "name", None)
+    return str(name).replace("/", "_").replace(":", "_") if name else f"variable_{i}"
+
+
 def keras_layout(optimizer, state):
     """`[(leaf index in tree_leaves(state), Keras name)]` in Keras's order.
 
@@ -72,8 +82,7 @@ def keras_layout(optimizer, state):
     """
     index = {path: i for i, (path, _) in enumerate(walk(state))}
     names = [
-        getattr(v, "name", None) or f"variable_{i}"
-        for i, v in enumerate(optimizer._trainable_variables)
+        _reference_name(v, i) for i, v in enumerate(optimizer._trainable_variables)
     ]
     if len(index) != len(get_engine().tree_leaves(state)):
         return [(i, f"variable_{i}") for i in range(len(index))]

@@ -14,6 +14,7 @@ Two kinds of source:
   DataLoader; an `IterableData` with Keras's rules for each (see that module).
 """
 
+import functools
 import math
 import numbers
 import warnings
@@ -237,18 +238,11 @@ class ArrayData:
 
     def epoch_indices(self, seed=None, epoch=0):
         """(indices, mask) for one epoch, padded to `steps * batch_size`."""
-        n, bs = self.num_samples, self.batch_size
-        if self.shuffle:
-            order = np.random.default_rng([seed or 0, epoch]).permutation(n)
-        else:
-            order = np.arange(n)
-        total = self.steps * bs
-        if total <= n:
-            return order[:total].astype("int32"), np.ones(total, dtype="float32")
-        # Pad with index 0 and mask the padding out of the loss and the metrics.
-        padded = np.concatenate([order, np.zeros(total - n, dtype=order.dtype)])
-        mask = (np.arange(total) < n).astype("float32")
-        return padded.astype("int32"), mask
+        n, total = self.num_samples, self.steps * self.batch_size
+        if not self.shuffle:
+            return _in_order(n, total)
+        order = np.random.default_rng([seed or 0, epoch]).permutation(n)
+        return _padded(order, n, total)
 
     def split(self, fraction):
         """Keras's `validation_split`: the last `fraction` of samples, unshuffled."""
@@ -264,6 +258,24 @@ class ArrayData:
         train = tree.map_structure(head, (self.x, self.y, self.sample_weight))
         val = tree.map_structure(tail, (self.x, self.y, self.sample_weight))
         return train, val
+
+
+def _padded(order, n, total):
+    if total <= n:
+        return order[:total].astype("int32"), np.ones(total, dtype="float32")
+    # Pad with index 0 and mask the padding out of the loss and the metrics.
+    padded = np.concatenate([order, np.zeros(total - n, dtype=order.dtype)])
+    mask = (np.arange(total) < n).astype("float32")
+    return padded.astype("int32"), mask
+
+
+@functools.lru_cache(maxsize=4)
+def _in_order(n, total):
+    """The unshuffled `(indices, mask)`, made once per size and shared read-only:
+    every `evaluate` call asks (0.1 ms for 16,000 rows to make again)."""
+    indices, mask = _padded(np.arange(n), n, total)
+    indices.flags.writeable = mask.flags.writeable = False
+    return indices, mask
 
 
 def _unpack(batch, where):

@@ -41,14 +41,15 @@ def test_lazy_build_and_weight_tracking_order():
     out = block(np.ones((4, 5), "float32"))
     assert out.shape == (4, 2)
     names = [w.path for w in block.weights]
-    # Creation order: the attribute order of `__init__`, depth first (Keras's).
+    # Creation order: the attribute order of `__init__`, depth first; paths under
+    # the block, where the inner layers were built (both Keras's).
     assert names == [
-        "dense/kernel",
-        "dense/bias",
-        "dense_1/kernel",
-        "dense_1/bias",
-        "scale/w",
-        "scale/count",
+        "block/dense/kernel",
+        "block/dense/bias",
+        "block/dense_1/kernel",
+        "block/dense_1/bias",
+        "block/scale/w",
+        "block/scale/count",
     ]
     assert len(block.trainable_weights) == 5 and len(block.non_trainable_weights) == 1
     assert block.count_params() == 5 * 3 + 3 + 3 * 2 + 2 + 3 + 1
