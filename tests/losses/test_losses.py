@@ -445,7 +445,9 @@ def test_extreme_inputs_match_keras_live():
         y_pred = np.asarray(y_pred, "float32")
         value = np.asarray(theirs(y_true, y_pred))
         np.testing.assert_allclose(loss(y_true, y_pred), value, rtol=1e-5, atol=1e-5)
-        np.testing.assert_allclose(recorded_value, value, rtol=1e-7, err_msg=name)
+        np.testing.assert_allclose(
+            recorded_value, value, rtol=recorded.LIVE_RTOL, err_msg=name
+        )
 
 
 def test_extreme_logits_values():
@@ -723,7 +725,9 @@ def test_matches_keras_live(index):
     recorded_case = keras_record()["cases"][index]
     assert recorded_case["config"] == theirs["config"]
     for key in ("weighted", "plain"):
-        np.testing.assert_allclose(recorded_case[key], theirs[key], rtol=1e-7)
+        np.testing.assert_allclose(
+            recorded_case[key], theirs[key], rtol=recorded.LIVE_RTOL
+        )
 
 
 def _check_extra(theirs):
@@ -746,4 +750,6 @@ def test_sparse_extra_and_named_losses_match_keras_live():
     theirs = losses_cases.extra_values(keras.losses)
     _check_extra(theirs)
     for key, value in keras_record()["extra"].items():
-        np.testing.assert_allclose(value, theirs[key], rtol=1e-7, err_msg=key)
+        np.testing.assert_allclose(
+            value, theirs[key], rtol=recorded.LIVE_RTOL, err_msg=key
+        )

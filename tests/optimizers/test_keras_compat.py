@@ -141,7 +141,9 @@ def test_record_is_what_keras_gives():
         assert recorded_case["learning_rate"] == theirs["learning_rate"]
     for recorded_case, theirs in zip(record["schedules"], live["schedules"]):
         assert recorded_case == {**theirs, "values": recorded_case["values"]}
-        np.testing.assert_allclose(recorded_case["values"], theirs["values"], rtol=1e-7)
+        np.testing.assert_allclose(
+            recorded_case["values"], theirs["values"], rtol=recorded.LIVE_RTOL
+        )
     assert record["configs"] == live["configs"]
     _close(record["loss_scale"]["values"], live["loss_scale"]["values"])
     assert record["loss_scale"]["dynamic_scale"] == live["loss_scale"]["dynamic_scale"]
