@@ -78,11 +78,17 @@ def adam(beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False):
     def update(grads, state, params, *, learning_rate, count, **extra_args):
         new = {k: [] for k in state}
         updates = []
+        alphas = {}  # one step size per dtype: the same numbers, traced once
+
+        def step_size(dtype):
+            if dtype not in alphas:
+                lr, t = _cast(learning_rate, dtype), _step(count, dtype)
+                b1, b2 = _cast(beta_1, dtype), _cast(beta_2, dtype)
+                alphas[dtype] = lr * jnp.sqrt(1 - b2**t) / (1 - b1**t)
+            return alphas[dtype]
+
         for i, (g, p) in enumerate(zip(grads, params)):
-            dtype = p.dtype
-            lr, g, t = _cast(learning_rate, dtype), _cast(g, dtype), _step(count, dtype)
-            b1, b2 = _cast(beta_1, dtype), _cast(beta_2, dtype)
-            alpha = lr * jnp.sqrt(1 - b2**t) / (1 - b1**t)
+            g, alpha = _cast(g, p.dtype), step_size(p.dtype)
             m = state["momentum"][i] + (g - state["momentum"][i]) * (1 - beta_1)
             v = state["velocity"][i] + (jnp.square(g) - state["velocity"][i]) * (
                 1 - beta_2
