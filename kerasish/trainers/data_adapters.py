@@ -240,7 +240,9 @@ class ArrayData:
         """(indices, mask) for one epoch, padded to `steps * batch_size`."""
         n, total = self.num_samples, self.steps * self.batch_size
         if not self.shuffle:
-            return _in_order(n, total)
+            if total <= _SHARED_ORDER_ROWS:
+                return _in_order(n, total)
+            return _padded(np.arange(n), n, total)
         order = np.random.default_rng([seed or 0, epoch]).permutation(n)
         return _padded(order, n, total)
 
@@ -267,6 +269,11 @@ def _padded(order, n, total):
     padded = np.concatenate([order, np.zeros(total - n, dtype=order.dtype)])
     mask = (np.arange(total) < n).astype("float32")
     return padded.astype("int32"), mask
+
+
+# Up to this many rows the unshuffled order is shared (8 MB at most per size);
+# above it, making it again costs nothing next to a pass over the data.
+_SHARED_ORDER_ROWS = 1 << 20
 
 
 @functools.lru_cache(maxsize=4)

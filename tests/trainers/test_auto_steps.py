@@ -212,6 +212,29 @@ def test_streamed_rows_in_order_are_slices_padded_with_row_0():
     assert np.shares_memory(whole, x)  # no padding: a slice, not a copy
 
 
+def test_unshuffled_order_is_made_once_and_read_only(monkeypatch):
+    """Every evaluation asks for the unshuffled order: it is shared between
+    calls (read-only, so no caller can change it for the next), padded with row 0
+    and masked; above the sharing limit it is made afresh."""
+    from kerasish.trainers import data_adapters
+
+    x = np.zeros((10, 1), "float32")
+    first = data_adapters.make_data(x, x, None, batch_size=4, shuffle=False)
+    second = data_adapters.make_data(x + 1, x, None, batch_size=4, shuffle=False)
+    indices, mask = first.epoch_indices(None, 0)
+    np.testing.assert_array_equal(indices, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 0])
+    np.testing.assert_array_equal(mask, [1] * 10 + [0, 0])
+    again = second.epoch_indices(None, 0)
+    assert again[0] is indices and again[1] is mask
+    with pytest.raises(ValueError, match="read-only"):
+        mask[0] = 5.0
+    monkeypatch.setattr(data_adapters, "_SHARED_ORDER_ROWS", 8)
+    fresh, fresh_mask = first.epoch_indices(None, 0)
+    assert fresh is not indices and fresh.flags.writeable
+    np.testing.assert_array_equal(fresh, indices)
+    np.testing.assert_array_equal(fresh_mask, mask)
+
+
 @pytest.mark.parametrize("spe", [1, "auto"])
 def test_steps_over_resident_arrays_send_nothing_from_the_host(spe):
     """Once compiled, an epoch over arrays on the device makes no implicit
