@@ -5,25 +5,43 @@ compile is LLVM optimising the generated code. Tests check values, not speed, so
 they compile at LLVM's lowest level (fast-math stays off, so every number is the
 same) with XLA:CPU's older elemental emitters instead of its MLIR fusion
 emitters (a third of the compile time; the whole suite ran 918 -> 673 s on 2
-cores, every test passing unchanged), and share one XLA cache per run between
-the xdist workers. The benches in
-`bench/` use XLA's defaults.
+cores), and share one XLA cache per run between the xdist workers. XLA aborts
+on a flag it does not know, so the controlling process tries the flags once in a
+subprocess and keeps the set this jaxlib accepts; the workers and the
+subprocesses tests start inherit it. The benches in `bench/` use XLA's defaults.
 """
 
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 os.environ.setdefault("KERASISH_COMPILATION_CACHE", "0")
-_FAST_COMPILE = (
+_LLVM_FAST = (
     "--xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true"
-    " --xla_cpu_use_fusion_emitters=false"
 )
+_FAST_COMPILE = (f"{_LLVM_FAST} --xla_cpu_use_fusion_emitters=false", _LLVM_FAST)
+
+
+def _accepted_flags(user_flags):
+    """The first of `_FAST_COMPILE` that this jaxlib starts with ("" if none)."""
+    for flags in _FAST_COMPILE:
+        env = {**os.environ, "XLA_FLAGS": f"{user_flags} {flags}".strip()}
+        probe = subprocess.run(
+            [sys.executable, "-c", "import jax; jax.jit(lambda x: x + 1)(1)"],
+            env=env,
+            capture_output=True,
+        )
+        if probe.returncode == 0:
+            return flags
+    return ""
+
+
 if "xla_backend_optimization_level" not in os.environ.get("XLA_FLAGS", ""):
-    os.environ["XLA_FLAGS"] = (
-        f"{os.environ.get('XLA_FLAGS', '')} {_FAST_COMPILE}".strip()
-    )
+    _user_flags = os.environ.get("XLA_FLAGS", "")
+    os.environ["XLA_FLAGS"] = f"{_user_flags} {_accepted_flags(_user_flags)}".strip()
 
 import jax  # noqa: E402
 import pytest  # noqa: E402
