@@ -15,6 +15,7 @@ from `LayerAttributes` (`layer_attributes.py`). Masks move through a call with
 `keras_mask.py`'s helpers.
 """
 
+import contextlib
 import functools
 import inspect
 import threading
@@ -260,16 +261,16 @@ class Layer(LayerSerialization, SymbolicCall, LayerAttributes, LayerQuantization
         if initializer is None:
             initializer = "glorot_uniform" if "float" in dtype else "zeros"
         initializer = initializers.get(initializer)
-        variable = Variable(
-            initializer,
-            shape=shape,
-            dtype=dtype,
-            trainable=trainable,
-            name=name,
-            regularizer=regularizers.get(regularizer),
-            constraint=constraints.get(constraint),
-            path=f"{self._variable_scope_path()}/{name}",
-        )
+        with self._open_name_scope():  # the path: `<layer path>/<name>`
+            variable = Variable(
+                initializer,
+                shape=shape,
+                dtype=dtype,
+                trainable=trainable,
+                name=name,
+                regularizer=regularizers.get(regularizer),
+                constraint=constraints.get(constraint),
+            )
         variable.autocast = autocast
         variable.aggregation = aggregation
         variable.overwrite_with_gradient = overwrite_with_gradient
@@ -531,8 +532,7 @@ class Layer(LayerSerialization, SymbolicCall, LayerAttributes, LayerQuantization
         shapes = self._shapes_for_build(args, kwargs)
         self._build_shapes_dict = shapes
         try:
-            with self._open_name_scope():
-                object.__setattr__(self, "_path", current_path())
+            with self._build_scope():
                 self.build(**shapes)
         except Exception as error:
             _add_layer_note(error, self, when="building")
@@ -547,9 +547,12 @@ class Layer(LayerSerialization, SymbolicCall, LayerAttributes, LayerQuantization
             object.__setattr__(self, "_parent_path", current_path())
         return name_scope(self.name, caller=self)
 
-    def _variable_scope_path(self):
+    @contextlib.contextmanager
+    def _build_scope(self):
+        """The layer's name scope, entered to build it: fixes `self.path`."""
         with self._open_name_scope():
-            return current_path()
+            object.__setattr__(self, "_path", current_path())
+            yield
 
     @property
     def path(self):
@@ -655,8 +658,7 @@ def _add_layer_note(error, layer, when="calling"):
 def _wrap_build(build):
     @functools.wraps(build)
     def wrapped(self, *args, **kwargs):
-        with self._open_name_scope():
-            object.__setattr__(self, "_path", current_path())
+        with self._build_scope():
             output = build(self, *args, **kwargs)
         self.built = True
         if self._build_shapes_dict is None:

@@ -14,7 +14,6 @@ from kerasish.ops._symbolic import (
     op_from_config,
     serialize_op_node,
 )
-from kerasish.scopes import current_path
 from kerasish.serialization import (
     deserialize_keras_object,
     register_builtin,
@@ -92,8 +91,8 @@ class Functional(Model):
         self._layers = layers
         self._tracking = True
         self.built = True
-        with self._open_name_scope():  # built where it is made (Keras's path)
-            object.__setattr__(self, "_path", current_path())
+        with self._build_scope():  # built where it is made (Keras's path)
+            pass
         self.input_names = [x.name for x in flat_inputs]
 
     # -- structure -------------------------------------------------------------
