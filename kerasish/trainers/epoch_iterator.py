@@ -297,6 +297,7 @@ def array_chunks(model, data, kind, step, seed, epoch, start_step, per_batch=Fal
     n_exec = model.steps_per_execution
     # Merged evaluation batches are large calls already: no fusing on top.
     auto = n_exec == "auto" and not getattr(data, "merged", 0)
+    leftover_alone = auto
     n_exec = 1 if n_exec == "auto" else n_exec
     shuffled = kind == "train" and data.shuffle
     host_indices, host_mask = (
@@ -319,6 +320,12 @@ def array_chunks(model, data, kind, step, seed, epoch, start_step, per_batch=Fal
     auto_key = (kind, bs, placement)
     donate = donate_state(kind, per_batch, data.steps)
     background = step_compiler._BACKGROUND and not stream
+    # Steps left in this call: the rest of this pass, and in `fit` the epochs after.
+    later = max(getattr(model, "_epochs_planned", 0) - epoch - 1, 0)
+
+    def horizon(done):
+        return data.steps - done + (later * data.steps if kind == "train" else 0)
+
     while done < data.steps:
         measure = prefetch = None
         if auto and not per_batch and n_exec == 1:
@@ -326,7 +333,13 @@ def array_chunks(model, data, kind, step, seed, epoch, start_step, per_batch=Fal
             layout = compiler.fused_layout(kind, (chosen, bs, placement), donate)
             if chosen is None:
                 measure = auto_key
-            elif chosen == 1 or not background or compiler.layout_ready(*layout):
+            elif chosen == 1 or compiler.layout_ready(*layout):
+                n_exec = chosen
+            elif not compiler.layout_started(*layout) and not compiler.pays_back(
+                auto_key, horizon(done)
+            ):
+                auto = False  # not worth a compile in this pass: steps run alone
+            elif not background:
                 n_exec = chosen
             elif not compiler.layout_started(*layout):
                 # Compile the chunk in the background; steps run alone meanwhile.
@@ -344,8 +357,10 @@ def array_chunks(model, data, kind, step, seed, epoch, start_step, per_batch=Fal
 
         if done < full_steps:
             n, rows = min(n_exec, full_steps - done), bs
-            if auto and n < n_exec:
+            if leftover_alone and n < n_exec:
                 n = 1  # the leftover steps: the compiled single step
+            if n == 1:
+                compiler.alone[auto_key] = compiler.alone.get(auto_key, 0) + 1
         else:
             n, rows = 1, tail
             measure = None

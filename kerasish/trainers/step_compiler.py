@@ -96,6 +96,16 @@ def convolution_count(compiled):
     return len(_CONVOLUTION_OP.findall(text or ""))
 
 
+def _cache_key(kind, static_key, example_args):
+    """What a compiled program is cached under (`StepCompiler.cache`)."""
+    return (
+        kind,
+        static_key,
+        signature(example_args),
+        distributed.cache_key(example_args),
+    )
+
+
 class StepCompiler:
     """The compiled steps of one model, by kind (`"train"`, `"test"`,
     `"predict"`) and input signature."""
@@ -110,6 +120,8 @@ class StepCompiler:
         self.pending = {}  # signature -> Future of a background compile
         self.layouts = {}  # (kind, static key) -> compiled, or a pending Future
         self.single_steps = {}  # kind -> the one step, jitted (see `multi_step`)
+        self.compile_seconds = {}  # kind -> seconds its single step took to compile
+        self.alone = {}  # auto key -> steps run alone so far (`pays_back`)
 
     def fused_layout(self, kind, static_key, donate):
         """The `(kind, key)` a fused chunk is known by in `layouts`."""
@@ -156,6 +168,24 @@ class StepCompiler:
         self.auto[key] = chosen
         return chosen
 
+    def pays_back(self, key, horizon):
+        """Whether compiling a fused chunk for `key` is worth its compile.
+
+        Fusing saves at most the time the steps would take alone, and compiling
+        the chunk costs about what the single step's compile did (in the
+        background it still takes cores from the steps running meanwhile: on 2
+        cores it slowed the tiny MLP's single steps 2-3x). So a chunk is compiled
+        once the steps this model has run alone, plus the `horizon` steps still
+        ahead in this call, take `_PAYBACK` times that compile: a short fit runs
+        its steps alone, and a long one (or the sum of repeated short ones)
+        fuses. The sum is fixed within a call, so it is asked once per pass.
+        """
+        times = self.step_times.get(key)
+        if not times or len(times) < 2:
+            return True
+        ahead = (self.alone.get(key, 0) + horizon) * min(times[1:])
+        return ahead >= _PAYBACK * self.compile_seconds.get(key[0], 0.0)
+
     def get(self, kind, build_fn, example_args, static_key=(), donate=False):
         """Returns `(compiled function, seconds spent compiling)`.
 
@@ -165,12 +195,7 @@ class StepCompiler:
         """
         if donate:
             static_key = (*static_key, "donated")
-        sig = (
-            kind,
-            static_key,
-            signature(example_args),
-            distributed.cache_key(example_args),
-        )
+        sig = _cache_key(kind, static_key, example_args)
         fn = self.cache.get(sig)
         if fn is not None:
             return fn, 0.0
@@ -220,7 +245,7 @@ class StepCompiler:
         _, key = self.fused_layout(kind, static_key, donate)
         if self.model.run_eagerly or (kind, key) in self.layouts:
             return
-        sig = (kind, key, signature(example))
+        sig = _cache_key(kind, key, example)
         if sig in self.cache or sig in self.pending:
             return
         self.signatures[(kind, key)] = sig[2]
@@ -250,6 +275,8 @@ class StepCompiler:
         fn, seconds = self.get(
             kind, build(unroll), example, (*static_key, unroll), donate
         )
+        if n == 1 and seconds and kind not in self.compile_seconds:
+            self.compile_seconds[kind] = seconds
         if n == 1 and kind not in self.unroll and not self.model.run_eagerly:
             # The single step's program tells whether later chunks unroll: no
             # rolled chunk compiled only to be thrown away.
@@ -275,6 +302,9 @@ _CHUNK_SECONDS = 0.005
 # by one (the first epoch then costs about one compile, as with one step).
 _BACKGROUND = True
 _MIN_FUSED = 4
+# A chunk is compiled once the steps run alone would take this many times the
+# single step's compile (`StepCompiler.pays_back`).
+_PAYBACK = 2.0
 _MAX_FUSED = 128
 _MAX_UNROLLED = 8
 _TIMED_STEPS = 5

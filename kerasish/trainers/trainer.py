@@ -339,6 +339,7 @@ class Trainer(Steps):
         self._progress_state = None
         # The memory line prints before the first step (at the first compile).
         object.__setattr__(self, "_memory_line_pending", verbose >= 1)
+        object.__setattr__(self, "_epochs_planned", epochs)  # for "auto"'s payback
         try:
             for epoch in range(initial_epoch, epochs):
                 self._current_epoch = epoch

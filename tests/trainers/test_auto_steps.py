@@ -36,6 +36,8 @@ def long_chunks(monkeypatch):
     # Compile fused chunks when first needed, not in the background: the layout
     # of each epoch is then the same on every machine.
     monkeypatch.setattr(step_compiler, "_BACKGROUND", False)
+    # Every fit is long enough to pay a chunk's compile back.
+    monkeypatch.setattr(step_compiler, "_PAYBACK", 0.0)
 
 
 def test_auto_is_the_default_and_equals_one_step_at_a_time(long_chunks, monkeypatch):
@@ -71,6 +73,40 @@ def test_auto_is_the_default_and_equals_one_step_at_a_time(long_chunks, monkeypa
                 results[spe][1][key], results[1][1][key], rtol=1e-5
             )
         np.testing.assert_allclose(results[spe][2], results[1][2], rtol=1e-5)
+
+
+def test_a_chunk_is_compiled_once_the_steps_run_alone_pay_it_back(monkeypatch):
+    monkeypatch.setattr(step_compiler, "_CHUNK_SECONDS", 1.0)
+    monkeypatch.setattr(step_compiler, "_BACKGROUND", False)
+    auto, one = _model("auto"), _model(1)
+    compiler = auto._step_compiler
+    key = ("train", 8, "device")
+    # Known figures instead of this machine's: a step takes 1 ms alone and the
+    # single step compiled in 0.1 s, so a chunk pays back after 200 steps.
+    compiler.step_times[key] = [1.0] + [1e-3] * 5
+    compiler.compile_seconds["train"] = 0.1
+    for epochs, fused in ((2, [1]), (2, [1]), (4, [1, 25])):
+        for model in (auto, one):  # in order: the same data each step
+            model.fit(X, Y, batch_size=8, epochs=epochs, verbose=0, shuffle=False)
+        # 50 steps, then 100 (both short), then 100 + 100 ahead: fused from the
+        # first step of that fit.
+        assert _fused_lengths(auto, "train") == fused
+    assert compiler.alone[key] == 100
+    for a, b in zip(auto.get_weights(), one.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_a_background_chunk_is_picked_up_not_compiled_again(long_chunks, monkeypatch):
+    monkeypatch.setattr(step_compiler, "_BACKGROUND", True)
+    model = _model("auto")
+    model.fit(X, Y, batch_size=8, epochs=1, verbose=0)
+    compiler = model._step_compiler
+    (future,) = compiler.pending.values()
+    compiled = future.result()
+    model.fit(X, Y, batch_size=8, epochs=1, verbose=0)
+    assert not compiler.pending
+    layout = ("train", (25, 8, "device", 1, "donated"))
+    assert compiler.layouts[layout] is compiled
 
 
 def test_default_compile_is_auto():
