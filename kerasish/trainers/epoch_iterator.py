@@ -211,10 +211,11 @@ def order_rows(data, indices, shuffled, host_fn=None):
     one gather per array and epoch, after which every step slices its batch.
     Data already in that order (unshuffled, no padding) is returned as placed.
 
-    The gather compiles in the background on its first use (about 0.1 s at
-    LLVM's lowest level); meanwhile, in a first epoch over host arrays, the rows
-    are put in order on the host and placed whole, which costs a copy of the
-    data (about 1 ms per 2 MB on CPU) rather than the wait.
+    Over host arrays, the rows are put in order on the host and placed whole
+    (a copy of the data: about 1 ms per 2 MB on CPU) until the gather is
+    compiled. It compiles in the background (about 0.1 s at LLVM's lowest
+    level) from the second epoch on: in the first, it would take cores from
+    the step's own compile, and a one-epoch `fit` never needs it.
     """
     device = data.place(host_fn)
     if not shuffled and len(indices) <= _rows_of(device):
@@ -233,11 +234,12 @@ def order_rows(data, indices, shuffled, host_fn=None):
 
 class _Gather:
     """The compiled gather of every array's rows, per argument signature,
-    compiled in the background when asked to `start`."""
+    compiled in the background when asked to `start` a second time."""
 
     def __init__(self, engine):
         self.engine = engine
         self.programs = {}  # signature -> compiled, or a Future of it
+        self.asked = set()  # signatures `start` was called for once
 
     @staticmethod
     def _key(arrays, idx):
@@ -254,8 +256,11 @@ class _Gather:
         return entry is not None and (not hasattr(entry, "done") or entry.done())
 
     def start(self, arrays, idx):
+        """Starts the compile at the second request for a signature."""
         key = self._key(arrays, idx)
-        if key not in self.programs:
+        if key not in self.asked:
+            self.asked.add(key)
+        elif key not in self.programs:
             self.programs[key] = self.engine.compile_async(
                 self._gather, arrays, idx, one_shot=True
             )
