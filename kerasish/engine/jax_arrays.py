@@ -93,11 +93,29 @@ def get_item(x, key):
 
 # -- creation ------------------------------------------------------------------------
 def zeros(shape, dtype=None):
-    return jnp.zeros(shape, dtype=_floatx_default(dtype))
+    filled = _filled_now(shape, dtype, 0)
+    return jnp.zeros(shape, dtype=_floatx_default(dtype)) if filled is None else filled
 
 
 def ones(shape, dtype=None):
-    return jnp.ones(shape, dtype=_floatx_default(dtype))
+    filled = _filled_now(shape, dtype, 1)
+    return jnp.ones(shape, dtype=_floatx_default(dtype)) if filled is None else filled
+
+
+def _filled_now(shape, dtype, value):
+    """Outside any trace, a fill made with numpy and placed, or None: run as an
+    operation, `jnp.zeros` compiles a program per new shape and dtype (20-70 ms
+    each on XLA:CPU), as a metric's fresh state did in every first `fit`."""
+    try:
+        from jax._src.core import trace_state_clean
+
+        if not trace_state_clean():
+            return None
+        dtype = jax.dtypes.canonicalize_dtype(jnp.dtype(_floatx_default(dtype)))
+        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        return jax.device_put(np.full(shape, value, dtype))
+    except (ImportError, TypeError):  # another jax, or a shape numpy rejects
+        return None
 
 
 def empty(shape, dtype=None):
