@@ -383,6 +383,7 @@ class Trainer(Steps):
             raise
         finally:
             self._in_fit = False
+            object.__setattr__(self, "_epochs_planned", 0)
         if self.optimizer is not None and getattr(self.optimizer, "use_ema", False):
             values = self.optimizer.finalize_variable_values(
                 [v.value for v in self.trainable_variables]
