@@ -37,6 +37,7 @@ class Chunk(NamedTuple):
     prefetch: Any = None  # state -> None: start compiling a later chunk's layout
     cursor: Any = None  # a one-item list: the device row offset the call takes
     # last and returns advanced (arrays on the device); None: no offset
+    repeat: int = 1  # calls of a one-step function in a row (`count` steps)
 
 
 def run_chunks(model, chunks, state, callbacks, kind):
@@ -112,6 +113,8 @@ def _run_chunk(model, chunk, state, kind, functions, begin, end, progbar, output
         model._step_compiler.record_step_time(
             chunk.measure, time.perf_counter() - start
         )
+    elif chunk.repeat > 1:
+        out = _repeated(model, fn, state, chunk, train)
     else:
         out = fn(state, *args)
     if chunk.cursor is not None:
@@ -138,6 +141,18 @@ def _run_chunk(model, chunk, state, kind, functions, begin, end, progbar, output
     elif progbar is not None:
         progbar.on_batch(kind, last, logs)
     return state, logs
+
+
+def _repeated(model, fn, state, chunk, train):
+    """`chunk.repeat` calls of a one-step function over device-resident rows,
+    each taking the state and row offset the last returned; returns the last
+    call's outputs."""
+    cursor = chunk.cursor
+    for _ in range(chunk.repeat - 1):
+        state, _, cursor[0] = fn(state, *chunk.args, cursor[0])
+        if train:  # for Ctrl-C: the state after the last completed step
+            object.__setattr__(model, "_progress_state", state)
+    return fn(state, *chunk.args, cursor[0])
 
 
 def _note_memory(model, state, chunk, fn):
@@ -331,6 +346,10 @@ def array_chunks(model, data, kind, step, seed, epoch, start_step, per_batch=Fal
     def horizon(done):
         return data.steps - done + (later * data.steps if kind == "train" else 0)
 
+    # Steps that run alone with nothing between them (no callback, no timing)
+    # run as blocks of calls of about `_CHUNK_SECONDS`, the chunk loop's Python
+    # paid once per block.
+    block = 1
     while done < data.steps:
         measure = prefetch = None
         if auto and not per_batch and n_exec == 1:
@@ -344,9 +363,12 @@ def array_chunks(model, data, kind, step, seed, epoch, start_step, per_batch=Fal
                 auto_key, horizon(done)
             ):
                 auto = False  # not worth a compile in this pass: steps run alone
+                block = chosen
             elif not background:
                 n_exec = chosen
-            elif not compiler.layout_started(*layout):
+            elif compiler.layout_started(*layout):
+                block = chosen  # compiling: blocks of steps until it is ready
+            else:
                 # Compile the chunk in the background; steps run alone meanwhile.
                 def prefetch(state, chosen=chosen):
                     compiler.start_fused(
@@ -360,12 +382,15 @@ def array_chunks(model, data, kind, step, seed, epoch, start_step, per_batch=Fal
                         donate,
                     )
 
+        repeat = 1
         if done < full_steps:
             n, rows = min(n_exec, full_steps - done), bs
             if leftover_alone and n < n_exec:
                 n = 1  # the leftover steps: the compiled single step
+            if n == 1 and measure is None and prefetch is None and not stream:
+                repeat = min(block, full_steps - done)
             if n == 1:
-                compiler.alone[auto_key] = compiler.alone.get(auto_key, 0) + 1
+                compiler.alone[auto_key] = compiler.alone.get(auto_key, 0) + repeat
         else:
             n, rows = 1, tail
             measure = None
@@ -402,15 +427,16 @@ def array_chunks(model, data, kind, step, seed, epoch, start_step, per_batch=Fal
             compilers[(n, rows)] = compile_chunk
         yield Chunk(
             done,
-            n,
+            n * repeat,
             (n, rows),
             compile_chunk,
             args,
             measure=measure,
             prefetch=prefetch,
             cursor=None if stream else cursor,
+            repeat=repeat,
         )
-        done += n
+        done += n * repeat
 
 
 # Rows per call when evaluation merges batches (as predict does).

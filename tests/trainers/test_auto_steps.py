@@ -96,6 +96,32 @@ def test_a_chunk_is_compiled_once_the_steps_run_alone_pay_it_back(monkeypatch):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
+def test_steps_that_run_alone_run_in_blocks_with_the_same_results(monkeypatch):
+    """Where a chunk does not pay back its compile, the single steps run as
+    blocks of calls with nothing between them: the progress bar moves per
+    block, and every step is still one call of the single-step program."""
+    monkeypatch.setattr(step_compiler, "_CHUNK_SECONDS", 1.0)
+    monkeypatch.setattr(step_compiler, "_PAYBACK", 1e9)  # never compile a chunk
+    shown = []
+    original = ProgbarLogger.on_train_batch_end
+
+    def record(self, batch, logs=None):
+        shown.append(batch)
+        return original(self, batch, logs)
+
+    monkeypatch.setattr(ProgbarLogger, "on_train_batch_end", record)
+    auto, one = _model("auto"), _model(1)
+    for model in (auto, one):
+        model.fit(X, Y, batch_size=8, epochs=2, verbose=1, shuffle=False)
+    # Epoch 1: six steps timed one by one, then a block of the 19 left; epoch 2:
+    # one block of 25. The per-step model shows every step.
+    assert shown[:8] == [0, 1, 2, 3, 4, 5, 24, 24]
+    assert shown[8:] == list(range(25)) * 2
+    assert _fused_lengths(auto, "train") == [1]
+    for a, b in zip(auto.get_weights(), one.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
 def test_a_background_chunk_is_picked_up_not_compiled_again(long_chunks, monkeypatch):
     monkeypatch.setattr(step_compiler, "_BACKGROUND", True)
     model = _model("auto")
