@@ -24,6 +24,19 @@ def _model(spe):
     return model
 
 
+def _progbar_batches(monkeypatch):
+    """The batch indices the progress bar is given, from now on."""
+    shown = []
+    original = ProgbarLogger.on_train_batch_end
+
+    def record(self, batch, logs=None):
+        shown.append(batch)
+        return original(self, batch, logs)
+
+    monkeypatch.setattr(ProgbarLogger, "on_train_batch_end", record)
+    return shown
+
+
 def _fused_lengths(model, kind):
     return sorted({key[1][0] for key in model._step_compiler.cache if key[0] == kind})
 
@@ -102,14 +115,7 @@ def test_steps_that_run_alone_run_in_blocks_with_the_same_results(monkeypatch):
     block, and every step is still one call of the single-step program."""
     monkeypatch.setattr(step_compiler, "_CHUNK_SECONDS", 1.0)
     monkeypatch.setattr(step_compiler, "_PAYBACK", 1e9)  # never compile a chunk
-    shown = []
-    original = ProgbarLogger.on_train_batch_end
-
-    def record(self, batch, logs=None):
-        shown.append(batch)
-        return original(self, batch, logs)
-
-    monkeypatch.setattr(ProgbarLogger, "on_train_batch_end", record)
+    shown = _progbar_batches(monkeypatch)
     auto, one = _model("auto"), _model(1)
     for model in (auto, one):
         model.fit(X, Y, batch_size=8, epochs=2, verbose=1, shuffle=False)
@@ -158,14 +164,7 @@ def test_a_batch_callback_sees_every_batch_and_the_progbar_every_chunk(
     assert batches.seen == list(range(25))
     assert _fused_lengths(model, "train") == [1]
 
-    shown = []
-    original = ProgbarLogger.on_train_batch_end
-
-    def record(self, batch, logs=None):
-        shown.append(batch)
-        return original(self, batch, logs)
-
-    monkeypatch.setattr(ProgbarLogger, "on_train_batch_end", record)
+    shown = _progbar_batches(monkeypatch)
     model = _model("auto")
     model.fit(X, Y, batch_size=8, epochs=2, verbose=1)
     # Epoch 1: every step alone (timed, then too few left for a chunk); epoch 2:
