@@ -317,7 +317,6 @@ def array_chunks(model, data, kind, step, seed, epoch, start_step, per_batch=Fal
     n_exec = model.steps_per_execution
     # Merged evaluation batches are large calls already: no fusing on top.
     auto = n_exec == "auto" and not getattr(data, "merged", 0)
-    leftover_alone = auto
     n_exec = 1 if n_exec == "auto" else n_exec
     shuffled = kind == "train" and data.shuffle
     host_indices, host_mask = (
@@ -359,15 +358,13 @@ def array_chunks(model, data, kind, step, seed, epoch, start_step, per_batch=Fal
                 measure = auto_key
             elif chosen == 1 or compiler.layout_ready(*layout):
                 n_exec = chosen
-            elif not compiler.layout_started(*layout) and not compiler.pays_back(
-                auto_key, horizon(done)
-            ):
+            elif compiler.layout_started(*layout):
+                block = chosen  # compiling: blocks of steps until it is ready
+            elif not compiler.pays_back(auto_key, horizon(done)):
                 auto = False  # not worth a compile in this pass: steps run alone
                 block = chosen
             elif not background:
                 n_exec = chosen
-            elif compiler.layout_started(*layout):
-                block = chosen  # compiling: blocks of steps until it is ready
             else:
                 # Compile the chunk in the background; steps run alone meanwhile.
                 def prefetch(state, chosen=chosen):
@@ -385,9 +382,9 @@ def array_chunks(model, data, kind, step, seed, epoch, start_step, per_batch=Fal
         repeat = 1
         if done < full_steps:
             n, rows = min(n_exec, full_steps - done), bs
-            if leftover_alone and n < n_exec:
+            if auto and n < n_exec:
                 n = 1  # the leftover steps: the compiled single step
-            if n == 1 and measure is None and prefetch is None and not stream:
+            if n == 1 and not stream:
                 repeat = min(block, full_steps - done)
             if n == 1:
                 compiler.alone[auto_key] = compiler.alone.get(auto_key, 0) + repeat

@@ -180,10 +180,7 @@ class StepCompiler:
         its steps alone, and a long one (or the sum of repeated short ones)
         fuses. The sum is fixed within a call, so it is asked once per pass.
         """
-        times = self.step_times.get(key)
-        if not times or len(times) < 2:
-            return True
-        ahead = (self.alone.get(key, 0) + horizon) * min(times[1:])
+        ahead = (self.alone.get(key, 0) + horizon) * min(self.step_times[key][1:])
         return ahead >= _PAYBACK * self.compile_seconds.get(key[0], 0.0)
 
     def get(self, kind, build_fn, example_args, static_key=(), donate=False):
