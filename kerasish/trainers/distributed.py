@@ -156,7 +156,14 @@ def keep_state_layout(fn, example_state):
 
     def run(state, *args):
         new_state, *rest = fn(state, *args)
-        return (engine.constrain(new_state, shardings), *rest)
+        # Field by field: a field passed through is None (`kept_state`).
+        new_state = type(new_state)(
+            *(
+                None if field is None else engine.constrain(field, layout)
+                for field, layout in zip(new_state, shardings)
+            )
+        )
+        return (new_state, *rest)
 
     return run
 

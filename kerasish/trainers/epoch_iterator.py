@@ -127,7 +127,7 @@ def _run_chunk(model, chunk, state, kind, functions, begin, end, progbar, output
             seen = out if chunk.rows_seen is None else _first_rows(out, chunk.rows_seen)
             end(last, {"outputs": seen})
         return state, None
-    state, logs = out
+    state, logs = step_compiler.kept_state(out[0], state), out[1]
     if train:
         # Not through Layer.__setattr__: tracking would walk the state pytree
         # on every step (measured: a third of the per-step time, tiny MLP).
@@ -149,7 +149,8 @@ def _repeated(model, fn, state, chunk, train):
     call's outputs."""
     cursor = chunk.cursor
     for _ in range(chunk.repeat - 1):
-        state, _, cursor[0] = fn(state, *chunk.args, cursor[0])
+        new, _, cursor[0] = fn(state, *chunk.args, cursor[0])
+        state = step_compiler.kept_state(new, state)
         if train:  # for Ctrl-C: the state after the last completed step
             object.__setattr__(model, "_progress_state", state)
     return fn(state, *chunk.args, cursor[0])

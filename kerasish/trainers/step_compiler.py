@@ -18,7 +18,13 @@ from kerasish import config, ops
 from kerasish.common import tree
 from kerasish.engine import get_engine
 from kerasish.trainers import distributed
-from kerasish.trainers.steps import Batch, StepContext, step_context
+from kerasish.trainers.steps import (
+    Batch,
+    StepContext,
+    Steps,
+    TrainState,
+    step_context,
+)
 
 # An HLO convolution instruction: `%convolution.3 = f32[...] convolution(%a, %b)`.
 _CONVOLUTION_OP = re.compile(r"\bconvolution\(")
@@ -324,6 +330,12 @@ def choose_steps(step_seconds, full_steps, unrolled=False):
     return n if n >= _MIN_FUSED else 1
 
 
+def kept_state(new, old):
+    """A chunk's returned state with the fields it passed through (None) taken
+    from the state it was given."""
+    return type(new)(*(o if n is None else n for n, o in zip(new, old)))
+
+
 def multi_step(model, step, n, from_arrays, batch_size, unroll, compiler=None):
     """`n` steps as one function: `(state, ...) -> (state, logs)`.
 
@@ -332,7 +344,8 @@ def multi_step(model, step, n, from_arrays, batch_size, unroll, compiler=None):
     `start` on, and returns `(state, logs, start + n * batch_size)`: the next
     chunk's start stays on the device, so a call sends nothing from the host.
     Otherwise it takes `(state, batches)` with the batches stacked on a leading
-    axis and returns `(state, logs)`.
+    axis and returns `(state, logs)`. A returned state's field that is None was
+    passed through unchanged (`kept_state`).
     """
     engine = get_engine()
 
@@ -365,8 +378,15 @@ def multi_step(model, step, n, from_arrays, batch_size, unroll, compiler=None):
         kind = getattr(step, "__name__", "step")
         one = compiler.single_step(kind, one)
 
+    # The built-in test step changes the metrics alone: its chunk returns no
+    # weights (XLA would copy each one into an output buffer on every call).
+    metrics_only = getattr(step, "__func__", None) is Steps.test_step
+
     def finish(state, logs):
-        return state, model._results(state.metrics) if logs is None else logs
+        logs = model._results(state.metrics) if logs is None else logs
+        if metrics_only:
+            state = TrainState(None, None, None, state.metrics)
+        return state, logs
 
     def run_all(state, count, batch_at):
         if count == 1:

@@ -111,3 +111,25 @@ def test_compute_loss_reads_the_step_context_only_inside_a_step():
     np.testing.assert_allclose(logs["loss"], np.mean((pred - y) ** 2) + 2.0, rtol=1e-5)
     assert steps.current_step_context() is None
     assert not any(k.startswith("_current") for k in vars(model))
+
+
+def test_evaluation_chunks_return_the_metrics_not_the_weights():
+    # XLA copies each weight a program returns into a new buffer on every call;
+    # the built-in test step passes them through, so its chunks return none.
+    x = RNG.random((32, 3)).astype("float32")
+    y = RNG.random((32, 2)).astype("float32")
+    for spe in (1, 4, "auto"):
+        model = kerasish.Sequential([kerasish.Input((3,)), layers.Dense(2)])
+        model.compile(optimizer="sgd", loss="mse", steps_per_execution=spe)
+        before = model.get_weights()
+        loss = model.evaluate(x, y, batch_size=4, verbose=0)
+        kernel, bias = before
+        np.testing.assert_allclose(loss, np.mean((x @ kernel + bias - y) ** 2), 1e-5)
+        for a, b in zip(model.get_weights(), before):
+            np.testing.assert_array_equal(a, b)
+        programs = [f for k, f in model._step_compiler.cache.items() if k[0] == "test"]
+        assert programs
+        for program in programs:
+            state = program.out_info[0]
+            assert state.trainable is None and state.non_trainable is None
+            assert state.metrics is not None
