@@ -224,6 +224,13 @@ class Engine(Protocol):
         self, fn: Callable, has_aux: bool = False, argnums: int = 0
     ) -> Callable: ...
     def eval_shape(self, fn: Callable, *args: Any) -> PyTree: ...
+    def peak_bytes(self, fn: Callable, *args: Any, dim: int) -> int | None:
+        """The most bytes that values with a dimension of size `dim` take at
+        once while `fn`'s program runs on arguments shaped like `args` (each
+        value alive from its operation to its last use; none fused), or None
+        for an engine that builds no program."""
+        ...
+
     def vmap(self, fn: Callable, in_axes: Any = 0, out_axes: Any = 0) -> Callable: ...
     def checkpoint(self, fn: Callable) -> Callable:
         """`fn`, with activations recomputed in the backward pass."""

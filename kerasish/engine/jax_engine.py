@@ -122,6 +122,9 @@ class JaxEngine:
     def eval_shape(self, fn, *args, **kwargs):
         return jax.eval_shape(fn, *args, **kwargs)
 
+    def peak_bytes(self, fn, *args, dim):
+        return _peak_bytes(jax.make_jaxpr(fn)(*args).jaxpr, dim, inputs=True)
+
     def scan(self, fn, init, xs=None, length=None, reverse=False, unroll=1):
         return jax.lax.scan(fn, init, xs, length=length, reverse=reverse, unroll=unroll)
 
@@ -532,3 +535,46 @@ class _CompileCounter:
         except (AttributeError, ValueError):
             pass
         return False
+
+
+def _peak_bytes(jaxpr, dim, inputs):
+    """Peak bytes of values with a dimension `dim` alive at once in `jaxpr`:
+    each from its equation to its last use; a called program's (a scan's body,
+    once) while its equation runs. `inputs`: count the jaxpr's own inputs
+    (a called program's are its caller's values, counted there)."""
+
+    def size(var):
+        aval = var.aval
+        shape = tuple(getattr(aval, "shape", ()))
+        itemsize = getattr(getattr(aval, "dtype", None), "itemsize", None)
+        if itemsize is None or dim not in shape:
+            return 0
+        return int(np.prod(shape)) * int(itemsize)
+
+    def variables(values):
+        return [v for v in values if not hasattr(v, "val")]  # not literals
+
+    end = len(jaxpr.eqns)
+    last = {}
+    for i, eqn in enumerate(jaxpr.eqns):
+        for var in variables(eqn.invars):
+            last[var] = i
+    for var in variables(jaxpr.outvars):
+        last[var] = end
+    live = sum(size(v) for v in jaxpr.invars if v in last) if inputs else 0
+    peak = live
+    for i, eqn in enumerate(jaxpr.eqns):
+        inner = 0
+        for value in eqn.params.values():
+            for sub in value if isinstance(value, tuple | list) else (value,):
+                sub = getattr(sub, "jaxpr", sub)  # a ClosedJaxpr's own
+                if hasattr(sub, "eqns"):
+                    inner = max(inner, _peak_bytes(sub, dim, inputs=False))
+        made = sum(size(v) for v in eqn.outvars if v in last)
+        # A called program's peak holds its outputs, the equation's own.
+        peak = max(peak, live + max(inner, made))
+        live += made
+        for var in set(variables(eqn.invars)):
+            if last.get(var) == i:
+                live -= size(var)
+    return peak

@@ -115,6 +115,9 @@ class NumpyEngine:
 
     grad = value_and_grad
 
+    def peak_bytes(self, fn, *args, dim):
+        return None  # numpy runs operations one by one: no program to read
+
     def eval_shape(self, fn, *args, **kwargs):
         concrete = self.tree_map(
             lambda s: np.zeros(s.shape, s.dtype) if isinstance(s, _ShapeDtype) else s,

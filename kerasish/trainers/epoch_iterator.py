@@ -437,13 +437,10 @@ def array_chunks(model, data, kind, step, seed, epoch, start_step, per_batch=Fal
         done += n * repeat
 
 
-# Rows per call when evaluation merges batches (as predict does).
-_MERGED_ROWS = 8192
-
-
 def merged_test_data(model, data, kind, per_batch):
-    """Array data for `evaluate` with batches merged into calls of ~8192 rows, or
-    None where merging could change a number.
+    """Array data for `evaluate` with batches merged into larger calls
+    (`memory_report.merged_batches`), or None where merging could change a
+    number.
 
     Evaluation's results are sums over samples when only built-in code sees the
     rows (`user_code_sees_rows`) and every loss averages over the batch (then
@@ -459,12 +456,8 @@ def merged_test_data(model, data, kind, per_batch):
     if model.steps_per_execution != "auto":
         return None
     bs = data.batch_size
-    merged = min(-(-_MERGED_ROWS // bs), data.steps)
-    if merged < 2 or data.steps * bs < data.num_samples:
+    if data.steps < 2 or data.steps * bs < data.num_samples:
         return None
-    # As few calls as with `merged`, each as even as can be: 500 batches run as
-    # 2 x 250, not 256 + 244 padded (no padded copy of the rows to make).
-    merged = -(-data.steps // -(-data.steps // merged))
     if user_code_sees_rows(model, "test"):
         return None
     compile_loss = model._compile_loss
@@ -475,6 +468,14 @@ def merged_test_data(model, data, kind, per_batch):
                 "mean",
             ):
                 return None
+    first = model._run_host_layers(tree.map_structure(lambda a: a[:1], data.x))
+    limit = memory.device_memory_limit()
+    merged = min(memory.merged_batches(model, first, bs, limit), data.steps)
+    if merged < 2:
+        return None
+    # As few calls as with `merged`, each as even as can be: 500 batches run as
+    # 2 x 250, not 256 + 244 padded (no padded copy of the rows to make).
+    merged = -(-data.steps // -(-data.steps // merged))
     view = copy.copy(data)
     view.batch_size = bs * merged
     view.steps = -(-data.num_samples // view.batch_size)
@@ -560,7 +561,13 @@ def predict_array_chunks(model, data, per_batch):
     compiler = model._step_compiler
     x_host = model._run_host_layers(data.x)
     bs = data.batch_size
-    chunk = 1 if per_batch else min(-(-8192 // bs), 1 << (data.steps - 1).bit_length())
+    chunk = 1
+    if not per_batch and data.steps > 1:
+        limit = memory.device_memory_limit()
+        chunk = min(
+            memory.merged_batches(model, x_host, bs, limit),
+            1 << (data.steps - 1).bit_length(),
+        )
     exact = user_code_sees_rows(model, "predict")
     done = 0
     while done < data.steps:

@@ -11,6 +11,8 @@
   logs have no such keys, and callbacks such as CSVLogger write every key).
 - An out-of-memory error from XLA is re-raised with that estimate and a batch
   size that would fit.
+- Inference merges batches into larger calls (`merged_batches`) only as far as
+  the model's activations per row allow.
 """
 
 from typing import NamedTuple
@@ -157,3 +159,69 @@ def out_of_memory_error(error, est, limit=None):
     except Exception:  # an exception type that does not take a message
         new = MemoryError(message)
     return new
+
+
+# `evaluate` and `predict` over arrays merge the user's batches into calls of
+# up to `MERGED_ROWS` rows (fewer calls, the same numbers), and of at most
+# `MERGED_BYTES` of activations alive at once, or a sixteenth of the device's
+# memory where that is less: a convnet on 224x224 images holds megabytes per
+# row, and 8192 rows of it would not fit where Keras's batches of 32 do.
+MERGED_ROWS = 8192
+MERGED_BYTES = 1 << 30
+# Rows the model is traced at to count its activations: a dimension that a
+# weight is unlikely to have, so that values with it scale with the rows.
+_PROBE_ROWS = 23
+
+
+def activation_bytes_per_row(model, x):
+    """Peak bytes of the values the model's inference holds at once, per input
+    row (`Engine.peak_bytes`), or None where the engine builds no program or
+    the model cannot run at another row count. Cached per input signature.
+
+    Args:
+        model: A built model.
+        x: Host inputs as the compiled step receives them (any row count).
+    """
+    engine = get_engine()
+    leaves = engine.tree_leaves(x)
+    key = tuple((np.shape(a)[1:], str(np.asarray(a[:0]).dtype)) for a in leaves)
+    cache = model.__dict__.setdefault("_activation_bytes", {})
+    if key not in cache:
+        cache[key] = _traced_bytes_per_row(model, x)
+    return cache[key]
+
+
+def _traced_bytes_per_row(model, x):
+    from kerasish.trainers.step_compiler import spec_of
+    from kerasish.trainers.steps import TrainState
+
+    engine = get_engine()
+    probe = engine.tree_map(
+        lambda a: engine.shape_dtype_struct(
+            (_PROBE_ROWS, *np.shape(a)[1:]), spec_of(a).dtype
+        ),
+        x,
+    )
+    state = TrainState(
+        [v.value for v in model.trainable_variables],
+        [v.value for v in model.non_trainable_variables],
+        None,
+        None,
+    )
+    try:
+        peak = engine.peak_bytes(model._predict_rows, state, probe, dim=_PROBE_ROWS)
+    except Exception:  # e.g. a model built for one fixed batch size
+        return None
+    return None if peak is None else peak / _PROBE_ROWS
+
+
+def merged_batches(model, x, batch_size, limit=None):
+    """How many batches of `batch_size` rows one merged inference call runs: a
+    power of two, at most `MERGED_ROWS` rows and `MERGED_BYTES` (or a sixteenth
+    of `limit`, the device's memory) of activations; at least one."""
+    n = max(1, MERGED_ROWS // batch_size)
+    per_row = activation_bytes_per_row(model, x)
+    if per_row:
+        budget = MERGED_BYTES if limit is None else min(MERGED_BYTES, limit // 16)
+        n = min(n, int(budget // (per_row * batch_size)))
+    return 1 << (max(1, n).bit_length() - 1)

@@ -156,3 +156,37 @@ def test_zeros_and_ones_made_eagerly_compile_nothing(shape, dtype):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
     traced = engine.jit(lambda x: x + ops.ones((3,)) * 2 - ops.zeros((3,)))
     np.testing.assert_array_equal(np.asarray(traced(np.ones(3, "float32"))), [3, 3, 3])
+
+
+def test_peak_bytes_counts_values_alive_at_once():
+    engine = get_engine()
+    rows = 23
+    x = engine.shape_dtype_struct((rows, 100), "float32")
+    one = rows * 100 * 4  # bytes of one (rows, 100) float32 value
+
+    def chain(x):  # each value dies at its next use: two alive at once
+        return ops.sum(ops.tanh(ops.exp(x) + 1.0), axis=1)
+
+    assert engine.peak_bytes(chain, x, dim=rows) == 2 * one
+
+    def kept(x):  # x, e and tanh(e) alive when their product is made: four
+        e = ops.exp(x)
+        return ops.sum(ops.tanh(e) * e * x, axis=1)
+
+    assert engine.peak_bytes(kept, x, dim=rows) == 4 * one
+
+    def loop(x):  # a scan body's (rows,) values count once, not per step
+        def body(carry, row):
+            return carry + ops.tanh(row), None
+
+        return engine.scan(body, ops.zeros((100,)), x)[0]
+
+    # The input, then in the body: the carry, tanh(row) and the sum (no rows
+    # dimension: not counted).
+    assert engine.peak_bytes(loop, x, dim=rows) == one
+    w = engine.shape_dtype_struct((rows, rows), "float32")  # weights count too
+
+    def matmul(w, x):
+        return ops.matmul(w, x)
+
+    assert engine.peak_bytes(matmul, w, x, dim=rows) == rows * rows * 4 + 2 * one
