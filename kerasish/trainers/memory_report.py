@@ -15,6 +15,7 @@
   the model's activations per row allow.
 """
 
+import functools
 from typing import NamedTuple
 
 import numpy as np
@@ -103,6 +104,14 @@ def device_memory_limit():
     """The device's memory in bytes, where the platform reports it, else None."""
     try:
         device = get_engine().devices()[0]
+    except Exception:  # no device to ask
+        return None
+    return _memory_limit(device)
+
+
+@functools.cache
+def _memory_limit(device):
+    try:
         stats = device.memory_stats() or {}
     except Exception:  # CPU and some platforms have no memory stats
         return None
@@ -182,9 +191,7 @@ def activation_bytes_per_row(model, x):
         model: A built model.
         x: Host inputs as the compiled step receives them (any row count).
     """
-    engine = get_engine()
-    leaves = engine.tree_leaves(x)
-    key = tuple((np.shape(a)[1:], str(np.asarray(a[:0]).dtype)) for a in leaves)
+    key = tuple((a.shape[1:], a.dtype) for a in get_engine().tree_leaves(x))
     cache = model.__dict__.setdefault("_activation_bytes", {})
     if key not in cache:
         cache[key] = _traced_bytes_per_row(model, x)
