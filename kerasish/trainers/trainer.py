@@ -521,13 +521,7 @@ class Trainer(Steps):
         cbs.on_predict_begin()
         # The progress bar alone moves per chunk; other batch hooks see each batch.
         per_batch = epoch_iterator.wants_batches(cbs, "predict")
-        state = TrainState(
-            [v.value for v in self.trainable_variables],
-            [v.value for v in self.non_trainable_variables],
-            None,
-            None,
-        )
-        state = distributed.place_state(self, state)
+        state = self._inference_state()
         if data.kind == "arrays":
             chunks = epoch_iterator.predict_array_chunks(
                 self, data, per_batch=per_batch
@@ -586,9 +580,38 @@ class Trainer(Steps):
         )
         return format_batch_logs(self, logs, return_dict)
 
+    def _inference_state(self):
+        """The weights as a `TrainState` for predict (no optimizer, no metrics)."""
+        state = TrainState(
+            [v.value for v in self.trainable_variables],
+            [v.value for v in self.non_trainable_variables],
+            None,
+            None,
+        )
+        return distributed.place_state(self, state)
+
     def predict_on_batch(self, x):
-        """Returns the model's outputs for one batch, as numpy."""
-        return self.predict(x, batch_size=_num(x), verbose=0)
+        """Returns the model's outputs for one batch, as numpy.
+
+        One compiled call, shared with `predict`'s calls of the same row count:
+        no callbacks, no batching (the common loop of one-row predictions).
+        """
+        if not data_adapters._is_array_structure(x):
+            return self.predict(x, batch_size=_num(x), verbose=0)
+        preflight.check_dict_keys(x, preflight.expected_input_keys(self), "x", "input")
+        x = data_adapters.to_numpy_structure(x, "x")
+        rows = data_adapters.num_samples(x, "x")
+        self._check_inputs(x)
+        if not self.built:
+            self._build_from_data(x)
+        x = self._run_host_layers(x)
+        if distributed.active() is not None:
+            x = distributed.place_batches(x)
+        state = self._inference_state()
+        fn, _ = self._step_compiler.get(
+            "predict", lambda: self._predict_rows, (state, x), static_key=(rows,)
+        )
+        return get_engine().tree_map(np.array, fn(state, x))  # writable, as Keras
 
     def get_metrics_result(self):
         state = getattr(self, "_last_metrics_state", None)

@@ -217,6 +217,29 @@ def test_on_batch_methods():
     )
 
 
+def test_predict_on_batch_is_one_compiled_call_shared_with_predict():
+    model = keras.Model(
+        *(lambda i: (i, {"a": layers.Dense(2)(i["u"]), "b": layers.Dense(1)(i["v"])}))(
+            {"u": keras.Input((5,), name="u"), "v": keras.Input((3,), name="v")}
+        )
+    )
+    rng = np.random.default_rng(3)
+    x = {"u": rng.normal(size=(7, 5)), "v": rng.normal(size=(7, 3)).astype("float32")}
+    out = model.predict_on_batch(x)
+    ka, ba, kb, bb = model.get_weights()
+    u, v = np.asarray(x["u"], "float32"), np.asarray(x["v"], "float32")
+    np.testing.assert_allclose(out["a"], u @ ka + ba, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(out["b"], v @ kb + bb, rtol=1e-5, atol=1e-6)
+    out["a"][0] = 0.0  # a writable numpy array, as Keras returns
+    compiled = dict(model._step_compiler.cache)
+    model.predict_on_batch(x)
+    predicted = model.predict(x, batch_size=7, verbose=0)
+    assert model._step_compiler.cache == compiled  # nothing compiled again
+    np.testing.assert_allclose(predicted["b"], v @ kb + bb, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="same number of samples"):
+        model.predict_on_batch({"u": u, "v": v[:3]})
+
+
 def test_dropout_and_batch_statistics_follow_training_flag():
     keras.utils.set_random_seed(0)
     model = keras.Sequential([keras.Input((5,)), layers.Dropout(0.5), layers.Dense(1)])
