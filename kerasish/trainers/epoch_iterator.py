@@ -222,16 +222,18 @@ def reread(model):
     }
 
 
-def order_rows(data, indices, shuffled, host_fn=None):
+def order_rows(data, indices, shuffled, host_fn=None, epochs_ahead=0):
     """The data on the device in the epoch's order, padded to its index vector:
     one gather per array and epoch, after which every step slices its batch.
     Data already in that order (unshuffled, no padding) is returned as placed.
 
     Over host arrays, the rows are put in order on the host and placed whole
-    (a copy of the data: about 1 ms per 2 MB on CPU) until the gather is
-    compiled. It compiles in the background (about 0.1 s at LLVM's lowest
-    level) from the second epoch on: in the first, it would take cores from
-    the step's own compile, and a one-epoch `fit` never needs it.
+    (a copy of the data: about 1 ms per 2 MB on CPU), and that is timed. The
+    device gather compiles in the background once the host ordering of this
+    epoch and the `epochs_ahead` would cost `step_compiler._PAYBACK` times its
+    compile (`_GATHER_SECONDS`): not in the first epoch, where it would take
+    cores from the step's own compile, nor in a short fit of small data, where
+    the compile would cost more than it saves.
     """
     device = data.place(host_fn)
     if not shuffled and len(indices) <= _rows_of(device):
@@ -240,22 +242,30 @@ def order_rows(data, indices, shuffled, host_fn=None):
     placed = distributed.place_resident(indices)
     host = data.host_arrays()
     if host is not None and not gather.ready(device, placed):
-        gather.start(device, placed)
+        gather.start(device, placed, epochs_ahead)
         engine = get_engine()
-        return distributed.place_resident(
+        started = time.perf_counter()
+        ordered = distributed.place_resident(
             engine.tree_map(lambda a: np.take(a, indices, axis=0), host)
         )
+        gather.host_seconds[gather._key(device, placed)] = time.perf_counter() - started
+        return ordered
     return gather(device, placed)
+
+
+# The compile of a gather of rows at LLVM's lowest level (XLA:CPU, about; a
+# background compile also slows the steps that run beside it by about as much).
+_GATHER_SECONDS = 0.1
 
 
 class _Gather:
     """The compiled gather of every array's rows, per argument signature,
-    compiled in the background when asked to `start` a second time."""
+    compiled in the background once it pays back (`start`)."""
 
     def __init__(self, engine):
         self.engine = engine
         self.programs = {}  # signature -> compiled, or a Future of it
-        self.asked = set()  # signatures `start` was called for once
+        self.host_seconds = {}  # signature -> the last host ordering's seconds
 
     @staticmethod
     def _key(arrays, idx):
@@ -271,12 +281,14 @@ class _Gather:
         entry = self.programs.get(self._key(arrays, idx))
         return entry is not None and (not hasattr(entry, "done") or entry.done())
 
-    def start(self, arrays, idx):
-        """Starts the compile at the second request for a signature."""
+    def start(self, arrays, idx, epochs_ahead=0):
+        """Starts the compile when the host ordering, timed in an earlier
+        epoch, would cost more over this epoch and `epochs_ahead`."""
         key = self._key(arrays, idx)
-        if key not in self.asked:
-            self.asked.add(key)
-        elif key not in self.programs:
+        seconds = self.host_seconds.get(key)
+        if key in self.programs or seconds is None:
+            return
+        if seconds * (1 + epochs_ahead) >= step_compiler._PAYBACK * _GATHER_SECONDS:
             self.programs[key] = self.engine.compile_async(
                 self._gather, arrays, idx, one_shot=True
             )
@@ -324,8 +336,10 @@ def array_chunks(model, data, kind, step, seed, epoch, start_step, per_batch=Fal
         data.epoch_indices(seed, epoch) if shuffled else data.epoch_indices(None, 0)
     )
     stream = streaming.should_stream(data)
+    # Epochs after this one in `fit`.
+    later = max(getattr(model, "_epochs_planned", 0) - epoch - 1, 0)
     if not stream:
-        device = order_rows(data, host_indices, shuffled, model._run_host_layers)
+        device = order_rows(data, host_indices, shuffled, model._run_host_layers, later)
         mask, start = data.resident_mask(host_mask, start_step * data.batch_size)
         cursor = [start]
     bs = data.batch_size
@@ -340,9 +354,8 @@ def array_chunks(model, data, kind, step, seed, epoch, start_step, per_batch=Fal
     auto_key = (kind, bs, placement)
     donate = donate_state(kind, per_batch, data.steps)
     background = step_compiler._BACKGROUND and not stream
-    # Steps left in this call: the rest of this pass, and in `fit` the epochs after.
-    later = max(getattr(model, "_epochs_planned", 0) - epoch - 1, 0)
 
+    # Steps left in this call: the rest of this pass, and in `fit` the epochs after.
     def horizon(done):
         return data.steps - done + (later * data.steps if kind == "train" else 0)
 

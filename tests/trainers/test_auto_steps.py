@@ -345,17 +345,22 @@ def test_a_fused_chunk_reuses_the_single_steps_trace(long_chunks):
     assert len(traces) == 1
 
 
-def test_the_first_epochs_order_rows_on_the_host_while_the_gather_compiles():
-    """The epoch's row order: on the host in the first epoch (the device gather
-    is not compiled: a one-epoch fit never needs it) and the second (it
-    compiles in the background meanwhile), on the device once compiled; the
-    same rows either way."""
+@pytest.mark.parametrize("gather_seconds, compiled_from", [(1e3, None), (1e-9, 2)])
+def test_the_gather_compiles_once_host_ordering_would_cost_more(
+    monkeypatch, gather_seconds, compiled_from
+):
+    """The epoch's row order: on the host, timed, until the device gather pays
+    back its compile; then it compiles in the background (never in the first
+    epoch, which has no host time yet) and runs on the device; the same rows
+    either way."""
     from kerasish.engine import get_engine
     from kerasish.trainers import data_adapters, epoch_iterator
 
+    monkeypatch.setattr(epoch_iterator, "_GATHER_SECONDS", gather_seconds)
     rng = np.random.default_rng(3)
-    x = rng.normal(size=(37, 3)).astype("float32")  # a shape no other test uses
-    y = rng.normal(size=(37, 1)).astype("float32")
+    rows = 37 if compiled_from is None else 38  # shapes no other test uses
+    x = rng.normal(size=(rows, 3)).astype("float32")
+    y = rng.normal(size=(rows, 1)).astype("float32")
     data = data_adapters.make_data(x, [y], None, batch_size=8, shuffle=True)
     gather = epoch_iterator._gather_rows(get_engine())
     for epoch in range(4):
@@ -363,11 +368,29 @@ def test_the_first_epochs_order_rows_on_the_host_while_the_gather_compiles():
         device = data.place()
         placed = epoch_iterator.distributed.place_resident(indices)
         key = gather._key(device, placed)
-        assert (key in gather.programs) is (epoch >= 2)
-        assert gather.ready(device, placed) is (epoch >= 2)
-        ordered = epoch_iterator.order_rows(data, indices, True)
+        compiled = compiled_from is not None and epoch >= compiled_from
+        assert (key in gather.programs) is compiled
+        assert gather.ready(device, placed) is compiled
+        assert (key in gather.host_seconds) is (epoch >= 1)  # timed on the host
+        ordered = epoch_iterator.order_rows(data, indices, True, None, 3)
         np.testing.assert_array_equal(np.asarray(ordered[0]), x[indices])
         np.testing.assert_array_equal(np.asarray(ordered[1][0]), y[indices])
-        assert len(indices) == 40  # padded to 5 batches of 8: index 0 again
-        if epoch == 1:
+        assert len(indices) == 40  # padded to 5 batches of 8
+        if compiled_from is not None and epoch == 1:
             gather(device, placed)  # waits for the background compile
+
+
+@pytest.mark.parametrize("epochs_ahead, compiles", [(18, False), (20, True)])
+def test_the_gather_pays_back_over_the_epochs_ahead(epochs_ahead, compiles):
+    """10 ms of host ordering per epoch, over this epoch and those ahead,
+    against twice a 0.1 s compile: 19 epochs do not reach it, 21 do."""
+    from kerasish.engine import get_engine
+    from kerasish.trainers import epoch_iterator
+
+    gather = epoch_iterator._Gather(get_engine())
+    arrays = (np.zeros((6, 2), "float32"),)
+    idx = np.arange(6)
+    gather.host_seconds[gather._key(arrays, idx)] = 0.01
+    assert epoch_iterator._GATHER_SECONDS == 0.1
+    gather.start(arrays, idx, epochs_ahead)
+    assert (gather._key(arrays, idx) in gather.programs) is compiles
