@@ -7,6 +7,7 @@ single loop in `run_chunks` compiles, calls, and dispatches the callbacks, so th
 batch hooks, the progress bar and `stop_training` are handled in one place.
 """
 
+import contextlib
 import functools
 import time
 from collections.abc import Callable
@@ -63,18 +64,22 @@ def run_chunks(model, chunks, state, callbacks, kind):
     logs, outputs = None, []
     chunks = iter(chunks)
     waited = 0.0  # host time spent producing input chunks
+    # In training, batch callbacks see the state written to the variables and
+    # may change it: the variables are walked once per pass, not twice a step.
+    walked = model._walked_once() if train else contextlib.nullcontext()
     try:
-        while True:
-            started = time.perf_counter()
-            chunk = next(chunks, None)
-            waited += time.perf_counter() - started
-            if chunk is None:
-                break
-            state, logs = _run_chunk(
-                model, chunk, state, kind, functions, begin, end, progbar, outputs
-            )
-            if train and model.stop_training:
-                break
+        with walked:
+            while True:
+                started = time.perf_counter()
+                chunk = next(chunks, None)
+                waited += time.perf_counter() - started
+                if chunk is None:
+                    break
+                state, logs = _run_chunk(
+                    model, chunk, state, kind, functions, begin, end, progbar, outputs
+                )
+                if train and model.stop_training:
+                    break
     except Exception as error:
         if memory.is_out_of_memory(error):
             raise memory.out_of_memory_error(
@@ -215,9 +220,10 @@ def _first_rows(out, rows):
 
 def reread(model):
     """After callbacks ran mid-epoch, pick up what they may have changed."""
+    trainable, non_trainable = model._variable_lists()
     return {
-        "trainable": [v.value for v in model.trainable_variables],
-        "non_trainable": [v.value for v in model.non_trainable_variables],
+        "trainable": [v.value for v in trainable],
+        "non_trainable": [v.value for v in non_trainable],
         "optimizer": model.optimizer.state,
     }
 

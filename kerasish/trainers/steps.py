@@ -163,8 +163,9 @@ class Steps:
         trackers, compiled, bound = self._split_metrics(state.metrics)
         # As in Keras, `compute_loss` reads the model's variables at the step's
         # values (a weight penalty written there differentiates).
-        variables = list(zip(self.trainable_variables, trainable)) + list(
-            zip(self.non_trainable_variables, non_trainable)
+        trainable_variables, non_trainable_variables = self._variable_lists()
+        variables = list(zip(trainable_variables, trainable)) + list(
+            zip(non_trainable_variables, non_trainable)
         )
         with (
             MetricBinding(self._bound_metrics(), bound, variables) as binding,
@@ -315,23 +316,37 @@ class Steps:
         return out
 
     def _own_metrics(self):
-        fixed = self.__dict__.get("_own_metrics_fixed")
+        fixed = self.__dict__.get("_walked")
         if fixed is not None:
-            return list(fixed)
+            return list(fixed[2])
         return tracked_metrics(self, self._builtin_metrics())
 
+    def _variable_lists(self):
+        """`(trainable, non-trainable)` variables, as fixed by `_walked_once`."""
+        fixed = self.__dict__.get("_walked")
+        if fixed is not None:
+            return fixed[0], fixed[1]
+        return self.trainable_variables, self.non_trainable_variables
+
     @contextlib.contextmanager
-    def _own_metrics_walked_once(self):
-        """While active, the model's own metrics are those found on entry: one
-        attribute walk per `evaluate` call instead of one per use (four)."""
-        if self.__dict__.get("_own_metrics_fixed") is not None:
+    def _walked_once(self):
+        """While active (an `evaluate` call, a pass over the data), the model's
+        variables and own metrics are those found on entry: one walk of the
+        layers, not one per use (a batch callback's write and re-read of the
+        state walked them twice per step)."""
+        if self.__dict__.get("_walked") is not None:
             yield  # already fixed by an enclosing call
             return
-        object.__setattr__(self, "_own_metrics_fixed", self._own_metrics())
+        walked = (
+            self.trainable_variables,
+            self.non_trainable_variables,
+            self._own_metrics(),
+        )
+        object.__setattr__(self, "_walked", walked)
         try:
             yield
         finally:
-            object.__setattr__(self, "_own_metrics_fixed", None)
+            object.__setattr__(self, "_walked", None)
 
     def _lists_own_metrics(self):
         """Whether the class replaces `metrics` (Keras's "own trackers" pattern)."""

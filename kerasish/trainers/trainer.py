@@ -203,8 +203,9 @@ class Trainer(Steps):
 
     # -- state <-> objects -----------------------------------------------------
     def _read_state(self, with_optimizer=True):
-        trainable = [v.value for v in self.trainable_variables]
-        non_trainable = [v.value for v in self.non_trainable_variables]
+        trainable_variables, non_trainable_variables = self._variable_lists()
+        trainable = [v.value for v in trainable_variables]
+        non_trainable = [v.value for v in non_trainable_variables]
         opt_state = None
         if with_optimizer:
             if not getattr(self.optimizer, "built", False):
@@ -214,9 +215,10 @@ class Trainer(Steps):
         return distributed.place_state(self, state)
 
     def _write_state(self, state):
-        for v, value in zip(self.trainable_variables, state.trainable):
+        trainable_variables, non_trainable_variables = self._variable_lists()
+        for v, value in zip(trainable_variables, state.trainable):
             v._value = value
-        for v, value in zip(self.non_trainable_variables, state.non_trainable):
+        for v, value in zip(non_trainable_variables, state.non_trainable):
             v._value = value
         if state.optimizer is not None:
             self.optimizer.state = state.optimizer
@@ -483,7 +485,7 @@ class Trainer(Steps):
                 epochs=1,
                 steps=data.steps,
             )
-        with self._own_metrics_walked_once():
+        with self._walked_once():
             cbs.on_test_begin()
             self.reset_metrics()
             state = self._read_state(with_optimizer=False)

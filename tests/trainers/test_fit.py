@@ -312,3 +312,46 @@ def test_class_weight_without_an_entry_weighs_one_as_in_keras():
     np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-6)
     for a, b in zip(results[0][1], results[1][1]):
         np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+def test_batch_callbacks_see_and_change_the_weights_with_one_walk_per_epoch(
+    monkeypatch,
+):
+    """A batch callback reads the weights after each step and its changes are
+    the next step's start; the layers are walked for the variables once per
+    epoch, not twice per step."""
+    model = _linear()
+    model.compile("sgd", "mse")
+    seen = []
+
+    class Zeroing(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            dense = self.model.layers[-1]
+            seen.append([np.asarray(w.value).copy() for w in dense.weights])
+            if len(seen) == 2:
+                dense.kernel.assign(np.zeros(dense.kernel.shape, "float32"))
+
+    walks = []
+    real = type(model).trainable_variables
+
+    def counting(self):
+        walks.append(1)
+        return real.fget(self)
+
+    monkeypatch.setattr(type(model), "trainable_variables", property(counting))
+    model.fit(
+        X[:40],
+        Y[:40],
+        batch_size=10,
+        epochs=2,
+        shuffle=False,
+        verbose=0,
+        callbacks=[Zeroing()],
+    )
+    assert len(seen) == 8
+    # The third step starts from the zeroed kernel: one SGD step (lr 0.01) on
+    # the third batch, from the second step's bias.
+    xb, yb, bias = X[20:30], Y[20:30], seen[1][1]
+    grad = 2 * xb.T @ (bias - yb) / yb.size
+    np.testing.assert_allclose(seen[2][0], -0.01 * grad, rtol=1e-4, atol=1e-6)
+    assert len(walks) <= 8  # per fit and per epoch; per step it was 2 x 8 more
