@@ -113,9 +113,22 @@ def place_batches(tree, batch_axis=0):
 
     def one(a):
         a = np.asarray(a)
-        return place(a, _data_sharding(dist, np.shape(a), batch_axis))
+        layout = _data_sharding(dist, np.shape(a), batch_axis)
+        if dist.num_processes == 1 and not _splits_evenly(layout, np.shape(a)):
+            # A batch of rows the devices do not divide (predict on 3 rows
+            # over 8): placed whole, and split inside the step, as GSPMD can.
+            layout = _replicated(dist)
+        return place(a, layout)
 
     return engine.tree_map(one, tree)
+
+
+def _splits_evenly(layout, shape):
+    try:
+        layout.shard_shape(tuple(shape))
+    except Exception:  # jax's IndivisibleError (a ValueError)
+        return False
+    return True
 
 
 def place_resident(tree):

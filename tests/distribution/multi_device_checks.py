@@ -190,8 +190,16 @@ def check_data_parallel(out):
     w8, p8 = run_batches(dp)
     with dp.scope(), _counter() as counter:
         many["model"].fit(x, y, batch_size=16, epochs=1, verbose=0)
+    second_fit_compilations = counter.count
+    with dp.scope():  # 3 rows over 8 devices: placed whole, split in the step
+        model = many["model"]
+        full = model.predict(x, verbose=0)
+        few = [model.predict_on_batch(x[:3]), model.predict(x[:3], verbose=0)]
+        few_loss = model.evaluate(x[:3], y[:3], verbose=0, return_dict=True)["loss"]
     sharding = many["model"].trainable_variables[0].value.sharding
     out["data_kinds"] = {
+        "three_rows_predict": _max_diff([full[:3], full[:3]], few),
+        "three_rows_evaluate": float(abs(few_loss - np.mean((full[:3] - y[:3]) ** 2))),
         "fused_padded_weights": _max_diff(one["weights"], fused["weights"]),
         "streamed_weights": _max_diff(one["weights"], streamed["weights"]),
         "iterable_weights": _max_diff(w1, w8),
@@ -200,7 +208,7 @@ def check_data_parallel(out):
     out["data_parallel_layout"] = {
         "kernel_replicated": bool(sharding.is_fully_replicated),
         "kernel_devices": len(sharding.device_set),
-        "second_fit_compilations": counter.count,
+        "second_fit_compilations": second_fit_compilations,
     }
 
 

@@ -59,8 +59,10 @@ def test_data_parallel_matches_one_device(report, family):
 
 
 def test_every_data_path_matches_one_device(report):
-    """Fused steps over a padded last batch, arrays streamed from the host, and
-    an iterable of batches whose last batch (12 rows) does not divide by 8."""
+    """Fused steps over a padded last batch, arrays streamed from the host, an
+    iterable of batches whose last batch (12 rows) does not divide by 8, and
+    predict, predict_on_batch and evaluate on 3 rows (against the same model's
+    predictions of all rows)."""
     _assert_close(report["data_kinds"], "data paths")
 
 
