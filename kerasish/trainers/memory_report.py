@@ -200,7 +200,6 @@ def activation_bytes_per_row(model, x):
 
 def _traced_bytes_per_row(model, x):
     from kerasish.trainers.step_compiler import spec_of
-    from kerasish.trainers.steps import TrainState
 
     engine = get_engine()
     probe = engine.tree_map(
@@ -209,12 +208,7 @@ def _traced_bytes_per_row(model, x):
         ),
         x,
     )
-    state = TrainState(
-        [v.value for v in model.trainable_variables],
-        [v.value for v in model.non_trainable_variables],
-        None,
-        None,
-    )
+    state = model._inference_state()
     try:
         peak = engine.peak_bytes(model._predict_rows, state, probe, dim=_PROBE_ROWS)
     except Exception:  # e.g. a model built for one fixed batch size
