@@ -529,7 +529,10 @@ def batch_chunks(model, data, kind, step, start_step, counter, per_batch=False):
         # Counted before the chunk runs: a stop after it still counts it.
         index, n = counter[0], len(buffer)
         counter[0] += n
-        stacked = engine.tree_map(lambda *a: np.stack(a), *buffer)
+        if n == 1:  # a view with a leading axis: no copy of the batch
+            stacked = engine.tree_map(lambda a: np.expand_dims(a, 0), buffer[0])
+        else:
+            stacked = engine.tree_map(lambda *a: np.stack(a), *buffer)
         stacked = distributed.place_batches(stacked, batch_axis=1)
         # Known by the batches' own signature: the function is looked up once
         # per shape, not by the whole state's signature for every batch.
