@@ -332,3 +332,37 @@ def test_numpy_engine_places_nothing():
     assert engine.broadcast_from_first_process(np.int32(3)) == 3
     with pytest.raises(NotImplementedError, match="Many processes.*'jax' engine"):
         engine.initialize_distributed("a:1", 2, 0)
+
+
+def test_data_parallel_runs_batches_the_devices_do_not_divide():
+    """3 rows over 4 devices: jax refuses to place them split, so they are
+    placed whole and split inside the step; the results are the rows' own."""
+    import os
+
+    from tests.helpers import run_python
+
+    devices = " --xla_force_host_platform_device_count=4"
+    flags = os.environ.get("XLA_FLAGS", "") + devices
+    done = run_python(
+        """
+        import numpy as np
+        import kerasish as K
+
+        K.distribution.set_distribution(K.distribution.DataParallel())
+        model = K.Sequential([K.Input((4,)), K.layers.Dense(2)])
+        model.compile("sgd", "mse")
+        kernel, bias = model.get_weights()
+        x = np.arange(12, dtype="float32").reshape(3, 4)
+        y = np.ones((3, 2), "float32")
+        expected = x @ kernel + bias
+        loss = np.mean((expected - y) ** 2)
+        scale = np.abs(expected).max()  # relative errors: float32 sums differ
+        print(np.abs(model.predict_on_batch(x) - expected).max() / scale)
+        print(np.abs(model.predict(x, verbose=0) - expected).max() / scale)
+        print(abs(model.evaluate(x, y, verbose=0) - loss) / loss)
+        """,
+        env={"XLA_FLAGS": flags},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    errors = [float(v) for v in done.stdout.split()]
+    assert len(errors) == 3 and max(errors) < 1e-5, done.stdout
