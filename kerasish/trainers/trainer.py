@@ -561,13 +561,15 @@ class Trainer(Steps):
         self._flatten_data_targets(data)
         from kerasish.callbacks import CallbackList
 
-        self.reset_metrics()
-        state = self._read_state()
-        state, logs = self._run_epoch(
-            data, state, CallbackList([], model=self), "train", None, 0
-        )
-        self._write_state(state)
-        return format_batch_logs(self, self._epoch_logs(state, logs), return_dict)
+        with self._walked_once():  # one walk of the layers, not six
+            self.reset_metrics()
+            state = self._read_state()
+            state, logs = self._run_epoch(
+                data, state, CallbackList([], model=self), "train", None, 0
+            )
+            self._write_state(state)
+            logs = self._epoch_logs(state, logs)
+            return format_batch_logs(self, logs, return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """Evaluates one batch; returns its logs."""

@@ -355,3 +355,28 @@ def test_batch_callbacks_see_and_change_the_weights_with_one_walk_per_epoch(
     grad = 2 * xb.T @ (bias - yb) / yb.size
     np.testing.assert_allclose(seen[2][0], -0.01 * grad, rtol=1e-4, atol=1e-6)
     assert len(walks) <= 8  # per fit and per epoch; per step it was 2 x 8 more
+
+
+def test_train_on_batch_walks_the_layers_once(monkeypatch):
+    """One step, as by hand (SGD, analytic gradient), with one walk of the
+    layers for the variables, not one per use."""
+    model = _linear()
+    model.compile(keras.optimizers.SGD(0.1), "mse")
+    model.train_on_batch(X[:10], Y[:10])  # builds the optimizer
+    kernel, bias = model.get_weights()
+    walks = []
+    real = type(model).trainable_variables
+
+    def counting(self):
+        walks.append(1)
+        return real.fget(self)
+
+    monkeypatch.setattr(type(model), "trainable_variables", property(counting))
+    loss = model.train_on_batch(X[10:20], Y[10:20])
+    assert len(walks) == 1
+    xb, yb = X[10:20], Y[10:20]
+    error = xb @ kernel + bias - yb
+    np.testing.assert_allclose(loss, np.mean(error**2), rtol=1e-5)
+    np.testing.assert_allclose(
+        model.get_weights()[0], kernel - 0.1 * 2 * xb.T @ error / error.size, 1e-5
+    )
