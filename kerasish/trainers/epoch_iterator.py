@@ -529,10 +529,9 @@ def batch_chunks(model, data, kind, step, start_step, counter, per_batch=False):
         # Counted before the chunk runs: a stop after it still counts it.
         index, n = counter[0], len(buffer)
         counter[0] += n
-        if n == 1:  # a view with a leading axis: no copy of the batch
-            stacked = engine.tree_map(lambda a: np.expand_dims(a, 0), buffer[0])
-        else:
-            stacked = engine.tree_map(lambda *a: np.stack(a), *buffer)
+        # A copy even of one batch: a generator may refill its arrays for the
+        # next batch while this call still reads them (dispatch is async).
+        stacked = engine.tree_map(lambda *a: np.stack(a), *buffer)
         stacked = distributed.place_batches(stacked, batch_axis=1)
         # Known by the batches' own signature: the function is looked up once
         # per shape, not by the whole state's signature for every batch.
@@ -626,9 +625,13 @@ def predict_batch_chunks(model, data):
     compiler = model._step_compiler
     exact = user_code_sees_rows(model, "predict")
     for index, (x, _, _, mask) in enumerate(data.epoch(pad=not exact)):
-        batch = distributed.place_batches(
-            Batch(model._run_host_layers(x), None, None, mask)
+        # A copy: the call reads its host arrays after it returns (dispatch is
+        # async, and on the CPU the device may read them in place), and a
+        # generator may refill the same arrays for its next batch.
+        x = tree.map_structure(
+            lambda a: None if a is None else np.array(a), model._run_host_layers(x)
         )
+        batch = distributed.place_batches(Batch(x, None, None, mask))
         size = len(mask)
 
         def compile_chunk(state, batch=batch, size=size):

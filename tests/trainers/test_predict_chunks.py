@@ -71,3 +71,28 @@ def test_merged_calls_keep_their_activations_within_the_budget(monkeypatch):
     loss = model.evaluate(x, y, batch_size=32, verbose=0)
     assert rows == [16] * 8  # chunks of 16 batches (counted in batches)
     np.testing.assert_allclose(loss, np.mean((expected - y) ** 2), rtol=1e-5)
+
+
+def test_predict_over_a_generator_that_refills_one_buffer():
+    """A generator may yield the same arrays refilled: each call gets a copy
+    (a call reads its host arrays after it returns), so every batch's outputs
+    are its own."""
+    # Wide enough that a call is still running when the next batch is made.
+    model = keras.Sequential(
+        [keras.Input((512,)), keras.layers.Dense(512), keras.layers.Dense(512)]
+        + [keras.layers.Dense(1)]
+    )
+    data = np.random.default_rng(4).normal(size=(64 * 40, 512)).astype("float32")
+
+    def batches():
+        buffer = np.empty((64, 512), "float32")
+        for i in range(40):
+            buffer[:] = data[i * 64 : (i + 1) * 64]
+            yield buffer
+
+    out = model.predict(batches(), verbose=0)
+    expected = data
+    weights = [np.asarray(w) for w in model.get_weights()]
+    for kernel, bias in zip(weights[::2], weights[1::2]):
+        expected = expected @ kernel + bias
+    np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-4)
