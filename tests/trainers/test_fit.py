@@ -314,6 +314,20 @@ def test_class_weight_without_an_entry_weighs_one_as_in_keras():
         np.testing.assert_allclose(a, b, rtol=1e-6)
 
 
+def _count_walks(monkeypatch, model):
+    """A list that grows by one each time `model.trainable_variables` walks
+    the layers."""
+    walks = []
+    real = type(model).trainable_variables
+
+    def counting(self):
+        walks.append(1)
+        return real.fget(self)
+
+    monkeypatch.setattr(type(model), "trainable_variables", property(counting))
+    return walks
+
+
 def test_batch_callbacks_see_and_change_the_weights_with_one_walk_per_epoch(
     monkeypatch,
 ):
@@ -331,14 +345,7 @@ def test_batch_callbacks_see_and_change_the_weights_with_one_walk_per_epoch(
             if len(seen) == 2:
                 dense.kernel.assign(np.zeros(dense.kernel.shape, "float32"))
 
-    walks = []
-    real = type(model).trainable_variables
-
-    def counting(self):
-        walks.append(1)
-        return real.fget(self)
-
-    monkeypatch.setattr(type(model), "trainable_variables", property(counting))
+    walks = _count_walks(monkeypatch, model)
     model.fit(
         X[:40],
         Y[:40],
@@ -364,14 +371,7 @@ def test_train_on_batch_walks_the_layers_once(monkeypatch):
     model.compile(keras.optimizers.SGD(0.1), "mse")
     model.train_on_batch(X[:10], Y[:10])  # builds the optimizer
     kernel, bias = model.get_weights()
-    walks = []
-    real = type(model).trainable_variables
-
-    def counting(self):
-        walks.append(1)
-        return real.fget(self)
-
-    monkeypatch.setattr(type(model), "trainable_variables", property(counting))
+    walks = _count_walks(monkeypatch, model)
     loss = model.train_on_batch(X[10:20], Y[10:20])
     assert len(walks) == 1
     xb, yb = X[10:20], Y[10:20]
