@@ -488,8 +488,7 @@ def merged_test_data(model, data, kind, per_batch):
             ):
                 return None
     first = model._run_host_layers(tree.map_structure(lambda a: a[:1], data.x))
-    limit = memory.device_memory_limit()
-    merged = min(memory.merged_batches(model, first, bs, limit), data.steps)
+    merged = min(memory.merged_batches(model, first, bs), data.steps)
     if merged < 2:
         return None
     # As few calls as with `merged`, each as even as can be: 500 batches run as
@@ -584,9 +583,8 @@ def predict_array_chunks(model, data, per_batch):
     bs = data.batch_size
     chunk = 1
     if not per_batch and data.steps > 1:
-        limit = memory.device_memory_limit()
         chunk = min(
-            memory.merged_batches(model, x_host, bs, limit),
+            memory.merged_batches(model, x_host, bs),
             1 << (data.steps - 1).bit_length(),
         )
     exact = user_code_sees_rows(model, "predict")

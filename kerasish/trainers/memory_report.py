@@ -219,10 +219,11 @@ def _traced_bytes_per_row(model, x):
 def merged_batches(model, x, batch_size, limit=None):
     """How many batches of `batch_size` rows one merged inference call runs: a
     power of two, at most `MERGED_ROWS` rows and `MERGED_BYTES` (or a sixteenth
-    of `limit`, the device's memory) of activations; at least one."""
+    of `limit`, by default the device's memory) of activations; at least one."""
     n = max(1, MERGED_ROWS // batch_size)
     per_row = activation_bytes_per_row(model, x)
     if per_row:
+        limit = device_memory_limit() if limit is None else limit
         budget = MERGED_BYTES if limit is None else min(MERGED_BYTES, limit // 16)
         n = min(n, int(budget // (per_row * batch_size)))
     return 1 << (max(1, n).bit_length() - 1)

@@ -332,7 +332,10 @@ def choose_steps(step_seconds, full_steps, unrolled=False):
 
 def kept_state(new, old):
     """A chunk's returned state with the fields it passed through (None) taken
-    from the state it was given."""
+    from the state it was given. A train chunk returns every field: it is
+    returned as it is (this runs once per call on the per-step path)."""
+    if new.trainable is not None:
+        return new
     return type(new)(*(o if n is None else n for n, o in zip(new, old)))
 
 

@@ -586,11 +586,9 @@ class Trainer(Steps):
 
     def _inference_state(self):
         """The weights as a `TrainState` for predict (no optimizer, no metrics)."""
+        trainable, non_trainable = self._variable_lists()
         state = TrainState(
-            [v.value for v in self.trainable_variables],
-            [v.value for v in self.non_trainable_variables],
-            None,
-            None,
+            [v.value for v in trainable], [v.value for v in non_trainable], None, None
         )
         return distributed.place_state(self, state)
 
