@@ -206,11 +206,16 @@ class Engine(Protocol):
         ...
 
     def compile(
-        self, fn: Callable, *example_args: Any, donate_argnums: tuple = ()
-    ) -> Callable:
+        self,
+        fn: Callable,
+        *example_args: Any,
+        donate_argnums: tuple = (),
+        without_convolutions: bool = False,
+    ) -> Callable | None:
         """`fn` compiled ahead of time for arguments shaped like
         `example_args`; the arguments at `donate_argnums` may be consumed (their
-        buffers reused for the outputs)."""
+        buffers reused for the outputs). With `without_convolutions`, None
+        (nothing compiled) where the traced program runs a convolution."""
         ...
 
     def compile_async(

@@ -86,17 +86,29 @@ class JaxEngine:
 
         return call
 
-    def compile(self, fn, *example_args, donate_argnums=(), one_shot=False):
+    def compile(
+        self,
+        fn,
+        *example_args,
+        donate_argnums=(),
+        without_convolutions=False,
+        one_shot=False,
+    ):
         """Compiles `fn` ahead of time for arguments shaped like `example_args`.
 
         Arguments at `donate_argnums` are donated: their buffers may be reused
         for the outputs (updated in place) and must not be used after the call.
-        `one_shot` compiles for compile speed, as in `jit`.
+        `one_shot` compiles for compile speed, as in `jit`. With
+        `without_convolutions`, returns None (compiles nothing) where the traced
+        program runs a convolution.
         """
         jitted = jax.jit(fn, donate_argnums=donate_argnums)
         self.setup_compilation_cache()
         with gc_paused():
-            return jitted.lower(*example_args).compile(_options(one_shot))
+            traced = jitted.trace(*example_args)
+            if without_convolutions and _runs(traced.jaxpr.jaxpr, _CONVOLUTIONS):
+                return None
+            return traced.lower().compile(_options(one_shot))
 
     def compile_async(self, fn, *example_args, donate_argnums=(), one_shot=False):
         """Like `compile`, but XLA compiles in a background thread: returns a
@@ -537,6 +549,28 @@ class _CompileCounter:
         return False
 
 
+# The primitives a convolution layer traces to.
+_CONVOLUTIONS = frozenset({"conv_general_dilated"})
+
+
+def _called(eqn):
+    """The programs an equation calls (a jit's, a scan's or a loop's body)."""
+    for value in eqn.params.values():
+        for sub in value if isinstance(value, tuple | list) else (value,):
+            sub = getattr(sub, "jaxpr", sub)  # a ClosedJaxpr's own
+            if hasattr(sub, "eqns"):
+                yield sub
+
+
+def _runs(jaxpr, primitives):
+    """Whether `jaxpr`, or a program it calls, has an equation of `primitives`."""
+    return any(
+        eqn.primitive.name in primitives
+        or any(_runs(sub, primitives) for sub in _called(eqn))
+        for eqn in jaxpr.eqns
+    )
+
+
 def _peak_bytes(jaxpr, dim, inputs):
     """Peak bytes of values with a dimension `dim` alive at once in `jaxpr`:
     each from its equation to its last use; a called program's (a scan's body,
@@ -564,12 +598,9 @@ def _peak_bytes(jaxpr, dim, inputs):
     live = sum(size(v) for v in jaxpr.invars if v in last) if inputs else 0
     peak = live
     for i, eqn in enumerate(jaxpr.eqns):
-        inner = 0
-        for value in eqn.params.values():
-            for sub in value if isinstance(value, tuple | list) else (value,):
-                sub = getattr(sub, "jaxpr", sub)  # a ClosedJaxpr's own
-                if hasattr(sub, "eqns"):
-                    inner = max(inner, _peak_bytes(sub, dim, inputs=False))
+        inner = max(
+            (_peak_bytes(sub, dim, inputs=False) for sub in _called(eqn)), default=0
+        )
         made = sum(size(v) for v in eqn.outvars if v in last)
         # A called program's peak holds its outputs, the equation's own.
         peak = max(peak, live + max(inner, made))

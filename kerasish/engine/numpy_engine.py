@@ -97,7 +97,7 @@ class NumpyEngine:
     def jit(self, fn, one_shot=False, **kwargs):
         return _quiet(fn)
 
-    def compile(self, fn, *example_args, donate_argnums=()):
+    def compile(self, fn, *example_args, donate_argnums=(), without_convolutions=False):
         return _quiet(fn)  # nothing to donate: numpy arrays are not consumed
 
     def compile_async(self, fn, *example_args, donate_argnums=()):

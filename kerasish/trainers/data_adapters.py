@@ -231,6 +231,13 @@ class ArrayData:
             self._resident[key] = distributed.place_resident((mask, np.int32(start)))
         return self._resident[key]
 
+    def resident_count(self, n):
+        """The step count `n` on the device, placed once (`get_counted`)."""
+        key = ("count", n)
+        if key not in self._resident:
+            self._resident[key] = distributed.place_resident(np.int32(n))
+        return self._resident[key]
+
     def first_batch(self):
         bs = self.batch_size
         take = lambda a: None if a is None else np.asarray(a[:bs])  # noqa: E731

@@ -369,9 +369,38 @@ def array_chunks(model, data, kind, step, seed, epoch, start_step, per_batch=Fal
     # run as blocks of calls of about `_CHUNK_SECONDS`, the chunk loop's Python
     # paid once per block.
     block = 1
+    # Training steps run in one program that takes the step count (`counted`).
+    counted = auto and kind == "train" and not stream and not model.run_eagerly
+
+    def counting():  # not once the step turned out to run convolutions
+        return counted and compiler.counted.get(kind) is not False
+
+    def compile_counted(state):
+        example = (state, device, mask, data.resident_count(1), np.int32(0))
+        return compiler.get_counted(kind, step, bs, example, (bs, placement), donate)
+
     while done < data.steps:
+        if counting() and done < full_steps:
+            n, measure = 1, None
+            if not per_batch:
+                chosen = compiler.auto_steps(auto_key, full_steps, counted=True)
+                if chosen is None:
+                    measure = auto_key
+                else:
+                    n = min(chosen, full_steps - done)
+            yield Chunk(
+                done,
+                n,
+                ("counted", bs),
+                compile_counted,
+                (device, mask, data.resident_count(n)),
+                measure=measure,
+                cursor=cursor,
+            )
+            done += n
+            continue
         measure = prefetch = None
-        if auto and not per_batch and n_exec == 1:
+        if auto and not per_batch and n_exec == 1 and not counting():
             chosen = compiler.auto_steps(auto_key, full_steps)
             layout = compiler.fused_layout(kind, (chosen, bs, placement), donate)
             if chosen is None:

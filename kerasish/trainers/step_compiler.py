@@ -128,6 +128,8 @@ class StepCompiler:
         self.single_steps = {}  # kind -> the one step, jitted (see `multi_step`)
         self.compile_seconds = {}  # kind -> seconds its single step took to compile
         self.alone = {}  # auto key -> steps run alone so far (`pays_back`)
+        # kind -> whether its steps run in the counted loop (`get_counted`)
+        self.counted = {}
 
     def fused_layout(self, kind, static_key, donate):
         """The `(kind, key)` a fused chunk is known by in `layouts`."""
@@ -157,12 +159,13 @@ class StepCompiler:
         """Keeps the time of one single step run for `steps_per_execution="auto"`."""
         self.step_times.setdefault(key, []).append(seconds)
 
-    def auto_steps(self, key, full_steps):
+    def auto_steps(self, key, full_steps, counted=False):
         """The chunk length for `key = (kind, batch size, placement)`, or None
         while the single steps are still being timed.
 
         The first timed call is a warm-up; the best of the next ones is the step
-        time (load from other processes only makes steps slower).
+        time (load from other processes only makes steps slower). `counted`: the
+        chunk is the program already compiled (`get_counted`).
         """
         if key in self.auto:
             return self.auto[key]
@@ -170,7 +173,7 @@ class StepCompiler:
         if len(times) < 1 + _TIMED_STEPS:
             return None
         unrolled = self.unroll.get(key[0], 1) is True
-        chosen = choose_steps(min(times[1:]), full_steps, unrolled)
+        chosen = choose_steps(min(times[1:]), full_steps, unrolled, counted)
         self.auto[key] = chosen
         return chosen
 
@@ -189,12 +192,22 @@ class StepCompiler:
         ahead = (self.alone.get(key, 0) + horizon) * min(self.step_times[key][1:])
         return ahead >= _PAYBACK * self.compile_seconds.get(key[0], 0.0)
 
-    def get(self, kind, build_fn, example_args, static_key=(), donate=False):
+    def get(
+        self,
+        kind,
+        build_fn,
+        example_args,
+        static_key=(),
+        donate=False,
+        without_convolutions=False,
+    ):
         """Returns `(compiled function, seconds spent compiling)`.
 
         `build_fn()` returns the raw function; it is compiled for arguments shaped
         like `example_args` unless the model runs eagerly. With `donate`, the
-        first argument (the state) is donated: updated in place.
+        first argument (the state) is donated: updated in place. With
+        `without_convolutions`, the function is None where the program would
+        run a convolution (nothing is compiled or cached).
         """
         if donate:
             static_key = (*static_key, "donated")
@@ -231,9 +244,18 @@ class StepCompiler:
             return raw, 0.0
         start = time.perf_counter()
         compiled = get_engine().compile(
-            raw, *example_args, donate_argnums=(0,) if donate else ()
+            raw,
+            *example_args,
+            donate_argnums=(0,) if donate else (),
+            without_convolutions=without_convolutions,
         )
         seconds = time.perf_counter() - start
+        if compiled is None:  # rejected: as if never asked
+            if previous is None:
+                del self.signatures[(kind, static_key)]
+            else:
+                self.signatures[(kind, static_key)] = previous
+            return None, seconds
         self.cache[sig] = compiled
         self.layouts[(kind, static_key)] = compiled
         return compiled, seconds
@@ -258,6 +280,44 @@ class StepCompiler:
         )
         self.pending[sig] = future
         self.layouts[(kind, key)] = future
+
+    def get_counted(self, kind, step, batch_size, example, static_key, donate):
+        """The program of `kind` that takes its step count as an argument
+        (`multi_step` with `n=None`; `(state, data, mask, count, start)`): one
+        compile serves a single timed step, fused chunks of any length and the
+        steps left over. Where the step runs convolutions (on XLA:CPU about 5x
+        slower inside a loop than alone), the single step instead, taking the
+        same arguments, and `counted[kind]` is False from then on.
+        """
+        seconds = 0.0
+        if self.counted.get(kind) is not False:
+            fn, seconds = self.get(
+                kind,
+                lambda: multi_step(self.model, step, None, True, batch_size, 1, self),
+                example,
+                ("counted", *static_key),
+                donate,
+                without_convolutions=True,
+            )
+            self.counted[kind] = fn is not None
+            if fn is not None:
+                return fn, seconds
+        state, data, mask, _, start = example
+        single, more = self.get_fused(
+            kind,
+            step,
+            1,
+            True,
+            batch_size,
+            (state, data, mask, start),
+            (1, *static_key),
+            donate,
+        )
+
+        def one_step(state, data, mask, count, start):
+            return single(state, data, mask, start)
+
+        return one_step, seconds + more
 
     def get_fused(
         self, kind, step, n, from_arrays, batch_size, example, static_key, donate=False
@@ -313,21 +373,23 @@ _MAX_UNROLLED = 8
 _TIMED_STEPS = 5
 
 
-def choose_steps(step_seconds, full_steps, unrolled=False):
+def choose_steps(step_seconds, full_steps, unrolled=False, counted=False):
     """How many steps `steps_per_execution="auto"` fuses into one call.
 
     Args:
         step_seconds: The time of one step run alone (best of a few).
         full_steps: The epoch's full-size steps (a chunk never exceeds them).
         unrolled: Whether a chunk would be unrolled rather than a rolled loop.
+        counted: Whether every chunk length runs in one program compiled
+            already (`get_counted`): then any length is worth it.
 
     Returns:
         An int >= 1; 1 runs every step alone.
     """
     cap = _MAX_UNROLLED if unrolled else _MAX_FUSED
     n = int(_CHUNK_SECONDS / max(step_seconds, 1e-7))
-    n = min(n, cap, full_steps)
-    return n if n >= _MIN_FUSED else 1
+    n = max(1, min(n, cap, full_steps))
+    return n if counted or n >= _MIN_FUSED else 1
 
 
 def kept_state(new, old):
@@ -346,6 +408,8 @@ def multi_step(model, step, n, from_arrays, batch_size, unroll, compiler=None):
     function takes `(state, data, mask, start)`, slices each batch there from row
     `start` on, and returns `(state, logs, start + n * batch_size)`: the next
     chunk's start stays on the device, so a call sends nothing from the host.
+    With `n=None` the count is an argument too, `(state, data, mask, count,
+    start)`: one program runs any number of steps (a loop, never unrolled).
     Otherwise it takes `(state, batches)` with the batches stacked on a leading
     axis and returns `(state, logs)`. A returned state's field that is None was
     passed through unchanged (`kept_state`).
@@ -400,6 +464,25 @@ def multi_step(model, step, n, from_arrays, batch_size, unroll, compiler=None):
         if logs is not None:
             logs = engine.tree_map(lambda a: a[-1], logs)
         return finish(state, logs)
+
+    def run_counted(state, count, batch_at):
+        # The logs of the last step come out through the loop's carry.
+        logs = engine.eval_shape(one, state, batch_at(0))[1]
+        logs = engine.tree_map(lambda s: ops.zeros(s.shape, s.dtype), logs)
+        state, logs = engine.fori_loop(
+            0, count, lambda i, carry: one(carry[0], batch_at(i)), (state, logs)
+        )
+        return finish(state, logs)
+
+    if from_arrays and n is None:
+
+        def run_count(state, data, mask, count, start):
+            state, logs = run_counted(
+                state, count, lambda i: cut(data, mask, start + i * batch_size)
+            )
+            return state, logs, start + count * batch_size
+
+        return run_count
 
     if from_arrays:
 

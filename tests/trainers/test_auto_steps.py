@@ -38,7 +38,17 @@ def _progbar_batches(monkeypatch):
 
 
 def _fused_lengths(model, kind):
-    return sorted({key[1][0] for key in model._step_compiler.cache if key[0] == kind})
+    """The step counts of the compiled programs of `kind`; "counted" for the one
+    that takes its count as an argument."""
+    lengths = {key[1][0] for key in model._step_compiler.cache if key[0] == kind}
+    return sorted(lengths, key=str)
+
+
+def _static_chunks(model):
+    """Sends `model`'s training down the path of a step with convolutions: a
+    single-step program, and fused chunks of fixed lengths compiled apart."""
+    model._step_compiler.counted["train"] = False
+    return model
 
 
 @pytest.fixture
@@ -55,9 +65,11 @@ def long_chunks(monkeypatch):
 
 def test_auto_is_the_default_and_equals_one_step_at_a_time(long_chunks, monkeypatch):
     results = {}
-    for spe in ("auto", "background", 1):
+    for spe in ("auto", "static", "background", 1):
         monkeypatch.setattr(step_compiler, "_BACKGROUND", spe == "background")
-        model = _model("auto" if spe == "background" else spe)
+        model = _model(spe if spe in ("auto", 1) else "auto")
+        if spe in ("static", "background"):
+            _static_chunks(model)
         history = model.fit(X, Y, batch_size=8, epochs=2, verbose=0)
         results[spe] = (
             model.get_weights(),
@@ -73,12 +85,14 @@ def test_auto_is_the_default_and_equals_one_step_at_a_time(long_chunks, monkeypa
         future.result()
     results["background"][3].fit(X, Y, batch_size=8, epochs=1, verbose=0)
     assert 25 in _fused_lengths(results["background"][3], "train")
-    auto = results["auto"][3]
-    # 25 steps: epoch 1 runs them alone (6 timed, then the 19 left are fewer than
-    # the chosen 25); epoch 2 runs as one chunk of 25.
-    assert _fused_lengths(auto, "train") == [1, 25]
+    # Static: 25 steps; epoch 1 runs them alone (6 timed, then the 19 left are
+    # fewer than the chosen 25); epoch 2 runs as one chunk of 25.
+    assert _fused_lengths(results["static"][3], "train") == [1, 25]
+    # Auto: one program runs the 6 timed steps, then 19, then 25.
+    assert _fused_lengths(results["auto"][3], "train") == ["counted"]
+    assert results["auto"][3]._step_compiler.counted == {"train": True}
     assert _fused_lengths(results[1][3], "train") == [1]
-    for spe in ("auto", "background"):
+    for spe in ("auto", "static", "background"):
         for a, b in zip(results[spe][0], results[1][0]):
             np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
         for key in ("loss", "mae"):
@@ -91,7 +105,7 @@ def test_auto_is_the_default_and_equals_one_step_at_a_time(long_chunks, monkeypa
 def test_a_chunk_is_compiled_once_the_steps_run_alone_pay_it_back(monkeypatch):
     monkeypatch.setattr(step_compiler, "_CHUNK_SECONDS", 1.0)
     monkeypatch.setattr(step_compiler, "_BACKGROUND", False)
-    auto, one = _model("auto"), _model(1)
+    auto, one = _static_chunks(_model("auto")), _model(1)
     compiler = auto._step_compiler
     key = ("train", 8, "device")
     # Known figures instead of this machine's: a step takes 1 ms alone and the
@@ -116,7 +130,7 @@ def test_steps_that_run_alone_run_in_blocks_with_the_same_results(monkeypatch):
     monkeypatch.setattr(step_compiler, "_CHUNK_SECONDS", 1.0)
     monkeypatch.setattr(step_compiler, "_PAYBACK", 1e9)  # never compile a chunk
     shown = _progbar_batches(monkeypatch)
-    auto, one = _model("auto"), _model(1)
+    auto, one = _static_chunks(_model("auto")), _model(1)
     for model in (auto, one):
         model.fit(X, Y, batch_size=8, epochs=2, verbose=1, shuffle=False)
     # Epoch 1: six steps timed one by one, then a block of the 19 left; epoch 2:
@@ -130,7 +144,7 @@ def test_steps_that_run_alone_run_in_blocks_with_the_same_results(monkeypatch):
 
 def test_a_background_chunk_is_picked_up_not_compiled_again(long_chunks, monkeypatch):
     monkeypatch.setattr(step_compiler, "_BACKGROUND", True)
-    model = _model("auto")
+    model = _static_chunks(_model("auto"))
     model.fit(X, Y, batch_size=8, epochs=1, verbose=0)
     compiler = model._step_compiler
     (future,) = compiler.pending.values()
@@ -158,18 +172,25 @@ def test_a_batch_callback_sees_every_batch_and_the_progbar_every_chunk(
         def on_train_batch_end(self, batch, logs=None):
             self.seen.append(batch)
 
-    model = _model("auto")
-    batches = Batches()
-    model.fit(X, Y, batch_size=8, epochs=1, verbose=0, callbacks=[batches])
-    assert batches.seen == list(range(25))
-    assert _fused_lengths(model, "train") == [1]
+    for static in (False, True):
+        model = _model("auto")
+        if static:
+            _static_chunks(model)
+        batches = Batches()
+        model.fit(X, Y, batch_size=8, epochs=1, verbose=0, callbacks=[batches])
+        assert batches.seen == list(range(25))
+        assert _fused_lengths(model, "train") == [1 if static else "counted"]
 
     shown = _progbar_batches(monkeypatch)
-    model = _model("auto")
+    model = _static_chunks(_model("auto"))
     model.fit(X, Y, batch_size=8, epochs=2, verbose=1)
     # Epoch 1: every step alone (timed, then too few left for a chunk); epoch 2:
     # one chunk, one update.
     assert shown == list(range(25)) + [24]
+    del shown[:]
+    _model("auto").fit(X, Y, batch_size=8, epochs=2, verbose=1)
+    # Counted: 6 steps timed, then the 19 left as one call; then 25.
+    assert shown == [0, 1, 2, 3, 4, 5, 24, 24]
 
 
 def test_choose_steps_targets_a_few_milliseconds():
@@ -337,12 +358,17 @@ def test_a_fused_chunk_reuses_the_single_steps_trace(long_chunks):
             traces.append(1)
             return super().train_step(state, data)
 
-    kerasish.utils.set_random_seed(0)
-    model = Counting([kerasish.Input((5,)), layers.Dense(1)])
-    model.compile("sgd", "mse")
-    model.fit(X, Y, batch_size=8, epochs=2, verbose=0)
-    assert _fused_lengths(model, "train") == [1, 25]  # both programs compiled
-    assert len(traces) == 1
+    for static in (False, True):
+        del traces[:]
+        kerasish.utils.set_random_seed(0)
+        model = Counting([kerasish.Input((5,)), layers.Dense(1)])
+        model.compile("sgd", "mse")
+        if static:
+            _static_chunks(model)
+        model.fit(X, Y, batch_size=8, epochs=2, verbose=0)
+        programs = [1, 25] if static else ["counted"]
+        assert _fused_lengths(model, "train") == programs
+        assert len(traces) == 1
 
 
 @pytest.mark.parametrize("gather_seconds, compiled_from", [(1e3, None), (1e-9, 2)])
@@ -394,3 +420,78 @@ def test_the_gather_pays_back_over_the_epochs_ahead(epochs_ahead, compiles):
     assert epoch_iterator._GATHER_SECONDS == 0.1
     gather.start(arrays, idx, epochs_ahead)
     assert (gather._key(arrays, idx) in gather.programs) is compiles
+
+
+def test_one_counted_program_runs_every_chunk_length(monkeypatch):
+    """Known figures instead of this machine's: a step takes 1 ms alone and a
+    chunk should take 7 ms, so 23 steps run as 7 + 7 + 7 + 2 from the first
+    step, all in the one program, with the weights and losses of steps run one
+    at a time."""
+    monkeypatch.setattr(step_compiler, "_CHUNK_SECONDS", 0.007)
+    shown = _progbar_batches(monkeypatch)
+    auto, one = _model("auto"), _model(1)
+    auto._step_compiler.step_times[("train", 9, "device")] = [1.0] + [1e-3] * 5
+    histories = [
+        model.fit(X, Y, batch_size=9, epochs=2, verbose=1, shuffle=False)
+        for model in (auto, one)
+    ]
+    assert shown[:8] == [6, 13, 20, 22] * 2  # 200 rows: 23 batches of 9
+    assert _fused_lengths(auto, "train") == ["counted"]
+    for a, b in zip(auto.get_weights(), one.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    for key in ("loss", "mae"):
+        np.testing.assert_allclose(
+            histories[0].history[key], histories[1].history[key], rtol=1e-5
+        )
+
+
+def test_a_step_with_convolutions_is_not_run_in_the_counted_loop():
+    """XLA:CPU runs a convolution inside a loop about 5x slower than alone, so
+    such a step compiles as a single step (and fixed chunks), with the results
+    of steps run one at a time."""
+    x = RNG.normal(size=(40, 6, 2)).astype("float32")
+    y = RNG.normal(size=(40, 1)).astype("float32")
+    results = []
+    for spe in ("auto", 1):
+        kerasish.utils.set_random_seed(0)
+        model = kerasish.Sequential(
+            [
+                kerasish.Input((6, 2)),
+                layers.Conv1D(3, 3, activation="relu"),
+                layers.Flatten(),
+                layers.Dense(1),
+            ]
+        )
+        model.compile("adam", "mse", steps_per_execution=spe)
+        history = model.fit(x, y, batch_size=8, epochs=2, verbose=0, shuffle=False)
+        results.append((model, history.history["loss"]))
+    (auto, auto_loss), (one, one_loss) = results
+    assert auto._step_compiler.counted == {"train": False}
+    assert _fused_lengths(auto, "train") == [1]
+    np.testing.assert_allclose(auto_loss, one_loss, rtol=1e-5)
+    for a, b in zip(auto.get_weights(), one.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_a_keras_style_step_returns_its_last_logs_from_the_counted_loop(long_chunks):
+    """A Keras-style `train_step` returns its own logs: the counted loop carries
+    them and an epoch's logs are its last step's, as when steps run alone."""
+    from kerasish import ops
+
+    class Custom(kerasish.Sequential):
+        def train_step(self, state, data):
+            x, y = data
+            return {"y_sum": ops.sum(y), "x_max": ops.max(x)}, state
+
+    histories = []
+    for spe in ("auto", 1):
+        kerasish.utils.set_random_seed(0)
+        model = Custom([kerasish.Input((5,)), layers.Dense(1)])
+        model.compile("sgd", "mse", steps_per_execution=spe)
+        history = model.fit(X, Y, batch_size=8, epochs=2, verbose=0, shuffle=False)
+        histories.append(history.history)
+        assert _fused_lengths(model, "train") == ["counted" if spe == "auto" else 1]
+    last = slice(192, 200)  # the 25th batch of 8
+    for history in histories:
+        np.testing.assert_allclose(history["y_sum"], [Y[last].sum()] * 2, rtol=1e-6)
+        np.testing.assert_allclose(history["x_max"], [X[last].max()] * 2, rtol=1e-6)
