@@ -228,6 +228,11 @@ class Engine(Protocol):
     def value_and_grad(
         self, fn: Callable, has_aux: bool = False, argnums: int = 0
     ) -> Callable: ...
+    def vjp(self, fn: Callable, *primals: Any) -> tuple[Any, Callable]:
+        """`(fn(*primals), vjp_fn)`: `vjp_fn(cotangent)` returns the cotangents
+        of `primals` (a tuple)."""
+        ...
+
     def eval_shape(self, fn: Callable, *args: Any) -> PyTree: ...
     def peak_bytes(self, fn: Callable, *args: Any, dim: int) -> int | None:
         """The most bytes that values with a dimension of size `dim` take at

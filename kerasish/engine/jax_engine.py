@@ -128,6 +128,9 @@ class JaxEngine:
     def value_and_grad(self, fn, has_aux=False, argnums=0):
         return jax.value_and_grad(fn, argnums=argnums, has_aux=has_aux)
 
+    def vjp(self, fn, *primals):
+        return jax.vjp(fn, *primals)
+
     def grad(self, fn, has_aux=False, argnums=0):
         return jax.grad(fn, argnums=argnums, has_aux=has_aux)
 

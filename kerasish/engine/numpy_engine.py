@@ -114,6 +114,7 @@ class NumpyEngine:
         )
 
     grad = value_and_grad
+    vjp = value_and_grad
 
     def peak_bytes(self, fn, *args, dim):
         return None  # numpy runs operations one by one: no program to read

@@ -84,6 +84,12 @@ class DropoutRNNCell:
         object.__setattr__(self, "_recurrent_dropout_mask", None)
 
 
+def weight_values(*weights):
+    """The values of `weights` (Variables, read as `ops` reads them, or arrays);
+    None stays None."""
+    return tuple(getattr(w, "value", w) for w in weights)
+
+
 def apply_masked_kernel(x, kernel, masks, num_gates):
     """`x @ kernel` with the gate `k` block of the kernel seeing `x * masks[k]`.
 

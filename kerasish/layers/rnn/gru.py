@@ -19,6 +19,7 @@ from kerasish.layers.rnn.dropout_rnn_cell import (
     FusedRNNCell,
     apply_masked_kernel,
     check_units,
+    weight_values,
 )
 from kerasish.layers.rnn.rnn import RNN
 from kerasish.serialization import register_builtin
@@ -147,7 +148,6 @@ class GRUCell(FusedRNNCell):
     def recurrent_step(self, projected, states, recurrent_dropout_mask=None):
         h_tm1 = states[0]
         u = self.units
-        x_z, x_r, x_h = ops.split(projected, 3, axis=-1)
         masks = recurrent_dropout_mask
         if self.reset_after:
             _, recurrent_bias = self._biases()
@@ -155,11 +155,9 @@ class GRUCell(FusedRNNCell):
             inner = apply_masked_kernel(h_tm1, self.recurrent_kernel, masks, 3)
             if recurrent_bias is not None:
                 inner = inner + recurrent_bias
-            g_z, g_r, g_h = ops.split(inner, 3, axis=-1)
-            z = self.recurrent_activation(x_z + g_z)
-            r = self.recurrent_activation(x_r + g_r)
-            hh = self.activation(x_h + r * g_h)
+            return self.gate_step(projected, inner, states)
         else:
+            x_z, x_r, x_h = ops.split(projected, 3, axis=-1)
             kernel = self.recurrent_kernel
             kernel = kernel.value if hasattr(kernel, "value") else kernel
             zr_masks = masks[:2] if isinstance(masks, list | tuple) else masks
@@ -173,6 +171,29 @@ class GRUCell(FusedRNNCell):
             elif masks is not None:
                 h_for_h = h_tm1 * masks
             hh = self.activation(x_h + ops.matmul(r * h_for_h, kernel[:, 2 * u :]))
+        h = z * h_tm1 + (1.0 - z) * hh
+        return h, [h]
+
+    def recurrence_weights(self):
+        """`(kernel, input bias, recurrent kernel, recurrent bias)` with
+        `reset_after` (one recurrent matmul); None without it: see
+        `recurrence.py`."""
+        if not self.reset_after:
+            return None
+        input_bias, recurrent_bias = self._biases()
+        return weight_values(
+            self.kernel, input_bias, self.recurrent_kernel, recurrent_bias
+        )
+
+    def gate_step(self, projected, recurrent, states):
+        """The `reset_after` step's arithmetic after its two matmuls (the
+        recurrent one with its bias): `(output, new states)`."""
+        h_tm1 = states[0]
+        x_z, x_r, x_h = ops.split(projected, 3, axis=-1)
+        g_z, g_r, g_h = ops.split(recurrent, 3, axis=-1)
+        z = self.recurrent_activation(x_z + g_z)
+        r = self.recurrent_activation(x_r + g_r)
+        hh = self.activation(x_h + r * g_h)
         h = z * h_tm1 + (1.0 - z) * hh
         return h, [h]
 

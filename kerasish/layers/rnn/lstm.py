@@ -17,6 +17,7 @@ from kerasish.layers.rnn.dropout_rnn_cell import (
     FusedRNNCell,
     apply_masked_kernel,
     check_units,
+    weight_values,
 )
 from kerasish.layers.rnn.rnn import RNN
 from kerasish.serialization import register_builtin
@@ -136,11 +137,20 @@ class LSTMCell(FusedRNNCell):
         return x if self.bias is None else ops.add(x, self.bias)
 
     def recurrent_step(self, projected, states, recurrent_dropout_mask=None):
-        h_tm1, c_tm1 = states[0], states[1]
         # One (units, 4 * units) matmul for the four gates.
-        z = projected + apply_masked_kernel(
-            h_tm1, self.recurrent_kernel, recurrent_dropout_mask, 4
+        recurrent = apply_masked_kernel(
+            states[0], self.recurrent_kernel, recurrent_dropout_mask, 4
         )
+        return self.gates(projected + recurrent, states)
+
+    def recurrence_weights(self):
+        """`(kernel, bias, recurrent kernel, None)`: see `recurrence.py`."""
+        return weight_values(self.kernel, self.bias, self.recurrent_kernel, None)
+
+    def gates(self, z, states):
+        """The step's arithmetic after its matmuls, from their sum `z`:
+        `(output, new states)`."""
+        c_tm1 = states[1]
         z_i, z_f, z_c, z_o = ops.split(z, 4, axis=-1)
         i = self.recurrent_activation(z_i)
         f = self.recurrent_activation(z_f)

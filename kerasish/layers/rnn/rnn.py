@@ -21,6 +21,7 @@ the previous output (`states[0]`), or zeros when `zero_output_for_mask=True`
 from kerasish import ops
 from kerasish.common import tree
 from kerasish.layers.layer import Layer
+from kerasish.layers.rnn import recurrence
 from kerasish.layers.rnn.dropout_rnn_cell import DropoutRNNCell, FusedRNNCell
 from kerasish.layers.rnn.stacked_rnn_cells import StackedRNNCells, _accepts_training
 from kerasish.serialization import (
@@ -382,7 +383,15 @@ class RNN(Layer):
 
             xs_scan = (xs, step_mask)
 
-        states, outputs = self._scan(body, tuple(initial_state), xs_scan, timesteps)
+        if recurrence.supports(
+            cell, training and not hoist, (step_mask, dp_mask, rec_mask)
+        ):
+            unroll = timesteps if (self.unroll and timesteps) else self._scan_unroll
+            states, outputs = recurrence.run(
+                cell, xs, initial_state, keep_outputs, unroll
+            )
+        else:
+            states, outputs = self._scan(body, tuple(initial_state), xs_scan, timesteps)
         states = list(states)
         if keep_outputs:
             outputs = ops.swapaxes(outputs, 0, 1)

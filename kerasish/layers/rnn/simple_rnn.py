@@ -7,6 +7,7 @@ from kerasish.layers.rnn.dropout_rnn_cell import (
     FusedRNNCell,
     apply_masked_kernel,
     check_units,
+    weight_values,
 )
 from kerasish.layers.rnn.rnn import RNN
 from kerasish.serialization import register_builtin
@@ -113,7 +114,16 @@ class SimpleRNNCell(FusedRNNCell):
         h = states[0]
         if recurrent_dropout_mask is not None:
             h = h * recurrent_dropout_mask
-        output = self.activation(projected + ops.matmul(h, self.recurrent_kernel))
+        return self.gates(projected + ops.matmul(h, self.recurrent_kernel), states)
+
+    def recurrence_weights(self):
+        """`(kernel, bias, recurrent kernel, None)`: see `recurrence.py`."""
+        return weight_values(self.kernel, self.bias, self.recurrent_kernel, None)
+
+    def gates(self, z, states):
+        """The step's arithmetic after its matmuls, from their sum `z`:
+        `(output, new states)`."""
+        output = self.activation(z)
         return output, [output]
 
     def get_config(self):
