@@ -98,8 +98,11 @@ def test_params_and_batch_stats_train_in_fit_like_keras(trained):
     changed = [not np.allclose(a, b) for a, b in zip(sorted_leaves(ours), initial)]
     # jax's order: batch_stats (mean, var), then params: BatchNorm (bias, scale),
     # Dense_0 (bias, kernel), Dense_1 (bias, kernel). Dense_0's bias gets no
-    # gradient: the training-mode BatchNorm after it subtracts the batch mean.
-    assert changed == [True, True, True, True, False, True, True, True]
+    # gradient but rounding noise (the training-mode BatchNorm after it
+    # subtracts the batch mean), which Adam may turn into steps of any size on
+    # some CPUs: it is checked against Keras above, not here.
+    del changed[4]
+    assert changed == [True] * 7
 
 
 def sorted_leaves(model):
