@@ -1,10 +1,14 @@
 """Compiling steps: one compiled function per input signature, cached on the model.
 
 `StepCompiler` keeps the cache, warns when a changed signature forces a
-recompile, and chooses how N fused steps are laid out (a rolled `scan` or an
-unrolled one) from the compiled program itself: on XLA:CPU a convolution inside
-a rolled loop runs several times slower than the same convolution unrolled, while
-dense and recurrent steps gain from the rolled loop (DESIGN.md, "The fit loop").
+recompile, and chooses how N fused steps are laid out. With
+`steps_per_execution="auto"`, training compiles one program that takes its step
+count as an argument (`get_counted`): the timed single steps, the fused chunks
+and the steps left over all run in it, so fusing costs no second compile. A step
+that runs convolutions is kept out of loops where it can: on XLA:CPU a
+convolution inside a loop runs about 5x slower than alone, so it compiles as a
+single step, and fixed chunks, unrolled, where they pay back their compile
+(DESIGN.md, "The fit loop").
 """
 
 import re
