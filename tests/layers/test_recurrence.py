@@ -60,6 +60,9 @@ CASES = [
     (layers.GRU, {"use_bias": False, "go_backwards": True}),
     (layers.SimpleRNN, {"return_sequences": True}),
     (layers.SimpleRNN, {"activation": "relu", "return_state": True}),
+    # Input dropout: one mask, applied to the sequences before the loop.
+    (layers.LSTM, {"dropout": 0.5}),
+    (layers.GRU, {"dropout": 0.3, "return_sequences": True}),
 ]
 
 
@@ -100,7 +103,7 @@ def test_gradients_reach_a_given_initial_state(cls, monkeypatch):
 @pytest.mark.parametrize(
     "layer, mask",
     [
-        (layers.LSTM(5, dropout=0.5), None),
+        (layers.LSTM(5, recurrent_dropout=0.5), None),
         (layers.GRU(5, recurrent_dropout=0.5), None),
         (layers.GRU(5, reset_after=False), None),
         (layers.LSTM(5), np.arange(7)[None, :] < np.array([[7], [5], [3], [1]])),

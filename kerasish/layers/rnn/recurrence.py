@@ -19,11 +19,15 @@ from kerasish import ops
 from kerasish.engine import get_engine
 
 
-def supports(cell, training, masks):
+def supports(cell, training, step_mask, dropout_mask, recurrent_dropout_mask):
     """Whether `cell`'s loop can run here: in training (where it is
-    differentiated), with no step mask or dropout mask, and a cell whose step is
-    one recurrent matmul (`cell.recurrence_weights()` is not None)."""
-    if not training or any(m is not None for m in masks):
+    differentiated), with no step mask or recurrent dropout, input dropout (if
+    any) one mask for every gate (the caller applies it to the inputs), and a
+    cell whose step is one recurrent matmul (`cell.recurrence_weights()` is not
+    None)."""
+    if not training or step_mask is not None or recurrent_dropout_mask is not None:
+        return False
+    if isinstance(dropout_mask, list | tuple):
         return False
     weights = getattr(cell, "recurrence_weights", lambda: None)()
     return weights is not None
