@@ -617,6 +617,16 @@ def predict_array_chunks(model, data, per_batch):
             1 << (data.steps - 1).bit_length(),
         )
     exact = user_code_sees_rows(model, "predict")
+    # Built-in code computes each row alone: a batch larger than a merged call
+    # runs in pieces of that call's size (`in_pieces`).
+    piece = bs
+    if (
+        not exact
+        and bs > memory.MERGED_ROWS
+        and not model.run_eagerly
+        and distributed.active() is None  # pieces would cut across devices
+    ):
+        piece = memory.merged_batches(model, tree.map_structure(_first, x_host), 1)
     done = 0
     while done < data.steps:
         n = min(chunk, _tail_batches(data.steps - done))
@@ -630,13 +640,19 @@ def predict_array_chunks(model, data, per_batch):
             xb = distributed.place_batches(xb)
 
         def compile_chunk(state, rows=rows, xb=xb):
-            return compiler.get(
-                "predict", lambda: model._predict_rows, (state, xb), static_key=(rows,)
-            )
+            fn, key = model._predict_rows, (rows,)
+            if piece < rows:  # one large batch: in pieces, in one program
+                fn = step_compiler.in_pieces(fn, rows, piece)
+                key = (rows, piece)
+            return compiler.get("predict", lambda: fn, (state, xb), static_key=key)
 
         seen = min(bs, data.num_samples - (done + n - 1) * bs)
         yield Chunk(done, n, rows, compile_chunk, (xb,), None, seen)
         done += n
+
+
+def _first(a):
+    return a[:1]
 
 
 def _tail_batches(remaining):

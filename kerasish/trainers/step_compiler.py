@@ -396,6 +396,49 @@ def choose_steps(step_seconds, full_steps, unrolled=False, counted=False):
     return n if counted or n >= _MIN_FUSED else 1
 
 
+def in_pieces(fn, rows, piece):
+    """`fn(state, x)` over `rows` rows, run `piece` rows at a time in one program
+    (a loop writing each piece's outputs in place), for a forward whose outputs
+    for a row depend on that row alone.
+
+    On XLA:CPU a forward over 30,000-64,000 rows ran 15-17% faster in pieces of
+    at most 8,192 (the bench's MLPs): each piece's activations stay in cache.
+    The last piece ends at the last row, overlapping the one before it, so no
+    row is padded and the forward is traced once.
+    """
+    engine = get_engine()
+    count = -(-rows // piece)
+
+    def piece_at(x, i):
+        start = ops.minimum(i * piece, rows - piece)
+
+        def cut(a):
+            begin = (start,) + (0,) * (len(a.shape) - 1)
+            return ops.slice(a, begin, (piece, *a.shape[1:]))
+
+        return start, tree.map_structure(cut, x)
+
+    def run(state, x):
+        shapes = engine.eval_shape(fn, state, piece_at(x, 0)[1])
+        outputs = engine.tree_map(
+            lambda s: ops.zeros((rows, *s.shape[1:]), s.dtype), shapes
+        )
+
+        def body(i, outputs):
+            start, part = piece_at(x, i)
+            return engine.tree_map(
+                lambda out, new: ops.slice_update(
+                    out, (start,) + (0,) * (len(new.shape) - 1), new
+                ),
+                outputs,
+                fn(state, part),
+            )
+
+        return engine.fori_loop(0, count, body, outputs)
+
+    return run
+
+
 def kept_state(new, old):
     """A chunk's returned state with the fields it passed through (None) taken
     from the state it was given. A train chunk returns every field: it is

@@ -96,3 +96,56 @@ def test_predict_over_a_generator_that_refills_one_buffer():
     for kernel, bias in zip(weights[::2], weights[1::2]):
         expected = expected @ kernel + bias
     np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-4)
+
+
+def _two_in_two_out():
+    a, b = keras.Input((4,), name="a"), keras.Input((2,), name="b")
+    h = keras.layers.Dense(6, activation="tanh")(a)
+    joined = keras.layers.Concatenate()([h, b])
+    return keras.Model(
+        [a, b], {"y": keras.layers.Dense(3)(joined), "z": keras.layers.Dense(1)(h)}
+    )
+
+
+def test_one_large_batch_runs_in_pieces_with_the_same_outputs(monkeypatch):
+    """A batch larger than a merged call runs in pieces of that call's size in
+    one program; the last piece ends at the last row (200 = 64 * 3 + 8: it
+    overlaps the third), and every row's outputs are the model's."""
+    from kerasish.trainers import memory_report
+
+    monkeypatch.setattr(memory_report, "MERGED_ROWS", 64)
+    model = _two_in_two_out()
+    rng = np.random.default_rng(4)
+    x = {
+        "a": rng.normal(size=(200, 4)).astype("float32"),
+        "b": rng.normal(size=(200, 2)).astype("float32"),
+    }
+    out = model.predict(x, batch_size=200, verbose=0)
+    (key,) = [k for k in model._step_compiler.cache if k[0] == "predict"]
+    assert key[1] == (200, 64)
+    k1, b1, ky, by, kz, bz = (np.asarray(w) for w in model.get_weights())
+    h = np.tanh(x["a"] @ k1 + b1)
+    np.testing.assert_allclose(out["z"], h @ kz + bz, rtol=1e-5, atol=1e-6)
+    joined = np.concatenate([h, x["b"]], axis=1)
+    np.testing.assert_allclose(out["y"], joined @ ky + by, rtol=1e-5, atol=1e-6)
+    assert out["y"].shape == (200, 3) and out["z"].shape == (200, 1)
+
+
+def test_a_predict_step_that_sees_rows_gets_the_whole_batch(monkeypatch):
+    from kerasish.trainers import memory_report
+
+    monkeypatch.setattr(memory_report, "MERGED_ROWS", 64)
+    sizes = []
+
+    class Seeing(keras.Sequential):
+        def predict_step(self, state, data):  # Keras's JAX-style step
+            sizes.append(data.shape[0])
+            trainable, non_trainable = state
+            return self.stateless_call(trainable, non_trainable, data)
+
+    model = Seeing([keras.Input((5,)), keras.layers.Dense(2)])
+    x = np.random.default_rng(5).normal(size=(100, 5)).astype("float32")
+    out = model.predict(x, batch_size=100, verbose=0)
+    assert sizes == [100]
+    kernel, bias = (np.asarray(w) for w in model.get_weights())
+    np.testing.assert_allclose(out, x @ kernel + bias, rtol=1e-5, atol=1e-6)
