@@ -619,7 +619,7 @@ def predict_array_chunks(model, data, per_batch):
     exact = user_code_sees_rows(model, "predict")
     # Built-in code computes each row alone: a batch larger than a merged call
     # runs in pieces of that call's size (`in_pieces`).
-    piece = bs
+    piece = None
     if (
         not exact
         and bs > memory.MERGED_ROWS
@@ -641,7 +641,7 @@ def predict_array_chunks(model, data, per_batch):
 
         def compile_chunk(state, rows=rows, xb=xb):
             fn, key = model._predict_rows, (rows,)
-            if piece < rows:  # one large batch: in pieces, in one program
+            if piece is not None and piece < rows:  # in pieces, in one program
                 fn = step_compiler.in_pieces(fn, rows, piece)
                 key = (rows, piece)
             return compiler.get("predict", lambda: fn, (state, xb), static_key=key)

@@ -129,6 +129,11 @@ def test_one_large_batch_runs_in_pieces_with_the_same_outputs(monkeypatch):
     joined = np.concatenate([h, x["b"]], axis=1)
     np.testing.assert_allclose(out["y"], joined @ ky + by, rtol=1e-5, atol=1e-6)
     assert out["y"].shape == (200, 3) and out["z"].shape == (200, 1)
+    # Batches of 16 merge into calls of 64 rows (and one of 16), computed whole.
+    merged = model.predict(x, batch_size=16, verbose=0)
+    keys = {k[1] for k in model._step_compiler.cache if k[0] == "predict"}
+    assert keys == {(200, 64), (64,), (16,)}
+    np.testing.assert_allclose(merged["y"], out["y"], rtol=1e-6, atol=1e-6)
 
 
 def test_a_predict_step_that_sees_rows_gets_the_whole_batch(monkeypatch):
