@@ -373,7 +373,7 @@ def array_chunks(model, data, kind, step, seed, epoch, start_step, per_batch=Fal
     counted = auto and kind == "train" and not stream and not model.run_eagerly
 
     def counting():  # not once the step turned out to run convolutions
-        return counted and compiler.counted.get(kind) is not False
+        return counted and compiler.loops(kind)
 
     def compile_counted(state):
         example = (state, device, mask, data.resident_count(1), np.int32(0))
@@ -640,11 +640,23 @@ def predict_array_chunks(model, data, per_batch):
             xb = distributed.place_batches(xb)
 
         def compile_chunk(state, rows=rows, xb=xb):
-            fn, key = model._predict_rows, (rows,)
-            if piece is not None and piece < rows:  # in pieces, in one program
-                fn = step_compiler.in_pieces(fn, rows, piece)
-                key = (rows, piece)
-            return compiler.get("predict", lambda: fn, (state, xb), static_key=key)
+            forward = model._predict_rows
+            # In pieces, in one program, unless the forward runs convolutions
+            # (about 5x slower inside a loop on XLA:CPU): then whole, as before.
+            if piece is not None and piece < rows and compiler.loops("predict"):
+                fn, seconds = compiler.get(
+                    "predict",
+                    lambda: step_compiler.in_pieces(forward, rows, piece),
+                    (state, xb),
+                    static_key=(rows, piece),
+                    without_convolutions=True,
+                )
+                compiler.counted["predict"] = fn is not None
+                if fn is not None:
+                    return fn, seconds
+            return compiler.get(
+                "predict", lambda: forward, (state, xb), static_key=(rows,)
+            )
 
         seen = min(bs, data.num_samples - (done + n - 1) * bs)
         yield Chunk(done, n, rows, compile_chunk, (xb,), None, seen)

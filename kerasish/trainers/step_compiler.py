@@ -132,8 +132,14 @@ class StepCompiler:
         self.single_steps = {}  # kind -> the one step, jitted (see `multi_step`)
         self.compile_seconds = {}  # kind -> seconds its single step took to compile
         self.alone = {}  # auto key -> steps run alone so far (`pays_back`)
-        # kind -> whether its steps run in the counted loop (`get_counted`)
+        # kind -> whether its program may run in a loop (`get_counted`,
+        # `in_pieces`); False once it turned out to run convolutions
         self.counted = {}
+
+    def loops(self, kind):
+        """Whether `kind`'s program may run inside a loop (not known to run
+        convolutions)."""
+        return self.counted.get(kind) is not False
 
     def fused_layout(self, kind, static_key, donate):
         """The `(kind, key)` a fused chunk is known by in `layouts`."""
@@ -294,7 +300,7 @@ class StepCompiler:
         same arguments, and `counted[kind]` is False from then on.
         """
         seconds = 0.0
-        if self.counted.get(kind) is not False:
+        if self.loops(kind):
             fn, seconds = self.get(
                 kind,
                 lambda: multi_step(self.model, step, None, True, batch_size, 1, self),
@@ -402,7 +408,8 @@ def in_pieces(fn, rows, piece):
     for a row depend on that row alone.
 
     On XLA:CPU a forward over 30,000-64,000 rows ran 15-17% faster in pieces of
-    at most 8,192 (the bench's MLPs): each piece's activations stay in cache.
+    at most 8,192 (the bench's MLPs; likely as each piece's activations stay in
+    cache).
     The last piece ends at the last row, overlapping the one before it, so no
     row is padded and the forward is traced once.
     """

@@ -154,3 +154,24 @@ def test_a_predict_step_that_sees_rows_gets_the_whole_batch(monkeypatch):
     assert sizes == [100]
     kernel, bias = (np.asarray(w) for w in model.get_weights())
     np.testing.assert_allclose(out, x @ kernel + bias, rtol=1e-5, atol=1e-6)
+
+
+def test_a_large_batch_through_convolutions_is_computed_whole(monkeypatch):
+    """A convolution inside a loop runs about 5x slower on XLA:CPU: such a
+    forward is not cut into pieces (and is traced for that once)."""
+    from kerasish.trainers import memory_report
+
+    monkeypatch.setattr(memory_report, "MERGED_ROWS", 16)
+    model = keras.Sequential(
+        [keras.Input((6, 2)), keras.layers.Conv1D(3, 3), keras.layers.Flatten()]
+    )
+    x = np.random.default_rng(6).normal(size=(40, 6, 2)).astype("float32")
+    for _ in range(2):
+        out = model.predict(x, batch_size=40, verbose=0)
+    assert model._step_compiler.counted == {"predict": False}
+    keys = [k[1] for k in model._step_compiler.cache if k[0] == "predict"]
+    assert keys == [(40,)]
+    kernel, bias = (np.asarray(w) for w in model.get_weights())
+    windows = np.stack([x[:, i : i + 3].reshape(40, -1) for i in range(4)], 1)
+    want = windows @ kernel.reshape(-1, 3) + bias
+    np.testing.assert_allclose(out, want.reshape(40, -1), rtol=1e-5, atol=1e-5)
