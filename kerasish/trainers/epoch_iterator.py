@@ -516,7 +516,7 @@ def merged_test_data(model, data, kind, per_batch):
                 "mean",
             ):
                 return None
-    first = model._run_host_layers(tree.map_structure(lambda a: a[:1], data.x))
+    first = model._run_host_layers(tree.map_structure(_first, data.x))
     merged = min(memory.merged_batches(model, first, bs), data.steps)
     if merged < 2:
         return None
@@ -643,15 +643,13 @@ def predict_array_chunks(model, data, per_batch):
             forward = model._predict_rows
             # In pieces, in one program, unless the forward runs convolutions
             # (about 5x slower inside a loop on XLA:CPU): then whole, as before.
-            if piece is not None and piece < rows and compiler.loops("predict"):
-                fn, seconds = compiler.get(
+            if piece is not None and piece < rows:
+                fn, seconds = compiler.get_looped(
                     "predict",
                     lambda: step_compiler.in_pieces(forward, rows, piece),
                     (state, xb),
-                    static_key=(rows, piece),
-                    without_convolutions=True,
+                    (rows, piece),
                 )
-                compiler.counted["predict"] = fn is not None
                 if fn is not None:
                     return fn, seconds
             return compiler.get(

@@ -132,14 +132,26 @@ class StepCompiler:
         self.single_steps = {}  # kind -> the one step, jitted (see `multi_step`)
         self.compile_seconds = {}  # kind -> seconds its single step took to compile
         self.alone = {}  # auto key -> steps run alone so far (`pays_back`)
-        # kind -> whether its program may run in a loop (`get_counted`,
-        # `in_pieces`); False once it turned out to run convolutions
-        self.counted = {}
+        # kind -> whether its step may run inside a loop (`get_looped`)
+        self.may_loop = {}
 
     def loops(self, kind):
-        """Whether `kind`'s program may run inside a loop (not known to run
+        """Whether `kind`'s step may run inside a loop (not known to run
         convolutions)."""
-        return self.counted.get(kind) is not False
+        return self.may_loop.get(kind) is not False
+
+    def get_looped(self, kind, build_fn, example_args, static_key, donate=False):
+        """`get` for a program running `kind`'s step inside a loop: None
+        (nothing compiled) where the step runs convolutions, about 5x slower
+        inside a loop than alone on XLA:CPU; that is kept (`loops`), so the
+        program is traced once to find out."""
+        if not self.loops(kind):
+            return None, 0.0
+        fn, seconds = self.get(
+            kind, build_fn, example_args, static_key, donate, without_convolutions=True
+        )
+        self.may_loop[kind] = fn is not None
+        return fn, seconds
 
     def fused_layout(self, kind, static_key, donate):
         """The `(kind, key)` a fused chunk is known by in `layouts`."""
@@ -295,23 +307,18 @@ class StepCompiler:
         """The program of `kind` that takes its step count as an argument
         (`multi_step` with `n=None`; `(state, data, mask, count, start)`): one
         compile serves a single timed step, fused chunks of any length and the
-        steps left over. Where the step runs convolutions (on XLA:CPU about 5x
-        slower inside a loop than alone), the single step instead, taking the
-        same arguments, and `counted[kind]` is False from then on.
+        steps left over. Where the step may not loop (`get_looped`), the single
+        step instead, taking the same arguments.
         """
-        seconds = 0.0
-        if self.loops(kind):
-            fn, seconds = self.get(
-                kind,
-                lambda: multi_step(self.model, step, None, True, batch_size, 1, self),
-                example,
-                ("counted", *static_key),
-                donate,
-                without_convolutions=True,
-            )
-            self.counted[kind] = fn is not None
-            if fn is not None:
-                return fn, seconds
+        fn, seconds = self.get_looped(
+            kind,
+            lambda: multi_step(self.model, step, None, True, batch_size, 1, self),
+            example,
+            ("counted", *static_key),
+            donate,
+        )
+        if fn is not None:
+            return fn, seconds
         state, data, mask, _, start = example
         single, more = self.get_fused(
             kind,
@@ -414,6 +421,7 @@ def in_pieces(fn, rows, piece):
     row is padded and the forward is traced once.
     """
     engine = get_engine()
+    fn = engine.jit(fn)  # its trace is shared by `eval_shape` and the loop
     count = -(-rows // piece)
 
     def piece_at(x, i):

@@ -47,7 +47,7 @@ def _fused_lengths(model, kind):
 def _static_chunks(model):
     """Sends `model`'s training down the path of a step with convolutions: a
     single-step program, and fused chunks of fixed lengths compiled apart."""
-    model._step_compiler.counted["train"] = False
+    model._step_compiler.may_loop["train"] = False
     return model
 
 
@@ -90,7 +90,7 @@ def test_auto_is_the_default_and_equals_one_step_at_a_time(long_chunks, monkeypa
     assert _fused_lengths(results["static"][3], "train") == [1, 25]
     # Auto: one program runs the 6 timed steps, then 19, then 25.
     assert _fused_lengths(results["auto"][3], "train") == ["counted"]
-    assert results["auto"][3]._step_compiler.counted == {"train": True}
+    assert results["auto"][3]._step_compiler.may_loop == {"train": True}
     assert _fused_lengths(results[1][3], "train") == [1]
     for spe in ("auto", "static", "background"):
         for a, b in zip(results[spe][0], results[1][0]):
@@ -466,7 +466,7 @@ def test_a_step_with_convolutions_is_not_run_in_the_counted_loop():
         history = model.fit(x, y, batch_size=8, epochs=2, verbose=0, shuffle=False)
         results.append((model, history.history["loss"]))
     (auto, auto_loss), (one, one_loss) = results
-    assert auto._step_compiler.counted == {"train": False}
+    assert auto._step_compiler.may_loop == {"train": False}
     assert _fused_lengths(auto, "train") == [1]
     np.testing.assert_allclose(auto_loss, one_loss, rtol=1e-5)
     for a, b in zip(auto.get_weights(), one.get_weights()):
