@@ -492,7 +492,8 @@ def multi_step(model, step, n, from_arrays, batch_size, unroll, compiler=None):
             tree.map_structure(rows, x),
             None if y is None else [rows(a) for a in y],
             None if sw is None else [rows(a) for a in sw],
-            rows(mask),
+            # No padding in the epoch: a constant mask, which XLA folds away.
+            ops.ones((batch_size,)) if mask is None else rows(mask),
         )
 
     def one(state, batch):

@@ -80,7 +80,7 @@ def test_auto_is_the_default_and_equals_one_step_at_a_time(long_chunks, monkeypa
     # Background: the chunk of 25 was started in epoch 1, while steps ran alone;
     # once compiled, a later epoch runs it.
     compiler = results["background"][3]._step_compiler
-    assert ("train", (25, 8, "device", 1, "donated")) in compiler.layouts
+    assert ("train", (25, 8, "device, no padding", 1, "donated")) in compiler.layouts
     for future in compiler.pending.values():
         future.result()
     results["background"][3].fit(X, Y, batch_size=8, epochs=1, verbose=0)
@@ -151,7 +151,7 @@ def test_a_background_chunk_is_picked_up_not_compiled_again(long_chunks, monkeyp
     compiled = future.result()
     model.fit(X, Y, batch_size=8, epochs=1, verbose=0)
     assert not compiler.pending
-    layout = ("train", (25, 8, "device", 1, "donated"))
+    layout = ("train", (25, 8, "device, no padding", 1, "donated"))
     assert compiler.layouts[layout] is compiled
 
 
@@ -495,3 +495,30 @@ def test_a_keras_style_step_returns_its_last_logs_from_the_counted_loop(long_chu
     for history in histories:
         np.testing.assert_allclose(history["y_sum"], [Y[last].sum()] * 2, rtol=1e-6)
         np.testing.assert_allclose(history["x_max"], [X[last].max()] * 2, rtol=1e-6)
+
+
+def test_an_epoch_without_padding_sends_no_mask_and_steps_still_read_one(recwarn):
+    """When the batches divide the rows, no mask is sent: the steps see a mask
+    of ones made in the program, which XLA folds away. A kerasish-style step
+    still reads `data.mask`, and the padded data set's program is one of its
+    own (no recompile warning between the two)."""
+    from kerasish import ops
+
+    class MaskRows(kerasish.Sequential):
+        def train_step(self, state, data):
+            trackers, compiled = state.metrics
+            trackers = tuple(
+                m.update(s, ops.sum(data.mask))
+                for (_, m), s in zip(self._loss_trackers, trackers)
+            )
+            return state._replace(metrics=(trackers, compiled))
+
+    model = MaskRows([kerasish.Input((5,)), layers.Dense(1)])
+    model.compile("sgd", "mse")
+    exact = model.fit(X, Y, batch_size=8, epochs=1, verbose=0).history["loss"]
+    padded = model.fit(X, Y, batch_size=9, epochs=1, verbose=0).history["loss"]
+    np.testing.assert_allclose(exact, [8.0])  # 25 batches of 8 real rows
+    np.testing.assert_allclose(padded, [(22 * 9 + 2) / 23])  # the last has 2
+    placements = {key[1][2] for key in model._step_compiler.cache}
+    assert placements == {"device", "device, no padding"}
+    assert not [w for w in recwarn if "recompiling" in str(w.message)]
