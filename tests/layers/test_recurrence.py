@@ -14,7 +14,7 @@ RNG = np.random.default_rng(0)
 X = RNG.normal(size=(4, 7, 3)).astype("float32")
 
 
-def _loss_and_grads(layer, inputs, custom, monkeypatch):
+def _loss_and_grads(layer, inputs, custom, monkeypatch, mask=None):
     """A weighted sum of every output, and its gradients with respect to the
     layer's weights and every input (the sequences, then any initial states),
     through the recurrence (`custom`) or the plain loop."""
@@ -28,7 +28,7 @@ def _loss_and_grads(layer, inputs, custom, monkeypatch):
     def loss(trainable, inputs):
         states = {"initial_state": list(inputs[1:])} if len(inputs) > 1 else {}
         out, _ = layer.stateless_call(
-            trainable, fixed, inputs[0], training=True, **states
+            trainable, fixed, inputs[0], training=True, mask=mask, **states
         )
         outs = out if isinstance(out, list | tuple) else [out]
         total = 0.0
@@ -106,7 +106,6 @@ def test_gradients_reach_a_given_initial_state(cls, monkeypatch):
         (layers.LSTM(5, recurrent_dropout=0.5), None),
         (layers.GRU(5, recurrent_dropout=0.5), None),
         (layers.GRU(5, reset_after=False), None),
-        (layers.LSTM(5), np.arange(7)[None, :] < np.array([[7], [5], [3], [1]])),
     ],
 )
 def test_masks_and_dropout_keep_the_plain_loop(layer, mask, monkeypatch):
@@ -115,3 +114,39 @@ def test_masks_and_dropout_keep_the_plain_loop(layer, mask, monkeypatch):
     layer(X, mask=mask, training=True)
     layer(X)  # inference: the plain loop too
     assert calls == []
+
+
+# Rows of 7, 5, 3 and 1 real steps, the last row's hole in the middle included.
+MASK = np.arange(7)[None, :] < np.array([[7], [5], [3], [1]])
+MASK[0, 3] = False
+
+MASKED_CASES = [
+    (layers.LSTM, {}),
+    (layers.LSTM, {"return_sequences": True}),
+    (layers.LSTM, {"return_sequences": True, "zero_output_for_mask": True}),
+    (layers.GRU, {"return_sequences": True, "return_state": True}),
+    (layers.GRU, {"go_backwards": True, "zero_output_for_mask": True}),
+    (layers.SimpleRNN, {"return_sequences": True, "dropout": 0.3}),
+]
+
+
+@pytest.mark.parametrize("cls, kwargs", MASKED_CASES)
+def test_masked_steps_keep_their_states_in_values_and_gradients(
+    cls, kwargs, monkeypatch
+):
+    """A masked step keeps the states before it (and outputs the previous
+    output, or zeros): the recurrence gives the plain loop's values and
+    gradients, and no gradient flows through a masked step's gates."""
+    layer = cls(5, **kwargs)
+    layer(X)
+    results = [
+        _loss_and_grads(layer, (X,), custom, monkeypatch, mask=MASK)
+        for custom in (True, False)
+    ]
+    (value, grads), (ref_value, ref_grads) = results
+    assert float(value) == float(ref_value)
+    for g, r in zip(grads, ref_grads):
+        np.testing.assert_allclose(g, r, rtol=1e-5, atol=1e-6)
+    # The input gradient is zero at masked steps, and only there.
+    d_x = np.abs(grads[-1]).sum(axis=-1)
+    np.testing.assert_array_equal(d_x > 0, MASK)

@@ -19,13 +19,12 @@ from kerasish import ops
 from kerasish.engine import get_engine
 
 
-def supports(cell, training, step_mask, dropout_mask, recurrent_dropout_mask):
+def supports(cell, training, dropout_mask, recurrent_dropout_mask):
     """Whether `cell`'s loop can run here: in training (where it is
-    differentiated), with no step mask or recurrent dropout, input dropout (if
-    any) one mask for every gate (the caller applies it to the inputs), and a
-    cell whose step is one recurrent matmul (`cell.recurrence_weights()` is not
-    None)."""
-    if not training or step_mask is not None or recurrent_dropout_mask is not None:
+    differentiated), with no recurrent dropout, input dropout (if any) one mask
+    for every gate (the caller applies it to the inputs), and a cell whose step
+    is one recurrent matmul (`cell.recurrence_weights()` is not None)."""
+    if not training or recurrent_dropout_mask is not None:
         return False
     if isinstance(dropout_mask, list | tuple):
         return False
@@ -33,10 +32,14 @@ def supports(cell, training, step_mask, dropout_mask, recurrent_dropout_mask):
     return weights is not None
 
 
-def run(cell, xs, initial_states, keep_outputs, unroll):
+def run(cell, xs, initial_states, keep_outputs, unroll, mask=None, zero_output=False):
     """The loop over time-major `xs`: `(final states, outputs)`, where outputs
     is the stacked `(timesteps, batch, units)` outputs when `keep_outputs`,
-    else None (as the plain loop's scan returns them)."""
+    else None (as the plain loop's scan returns them).
+
+    With a time-major `(timesteps, batch, 1)` boolean `mask`, a masked step
+    keeps the states before it and outputs the previous output, or zeros with
+    `zero_output` (the plain loop's masking, `rnn.py`)."""
     w_in, b_in, w_rec, b_rec = cell.recurrence_weights()
     biases = (b_in is not None, b_rec is not None)
     n_states = len(initial_states)
@@ -45,20 +48,30 @@ def run(cell, xs, initial_states, keep_outputs, unroll):
     # one array per step is kept, and its gradient serves both matmuls.
     summed = hasattr(cell, "gates")
 
-    def step(pre, states):
+    def cell_step(pre, states):
         return cell.gates(pre, states) if summed else cell.gate_step(*pre, states)
+
+    def step(pre, states, m_t):
+        output, new_states = cell_step(pre, states)
+        if m_t is None:
+            return output, new_states
+        new_states = [ops.where(m_t, new, old) for new, old in zip(new_states, states)]
+        if zero_output:
+            return ops.where(m_t, output, ops.zeros_like(output)), new_states
+        return new_states[0], new_states
 
     def project(x, w, b):
         a = ops.matmul(x, w)
         return a if b is None else ops.add(a, b)
 
     def body(w_in, b_in, w_rec, b_rec):
-        def forward(states, x_t):
+        def forward(states, inputs):
+            x_t, m_t = inputs
             a = project(x_t, w_in, b_in)
             r = project(states[0], w_rec, b_rec)
             # Kept for the backward loop: the gates' inputs and the states.
             pre = a + r if summed else (a, r)
-            output, new_states = step(pre, list(states))
+            output, new_states = step(pre, list(states), m_t)
             kept = (pre, states)
             return tuple(new_states), (output if keep_outputs else None, kept)
 
@@ -70,7 +83,9 @@ def run(cell, xs, initial_states, keep_outputs, unroll):
         b_rec = rest[int(biases[0])] if biases[1] else None
         states = tuple(rest[sum(biases) :])
         forward = body(w_in, b_in, w_rec, b_rec)
-        final, (outputs, (pres, prev)) = ops.scan(forward, states, xs, unroll=unroll)
+        final, (outputs, (pres, prev)) = ops.scan(
+            forward, states, (xs, mask), unroll=unroll
+        )
 
         def grad(upstream):
             upstream = tuple(upstream)
@@ -83,8 +98,8 @@ def run(cell, xs, initial_states, keep_outputs, unroll):
             w_rec_t = ops.transpose(w_rec)
 
             def back(d_states, inputs):
-                pre, before, d_out = inputs
-                _, vjp = engine.vjp(step, pre, list(before))
+                pre, before, d_out, m_t = inputs
+                _, vjp = engine.vjp(lambda p, s: step(p, s, m_t), pre, list(before))
                 if d_out is None:
                     d_out = ops.zeros_like(d_states[0])
                 d_pre, d_before = vjp((d_out, list(d_states)))
@@ -94,7 +109,11 @@ def run(cell, xs, initial_states, keep_outputs, unroll):
                 return tuple(d_before), d_pre
 
             d_initial, d_pre = ops.scan(
-                back, d_final, (pres, prev, d_outputs), reverse=True, unroll=unroll
+                back,
+                d_final,
+                (pres, prev, d_outputs, mask),
+                reverse=True,
+                unroll=unroll,
             )
             d_a, d_r = (d_pre, d_pre) if summed else d_pre
             # The weight gradients: one matmul over every timestep at once.

@@ -383,14 +383,12 @@ class RNN(Layer):
 
             xs_scan = (xs, step_mask)
 
-        if recurrence.supports(
-            cell, training and not hoist, step_mask, dp_mask, rec_mask
-        ):
+        if recurrence.supports(cell, training and not hoist, dp_mask, rec_mask):
             unroll = timesteps if (self.unroll and timesteps) else self._scan_unroll
             if dp_mask is not None:  # one mask for every gate: `(x * m) @ W`
                 xs = xs * dp_mask
             states, outputs = recurrence.run(
-                cell, xs, initial_state, keep_outputs, unroll
+                cell, xs, initial_state, keep_outputs, unroll, step_mask, zero_output
             )
         else:
             states, outputs = self._scan(body, tuple(initial_state), xs_scan, timesteps)
