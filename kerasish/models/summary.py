@@ -109,25 +109,22 @@ def _column_widths(line_length, positions):
 
 
 def _wrap(text, width):
-    """Greedy wrap at spaces; a word longer than the width is cut."""
+    """Greedy wrap at spaces, as Keras's table cells (rich, overflow
+    "ellipsis"): a word longer than the width goes on a line of its own and is
+    cut to `width - 1` characters and "…"."""
     lines = []
     for paragraph in text.split("\n"):
         line = ""
         for word in paragraph.split(" "):
-            while len(word) > width:
-                if line:
-                    lines.append(line)
-                    line = ""
-                lines.append(word[:width])
-                word = word[width:]
             candidate = word if not line else f"{line} {word}"
             if len(candidate) <= width:
                 line = candidate
             else:
-                lines.append(line)
+                if line:
+                    lines.append(line)
                 line = word
         lines.append(line)
-    return lines or [""]
+    return [line if len(line) <= width else line[: width - 1] + "…" for line in lines]
 
 
 def _render(header, rows, widths, alignment):
@@ -273,7 +270,10 @@ def print_summary(
             f"({readable_memory_size(_memory(optimizer_vars))})"
         )
     text = "\n".join(lines)
-    (print_fn or print)(text)
+    if print_fn is None:
+        print(text)
+    else:
+        print_fn(text + "\n")  # Keras passes its console's capture, "\n"-ended
 
 
 def _layer_range(layers, layer_range):

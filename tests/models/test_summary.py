@@ -28,6 +28,15 @@ s.summary()
 s2 = keras.Sequential([layers.Dense(3, name="d")])
 s2(np.ones((1, 4), "float32"))
 s2.summary()
+# Names wider than their column: on a line of their own, cut with an ellipsis.
+a = keras.Input((4,), name="a_rather_long_input_name")
+b = keras.Input((4,), name="b")
+c = layers.concatenate([a, b])
+o = layers.Dense(1, name="dense_with_a_long_name")(layers.BatchNormalization()(c))
+got = []
+keras.Model([a, b], o).summary(print_fn=got.append)
+print(len(got), repr(got[0][-30:]))  # one text, newline-ended
+print(got[0])
 """
 
 
