@@ -59,8 +59,14 @@ class StatelessScope:
         return False
 
 
+def autocast_dtype():
+    """The dtype float variables read as here (`AutocastScope`), or None."""
+    return getattr(_LOCAL, "autocast", None)
+
+
 class AutocastScope:
-    """Within it, float variables read as `dtype` (mixed precision compute)."""
+    """Within it, float variables read as `dtype` (mixed precision compute);
+    `AutocastScope(None)` turns casting off inside an outer scope."""
 
     def __init__(self, dtype):
         self.dtype = dtype
@@ -231,6 +237,27 @@ class Variable:
 
     def __len__(self):
         return self.shape[0]
+
+    def _scalar(self, kind):
+        if self.ndim > 0:
+            raise TypeError(
+                f"Only scalar arrays can be converted to Python scalars. Got: "
+                f"shape={self.shape} (variable '{self.path}'); `{kind}()` needs a "
+                "scalar: read one element, or use `.numpy()` for the array."
+            )
+        return self.value
+
+    def __int__(self):
+        return int(self._scalar("int"))
+
+    def __float__(self):
+        return float(self._scalar("float"))
+
+    def __bool__(self):
+        raise TypeError(
+            f"A Keras Variable cannot be used as a boolean (variable "
+            f"'{self.path}'): compare its value, e.g. `bool(variable.numpy() > 0)`."
+        )
 
     def __getitem__(self, key):
         return self.value[key]

@@ -84,10 +84,12 @@ class InputLayer(Layer):
 
     def get_config(self):
         return {
-            "batch_shape": list(self.batch_shape),
+            "batch_shape": self.batch_shape,
             "dtype": self._dtype,
             "sparse": False,
+            "ragged": False,
             "name": self.name,
+            "optional": self.optional,
         }
 
     @classmethod
@@ -95,8 +97,6 @@ class InputLayer(Layer):
         config = dict(config)
         if "batch_input_shape" in config:
             config["batch_shape"] = config.pop("batch_input_shape")
-        for key in ("ragged", "optional"):
-            config.pop(key, None)
         return cls(**config)
 
 

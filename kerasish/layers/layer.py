@@ -42,6 +42,7 @@ from kerasish.variables import (
     AutocastScope,
     StatelessScope,
     Variable,
+    autocast_dtype,
     current_scope,
 )
 
@@ -445,9 +446,15 @@ class Layer(LayerSerialization, SymbolicCall, LayerAttributes, LayerQuantization
             return self._symbolic_call(args, kwargs)
         return self._eager_call(args, kwargs)
 
+    @property
+    def _input_cast_dtype(self):
+        """The dtype float inputs are cast to before `call` (Keras's
+        `input_dtype`): the compute dtype; a model's own input layers decide."""
+        return self.compute_dtype
+
     def _convert_args(self, args):
         engine = get_engine()
-        compute = self.compute_dtype
+        compute = self._input_cast_dtype
 
         def convert(x):
             if isinstance(x, Variable):
@@ -458,7 +465,9 @@ class Layer(LayerSerialization, SymbolicCall, LayerAttributes, LayerQuantization
                 x = engine.convert_to_tensor(x)
                 if (
                     self.autocast
+                    and compute is not None
                     and "float" in str(x.dtype)
+                    and "float" in str(compute)
                     and str(x.dtype) != compute
                 ):
                     x = x.astype(compute)
@@ -503,9 +512,10 @@ class Layer(LayerSerialization, SymbolicCall, LayerAttributes, LayerQuantization
         ctx.training.append(training)
         try:
             call = self.call if self.quantization_mode is None else self.quantized_call
+            scope = self._autocast_scope()
             with self._open_name_scope():
-                if self.compute_dtype != self.variable_dtype:
-                    with AutocastScope(self.compute_dtype):
+                if scope is not None:
+                    with scope:
                         outputs = call(*args, **kwargs)
                 else:
                     outputs = call(*args, **kwargs)
@@ -525,6 +535,20 @@ class Layer(LayerSerialization, SymbolicCall, LayerAttributes, LayerQuantization
         if self.supports_masking:
             set_output_masks(self, args[0], outputs, previous_mask)
         return outputs
+
+    def _autocast_scope(self):
+        """The scope this layer's call runs in, as Keras chooses it, or None
+        (the current one): a float32 layer inside a mixed-precision model
+        reads its variables as float32, not as the outer layer's dtype."""
+        outer = autocast_dtype()
+        compute = self.compute_dtype
+        if outer is not None:
+            if not self.autocast or "float" not in str(compute):
+                return AutocastScope(None)
+            return AutocastScope(compute) if outer != compute else None
+        if compute != self.variable_dtype:
+            return AutocastScope(compute)
+        return None
 
     def _maybe_build(self, args, kwargs):
         if self.built:

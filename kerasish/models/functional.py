@@ -144,6 +144,10 @@ class Functional(Model):
         return [groups[d] for d in sorted(groups, reverse=True)]
 
     # -- running ---------------------------------------------------------------
+    @property
+    def _input_cast_dtype(self):
+        return None  # each input is cast to its Input's dtype (Keras's)
+
     def _standardize_inputs(self, inputs):
         engine = get_engine()
         if isinstance(inputs, dict) and not isinstance(self._inputs_struct, dict):

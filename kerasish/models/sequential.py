@@ -144,6 +144,13 @@ class Sequential(Model):
             )
             self.build(tuple(first.shape))
 
+    @property
+    def _input_cast_dtype(self):
+        # As Keras's `Sequential.input_dtype`: the input layer's dtype, if any.
+        if self._layers and isinstance(self._layers[0], InputLayer):
+            return self._layers[0].dtype
+        return self.compute_dtype
+
     def _obj_type(self):
         return "Sequential"  # saving walks `self.layers` first, as Keras's
 
@@ -202,8 +209,11 @@ class Sequential(Model):
         return self._functional.call(inputs, training=training, mask=mask)
 
     def get_config(self):
-        layers = [serialize_keras_object(layer) for layer in self._layers]
-        return {"name": self.name, "trainable": self.trainable, "layers": layers}
+        config = self._base_config()  # name, trainable, dtype: as Keras's
+        config["layers"] = [serialize_keras_object(layer) for layer in self._layers]
+        if self._functional is not None:
+            config["build_input_shape"] = self._layers[0].batch_shape
+        return config
 
     @classmethod
     def from_config(cls, config, custom_objects=None):

@@ -37,10 +37,10 @@ def _format_shape(shape):
 
 def _layer_shape(layer):
     if layer._inbound_nodes:
-        outputs = layer._inbound_nodes[-1].outputs
-        shapes = tree.map_structure(lambda t: _format_shape(t.shape), outputs)
-        flat = tree.flatten(shapes)
-        return flat[0] if len(flat) == 1 else str(shapes).replace("'", "")
+        # A flat list, as Keras's `node.output_tensors`, whatever the structure.
+        outputs = tree.flatten(layer._inbound_nodes[-1].outputs)
+        shapes = [_format_shape(t.shape) for t in outputs]
+        return shapes[0] if len(shapes) == 1 else str(shapes).replace("'", "")
     if not layer._build_shapes_dict:
         return "?"
     try:
@@ -133,9 +133,11 @@ def _render(header, rows, widths, alignment):
     def border(left, mid, right, fill):
         return left + mid.join(fill * w for w in widths) + right
 
-    def cells(values, sep):
+    def cells(values, sep, bottom=False):
         wrapped = [_wrap(str(v), w) for v, w in zip(values, inner)]
         height = max(len(c) for c in wrapped)
+        if bottom:  # rich aligns header cells to the bottom
+            wrapped = [[""] * (height - len(c)) + c for c in wrapped]
         out = []
         for i in range(height):
             parts = []
@@ -148,7 +150,7 @@ def _render(header, rows, widths, alignment):
         return out
 
     lines = [border("┏", "┳", "┓", "━")]
-    lines += cells(header, "┃")
+    lines += cells(header, "┃", bottom=True)
     lines.append(border("┡", "╇", "┩", "━"))
     for i, row in enumerate(rows):
         if i:

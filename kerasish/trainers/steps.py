@@ -8,6 +8,8 @@ and nothing is hidden on the model while tracing.
 
 import contextlib
 import contextvars
+import functools
+import inspect
 from typing import Any, NamedTuple
 
 from kerasish import ops
@@ -119,6 +121,12 @@ def flat_weights(sample_weight, n_outputs, output_names):
     return flat
 
 
+@functools.cache
+def _takes_training(cls):
+    """Whether `cls.compute_loss` has a `training` parameter."""
+    return "training" in inspect.signature(cls.compute_loss).parameters
+
+
 class Steps:
     """The pure step functions mixed into `Trainer`."""
 
@@ -171,7 +179,10 @@ class Steps:
             MetricBinding(self._bound_metrics(), bound, variables) as binding,
             step_context(StepContext(batch.mask, losses)) as context,
         ):
-            loss = self.compute_loss(batch.x, y, y_pred, sw, training=training)
+            # As Keras, `training` only for an override that takes it (it came
+            # in Keras 3.3; keras.io's Distiller has `allow_empty` instead).
+            extra = {"training": training} if _takes_training(type(self)) else {}
+            loss = self.compute_loss(batch.x, y, y_pred, sw, **extra)
             bound = binding.states()
         metrics = self._join_metrics(trackers, compiled, bound)
         return loss, (y_pred, non_trainable, context.loss_parts, metrics)
@@ -422,6 +433,9 @@ class Steps:
         """Resets the state of every metric in `self.metrics`."""
         for metric in self.metrics:
             metric.reset_state()
+        if getattr(self, "_last_metrics_state", None) is not None:
+            # The built-in metrics' states live here, not in their objects.
+            self._write_metrics(self._fresh_metrics())
 
     def _returns_own_logs(self):
         """Whether the steps' logs may differ from the metrics' results."""

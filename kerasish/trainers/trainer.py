@@ -96,10 +96,23 @@ class Trainer(Steps):
                 (1 for a slow step). Results equal `steps_per_execution=1`'s to
                 float rounding; the progress bar moves once per chunk.
             jit_compile: `"auto"`/True compiles with XLA; False is `run_eagerly`.
+            auto_scale_loss: Under the `"mixed_float16"` policy, wrap the
+                optimizer in a `LossScaleOptimizer` (as Keras does), so float16
+                gradients do not underflow.
         """
         from kerasish import optimizers
 
         self.optimizer = optimizers.get(optimizer)
+        policy = getattr(getattr(self, "dtype_policy", None), "name", None)
+        if (
+            auto_scale_loss
+            and policy == "mixed_float16"
+            and self.optimizer is not None
+            and not isinstance(self.optimizer, optimizers.LossScaleOptimizer)
+        ):
+            self.optimizer = optimizers.LossScaleOptimizer(
+                self.optimizer, name="loss_scale_optimizer"
+            )
         self.loss = loss
         self._compile_loss = (
             CompileLoss(loss, loss_weights) if loss is not None else None

@@ -48,3 +48,53 @@ def test_unknown_policy_lists_valid():
         ValueError, match="Unknown dtype policy 'mixed_int8'.*mixed_bfloat16"
     ):
         keras.mixed_precision.set_global_policy("mixed_int8")
+
+
+def _float32_head_model(policy):
+    keras.mixed_precision.set_global_policy(policy)
+    model = keras.Sequential(
+        [keras.Input((4,)), layers.Dense(1, name="head", dtype="float32")]
+    )
+    model.set_weights([np.full((4, 1), -0.1, "float32"), np.full((1,), -0.1)])
+    return model
+
+
+@pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
+def test_a_float32_layer_in_a_mixed_model_computes_in_float32(policy):
+    """As in Keras, a layer's own policy decides how its variables are read,
+    not the enclosing model's: -0.1 read as float16 would give -0.49988."""
+    model = _float32_head_model(policy)
+    x = np.linspace(-1, 1, 8).reshape(2, 4).astype("float32")
+    expected = x.astype("float64") @ np.full((4, 1), np.float32(-0.1)) - 0.1
+    np.testing.assert_allclose(model(x), expected, rtol=1e-6)
+    np.testing.assert_allclose(model.predict(x, verbose=0), expected, rtol=1e-6)
+
+
+def test_mixed_float16_wraps_the_optimizer_in_a_loss_scale_optimizer():
+    """Keras's `compile(auto_scale_loss=True)`: under "mixed_float16" only, and
+    not twice. Scaling by a power of two is exact: a model whose one layer is
+    float32 trains exactly as under "float32"."""
+    x = np.ones((8, 4), "float32")
+    y = np.ones((8, 1), "float32")
+    histories = {}
+    for policy in ("float32", "mixed_float16"):
+        model = _float32_head_model(policy)
+        model.compile("sgd", "mse")
+        histories[policy] = model.fit(x, y, epochs=3, verbose=0).history["loss"]
+        wrapped = isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
+        assert wrapped is (policy == "mixed_float16")
+    assert model.optimizer.name == "loss_scale_optimizer"
+    assert type(model.optimizer.inner_optimizer).__name__ == "SGD"
+    assert float(model.optimizer.dynamic_scale) == 2.0**15  # no step skipped
+    np.testing.assert_array_equal(histories["mixed_float16"], histories["float32"])
+    np.testing.assert_allclose(histories["float32"][0], 2.25)  # (1 + 0.5)^2
+    model = _float32_head_model("mixed_float16")
+    model.compile("sgd", "mse", auto_scale_loss=False)
+    assert type(model.optimizer).__name__ == "SGD"
+    given = keras.optimizers.LossScaleOptimizer(keras.optimizers.SGD())
+    model.compile(given, "mse")
+    assert model.optimizer is given
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(1)])
+    model.compile("sgd", "mse")
+    assert type(model.optimizer).__name__ == "SGD"

@@ -138,3 +138,37 @@ def test_subclassed_model_build_and_summary():
     lines = []
     model.summary(print_fn=lines.append)
     assert "sub" in lines[0] and "24" in lines[0]
+
+
+def test_sequential_config_has_keras_keys_and_rebuilds():
+    """Keras's `Sequential.get_config`: the Model keys (name, trainable, dtype),
+    the layers with the InputLayer first, and `build_input_shape`."""
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(2)])
+    config = model.get_config()
+    assert sorted(config) == [
+        "build_input_shape",
+        "dtype",
+        "layers",
+        "name",
+        "trainable",
+    ]
+    assert config["build_input_shape"] == (None, 4)
+    assert config["dtype"]["config"] == {"name": "float32"}
+    assert config["layers"][0]["class_name"] == "InputLayer"
+    rebuilt = keras.Sequential.from_config(config)
+    assert rebuilt.built and [w.shape for w in rebuilt.weights] == [(4, 2), (2,)]
+    assert "build_input_shape" not in keras.Sequential([layers.Dense(2)]).get_config()
+
+
+def test_input_layer_config_keeps_optional_as_keras():
+    layer = layers.InputLayer(shape=(3,), optional=True, name="maybe")
+    config = layer.get_config()
+    assert config == {
+        "batch_shape": (None, 3),
+        "dtype": "float32",
+        "sparse": False,
+        "ragged": False,
+        "name": "maybe",
+        "optional": True,
+    }
+    assert layers.InputLayer.from_config(config).optional is True

@@ -37,6 +37,14 @@ got = []
 keras.Model([a, b], o).summary(print_fn=got.append)
 print(len(got), repr(got[0][-30:]))  # one text, newline-ended
 print(got[0])
+# A layer of several outputs: their shapes in a list.
+seq = keras.Input((None, 3))
+_, h, c = layers.LSTM(4, return_state=True)(seq)
+keras.Model(seq, [h, c]).summary()
+# A narrow table: header cells wrap, aligned to the bottom.
+keras.Sequential([keras.Input((4,)), layers.BatchNormalization()]).summary(
+    line_length=40
+)
 """
 
 

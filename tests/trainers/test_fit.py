@@ -380,3 +380,28 @@ def test_train_on_batch_walks_the_layers_once(monkeypatch):
     np.testing.assert_allclose(
         model.get_weights()[0], kernel - 0.1 * 2 * xb.T @ error / error.size, 1e-5
     )
+
+
+def test_a_compute_loss_without_training_is_called_without_it():
+    """keras.io's Distiller overrides `compute_loss(..., allow_empty=False)`,
+    with no `training`: Keras passes `training` only where it is a parameter."""
+    from kerasish import ops
+
+    seen = []
+
+    class Custom(keras.Sequential):
+        def compute_loss(
+            self, x=None, y=None, y_pred=None, sample_weight=None, allow_empty=False
+        ):
+            seen.append(allow_empty)
+            return ops.mean(ops.abs(y_pred - y))
+
+    keras.utils.set_random_seed(0)
+    model = Custom([keras.Input((5,)), layers.Dense(1)])
+    model.compile(keras.optimizers.SGD(0.01))
+    model.fit(X, Y, batch_size=50, epochs=1, verbose=0)
+    loss = model.evaluate(X, Y, batch_size=50, verbose=0)
+    np.testing.assert_allclose(
+        loss, np.mean(np.abs(model.predict(X, verbose=0) - Y)), rtol=1e-5
+    )
+    assert seen and not any(seen)

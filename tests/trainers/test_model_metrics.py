@@ -212,3 +212,20 @@ def test_evaluate_list_orders_metric_names_then_other_keys():
     logs = model.evaluate(X, Y, batch_size=16, verbose=0, return_dict=True)
     values = model.evaluate(X, Y, batch_size=16, verbose=0)
     assert values == [logs["loss"], logs["mae"], logs["doubled_loss"]]
+
+
+def test_reset_metrics_resets_what_get_metrics_result_returns():
+    """Keras: after `reset_metrics`, every result is 0 and the next
+    `train_on_batch` counts from scratch (numpy: the loss of that batch)."""
+    model = kerasish.Sequential([kerasish.Input((3,)), kerasish.layers.Dense(2)])
+    model.compile("sgd", "mse", metrics=["mae"])
+    model.set_weights([np.full((3, 2), 0.1, "float32"), np.zeros(2, "float32")])
+    x, y = np.ones((4, 3)), np.zeros((4, 2))
+    model.train_on_batch(x, y)
+    model.train_on_batch(x, y)
+    model.reset_metrics()
+    assert model.get_metrics_result() == {"loss": 0.0, "mae": 0.0}
+    pred = x @ model.get_weights()[0] + model.get_weights()[1]
+    logs = model.train_on_batch(x, y, return_dict=True)
+    np.testing.assert_allclose(logs["loss"], np.mean((pred - y) ** 2), rtol=1e-6)
+    np.testing.assert_allclose(logs["mae"], np.mean(np.abs(pred - y)), rtol=1e-6)
