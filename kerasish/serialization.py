@@ -172,7 +172,10 @@ def serialize_keras_object(obj):
 
 
 def _jsonable(value):
-    if isinstance(value, tuple | list):
+    # Tuples stay tuples in memory, as in Keras's configs (JSON makes lists).
+    if isinstance(value, tuple):
+        return tuple(_jsonable(v) for v in value)
+    if isinstance(value, list):
         return [_jsonable(v) for v in value]
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items()}

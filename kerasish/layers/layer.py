@@ -147,6 +147,11 @@ class Layer(LayerSerialization, SymbolicCall, LayerAttributes, LayerQuantization
             self._activity_regularizer = regularizers.get(activity_regularizer)
         self._tracking = True
 
+    # Layers Keras builds in `__init__` (`_build_at_init`: activations, pooling,
+    # dropout and noise, Masking, Identity): they record no build shapes, so
+    # their configs have no `build_config`, as Keras's.
+    _built_at_init = False
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if "build" in cls.__dict__:
@@ -554,7 +559,8 @@ class Layer(LayerSerialization, SymbolicCall, LayerAttributes, LayerQuantization
         if self.built:
             return
         shapes = self._shapes_for_build(args, kwargs)
-        self._build_shapes_dict = shapes
+        if not self._built_at_init:
+            self._build_shapes_dict = shapes
         try:
             with self._build_scope():
                 self.build(**shapes)
@@ -685,7 +691,7 @@ def _wrap_build(build):
         with self._build_scope():
             output = build(self, *args, **kwargs)
         self.built = True
-        if self._build_shapes_dict is None:
+        if self._build_shapes_dict is None and not self._built_at_init:
             names = _build_params(type(self))
             self._build_shapes_dict = dict(zip(names, args)) | kwargs
         return output

@@ -22,10 +22,24 @@ class SymbolicCall:
     """The symbolic half of `Layer.__call__` and the graph attributes it sets."""
 
     def _symbolic_call(self, args, kwargs):
-        from kerasish.layers.layer import _add_layer_note  # layer.py imports us
+        from kerasish.layers.layer import (  # layer.py imports us
+            _add_layer_note,
+            _call_signature,
+        )
 
         kwargs, _ = self._resolve_call_kwargs({k: v for k, v in kwargs.items()})
         kwargs.pop("training", None) if kwargs.get("training") is None else None
+        if (
+            "mask" not in kwargs
+            and _call_signature(type(self))[1]
+            and len(args) == 1
+            and isinstance(args[0], KerasTensor)
+            and getattr(args[0], "_keras_mask", None) is None
+        ):
+            # Keras records the mask argument of a one-tensor call in the node
+            # (its configs show `"mask": null`); a mask the input carries is
+            # recomputed when the model runs, so only None is recorded.
+            kwargs["mask"] = None
         # The spec is checked before `build`, so a wrong rank never reaches it.
         assert_input_compatibility(
             self.input_spec, args[0], self.name, type(self).__name__

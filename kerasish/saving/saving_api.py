@@ -117,7 +117,8 @@ def _compile_config(model):
         return None
     args = getattr(model, "_compile_args", {})
     try:
-        optimizer = serialize_keras_object(model.optimizer)
+        optimizer = getattr(model, "_given_optimizer", model.optimizer)
+        optimizer = serialize_keras_object(optimizer)
         compile_config = {
             "optimizer": optimizer,
             "loss": serialize_keras_object(args.get("loss")),

@@ -46,6 +46,7 @@ _MODEL_ATTRIBUTES = {
     "_compile_loss",
     "_compile_metrics",
     "_functional",
+    "_given_optimizer",
     "_loss_trackers",
     "_nodes",
     "history",

@@ -103,6 +103,8 @@ class Trainer(Steps):
         from kerasish import optimizers
 
         self.optimizer = optimizers.get(optimizer)
+        # Saved files hold the optimizer as given (Keras's compile config).
+        self._given_optimizer = self.optimizer
         policy = getattr(getattr(self, "dtype_policy", None), "name", None)
         if (
             auto_scale_loss

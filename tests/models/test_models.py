@@ -172,3 +172,25 @@ def test_input_layer_config_keeps_optional_as_keras():
         "optional": True,
     }
     assert layers.InputLayer.from_config(config).optional is True
+
+
+def test_functional_config_records_builds_and_masks_as_keras():
+    """As Keras: layers Keras builds in `__init__` (activations, pooling,
+    dropout) have no `build_config`; a one-tensor call whose `call` takes a mask
+    records `"mask": None` in its node; shapes stay tuples until JSON."""
+    inputs = keras.Input((6, 2))
+    x = layers.Conv1D(3, 2)(inputs)
+    x = layers.BatchNormalization()(x)
+    x = layers.Activation("relu")(x)
+    x = layers.MaxPooling1D()(x)
+    x = layers.Dropout(0.1)(x)
+    config = keras.Model(inputs, layers.Dense(1)(x)).get_config()
+    by_name = {entry["class_name"]: entry for entry in config["layers"]}
+    assert by_name["Conv1D"]["build_config"] == {"input_shape": (None, 6, 2)}
+    assert by_name["BatchNormalization"]["build_config"] == {
+        "input_shape": (None, 5, 3)
+    }
+    for name in ("Activation", "MaxPooling1D", "Dropout", "InputLayer"):
+        assert "build_config" not in by_name[name], name
+    assert by_name["BatchNormalization"]["inbound_nodes"][0]["kwargs"] == {"mask": None}
+    assert by_name["Conv1D"]["inbound_nodes"][0]["kwargs"] == {}

@@ -21,6 +21,8 @@ class ELU(Layer):
     Array([0., 2.], dtype=float32)
     """
 
+    _built_at_init = True
+
     def __init__(self, alpha=1.0, **kwargs):
         super().__init__(**kwargs)
         if isinstance(alpha, bool) or not isinstance(alpha, int | float):

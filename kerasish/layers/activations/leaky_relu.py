@@ -23,6 +23,8 @@ class LeakyReLU(Layer):
     Array([-3.,  5.], dtype=float32)
     """
 
+    _built_at_init = True
+
     def __init__(self, negative_slope=0.3, **kwargs):
         if "alpha" in kwargs:
             negative_slope = kwargs.pop("alpha")

@@ -35,6 +35,8 @@ class ReLU(Layer):
     Array([0., 2., 6.], dtype=float32)
     """
 
+    _built_at_init = True
+
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**kwargs)
         self.max_value = _non_negative("ReLU", "max_value", max_value, True)

@@ -26,6 +26,8 @@ class Softmax(Layer):
     Array([0.21194157, 0.5761169 , 0.21194157], dtype=float32)
     """
 
+    _built_at_init = True
+
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
         self.axis = axis

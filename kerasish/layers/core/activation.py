@@ -19,6 +19,8 @@ class Activation(Layer):
     Array([0., 2.], dtype=float32)
     """
 
+    _built_at_init = True
+
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = activations.get(activation)

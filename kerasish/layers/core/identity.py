@@ -13,6 +13,8 @@ class Identity(Layer):
     (2, 3)
     """
 
+    _built_at_init = True
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.supports_masking = True

@@ -23,6 +23,8 @@ class UnitNormalization(Layer):
     Array([[0.6, 0.8]], dtype=float32)
     """
 
+    _built_at_init = True
+
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
         self.axis = check_axis_arg("UnitNormalization", axis)

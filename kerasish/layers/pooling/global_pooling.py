@@ -19,6 +19,8 @@ class BaseGlobalPooling(Layer):
     `(batch, 1, ..., 1, channels)` (channels_last) / `(batch, channels, 1, ...)`.
     """
 
+    _built_at_init = True
+
     _reduce = None  # "max" or "mean", set by subclasses
 
     def __init__(self, rank, data_format=None, keepdims=False, **kwargs):

@@ -24,6 +24,8 @@ class BasePooling(Layer):
     ("valid") or `ceil(size / stride)` ("same").
     """
 
+    _built_at_init = True
+
     def __init__(
         self,
         pool_size,

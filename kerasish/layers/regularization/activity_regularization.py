@@ -33,6 +33,8 @@ class ActivityRegularization(Layer):
     0.3
     """
 
+    _built_at_init = True
+
     def __init__(self, l1=0.0, l2=0.0, **kwargs):
         kwargs.pop("activity_regularizer", None)
         l1 = _non_negative("l1", l1)

@@ -31,6 +31,8 @@ class AlphaDropout(Layer):
     Array([1., 1.], dtype=float32)
     """
 
+    _built_at_init = True
+
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.rate = check_rate("AlphaDropout", "rate", rate)

@@ -22,6 +22,8 @@ class Dropout(Layer):
            [1., 1.]], dtype=float32)
     """
 
+    _built_at_init = True
+
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
         if (

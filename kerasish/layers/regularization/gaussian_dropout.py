@@ -24,6 +24,8 @@ class GaussianDropout(Layer):
     Array([1., 1.], dtype=float32)
     """
 
+    _built_at_init = True
+
     def __init__(self, rate, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.rate = check_rate("GaussianDropout", "rate", rate)

@@ -22,6 +22,8 @@ class GaussianNoise(Layer):
     Array([1., 1.], dtype=float32)
     """
 
+    _built_at_init = True
+
     def __init__(self, stddev, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.stddev = check_rate("GaussianNoise", "stddev", stddev, allow_one=True)

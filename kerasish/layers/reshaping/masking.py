@@ -23,6 +23,8 @@ class Masking(Layer):
     array([[ True, False]])
     """
 
+    _built_at_init = True
+
     def __init__(self, mask_value=0.0, **kwargs):
         super().__init__(**kwargs)
         if isinstance(mask_value, bool) or not isinstance(mask_value, int | float):
