@@ -59,10 +59,12 @@ WORKLOADS = {
     "cnn": (7680, 1280, 128, "sparse_categorical_crossentropy"),
     "lstm": (6400, 960, 64, "binary_crossentropy"),
     "gru": (6400, 960, 64, "binary_crossentropy"),
+    # The LSTM on post-padded sequences of 20-100 tokens, `mask_zero=True`.
+    "lstm_mask": (6400, 960, 64, "binary_crossentropy"),
     # Sized for an accelerator; run it with `--only resnet` (or --accelerator).
     "resnet": (25600, 2560, 256, "sparse_categorical_crossentropy"),
 }
-CPU_WORKLOADS = ["tiny", "mlp", "cnn", "lstm", "gru"]
+CPU_WORKLOADS = ["tiny", "mlp", "cnn", "lstm", "gru", "lstm_mask"]
 
 
 def make_data(name, n, rng):
@@ -75,8 +77,11 @@ def make_data(name, n, rng):
     if name == "resnet":
         x = rng.normal(size=(n, 32, 32, 3)).astype("float32")
         return x, rng.integers(0, 10, n).astype("int32")
-    if name in ("lstm", "gru"):
+    if name in ("lstm", "gru", "lstm_mask"):
         x = rng.integers(1, 10000, size=(n, 100)).astype("int32")
+        if name == "lstm_mask":
+            lengths = rng.integers(20, 101, n)
+            x[np.arange(100)[None, :] >= lengths[:, None]] = 0
         return x, rng.integers(0, 2, n).astype("float32")[:, None]
     x = rng.normal(size=(n, 32)).astype("float32")
     return x, rng.normal(size=(n, 1)).astype("float32")
@@ -106,12 +111,12 @@ def build(lib, name):
                 L.Dense(10, activation="softmax"),
             ]
         )
-    if name in ("lstm", "gru"):
-        rnn = L.LSTM(64) if name == "lstm" else L.GRU(64)
+    if name in ("lstm", "gru", "lstm_mask"):
+        rnn = L.GRU(64) if name == "gru" else L.LSTM(64)
         return lib.Sequential(
             [
                 lib.Input((100,), dtype="int32"),
-                L.Embedding(10000, 32),
+                L.Embedding(10000, 32, mask_zero=name == "lstm_mask"),
                 rnn,
                 L.Dense(1, activation="sigmoid"),
             ]
@@ -235,16 +240,21 @@ def forward_fn(name, model):
         x = emb[ids]  # (batch, time, 32)
         units = recurrent.shape[0]
 
-        def cell(carry, xt):
+        def cell(carry, inputs):
             h, c = carry
+            xt, mt = inputs
             z = xt @ kernel + h @ recurrent + bias
             i, f_, g, o = jnp.split(z, 4, axis=-1)
-            c = jax.nn.sigmoid(f_) * c + jax.nn.sigmoid(i) * jnp.tanh(g)
-            h = jax.nn.sigmoid(o) * jnp.tanh(c)
-            return (h, c), None
+            new_c = jax.nn.sigmoid(f_) * c + jax.nn.sigmoid(i) * jnp.tanh(g)
+            new_h = jax.nn.sigmoid(o) * jnp.tanh(new_c)
+            if mt is None:
+                return (new_h, new_c), None
+            # A masked (padding) step keeps the states, as Keras's RNN.
+            return (jnp.where(mt, new_h, h), jnp.where(mt, new_c, c)), None
 
         zeros = jnp.zeros((ids.shape[0], units), x.dtype)
-        (h, _), _ = jax.lax.scan(cell, (zeros, zeros), jnp.swapaxes(x, 0, 1))
+        mask = (ids != 0).T[:, :, None] if name == "lstm_mask" else None
+        (h, _), _ = jax.lax.scan(cell, (zeros, zeros), (jnp.swapaxes(x, 0, 1), mask))
         return jax.nn.sigmoid(h @ w + b), state
 
     return f
