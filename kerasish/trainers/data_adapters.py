@@ -17,6 +17,7 @@ Two kinds of source:
 import functools
 import math
 import numbers
+import random
 import warnings
 
 import numpy as np
@@ -323,33 +324,55 @@ def _convert_framework(x):
 
 
 class IterableData:
-    """Batches from a generator, a PyDataset or any iterable of batches."""
+    """Batches from a generator, a PyDataset or any iterable of batches.
+
+    A PyDataset is read as Keras reads it: `on_epoch_begin()`/`on_epoch_end()`
+    around every epoch and around the batch drawn first (to build the model,
+    from a pass of its own); with `shuffle`, each pass
+    visits the batches in an order from Python's `random.shuffle`; with
+    `steps_per_epoch` below its length, an epoch goes on from where the last
+    one stopped. With `class_weight`, its batches get sample weights from
+    their labels.
+    """
 
     kind = "iterable"
 
-    def __init__(self, source, steps=None, what="x"):
+    def __init__(self, source, steps=None, what="x", shuffle=False, class_weight=None):
         self.source = source
         self.is_dataset = isinstance(source, PyDataset)
         self.is_generator = hasattr(source, "__next__") and not hasattr(
             source, "__len__"
         )
+        self._continues = steps is not None  # `steps_per_epoch` was given
         if steps is None and hasattr(source, "__len__"):
             steps = len(source)
         self.steps = steps
+        self.shuffle = bool(shuffle) and self.is_dataset
+        self.class_weight = class_weight
         self.batch_size = None
         self._peeked = None
         self._exhausted = False
         self.what = what
+        self._pass_left = None  # PyDataset: the pass being read, batches left
 
     def _raw_iter(self):
         if self.is_dataset:
-            return (self.source[i] for i in range(len(self.source)))
+            return self._dataset_pass()
         if self.is_generator:
             return self.source
         return iter(self.source)
 
+    def _dataset_pass(self):
+        order = list(range(len(self.source)))
+        if self.shuffle:
+            random.shuffle(order)  # Python's generator, as Keras (seeded by it)
+        for index in order:
+            yield self.source[index]
+
     def first_batch(self):
         if self._peeked is None:
+            if self.is_dataset:
+                self._dataset_hook("on_epoch_begin")
             iterator = self._raw_iter()
             try:
                 first = next(iterator)
@@ -359,12 +382,46 @@ class IterableData:
                     "at least one (x, y) batch, received an empty or exhausted "
                     f"{type(self.source).__name__}."
                 ) from None
+            if self.is_dataset:
+                # Keras draws the model's first batch from a pass of its own.
+                self._dataset_hook("on_epoch_end")
+                iterator = None
             self._peeked = (first, iterator)
-        x, y, sw = _unpack(_convert_framework(self._peeked[0]), f"`{self.what}`")
+        x, y, sw = self._unpack(self._peeked[0])
         self.batch_size = num_samples(x, "x")
         if self.batch_size == 0:
             raise ValueError("The input data is empty (a batch with 0 samples).")
         return x, y, sw
+
+    def _dataset_hook(self, name):
+        hook = getattr(self.source, name, None)
+        if callable(hook):
+            hook()
+
+    def _unpack(self, raw):
+        x, y, sw = _unpack(_convert_framework(raw), f"`{self.what}`")
+        if self.class_weight is not None and y is not None:
+            if sw is not None:
+                raise ValueError(
+                    "You cannot specify `class_weight` and `sample_weight` at the "
+                    f"same time: `{self.what}` yields (x, y, sample_weight) batches."
+                )
+            sw = class_weights_to_sample_weights(y, self.class_weight)
+        return x, y, sw
+
+    def _items(self):
+        """This epoch's raw batches: a PyDataset's pass (one left unfinished by
+        `steps_per_epoch` goes on), or the generator after the peeked batch."""
+        if not self.is_dataset:
+            self.first_batch()
+            first, iterator = self._peeked
+            self._peeked = None
+            return _chain_first(first, iterator)
+        self.first_batch()  # the batch size; its pass is already closed
+        self._dataset_hook("on_epoch_begin")
+        if self._pass_left is None:
+            self._pass_left = [self._dataset_pass(), len(self.source)]
+        return self._pass_left[0]
 
     def epoch(self, pad=True):
         """Yields host batches `(x, y, sw, mask)` for one epoch.
@@ -372,30 +429,35 @@ class IterableData:
         With `pad`, a short batch is padded to the first batch's size (its mask
         marks the padding); without, it keeps its true size.
         """
-        self.first_batch()
-        first, iterator = self._peeked
-        self._peeked = None
         count = 0
-        items = _chain_first(first, iterator)
-        for raw in items:
-            x, y, sw = _unpack(_convert_framework(raw), f"`{self.what}`")
+        for raw in self._items():
+            x, y, sw = self._unpack(raw)
             yield self._pad(x, y, sw, pad)
             count += 1
+            if self.is_dataset:
+                self._pass_left[1] -= 1
             if self.steps is not None and count >= self.steps:
                 break
         if self.is_dataset:
-            self.source.on_epoch_end()
+            if not self._continues or self._pass_left[1] <= 0:
+                self._pass_left = None  # the next epoch starts a new pass
+            self._dataset_hook("on_epoch_end")
         if self.is_generator and self.steps is not None and count < self.steps:
+            self._exhausted = True
             warnings.warn(
                 f"Your input ran out of data after {count} steps; expected "
-                f"{self.steps}. Use `steps_per_epoch` no larger than the generator's "
-                "length, or a generator that loops.",
+                f"{self.steps}: training stops here. Use `steps_per_epoch` no "
+                "larger than the generator's length, or a generator that loops.",
                 stacklevel=3,
             )
 
     def _pad(self, x, y, sw, pad=True):
         n = num_samples(x, "x")
         bs = self.batch_size
+        if n > bs and self.shuffle:
+            # The model's first batch came from a shuffled pass: it may have been
+            # the short last one. Batches are padded to the full size from here.
+            self.batch_size = bs = n
         if n > bs:
             raise ValueError(
                 f"`{self.what}` yielded a batch of {n} samples, larger than the "
@@ -478,7 +540,15 @@ def make_data(
             "`sample_weight` must not be given with a generator or PyDataset; yield "
             "(x, y, sample_weight) batches instead."
         )
-    if isinstance(x, PyDataset) or hasattr(x, "__iter__") or hasattr(x, "__next__"):
+    if isinstance(x, PyDataset):
+        return IterableData(x, steps, what, shuffle, class_weight)
+    if hasattr(x, "__iter__") or hasattr(x, "__next__"):
+        if class_weight is not None:
+            raise ValueError(
+                "Argument `class_weight` is not supported for Python generator "
+                f"inputs. Received: class_weight={class_weight}. Yield (x, y, "
+                "sample_weight) batches instead, or use a PyDataset."
+            )
         return IterableData(x, steps=steps, what=what)
     raise TypeError(
         f"Unrecognized data type for `{what}`: {type(x).__name__}. Pass numpy arrays "

@@ -391,8 +391,8 @@ class Trainer(Steps):
                     )
                     logs.update({f"val_{k}": v for k, v in val_logs.items()})
                 callbacks.on_epoch_end(epoch, logs)
-                if self.stop_training:
-                    break
+                if self.stop_training or getattr(data, "_exhausted", False):
+                    break  # a generator that ran out stops training (warned)
         except BaseException:
             # Ctrl-C, or an exception from a callback or the data: keep the
             # progress made, so `fit` can be called again to continue.

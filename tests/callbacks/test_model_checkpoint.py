@@ -53,7 +53,7 @@ def test_template_names_each_epoch_and_weights_round_trip(setup, tmp_path):
         np.testing.assert_array_equal(got, want)
 
 
-def test_save_best_only_keeps_the_best_epoch(setup, tmp_path):
+def test_save_best_only_keeps_the_best_epoch(setup, tmp_path, capsys):
     model, x, y = setup
     path = str(tmp_path / "best.weights.npz")
     weights = []
@@ -73,6 +73,17 @@ def test_save_best_only_keeps_the_best_epoch(setup, tmp_path):
     model.load_weights(path)
     for got, want in zip(model.get_weights(), weights[1]):  # epoch 2 was best
         np.testing.assert_array_equal(got, want)
+    # Keras's lines: each save is announced, then confirmed.
+    out = capsys.readouterr().out
+    assert out == (
+        f"\nEpoch 1: val_loss improved from None to 1.00000, saving model to {path}\n"
+        f"\nEpoch 1: finished saving model to {path}\n"
+        "\nEpoch 2: val_loss improved from 1.00000 to 0.50000, saving model to "
+        f"{path}\n"
+        f"\nEpoch 2: finished saving model to {path}\n"
+        "\nEpoch 3: val_loss did not improve from 0.50000\n"
+        "\nEpoch 4: val_loss did not improve from 0.50000\n"
+    )
 
 
 def test_initial_value_threshold_and_mode_max(setup, tmp_path):
