@@ -8,11 +8,32 @@ function's intermediate values in the backward pass instead of storing them
 """
 
 import threading
+from collections import defaultdict
 
 from kerasish.engine import get_engine
 
 _LOCAL = threading.local()
 _REMAT_MODES = ("full", "activations", "larger_than", "list_of_layers", None)
+
+# Automatic unique names (`dense`, `dense_1`, `variable_1`, ...), one counter per
+# base name as Keras's; here, below `variables`, so that variables use it too.
+_COUNTS: defaultdict[str, int] = defaultdict(int)
+
+
+def uniquify(base: str) -> str:
+    count = _COUNTS[base]
+    _COUNTS[base] += 1
+    return base if count == 0 else f"{base}_{count}"
+
+
+def reset_uids() -> None:
+    _COUNTS.clear()
+
+
+def get_uid(prefix: str = "") -> int:
+    """Counts calls per `prefix` (1, 2, ...), sharing `uniquify`'s counters."""
+    _COUNTS[prefix] += 1
+    return _COUNTS[prefix]
 
 
 def _stack(name):

@@ -147,7 +147,11 @@ class Variable:
             value = initializer
         with engine.eager_scope():
             self._value = engine.convert_to_tensor(value, dtype)
-        self.name = name or "variable"
+        if not name:  # as Keras's `auto_name`: "variable", "variable_1", ...
+            from kerasish.scopes import uniquify
+
+            name = uniquify("variable")
+        self.name = name
         if not path:
             from kerasish.scopes import current_path
 

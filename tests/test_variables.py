@@ -27,3 +27,20 @@ def test_a_variable_has_no_truth_value_as_in_keras():
     with pytest.raises(TypeError, match="cannot be used as a boolean"):
         if keras.Variable(np.ones(3)):
             pass
+
+
+def test_unnamed_variables_get_unique_names_as_in_keras():
+    class TwoWeights(keras.layers.Layer):
+        def build(self, input_shape):
+            self.a = self.add_weight(shape=(2,))
+            self.b = self.add_weight(shape=(2,))
+
+        def call(self, x):
+            return x
+
+    layer = TwoWeights(name="two")
+    layer.build((None, 2))
+    first, second = (w.name for w in layer.weights)
+    assert first.startswith("variable") and second.startswith("variable_")
+    assert first != second
+    assert [w.path for w in layer.weights] == [f"two/{first}", f"two/{second}"]

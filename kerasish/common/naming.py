@@ -1,9 +1,8 @@
 """Automatic unique names (`dense`, `dense_1`, ...) as Keras makes them."""
 
 import re
-from collections import defaultdict
 
-_COUNTS: defaultdict[str, int] = defaultdict(int)
+from kerasish.scopes import get_uid, reset_uids, uniquify  # noqa: F401
 
 
 def to_snake_case(name: str) -> str:
@@ -12,19 +11,3 @@ def to_snake_case(name: str) -> str:
     name = re.sub(r"\W+", "", name)
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
-
-
-def uniquify(base: str) -> str:
-    count = _COUNTS[base]
-    _COUNTS[base] += 1
-    return base if count == 0 else f"{base}_{count}"
-
-
-def reset_uids() -> None:
-    _COUNTS.clear()
-
-
-def get_uid(prefix: str = "") -> int:
-    """Counts calls per `prefix` (1, 2, ...), sharing `uniquify`'s counters."""
-    _COUNTS[prefix] += 1
-    return _COUNTS[prefix]

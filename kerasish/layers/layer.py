@@ -34,6 +34,7 @@ from kerasish.layers.layer_attributes import LayerAttributes
 from kerasish.layers.layer_quantization import LayerQuantization, wrap_quantize
 from kerasish.layers.layer_serialization import LayerSerialization, _auto_config
 from kerasish.layers.node import Node
+from kerasish.layers.shape_inference import recorded_shapes
 from kerasish.layers.symbolic_call import SymbolicCall
 from kerasish.random.random import SeedGenerator
 from kerasish.scopes import current_path, name_scope
@@ -130,7 +131,10 @@ class Layer(LayerSerialization, SymbolicCall, LayerAttributes, LayerQuantization
         self._trainable = bool(trainable)
         self.built = False
         self.input_spec = None
-        self.supports_masking = getattr(self, "supports_masking", False)
+        # As Keras: a layer that overrides `compute_mask` supports masking.
+        self.supports_masking = getattr(
+            self, "supports_masking", type(self).compute_mask is not Layer.compute_mask
+        )
         self._trainable_variables = []
         self._non_trainable_variables = []
         self._seed_generators = []
@@ -179,6 +183,10 @@ class Layer(LayerSerialization, SymbolicCall, LayerAttributes, LayerQuantization
                     else self._non_trainable_variables
                 )
                 target.append(value)
+                if not getattr(self, "_trainable", True):
+                    # As Keras's `_track_variable`: a frozen layer's new weights
+                    # are frozen (setting `trainable = True` unfreezes them).
+                    value.trainable = False
         elif isinstance(value, SeedGenerator):
             if all(value is not g for g in self._seed_generators):
                 self._seed_generators.append(value)
@@ -442,6 +450,13 @@ class Layer(LayerSerialization, SymbolicCall, LayerAttributes, LayerQuantization
 
     def __call__(self, *args, **kwargs):
         if not args:
+            # The first argument of `call` given by name (`mha(query=q,
+            # value=v)`), as Keras's call spec binds it.
+            params = _call_signature(type(self))[2]
+            if params and params[0] in kwargs:
+                kwargs = dict(kwargs)
+                args = (kwargs.pop(params[0]),)
+        if not args:
             raise TypeError(
                 f"Layer '{self.name}' ({type(self).__name__}) was called without "
                 "inputs; pass them as the first positional argument."
@@ -560,7 +575,7 @@ class Layer(LayerSerialization, SymbolicCall, LayerAttributes, LayerQuantization
             return
         shapes = self._shapes_for_build(args, kwargs)
         if not self._built_at_init:
-            self._build_shapes_dict = shapes
+            self._build_shapes_dict = recorded_shapes(shapes)
         try:
             with self._build_scope():
                 self.build(**shapes)
@@ -693,7 +708,7 @@ def _wrap_build(build):
         self.built = True
         if self._build_shapes_dict is None and not self._built_at_init:
             names = _build_params(type(self))
-            self._build_shapes_dict = dict(zip(names, args)) | kwargs
+            self._build_shapes_dict = recorded_shapes(dict(zip(names, args)) | kwargs)
         return output
 
     return wrapped

@@ -15,6 +15,27 @@ from kerasish.variables import StatelessScope
 # Sizes substituted for unknown (None) dimensions when inferring output shapes;
 # a dimension that differs between the two traces is unknown in the output too.
 _PROBE_SIZES = (83, 89)
+_PROBING = []  # the probe size of the trace running now (innermost last)
+
+
+def recorded_shapes(shapes):
+    """Build shapes as a layer records them (`get_build_config`): inside a
+    shape-inference trace, the probe size stands for an unknown dimension and
+    is recorded as None, as Keras records an unknown batch."""
+    if not _PROBING:
+        return shapes
+    size = _PROBING[-1]
+
+    def unknown(shape):
+        if _is_shape(shape):
+            return tuple(None if d == size else d for d in shape)
+        if isinstance(shape, dict):
+            return {k: unknown(v) for k, v in shape.items()}
+        if isinstance(shape, list | tuple):
+            return type(shape)(unknown(v) for v in shape)
+        return shape
+
+    return {k: unknown(v) for k, v in shapes.items()}
 
 
 def _is_shape(x):
@@ -55,7 +76,11 @@ def _trace_output_spec(layer, args, kwargs):
             with StatelessScope(collect_losses=True):
                 return layer._eager_call(a, k) if layer.built else layer(*a, **k)
 
-        return engine.eval_shape(fn, *[flat_in[i] for i in positions])
+        _PROBING.append(size)
+        try:
+            return engine.eval_shape(fn, *[flat_in[i] for i in positions])
+        finally:
+            _PROBING.pop()
 
     first, second = run(_PROBE_SIZES[0]), run(_PROBE_SIZES[1])
     flat_first = engine.tree_leaves(first)

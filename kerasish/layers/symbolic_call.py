@@ -29,17 +29,23 @@ class SymbolicCall:
 
         kwargs, _ = self._resolve_call_kwargs({k: v for k, v in kwargs.items()})
         kwargs.pop("training", None) if kwargs.get("training") is None else None
+        call_kwargs = kwargs
         if (
             "mask" not in kwargs
             and _call_signature(type(self))[1]
             and len(args) == 1
             and isinstance(args[0], KerasTensor)
-            and getattr(args[0], "_keras_mask", None) is None
         ):
-            # Keras records the mask argument of a one-tensor call in the node
-            # (its configs show `"mask": null`); a mask the input carries is
-            # recomputed when the model runs, so only None is recorded.
-            kwargs["mask"] = None
+            input_mask = getattr(args[0], "_keras_mask", None)
+            if input_mask is None:
+                # Keras records the mask argument of a one-tensor call in the
+                # node (its configs show `"mask": null`).
+                kwargs["mask"] = None
+            else:
+                # `call` sees the input's mask while the output is inferred, as
+                # in Keras; the node does not record it (the model recomputes
+                # masks when it runs).
+                call_kwargs = {**kwargs, "mask": input_mask}
         # The spec is checked before `build`, so a wrong rank never reaches it.
         assert_input_compatibility(
             self.input_spec, args[0], self.name, type(self).__name__
@@ -47,7 +53,7 @@ class SymbolicCall:
         self._maybe_build(args, kwargs)
         try:
             with self._open_name_scope():
-                spec = self.compute_output_spec(*args, **kwargs)
+                spec = self.compute_output_spec(*args, **call_kwargs)
         except Exception as error:
             _add_layer_note(error, self)
             raise

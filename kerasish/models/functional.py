@@ -185,8 +185,12 @@ class Functional(Model):
                 x = x.astype(spec.dtype)
             shape = tuple(x.shape)
             expected = spec.shape
+            # A Sequential built from its first call's data (no `Input`) takes
+            # other shapes of the same rank, as Keras's.
+            relaxed = getattr(spec, "_from_data", False)
             if len(shape) != len(expected) or any(
-                e is not None and s != e for s, e in zip(shape[1:], expected[1:])
+                e is not None and s != e and not relaxed
+                for s, e in zip(shape[1:], expected[1:])
             ):
                 raise ValueError(
                     f"Input '{spec.name}' of model '{self.name}' is incompatible: "
@@ -462,7 +466,9 @@ def functional_from_config(cls, config, custom_objects=None):
     inputs = resolve_struct(config["input_layers"])
     outputs = resolve_struct(config["output_layers"])
     model = cls(inputs=inputs, outputs=outputs, name=config.get("name"))
-    model.trainable = config.get("trainable", True)
+    # The model's own flag only, as Keras's constructor sets it: each layer's
+    # config already gave it its own `trainable` (a frozen base stays frozen).
+    model._trainable = bool(config.get("trainable", True))
     return model
 
 

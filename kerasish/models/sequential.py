@@ -118,12 +118,15 @@ class Sequential(Model):
                     f"'{self.name}', or start it with `keras.Input(shape)`."
                 )
             dtype = getattr(self, "_pending_input_dtype", None)
-            self._layers.insert(
-                0, InputLayer(batch_shape=tuple(input_shape), dtype=dtype)
-            )
+            made = InputLayer(batch_shape=tuple(input_shape), dtype=dtype)
+            made._made_by_build = True
+            self._layers.insert(0, made)
         from kerasish.models.functional import Functional
 
         inputs = self._layers[0].output_tensor
+        # An input layer made here (from data or `build(shape)`, not a user's
+        # `Input`) takes other shapes of the same rank later, as Keras's.
+        inputs._from_data = getattr(self._layers[0], "_made_by_build", False)
         x = inputs
         for layer in self._layers[1:]:
             x = layer(x)

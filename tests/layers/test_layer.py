@@ -309,3 +309,17 @@ def test_auto_config_matches_keras():
     assert list(ours) == list(theirs)
     ours.pop("dtype"), theirs.pop("dtype")
     assert ours == theirs
+
+
+def test_the_first_call_argument_may_be_given_by_name_as_in_keras():
+    """`mha(query=q, value=v)`: Keras binds `call`'s first argument by name."""
+    rng = np.random.default_rng(0)
+    q = rng.normal(size=(2, 3, 4)).astype("float32")
+    v = rng.normal(size=(2, 5, 4)).astype("float32")
+    mha = layers.MultiHeadAttention(num_heads=2, key_dim=4)
+    np.testing.assert_allclose(mha(query=q, value=v), mha(q, v), rtol=1e-6)
+    query, value = keras.Input((3, 4)), keras.Input((5, 4))
+    model = keras.Model([query, value], mha(query=query, value=value))
+    np.testing.assert_allclose(model.predict([q, v], verbose=0), mha(q, v), rtol=1e-5)
+    with pytest.raises(TypeError, match="'dense' .*called without inputs"):
+        layers.Dense(2, name="dense")()

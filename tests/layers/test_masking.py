@@ -322,3 +322,53 @@ def test_symbolic_outputs_carry_mask_specs():
 @pytest.mark.compat
 def test_symbolic_mask_specs_match_keras():
     assert _symbolic_masks(kerasish) == _symbolic_masks(keras3())
+
+
+class _CustomEmbedding(layers.Layer):
+    """The masking guide's layer: it overrides `compute_mask` only."""
+
+    def __init__(self, input_dim, output_dim, **kwargs):
+        super().__init__(**kwargs)
+        self.input_dim, self.output_dim = input_dim, output_dim
+
+    def build(self, input_shape):
+        self.embeddings = self.add_weight(
+            shape=(self.input_dim, self.output_dim), initializer="random_normal"
+        )
+
+    def call(self, inputs):
+        return kerasish.ops.take(self.embeddings, inputs, axis=0)
+
+    def compute_mask(self, inputs, mask=None):
+        return kerasish.ops.not_equal(inputs, 0)
+
+
+class _TemporalSoftmax(layers.Layer):
+    """The masking guide's layer: its `call` needs the mask."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs, mask=None):
+        assert mask is not None, "no mask reached call"
+        weights = kerasish.ops.expand_dims(kerasish.ops.cast(mask, "float32"), -1)
+        exp = kerasish.ops.exp(inputs) * weights
+        return exp / kerasish.ops.sum(exp, axis=1, keepdims=True)
+
+
+def test_a_layer_overriding_compute_mask_supports_masking_as_in_keras():
+    """Keras infers `supports_masking` from an overridden `compute_mask`; the
+    mask then reaches the next layer's `call`, symbolic call included, and the
+    padding gets no weight (numpy: a softmax over the real steps only)."""
+    assert _CustomEmbedding(10, 4).supports_masking
+    assert not layers.Layer().supports_masking
+    inputs = kerasish.Input((None,), dtype="int32")
+    x = _CustomEmbedding(10, 1, name="embed")(inputs)
+    model = kerasish.Model(inputs, _TemporalSoftmax()(x))
+    ids = np.array([[1, 2, 3, 0, 0], [4, 5, 0, 0, 0]])
+    got = model.predict(ids, verbose=0)[..., 0]
+    table = kerasish.ops.convert_to_numpy(model.get_layer("embed").embeddings)[:, 0]
+    expected = np.exp(table[ids]) * (ids != 0)
+    expected /= expected.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(got, expected, rtol=1e-5)

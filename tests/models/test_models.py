@@ -194,3 +194,68 @@ def test_functional_config_records_builds_and_masks_as_keras():
         assert "build_config" not in by_name[name], name
     assert by_name["BatchNormalization"]["inbound_nodes"][0]["kwargs"] == {"mask": None}
     assert by_name["Conv1D"]["inbound_nodes"][0]["kwargs"] == {}
+
+
+def test_layers_built_while_inferring_shapes_record_an_unknown_batch():
+    """Shape inference traces `call` at probe sizes; a sublayer it builds
+    records None for them, as Keras's `build_config` (not the probe's 83)."""
+
+    class Wrap(layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.inner = layers.Dense(3)
+
+        def call(self, x):
+            return self.inner(x)
+
+    inputs = keras.Input((None, 4))
+    wrap = Wrap()
+    keras.Model(inputs, wrap(inputs))
+    assert wrap.inner.get_build_config() == {"input_shape": (None, None, 4)}
+    assert wrap.get_build_config() == {"input_shape": (None, None, 4)}
+
+
+def test_a_layer_frozen_at_construction_is_not_trained():
+    """Keras's `_track_variable`: weights a frozen layer creates are frozen,
+    so `fit` leaves them alone; unfreezing the layer unfreezes them."""
+    model = keras.Sequential(
+        [keras.Input((4,)), layers.Dense(3, trainable=False), layers.Dense(1)]
+    )
+    frozen = [w.copy() for w in model.layers[0].get_weights()]
+    assert len(model.trainable_weights) == 2
+    model.compile("adam", "mse")
+    model.fit(np.ones((8, 4)), np.ones((8, 1)), epochs=2, verbose=0)
+    for got, want in zip(model.layers[0].get_weights(), frozen):
+        np.testing.assert_array_equal(got, want)
+    model.layers[0].trainable = True
+    assert len(model.trainable_weights) == 4
+
+
+def test_functional_from_config_keeps_each_layers_trainable_flag():
+    inputs = keras.Input((4,))
+    hidden = layers.Dense(3, name="frozen")(inputs)
+    model = keras.Model(inputs, layers.Dense(1)(hidden))
+    model.get_layer("frozen").trainable = False
+    clone = keras.Model.from_config(model.get_config())
+    assert clone.get_layer("frozen").trainable is False
+    assert len(clone.trainable_weights) == 2
+    model.trainable = False
+    clone = keras.Model.from_config(model.get_config())
+    assert clone.trainable is False and clone.trainable_weights == []
+
+
+def test_a_sequential_built_from_data_takes_other_shapes_of_its_rank():
+    """Keras's idiom `self.dense_proj = Sequential([Dense, Dense])` inside a
+    layer called on sequences of any length: a Sequential without `Input` is
+    not fixed to its first call's shape; one with `Input` still checks."""
+    x1 = np.ones((2, 5, 3), "float32")
+    x2 = np.ones((3, 7, 3), "float32")
+    model = keras.Sequential([layers.Dense(4)])
+    assert model(x1).shape == (2, 5, 4)
+    kernel_bias = [w.numpy() for w in model.weights]
+    np.testing.assert_allclose(
+        model(x2), x2 @ kernel_bias[0] + kernel_bias[1], rtol=1e-6
+    )
+    fixed = keras.Sequential([keras.Input((5, 3)), layers.Dense(4)])
+    with pytest.raises(ValueError, match=r"expected shape \(None, 5, 3\)"):
+        fixed(x2)
