@@ -336,6 +336,7 @@ class IterableData:
     """
 
     kind = "iterable"
+    shuffle = False  # (library datasets, a subclass, never reorder batches)
 
     def __init__(self, source, steps=None, what="x", shuffle=False, class_weight=None):
         self.source = source
