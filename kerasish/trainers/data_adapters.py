@@ -122,6 +122,22 @@ def num_samples(x, what):
     return sizes.pop() if sizes else None
 
 
+def weigh_classes(y, sample_weight, class_weight, source):
+    """A batch's sample weights under `class_weight` (None: as given), from its
+    labels `y`; `source` names the data in the error (a dataset yielding its
+    own sample weights cannot take class weights, as in Keras)."""
+    if class_weight is None or y is None:
+        return sample_weight
+    if sample_weight is not None:
+        raise ValueError(
+            f"`class_weight` cannot be combined with {source} that yields (x, y, "
+            "sample_weight) batches (Keras refuses them too): `class_weight` and "
+            "`sample_weight` were both given. Multiply the class weights into the "
+            "dataset's sample weights instead."
+        )
+    return class_weights_to_sample_weights(y, class_weight)
+
+
 def class_weights_to_sample_weights(y, class_weight):
     """Per-sample weights from `class_weight` (`{class: weight}`), from labels."""
     flat = tree.flatten(y)
@@ -401,14 +417,7 @@ class IterableData:
 
     def _unpack(self, raw):
         x, y, sw = _unpack(_convert_framework(raw), f"`{self.what}`")
-        if self.class_weight is not None and y is not None:
-            if sw is not None:
-                raise ValueError(
-                    "You cannot specify `class_weight` and `sample_weight` at the "
-                    f"same time: `{self.what}` yields (x, y, sample_weight) batches."
-                )
-            sw = class_weights_to_sample_weights(y, self.class_weight)
-        return x, y, sw
+        return x, y, weigh_classes(y, sw, self.class_weight, f"`{self.what}`")
 
     def _items(self):
         """This epoch's raw batches: a PyDataset's pass (one left unfinished by

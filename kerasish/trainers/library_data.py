@@ -36,8 +36,8 @@ from kerasish.trainers.data_adapters import (
     IterableData,
     _convert_framework,
     _unpack,
-    class_weights_to_sample_weights,
     num_samples,
+    weigh_classes,
 )
 
 _INFINITE = -1
@@ -209,16 +209,8 @@ class LibraryData(IterableData):
             raw = tuple(raw)
         raw = tree.map_structure(_CONVERTERS[self.library], raw)
         x, y, sw = _unpack(raw, f"The {_NAMES[self.library]} passed as `{self.what}`")
-        if self.class_weight is not None and y is not None:
-            if sw is not None:
-                raise ValueError(
-                    f"`class_weight` cannot be combined with a {_NAMES[self.library]} "
-                    "that yields (x, y, sample_weight) batches (Keras refuses them "
-                    "too): received both. Multiply the class weights into the "
-                    "dataset's sample weights instead."
-                )
-            sw = class_weights_to_sample_weights(y, self.class_weight)
-        return x, y, sw
+        source = f"a {_NAMES[self.library]}"
+        return x, y, weigh_classes(y, sw, self.class_weight, source)
 
     def first_batch(self):
         self._read_ahead()
