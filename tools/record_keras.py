@@ -8,7 +8,8 @@ here. Each recorded test has a twin marked `slow` that reruns Keras live and
 checks the record (`python -m pytest -m slow`).
 
 Run: python tools/record_keras.py [TOPIC ...]   (all topics by default; Keras must
-be importable). The topics are the keys of `TOPICS`.
+be importable). The topics are the keys of `TOPICS`. `programs:NAME,NAME` records
+only those programs (others keep their record; one being written is left out).
 """
 
 import importlib
@@ -87,9 +88,10 @@ def _ctc():
     }
 
 
-def _programs():
+def _programs(only=None):
     """Runs under Keras the programs that are new or changed since the record
-    (by source digest, for the same Keras version); keeps the others' results."""
+    (by source digest, for the same Keras version), or only those named in
+    `only`; keeps the others' results."""
     module = _module("programs.test_programs")
     old = recorded.read(module.RECORD) if module.RECORD.exists() else {}
     kept = (
@@ -98,6 +100,10 @@ def _programs():
     programs = {}
     for name in module.PROGRAMS:
         source = recorded.digest(module.HERE / f"{name}.py")
+        if only is not None and name not in only:
+            if name in kept:
+                programs[name] = kept[name]
+            continue
         if kept.get(name, {}).get("source") == source:
             programs[name] = kept[name]
             continue
@@ -157,11 +163,14 @@ TOPICS = {
 
 
 def main(topics):
-    unknown = sorted(set(topics) - set(TOPICS))
+    names = [topic.partition(":")[0] for topic in topics]
+    unknown = sorted(set(names) - set(TOPICS))
     if unknown:
         raise SystemExit(f"unknown topics {unknown}; choose from {sorted(TOPICS)}")
     for topic in topics or TOPICS:
-        path, body = TOPICS[topic]()
+        topic, _, only = topic.partition(":")
+        args = (set(only.split(",")),) if only else ()
+        path, body = TOPICS[topic](*args)
         recorded.write(path, {"keras_version": keras.__version__, **body})
         print(topic, path, flush=True)
 

@@ -1,56 +1,16 @@
-"""Keras's `_keras_mask`: the mask a layer's output carries to the next layer.
+"""How `Layer.__call__` moves Keras's `_keras_mask` through an eager call.
 
-As in Keras's JAX backend (`backend.set_keras_mask`), the mask is an attribute of
-the output array itself: the arrays of the JAX engine accept attributes, so
-`Embedding(10, 4, mask_zero=True)(ids)._keras_mask` reads as in Keras. Tracers
-(inside `jit`, `grad`, `eval_shape`) refuse attributes: their masks go into a
-side table keyed by the tensor's `id`, and a `weakref.finalize` drops the entry
-when the tensor dies (so a reused `id` never sees a stale mask). That keeps masks
-flowing between layers in a subclassed model's `call` while it is compiled, as
-in Keras. A type that can be neither tagged nor weakly referenced carries none.
-Read masks with `get_keras_mask(x)`, which looks in both places.
-
-`populate_masks` and `set_output_masks` are how `Layer.__call__` moves masks
-through an eager call: into `call(mask=...)` from the inputs, and onto the outputs
-from `compute_mask`.
+`populate_masks` fills `call(mask=...)` from the inputs' masks, and
+`set_output_masks` attaches `compute_mask`'s result to the outputs. The mask
+attribute itself (`get_keras_mask`, `set_keras_mask`) lives in
+`kerasish.common.tensor_mask`.
 """
 
-import weakref
-
 from kerasish.common import tree
+from kerasish.common.tensor_mask import get_keras_mask, set_keras_mask
 from kerasish.layers.keras_tensor import KerasTensor
 
-_SIDE_TABLE: dict[int, object] = {}
-
-
-def _forget(key):
-    _SIDE_TABLE.pop(key, None)
-
-
-def set_keras_mask(x, mask):
-    """Attaches `mask` to `x` (or clears it when `mask` is None)."""
-    try:
-        x._keras_mask = mask
-        return
-    except (AttributeError, TypeError):
-        pass
-    key = id(x)
-    if mask is None:
-        _SIDE_TABLE.pop(key, None)
-        return
-    try:
-        weakref.finalize(x, _forget, key)
-    except TypeError:
-        return
-    _SIDE_TABLE[key] = mask
-
-
-def get_keras_mask(x):
-    """The mask attached to `x`, or None."""
-    mask = getattr(x, "_keras_mask", None)
-    if mask is not None:
-        return mask
-    return _SIDE_TABLE.get(id(x)) if _SIDE_TABLE else None
+__all__ = ["get_keras_mask", "populate_masks", "set_keras_mask", "set_output_masks"]
 
 
 def populate_masks(call_params, takes_mask, args, kwargs, input_masks):

@@ -8,6 +8,7 @@ two packages agree on how a weight or a padding mask counts.
 
 from kerasish import config, ops
 from kerasish.common.naming import to_snake_case, uniquify
+from kerasish.common.tensor_mask import get_keras_mask
 from kerasish.mixed_precision import DTypePolicy
 
 REDUCTIONS = (
@@ -187,6 +188,22 @@ def merge_masks(mask_a, mask_b, values_shape):
     return out
 
 
+def prediction_mask(mask, values, owner):
+    """`mask` (a prediction's `_keras_mask`) checked against the per-sample
+    `values` it weighs: a mask of more axes than the values cannot weigh them
+    (Keras fails there with a broadcasting error)."""
+    if mask is None or len(mask.shape) <= len(values.shape):
+        return mask
+    raise ValueError(
+        f"{type(owner).__name__} '{owner.name}' computed values of shape "
+        f"{tuple(values.shape)}, but y_pred carries a mask of shape "
+        f"{tuple(mask.shape)} (`y_pred._keras_mask`, from a `mask_zero` "
+        "embedding or a `Masking` layer), which cannot weigh them. Return one "
+        "value per masked step, or end the model with a layer that consumes "
+        "the mask (an RNN without `return_sequences`, a pooling layer)."
+    )
+
+
 class Loss:
     """Loss base class: subclasses implement `call(y_true, y_pred)`.
 
@@ -228,15 +245,19 @@ class Loss:
             sample_weight: Optional per-sample (or per-entry) weights.
             mask: Optional 0/1 mask (for example the padding mask of a last short
                 batch); masked-out entries count neither in the sum nor, for the
-                averaging reductions, in the denominator.
+                averaging reductions, in the denominator. The mask `y_pred`
+                carries (`y_pred._keras_mask`, as a layer with `mask_zero` or
+                `Masking` leaves it) counts too, as in Keras.
 
         Returns:
             A scalar, or the per-sample losses for reduction `None`/`"none"`.
         """
+        pred_mask = get_keras_mask(y_pred)
         y_pred = ops.convert_to_tensor(y_pred, dtype=self.dtype)
         y_true = ops.convert_to_tensor(y_true, dtype=self.dtype)
         values, out_mask = self.call_with_mask(y_true, y_pred)
         mask = merge_masks(mask, out_mask, values.shape)
+        mask = merge_masks(mask, prediction_mask(pred_mask, values, self), values.shape)
         return reduce_weighted_values(
             values,
             sample_weight=sample_weight,

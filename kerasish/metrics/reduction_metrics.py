@@ -8,10 +8,14 @@ weight 0 (a padded row of a last short batch) changes neither.
 import inspect
 
 from kerasish import ops
+from kerasish.common.tensor_mask import get_keras_mask
 from kerasish.losses.loss import (
     Loss,
     _expand_trailing,
+    apply_mask,
     divide_no_nan,
+    merge_masks,
+    prediction_mask,
     squeeze_or_expand_to_same_rank,
 )
 from kerasish.metrics.metric import Metric
@@ -178,8 +182,21 @@ class MeanMetricWrapper(Mean):
         return call_with_mask(self._fn, y_true, y_pred, **self._fn_kwargs)
 
     def update(self, state, y_true, y_pred, sample_weight=None):
+        """Accumulates the per-sample values; as in Keras, the steps the
+        prediction's mask (`y_pred._keras_mask`) leaves out do not count."""
+        pred_mask = get_keras_mask(y_pred)
         values, mask = self.values(y_true, y_pred)
+        pred_mask = prediction_mask(pred_mask, values, self)
+        mask = merge_masks(mask, pred_mask, values.shape)
         return super().update(state, values, sample_weight=sample_weight, mask=mask)
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        # The compiled update sees tracers, which carry no mask: the mask
+        # becomes part of the weight here, as Keras's `apply_mask` makes it.
+        mask = get_keras_mask(y_pred)
+        if mask is not None:
+            sample_weight = apply_mask(sample_weight, mask, self.dtype, "sum")
+        super().update_state(y_true, y_pred, sample_weight=sample_weight)
 
     def get_config(self):
         config = super().get_config()

@@ -104,6 +104,8 @@ class CompileMetrics:
     def build(self, output_names, y_true_shapes, y_pred_shapes, compile_loss):
         self.entries = []  # (log name, output index, metric, weighted)
         multi = len(output_names) > 1
+        counts = {}  # log name -> times taken, for Keras's `_1` suffixes
+
         for spec, weighted in (
             (self._metrics_spec, False),
             (self._weighted_spec, True),
@@ -114,25 +116,24 @@ class CompileMetrics:
             for index, items in enumerate(per_output):
                 loss_entry = compile_loss.losses[index] if compile_loss else None
                 loss = loss_entry[1] if loss_entry else None
+                prefix = f"{output_names[index]}_" if multi else ""
                 for item in items:
                     if item is None:
                         continue
                     metric = metrics_module.resolve(
                         item, y_true_shapes[index], y_pred_shapes[index], loss=loss
                     )
-                    name = metric.name
-                    if multi:
-                        name = f"{output_names[index]}_{name}"
-                    if weighted and any(e[0] == name for e in self.entries):
-                        name = f"weighted_{name}"
+                    # Keras's names: a repeated name gets `_1`, `_2`; a weighted
+                    # metric named as an unweighted one gets `weighted_` first.
+                    name = prefix + metric.name
+                    if weighted and name in counts:
+                        name = prefix + "weighted_" + metric.name
+                    if name in counts:
+                        counts[name] += 1
+                        name = f"{name}_{counts[name] - 1}"
+                    else:
+                        counts[name] = 1
                     self.entries.append((name, index, metric, weighted))
-        names = [e[0] for e in self.entries]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
-        if duplicates:
-            raise ValueError(
-                f"Two compiled metrics share the name {duplicates[0]!r}; give them "
-                "distinct `name=` arguments."
-            )
         self.built = True
 
     @property

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from kerasish.common import tree
+from kerasish.common.tensor_mask import get_keras_mask
 from kerasish.engine import get_engine
 from kerasish.trainers import distributed, step_compiler, streaming
 from kerasish.trainers import memory_report as memory
@@ -501,7 +502,9 @@ def merged_test_data(model, data, kind, per_batch):
     each batch's mean, weighted by its size as the loss tracker does, sums to
     the mean over all samples): a larger batch gives the same numbers up to
     float rounding, with fewer, larger calls. Not with `steps=` (a prefix of the
-    data) or when a callback asks for each batch.
+    data), when a callback asks for each batch, or when an output carries a
+    mask (a loss then averages over each batch's unmasked steps, whose count
+    differs from batch to batch).
     """
     import copy
 
@@ -512,7 +515,7 @@ def merged_test_data(model, data, kind, per_batch):
     bs = data.batch_size
     if data.steps < 2 or data.steps * bs < data.num_samples:
         return None
-    if user_code_sees_rows(model, "test"):
+    if user_code_sees_rows(model, "test") or _outputs_carry_masks(model):
         return None
     compile_loss = model._compile_loss
     if compile_loss is not None:
@@ -535,6 +538,12 @@ def merged_test_data(model, data, kind, per_batch):
     view.merged = merged
     view.read_once = True
     return view
+
+
+def _outputs_carry_masks(model):
+    """Whether a symbolic output of the model carries a `_keras_mask`."""
+    outputs = getattr(model, "outputs", None) or []
+    return any(get_keras_mask(t) is not None for t in tree.flatten(outputs))
 
 
 def rescaled(chunks, merged, steps):

@@ -23,11 +23,12 @@ def to_python(logs):
 
 def format_batch_logs(model, logs, return_dict):
     """`evaluate`/`train_on_batch`/`test_on_batch`'s result: the dict, or its
-    values in the order of `model.metrics_names` and then the other keys sorted, as
-    Keras orders them (one value alone when there is one)."""
+    values in Keras's order (`Trainer._result_order`, then the other keys sorted;
+    a name listed twice gives its value twice, as in Keras), one value alone
+    when there is one."""
     if return_dict:
         return logs
-    names = model._log_names()
+    names = model._result_order()
     values = [logs[name] for name in names if name in logs]
     values += [logs[key] for key in sorted(logs) if key not in names]
     return values[0] if len(values) == 1 else values

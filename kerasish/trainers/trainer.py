@@ -207,6 +207,20 @@ class Trainer(Steps):
 
         return _Scope()
 
+    def _result_order(self):
+        """The names `evaluate` (and `*_on_batch`) list results by, as Keras's
+        `_flatten_metrics_in_order`: the loss, each compiled metric by its own
+        name (unprefixed, so a multi-output model's are not found), the
+        per-output losses, then the model's own metrics."""
+        if self._lists_own_metrics():
+            return [m.name for m in self.metrics]
+        trackers = [n for n, _ in (self._loss_trackers or [])]
+        names = trackers[:1]
+        if self._compile_metrics is not None and self._compile_metrics.built:
+            names += [m.name for m in self._compile_metrics.metrics]
+        names += trackers[1:] + [m.name for m in self._own_metrics()]
+        return names
+
     def _log_names(self):
         if self._lists_own_metrics():
             return [m.name for m in self.metrics]

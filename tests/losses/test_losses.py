@@ -753,3 +753,47 @@ def test_sparse_extra_and_named_losses_match_keras_live():
         np.testing.assert_allclose(
             value, theirs[key], rtol=recorded.LIVE_RTOL, err_msg=key
         )
+
+
+def _masked_logits(shape, lengths):
+    """Logits carrying Keras's `_keras_mask` (a row's first `lengths[i]` steps)."""
+    from kerasish.common.tensor_mask import set_keras_mask
+
+    logits = jax.numpy.asarray(RNG.normal(size=shape).astype("float32"))
+    mask = np.arange(shape[1])[None, :] < np.asarray(lengths)[:, None]
+    set_keras_mask(logits, jax.numpy.asarray(mask))
+    return logits, mask
+
+
+@pytest.mark.parametrize("reduction", ["sum_over_batch_size", "sum"])
+def test_loss_skips_the_steps_y_pred_keras_mask_leaves_out(reduction):
+    """As Keras's `Loss.__call__`: the prediction's mask weighs the entries; for
+    the averaging reduction the mean is over the unmasked steps only."""
+    logits, mask = _masked_logits((3, 5, 4), [5, 2, 3])
+    labels = RNG.integers(0, 4, size=(3, 5))
+    loss = losses.SparseCategoricalCrossentropy(from_logits=True, reduction=reduction)
+    per = np_scce(labels.reshape(-1), np.asarray(logits).reshape(-1, 4), True)
+    kept = per[mask.reshape(-1)]
+    expected = kept.mean() if reduction == "sum_over_batch_size" else kept.sum()
+    np.testing.assert_allclose(loss(labels, logits), expected, rtol=1e-5)
+
+
+def test_prediction_mask_with_sample_weight_and_padding_mask():
+    """The prediction's mask, a per-row weight and a padding mask all combine."""
+    logits, mask = _masked_logits((4, 3, 4), [3, 1, 2, 3])
+    labels = RNG.integers(0, 4, size=(4, 3))
+    weight = np.array([2.0, 1.0, 0.5, 3.0], "float32")
+    padding = np.array([1, 1, 1, 0], "float32")
+    loss = losses.SparseCategoricalCrossentropy(from_logits=True)
+    per = np_scce(labels.reshape(-1), np.asarray(logits).reshape(-1, 4), True)
+    counts = mask & padding.astype(bool)[:, None]
+    weighted = (per.reshape(4, 3) * weight[:, None])[counts]
+    got = loss(labels, logits, sample_weight=weight, mask=padding)
+    np.testing.assert_allclose(got, weighted.sum() / counts.sum(), rtol=1e-5)
+
+
+def test_prediction_mask_of_more_axes_than_the_values_is_refused():
+    logits, _ = _masked_logits((2, 3, 4), [3, 1])
+    loss = losses.LossFunctionWrapper(lambda t, p: jax.numpy.mean(p, axis=(1, 2)))
+    with pytest.raises(ValueError, match=r"values of shape \(2,\).*mask of shape"):
+        loss(np.zeros((2, 3)), logits)

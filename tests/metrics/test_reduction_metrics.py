@@ -135,3 +135,30 @@ def test_matches_keras():
             ours.update_state(v, sample_weight=w)
             theirs.update_state(v, sample_weight=w)
         np.testing.assert_allclose(ours.result(), theirs.result(), rtol=1e-6)
+
+
+def test_mean_metric_wrapper_skips_steps_the_prediction_mask_leaves_out():
+    """Keras's MeanMetricWrapper: `y_pred._keras_mask` joins the sample weight,
+    eagerly (`update_state`, whose compiled update sees no mask) and in a pure
+    `update` (the compiled step's path)."""
+    from kerasish.common.tensor_mask import set_keras_mask
+
+    rng = np.random.default_rng(3)
+    probs = jax.numpy.asarray(rng.uniform(size=(3, 4, 2)).astype("float32"))
+    labels = rng.integers(0, 2, size=(3, 4))
+    mask = np.array([[1, 1, 1, 1], [1, 0, 0, 0], [1, 1, 0, 0]], bool)
+    set_keras_mask(probs, jax.numpy.asarray(mask))
+    hits = (np.argmax(np.asarray(probs), -1) == labels).astype("float32")
+    weight = np.array([1.0, 2.0, 0.5], "float32")
+
+    metric = metrics.SparseCategoricalAccuracy()
+    metric.update_state(labels, probs)
+    np.testing.assert_allclose(metric.result(), hits[mask].mean(), rtol=1e-6)
+    metric.reset_state()
+    metric.update_state(labels, probs, sample_weight=weight)
+    w = np.broadcast_to(weight[:, None], mask.shape)[mask]
+    np.testing.assert_allclose(
+        metric.result(), (hits[mask] * w).sum() / w.sum(), rtol=1e-6
+    )
+    state = metric.update(metric.init(), labels, probs)
+    np.testing.assert_allclose(metric.compute(state), hits[mask].mean(), rtol=1e-6)

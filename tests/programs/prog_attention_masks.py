@@ -235,11 +235,10 @@ def run(keras, workdir):
         "same_masked_self_out_mask": mask_of(masked_self_out),
         "same_tag_probs_mask": mask_of(tag_probs),
         "close_masked_self_out": ops.convert_to_numpy(masked_self_out),
-        # Keras's losses and metrics skip the steps `y_pred._keras_mask` masks
-        # out; kerasish's do not yet (a known difference): reported only.
-        "tagger_evaluate": tagger_evaluated,
-        "tagger_loss": ops.convert_to_numpy(tagger_loss),
-        "tagger_accuracy": ops.convert_to_numpy(tagger_accuracy),
+        # Losses and metrics skip the steps `y_pred._keras_mask` masks out.
+        "close_tagger_evaluate": tagger_evaluated,
+        "close_tagger_loss": ops.convert_to_numpy(tagger_loss),
+        "close_tagger_accuracy": ops.convert_to_numpy(tagger_accuracy),
         "close_causal_out": ops.convert_to_numpy(causal_out),
         "close_causal_scores": ops.convert_to_numpy(causal_scores),
         "close_causal_masked_out": ops.convert_to_numpy(causal_masked_out),

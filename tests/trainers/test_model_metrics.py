@@ -229,3 +229,103 @@ def test_reset_metrics_resets_what_get_metrics_result_returns():
     logs = model.train_on_batch(x, y, return_dict=True)
     np.testing.assert_allclose(logs["loss"], np.mean((pred - y) ** 2), rtol=1e-6)
     np.testing.assert_allclose(logs["mae"], np.mean(np.abs(pred - y)), rtol=1e-6)
+
+
+def tagger(keras):
+    """A token tagger whose output keeps the embedding's padding mask."""
+    ids = keras.Input((6,), dtype="int32")
+    h = keras.layers.Embedding(12, 3, mask_zero=True)(ids)
+    out = keras.layers.Dense(3, activation="softmax")(h)
+    model = keras.Model(ids, out)
+    model.set_weights(
+        [
+            np.linspace(-1, 1, 36, dtype="float32").reshape(12, 3),
+            np.linspace(-0.8, 0.6, 9, dtype="float32").reshape(3, 3),
+            np.array([0.1, -0.2, 0.05], "float32"),
+        ]
+    )
+    return model
+
+
+TAG_IDS = np.random.default_rng(5).integers(1, 12, size=(10, 6))
+TAG_IDS[np.arange(6)[None, :] >= np.array([6, 2, 4, 1, 5, 3, 6, 2, 4, 3])[:, None]] = 0
+TAGS = np.random.default_rng(6).integers(0, 3, size=(10, 6))
+
+
+def test_losses_and_metrics_skip_the_padded_steps_of_a_masked_output():
+    """Keras's losses and metrics read `y_pred._keras_mask`: evaluate's loss is
+    each batch's mean over its real tokens, averaged by batch size (the loss
+    tracker), and accuracy counts real tokens only (numpy reference)."""
+    model = tagger(kerasish)
+    model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    logs = model.evaluate(TAG_IDS, TAGS, batch_size=4, verbose=0, return_dict=True)
+    probs = np.asarray(model.predict(TAG_IDS, verbose=0))
+    mask = TAG_IDS != 0
+    nll = -np.log(np.take_along_axis(probs, TAGS[..., None], -1)[..., 0])
+    batches = [slice(0, 4), slice(4, 8), slice(8, 10)]
+    means = [nll[b][mask[b]].mean() for b in batches]
+    expected = np.average(means, weights=[4, 4, 2])
+    np.testing.assert_allclose(logs["loss"], expected, rtol=1e-5)
+    hits = np.argmax(probs, -1) == TAGS
+    np.testing.assert_allclose(logs["accuracy"], hits[mask].mean(), rtol=1e-6)
+
+
+def test_masked_output_training_matches_keras():
+    keras = keras3()
+    results = []
+    for lib in (keras, kerasish):
+        model = tagger(lib)
+        model.compile(
+            optimizer=lib.optimizers.SGD(0.5),
+            loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+            weighted_metrics=[lib.metrics.SparseCategoricalCrossentropy()],
+        )
+        history = model.fit(
+            TAG_IDS, TAGS, batch_size=4, epochs=2, shuffle=False, verbose=0
+        )
+        logs = model.evaluate(TAG_IDS, TAGS, batch_size=3, verbose=0)
+        results.append((history.history, logs, model.get_weights()))
+    (h_k, e_k, w_k), (h_i, e_i, w_i) = results
+    assert sorted(h_i) == sorted(h_k)
+    for key in h_k:
+        np.testing.assert_allclose(h_i[key], h_k[key], rtol=1e-5, err_msg=key)
+    np.testing.assert_allclose(e_i, e_k, rtol=1e-5)
+    for a, b in zip(w_i, w_k):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "metrics, weighted, multi",
+    [
+        (["accuracy", "accuracy"], None, False),
+        (["accuracy"], ["accuracy"], False),
+        (["mae", "mean_absolute_error"], ["mae"], False),
+        ({"a": ["mse", "mae"], "b": "mse"}, {"b": ["mse"]}, True),
+    ],
+)
+def test_metric_names_and_evaluate_list_as_keras(metrics, weighted, multi):
+    """Keras names a repeated metric `name_1`, a weighted twin `weighted_name`
+    (after the output's prefix), and lists evaluate's results by each compiled
+    metric's own name, then the other keys sorted (a name found twice is
+    listed twice)."""
+    keras = keras3()
+    x = np.random.default_rng(0).normal(size=(12, 3)).astype("float32")
+    y = (x[:, :1] > 0).astype("float32")
+    seen = []
+    for lib in (keras, kerasish):
+        inp = lib.Input((3,))
+        a = lib.layers.Dense(1, activation="sigmoid", name="a")(inp)
+        outputs = [a, lib.layers.Dense(1, activation="sigmoid", name="b")(inp)]
+        model = lib.Model(inp, outputs if multi else a)
+        model.set_weights(
+            [np.full(w.shape, 0.3, "float32") for w in model.get_weights()]
+        )
+        model.compile(
+            loss="binary_crossentropy", metrics=metrics, weighted_metrics=weighted
+        )
+        targets = [y, y] if multi else y
+        history = model.fit(x, targets, epochs=1, verbose=0)
+        seen.append((sorted(history.history), model.evaluate(x, targets, verbose=0)))
+    assert seen[1][0] == seen[0][0]
+    np.testing.assert_allclose(seen[1][1], seen[0][1], rtol=1e-6)
