@@ -176,23 +176,28 @@ def reduce_weighted_values(
 
 
 def merge_masks(mask_a, mask_b, values_shape):
-    """Logical and of two optional masks, each aligned to `values_shape`."""
-    masks = [m for m in (mask_a, mask_b) if m is not None]
+    """Logical and of two optional masks, each aligned to `values_shape` (or to
+    the other mask where it has more axes)."""
+    masks = [ops.convert_to_tensor(m) for m in (mask_a, mask_b) if m is not None]
     if not masks:
         return None
+    # A per-row mask `(b,)` meets a per-step one `(b, t)` even where the
+    # values are a scalar (a loss that reduced itself).
+    rank = max([len(values_shape)] + [len(m.shape) for m in masks])
     out = None
     for m in masks:
-        m = ops.convert_to_tensor(m)
-        m = _expand_trailing(ops.cast(m, "bool"), len(values_shape))
+        m = _expand_trailing(ops.cast(m, "bool"), rank)
         out = m if out is None else ops.logical_and(out, m)
     return out
 
 
 def prediction_mask(mask, values, owner):
     """`mask` (a prediction's `_keras_mask`) checked against the per-sample
-    `values` it weighs: a mask of more axes than the values cannot weigh them
+    `values` it weighs. A scalar (a loss that reduced itself, as keras.io's
+    `CustomNonPaddingTokenLoss`) is spread over the mask, as Keras broadcasts
+    it; values of some but fewer axes than the mask cannot be weighed by it
     (Keras fails there with a broadcasting error)."""
-    if mask is None or len(mask.shape) <= len(values.shape):
+    if mask is None or len(mask.shape) <= len(values.shape) or not values.shape:
         return mask
     raise ValueError(
         f"{type(owner).__name__} '{owner.name}' computed values of shape "

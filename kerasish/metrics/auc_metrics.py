@@ -1,6 +1,8 @@
 """`AUC`: area under the ROC or precision-recall curve, by Riemann sum over
 thresholds accumulated with `confusion_counts`."""
 
+from enum import StrEnum
+
 import numpy as np
 
 from kerasish import config, ops
@@ -14,8 +16,26 @@ from kerasish.metrics.threshold_counts import (
 )
 from kerasish.serialization import register_builtin
 
-_CURVES = {"roc": "ROC", "pr": "PR", "prgain": "PRGAIN"}
-_SUMMATIONS = ("interpolation", "majoring", "minoring")
+
+class AUCCurve(StrEnum):
+    """`AUC.curve`, an enum as in Keras (`auc.curve.value`); it also equals its
+    string (`auc.curve == "PR"`)."""
+
+    ROC = "ROC"
+    PR = "PR"
+    PRGAIN = "PRGAIN"
+
+
+class AUCSummationMethod(StrEnum):
+    """`AUC.summation_method`, an enum as in Keras."""
+
+    INTERPOLATION = "interpolation"
+    MAJORING = "majoring"
+    MINORING = "minoring"
+
+
+_CURVES = {c.value.lower(): c for c in AUCCurve}
+_SUMMATIONS = tuple(m.value for m in AUCSummationMethod)
 
 
 @register_builtin("metrics")
@@ -58,6 +78,8 @@ class AUC(Metric):
         from_logits=False,
     ):
         super().__init__(name=name, dtype=dtype)
+        curve = getattr(curve, "value", curve)  # an AUCCurve is accepted too
+        summation_method = getattr(summation_method, "value", summation_method)
         if str(curve).lower() not in _CURVES:
             raise ValueError(
                 f"AUC: invalid `curve` {curve!r}; expected one of 'ROC', 'PR', "
@@ -89,7 +111,7 @@ class AUC(Metric):
         eps = config.epsilon()
         self._thresholds = [0.0 - eps] + list(inner) + [1.0 + eps]
         self.curve = _CURVES[str(curve).lower()]
-        self.summation_method = str(summation_method).lower()
+        self.summation_method = AUCSummationMethod(str(summation_method).lower())
         self.multi_label = multi_label
         self.num_labels = num_labels
         self.label_weights = None if label_weights is None else list(label_weights)
@@ -196,8 +218,8 @@ class AUC(Metric):
         config_ = {
             **super().get_config(),
             "num_thresholds": self.num_thresholds,
-            "curve": self.curve,
-            "summation_method": self.summation_method,
+            "curve": self.curve.value,
+            "summation_method": self.summation_method.value,
             "multi_label": self.multi_label,
             "num_labels": self.num_labels,
             "label_weights": self.label_weights,

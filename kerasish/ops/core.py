@@ -5,6 +5,8 @@ slicing. Control flow runs on the active engine, compiled where it compiles.
 `standardize_dtype` is a kerasish extra.
 """
 
+import numpy as np
+
 from kerasish.engine import get_engine
 from kerasish.ops._forward import engine_namespace, unwrap
 
@@ -21,6 +23,10 @@ def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
 
 def convert_to_numpy(x):
     """Returns `x` as a numpy array (a host copy)."""
+    if isinstance(x, float | int) and hasattr(x, "numpy"):
+        # A number that reads like a scalar variable (`optimizer.learning_rate`):
+        # its own dtype (float32), not numpy's float64 for a Python float.
+        return np.asarray(x.numpy())
     return get_engine().convert_to_numpy(unwrap(x))
 
 

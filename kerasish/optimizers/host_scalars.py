@@ -33,21 +33,30 @@ class _HostScalar:
 
 
 class HostFloat(_HostScalar, float):
-    """A Python float that also reads like a Keras scalar variable."""
+    """A Python float that also reads like a Keras scalar variable.
+
+    Its value is rounded to float32, as reading Keras's float32 variable gives
+    it (`float(Adam(1e-3).learning_rate)` is 0.0010000000474974513 in both).
+    numpy reads it as a Python float (float64); `ops.convert_to_numpy` and
+    `.numpy()` give float32, as Keras's variable does.
+    """
 
     dtype = "float32"
+
+    def __new__(cls, value):
+        return super().__new__(cls, float(np.float32(value)))
 
     def numpy(self):
         return np.float32(self)
 
 
 class HostInt(_HostScalar, int):
-    """A Python int that also reads like a Keras scalar variable."""
+    """A Python int that also reads like a Keras scalar variable (int32)."""
 
     dtype = "int32"
 
     def numpy(self):
-        return np.int64(self)
+        return np.int32(self)
 
 
 def settable(host, owner, name, setter):

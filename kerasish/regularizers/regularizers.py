@@ -2,6 +2,8 @@
 
 import math
 
+import numpy as np
+
 from kerasish import ops
 from kerasish.serialization import register_builtin
 
@@ -98,7 +100,8 @@ class L1(Regularizer):
         return ops.cast(self.l1, x.dtype) * ops.sum(ops.abs(x))
 
     def get_config(self):
-        return {"l1": self.l1}
+        # Keras holds `l1` as a float32 tensor: its config reads it back rounded.
+        return {"l1": float(np.float32(self.l1))}
 
 
 @register_builtin("regularizers")
@@ -175,4 +178,5 @@ class OrthogonalRegularizer(Regularizer):
         return self.factor * 0.5 * ops.sum(ops.abs(off_diagonal)) / num_pairs
 
     def get_config(self):
-        return {"factor": self.factor, "mode": self.mode}
+        # As `L1`: Keras's float32 `factor`, read back rounded.
+        return {"factor": float(np.float32(self.factor)), "mode": self.mode}

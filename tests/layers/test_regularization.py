@@ -198,3 +198,19 @@ def test_matches_keras(name, kwargs, shape):
         np.testing.assert_allclose(
             float(ours.losses[0]), float(theirs.losses[0]), rtol=1e-6
         )
+
+
+def test_spatial_dropout_configs_as_keras():
+    """Keras's BaseSpatialDropout config: rate, seed, name and the dtype's name,
+    no `trainable`; 2D and 3D add `data_format`."""
+    one = SpatialDropout1D(0.3, seed=2, name="s1").get_config()
+    assert one == {"rate": 0.3, "seed": 2, "name": "s1", "dtype": "float32"}
+    two = SpatialDropout2D(0.3, name="s2").get_config()
+    assert two == {
+        "rate": 0.3,
+        "seed": None,
+        "name": "s2",
+        "dtype": "float32",
+        "data_format": "channels_last",
+    }
+    assert SpatialDropout2D.from_config(two).get_config() == two

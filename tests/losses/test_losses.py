@@ -797,3 +797,18 @@ def test_prediction_mask_of_more_axes_than_the_values_is_refused():
     loss = losses.LossFunctionWrapper(lambda t, p: jax.numpy.mean(p, axis=(1, 2)))
     with pytest.raises(ValueError, match=r"values of shape \(2,\).*mask of shape"):
         loss(np.zeros((2, 3)), logits)
+
+
+def test_a_loss_that_reduces_itself_is_spread_over_the_prediction_mask():
+    """keras.io's `CustomNonPaddingTokenLoss` returns a scalar; Keras broadcasts
+    it over the mask's weights: the scalar itself, or with per-token weights the
+    scalar times the weights' mean over the real tokens."""
+    logits, mask = _masked_logits((3, 4, 2), [3, 1, 2])
+    scalar = losses.LossFunctionWrapper(lambda t, p: jax.numpy.float32(1.5))
+    np.testing.assert_allclose(scalar(np.zeros((3, 4)), logits), 1.5, rtol=1e-6)
+    weight = np.arange(12.0, dtype="float32").reshape(3, 4)
+    got = scalar(np.zeros((3, 4)), logits, sample_weight=weight)
+    np.testing.assert_allclose(got, 1.5 * weight[mask].mean(), rtol=1e-6)
+    padding = np.array([1, 1, 0], "float32")
+    got = scalar(np.zeros((3, 4)), logits, mask=padding)
+    np.testing.assert_allclose(got, 1.5, rtol=1e-6)

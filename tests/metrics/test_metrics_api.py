@@ -385,3 +385,12 @@ def test_probabilistic_metrics_match_keras():
             ours.result(), theirs.result(), rtol=1e-5, err_msg=name
         )
         assert ours.get_config() == theirs.get_config(), name
+
+
+def test_auc_curve_and_summation_method_are_enums_as_in_keras():
+    auc = metrics.AUC(curve="pr", summation_method="minoring")
+    assert (auc.curve.value, auc.summation_method.value) == ("PR", "minoring")
+    assert auc.curve == "PR"  # also equal to its string
+    assert auc.get_config()["curve"] == "PR"
+    assert metrics.AUC.from_config(auc.get_config()).curve is auc.curve
+    assert metrics.AUC(curve=auc.curve).curve is auc.curve

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import kerasish.optimizers as optimizers
+from kerasish import ops
 from kerasish.engine import get_engine
 from kerasish.optimizers import schedules
 from kerasish.variables import Variable
@@ -341,10 +342,13 @@ def test_schedule_is_evaluated_at_the_current_iteration():
 
 
 def test_learning_rate_before_build_and_callable():
+    # Read back rounded to float32, as Keras's float32 variable gives it.
     opt = optimizers.Adam(learning_rate=0.02)
-    assert float(opt.learning_rate) == 0.02
+    assert float(opt.learning_rate) == float(np.float32(0.02)) == 0.019999999552965164
+    assert ops.convert_to_numpy(opt.learning_rate).dtype == np.float32
+    assert ops.convert_to_numpy(opt.iterations).dtype == np.int32
     opt.learning_rate = 0.03
-    assert opt.get_config()["learning_rate"] == 0.03
+    assert opt.get_config()["learning_rate"] == float(np.float32(0.03))
     got, _ = _steps(optimizers.SGD(lambda: 0.5), [G[0]])
     np.testing.assert_allclose(got[0], P0[0] - 0.5 * G[0][0], **TOL)
 

@@ -40,13 +40,15 @@ def test_l1_l2_l1l2_match_numpy_sums():
 
 
 def test_defaults_as_keras():
-    assert regularizers.L1().get_config() == {"l1": 0.01}
+    # Keras holds L1's `l1` and the orthogonal `factor` as float32 tensors.
+    f32 = float(np.float32(0.01))
+    assert regularizers.L1().get_config() == {"l1": f32}
     assert regularizers.L2().get_config() == {"l2": 0.01}
     assert regularizers.L1L2().get_config() == {"l1": 0.0, "l2": 0.0}
-    assert regularizers.L1(None).get_config() == {"l1": 0.01}
+    assert regularizers.L1(None).get_config() == {"l1": f32}
     assert regularizers.L1L2(l1=None).get_config() == {"l1": 0.0, "l2": 0.0}
     assert regularizers.OrthogonalRegularizer().get_config() == {
-        "factor": 0.01,
+        "factor": f32,
         "mode": "rows",
     }
 

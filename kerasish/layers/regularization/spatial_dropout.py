@@ -36,9 +36,17 @@ class _SpatialDropout(Dropout):
         )
 
     def get_config(self):
-        config_ = super().get_config()
-        config_.pop("noise_shape", None)
-        return {**config_, "data_format": self.data_format}
+        # Keras's (its BaseSpatialDropout's): no `trainable`, the dtype as a
+        # name; 2D and 3D add `data_format`.
+        config_ = {
+            "rate": self.rate,
+            "seed": self.seed,
+            "name": self.name,
+            "dtype": self.dtype,
+        }
+        if self._rank > 1:
+            config_["data_format"] = self.data_format
+        return config_
 
 
 @register_builtin("layers")
@@ -63,11 +71,6 @@ class SpatialDropout1D(_SpatialDropout):
         super().__init__(
             rate, data_format="channels_last", seed=seed, name=name, dtype=dtype
         )
-
-    def get_config(self):
-        config_ = super().get_config()
-        config_.pop("data_format")
-        return config_
 
 
 @register_builtin("layers")
