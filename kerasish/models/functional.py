@@ -60,12 +60,6 @@ class Functional(Model):
                     f"input {i} is {type(x).__name__} ({_short(x)}). Create it with "
                     "`keras.Input(shape=...)`."
                 )
-            if not isinstance(x._keras_history.operation, InputLayer):
-                raise ValueError(
-                    f"Model input {i} ({x.name}) is the output of layer "
-                    f"'{x._keras_history.operation.name}', not a `keras.Input`. "
-                    "Pass the Input tensors themselves as `inputs`."
-                )
         for i, x in enumerate(flat_outputs):
             if not isinstance(x, KerasTensor):
                 raise TypeError(
@@ -73,6 +67,10 @@ class Functional(Model):
                     f"layers on `keras.Input`s; output {i} is {type(x).__name__} "
                     f"({_short(x)})."
                 )
+        if not all(_is_input_tensor(x) for x in flat_inputs):
+            inputs, outputs = _clone_from_intermediate(inputs, outputs)
+            flat_inputs = tree.flatten(inputs)
+            flat_outputs = tree.flatten(outputs)
         self._inputs_struct = inputs
         self._outputs_struct = outputs
         self._flat_inputs = flat_inputs
@@ -322,6 +320,64 @@ def _functional_name():
     from kerasish.common import naming
 
     return naming.uniquify("functional")
+
+
+def _is_input_tensor(x):
+    return x._keras_history is not None and isinstance(
+        x._keras_history.operation, InputLayer
+    )
+
+
+def _clone_from_intermediate(inputs, outputs):
+    """Keras's `clone_graph_nodes`: a model whose inputs are intermediate
+    tensors (`Model(inputs=encoded_features, ...)` in keras.io's FeatureSpace
+    guide) gets a new `Input` per such tensor, named `<tensor>CLONE`, and a new
+    node for every layer call between them and the outputs (the layers and
+    their weights are shared with the original graph)."""
+    from kerasish.layers.input_layer import Input
+    from kerasish.layers.keras_tensor import KerasHistory
+    from kerasish.layers.node import Node
+
+    mapping = {}
+    for x in tree.flatten(inputs):
+        if not _is_input_tensor(x):
+            clone = Input(batch_shape=x.shape, dtype=x.dtype, name=f"{x.name}CLONE")
+            mapping[id(x)] = clone
+
+    def swap(value):
+        if isinstance(value, KerasTensor):
+            return mapping.get(id(value), value)
+        return value
+
+    seen, order = set(), []
+
+    def visit(tensor):
+        node = _producer(tensor)
+        if id(tensor) in mapping or node.is_input or id(node) in seen:
+            return
+        seen.add(id(node))
+        for parent in node.input_tensors:
+            visit(parent)
+        order.append(node)
+
+    for out in tree.flatten(outputs):
+        visit(out)
+    for node in order:
+        layer = node.operation
+        node_index = len(layer._inbound_nodes)
+        copies = []
+        for index, old in enumerate(node.output_tensors):
+            new = KerasTensor(old.shape, old.dtype, name=old.name)
+            new._keras_history = KerasHistory(layer, node_index, index)
+            if getattr(old, "_keras_mask", None) is not None:
+                new._keras_mask = old._keras_mask
+            mapping[id(old)] = new
+            copies.append(new)
+        args = tree.map_structure(swap, node.call_args)
+        kwargs = tree.map_structure(swap, node.call_kwargs)
+        new_outputs = tree.pack_sequence_as(node.outputs, copies)
+        layer._inbound_nodes.append(Node(layer, args, kwargs, new_outputs))
+    return tree.map_structure(swap, inputs), tree.map_structure(swap, outputs)
 
 
 def _walk_graph(flat_inputs, flat_outputs):

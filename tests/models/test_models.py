@@ -259,3 +259,30 @@ def test_a_sequential_built_from_data_takes_other_shapes_of_its_rank():
     fixed = keras.Sequential([keras.Input((5, 3)), layers.Dense(4)])
     with pytest.raises(ValueError, match=r"expected shape \(None, 5, 3\)"):
         fixed(x2)
+
+
+def test_a_model_from_intermediate_tensors_clones_them_into_inputs():
+    """Keras's `clone_graph_nodes`: `Model(inputs=h, ...)` with `h` a layer's
+    output gets a new Input named `<h>CLONE`; the layers (and weights) are the
+    original graph's, so it computes what the full model computes from `h`."""
+    x_in = keras.Input((3,))
+    h = keras.layers.Dense(4, name="enc")(x_in)
+    out = keras.layers.Dense(1, name="head")(keras.layers.Dense(4)(h))
+    full = keras.Model(x_in, out)
+    head = keras.Model(inputs=h, outputs=out)
+    assert [layer.name for layer in head.layers] == [f"{h.name}CLONE", "dense", "head"]
+    assert head.count_params() == 25
+    assert head.get_layer("head") is full.get_layer("head")
+    x = np.random.default_rng(0).normal(size=(5, 3)).astype("float32")
+    hidden = full.get_layer("enc")(x)
+    np.testing.assert_allclose(head(hidden), full(x), rtol=1e-6)
+    w = [np.asarray(v) for v in head.get_weights()]
+    np.testing.assert_allclose(
+        head.predict(hidden, verbose=0),
+        (np.asarray(hidden) @ w[0] + w[1]) @ w[2] + w[3],
+        rtol=1e-5,
+    )
+    clone = keras.Model.from_config(head.get_config())
+    assert [layer.name for layer in clone.layers] == [
+        layer.name for layer in head.layers
+    ]
