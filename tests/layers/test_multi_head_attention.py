@@ -12,6 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from kerasish.common.tensor_mask import set_keras_mask
 from kerasish.layers.attention import GroupedQueryAttention, MultiHeadAttention
 from kerasish.layers.input_layer import Input
 from kerasish.layers.layer import Layer
@@ -90,12 +91,17 @@ def test_weights_shapes_names_and_order():
         (7,),
     ]
     assert [v.name for v in mha.weights] == ["kernel", "bias"] * 4
-    assert [layer.name for layer in mha._layers] == [
-        "query",
-        "key",
-        "value",
-        "attention_output",
+    # Keras's sublayers in its order, the softmax and dropout (auto-named)
+    # made while the attention is built.
+    kinds = [(type(layer).__name__, layer.name) for layer in mha._layers]
+    assert [k for k, _ in kinds] == ["EinsumDense"] * 3 + [
+        "Softmax",
+        "Dropout",
+        "EinsumDense",
     ]
+    names = [n for _, n in kinds]
+    assert names[:3] == ["query", "key", "value"] and names[5] == "attention_output"
+    assert names[3].startswith("softmax") and names[4].startswith("dropout")
     no_bias = _mha(2, 3, use_bias=False)
     no_bias(_x(1, 2, 4), _x(1, 2, 4))
     assert len(no_bias.weights) == 4 and no_bias.count_params() == 3 * 24 + 24
@@ -121,6 +127,9 @@ def test_causal_query_and_value_masks_combine():
     mha = _mha(num_heads=3, key_dim=2)
     mha(q, v)
     weights = _randomize(mha)
+    causal = np.tril(np.ones((4, 4), bool))
+    # As Keras 3: the query mask is the query's own `_keras_mask`; an explicit
+    # `query_mask=` on a query that carries none is not used.
     out, scores = mha(
         q,
         v,
@@ -129,7 +138,17 @@ def test_causal_query_and_value_masks_combine():
         use_causal_mask=True,
         return_attention_scores=True,
     )
-    causal = np.tril(np.ones((4, 4), bool))
+    want, want_p = _np_mha(q, v, v, weights, 3, 2, v_mask[:, None, :] & causal[None])
+    np.testing.assert_allclose(out, want, rtol=1e-4, atol=1e-5)
+    masked_q = jnp.asarray(q)
+    set_keras_mask(masked_q, jnp.asarray(q_mask))
+    out, scores = mha(
+        masked_q,
+        v,
+        value_mask=v_mask,
+        use_causal_mask=True,
+        return_attention_scores=True,
+    )
     mask = q_mask[:, :, None] & v_mask[:, None, :] & causal[None]
     want, want_p = _np_mha(q, v, v, weights, 3, 2, mask)
     np.testing.assert_allclose(out, want, rtol=1e-4, atol=1e-5)

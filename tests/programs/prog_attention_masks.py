@@ -229,8 +229,8 @@ def run(keras, workdir):
         "close_mha_scores": ops.convert_to_numpy(mha_scores),
         "close_mha_mask_args_real_rows": mha_mask_args[query_mask],
         # Keras 3.15 ignores an explicit `query_mask=` on a query that carries
-        # no `_keras_mask`: padded query rows are reported only.
-        "mha_mask_args_padded_rows": mha_mask_args[~query_mask],
+        # no `_keras_mask`, and so does kerasish.
+        "close_mha_mask_args_padded_rows": mha_mask_args[~query_mask],
         "same_masked_features_mask": masked_features_mask,
         "same_masked_self_out_mask": mask_of(masked_self_out),
         "same_tag_probs_mask": mask_of(tag_probs),

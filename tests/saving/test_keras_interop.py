@@ -173,16 +173,11 @@ def test_keras_files_load_both_ways_with_the_same_predictions(tmp_path, family):
             names = zf.namelist()
             assert names[:3] == ["metadata.json", "config.json", "model.weights.h5"]
             layouts[source.__name__] = _h5_layout(zf.read("model.weights.h5"))
-    # Same group paths and dataset shapes as Keras writes, aside from the
-    # seed-state groups kerasish adds and the variable-less softmax/dropout
-    # sublayers Keras's attention keeps.
+    # Same group paths and dataset shapes as Keras writes (the attention's
+    # variable-less softmax/dropout sublayers included), aside from the
+    # seed-state groups kerasish adds.
     mine = {k: v for k, v in layouts["kerasish"].items() if "seeds" not in k}
-    theirs = {
-        k: v
-        for k, v in layouts["keras"].items()
-        if "/_softmax" not in k and "/_dropout_layer" not in k
-    }
-    assert mine == theirs
+    assert mine == layouts["keras"]
 
 
 @pytest.mark.parametrize(

@@ -3,11 +3,13 @@ groups of query heads share one key/value head."""
 
 import math
 
-from kerasish import constraints, initializers, ops, random, regularizers
+from kerasish import constraints, initializers, ops, regularizers
+from kerasish.layers.activations.softmax import Softmax
 from kerasish.layers.attention import _masking
 from kerasish.layers.attention.einsum_dense import EinsumDense
 from kerasish.layers.keras_tensor import KerasTensor
 from kerasish.layers.layer import Layer
+from kerasish.layers.regularization.dropout import Dropout
 from kerasish.serialization import register_builtin
 
 
@@ -119,7 +121,6 @@ class GroupedQueryAttention(Layer):
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
         self.seed = seed
-        self.seed_generator = random.SeedGenerator(seed) if dropout > 0 else None
         self._inverse_sqrt_head_dim = 1.0 / math.sqrt(float(self.head_dim))
 
     def _dense(self, equation, output_shape, bias_axes, name, activation=None):
@@ -200,6 +201,11 @@ class GroupedQueryAttention(Layer):
             "bkm,mvh->bkvh", (None, kv_heads, dim), "vh", "value"
         )
         self._value_dense.build(value_shape)
+        # Keras's sublayers (and their auto-names "softmax", "dropout").
+        self._softmax = Softmax(axis=-1, dtype=self.dtype_policy)
+        self._dropout_layer = Dropout(
+            rate=self.dropout, dtype=self.dtype_policy, seed=self.seed
+        )
         self._output_dense = self._dense(
             "bquh,uhm->bqm", (None, self.feature_dim), "m", "attention_output"
         )
@@ -244,9 +250,7 @@ class GroupedQueryAttention(Layer):
         # rows uniform; the explicit path zeroes them.
         fused = not (self.dropout > 0 or return_attention_scores)
         probs = _masking.masked_softmax(scores, mask, (-1,), zero_masked=not fused)
-        dropped = probs
-        if training and self.dropout > 0:
-            dropped = random.dropout(probs, self.dropout, seed=self.seed_generator)
+        dropped = self._dropout_layer(probs, training=training)
         output = ops.einsum("buqk,bkuh->bquh", dropped, value)
         if gate is not None:
             output = output * gate

@@ -3,11 +3,14 @@
 import math
 import string
 
-from kerasish import constraints, initializers, ops, random, regularizers
+from kerasish import constraints, initializers, ops, regularizers
+from kerasish.common.tensor_mask import get_keras_mask
+from kerasish.layers.activations.softmax import Softmax
 from kerasish.layers.attention import _masking
 from kerasish.layers.attention.einsum_dense import EinsumDense
 from kerasish.layers.keras_tensor import KerasTensor
 from kerasish.layers.layer import Layer
+from kerasish.layers.regularization.dropout import Dropout
 from kerasish.serialization import register_builtin
 
 _LETTERS = string.ascii_lowercase
@@ -94,7 +97,10 @@ class MultiHeadAttention(Layer):
     Call arguments:
         query: `(batch, T, dim)`. value: `(batch, S, dim_v)`. key: `(batch, S,
         dim_k)`, defaults to `value`.
-        query_mask, value_mask, key_mask: Boolean `(batch, T)` / `(batch, S)`.
+        query_mask, value_mask, key_mask: Boolean `(batch, T)` / `(batch, S)`;
+            they default to the tensors' `_keras_mask`. As in Keras 3, the
+            query's own mask is always the one used: an explicit `query_mask`
+            is ignored.
         attention_mask: Boolean `(batch, T, S)`: True where attention is allowed.
         return_attention_scores: Also return the `(batch, heads, T, S)`
             probabilities.
@@ -196,7 +202,6 @@ class MultiHeadAttention(Layer):
         self._kernel_constraint = constraints.get(kernel_constraint)
         self._bias_constraint = constraints.get(bias_constraint)
         self.seed = seed
-        self.seed_generator = random.SeedGenerator(seed) if dropout > 0 else None
         self._inverse_sqrt_key_dim = 1.0 / math.sqrt(float(self._key_dim))
 
     # -- properties ----------------------------------------------------------------
@@ -312,6 +317,13 @@ class MultiHeadAttention(Layer):
         self._dot_product_equation, self._combine_equation, self._scores_rank = (
             attention_equations(rank + 1, axes)
         )
+        # Keras's sublayers (subclasses' `_compute_attention` use them; they
+        # take the auto-names "softmax" and "dropout", as in Keras).
+        norm_axes = tuple(range(self._scores_rank - len(axes), self._scores_rank))
+        self._softmax = Softmax(axis=norm_axes, dtype=self.dtype_policy)
+        self._dropout_layer = Dropout(
+            rate=self._dropout, dtype=self.dtype_policy, seed=self.seed
+        )
         output_shape = self._output_shape or (query_shape[-1],)
         equation, bias_axes = projection_equation(rank - 1, 2, len(output_shape))
         self._output_dense = EinsumDense(
@@ -344,9 +356,7 @@ class MultiHeadAttention(Layer):
         mask = _masking.expand_mask(attention_mask, scores.ndim, num_axes)
         axes = tuple(range(scores.ndim - num_axes, scores.ndim))
         probs = _masking.masked_softmax(scores, mask, axes, zero_masked=not fused)
-        dropped = probs
-        if training and self._dropout > 0:
-            dropped = random.dropout(probs, self._dropout, seed=self.seed_generator)
+        dropped = self._dropout_layer(probs, training=training)
         output = ops.einsum(self._combine_equation, dropped, value)
         return output, probs
 
@@ -365,6 +375,10 @@ class MultiHeadAttention(Layer):
     ):
         if key is None:
             key = value
+        # As Keras 3: the query's own `_keras_mask` is the query mask; an
+        # explicit `query_mask=` is not used (keras.io's translation
+        # Transformer passes one, and its numbers are Keras's this way).
+        query_mask = get_keras_mask(query)
         self._check_call_shapes(query, value, key)
         attention_mask = _masking.combine_masks(
             query,
