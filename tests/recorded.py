@@ -22,7 +22,12 @@ LIVE_RTOL = 1e-6
 
 def _encode(value):
     if isinstance(value, np.ndarray):
-        return {"__ndarray__": value.tolist(), "dtype": value.dtype.str}
+        items = value.tolist()
+        if value.dtype.kind == "O":  # e.g. bytes (Keras's tf.string batches)
+            items = _encode(items)
+        return {"__ndarray__": items, "dtype": value.dtype.str}
+    if isinstance(value, bytes):
+        return {"__bytes__": value.decode("latin-1")}
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, tuple):
@@ -44,7 +49,13 @@ def _decode(value):
     if not isinstance(value, dict):
         return value
     if "__ndarray__" in value:
-        return np.asarray(value["__ndarray__"], dtype=np.dtype(value["dtype"]))
+        dtype = np.dtype(value["dtype"])
+        items = (
+            _decode(value["__ndarray__"]) if dtype.kind == "O" else value["__ndarray__"]
+        )
+        return np.asarray(items, dtype=dtype)
+    if "__bytes__" in value:
+        return value["__bytes__"].encode("latin-1")
     if "__tuple__" in value:
         return tuple(_decode(v) for v in value["__tuple__"])
     if "__items__" in value:

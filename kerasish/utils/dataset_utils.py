@@ -1,8 +1,5 @@
-"""Datasets that `fit` consumes, directory indexing, and `split_dataset`.
-
-Keras returns `tf.data.Dataset`s from these utilities; kerasish returns a
-`Dataset`: a `PyDataset` of numpy batches (so `fit`, `evaluate` and `predict`
-take it directly) that is also iterable, with `.map(fn)` and `.batch(n)`.
+"""Directory indexing for the `*_dataset_from_directory` utilities, and
+`split_dataset`. The datasets they return are `data_pipeline.Dataset`s.
 """
 
 import os
@@ -12,131 +9,7 @@ from multiprocessing.pool import ThreadPool
 import numpy as np
 
 from kerasish.common import tree
-from kerasish.trainers.data_adapters import PyDataset
-
-
-def _index(structure, i):
-    return tree.map_structure(lambda a: a[i], structure)
-
-
-def _stack(elements):
-    leaves = [tree.flatten(e) for e in elements]
-    stacked = [np.stack([np.asarray(x) for x in xs]) for xs in zip(*leaves)]
-    return tree.pack_sequence_as(elements[0], stacked)
-
-
-def _apply(fn, element):
-    # tf.data unpacks tuple elements into positional arguments.
-    return fn(*element) if isinstance(element, tuple) else fn(element)
-
-
-class Dataset(PyDataset):
-    """A sequence of numpy batches (or single elements when unbatched).
-
-    `fit(dataset)` reads it batch by batch; `for batch in dataset` does too.
-    With `shuffle`, the sample order changes after every epoch (the first epoch
-    follows the order in which samples were indexed, e.g. `file_paths`).
-
-    Args:
-        num_samples: Number of samples.
-        load: `load(indices) -> batch`, a structure of arrays whose leading
-            axis has `len(indices)` entries.
-        batch_size: Samples per batch, or `None` for single elements.
-        shuffle: Reshuffle the samples after each epoch.
-        seed: Seed of those reshuffles.
-    """
-
-    def __init__(self, num_samples, load, batch_size=None, shuffle=False, seed=None):
-        super().__init__()
-        self._num_samples = int(num_samples)
-        self._load = load
-        self._batch_size = batch_size
-        self._shuffle = shuffle
-        self._seed = np.random.randint(1e6) if seed is None else seed
-        self._epoch = 0
-        self._order = np.arange(self._num_samples)
-        self._element_maps = []
-        self._batch_maps = []
-
-    def _copy(self, **changes):
-        new = Dataset(
-            self._num_samples, self._load, self._batch_size, self._shuffle, self._seed
-        )
-        new._element_maps = list(self._element_maps)
-        new._batch_maps = list(self._batch_maps)
-        for key in ("class_names", "file_paths"):
-            if hasattr(self, key):
-                setattr(new, key, getattr(self, key))
-        for key, value in changes.items():
-            setattr(new, key, value)
-        return new
-
-    @property
-    def batch_size(self):
-        return self._batch_size
-
-    def __len__(self):
-        if self._batch_size is None:
-            return self._num_samples
-        return -(-self._num_samples // self._batch_size)
-
-    def cardinality(self):
-        return len(self)
-
-    def __getitem__(self, index):
-        if not 0 <= index < len(self):
-            raise IndexError(f"Dataset index {index} out of range [0, {len(self)}).")
-        if self._batch_size is None:
-            element = _index(self._load(self._order[index : index + 1]), 0)
-            for fn in self._element_maps:
-                element = _apply(fn, element)
-            return element
-        ids = self._order[index * self._batch_size : (index + 1) * self._batch_size]
-        batch = self._load(ids)
-        if self._element_maps:
-            elements = []
-            for i in range(len(ids)):
-                element = _index(batch, i)
-                for fn in self._element_maps:
-                    element = _apply(fn, element)
-                elements.append(element)
-            batch = _stack(elements)
-        for fn in self._batch_maps:
-            batch = _apply(fn, batch)
-        return batch
-
-    def __iter__(self):
-        for i in range(len(self)):
-            yield self[i]
-        self.on_epoch_end()
-
-    def on_epoch_end(self):
-        self._epoch += 1
-        if self._shuffle:
-            rng = np.random.RandomState((self._seed + self._epoch) % (2**32))
-            self._order = rng.permutation(self._num_samples)
-
-    def map(self, map_func):
-        """A dataset whose elements (or batches) go through `map_func`."""
-        if self._batch_size is None:
-            return self._copy(_element_maps=self._element_maps + [map_func])
-        return self._copy(_batch_maps=self._batch_maps + [map_func])
-
-    def batch(self, batch_size):
-        """Batches an unbatched dataset."""
-        if self._batch_size is not None:
-            raise ValueError(
-                f"This dataset is already batched (batch_size={self._batch_size}); "
-                "`batch` applies to an unbatched dataset."
-            )
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int):
-            raise TypeError(f"`batch_size` must be an int, received {batch_size!r}.")
-        if batch_size <= 0:
-            raise ValueError(f"`batch_size` must be positive, received {batch_size}.")
-        return self._copy(_batch_size=batch_size)
-
-    def as_numpy_iterator(self):
-        return iter(self)
+from kerasish.utils.data_pipeline import Dataset, _index, _Pipeline, _stack
 
 
 def check_validation_split_arg(validation_split, subset, shuffle, seed):
@@ -341,7 +214,15 @@ def files_dataset(
             return x
         return x, encoded[np.asarray(ids, dtype="int64")]
 
-    ds = Dataset(len(paths), load, batch_size=batch_size, shuffle=shuffle, seed=seed)
+    # Keras shuffles the files with `shuffle(buffer_size=1024, seed=seed)`.
+    ds = Dataset(
+        len(paths),
+        load,
+        batch_size=batch_size,
+        shuffle=shuffle,
+        seed=seed,
+        shuffle_buffer_size=1024,
+    )
     ds.class_names = class_names
     if file_paths_attr:
         ds.file_paths = paths
@@ -483,15 +364,10 @@ def _rescale_split_sizes(left_size, right_size, total_length):
 
 def _to_sample_list(dataset):
     """Per-sample elements of arrays, tuples/lists/dicts of arrays, or datasets."""
-    if isinstance(dataset, Dataset):
-        if dataset.batch_size is None:
-            return [dataset[i] for i in range(len(dataset))], None
-        samples = []
-        for i in range(len(dataset)):
-            batch = dataset[i]
-            n = len(tree.flatten(batch)[0])
-            samples.extend(_index(batch, j) for j in range(n))
-        return samples, dataset.batch_size
+    if isinstance(dataset, _Pipeline):
+        # A batched dataset is split by samples and batched again, as Keras.
+        batch_size = dataset._batch_size
+        return list(dataset.unbatch() if batch_size else dataset), batch_size
     if isinstance(dataset, np.ndarray) or hasattr(dataset, "__array__"):
         array = np.asarray(dataset)
         return [array[i] for i in range(len(array))], None

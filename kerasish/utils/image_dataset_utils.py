@@ -18,6 +18,8 @@ _INTERPOLATIONS = (
     "gaussian",
     "mitchellcubic",
 )
+# Pillow modes with red, green and blue (a palette expands to them).
+_COLOR_MODES = ("RGB", "RGBA", "RGBX", "P", "PA")
 # tf.image.resize methods kerasish's resize implements.
 _SUPPORTED = ("bilinear", "nearest", "bicubic", "lanczos3", "lanczos5")
 
@@ -51,6 +53,23 @@ def _resize_with_pad(x, height, width, interpolation):
     return np.pad(x, pads)
 
 
+def _decode(img, num_channels):
+    """A PIL image as float32 `(height, width, num_channels)`, with the pixel
+    values of `tf.io.decode_image(..., channels=num_channels)`.
+
+    A color PNG read as grayscale goes through libpng's fixed-point
+    conversion, which truncates: `(9797 * R + 19234 * G + 3737 * B) >> 15`
+    (Pillow's `convert("L")` rounds). JPEGs and gray images use Pillow's.
+    """
+    if num_channels == 1 and img.mode in _COLOR_MODES and img.format != "JPEG":
+        rgb = np.asarray(img.convert("RGB"), dtype="uint32")
+        weights = np.array([9797, 19234, 3737], dtype="uint32")
+        return ((rgb @ weights) >> 15).astype("float32")[:, :, None]
+    mode = {1: "L", 3: "RGB", 4: "RGBA"}[num_channels]
+    x = np.asarray(img.convert(mode), dtype="float32")
+    return x[:, :, None] if x.ndim == 2 else x
+
+
 def load_image(
     path,
     image_size,
@@ -65,10 +84,7 @@ def load_image(
 
     with _pil().open(path) as img:
         img.seek(0)  # first frame of an animation, as `expand_animations=False`
-        mode = {1: "L", 3: "RGB", 4: "RGBA"}[num_channels]
-        x = np.asarray(img.convert(mode), dtype="float32")
-    if x.ndim == 2:
-        x = x[:, :, None]
+        x = _decode(img, num_channels)
     height, width = image_size
     if pad_to_aspect_ratio:
         x = _resize_with_pad(x, height, width, interpolation)
@@ -103,7 +119,8 @@ def image_dataset_from_directory(
 
     With `labels="inferred"`, each sub-directory of `directory` is a class
     (alphanumeric order, or the order of `class_names`); files are `.bmp`,
-    `.gif`, `.jpeg`, `.jpg` or `.png`. Images are decoded with Pillow.
+    `.gif`, `.jpeg`, `.jpg` or `.png`. Images are decoded with Pillow; color
+    PNGs read as grayscale get libpng's (TF's) conversion.
 
     Args:
         directory: The data directory.

@@ -10,7 +10,7 @@ def _read_text(path, max_length):
         data = f.read()
     if max_length is not None:
         data = data[:max_length]  # bytes, as tf.strings.substr
-    return data.decode("utf-8", errors="ignore")
+    return data
 
 
 def text_dataset_from_directory(
@@ -28,11 +28,14 @@ def text_dataset_from_directory(
     format="tf",
     verbose=True,
 ):
-    """Batches of texts (numpy string arrays) and labels from a directory.
+    """Batches of texts and labels from a directory.
 
     With `labels="inferred"`, each sub-directory holds the `.txt` files of one
     class. Arguments as `image_dataset_from_directory`, plus `max_length`, the
-    maximum number of bytes kept from each file.
+    maximum number of bytes kept from each file. A batch of texts is a numpy
+    array of dtype object holding each file's raw `bytes`, as `np.asarray`
+    makes of Keras's `tf.string` batch: `texts[0].decode()` gives a `str`.
+    `TextVectorization` and `StringLookup` take such arrays (UTF-8).
 
     Returns:
         A `Dataset` of `(texts, labels)` batches (or texts alone) with a
@@ -44,7 +47,9 @@ def text_dataset_from_directory(
         )
 
     def load_batch(paths):
-        return np.array([_read_text(p, max_length) for p in paths], dtype=object)
+        texts = np.empty(len(paths), dtype=object)
+        texts[:] = [_read_text(p, max_length) for p in paths]
+        return texts
 
     return dataset_utils.make_directory_datasets(
         directory,

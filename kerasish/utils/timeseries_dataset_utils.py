@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from kerasish.utils.dataset_utils import Dataset
+from kerasish.utils.data_pipeline import Dataset
 
 
 def timeseries_dataset_from_array(

@@ -10,7 +10,8 @@ import pytest
 
 import kerasish as keras
 from kerasish import utils
-from kerasish.utils import dataset_utils
+from kerasish.common import tree
+from kerasish.utils import data_pipeline, dataset_utils
 from tests.helpers import keras3
 
 PIL = pytest.importorskip("PIL.Image")
@@ -87,16 +88,16 @@ def test_image_dataset_values_and_labels(tmp_path, label_mode):
     # As Keras: label_mode=None indexes without labels, so no class names.
     assert ds.class_names == (None if label_mode is None else names)
     assert len(ds.file_paths) == sum(counts) and len(ds) == -(-sum(counts) // 4)
-    # Reference: pixels and labels in file_paths order (the first epoch's order).
-    xs = np.stack([pixels[p] for p in ds.file_paths])
-    ints = np.array(
-        [names.index(os.path.basename(os.path.dirname(p))) for p in ds.file_paths]
-    )
-    batches = [ds[i] for i in range(len(ds))]
+    # Reference: each yielded image is one file's pixels (the order is shuffled),
+    # and its label is that file's class.
+    path_of = {pixels[p].tobytes(): p for p in ds.file_paths}
+    batches = list(ds)
+    xs = np.concatenate([b if label_mode is None else b[0] for b in batches])
+    paths = [path_of[x.tobytes()] for x in xs]
+    assert sorted(paths) == sorted(ds.file_paths)
     if label_mode is None:
-        np.testing.assert_array_equal(np.concatenate(batches), xs)
         return
-    np.testing.assert_array_equal(np.concatenate([b[0] for b in batches]), xs)
+    ints = np.array([names.index(os.path.basename(os.path.dirname(p))) for p in paths])
     y = np.concatenate([b[1] for b in batches])
     expected = {
         "int": ints.astype("int32"),
@@ -118,8 +119,9 @@ def test_image_dataset_resize_color_modes_and_split(tmp_path):
         batch_size=None,
         verbose=False,
     )
-    x, label = ds[0]
-    gray = np.asarray(PIL.open(ds.file_paths[0]).convert("L"), dtype="float32")
+    x, label = next(iter(ds))
+    rgb = np.asarray(PIL.open(ds.file_paths[0]), dtype="int64")
+    gray = _libpng_gray(rgb).astype("float32")
     # half-pixel nearest upsampling by 2: out[i, j] = in[i // 2, j // 2]
     np.testing.assert_array_equal(x[..., 0], gray.repeat(2, 0).repeat(2, 1))
     assert int(label) == 0
@@ -132,6 +134,42 @@ def test_image_dataset_resize_color_modes_and_split(tmp_path):
         tmp_path, validation_split=0.4, subset="training", seed=1, image_size=(2, 3)
     )
     assert first.file_paths == train.file_paths
+
+
+def _libpng_gray(rgb):
+    """libpng's RGB -> gray with TF's weights (0.299, 0.587, 0.114 in 1/32768),
+    truncating: what tf.io.decode_image(channels=1) gives for a color PNG."""
+    return (9797 * rgb[..., 0] + 19234 * rgb[..., 1] + 3737 * rgb[..., 2]) >> 15
+
+
+@pytest.mark.parametrize("mode", ["RGB", "RGBA", "P", "L"])
+def test_image_dataset_grayscale_uses_libpng_conversion(tmp_path, mode):
+    rng = np.random.default_rng(3)
+    (tmp_path / "a").mkdir()
+    rgba = rng.integers(0, 256, (9, 7, 4), dtype="uint8")
+    path = tmp_path / "a" / "img.png"
+    img = PIL.fromarray(rgba if mode == "RGBA" else rgba[..., :3]).convert(mode)
+    img.save(path)
+    ds = utils.image_dataset_from_directory(
+        tmp_path,
+        color_mode="grayscale",
+        image_size=(9, 7),
+        label_mode=None,
+        shuffle=False,
+        verbose=False,
+    )
+    got = next(iter(ds))[0, ..., 0]
+    if mode == "L":
+        expected = np.asarray(img, dtype="int64")  # already gray: unchanged
+    else:
+        # A palette expands to its RGB colors first; alpha is dropped.
+        expected = _libpng_gray(np.asarray(img.convert("RGB"), dtype="int64"))
+    np.testing.assert_array_equal(got, expected)
+    if mode != "L":  # Pillow's convert("L") rounds, and differs somewhere
+        assert (got != np.asarray(img.convert("L"), dtype="float32")).any()
+    tf = pytest.importorskip("tensorflow")
+    decoded = tf.io.decode_image(path.read_bytes(), channels=1).numpy()[..., 0]
+    np.testing.assert_array_equal(got, decoded)
 
 
 def test_dataset_reshuffles_each_epoch_and_covers_all(tmp_path):
@@ -212,7 +250,7 @@ def test_text_dataset_contents_and_fit(tmp_path):
     assert ds.class_names == ["neg", "pos"]
     got = [(t, int(y)) for x, ys in ds for t, y in zip(x, ys)]
     expected = [
-        (t[:5], c)
+        (t.encode()[:5], c)  # bytes, as Keras's tf.string
         for c, k in enumerate(["neg", "pos"])
         for t in sorted(texts[k], key=lambda s: texts[k].index(s))
     ]
@@ -248,7 +286,7 @@ def test_audio_dataset_decodes_pads_and_fits(tmp_path):
             _wav(d / f"{i}.wav", s)
             clips[str(d / f"{i}.wav")] = s.astype("float32") / 32768
     ds = utils.audio_dataset_from_directory(tmp_path, batch_size=3, shuffle=False)
-    x, y = ds[0]
+    x, y = next(iter(ds))
     assert x.shape == (3, 9, 2) and x.dtype == np.float32
     order = sorted(clips)
     for row, path in zip(x, order):
@@ -259,7 +297,7 @@ def test_audio_dataset_decodes_pads_and_fits(tmp_path):
     ragged = utils.audio_dataset_from_directory(
         tmp_path, batch_size=3, shuffle=False, ragged=True, verbose=False
     )
-    clips_out, _ = ragged[0]
+    clips_out, _ = next(iter(ragged))
     assert [len(c) for c in clips_out] == [len(clips[p]) for p in order]
     np.testing.assert_array_equal(clips_out[1], clips[order[1]])
     fixed = utils.audio_dataset_from_directory(
@@ -275,7 +313,7 @@ def test_audio_dataset_decodes_pads_and_fits(tmp_path):
     model.compile("sgd", "mse")
     assert np.isfinite(model.fit(fixed, epochs=1, verbose=0).history["loss"]).all()
     with pytest.raises(ValueError, match="does not resample"):
-        utils.audio_dataset_from_directory(tmp_path, sampling_rate=16000)[0]
+        next(iter(utils.audio_dataset_from_directory(tmp_path, sampling_rate=16000)))
     with pytest.raises(ValueError, match="Cannot set both"):
         utils.audio_dataset_from_directory(
             tmp_path, ragged=True, output_sequence_length=3
@@ -315,14 +353,17 @@ def test_timeseries_matches_loop_reference(length, stride, rate, start, end, bat
         np.testing.assert_array_equal(np.concatenate([b[1] for b in ds]), ys)
 
 
-def test_timeseries_shuffle_uses_keras_permutation_and_fits():
+def test_timeseries_shuffle_covers_every_window_and_fits():
     data = np.arange(40, dtype="float32")[:, None]
     ds = utils.timeseries_dataset_from_array(
         data, None, 3, batch_size=100, shuffle=True, seed=5
     )
-    starts = np.arange(0, 38)
-    np.random.RandomState(5).shuffle(starts)
-    np.testing.assert_array_equal(ds[0][:, 0, 0], starts)
+    # Keras permutes the windows with RandomState(seed), then tf.data shuffles
+    # them again (a new order each epoch): every window, once per epoch.
+    first, second = (np.concatenate(list(ds)) for _ in range(2))
+    np.testing.assert_array_equal(np.sort(first[:, 0, 0]), np.arange(38))
+    np.testing.assert_array_equal(first[:, :, 0] - first[:, :1, 0], [[0, 1, 2]] * 38)
+    assert not np.array_equal(first, second)
     fit_ds = utils.timeseries_dataset_from_array(
         data, data[:, 0], 3, batch_size=8, shuffle=True, seed=1
     )
@@ -382,8 +423,8 @@ def test_split_batched_dataset_and_fit():
     y = x.sum(1)
     ds = utils.split_dataset((x, y), left_size=0.5)[0].batch(4)
     left, right = utils.split_dataset(ds, left_size=4)
-    assert left.batch_size == 4 and len(left) == 1 and len(right) == 1
-    np.testing.assert_array_equal(left[0][0], x[:4])
+    assert len(left) == 1 and len(right) == 1  # split by samples, batched again
+    np.testing.assert_array_equal(next(iter(left))[0], x[:4])
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
     model.compile("sgd", "mse")
     assert np.isfinite(model.fit(ds, epochs=1, verbose=0).history["loss"]).all()
@@ -397,25 +438,22 @@ def test_split_batched_dataset_and_fit():
         utils.split_dataset(x, left_size=0.7, right_size=0.6)
     with pytest.raises(ValueError, match="same length"):
         utils.split_dataset((x, y[:3]), left_size=0.5)
-    with pytest.raises(ValueError, match="already batched"):
-        ds.batch(2)
+    nested = next(iter(ds.take(1).repeat(2).batch(2)))[0]  # batches of batches
+    np.testing.assert_array_equal(nested, np.stack([x[:4], x[:4]]))
     with pytest.raises(TypeError, match="must be a kerasish Dataset"):
         utils.split_dataset(object(), left_size=0.5)
 
 
-def test_dataset_map_batch_and_indexing():
+def test_dataset_map_then_batch():
     x = np.arange(10, dtype="float32")
     ds = utils.split_dataset(x, left_size=7)[0]  # unbatched: single elements
-    assert ds.batch_size is None and len(ds) == 7 and float(ds[3]) == 3.0
+    assert len(ds) == 7 and [float(v) for v in ds] == list(range(7))
     doubled = ds.map(lambda v: v * 2).batch(3)  # element map, then batch
     batches = list(doubled)
     np.testing.assert_array_equal(np.concatenate(batches), x[:7] * 2)
     assert [len(b) for b in batches] == [3, 3, 1]
-    pairs = doubled.map(lambda b: (b, b + 1))  # batch map
-    bx, by = pairs[2]
-    np.testing.assert_array_equal(by, bx + 1)
-    with pytest.raises(IndexError, match="out of range"):
-        pairs[3]
+    pairs = list(doubled.map(lambda b: (b, b + 1)))  # batch map
+    np.testing.assert_array_equal(pairs[2][1], x[6:7] * 2 + 1)
     with pytest.raises(ValueError, match="must be positive"):
         ds.batch(0)
     model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
@@ -444,7 +482,7 @@ def test_image_dataset_pad_to_aspect_ratio_like_resize_with_pad(tmp_path):
         label_mode=None,
         verbose=False,
     )
-    x = ds[0]
+    x = next(iter(ds))
     # 2x4 fits 4x4 as is: one zero row above and below
     expected = np.zeros((4, 4, 3), "float32")
     expected[1:3] = wide
@@ -453,3 +491,328 @@ def test_image_dataset_pad_to_aspect_ratio_like_resize_with_pad(tmp_path):
     expected = np.zeros((4, 4, 3), "float32")
     expected[1:3] = 200
     np.testing.assert_allclose(x[1], expected, atol=1e-3)
+
+
+# --- Dataset: tf.data's methods ---------------------------------------------------
+
+_X = np.arange(20, dtype="float32").reshape(10, 2)
+_Y = np.arange(10, dtype="int64")
+
+
+def _samples():
+    return [(_X[i], _Y[i]) for i in range(10)]
+
+
+def _stacked(elements, size, drop=False):
+    groups = [elements[i : i + size] for i in range(0, len(elements), size)]
+    groups = [g for g in groups if len(g) == size or not drop]
+    return [tuple(np.stack(column) for column in zip(*g)) for g in groups]
+
+
+def _ours():
+    load = lambda ids: (_X[ids], _Y[ids])  # noqa: E731
+    return data_pipeline.Dataset(10, load)
+
+
+# name: (pipeline, expected elements from the list of samples, cardinality)
+_PIPELINES = {
+    "take": (lambda d: d.take(3), lambda s: s[:3], 3),
+    "take_all": (lambda d: d.take(-1), lambda s: s, 10),
+    "take_more": (lambda d: d.take(20), lambda s: s, 10),
+    "skip": (lambda d: d.skip(4), lambda s: s[4:], 6),
+    "skip_all": (lambda d: d.skip(-1), lambda s: [], 0),
+    "batch": (lambda d: d.batch(3), lambda s: _stacked(s, 3), 4),
+    "batch_drop": (
+        lambda d: d.batch(3, drop_remainder=True),
+        lambda s: _stacked(s, 3, drop=True),
+        3,
+    ),
+    "unbatch": (lambda d: d.batch(3).unbatch(), lambda s: s, -2),
+    "rebatch": (lambda d: d.batch(3).rebatch(4), lambda s: _stacked(s, 4), -2),
+    "rebatch_drop": (
+        lambda d: d.batch(3).rebatch(4, drop_remainder=True),
+        lambda s: _stacked(s, 4, drop=True),
+        -2,
+    ),
+    "map": (
+        lambda d: d.map(lambda x, y: (x * 2, y + 1), num_parallel_calls=-1),
+        lambda s: [(x * 2, y + 1) for x, y in s],
+        10,
+    ),
+    "map_list": (
+        lambda d: d.map(lambda x, y: [y, x]),
+        lambda s: [(y, x) for x, y in s],
+        10,
+    ),
+    "filter": (
+        lambda d: d.filter(lambda x, y: y % 3 == 0),
+        lambda s: [(x, y) for x, y in s if y % 3 == 0],
+        -2,
+    ),
+    "repeat": (lambda d: d.repeat(2), lambda s: s + s, 20),
+    "repeat_zero": (lambda d: d.repeat(0), lambda s: [], 0),
+    "repeat_forever": (lambda d: d.repeat().take(25), lambda s: (s * 3)[:25], 25),
+    "concatenate": (
+        lambda d: d.take(2).concatenate(d.skip(7)),
+        lambda s: s[:2] + s[7:],
+        5,
+    ),
+    "enumerate": (
+        lambda d: d.enumerate(start=5),
+        lambda s: [(5 + i, e) for i, e in enumerate(s)],
+        10,
+    ),
+    "cache": (lambda d: d.cache(), lambda s: s, 10),
+    "prefetch": (lambda d: d.prefetch(-1).prefetch(2), lambda s: s, 10),
+    "chain": (
+        lambda d: (
+            d.batch(4).map(lambda x, y: (x + 1, y)).unbatch().take(5).repeat(2).batch(3)
+        ),
+        lambda s: _stacked([(x + 1, y) for x, y in s[:5]] * 2, 3),
+        -2,
+    ),
+}
+
+
+def _assert_same_elements(got, expected):
+    assert len(got) == len(expected)
+    for a, b in zip(got, expected):
+        structure = tree.map_structure(lambda _: None, a)
+        assert structure == tree.map_structure(lambda _: None, b)
+        for u, v in zip(tree.flatten(a), tree.flatten(b)):
+            np.testing.assert_array_equal(u, v)
+
+
+@pytest.mark.parametrize("name", sorted(_PIPELINES))
+def test_dataset_methods_match_lists_and_tf_data(name):
+    pipeline, expected_fn, cardinality = _PIPELINES[name]
+    ds = pipeline(_ours())
+    expected = expected_fn(_samples())
+    got = list(ds.as_numpy_iterator())
+    _assert_same_elements(got, expected)
+    _assert_same_elements(list(ds), expected)  # a second pass: the same
+    assert ds.cardinality() == cardinality
+    assert hasattr(ds, "__len__") == (cardinality >= 0)
+    if cardinality >= 0:
+        assert len(ds) == cardinality
+    tf = pytest.importorskip("tensorflow")
+    theirs = pipeline(tf.data.Dataset.from_tensor_slices((_X, _Y)))
+    _assert_same_elements(got, list(theirs.as_numpy_iterator()))
+    assert int(theirs.cardinality()) == cardinality
+
+
+def test_dataset_repeat_forever_is_infinite_and_fit_needs_steps():
+    forever = _ours().repeat()
+    assert forever.cardinality() == data_pipeline.INFINITE_CARDINALITY
+    assert forever.take(3).cardinality() == 3
+    with pytest.raises(TypeError):
+        len(forever)
+    empty = _ours().take(0).repeat()  # repeating nothing ends at once
+    assert list(empty) == [] and empty.cardinality() == 0
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    history = model.fit(
+        forever.batch(4).map(lambda x, y: (x, y.astype("float32"))),
+        epochs=2,
+        steps_per_epoch=3,
+        verbose=0,
+    )
+    assert len(history.history["loss"]) == 2
+
+
+def test_dataset_of_unknown_size_fits_to_its_end():
+    """A filtered dataset has no len(); fit, evaluate and predict read it all."""
+    ds = _ours().filter(lambda x, y: y < 7).batch(3)
+    ds = ds.map(lambda x, y: (x, y.astype("float32")))
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    steps = []
+    counter = keras.callbacks.LambdaCallback(
+        on_train_batch_end=lambda batch, logs: steps.append(batch)
+    )
+    model.fit(ds, epochs=1, callbacks=[counter], verbose=0)
+    assert steps == [0, 1, 2]  # 7 samples in batches of 3
+    w, b = model.layers[-1].get_weights()
+    pred = _X[:7] @ w + b
+    np.testing.assert_allclose(model.predict(ds, verbose=0), pred, rtol=1e-5)
+    np.testing.assert_allclose(
+        model.evaluate(ds, verbose=0), np.mean((pred[:, 0] - _Y[:7]) ** 2), rtol=1e-5
+    )
+
+
+def _is_buffer_order(order, buffer_size):
+    # With a buffer of k, output i comes from the first i + k inputs.
+    return all(v < i + buffer_size for i, v in enumerate(order))
+
+
+def test_dataset_shuffle_buffer_seed_and_reshuffling():
+    ids = _ours().map(lambda x, y: int(y))
+    assert list(ids.shuffle(1, seed=3)) == list(range(10))  # a buffer of 1: as is
+    for buffer_size in (2, 4):
+        orders = [list(ids.shuffle(buffer_size, seed=s)) for s in range(20)]
+        assert all(sorted(o) == list(range(10)) for o in orders)
+        assert all(_is_buffer_order(o, buffer_size) for o in orders)
+        assert len({tuple(o) for o in orders}) > 10
+    seeded = ids.shuffle(10, seed=7)
+    first, second = list(seeded), list(seeded)
+    assert first != second  # a new order each pass...
+    assert list(ids.shuffle(10, seed=7)) == first  # ...reproducible from the seed
+    fixed = ids.shuffle(10, seed=7, reshuffle_each_iteration=False)
+    assert list(fixed) == list(fixed)
+    assert sorted(ids.shuffle(-2, seed=1)) == list(range(10))  # whole-data buffer
+    # A buffer of 2: the first element is input 0 or 1, with probability 1/2 each.
+    firsts = [next(iter(ids.shuffle(2, seed=s))) for s in range(2000)]
+    assert set(firsts) == {0, 1} and abs(np.mean(firsts) - 0.5) < 0.05
+    # Without a seed, numpy's global seed decides (utils.set_random_seed).
+    keras.utils.set_random_seed(1)
+    a = list(ids.shuffle(10))
+    keras.utils.set_random_seed(1)
+    assert list(ids.shuffle(10)) == a
+
+
+def test_dataset_shuffle_matches_tf_data_properties():
+    tf = pytest.importorskip("tensorflow")
+    theirs = tf.data.Dataset.range(10)
+    for buffer_size in (1, 2, 4):
+        order = [int(v) for v in theirs.shuffle(buffer_size, seed=0)]
+        assert sorted(order) == list(range(10))
+        assert _is_buffer_order(order, buffer_size)
+        ours = list(_ours().map(lambda x, y: int(y)).shuffle(buffer_size, seed=0))
+        assert (ours == list(range(10))) == (order == list(range(10)))
+
+
+def test_dataset_cache_replays_the_first_complete_pass():
+    calls = []
+
+    def record(x, y):
+        calls.append(int(y))
+        return x, y
+
+    ds = _ours().shuffle(10, seed=0).map(record).cache()
+    partial = [int(y) for _, y in ds.take(3)]  # a pass stopped early: not kept
+    full = [int(y) for _, y in ds]
+    assert len(calls) == 13 and sorted(full) == list(range(10))
+    assert len(partial) == 3
+    again = [int(y) for _, y in ds]
+    assert again == full and len(calls) == 13  # replayed, not recomputed
+    tf = pytest.importorskip("tensorflow")
+    theirs = tf.data.Dataset.range(10).shuffle(10, seed=0).cache()
+    list(theirs.take(3))
+    first = [int(v) for v in theirs]
+    assert [int(v) for v in theirs] == first
+
+
+def test_dataset_method_errors():
+    ds = _ours()
+    with pytest.raises(ValueError, match="greater than zero"):
+        ds.shuffle(0)
+    with pytest.raises(ValueError, match="AUTOTUNE"):
+        ds.prefetch(-2)
+    with pytest.raises(TypeError, match="must be an int"):
+        ds.take(None)
+    with pytest.raises(TypeError, match="must be an int"):
+        ds.batch(2.5)
+    with pytest.raises(ValueError, match="scalar bool"):
+        list(ds.filter(lambda x, y: y))
+    with pytest.raises(ValueError, match="scalar components"):
+        list(ds.unbatch())
+    with pytest.raises(TypeError, match="kerasish Dataset"):
+        ds.concatenate([1, 2])
+    assert repr(ds.filter(lambda x, y: True)) == "<_UnsizedDataset cardinality=-2>"
+
+
+def test_directory_dataset_methods_keep_fit_working(tmp_path):
+    """The guide's idiom: map an augmentation, prefetch, fit with validation."""
+    _images(tmp_path, counts=(4, 4), size=(4, 4))
+    train, val = utils.image_dataset_from_directory(
+        tmp_path,
+        image_size=(4, 4),
+        batch_size=3,
+        seed=1,
+        validation_split=0.25,
+        subset="both",
+        verbose=False,
+    )
+    flip = keras.layers.RandomFlip("horizontal", seed=0)
+    train = train.map(lambda x, y: (flip(x), y), num_parallel_calls=-1).prefetch(-1)
+    val = val.cache().prefetch(buffer_size=2)
+    assert (len(train), len(val)) == (2, 1)
+    model = keras.Sequential(
+        [
+            keras.Input((4, 4, 3)),
+            keras.layers.Rescaling(1 / 255),
+            keras.layers.Flatten(),
+            keras.layers.Dense(2),
+        ]
+    )
+    model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    history = model.fit(train, epochs=2, validation_data=val, verbose=0)
+    assert np.isfinite(history.history["val_loss"]).all()
+    xs = np.concatenate([x for x, _ in val])
+    np.testing.assert_allclose(
+        model.predict(val, verbose=0),
+        (xs.reshape(len(xs), -1) / 255) @ model.layers[-1].get_weights()[0]
+        + model.layers[-1].get_weights()[1],
+        rtol=1e-4,
+        atol=1e-5,
+    )
+
+
+# --- text datasets yield bytes, as tf.string batches convert -----------------------
+
+
+def test_text_dataset_yields_bytes_like_keras(tmp_path):
+    texts = _texts(tmp_path)
+    (tmp_path / "pos" / "2.txt").write_bytes("Café très bien".encode())
+    texts["pos"].append("Café très bien")
+    ds = utils.text_dataset_from_directory(
+        tmp_path, batch_size=4, shuffle=False, verbose=False
+    )
+    batches = [(np.asarray(x), np.asarray(y)) for x, y in ds]
+    first = batches[0][0]
+    assert first.dtype == object and type(first[0]) is bytes
+    got = [t.decode() for x, _ in batches for t in x]
+    assert got == texts["neg"] + texts["pos"]
+    short = utils.text_dataset_from_directory(
+        tmp_path, batch_size=8, shuffle=False, max_length=4, verbose=False
+    )
+    short_texts = next(iter(short))[0]
+    # max_length counts bytes: "Café" is 5 bytes, cut inside "é".
+    assert list(short_texts) == [t.encode()[:4] for t in got]
+    # Unbatched texts are bytes too; batching them again gives object arrays.
+    single = list(ds.unbatch().as_numpy_iterator())
+    assert [type(t) for t, _ in single] == [bytes] * 6
+    again = next(iter(ds.unbatch().batch(6)))[0]
+    assert again.dtype == object and list(again) == [t.encode() for t in got]
+    keras3()
+    import keras as real_keras
+
+    pytest.importorskip("tensorflow")
+    theirs = real_keras.utils.text_dataset_from_directory(
+        tmp_path, batch_size=4, shuffle=False, verbose=False
+    )
+    their_first = np.asarray(next(iter(theirs))[0])
+    assert their_first.dtype == first.dtype and list(their_first) == list(first)
+
+
+def test_text_layers_take_bytes_batches(tmp_path):
+    texts = _texts(tmp_path)
+    ds = utils.text_dataset_from_directory(
+        tmp_path, batch_size=2, seed=0, verbose=False
+    )
+    as_str = [t for k in ("neg", "pos") for t in texts[k]]
+    from_ds = keras.layers.TextVectorization(output_sequence_length=3)
+    from_ds.adapt(ds.map(lambda x, y: x))
+    from_list = keras.layers.TextVectorization(output_sequence_length=3)
+    from_list.adapt(as_str)
+    assert from_ds.get_vocabulary() == from_list.get_vocabulary()
+    as_bytes = np.array([t.encode() for t in as_str], dtype=object)
+    np.testing.assert_array_equal(from_ds(as_bytes), from_list(as_str))
+    vectorized = [np.asarray(v) for v, _ in ds.map(lambda x, y: (from_ds(x), y))]
+    assert sum(len(v) for v in vectorized) == 5
+    lookup = keras.layers.StringLookup()
+    lookup.adapt(np.array([b"neg", b"pos", b"pos"], dtype=object))
+    assert lookup.get_vocabulary() == ["[UNK]", "pos", "neg"]
+    np.testing.assert_array_equal(
+        lookup(np.array([b"neg", b"zzz"], dtype=object)), [2, 0]
+    )
