@@ -20,6 +20,8 @@ registers its classes here, so it imports nothing of kerasish but `config`.
 import difflib
 import threading
 
+import numpy as np
+
 from kerasish import config
 
 _BUILTINS: dict[str, dict[str, type]] = {}
@@ -90,14 +92,23 @@ def get_registered_name(obj) -> str:
     )
 
 
-def get_registered_object(name, custom_objects=None, module_objects=None):
-    """The object registered as `name`: scopes, then `custom_objects`, the global
-    custom objects, `module_objects`, and last kerasish's built-in classes."""
+def get_custom_object(name, custom_objects=None):
+    """The user's object named `name` (`custom_objects`, the open
+    `custom_object_scope`s, then the registered ones), or None. As in Keras,
+    these come before the built-ins: a custom `OrthogonalRegularizer` passed
+    to `load_model` is the one rebuilt."""
     for scope in [custom_objects or {}, *reversed(_CUSTOM_SCOPE)]:
         if name in scope:
             return scope[name]
-    if name in _CUSTOM:
-        return _CUSTOM[name]
+    return _CUSTOM.get(name)
+
+
+def get_registered_object(name, custom_objects=None, module_objects=None):
+    """The object registered as `name`: `get_custom_object`'s, then
+    `module_objects`, and last kerasish's built-in classes."""
+    custom = get_custom_object(name, custom_objects)
+    if custom is not None:
+        return custom
     if module_objects and name in module_objects:
         return module_objects[name]
     for kind in _BUILTINS.values():
@@ -128,6 +139,13 @@ def serialize_keras_object(obj):
     """Returns a JSON-able description of `obj` (a class instance or a function)."""
     if obj is None or isinstance(obj, bool | int | float | str):
         return obj
+    if isinstance(obj, np.ndarray):  # Keras's form, dtype kept
+        return {
+            "class_name": "__numpy__",
+            "config": {"value": obj.tolist(), "dtype": obj.dtype.name},
+        }
+    if isinstance(obj, np.generic):
+        return obj.item()
     if isinstance(obj, list | tuple):
         return [serialize_keras_object(o) for o in obj]
     if isinstance(obj, dict):
@@ -201,6 +219,9 @@ _KERAS_MODULES = {
     "Sequential": "keras",
     "Functional": "keras.src.models.functional",
     "Model": "keras.src.models.model",
+    # FeatureSpace's own layers, which Keras does not export.
+    "TFDConcat": "keras.src.layers.preprocessing.feature_space",
+    "TFDIdentity": "keras.src.layers.preprocessing.feature_space",
 }
 _KERAS_KIND_MODULES = {"schedules": "keras.optimizers.schedules"}
 
@@ -219,6 +240,9 @@ def deserialize_keras_object(config, kind: str | None = None, custom_objects=Non
             f"Cannot deserialize {config!r}: expected a dict with 'class_name'."
         )
     class_name = config["class_name"]
+    if class_name == "__numpy__":
+        inner = config["config"]
+        return np.array(inner["value"], dtype=inner["dtype"])
     registered = config.get("registered_name") or class_name
     if class_name == "function":
         name = config["config"]
@@ -230,9 +254,9 @@ def deserialize_keras_object(config, kind: str | None = None, custom_objects=Non
         return obj
     cls = None
     if kind is not None:
-        cls = (custom_objects or {}).get(class_name) or _BUILTINS.get(kind, {}).get(
-            class_name
-        )
+        cls = get_custom_object(class_name, custom_objects) or _BUILTINS.get(
+            kind, {}
+        ).get(class_name)
     cls = cls or get_registered_object(registered, custom_objects)
     cls = cls or get_registered_object(class_name, custom_objects)
     if cls is None:

@@ -23,7 +23,9 @@ def lookup_name(name: str, *, kind: str, module_objects: dict, custom_objects=No
         kind: Singular noun for messages (`"activation"`); its plural is the
             registry kind (`"activations"`).
         module_objects: The package's built-in `{name: object}` table.
-        custom_objects: Optional `{name: object}` mapping that takes precedence.
+        custom_objects: Optional `{name: object}` mapping; it, the open
+            `custom_object_scope`s and the registered objects take precedence
+            over the built-ins, as in Keras.
 
     Returns:
         The function or class named `name`.
@@ -31,8 +33,9 @@ def lookup_name(name: str, *, kind: str, module_objects: dict, custom_objects=No
     Raises:
         ValueError: `name` is unknown; the message lists the valid names.
     """
-    if custom_objects and name in custom_objects:
-        return custom_objects[name]
+    custom = registry.get_custom_object(name, custom_objects)
+    if custom is not None:
+        return custom
     if name in module_objects:
         return module_objects[name]
     obj = registry.get_registered_object(name, custom_objects)

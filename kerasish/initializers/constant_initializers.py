@@ -4,7 +4,11 @@ import numpy as np
 
 from kerasish import config, ops
 from kerasish.initializers.initializer import Initializer, standardize_shape
-from kerasish.serialization import register_builtin
+from kerasish.serialization import (
+    deserialize_keras_object,
+    register_builtin,
+    serialize_keras_object,
+)
 
 
 def _dtype(dtype):
@@ -46,11 +50,20 @@ class Constant(Initializer):
         return _filled(shape, _dtype(dtype), self.value)
 
     def get_config(self):
+        # As Keras: a numpy array is saved in Keras's `__numpy__` form (its
+        # dtype kept), a list as a list.
         value = self.value
-        if not isinstance(value, int | float | bool):
-            # Arrays are saved as nested lists so the config stays JSON-able.
-            value = np.asarray(value).tolist()
-        return {"value": value}
+        if not isinstance(value, int | float | bool | list | np.ndarray):
+            value = np.asarray(value)  # an engine array
+            value = value.item() if value.ndim == 0 else value
+        return {"value": serialize_keras_object(value)}
+
+    @classmethod
+    def from_config(cls, config):
+        value = config["value"]
+        if isinstance(value, dict):  # `{"class_name": "__numpy__", ...}`
+            value = deserialize_keras_object(value)
+        return cls(value=value)
 
 
 @register_builtin("initializers")

@@ -127,7 +127,9 @@ class Trainer(Steps):
             "weighted_metrics": weighted_metrics,
         }
         self.run_eagerly = bool(run_eagerly) or jit_compile is False
-        self.jit_compile = jit_compile
+        # As Keras: "auto" reads back as the bool it resolves to (every
+        # kerasish layer compiles), and never True while running eagerly.
+        self.jit_compile = bool(jit_compile) and not self.run_eagerly
         if steps_per_execution != "auto":
             steps_per_execution = _positive_int(
                 "steps_per_execution", steps_per_execution, also="or 'auto'"

@@ -1,13 +1,15 @@
 """`FeatureSpace`: one-line preprocessing of structured (tabular) data.
 
 Built on kerasish's preprocessing layers: `Normalization`, `Rescaling`,
-`Discretization`, `IntegerLookup`, `StringLookup`, `CategoryEncoding`; hashed
-features and crosses use `Hashing` / `HashedCrossing` when kerasish has them.
+`Discretization`, `IntegerLookup`, `StringLookup`, `CategoryEncoding`, `Hashing`
+and `HashedCrossing`. Configs and `.keras` files are Keras 3's: `Feature`,
+`Cross`, `TFDIdentity` and `TFDConcat` are named by the module Keras keeps them
+in, so either library loads a space the other saved.
 """
 
 import numpy as np
 
-from kerasish import layers, ops
+from kerasish import layers, ops, saving
 from kerasish.common import naming
 from kerasish.layers.layer import Layer
 from kerasish.serialization import (
@@ -16,17 +18,27 @@ from kerasish.serialization import (
     serialize_keras_object,
 )
 
+# Where Keras 3 defines `Feature` and `Cross`; their configs name it.
+_KERAS_MODULE = "keras.src.layers.preprocessing.feature_space"
+
+# Keras's `adapt` turns a dict into a `tf.data` dataset of samples and batches
+# single values by 32 before each preprocessor's `adapt`.
+_ADAPT_BATCH_SIZE = 32
+
 
 def _auto_name(prefix):
     return naming.uniquify(prefix)
 
 
-def _serialize(obj):
-    return serialize_keras_object(obj)
-
-
-def _deserialize(config):
-    return deserialize_keras_object(config)
+def _serialize_plain(obj):
+    """`Feature` / `Cross` as Keras 3 serializes them (registered by class name)."""
+    name = type(obj).__name__
+    return {
+        "module": _KERAS_MODULE,
+        "class_name": name,
+        "config": obj.get_config(),
+        "registered_name": name,
+    }
 
 
 class Cross:
@@ -68,15 +80,31 @@ class Feature:
                 f"{{'int', 'one_hot', 'float'}}. Received: output_mode={output_mode}"
             )
         self.dtype = dtype
+        # The build config a restored preprocessor came with: a layer without a
+        # `build` of its own (Hashing, TFDIdentity) built from it does not
+        # record it, and a space saved again must still carry it.
+        self._build_config = None
         if isinstance(preprocessor, dict):
-            preprocessor = _deserialize(preprocessor)
+            self._build_config = preprocessor.get("build_config")
+            preprocessor = deserialize_keras_object(preprocessor)
         self.preprocessor = preprocessor
         self.output_mode = output_mode
 
+    def _preprocessor_build_config(self):
+        """The preprocessor's build config (`{}` when it has none)."""
+        own = self.preprocessor.get_build_config()
+        if own is None and self.preprocessor.built:
+            own = self._build_config
+        return own or {}
+
     def get_config(self):
+        preprocessor = serialize_keras_object(self.preprocessor)
+        build_config = self._preprocessor_build_config()
+        if build_config and "build_config" not in preprocessor:
+            preprocessor["build_config"] = build_config
         return {
             "dtype": self.dtype,
-            "preprocessor": _serialize(self.preprocessor),
+            "preprocessor": preprocessor,
             "output_mode": self.output_mode,
         }
 
@@ -96,6 +124,33 @@ class TFDIdentity(Layer):
         return input_shape
 
 
+@register_builtin("layers")
+class TFDConcat(Layer):
+    """Concatenates a list of encoded features along `axis` (the "concat" output).
+
+    Args:
+        axis: The axis to concatenate along.
+    """
+
+    def __init__(self, axis, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = axis
+
+    def call(self, xs):
+        return ops.concatenate(list(xs), axis=self.axis)
+
+    def compute_output_shape(self, input_shape):
+        shapes = [tuple(s) for s in input_shape]
+        out = list(shapes[0])
+        axis = self.axis % len(out)
+        sizes = [s[axis] for s in shapes]
+        out[axis] = None if None in sizes else sum(sizes)
+        return tuple(out)
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}
+
+
 def _require(layer_name, feature):
     if not hasattr(layers, layer_name):
         raise NotImplementedError(
@@ -106,6 +161,27 @@ def _require(layer_name, feature):
     return getattr(layers, layer_name)
 
 
+def _holds_state(preprocessor):
+    """Whether an adaptable preprocessor carries adapted state (a vocabulary,
+    bin boundaries, built statistics), as one restored from a file does."""
+    if hasattr(preprocessor, "get_vocabulary"):
+        return bool(preprocessor.get_vocabulary(include_special_tokens=False))
+    if isinstance(preprocessor, layers.Discretization):
+        return preprocessor.bin_boundaries is not None
+    if isinstance(preprocessor, layers.Normalization):
+        return preprocessor.built
+    return False
+
+
+def _as_engine_output(value):
+    """A numeric host array as an engine tensor (Keras returns backend tensors)."""
+    if ops.is_tensor(value):
+        return value
+    array = np.asarray(value)
+    return ops.convert_to_tensor(array) if array.dtype.kind in "biufc" else array
+
+
+@register_builtin("utils")
 class FeatureSpace(Layer):
     """Preprocesses and encodes a dict of features into one vector (or a dict).
 
@@ -121,6 +197,10 @@ class FeatureSpace(Layer):
         hashing_dim: Bins of `"*_hashed"` features given as strings.
         num_discretization_bins: Bins of `"float_discretized"` strings.
         name: Layer name.
+
+    Calling the space on a dict of arrays returns engine tensors; features are
+    encoded in sorted name order, then the crosses. `save(path)` writes a
+    `.keras` file that `keras.models.load_model` reads back, adapted.
 
     Example:
     >>> fs = FeatureSpace({"a": "float_normalized", "b": "string_categorical"})
@@ -268,11 +348,15 @@ class FeatureSpace(Layer):
         self.crossers = {}
         for cross in self.crosses:
             crossing = _require("HashedCrossing", "`crosses`")
-            self.crossers[cross.name] = crossing(cross.crossing_dim, name=cross.name)
+            crosser = crossing(cross.crossing_dim, name=cross.name)
+            crosser.built = True  # no weights: nothing to build, before or after load
+            self.crossers[cross.name] = crosser
         self.inputs = None
         self.encoded_features = None
         self.one_hot_encoders = {}
+        self.concat = None
         self._is_adapted = False
+        self._restored = False
 
     def _standardize_feature(self, name, feature):
         if isinstance(feature, Feature):
@@ -305,59 +389,95 @@ class FeatureSpace(Layer):
                 if getattr(preprocessor, "input_mean", None) is not None:
                     continue
             if isinstance(preprocessor, layers.Discretization):
-                if getattr(preprocessor, "bin_boundaries", None) is not None:
+                if preprocessor.num_bins is None:  # given `bin_boundaries`
                     continue
             if hasattr(preprocessor, "adapt"):
                 names.append(name)
         return names
 
     @staticmethod
-    def _columns(dataset):
-        """Dict of name -> numpy column from a dict of arrays or a dataset."""
+    def _adapt_elements(dataset):
+        """`(name -> that feature's elements, names)`: the elements Keras's
+        `adapt` iterates, samples of a dict (`tf.data` slices it) or the
+        batches of a dataset of dicts (`(x, y)` batches use `x`)."""
         if isinstance(dataset, dict):
-            return {k: np.asarray(v) for k, v in dataset.items()}
+            columns = {k: np.asarray(v) for k, v in dataset.items()}
+            scalars = sorted(k for k, v in columns.items() if v.ndim == 0)
+            if scalars:
+                raise ValueError(
+                    f"adapt(): features {scalars} are single values; give each "
+                    "feature one value per sample (an array or a list)."
+                )
+            return columns.__getitem__, sorted(columns)
         if hasattr(dataset, "__iter__") and not isinstance(dataset, str | bytes):
-            parts = {}
-            for batch in dataset:
-                if isinstance(batch, tuple):
-                    batch = batch[0]
-                if not isinstance(batch, dict):
-                    break
-                for k, v in batch.items():
-                    parts.setdefault(k, []).append(np.atleast_1d(np.asarray(v)))
-            else:
-                return {k: np.concatenate(v) for k, v in parts.items()}
+            batches = [b[0] if isinstance(b, tuple) else b for b in dataset]
+            if batches and all(isinstance(b, dict) for b in batches):
+                return (lambda name: [b[name] for b in batches]), sorted(batches[0])
         raise ValueError(
             "`adapt()` can only be called on a dataset of dicts or a dict of "
             f"arrays/lists. Received instead: {dataset!r} (of type {type(dataset)})"
         )
 
     def adapt(self, dataset):
-        """Fits the preprocessors' state (means, vocabularies, bins) to data."""
-        columns = self._columns(dataset)
+        """Fits the preprocessors' state (means, vocabularies, bins) to data.
+
+        Each preprocessor is fed what Keras's `adapt` feeds it: the feature's
+        samples (of a dict of arrays) or batches (of a dataset of dicts), where
+        single values are batched by 32 and anything larger is a batch of its
+        own; batches of rank 1 get a trailing axis. Approximate quantiles
+        (`float_discretized`) are merged batch by batch, so the batching shows
+        in the bin boundaries.
+        """
+        elements_of, names = self._adapt_elements(dataset)
         for name in self._list_adaptable_preprocessors():
-            if name not in columns:
+            if name not in names:
                 raise ValueError(
                     f"adapt(): feature '{name}' is missing from the data; it has "
-                    f"{sorted(columns)}."
+                    f"{names}."
                 )
-            x = columns[name]
-            if x.ndim in (0, 1):
-                x = x.reshape(-1, 1)
-            self.preprocessors[name].adapt(x)
+            elements = elements_of(name)
+            if len(elements) == 0:
+                raise ValueError(f"adapt(): feature '{name}' has no samples.")
+            if np.ndim(elements[0]) == 0:
+                column = np.asarray(elements)
+                batches = [
+                    column[i : i + _ADAPT_BATCH_SIZE, None]
+                    for i in range(0, len(column), _ADAPT_BATCH_SIZE)
+                ]
+                shape = (None, 1)
+            else:
+                batches = [np.asarray(e) for e in elements]
+                batches = [b[:, None] if b.ndim == 1 else b for b in batches]
+                shape = batches[0].shape
+                if not isinstance(dataset, dict):  # a dataset's batches vary
+                    shape = (None, *shape[1:])
+            preprocessor = self.preprocessors[name]
+            if isinstance(preprocessor, layers.Normalization) and not (
+                preprocessor.built
+            ):
+                preprocessor.build(shape)  # as Keras: from the dataset's spec
+            preprocessor.adapt(iter(batches))
         self._is_adapted = True
         self.get_encoded_features()  # finish building, as Keras does
         self.built = True
 
     def _check_if_adapted(self):
-        if not self._is_adapted:
-            if not self._list_adaptable_preprocessors():
-                self._is_adapted = True
-            else:
-                raise ValueError(
-                    "You need to call `.adapt(dataset)` on the FeatureSpace before "
-                    "you can start using it."
-                )
+        if self._is_adapted:
+            return
+        adaptable = self._list_adaptable_preprocessors()
+        # A space loaded from a file gets its preprocessors' state (weights,
+        # vocabulary files) after `from_config`: with it, it is adapted.
+        restored = self._restored and all(
+            _holds_state(self.preprocessors[name]) for name in adaptable
+        )
+        if adaptable and not restored:
+            raise ValueError(
+                "You need to call `.adapt(dataset)` on the FeatureSpace before "
+                "you can start using it."
+            )
+        self._is_adapted = True
+        if restored:
+            self.built = True
 
     # -- encoding --------------------------------------------------------------
     def _cardinality(self, name, preprocessor):
@@ -415,11 +535,12 @@ class FeatureSpace(Layer):
                     f"been encoded (it has dtype {dtype}). Consider using "
                     "`output_mode='dict'`."
                 )
+        if self.concat is None:
+            self.concat = TFDConcat(axis=-1)
         parts = [out[n] for n in names]
-        if symbolic:
-            return layers.Concatenate(axis=-1)(parts) if len(parts) > 1 else parts[0]
-        parts = [ops.cast(p, "float32") for p in parts]
-        return ops.concatenate(parts, axis=-1)
+        if not symbolic:
+            parts = [ops.cast(p, "float32") for p in parts]
+        return self.concat(parts)
 
     def get_inputs(self):
         """Dict of `keras.Input`s, one per feature (shape `(1,)`)."""
@@ -464,26 +585,32 @@ class FeatureSpace(Layer):
                 x = x.astype(object)
             arrays[name] = x
         merged = self._encode(arrays, symbolic=False)
+        if self.output_mode == "concat":
+            return merged[0] if rebatched else merged
+        merged = {k: _as_engine_output(v) for k, v in merged.items()}
         if rebatched:
-            if self.output_mode == "concat":
-                merged = merged[0]
-            else:
-                merged = {
-                    k: (v[0] if len(v.shape) == 2 and v.shape[0] == 1 else v)
-                    for k, v in merged.items()
-                }
+            merged = {
+                k: (v[0] if len(v.shape) == 2 and v.shape[0] == 1 else v)
+                for k, v in merged.items()
+            }
         return merged
+
+    # -- saving ----------------------------------------------------------------
+    def save(self, filepath):
+        """Saves the space (config and adapted state) to a `.keras` file.
+
+        Reload it with `keras.models.load_model(filepath)`.
+
+        Args:
+            filepath: A path ending in `.keras`.
+        """
+        saving.save_model(self, filepath)
 
     def get_config(self):
         return {
-            "features": {
-                k: {"class_name": "Feature", "config": v.get_config()}
-                for k, v in self.features.items()
-            },
+            "features": {k: _serialize_plain(v) for k, v in self.features.items()},
             "output_mode": self.output_mode,
-            "crosses": [
-                {"class_name": "Cross", "config": c.get_config()} for c in self.crosses
-            ],
+            "crosses": [_serialize_plain(c) for c in self.crosses],
             "crossing_dim": self.crossing_dim,
             "hashing_dim": self.hashing_dim,
             "num_discretization_bins": self.num_discretization_bins,
@@ -491,4 +618,35 @@ class FeatureSpace(Layer):
 
     @classmethod
     def from_config(cls, config):
-        return cls(**config)
+        space = cls(**config)
+        space._restored = True
+        return space
+
+    def get_build_config(self):
+        """Each feature's preprocessor's build config (Keras's layout)."""
+        return {
+            name: feature._preprocessor_build_config()
+            for name, feature in self.features.items()
+        }
+
+    @property
+    def _build_shapes_dict(self):
+        # `save_model` writes this as the file's top-level `build_config`: for a
+        # space, Keras's per-feature build config, which Keras's `load_model`
+        # hands to `build_from_config` (that marks the loaded space adapted).
+        if self.built or getattr(self, "_restored", False):
+            return self.get_build_config()
+        return None
+
+    @_build_shapes_dict.setter
+    def _build_shapes_dict(self, value):
+        pass  # derived from the preprocessors; a space is never built from shapes
+
+    def build_from_config(self, config):
+        """Builds the preprocessors from `get_build_config()`'s output; the
+        space then counts as adapted (their state is loaded next)."""
+        for name, build_config in config.items():
+            preprocessor = self.features[name].preprocessor
+            if build_config and not preprocessor.built:
+                preprocessor.build_from_config(build_config)
+        self._is_adapted = True

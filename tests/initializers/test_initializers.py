@@ -398,3 +398,23 @@ def test_compat_keras_saved_configs_load():
         ours = initializers.deserialize(keras.initializers.serialize(init))
         assert type(ours).__name__ == type(init).__name__
         assert ours.get_config() == init.get_config()
+
+
+def test_constant_of_a_numpy_array_keeps_keras_config_form():
+    """Keras saves an array value as `{"class_name": "__numpy__", ...}` with its
+    dtype; a list stays a list; both read back to the same values."""
+    value = np.eye(2, dtype="float32").flatten()
+    config = initializers.Constant(value).get_config()
+    assert config == {
+        "value": {
+            "class_name": "__numpy__",
+            "config": {"value": [1.0, 0.0, 0.0, 1.0], "dtype": "float32"},
+        }
+    }
+    np.testing.assert_array_equal(
+        initializers.Constant.from_config(config)((4,)), value
+    )
+    assert initializers.Constant([1, 2]).get_config() == {"value": [1, 2]}
+    np.testing.assert_array_equal(
+        initializers.Constant.from_config({"value": [1, 2]})((2, 2)), [[1, 2], [1, 2]]
+    )

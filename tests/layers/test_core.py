@@ -80,3 +80,21 @@ def test_input_layer():
     assert x.shape == (2, 3, 4) and x.dtype == "int32" and x.name == "ids"
     with pytest.raises(ValueError, match="non-negative int"):
         keras.Input((-3,))
+
+
+def test_activation_set_to_none_after_construction_gives_the_logits():
+    """keras.io's Grad-CAM sets `model.layers[-1].activation = None`; Keras's
+    Dense and convolutions then return the pre-activation values."""
+    dense = layers.Dense(3, activation="softmax")
+    x = np.random.default_rng(0).normal(size=(2, 4)).astype("float32")
+    dense(x)
+    dense.activation = None
+    kernel, bias = (np.asarray(w) for w in dense.get_weights())
+    np.testing.assert_allclose(dense(x), x @ kernel + bias, rtol=1e-5)
+    conv = layers.Conv1D(2, 1, activation="relu")
+    conv(x[:, :, None])
+    conv.activation = None
+    kernel, bias = (np.asarray(w) for w in conv.get_weights())
+    np.testing.assert_allclose(
+        conv(x[:, :, None]), x[:, :, None] @ kernel[0] + bias, rtol=1e-5
+    )

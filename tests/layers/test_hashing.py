@@ -6,6 +6,7 @@ import struct
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
+import jax
 import keras
 import numpy as np
 import pytest
@@ -57,6 +58,29 @@ def test_hashing_strings_match_keras(kwargs):
     got = np.asarray(layers.Hashing(**kwargs)(STRINGS))
     want = np.asarray(keras.layers.Hashing(**kwargs)(STRINGS))
     np.testing.assert_array_equal(got, want)
+
+
+# Keras 3.15.1's Hashing on the JAX backend returns jax Arrays: int32 bins (its
+# default dtype "int64" without x64) and float32 encodings.
+@pytest.mark.parametrize(
+    "kwargs, dtype",
+    [
+        (dict(num_bins=4), "int32"),
+        (dict(num_bins=4, dtype="int64"), "int32"),
+        (dict(num_bins=4, dtype="int32", mask_value="A"), "int32"),
+        (dict(num_bins=4, output_mode="one_hot"), "float32"),
+        (dict(num_bins=4, output_mode="multi_hot"), "float32"),
+        (dict(num_bins=4, output_mode="count"), "float32"),
+    ],
+)
+def test_hashing_returns_engine_tensors_of_keras_dtypes(kwargs, dtype):
+    ours = layers.Hashing(**kwargs)(STRINGS)
+    theirs = keras.layers.Hashing(**kwargs)(STRINGS)
+    assert isinstance(ours, jax.Array) and str(ours.dtype) == dtype
+    assert type(ours) is type(theirs) and str(theirs.dtype) == dtype
+    np.testing.assert_array_equal(ours, theirs)
+    ints = layers.Hashing(**kwargs)(np.array([[3], [7]]))
+    assert isinstance(ints, jax.Array) and str(ints.dtype) == dtype
 
 
 def test_hashing_numbers_match_keras():

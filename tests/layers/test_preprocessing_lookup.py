@@ -6,6 +6,7 @@ import os
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
+import jax
 import numpy as np
 import pytest
 
@@ -23,7 +24,7 @@ def test_string_lookup_vocabulary_order_frequency_then_reverse_token():
     assert layer.get_vocabulary(include_special_tokens=False) == ["b", "a", "d", "c"]
     assert layer.vocabulary_size() == 5
     out = layer(np.array([["a", "z"], ["c", "b"]]))
-    assert out.dtype == np.int64
+    assert str(out.dtype) == "int32"  # Keras's on JAX (see test_output_types...)
     np.testing.assert_array_equal(out, [[2, 0], [4, 1]])
 
 
@@ -233,7 +234,71 @@ def test_integer_lookup_errors():
         IntegerLookup(vocabulary=[1])([0.5])
 
 
+# -- what a call returns -------------------------------------------------------------
+# Keras 3.15.1's lookups called eagerly on the JAX backend (TensorFlow 2.21) return
+# jax Arrays: integer (int64, so int32 without x64) for every output_mode but
+# "tf_idf", which is float32.
+KERAS_LOOKUP_DTYPES = {
+    "int": "int32",
+    "one_hot": "int32",
+    "multi_hot": "int32",
+    "count": "int32",
+    "tf_idf": "float32",
+}
+
+
+@pytest.mark.parametrize("mode", sorted(KERAS_LOOKUP_DTYPES))
+def test_output_types_and_dtypes_match_keras(mode):
+    idf = [0.5, 0.25]
+    kwargs = dict(output_mode=mode, idf_weights=idf if mode == "tf_idf" else None)
+    cases = [
+        (StringLookup(vocabulary=["a", "b"], **kwargs), np.array(["a", "z", "b"])),
+        (IntegerLookup(vocabulary=[3, 5], **kwargs), np.array([3, 9, 5])),
+    ]
+    # Both inputs look up to ids [1, 0, 2] (index 0: OOV).
+    one_hot = np.eye(3)[[1, 0, 2]]
+    weights = np.array([np.mean(idf), *idf])  # the OOV weight is the mean
+    expected = {
+        "int": [1, 0, 2],
+        "one_hot": one_hot,
+        "multi_hot": one_hot.max(axis=0),  # a rank-1 input is one sample
+        "count": one_hot.sum(axis=0),
+        "tf_idf": one_hot.sum(axis=0) * weights,
+    }[mode]
+    for layer, x in cases:
+        out = layer(x)
+        assert isinstance(out, jax.Array), type(out)
+        assert str(out.dtype) == KERAS_LOOKUP_DTYPES[mode]
+        np.testing.assert_allclose(out, expected, rtol=1e-6)
+
+
+def test_inverted_lookups_return_ids_as_tensors_and_strings_as_numpy():
+    ids = IntegerLookup(vocabulary=[3, 5], invert=True)(np.array([2, 0, 1]))
+    assert isinstance(ids, jax.Array) and str(ids.dtype) == "int32"  # Keras's
+    np.testing.assert_array_equal(ids, [5, -1, 3])
+    # Keras's raises here (JAX arrays hold no strings); kerasish gives numpy.
+    words = StringLookup(vocabulary=["a", "b"], invert=True)(np.array([2, 0]))
+    assert isinstance(words, np.ndarray) and words.tolist() == ["b", "[UNK]"]
+
+
 # -- compat with Keras 3 (its lookup layers need TensorFlow) ------------------------
+@pytest.mark.compat
+@pytest.mark.parametrize("mode", sorted(KERAS_LOOKUP_DTYPES))
+def test_compat_output_types_and_dtypes(mode):
+    keras = _keras_with_tf()
+    idf = [0.5, 0.25] if mode == "tf_idf" else None
+    for name, vocabulary, x in (
+        ("StringLookup", ["a", "b"], np.array([["a", "z"], ["b", "b"]])),
+        ("IntegerLookup", [3, 5], np.array([[3, 9], [5, 5]])),
+    ):
+        kwargs = dict(vocabulary=vocabulary, output_mode=mode, idf_weights=idf)
+        ours = globals()[name](**kwargs)(x)
+        theirs = getattr(keras.layers, name)(**kwargs)(x)
+        assert type(ours) is type(theirs)
+        assert str(ours.dtype) == str(theirs.dtype) == KERAS_LOOKUP_DTYPES[mode]
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6)
+
+
 def _keras_with_tf():
     keras = pytest.importorskip("keras")
     pytest.importorskip("tensorflow")

@@ -406,3 +406,13 @@ def test_a_compute_loss_without_training_is_called_without_it():
         loss, np.mean(np.abs(model.predict(X, verbose=0) - Y)), rtol=1e-5
     )
     assert seen and not any(seen)
+
+
+def test_jit_compile_reads_back_as_keras_resolves_it():
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    assert model.jit_compile is True
+    model.compile("sgd", "mse", run_eagerly=True)
+    assert model.jit_compile is False
+    model.compile("sgd", "mse", jit_compile=False)
+    assert model.jit_compile is False and model.run_eagerly

@@ -1,13 +1,16 @@
 """FeatureSpace vs numpy references (Keras's needs TensorFlow for adapt/call)."""
 
 import inspect
+import json
+import zipfile
 
+import jax
 import numpy as np
 import pytest
 
 import kerasish as keras
 from kerasish.utils import FeatureSpace
-from tests.helpers import keras3
+from tests.helpers import keras3, run_python
 
 DATA = {
     "num": [1.0, 2.0, 4.0, 7.0, 3.0, 1.0],
@@ -181,3 +184,230 @@ def test_hashing_features_pending_without_hashing_layer():
             {"a": "string_categorical", "b": "integer_categorical"},
             crosses=[("a", "b")],
         )
+
+
+# -- adapt: the batches Keras feeds each preprocessor ---------------------------
+AGES = np.random.default_rng(3).integers(29, 78, size=192).astype("float32")
+# Keras 3.15.1 (JAX backend, TensorFlow 2.21): the bin boundaries of
+# FeatureSpace.float_discretized(num_bins=6) adapted on AGES given as a dict of a
+# 1-D column (Keras batches the samples by 32), of a (192, 1) column (each sample
+# is a batch) and as a tf.data dataset of dicts batched by 50. The approximate
+# quantile summary is merged batch by batch, so the three differ (and differ
+# from Discretization.adapt(AGES), [37.0, 44.0934, 54.0, 61.0, 69.3333]).
+KERAS_AGE_BINS = {
+    "column": [37.00322723388672, 44.00381088256836, 54.0, 61.0, 69.30340576171875],
+    "column_2d": [
+        37.144351959228516,
+        44.461402893066406,
+        54.18931198120117,
+        61.305572509765625,
+        69.28431701660156,
+    ],
+    "batches_of_50": [37.0, 43.99998474121094, 54.0, 61.0, 69.33333587646484],
+}
+
+
+@pytest.mark.parametrize("kind", sorted(KERAS_AGE_BINS))
+def test_adapt_discretizes_batch_by_batch_as_keras(kind):
+    data = {
+        "column": {"age": AGES},
+        "column_2d": {"age": AGES[:, None]},
+        "batches_of_50": [{"age": AGES[i : i + 50]} for i in range(0, 192, 50)],
+    }[kind]
+    fs = FeatureSpace({"age": FeatureSpace.float_discretized(num_bins=6)})
+    fs.adapt(data)
+    bins = fs.preprocessors["age"].bin_boundaries
+    np.testing.assert_allclose(bins, KERAS_AGE_BINS[kind], rtol=1e-6)
+    if kind == "column":  # the same as a Discretization fed batches of 32 by hand
+        by_hand = keras.layers.Discretization(num_bins=6)
+        by_hand.adapt([AGES[i : i + 32, None] for i in range(0, 192, 32)])
+        np.testing.assert_allclose(bins, by_hand.bin_boundaries, rtol=1e-7)
+
+
+def test_adapt_normalization_as_keras_builds_it():
+    fs = FeatureSpace({"age": "float_normalized"})
+    fs.adapt({"age": AGES})
+    normalizer = fs.preprocessors["age"]
+    # Keras builds it from the dataset's spec: (None, 1), whatever the size.
+    assert normalizer.get_build_config() == {"input_shape": (None, 1)}
+    ages = AGES.astype("float64")
+    np.testing.assert_allclose(np.ravel(normalizer.mean), [ages.mean()], rtol=1e-6)
+    np.testing.assert_allclose(np.ravel(normalizer.variance), [ages.var()], rtol=1e-6)
+    with pytest.raises(ValueError, match="'age' is missing from the data"):
+        FeatureSpace({"age": "float_normalized"}).adapt({"other": AGES})
+    with pytest.raises(ValueError, match="single values; give each feature"):
+        FeatureSpace({"age": "float_normalized"}).adapt({"age": 3.0})
+    with pytest.raises(ValueError, match="'age' has no samples"):
+        FeatureSpace({"age": "float_normalized"}).adapt({"age": []})
+
+
+# -- what a call returns ------------------------------------------------------------
+def test_dict_mode_returns_engine_tensors_with_keras_dtypes():
+    fs = FeatureSpace(
+        {
+            "city": FeatureSpace.string_hashed(num_bins=8, output_mode="int"),
+            "color": FeatureSpace.string_categorical(output_mode="int"),
+            "temp": FeatureSpace.float_discretized(num_bins=3, output_mode="int"),
+            "num": "float_normalized",
+            "size": "integer_categorical",
+        },
+        output_mode="dict",
+    )
+    data = {**DATA, "city": ["a", "b", "c", "a", "d", "e"]}
+    fs.adapt(data)
+    out = fs(data)
+    # Keras 3.15.1 on JAX: every value a jax Array; ints are int32.
+    assert all(isinstance(v, jax.Array) for v in out.values())
+    assert {k: str(v.dtype) for k, v in out.items()} == {
+        "city": "int32",
+        "color": "int32",
+        "num": "float32",
+        "size": "float32",
+        "temp": "int32",
+    }
+    bins = keras.layers.Hashing(num_bins=8)(np.array(data["city"])[:, None])
+    np.testing.assert_array_equal(out["city"], bins)
+    single = fs({k: v[0] for k, v in data.items()})
+    assert isinstance(single["city"], jax.Array) and single["city"].shape == (1,)
+
+
+def test_concat_goes_through_keras_tfd_concat_layer():
+    fs = _space()
+    fs.adapt(DATA)
+    model = keras.Model(fs.get_inputs(), fs.get_encoded_features())
+    concat = model.layers[-1]
+    assert type(concat).__name__ == "TFDConcat" and concat is fs.concat
+    config = keras.saving.serialize_keras_object(concat)
+    assert config["module"] == "keras.src.layers.preprocessing.feature_space"
+    assert config["config"]["axis"] == -1
+    single = FeatureSpace({"raw": "float"})
+    single.adapt({"raw": DATA["raw"]})
+    np.testing.assert_array_equal(single({"raw": [1.0, 2.0]}), [[1.0], [2.0]])
+
+
+# -- save and load_model --------------------------------------------------------------
+def _full_space():
+    return FeatureSpace(
+        {
+            "num": "float_normalized",
+            "color": "string_categorical",
+            "size": FeatureSpace.integer_categorical(num_oov_indices=0),
+            "temp": FeatureSpace.float_discretized(num_bins=3),
+            "raw": "float",
+            "scaled": FeatureSpace.float_rescaled(scale=0.5, offset=1.0),
+            "city": FeatureSpace.string_hashed(num_bins=4),
+        },
+        crosses=[FeatureSpace.cross(("color", "size"), crossing_dim=5)],
+    )
+
+
+FULL_DATA = {**DATA, "city": ["a", "b", "c", "a", "d", "e"]}
+
+
+def test_save_then_load_model_in_a_fresh_process(tmp_path):
+    fs = _full_space()
+    fs.adapt(FULL_DATA)
+    path = tmp_path / "space.keras"
+    fs.save(path)
+    np.save(tmp_path / "expected.npy", np.asarray(fs(FULL_DATA)))
+    with zipfile.ZipFile(path) as archive:
+        config = json.loads(archive.read("config.json"))
+        names = archive.namelist()
+    # Keras's layout: keras.utils.FeatureSpace, a build config per feature,
+    # Feature/Cross/TFDIdentity named by Keras's feature_space module.
+    assert (config["module"], config["registered_name"]) == ("keras.utils", None)
+    assert config["build_config"]["num"] == {"input_shape": [None, 1]}
+    assert config["build_config"]["color"] == {}
+    raw = config["config"]["features"]["raw"]
+    module = "keras.src.layers.preprocessing.feature_space"
+    assert (raw["module"], raw["class_name"], raw["registered_name"]) == (
+        module,
+        "Feature",
+        "Feature",
+    )
+    assert raw["config"]["preprocessor"]["module"] == module
+    assert config["config"]["crosses"][0]["class_name"] == "Cross"
+    assert "assets/preprocessors/string_lookup/vocabulary.txt" in names
+    result = run_python(
+        f"""
+        import numpy as np
+        import kerasish as keras
+
+        space = keras.models.load_model({str(path)!r})
+        data = {FULL_DATA!r}
+        np.testing.assert_allclose(
+            np.asarray(space(data)), np.load({str(tmp_path / "expected.npy")!r}),
+            rtol=1e-6, atol=1e-6,
+        )
+        print(type(space).__name__, space.preprocessors["color"].get_vocabulary(),
+              space.preprocessors["size"].get_vocabulary())
+        """
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    vocabularies = (
+        fs.preprocessors["color"].get_vocabulary(),
+        fs.preprocessors["size"].get_vocabulary(),
+    )
+    assert result.stdout.split("\n")[0] == "FeatureSpace {} {}".format(*vocabularies)
+
+
+def test_loaded_space_keeps_state_and_an_unadapted_one_asks_for_adapt(tmp_path):
+    fs = _full_space()
+    fs.adapt(FULL_DATA)
+    fs.save(tmp_path / "adapted.keras")
+    again = keras.models.load_model(tmp_path / "adapted.keras")
+    np.testing.assert_allclose(
+        again.preprocessors["temp"].bin_boundaries,
+        fs.preprocessors["temp"].bin_boundaries,
+    )
+    np.testing.assert_allclose(
+        np.asarray(again.preprocessors["num"].mean), [[np.mean(DATA["num"])]]
+    )
+    np.testing.assert_allclose(again(FULL_DATA), fs(FULL_DATA), rtol=1e-6, atol=1e-6)
+    # saved again after loading: the same file content, still adapted
+    again.save(tmp_path / "again.keras")
+    third = keras.models.load_model(tmp_path / "again.keras")
+    np.testing.assert_allclose(third(FULL_DATA), fs(FULL_DATA), rtol=1e-6, atol=1e-6)
+    _full_space().save(tmp_path / "fresh.keras")
+    fresh = keras.models.load_model(tmp_path / "fresh.keras")
+    with pytest.raises(ValueError, match="call `.adapt"):
+        fresh(FULL_DATA)
+
+
+@pytest.mark.compat
+def test_files_load_across_keras_and_kerasish(tmp_path):
+    k = keras3()
+    pytest.importorskip("tensorflow")
+    data = {name: np.asarray(v) for name, v in FULL_DATA.items()}
+
+    def space(lib, discretized=True):
+        fs = lib.utils.FeatureSpace
+        return fs(
+            {
+                "num": "float_normalized",
+                "color": "string_categorical",
+                "size": fs.integer_categorical(num_oov_indices=0),
+                "temp": fs.float_discretized(num_bins=3) if discretized else "float",
+                "raw": "float",
+                "scaled": fs.float_rescaled(scale=0.5, offset=1.0),
+                "city": fs.string_hashed(num_bins=4),
+            },
+            crosses=[fs.cross(("color", "size"), crossing_dim=5)],
+        )
+
+    theirs = space(k)
+    theirs.adapt(data)
+    theirs.save(str(tmp_path / "keras.keras"))
+    ours = keras.models.load_model(tmp_path / "keras.keras")
+    np.testing.assert_allclose(
+        ours(data), np.asarray(theirs(data)), rtol=1e-5, atol=1e-6
+    )
+    # Keras loads ours; without a Discretization, whose kerasish config has a
+    # `trainable` entry that Keras's Discretization does not accept.
+    ours = space(keras, discretized=False)
+    ours.adapt(data)
+    ours.save(tmp_path / "ours.keras")
+    loaded = k.models.load_model(str(tmp_path / "ours.keras"))
+    np.testing.assert_allclose(
+        np.asarray(loaded(data)), ours(data), rtol=1e-5, atol=1e-6
+    )

@@ -334,3 +334,31 @@ def test_interactive_logging_routes_progress_to_logging(caplog, capsys):
     finally:
         utils.enable_interactive_logging()
     assert utils.is_interactive_logging_enabled()
+
+
+def test_custom_objects_named_like_a_builtin_win_over_it():
+    """As Keras's `_retrieve_class_or_fn`: keras.io's PointNet defines its own
+    `OrthogonalRegularizer`; given as a custom object (in a scope or to
+    `load_model`), it is the class rebuilt, not the built-in of that name."""
+    import kerasish as keras
+
+    class OrthogonalRegularizer(keras.regularizers.Regularizer):
+        def __init__(self, num_features, l2reg=0.001):
+            self.num_features, self.l2reg = num_features, l2reg
+
+        def __call__(self, x):
+            return self.l2reg * keras.ops.sum(keras.ops.square(x))
+
+        def get_config(self):
+            return {"num_features": self.num_features, "l2reg": self.l2reg}
+
+    config = {"class_name": "OrthogonalRegularizer", "config": {"num_features": 3}}
+    with keras.utils.custom_object_scope(
+        {"OrthogonalRegularizer": OrthogonalRegularizer}
+    ):
+        got = keras.regularizers.get(config)
+    assert type(got) is OrthogonalRegularizer and got.num_features == 3
+    builtin = keras.regularizers.get(
+        {"class_name": "OrthogonalRegularizer", "config": {}}
+    )
+    assert type(builtin) is keras.regularizers.OrthogonalRegularizer

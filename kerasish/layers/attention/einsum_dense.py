@@ -254,7 +254,7 @@ class EinsumDense(EinsumDenseQuantization, Layer):
         x = ops.einsum(self.equation, inputs, self.kernel)
         if self.bias is not None:
             x = ops.add(x, self.bias)
-        return self.activation(x)
+        return self.activation(x) if self.activation is not None else x
 
     def compute_output_shape(self, input_shape):
         return analyze_equation(

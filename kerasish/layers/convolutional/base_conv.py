@@ -127,7 +127,7 @@ class BaseConv(Layer):
             inputs = ops.pad(inputs, pads)
         outputs = self.convolution_op(inputs, self.kernel)
         outputs = args.add_bias(outputs, self.bias, self.data_format, self.rank)
-        return self.activation(outputs)
+        return self.activation(outputs) if self.activation is not None else outputs
 
     def convolution_op(self, inputs, kernel):
         """The convolution of `inputs` with `kernel`, before bias and activation.

@@ -105,7 +105,7 @@ class BaseDepthwiseConv(Layer):
             dilation_rate=self.dilation_rate,
         )
         outputs = args.add_bias(outputs, self.bias, self.data_format, self.rank)
-        return self.activation(outputs)
+        return self.activation(outputs) if self.activation is not None else outputs
 
     def compute_output_shape(self, input_shape):
         args.check_input_rank(self, input_shape, self.rank)

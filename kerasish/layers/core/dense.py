@@ -118,7 +118,7 @@ class Dense(DenseQuantization, Layer):
         x = ops.matmul(inputs, self.kernel)
         if self.bias is not None:
             x = ops.add(x, self.bias)
-        return self.activation(x)
+        return self.activation(x) if self.activation is not None else x
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)

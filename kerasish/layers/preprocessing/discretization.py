@@ -187,13 +187,16 @@ class Discretization(Layer):
         return KerasTensor(self.compute_output_shape(inputs.shape), self.output_dtype)
 
     def get_config(self):
+        # Keras's keys only (no `trainable`, the dtype by name): its
+        # `Discretization(**config)` loads a kerasish file.
         return {
-            **super().get_config(),
             "bin_boundaries": self.bin_boundaries,
             "num_bins": self.num_bins,
             "epsilon": self.epsilon,
             "output_mode": self.output_mode,
             "sparse": self.sparse,
+            "name": self.name,
+            "dtype": self.dtype,
         }
 
     @classmethod

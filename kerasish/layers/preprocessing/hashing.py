@@ -14,7 +14,7 @@ bins are Keras's.
 
 import numpy as np
 
-from kerasish import config
+from kerasish import config, ops
 from kerasish.layers.keras_tensor import KerasTensor
 from kerasish.layers.preprocessing import _hashes, _utils
 from kerasish.layers.preprocessing.index_lookup import HostSideLayer
@@ -28,8 +28,6 @@ def _to_host(inputs, layer):
         raise TypeError(f"{layer}: cannot run on a symbolic tensor here.")
     if isinstance(inputs, list | tuple | str | bytes | int | float | np.ndarray):
         return np.asarray(inputs, dtype=object if _has_strings(inputs) else None)
-    from kerasish import ops
-
     if ops.is_tensor(inputs):
         return np.asarray(ops.convert_to_numpy(inputs))
     return np.asarray(inputs)
@@ -70,13 +68,15 @@ class Hashing(HostSideLayer):
             "count".
         sparse: Accepted for compatibility; must be False (no sparse tensors).
 
-    Input: strings or numbers of any shape. Output: int64 bin ids of the same
-    shape, or float encodings of width `num_bins` (see `CategoryEncoding`).
+    Input: strings or numbers of any shape. Output: an engine tensor of bin ids
+    of the same shape (`dtype`, default "int64": int32 on JAX unless x64 is
+    enabled, as Keras's), or float encodings of width `num_bins` (see
+    `CategoryEncoding`).
 
     Example:
-    >>> kerasish.layers.Hashing(num_bins=3)(np.array([["A"], ["B"]]))
+    >>> np.asarray(kerasish.layers.Hashing(num_bins=3)(np.array([["A"], ["B"]])))
     array([[1],
-           [0]])
+           [0]], dtype=int32)
     """
 
     def __init__(
@@ -163,10 +163,13 @@ class Hashing(HostSideLayer):
             values = values[..., 0]
         indices = self.hash_to_bins(values)
         if self.output_mode == "int":
-            return indices.astype(self.dtype)
-        return _utils.encode_categorical_numpy(
-            indices, self.output_mode, self.num_bins, self.dtype
-        )
+            out = indices.astype(self.dtype)
+        else:
+            out = _utils.encode_categorical_numpy(
+                indices, self.output_mode, self.num_bins, self.dtype
+            )
+        # As Keras's on the JAX backend: an engine tensor (int64 -> int32).
+        return ops.convert_to_tensor(out)
 
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)

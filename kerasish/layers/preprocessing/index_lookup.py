@@ -2,8 +2,12 @@
 IntegerLookup, and `HostSideLayer`, the base of layers that run in numpy.
 
 Strings cannot enter a compiled XLA graph, so these layers work on the host:
-`call` takes lists or numpy arrays and returns numpy arrays of fixed shape. The
-trainer runs leading host-side layers of a model on each batch before the
+`call` takes lists or numpy arrays and computes in numpy. The lookups then hand
+their result over as an engine tensor, as Keras's do on the JAX backend: indices
+and "one_hot"/"multi_hot"/"count" encodings are integer (int64 on the host,
+int32 on JAX unless x64 is enabled), "tf_idf" is floatx; `invert=True` on a
+StringLookup gives a numpy array of strings, which engine tensors cannot hold.
+The trainer runs leading host-side layers of a model on each batch before the
 compiled step (they have no weights).
 """
 
@@ -470,7 +474,8 @@ class IndexLookup(HostSideLayer):
     def call(self, inputs):
         cls = type(self).__name__
         if self.invert:
-            return self._invert_lookup(to_host_array(inputs, "int", cls))
+            out = self._invert_lookup(to_host_array(inputs, "int", cls))
+            return out if self._kind == "string" else ops.convert_to_tensor(out)
         array = to_host_array(inputs, self._kind, cls)
         if (
             self.output_mode != "int"
@@ -485,14 +490,18 @@ class IndexLookup(HostSideLayer):
             )
         indices = self._lookup(array)
         if self.output_mode == "int":
-            return indices
+            return ops.convert_to_tensor(indices)
         if self.output_mode == "tf_idf":
             counts = _utils.encode_categorical_numpy(
                 indices, "count", self._depth(), config.floatx()
             )
-            return counts * self._idf_for_depth().astype(config.floatx())
-        return _utils.encode_categorical_numpy(
-            indices, self.output_mode, self._depth(), config.floatx()
+            idf = self._idf_for_depth().astype(config.floatx())
+            return ops.convert_to_tensor(counts * idf)
+        # Keras encodes in the lookup's index dtype (int64): integer counts.
+        return ops.convert_to_tensor(
+            _utils.encode_categorical_numpy(
+                indices, self.output_mode, self._depth(), "int64"
+            )
         )
 
     def _idf_for_depth(self):

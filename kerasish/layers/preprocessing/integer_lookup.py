@@ -8,10 +8,11 @@ from kerasish.serialization import register_builtin
 class IntegerLookup(IndexLookup):
     """Maps arbitrary integers to indices in a vocabulary learned or given.
 
-    Runs on the host in numpy (`host_side = True`). Index layout for output_mode
-    "int": `[mask_token] (if set) + [oov_token] * num_oov_indices + vocabulary`;
-    `adapt` orders by decreasing frequency, ties by decreasing value (Keras 3).
-    With `num_oov_indices > 1`, an OOV value `v` goes to OOV index
+    Runs on the host in numpy (`host_side = True`) and returns an engine tensor,
+    integer except for "tf_idf" (as Keras's: int32 on JAX). Index layout for
+    output_mode "int": `[mask_token] (if set) + [oov_token] * num_oov_indices +
+    vocabulary`; `adapt` orders by decreasing frequency, ties by decreasing value
+    (Keras 3). With `num_oov_indices > 1`, an OOV value `v` goes to OOV index
     `v mod num_oov_indices` (oov_method "floormod", the default).
 
     Args:
@@ -29,8 +30,8 @@ class IntegerLookup(IndexLookup):
 
     Example:
     >>> layer = kerasish.layers.IntegerLookup(vocabulary=[12, 36])
-    >>> layer(np.array([12, 36, 7]))
-    array([1, 2, 0])
+    >>> np.asarray(layer(np.array([12, 36, 7])))
+    array([1, 2, 0], dtype=int32)
     """
 
     def __init__(

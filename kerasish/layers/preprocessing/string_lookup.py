@@ -9,7 +9,9 @@ class StringLookup(IndexLookup):
     """Maps strings to indices in a vocabulary learned by `adapt` or given.
 
     Runs on the host in numpy (`host_side = True`): `call` takes a list or numpy
-    array of `str`/`bytes` and returns a numpy array. Index layout for
+    array of `str`/`bytes` and returns an engine tensor, integer except for
+    "tf_idf" (as Keras's: int32 on JAX); `invert=True` returns a numpy array of
+    strings. Index layout for
     output_mode "int": `[mask_token] (if set) + [oov_token] * num_oov_indices +
     vocabulary`. `adapt` orders the vocabulary by decreasing frequency, ties by
     decreasing string (as Keras 3).
@@ -33,9 +35,9 @@ class StringLookup(IndexLookup):
 
     Example:
     >>> layer = kerasish.layers.StringLookup(vocabulary=["a", "b"])
-    >>> layer(np.array([["a", "c"], ["b", "a"]]))
+    >>> np.asarray(layer(np.array([["a", "c"], ["b", "a"]])))
     array([[1, 0],
-           [2, 1]])
+           [2, 1]], dtype=int32)
     """
 
     def __init__(
