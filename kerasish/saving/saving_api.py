@@ -96,10 +96,9 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
 def model_to_config(model):
     """The `config.json` content: Keras 3's serialized model plus build/compile."""
     config = serialize_keras_object(model)
-    shapes = getattr(model, "_build_shapes_dict", None)
-    config["build_config"] = (
-        {k: _listify(v) for k, v in shapes.items()} if shapes else None
-    )
+    get_build_config = getattr(model, "get_build_config", None)
+    build_config = get_build_config() if callable(get_build_config) else None
+    config["build_config"] = _listify(build_config) if build_config else None
     config["compile_config"] = _compile_config(model)
     return config
 
@@ -258,9 +257,7 @@ def _model_from_config(config, custom_objects, name):
         )
         build_config = config.get("build_config")
         if not getattr(model, "built", True) and isinstance(build_config, dict):
-            shape = build_config.get("input_shape")
-            if shape is not None:
-                model.build(_tupleify(shape))
+            model.build_from_config(build_config)
     except ImportError:
         raise
     except (KeyError, IndexError, AttributeError) as error:
@@ -281,14 +278,6 @@ def _model_from_config(config, custom_objects, name):
             "classes or arguments this program does not have."
         ) from error
     return model
-
-
-def _tupleify(shape):
-    if isinstance(shape, dict):
-        return {k: _tupleify(v) for k, v in shape.items()}
-    if isinstance(shape, list) and shape and isinstance(shape[0], list | dict):
-        return [_tupleify(s) for s in shape]
-    return tuple(shape) if isinstance(shape, list) else shape
 
 
 def _deserialize_nested(value, kind, custom_objects):
