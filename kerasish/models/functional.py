@@ -183,6 +183,14 @@ class Functional(Model):
                 x = x.astype(spec.dtype)
             shape = tuple(x.shape)
             expected = spec.shape
+            # Keras's `_adjust_input_rank`: a trailing axis of 1 is added or
+            # squeezed where the ranks differ by one (ids of shape `(n,)` into
+            # `Input((1,))`).
+            if len(shape) == len(expected) + 1 and shape[-1] == 1:
+                x = engine.numpy.squeeze(x, axis=-1)
+            elif len(shape) == len(expected) - 1 and expected[-1] == 1:
+                x = engine.numpy.expand_dims(x, axis=-1)
+            shape = tuple(x.shape)
             # A Sequential built from its first call's data (no `Input`) takes
             # other shapes of the same rank, as Keras's.
             relaxed = getattr(spec, "_from_data", False)

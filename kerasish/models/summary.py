@@ -114,8 +114,12 @@ def _wrap(text, width):
     cut to `width - 1` characters and "…"."""
     lines = []
     for paragraph in text.split("\n"):
+        # Leading spaces (a nested layer's indent) stay with the first word.
+        indent = paragraph[: len(paragraph) - len(paragraph.lstrip(" "))]
+        words = paragraph.lstrip(" ").split(" ")
+        words[0] = indent + words[0]
         line = ""
-        for word in paragraph.split(" "):
+        for word in words:
             candidate = word if not line else f"{line} {word}"
             if len(candidate) <= width:
                 line = candidate
@@ -125,6 +129,16 @@ def _wrap(text, width):
                 line = word
         lines.append(line)
     return [line if len(line) <= width else line[: width - 1] + "…" for line in lines]
+
+
+def _align(text, width, align):
+    """rich's alignment: a centred cell has the odd space on its right."""
+    if align == "right":
+        return text.rjust(width)
+    if align == "center":
+        left = (width - len(text)) // 2
+        return " " * left + text + " " * (width - len(text) - left)
+    return text.ljust(width)
 
 
 def _render(header, rows, widths, alignment):
@@ -143,9 +157,7 @@ def _render(header, rows, widths, alignment):
             parts = []
             for lines, w, align in zip(wrapped, inner, alignment):
                 text = lines[i] if i < len(lines) else ""
-                parts.append(
-                    " " + (text.rjust(w) if align == "right" else text.ljust(w)) + " "
-                )
+                parts.append(" " + _align(text, w, align) + " ")
             out.append(sep + sep.join(parts) + sep)
         return out
 

@@ -32,7 +32,7 @@ def prepare(model, x, y, sample_weight, for_training):
     if len(names) != len(flat_pred):
         names = [f"output_{i}" for i in range(len(flat_pred))]
     model._resolved_output_names = names
-    flat_y = flat_targets(y, len(flat_pred), names)
+    flat_y = flat_targets(y, len(flat_pred), names, model)
     y_shapes = (
         [None if t is None else (None,) + tuple(np.shape(t))[1:] for t in flat_y]
         if flat_y is not None

@@ -88,8 +88,26 @@ def _unwrap_single(values):
     return values
 
 
-def flat_targets(y, n_outputs, output_names):
-    """`y` as a flat list, one entry per output (None stays None)."""
+def _outputs_with_loss(model, output_names):
+    """Which outputs `compile(loss=...)` gives a loss (None where unknown)."""
+    compile_loss = getattr(model, "_compile_loss", None)
+    if compile_loss is None:
+        return None
+    from kerasish.trainers.compile_utils import match_outputs
+
+    try:
+        specs = match_outputs(compile_loss._spec, output_names, "loss")
+    except ValueError:
+        return None
+    return [spec is not None for spec in specs]
+
+
+def flat_targets(y, n_outputs, output_names, model=None):
+    """`y` as a flat list, one entry per output (None stays None).
+
+    As Keras's `CompileLoss`: when `loss` leaves some outputs without a loss
+    (`loss=["mse", None]`), `y` may hold targets for the others only (the
+    miniature GPT's `fit(x, y)` on a `[logits, features]` model)."""
     if y is None:
         return None
     if isinstance(y, dict):
@@ -101,6 +119,12 @@ def flat_targets(y, n_outputs, output_names):
             )
         return [y[n] for n in output_names]
     flat = tree.flatten(y)
+    with_loss = None
+    if len(flat) != n_outputs and model is not None:
+        with_loss = _outputs_with_loss(model, output_names)
+    if with_loss is not None and len(flat) == sum(with_loss):
+        targets = iter(flat)
+        return [next(targets) if has else None for has in with_loss]
     if len(flat) != n_outputs:
         raise ValueError(
             f"The model has {n_outputs} output(s) ({output_names}) but `y` has "
@@ -143,7 +167,7 @@ class Steps:
         total = 0.0
         if self._compile_loss is not None and y is not None:
             names = self._resolved_output_names
-            flat_y = flat_targets(y, len(flat_pred), names)
+            flat_y = flat_targets(y, len(flat_pred), names, self)
             flat_w = flat_weights(sample_weight, len(flat_pred), names)
             weights = flat_w or [None] * len(flat_pred)
             total, parts = self._compile_loss(flat_y, flat_pred, weights, context.mask)
@@ -249,7 +273,7 @@ class Steps:
             n = len(get_engine().tree_leaves(y_pred))
             compiled = self._update_compiled(
                 compiled,
-                flat_targets(y, n, names),
+                flat_targets(y, n, names, self),
                 y_pred,
                 flat_weights(sample_weight, n, names),
                 context.mask,

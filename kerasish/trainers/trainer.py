@@ -159,7 +159,7 @@ class Trainer(Steps):
         return None
 
     def _flat_targets(self, y, n_outputs, output_names):
-        return flat_targets(y, n_outputs, output_names)
+        return flat_targets(y, n_outputs, output_names, self)
 
     def _flat_weights(self, sample_weight, n_outputs, output_names):
         return flat_weights(sample_weight, n_outputs, output_names)

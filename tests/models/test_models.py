@@ -286,3 +286,20 @@ def test_a_model_from_intermediate_tensors_clones_them_into_inputs():
     assert [layer.name for layer in clone.layers] == [
         layer.name for layer in head.layers
     ]
+
+
+def test_inputs_one_rank_off_with_a_trailing_one_are_adjusted_as_keras():
+    """Keras's `_adjust_input_rank`: `(n,)` ids into `Input((1,))` get their
+    last axis, `(n, 1, 1)` loses one; other rank mismatches are refused."""
+    inp = keras.Input((1,))
+    model = keras.Model(inp, layers.Dense(2)(inp))
+    kernel, bias = (np.asarray(w) for w in model.get_weights())
+    ids = np.arange(4.0, dtype="float32")
+    want = ids[:, None] @ kernel + bias
+    np.testing.assert_allclose(model.predict(ids, verbose=0), want, rtol=1e-6)
+    np.testing.assert_allclose(model(ids[:, None, None]), want, rtol=1e-6)
+    wide = keras.Input((3,))
+    with pytest.raises(
+        ValueError, match=r"expected shape \(None, 3\), received \(4,\)"
+    ):
+        keras.Model(wide, layers.Dense(2)(wide))(ids)

@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+import kerasish
 from tests.helpers import keras3
 from tests.models import keras_summaries
 
@@ -92,3 +93,27 @@ def test_summary_totals_and_layout():
     )
     assert " Total params: 4,810 (18.79 KB)" in text
     assert " Non-trainable params: 0 (0.00 B)" in text
+
+
+def test_nested_indent_and_centred_trainable_column_match_keras_live():
+    """`expand_nested` rows keep their indent and the Trainable column is
+    centred (rich's odd space on the right), as Keras prints them."""
+    keras = keras3()
+    texts = []
+    for lib in (keras, kerasish):
+        lib.utils.clear_session()
+        block = lib.Sequential(
+            [lib.Input((4,)), lib.layers.Dense(3, name="block_dense")], name="block"
+        )
+        inp = lib.Input((4,))
+        model = lib.Model(inp, lib.layers.Dense(1, name="head")(block(inp)), name="m")
+        block.layers[0].trainable = False
+        lines = []
+        model.summary(
+            expand_nested=True,
+            show_trainable=True,
+            print_fn=lambda s, line_break=None, out=lines: out.append(s),
+        )
+        texts.append("\n".join(lines))
+    assert texts[1] == texts[0]
+    assert "│    └ block_dense (Dense)" in texts[1] and "│   N   │" in texts[1]

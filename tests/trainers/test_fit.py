@@ -416,3 +416,19 @@ def test_jit_compile_reads_back_as_keras_resolves_it():
     assert model.jit_compile is False
     model.compile("sgd", "mse", jit_compile=False)
     assert model.jit_compile is False and model.run_eagerly
+
+
+def test_targets_for_the_outputs_that_have_a_loss_only():
+    """As Keras's CompileLoss: with `loss=["mse", None]`, `y` may hold the one
+    target of the output that has a loss (keras.io's miniature GPT)."""
+    inp = keras.Input((3,))
+    model = keras.Model(inp, [keras.layers.Dense(2)(inp), keras.layers.Dense(4)(inp)])
+    model.compile("sgd", loss=["mse", None])
+    x = np.random.default_rng(0).normal(size=(8, 3)).astype("float32")
+    y = np.random.default_rng(1).normal(size=(8, 2)).astype("float32")
+    kernel, bias = (np.asarray(w) for w in model.get_weights()[:2])
+    expected = np.mean((x @ kernel + bias - y) ** 2)
+    np.testing.assert_allclose(model.evaluate(x, y, verbose=0), expected, rtol=1e-5)
+    assert sorted(model.fit(x, y, epochs=1, verbose=0).history) == ["loss"]
+    with pytest.raises(ValueError, match="2 output"):
+        model.evaluate(x, [y, y, y], verbose=0)
