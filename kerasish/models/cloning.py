@@ -232,6 +232,11 @@ def _compile_like(model, clone):
         jit_compile=getattr(model, "jit_compile", "auto"),
         **args,
     )
+    # Keras's `compile_from_config` builds the optimizer's variables for a
+    # built clone (its summary counts them).
+    if getattr(clone, "built", False) and hasattr(clone.optimizer, "build"):
+        if not getattr(clone.optimizer, "built", False):
+            clone.optimizer.build(clone.trainable_variables)
 
 
 def model_from_json(json_string, custom_objects=None):

@@ -232,3 +232,13 @@ def test_signatures_and_keras_json_loads():
     our_clone = clone_model(ours)
     names = [layer.name for layer in their_clone.layers]
     assert [layer.name for layer in our_clone.layers] == names
+
+
+def test_clone_of_a_compiled_model_has_a_built_optimizer_as_keras():
+    """Keras's `compile_from_config` builds the optimizer for the clone: Adam's
+    iteration count, learning rate and two moments per weight."""
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    model.compile("adam", "mse")
+    clone = keras.models.clone_model(model)
+    assert clone.optimizer is not model.optimizer
+    assert len(clone.optimizer.variables) == 2 + 2 * len(clone.trainable_variables)

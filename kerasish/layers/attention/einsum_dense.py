@@ -75,10 +75,10 @@ def analyze_equation(equation, bias_axes, input_shape, output_shape):
         )
     for c in in_spec:
         if c in out_pos:
+            # As Keras, an output size left None stays None (the layer's
+            # output shape says `(None, None, 16)` for "abc,cd->abd").
             size_in, size_out = input_shape[in_pos[c]], full[out_pos[c]]
-            if size_out is None:
-                full[out_pos[c]] = size_in
-            elif size_in is not None and size_in != size_out:
+            if size_out is not None and size_in is not None and size_in != size_out:
                 raise ValueError(
                     f"EinsumDense: input and output disagree on shared axis '{c}' "
                     f"of {equation!r}: input size {size_in}, output size {size_out}."
