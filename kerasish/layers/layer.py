@@ -703,6 +703,15 @@ def _add_layer_note(error, layer, when="calling"):
 def _wrap_build(build):
     @functools.wraps(build)
     def wrapped(self, *args, **kwargs):
+        if self.built and (self._trainable_variables or self._non_trainable_variables):
+            # Keras refuses new state on a built layer; building again would
+            # create every weight a second time.
+            raise ValueError(
+                f"Layer '{self.name}' ({type(self).__name__}) is already built: "
+                "calling `build()` again would create its weights a second "
+                "time. Keras does not allow adding state to a built layer. "
+                "Build a layer once (make a new layer for other input shapes)."
+            )
         with self._build_scope():
             output = build(self, *args, **kwargs)
         self.built = True

@@ -323,3 +323,16 @@ def test_the_first_call_argument_may_be_given_by_name_as_in_keras():
     np.testing.assert_allclose(model.predict([q, v], verbose=0), mha(q, v), rtol=1e-5)
     with pytest.raises(TypeError, match="'dense' .*called without inputs"):
         layers.Dense(2, name="dense")()
+
+
+def test_building_a_built_layer_again_is_refused_as_keras():
+    """Keras refuses new state on a built layer; a second `build()` would have
+    created every weight twice (4 weights for a Dense)."""
+    dense = layers.Dense(3)
+    dense.build((None, 8))
+    with pytest.raises(ValueError, match=r"'dense.*' \(Dense\) is already built"):
+        dense.build((None, 8))
+    assert [w.name for w in dense.weights] == ["kernel", "bias"]
+    relu = layers.ReLU()  # no weights: building again changes nothing
+    relu.build((None, 2))
+    relu.build((None, 2))
