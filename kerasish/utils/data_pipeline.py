@@ -89,6 +89,18 @@ def _derive(elements, cardinality, batch_size=None):
     return dataset
 
 
+class HostBatch(np.ndarray):
+    """A numpy array that also answers `.numpy()`, as the `tf.Tensor`s of a
+    Keras dataset do (`text_batch.numpy()[i]` in keras.io's guides)."""
+
+    def numpy(self):
+        return np.asarray(self)
+
+
+def _as_batch(leaf):
+    return leaf.view(HostBatch) if type(leaf) is np.ndarray else leaf
+
+
 class _Pipeline:
     """tf.data's transformations over a lazy sequence of elements.
 
@@ -107,7 +119,8 @@ class _Pipeline:
         self._batch_size = batch_size
 
     def __iter__(self):
-        return iter(self._elements())
+        for element in self._elements():
+            yield tree.map_structure(_as_batch, element)
 
     def __repr__(self):
         return f"<{type(self).__name__} cardinality={self._cardinality}>"

@@ -816,3 +816,17 @@ def test_text_layers_take_bytes_batches(tmp_path):
     np.testing.assert_array_equal(
         lookup(np.array([b"neg", b"zzz"], dtype=object)), [2, 0]
     )
+
+
+def test_batches_answer_numpy_as_keras_tf_tensors_do(tmp_path):
+    """keras.io's text guide prints `text_batch.numpy()[i]`: the batches of a
+    dataset answer `.numpy()` with a plain numpy array."""
+    for name, text in (("a", "first"), ("b", "second")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "0.txt").write_text(text)
+    ds = keras.utils.text_dataset_from_directory(tmp_path, batch_size=2, shuffle=False)
+    texts, labels = next(iter(ds))
+    assert type(texts.numpy()) is np.ndarray
+    assert texts.numpy().tolist() == [b"first", b"second"]
+    assert labels.numpy().tolist() == [0, 1]
+    assert type(next(ds.as_numpy_iterator())[0]) is np.ndarray
