@@ -216,15 +216,7 @@ def test_image_dataset_trains_with_fit(tmp_path):
     ds = utils.image_dataset_from_directory(
         tmp_path, image_size=(4, 4), batch_size=3, seed=0, verbose=False
     )
-    model = keras.Sequential(
-        [
-            keras.Input((4, 4, 3)),
-            keras.layers.Rescaling(1 / 255),
-            keras.layers.Flatten(),
-            keras.layers.Dense(2),
-        ]
-    )
-    model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model = _tiny_image_classifier()
     history = model.fit(ds, epochs=2, verbose=0)
     assert len(history.history["loss"]) == 2
     assert np.isfinite(history.history["loss"]).all()
@@ -737,15 +729,7 @@ def test_directory_dataset_methods_keep_fit_working(tmp_path):
     train = train.map(lambda x, y: (flip(x), y), num_parallel_calls=-1).prefetch(-1)
     val = val.cache().prefetch(buffer_size=2)
     assert (len(train), len(val)) == (2, 1)
-    model = keras.Sequential(
-        [
-            keras.Input((4, 4, 3)),
-            keras.layers.Rescaling(1 / 255),
-            keras.layers.Flatten(),
-            keras.layers.Dense(2),
-        ]
-    )
-    model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model = _tiny_image_classifier()
     history = model.fit(train, epochs=2, validation_data=val, verbose=0)
     assert np.isfinite(history.history["val_loss"]).all()
     xs = np.concatenate([x for x, _ in val])
@@ -830,3 +814,17 @@ def test_batches_answer_numpy_as_keras_tf_tensors_do(tmp_path):
     assert texts.numpy().tolist() == [b"first", b"second"]
     assert labels.numpy().tolist() == [0, 1]
     assert type(next(ds.as_numpy_iterator())[0]) is np.ndarray
+
+
+def _tiny_image_classifier():
+    """A classifier of 4x4 RGB images, compiled (the guides' shape, in small)."""
+    model = keras.Sequential(
+        [
+            keras.Input((4, 4, 3)),
+            keras.layers.Rescaling(1 / 255),
+            keras.layers.Flatten(),
+            keras.layers.Dense(2),
+        ]
+    )
+    model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    return model
