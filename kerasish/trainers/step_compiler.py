@@ -124,6 +124,7 @@ class StepCompiler:
         self.model = model
         self.cache = {}
         self.signatures = {}
+        self.warned = set()  # step kinds whose recompile was reported
         self.unroll = {}  # kind -> 1 (rolled) or True (unrolled), once measured
         self.step_times = {}  # auto key -> seconds of the single steps timed
         self.auto = {}  # auto key -> the chunk length chosen
@@ -250,11 +251,15 @@ class StepCompiler:
                 return fn, time.perf_counter() - start
         previous = self.signatures.get((kind, static_key))
         reason = None if previous is None else signature_change(previous, sig[2])
-        if reason is not None:
+        if reason is not None and kind not in self.warned:
+            # Once per step kind: a model fed sequences of many lengths (Keras
+            # is silent there) would otherwise warn at every new length.
+            self.warned.add(kind)
             warnings.warn(
                 f"Model '{self.model.name}': recompiling the {kind} step because the "
                 f"input signature changed: {reason}. Keep "
-                "batch shapes and dtypes fixed to avoid recompiling.",
+                "batch shapes and dtypes fixed to avoid recompiling (further "
+                f"recompiles of the {kind} step are not reported).",
                 stacklevel=_user_stacklevel(),
             )
         self.signatures[(kind, static_key)] = sig[2]

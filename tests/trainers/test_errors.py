@@ -120,3 +120,15 @@ def test_user_exception_in_call_surfaces_with_layer_name():
     with pytest.raises(RuntimeError, match="custom failure") as info:
         model.fit(X, X, verbose=0)
     assert any("fails" in note for note in getattr(info.value, "__notes__", []))
+
+
+def test_recompile_is_reported_once_per_step_kind():
+    """Sequences of many lengths (Keras is silent) warn once, not per length."""
+    inp = keras.Input((None,), dtype="int32")
+    model = keras.Model(inp, layers.Embedding(10, 2)(inp))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for length in range(2, 7):
+            model.predict(np.ones((1, length), "int32"), verbose=0)
+    messages = [str(w.message) for w in caught if "recompiling" in str(w.message)]
+    assert len(messages) == 1 and "not reported" in messages[0]
