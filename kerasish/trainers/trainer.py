@@ -190,7 +190,7 @@ class Trainer(Steps):
 
     def _run_host_layers(self, x):
         for layer in self._host_layers():
-            x = np.asarray(layer(x))
+            x = np.asarray(layer.host_call(x))  # numpy: no trip to the device
         return x
 
     def _device_part(self):

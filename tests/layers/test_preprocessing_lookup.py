@@ -342,3 +342,19 @@ def test_compat_integer_lookup_adapt(kwargs):
     assert ours.get_vocabulary() == [int(v) for v in theirs.get_vocabulary()]
     x = np.array([[12, 9, 0], [5, 3, 11]])
     np.testing.assert_allclose(ours(x), np.asarray(theirs(x)), rtol=1e-6)
+
+
+def test_host_call_stays_in_numpy_and_the_public_call_hands_over_a_tensor():
+    """The trainer runs a model's leading lookups with `host_call` (numpy, no
+    trip to the device and back per batch); a user's call gets Keras's int32
+    engine tensor with the same values."""
+    import kerasish
+
+    layer = kerasish.layers.StringLookup(vocabulary=["a", "b"])
+    host = layer.host_call(np.array(["a", "z", "b"]))
+    assert type(host) is np.ndarray and host.tolist() == [1, 0, 2]
+    public = layer(np.array(["a", "z", "b"]))
+    assert kerasish.ops.is_tensor(public) and str(public.dtype) == "int32"
+    np.testing.assert_array_equal(public, host)
+    model = kerasish.Sequential([kerasish.Input((1,), dtype="string"), layer])
+    assert model._run_host_layers(np.array([["b"]])).tolist() == [[2]]

@@ -79,6 +79,8 @@ class Hashing(HostSideLayer):
            [0]], dtype=int32)
     """
 
+    engine_output = True  # as Keras's on JAX (int64 -> int32)
+
     def __init__(
         self,
         num_bins,
@@ -163,13 +165,10 @@ class Hashing(HostSideLayer):
             values = values[..., 0]
         indices = self.hash_to_bins(values)
         if self.output_mode == "int":
-            out = indices.astype(self.dtype)
-        else:
-            out = _utils.encode_categorical_numpy(
-                indices, self.output_mode, self.num_bins, self.dtype
-            )
-        # As Keras's on the JAX backend: an engine tensor (int64 -> int32).
-        return ops.convert_to_tensor(out)
+            return indices.astype(self.dtype)
+        return _utils.encode_categorical_numpy(
+            indices, self.output_mode, self.num_bins, self.dtype
+        )
 
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)

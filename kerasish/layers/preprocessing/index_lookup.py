@@ -34,11 +34,22 @@ class HostSideLayer(Layer):
     """
 
     host_side = True
+    # Whether a call on data hands its numeric result over as an engine tensor,
+    # as Keras's lookups and Hashing do on the JAX backend (int64 -> int32).
+    engine_output = False
 
     def __call__(self, *args, **kwargs):
         if any(isinstance(x, KerasTensor) for x in tree.flatten((args, kwargs))):
             kwargs = {k: v for k, v in kwargs.items() if k not in ("training", "mask")}
             return super().__call__(*args, **kwargs)
+        out = self.host_call(*args, **kwargs)
+        if self.engine_output and np.asarray(out).dtype.kind in "biuf":
+            return ops.convert_to_tensor(out)
+        return out
+
+    def host_call(self, *args, **kwargs):
+        """`call` on data, its result in numpy: what the trainer runs on each
+        batch before the compiled step (no round trip through the device)."""
         if not args:
             raise TypeError(
                 f"Layer '{self.name}' ({type(self).__name__}) was called without "
@@ -120,6 +131,8 @@ class IndexLookup(HostSideLayer):
     decreasing frequency, ties broken by decreasing token (as Keras's
     `np.lexsort(...)[::-1]`).
     """
+
+    engine_output = True
 
     def __init__(
         self,
@@ -474,8 +487,7 @@ class IndexLookup(HostSideLayer):
     def call(self, inputs):
         cls = type(self).__name__
         if self.invert:
-            out = self._invert_lookup(to_host_array(inputs, "int", cls))
-            return out if self._kind == "string" else ops.convert_to_tensor(out)
+            return self._invert_lookup(to_host_array(inputs, "int", cls))
         array = to_host_array(inputs, self._kind, cls)
         if (
             self.output_mode != "int"
@@ -490,18 +502,15 @@ class IndexLookup(HostSideLayer):
             )
         indices = self._lookup(array)
         if self.output_mode == "int":
-            return ops.convert_to_tensor(indices)
+            return indices
         if self.output_mode == "tf_idf":
             counts = _utils.encode_categorical_numpy(
                 indices, "count", self._depth(), config.floatx()
             )
-            idf = self._idf_for_depth().astype(config.floatx())
-            return ops.convert_to_tensor(counts * idf)
+            return counts * self._idf_for_depth().astype(config.floatx())
         # Keras encodes in the lookup's index dtype (int64): integer counts.
-        return ops.convert_to_tensor(
-            _utils.encode_categorical_numpy(
-                indices, self.output_mode, self._depth(), "int64"
-            )
+        return _utils.encode_categorical_numpy(
+            indices, self.output_mode, self._depth(), "int64"
         )
 
     def _idf_for_depth(self):
