@@ -6,6 +6,8 @@ The weighted-reduction helpers here are also what the Mean-based metrics use, so
 two packages agree on how a weight or a padding mask counts.
 """
 
+import contextvars
+
 from kerasish import config, ops
 from kerasish.common.naming import to_snake_case, uniquify
 from kerasish.common.tensor_mask import get_keras_mask
@@ -102,17 +104,22 @@ def _num_elements(x, dtype):
     return ops.cast(n, dtype)
 
 
-def apply_mask(sample_weight, mask, dtype, reduction):
+def apply_mask(sample_weight, mask, dtype, reduction, batches=None):
     """Merges a 0/1 `mask` into `sample_weight`, as Keras 3's `apply_mask`.
 
     For the averaging reductions valid entries get weight `total / valid`, so that
     `sum(loss * weight) / total == sum(loss) / valid`: masked-out entries (padding)
-    leave the denominator too.
+    leave the denominator too. `batches` (`(rows, row_mask)`, see
+    `batch_means`): the values are several batches of `rows` rows merged into
+    one call; the result is then each batch's own masked mean, weighted by its
+    real rows, as Keras's loss tracker averages the batches run one by one.
     """
     if mask is None:
         return sample_weight
     mask = ops.cast(mask, dtype)
-    if reduction in ("mean", "sum_over_batch_size"):
+    if reduction in ("mean", "sum_over_batch_size") and batches is not None:
+        float_mask = _per_batch_weights(mask, *batches)
+    elif reduction in ("mean", "sum_over_batch_size"):
         total = _num_elements(mask, dtype)
         valid = ops.sum(mask)
         float_mask = ops.where(mask != 0, divide_no_nan(total, valid), 0.0)
@@ -127,6 +134,58 @@ def apply_mask(sample_weight, mask, dtype, reduction):
     )
     rank = max(len(float_mask.shape), len(sample_weight.shape))
     return _expand_trailing(sample_weight, rank) * _expand_trailing(float_mask, rank)
+
+
+# Rows per batch while a step runs several of the user's batches merged into
+# one call (`evaluate`, `epoch_iterator.merged_test_data`), else None.
+_BATCH_ROWS = contextvars.ContextVar("kerasish_batch_rows", default=None)
+
+
+def batch_means(step, rows):
+    """`step` run (and traced) with losses that take each merged batch of
+    `rows` rows's masked mean on its own (`apply_mask`'s `batches`)."""
+
+    def step_of_merged_batches(*args, **kwargs):
+        token = _BATCH_ROWS.set(rows)
+        try:
+            return step(*args, **kwargs)
+        finally:
+            _BATCH_ROWS.reset(token)
+
+    # A step kind of its own (a step's trace is shared by its `__name__`,
+    # `StepCompiler.single_step`), still known for the step it wraps.
+    step_of_merged_batches.__name__ = f"{step.__name__}_in_batches_of_{rows}"
+    step_of_merged_batches.__func__ = getattr(step, "__func__", None)
+    return step_of_merged_batches
+
+
+def _per_batch_weights(mask, rows, row_mask):
+    """Weights for a masked mean taken per batch of `rows` rows: valid entries
+    of batch `s` weigh `n_s * E * N / (N_real * valid_s)` (E entries per row,
+    `n_s` real rows in batch `s` out of `N_real`, of `N` rows with padding), so
+    that the sum over all `N * E` entries, divided by `N * E`, is
+    `sum_s (n_s / N_real) * (masked sum_s / valid_s)`. With one batch this is
+    the plain `total / valid`."""
+    dtype = mask.dtype
+    n = int(mask.shape[0])
+    count = -(-n // rows)
+    per_row = ops.reshape(mask, (n, -1))
+    entries = int(per_row.shape[1])
+    real = (
+        ops.ones((n,), dtype)
+        if row_mask is None
+        else ops.cast(ops.reshape(row_mask, (n,)), dtype)
+    )
+
+    def per_batch(v):
+        v = ops.pad(v, [(0, count * rows - n)])
+        return ops.sum(ops.reshape(v, (count, rows)), axis=1)
+
+    valid = per_batch(ops.sum(per_row, axis=1))
+    factor = divide_no_nan(per_batch(real) * (entries * n), ops.sum(real) * valid)
+    factor = ops.repeat(factor, rows)[:n]
+    factor = ops.reshape(factor, (n,) + (1,) * (len(mask.shape) - 1))
+    return ops.where(mask != 0, factor, 0.0)
 
 
 def weight_values(values, sample_weight):
@@ -157,16 +216,22 @@ def reduce_values(values, sample_weight=None, reduction="sum_over_batch_size"):
 
 
 def reduce_weighted_values(
-    values, sample_weight=None, mask=None, reduction="sum_over_batch_size", dtype=None
+    values,
+    sample_weight=None,
+    mask=None,
+    reduction="sum_over_batch_size",
+    dtype=None,
+    batches=None,
 ):
-    """Weights `values` by `sample_weight` and `mask`, then reduces them."""
+    """Weights `values` by `sample_weight` and `mask`, then reduces them
+    (`batches`: see `apply_mask`)."""
     reduction = standardize_reduction(reduction)
     values = ops.convert_to_tensor(values, dtype=dtype)
     if sample_weight is not None:
         sample_weight = ops.convert_to_tensor(sample_weight, dtype=values.dtype)
     if mask is not None:
         mask = ops.convert_to_tensor(mask)
-    sample_weight = apply_mask(sample_weight, mask, values.dtype, reduction)
+    sample_weight = apply_mask(sample_weight, mask, values.dtype, reduction, batches)
     if sample_weight is not None:
         values, sample_weight, values_weighted = weight_values(values, sample_weight)
         values = values_weighted
@@ -261,14 +326,21 @@ class Loss:
         y_pred = ops.convert_to_tensor(y_pred, dtype=self.dtype)
         y_true = ops.convert_to_tensor(y_true, dtype=self.dtype)
         values, out_mask = self.call_with_mask(y_true, y_pred)
+        pred_mask = prediction_mask(pred_mask, values, self)
+        rows, batches = _BATCH_ROWS.get(), None
+        if rows and (out_mask is not None or pred_mask is not None) and values.shape:
+            # Each merged batch's mean over its own valid entries (their count
+            # differs from batch to batch), as when the batches run one by one.
+            batches = (rows, mask)
         mask = merge_masks(mask, out_mask, values.shape)
-        mask = merge_masks(mask, prediction_mask(pred_mask, values, self), values.shape)
+        mask = merge_masks(mask, pred_mask, values.shape)
         return reduce_weighted_values(
             values,
             sample_weight=sample_weight,
             mask=mask,
             reduction=self.reduction,
             dtype=self.dtype,
+            batches=batches,
         )
 
     def call(self, y_true, y_pred):

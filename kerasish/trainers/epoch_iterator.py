@@ -16,11 +16,11 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from kerasish.common import tree
-from kerasish.common.tensor_mask import get_keras_mask
 from kerasish.engine import get_engine
+from kerasish.losses.loss import batch_means
 from kerasish.trainers import distributed, step_compiler, streaming
 from kerasish.trainers import memory_report as memory
-from kerasish.trainers.exact_batches import user_code_sees_rows
+from kerasish.trainers.exact_batches import has_stateful_layers, user_code_sees_rows
 from kerasish.trainers.logs import LazyLogs, progbar_of
 from kerasish.trainers.steps import Batch, flat_targets, flat_weights
 
@@ -335,8 +335,11 @@ def array_chunks(model, data, kind, step, seed, epoch, start_step, per_batch=Fal
     """
     compiler = model._step_compiler
     n_exec = model.steps_per_execution
+    merged = getattr(data, "merged", 0)
+    if merged:
+        step = batch_means(step, data.batch_size // merged)
     # Merged evaluation batches are large calls already: no fusing on top.
-    auto = n_exec == "auto" and not getattr(data, "merged", 0)
+    auto = n_exec == "auto" and not merged
     n_exec = 1 if n_exec == "auto" else n_exec
     shuffled = kind == "train" and data.shuffle
     host_indices, host_mask = (
@@ -365,6 +368,8 @@ def array_chunks(model, data, kind, step, seed, epoch, start_step, per_batch=Fal
     auto_key = (kind, bs, placement)
     if not stream and mask is None:
         placement = "device, no padding"
+    if merged:  # its losses' programs take batches of the user's size
+        placement += f", merged batches of {data.batch_size // merged}"
     donate = donate_state(kind, per_batch, data.steps)
     background = step_compiler._BACKGROUND and not stream
 
@@ -502,9 +507,9 @@ def merged_test_data(model, data, kind, per_batch):
     each batch's mean, weighted by its size as the loss tracker does, sums to
     the mean over all samples): a larger batch gives the same numbers up to
     float rounding, with fewer, larger calls. Not with `steps=` (a prefix of the
-    data), when a callback asks for each batch, or when an output carries a
-    mask (a loss then averages over each batch's unmasked steps, whose count
-    differs from batch to batch).
+    data) or when a callback asks for each batch. A loss that averages over
+    masked entries (an output's `_keras_mask`, `ignore_class`) takes each
+    batch's mean on its own inside the merged call (`losses.loss.batch_means`).
     """
     import copy
 
@@ -515,7 +520,7 @@ def merged_test_data(model, data, kind, per_batch):
     bs = data.batch_size
     if data.steps < 2 or data.steps * bs < data.num_samples:
         return None
-    if user_code_sees_rows(model, "test") or _outputs_carry_masks(model):
+    if user_code_sees_rows(model, "test"):
         return None
     compile_loss = model._compile_loss
     if compile_loss is not None:
@@ -538,12 +543,6 @@ def merged_test_data(model, data, kind, per_batch):
     view.merged = merged
     view.read_once = True
     return view
-
-
-def _outputs_carry_masks(model):
-    """Whether a symbolic output of the model carries a `_keras_mask`."""
-    outputs = getattr(model, "outputs", None) or []
-    return any(get_keras_mask(t) is not None for t in tree.flatten(outputs))
 
 
 def rescaled(chunks, merged, steps):
@@ -626,7 +625,7 @@ def predict_array_chunks(model, data, per_batch):
     x_host = model._run_host_layers(data.x)
     bs = data.batch_size
     chunk = 1
-    if not per_batch and data.steps > 1:
+    if not per_batch and data.steps > 1 and not has_stateful_layers(model):
         chunk = min(
             memory.merged_batches(model, x_host, bs),
             1 << (data.steps - 1).bit_length(),

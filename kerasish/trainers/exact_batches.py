@@ -43,6 +43,13 @@ def _builtin_metric(metric):
     return fn is None or bool(_builtin_function(fn))
 
 
+def has_stateful_layers(model):
+    """Whether a layer of `model` is `stateful` (an RNN built for one batch
+    size, whose state each batch moves on): its batches run one by one at
+    their own size, never merged or padded."""
+    return any(getattr(layer, "stateful", False) for layer in model._flatten_layers())
+
+
 def user_code_sees_rows(model, kind):
     """True when a padded row could reach user code (or a batch statistic).
 
@@ -70,6 +77,8 @@ def user_code_sees_rows(model, kind):
         if not is_builtin(layer):
             return True
         if getattr(layer, "activity_regularizer", None) is not None:
+            return True
+        if getattr(layer, "stateful", False):
             return True
         if kind == "train" and _uses_batch_statistics(layer):
             return True

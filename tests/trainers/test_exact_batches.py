@@ -203,3 +203,25 @@ def test_unweighted_user_metric_gets_no_sample_weight():
     assert 0 <= history.history["tp"][0] <= 70
     result = model.evaluate(x, y, batch_size=32, verbose=0, return_dict=True)
     assert result["tp"] == float(np.sum(pred == y[:, 0]))
+
+
+def test_stateful_rnn_batches_run_one_by_one_as_keras():
+    """A stateful RNN is built for one batch size: predict and evaluate run its
+    batches as given (merged or padded calls would change the batch size, and
+    the layer refuses it), with Keras's numbers."""
+    keras = keras3()
+    x = np.linspace(-1, 1, 6 * 5 * 2, dtype="float32").reshape(6, 5, 2)
+    y = np.linspace(0, 1, 6 * 3, dtype="float32").reshape(6, 3)
+    seen = []
+    for lib in (keras, kerasish):
+        inp = lib.Input(batch_shape=(2, 5, 2))
+        layer = lib.layers.LSTM(
+            3, stateful=True, kernel_initializer="ones", recurrent_initializer="ones"
+        )
+        model = lib.Model(inp, layer(inp))
+        model.compile("sgd", "mse")
+        predicted = model.predict(x, batch_size=2, verbose=0)
+        loss = model.evaluate(x, y, batch_size=2, verbose=0)
+        seen.append((predicted, loss))
+    np.testing.assert_allclose(seen[1][0], seen[0][0], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(seen[1][1], seen[0][1], rtol=1e-5)

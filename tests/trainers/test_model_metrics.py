@@ -270,6 +270,51 @@ def test_losses_and_metrics_skip_the_padded_steps_of_a_masked_output():
     np.testing.assert_allclose(logs["accuracy"], hits[mask].mean(), rtol=1e-6)
 
 
+@pytest.mark.parametrize("ignore_class", [None, 2])
+def test_merged_evaluate_batches_keep_each_batchs_masked_mean(ignore_class):
+    """evaluate runs the user's batches merged into larger calls; a loss whose
+    mean is over masked entries (the output's mask, `ignore_class`) still takes
+    each batch's own mean, weighted by its rows, as Keras's loss tracker does
+    over batches run one by one (numpy reference; the last call is padded)."""
+    from kerasish.trainers import epoch_iterator
+
+    rng = np.random.default_rng(0)
+    n, steps = 203, 7
+    ids = rng.integers(1, 12, size=(n, steps))
+    ids[np.arange(steps)[None] >= rng.integers(1, steps + 1, size=n)[:, None]] = 0
+    tags = rng.integers(0, 3, size=(n, steps))
+    inp = kerasish.Input((steps,), dtype="int32")
+    h = kerasish.layers.Embedding(12, 3, mask_zero=True)(inp)
+    model = kerasish.Model(inp, kerasish.layers.Dense(3, activation="softmax")(h))
+    loss = kerasish.losses.SparseCategoricalCrossentropy(ignore_class=ignore_class)
+    model.compile(loss=loss, metrics=["accuracy"])
+    merged = []
+    real = epoch_iterator.merged_test_data
+
+    def spy(*args):
+        view = real(*args)
+        merged.append(None if view is None else view.merged)
+        return view
+
+    probs = np.asarray(model.predict(ids, verbose=0))
+    nll = -np.log(np.take_along_axis(probs, tags[..., None], -1)[..., 0])
+    mask = ids != 0
+    if ignore_class is not None:
+        mask &= tags != ignore_class
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(epoch_iterator, "merged_test_data", spy)
+        for batch_size in (4, 32):
+            logs = model.evaluate(
+                ids, tags, batch_size=batch_size, verbose=0, return_dict=True
+            )
+            batches = [slice(i, i + batch_size) for i in range(0, n, batch_size)]
+            means = [nll[b][mask[b]].sum() / mask[b].sum() for b in batches]
+            sizes = [len(ids[b]) for b in batches]
+            expected = np.average(means, weights=sizes)
+            np.testing.assert_allclose(logs["loss"], expected, rtol=2e-6)
+    assert merged == [51, 7]  # both ran merged (a padded last call of 224 rows)
+
+
 def test_masked_output_training_matches_keras():
     keras = keras3()
     results = []
