@@ -186,6 +186,11 @@ def serialize_keras_object(obj):
         build_config = get_build_config()
         if build_config is not None:
             out["build_config"] = _jsonable(build_config)
+    get_compile_config = getattr(obj, "get_compile_config", None)
+    if callable(get_compile_config):  # a model: Keras's `compile_config`
+        compile_config = get_compile_config()
+        if compile_config is not None:
+            out["compile_config"] = serialize_keras_object(compile_config)
     return out
 
 
@@ -274,6 +279,12 @@ def deserialize_keras_object(config, kind: str | None = None, custom_objects=Non
         and not getattr(obj, "built", True)
     ):
         obj.build_from_config(_shapes(build_config))
+    compile_config = config.get("compile_config")
+    if isinstance(compile_config, dict) and compile_config and hasattr(obj, "compile"):
+        # As Keras: a model's config (`to_json`, `serialize`) compiles it again.
+        from kerasish.saving.saving_api import compile_from_config
+
+        compile_from_config(obj, compile_config, f"Model '{obj.name}'")
     return obj
 
 

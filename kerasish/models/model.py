@@ -264,7 +264,9 @@ class Model(Trainer, Layer):
         """
         import json
 
-        return json.dumps(serialize_keras_object(self), default=_json_default, **kwargs)
+        from kerasish.saving.saving_api import model_to_config
+
+        return json.dumps(model_to_config(self), default=_json_default, **kwargs)
 
     @classmethod
     def from_config(cls, config, custom_objects=None):

@@ -173,7 +173,7 @@ def load_model(path, custom_objects=None, compile=True, safe_mode=True):
         model = saving_api._model_from_config(config, custom_objects, name)
         compile_config = config.get("compile_config")
         if compile and compile_config:
-            saving_api._compile_from_config(model, compile_config, name)
+            saving_api.compile_from_config(model, compile_config, name)
     saved = _restore_items(path, [PYTREE])[PYTREE]
     if not (compile and compile_config):
         saved = {k: v for k, v in saved.items() if k != "optimizer_variables"}

@@ -94,12 +94,15 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
 
 
 def model_to_config(model):
-    """The `config.json` content: Keras 3's serialized model plus build/compile."""
+    """The `config.json` content: Keras 3's serialized model, with its build
+    and compile configs (`get_build_config`, `get_compile_config`)."""
     config = serialize_keras_object(model)
     get_build_config = getattr(model, "get_build_config", None)
     build_config = get_build_config() if callable(get_build_config) else None
-    config["build_config"] = _listify(build_config) if build_config else None
-    config["compile_config"] = _compile_config(model)
+    if build_config:
+        config["build_config"] = _listify(build_config)
+    else:
+        config.pop("build_config", None)
     return config
 
 
@@ -111,7 +114,9 @@ def _listify(value):
     return value
 
 
-def _compile_config(model):
+def compile_config(model):
+    """The built-in `Model.get_compile_config`: `compile()`'s arguments
+    serialized, or None (not compiled, or not serializable: with a warning)."""
     if not getattr(model, "compiled", False) or model.optimizer is None:
         return None
     args = getattr(model, "_compile_args", {})
@@ -186,7 +191,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             model = _model_from_config(config, custom_objects, archive.name)
             compile_config = config.get("compile_config")
             if compile and compile_config:
-                _compile_from_config(model, compile_config, archive.name)
+                compile_from_config(model, compile_config, archive.name)
         store = archive.weights()
         try:
             unbuilt = [
@@ -292,28 +297,34 @@ def _deserialize_nested(value, kind, custom_objects):
     return value
 
 
-def _compile_from_config(model, compile_config, name):
+def compile_arguments(compile_config):
+    """`compile()`'s keyword arguments from a saved compile config (the
+    built-in `Model.compile_from_config`)."""
+    optimizer = compile_config.get("optimizer")
+    if isinstance(optimizer, dict):
+        optimizer = optimizers.deserialize(optimizer)
+    jit_compile = compile_config.get("jit_compile", "auto")
+    return {
+        "optimizer": optimizer or "rmsprop",
+        "loss": _deserialize_nested(compile_config.get("loss"), "losses", None),
+        "loss_weights": compile_config.get("loss_weights"),
+        "metrics": _deserialize_nested(compile_config.get("metrics"), "metrics", None),
+        "weighted_metrics": _deserialize_nested(
+            compile_config.get("weighted_metrics"), "metrics", None
+        ),
+        "run_eagerly": bool(compile_config.get("run_eagerly", False)),
+        "steps_per_execution": _steps_per_execution(compile_config),
+        "jit_compile": "auto" if jit_compile is None else jit_compile,
+    }
+
+
+def compile_from_config(model, compile_config, name):
+    """`model.compile_from_config(compile_config)` for a loaded model (a
+    user's override included), which a forged or stale config cannot stop: the
+    model is then returned uncompiled, with a warning."""
     try:
-        optimizer = compile_config.get("optimizer")
-        if isinstance(optimizer, dict):
-            optimizer = optimizers.deserialize(optimizer)
-        kwargs = {
-            "optimizer": optimizer or "rmsprop",
-            "loss": _deserialize_nested(compile_config.get("loss"), "losses", None),
-            "loss_weights": compile_config.get("loss_weights"),
-            "metrics": _deserialize_nested(
-                compile_config.get("metrics"), "metrics", None
-            ),
-            "weighted_metrics": _deserialize_nested(
-                compile_config.get("weighted_metrics"), "metrics", None
-            ),
-            "run_eagerly": bool(compile_config.get("run_eagerly", False)),
-            "steps_per_execution": _steps_per_execution(compile_config),
-        }
-        jit_compile = compile_config.get("jit_compile", "auto")
-        kwargs["jit_compile"] = "auto" if jit_compile is None else jit_compile
-        model.compile(**kwargs)
-    except Exception as error:  # a forged compile config must not stop the load
+        model.compile_from_config(compile_config)
+    except Exception as error:
         warnings.warn(
             f"{name}: could not compile the loaded model with its saved compile "
             f"arguments ({type(error).__name__}: {error}). The model is returned "

@@ -145,8 +145,13 @@ def saveables(model, include_optimizer=True):
 
 
 def layer_paths(model):
-    """Returns `[(path, layer), ...]` for the model and every nested layer."""
-    return [(p, x) for p, x in saveables(model, include_optimizer=False)]
+    """Returns `[(path, layer), ...]` for the model and every nested layer
+    (not an optimizer the model holds as an attribute)."""
+    return [
+        (p, x)
+        for p, x in saveables(model, include_optimizer=False)
+        if not isinstance(x, Optimizer)
+    ]
 
 
 def own_variables(layer):

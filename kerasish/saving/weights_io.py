@@ -199,7 +199,11 @@ def assign_weights(
             problems.extend(bad)
             continue
         plan.append((own, saved))
-    extra = [p for p in store.layer_paths() if p not in used_paths]
+    extra = [
+        p
+        for p in store.layer_paths()
+        if p not in used_paths and not _optimizer_state(store.vars(p))
+    ]
     if extra:
         problems.append(
             f"{source} has weights for {len(extra)} path(s) the model lacks: "
@@ -240,18 +244,48 @@ def _describe(v):
     return f"'{v.path}' {tuple(v.shape)}"
 
 
+def _optimizer_state(arrays):
+    """Whether saved arrays are an optimizer's state (Keras's layout starts
+    with `iterations`, an integer scalar, and `learning_rate`, a float one):
+    one the model held as an attribute (`self.d_optimizer`), restored by
+    `restore_optimizer` when the loaded model has it, not a layer's weights."""
+    return (
+        arrays is not None
+        and len(arrays) >= 2
+        and np.ndim(arrays[0]) == 0
+        and np.asarray(arrays[0]).dtype.kind in "iu"
+        and np.ndim(arrays[1]) == 0
+        and np.asarray(arrays[1]).dtype.kind == "f"
+    )
+
+
 def restore_optimizer(model, store, source="the file", order="keras"):
-    """Restores the optimizer state saved under `optimizer/vars/*`, if any.
+    """Restores the state of the model's optimizers, if saved: `model.optimizer`
+    and any optimizer the model holds as an attribute, each at the path Keras's
+    walk gives it (`optimizer/vars/*`, or the attribute's name where the walk
+    reaches it first, as the saving guide's `self.model_optimizer`). An
+    optimizer other than `model.optimizer` that is not built yet is skipped,
+    as Keras skips it.
 
     `order` is "keras" (Keras 3's variable order, what `.keras` files hold) or
     "kerasish" (the raw state order of kerasish's earlier npz files).
     """
-    arrays = store.vars("optimizer")
-    optimizer = getattr(model, "optimizer", None)
-    if not arrays or optimizer is None:
-        return False
-    if not optimizer.built:
-        optimizer.build(model.trainable_variables)
+    restored = False
+    for path, optimizer in saveables(model):
+        if not isinstance(optimizer, Optimizer):
+            continue
+        arrays = store.vars(path)
+        if not arrays:
+            continue
+        if not optimizer.built:
+            if optimizer is not getattr(model, "optimizer", None):
+                continue
+            optimizer.build(model.trainable_variables)
+        restored |= _restore_one(optimizer, arrays, source, order)
+    return restored
+
+
+def _restore_one(optimizer, arrays, source, order):
     if order == "keras":
         ok = optimizer_layout.from_keras(optimizer, arrays)
     else:
@@ -267,10 +301,9 @@ def restore_optimizer(model, store, source="the file", order="keras"):
             f"'{optimizer.name}' ({type(optimizer).__name__}) does not have the "
             f"{len(arrays)} state arrays of the file (or their shapes differ). "
             "Training continues with a fresh optimizer state.",
-            stacklevel=3,
+            stacklevel=4,
         )
-        return False
-    return True
+    return ok
 
 
 def read_weights_file(filepath):

@@ -46,13 +46,16 @@ def prepare(model, x, y, sample_weight, for_training):
             model._compile_metrics.build(
                 names, y_shapes, pred_shapes, model._compile_loss
             )
-        if model._loss_trackers is None:
-            from kerasish.metrics import Mean
+    if model._loss_trackers is None:
+        # As Keras, a compiled model always tracks `loss`: a model whose only
+        # loss is `add_loss` (an endpoint layer, targets inside `x`) too.
+        from kerasish.metrics import Mean
 
-            trackers = [("loss", Mean(name="loss"))]
-            if model._compile_loss is not None:
-                trackers += [(n, Mean(name=n)) for n in model._compile_loss.log_names]
-            model._loss_trackers = trackers
+        trackers = [("loss", Mean(name="loss"))]
+        compile_loss = model._compile_loss
+        if compile_loss is not None and compile_loss.built:
+            trackers += [(n, Mean(name=n)) for n in compile_loss.log_names]
+        model._loss_trackers = trackers
     if for_training:
         preflight.check_trainable(model, x, flat_y)
 

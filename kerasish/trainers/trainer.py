@@ -12,6 +12,7 @@ The pieces live beside this module: `steps` (the pure steps and their context),
 """
 
 import time
+import warnings
 
 import numpy as np
 
@@ -139,6 +140,37 @@ class Trainer(Steps):
         self._step_compiler = StepCompiler(self)
         self._loss_trackers = None
         self.stop_training = False
+
+    def get_compile_config(self):
+        """The arguments `compile()` was called with, serialized: what a
+        `.keras` file and `to_json` hold; `{}` before `compile()`. A subclass
+        whose `compile` takes other arguments overrides this and
+        `compile_from_config` (Keras's customizing-saving guide)."""
+        from kerasish.saving.saving_api import compile_config
+
+        return compile_config(self) or {}
+
+    def compile_from_config(self, config):
+        """Compiles the model from `get_compile_config()`'s output (what
+        `load_model` and `model_from_json` call). As Keras, a model whose
+        `compile` is its own is left uncompiled, with a warning, unless it
+        overrides this method too."""
+        if type(self).compile is not Trainer.compile:
+            warnings.warn(
+                "`compile()` was not called as part of model loading because the "
+                "model's `compile()` method is custom. All subclassed Models that "
+                "have `compile()` overridden should also override "
+                "`get_compile_config()` and `compile_from_config(config)`. "
+                "Alternatively, you can call `compile()` manually after loading.",
+                stacklevel=2,
+            )
+            return
+        from kerasish.saving.saving_api import compile_arguments
+
+        self.compile(**compile_arguments(config))
+        if self.built and self.optimizer is not None:
+            if not getattr(self.optimizer, "built", True):
+                self.optimizer.build(self.trainable_variables)
 
     def _assert_compiled(self, what):
         if not self.compiled:

@@ -242,3 +242,38 @@ def test_clone_of_a_compiled_model_has_a_built_optimizer_as_keras():
     clone = keras.models.clone_model(model)
     assert clone.optimizer is not model.optimizer
     assert len(clone.optimizer.variables) == 2 + 2 * len(clone.trainable_variables)
+
+
+@pytest.mark.compat
+def test_to_json_holds_build_and_compile_configs_as_keras():
+    """Keras's `to_json` (and `serialize_keras_object`) of a model holds its
+    build config and `get_compile_config()` (`{}` before compile);
+    `model_from_json` compiles the rebuilt model again."""
+    import json
+
+    k3 = keras3()
+    seen = []
+    for lib in (k3, keras):
+        model = lib.Sequential([lib.Input((3,)), lib.layers.Dense(2)])
+        before = json.loads(model.to_json())
+        model.compile(optimizer="adam", loss="mse", metrics=["mae"])
+        after = json.loads(model.to_json())
+        rebuilt = lib.models.model_from_json(model.to_json())
+        again = lib.saving.deserialize_keras_object(
+            lib.saving.serialize_keras_object(model)
+        )
+        seen.append(
+            (
+                sorted(before),
+                before["compile_config"],
+                before["build_config"],
+                after["compile_config"]["loss"],
+                after["compile_config"]["metrics"],
+                after["compile_config"]["optimizer"]["class_name"],
+                rebuilt.compiled,
+                type(rebuilt.optimizer).__name__,
+                again.compiled,
+            )
+        )
+    assert seen[1] == seen[0]
+    assert seen[1][-3:] == (True, "Adam", True)

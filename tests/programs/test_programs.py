@@ -67,13 +67,10 @@ def _compare(key, theirs, ours):
         else:
             assert ours == theirs, f"{key}: Keras {theirs!r} vs kerasish {ours!r}"
     elif key.startswith("close_"):
-        np.testing.assert_allclose(
-            np.asarray(ours, dtype="float64"),
-            np.asarray(theirs, dtype="float64"),
-            rtol=2e-4,
-            atol=2e-5,
-            err_msg=key,
-        )
+        ours, theirs = (np.asarray(v, dtype="float64") for v in (ours, theirs))
+        # Not broadcast: an empty list must not pass for a scalar.
+        assert ours.shape == theirs.shape, f"{key}: shape {ours.shape} vs Keras's"
+        np.testing.assert_allclose(ours, theirs, rtol=2e-4, atol=2e-5, err_msg=key)
 
 
 @pytest.mark.parametrize("name", PROGRAMS)

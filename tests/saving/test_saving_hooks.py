@@ -188,3 +188,77 @@ def test_failing_load_own_variables_names_the_layer(tmp_path):
     )
     with pytest.raises(ValueError, match="custom.*load_own_variables.*missing"):
         other.load_weights(tmp_path / "w.weights.h5")
+
+
+def _compile_hook_model(k):
+    """The Keras saving guide's model with its own compile arguments, saved
+    through `get_compile_config` and restored by `compile_from_config`."""
+
+    class CustomCompiled(k.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.dense = k.layers.Dense(2)
+
+        def call(self, x):
+            return self.dense(x)
+
+        def compile(self, model_optimizer, loss_fn, **kwargs):
+            super().compile(optimizer=model_optimizer, loss=loss_fn, **kwargs)
+            self.model_optimizer = model_optimizer
+            self.loss_fn = loss_fn
+
+        def get_compile_config(self):
+            return {"model_optimizer": self.model_optimizer, "loss_fn": self.loss_fn}
+
+        def compile_from_config(self, config):
+            optimizer = k.utils.deserialize_keras_object(config["model_optimizer"])
+            loss_fn = k.utils.deserialize_keras_object(config["loss_fn"])
+            self.compile(model_optimizer=optimizer, loss_fn=loss_fn)
+            self.restored_with = (type(optimizer).__name__, type(loss_fn).__name__)
+
+    return CustomCompiled
+
+
+@pytest.mark.parametrize("direction", DIRECTIONS)
+def test_compile_config_hooks(tmp_path, direction):
+    source, target = _libraries(direction)
+    model = _compile_hook_model(source)()
+    model.compile(
+        model_optimizer=source.optimizers.SGD(0.3, momentum=0.5),
+        loss_fn=source.losses.Huber(),
+    )
+    x = np.linspace(-1, 1, 12, dtype="float32").reshape(4, 3)
+    model.fit(x, np.ones((4, 2), "float32"), verbose=0)
+    # Keras saves the optimizer where its walk meets it first: the attribute.
+    state = [np.asarray(v) for v in model.optimizer.variables]
+    path = tmp_path / "compiled.keras"
+    model.save(path)
+    loaded = target.saving.load_model(
+        path, custom_objects={"CustomCompiled": _compile_hook_model(target)}
+    )
+    assert loaded.compiled
+    assert loaded.restored_with == ("SGD", "Huber")
+    assert float(loaded.optimizer.learning_rate) == pytest.approx(0.3)
+    if target is not kerasish:
+        return  # Keras builds no optimizer after an overridden compile_from_config
+    restored = [np.asarray(v) for v in loaded.optimizer.variables]
+    assert len(restored) == len(state) == 4  # iterations, lr, two momentums
+    for a, b in zip(restored, state):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+def test_custom_compile_without_hooks_loads_uncompiled_with_keras_warning(tmp_path):
+    class OwnCompile(kerasish.Model):
+        def compile(self, d_optimizer, **kwargs):
+            super().compile(**kwargs)
+            self.d_optimizer = d_optimizer
+
+    inputs = kerasish.Input((3,))
+    model = OwnCompile(inputs, kerasish.layers.Dense(2)(inputs))
+    model.compile("sgd", optimizer="adam", loss="mse")
+    model.save(tmp_path / "own.keras")
+    with pytest.warns(UserWarning, match=r"`compile\(\)` was not called as part of"):
+        loaded = kerasish.saving.load_model(
+            tmp_path / "own.keras", custom_objects={"OwnCompile": OwnCompile}
+        )
+    assert not loaded.compiled

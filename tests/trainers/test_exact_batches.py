@@ -128,9 +128,18 @@ def test_endpoint_layer_add_loss_alone_trains_like_keras():
     for name, lib in (("keras", keras), ("kerasish", kerasish)):
         model = _endpoint_program(lib)
         model.compile(optimizer=lib.optimizers.Adam(0.01))
+        # evaluate before any fit: the loss tracker is there all the same
+        first = model.evaluate(data, batch_size=32, verbose=0, return_dict=True)
         history = model.fit(data, batch_size=32, epochs=3, shuffle=False, verbose=0)
         histories[name] = history.history
-    assert list(histories["kerasish"]) == ["loss"]
+        histories[name]["first"] = first
+    assert list(histories["kerasish"]) == ["loss", "first"]
+    assert list(histories["kerasish"]["first"]) == ["loss"]
+    np.testing.assert_allclose(
+        histories["kerasish"]["first"]["loss"],
+        histories["keras"]["first"]["loss"],
+        rtol=1e-5,
+    )
     np.testing.assert_allclose(
         histories["kerasish"]["loss"], histories["keras"]["loss"], rtol=1e-5
     )
