@@ -11,53 +11,31 @@ _LOG_ZERO = -1e30
 
 @functools.partial(jax.jit, static_argnames="mask_index")
 def ctc_loss(target, output, target_length, output_length, mask_index=0):
-    """Negative log-likelihood of `target` under the CTC alignment model.
+    """Negative log-likelihood of `target` under the CTC alignment model
+    (`optax.ctc_loss`, which Keras's JAX backend also follows: a label that
+    cannot fit in the output length costs about `1e5`, not infinity).
 
     `output` holds logits `(batch, time, classes)` (log-softmax is applied);
     `target` is `(batch, max_label_length)` padded past `target_length`, and
-    `mask_index` is the blank class. Computed with the forward (alpha) recursion
-    over the extended label `blank, l1, blank, l2, ..., blank` in log space.
+    `mask_index` is the blank class.
     """
+    import optax
+
     target = jnp.asarray(target).astype("int32")
-    target_length = jnp.asarray(target_length).astype("int32")
-    output_length = jnp.asarray(output_length).astype("int32")
     output = jnp.asarray(output)
     output = output.astype(jnp.promote_types(output.dtype, jnp.float32))
-    batch, max_time, _ = output.shape
-    max_label = target.shape[1]
-    log_probs = jax.nn.log_softmax(output, axis=-1)
 
-    states = 2 * max_label + 1
-    # (batch, states): blank at even positions, labels at odd ones.
-    extended = jnp.full((batch, states), mask_index, "int32")
-    extended = extended.at[:, 1::2].set(target)
-    # A skip s-2 -> s is allowed into a label that differs from the label before.
-    previous = jnp.pad(extended[:, :-2], ((0, 0), (2, 0)), constant_values=-1)
-    can_skip = (extended != mask_index) & (extended != previous)
-    can_skip = can_skip.at[:, :2].set(False)
+    def paddings(lengths, size):
+        lengths = jnp.asarray(lengths).astype("int32")
+        return (jnp.arange(size)[None, :] >= lengths[:, None]).astype(output.dtype)
 
-    emit = jnp.take_along_axis(log_probs, extended[:, None, :], axis=-1)
-    emit = jnp.moveaxis(emit, 1, 0)  # (time, batch, states)
-
-    init = jnp.full((batch, states), _LOG_ZERO, output.dtype)
-    init = init.at[:, 0].set(emit[0, :, 0]).at[:, 1].set(emit[0, :, 1])
-
-    def step(alpha, inputs):
-        emit_t, t = inputs
-        stay = alpha
-        advance = jnp.pad(alpha[:, :-1], ((0, 0), (1, 0)), constant_values=_LOG_ZERO)
-        skip = jnp.pad(alpha[:, :-2], ((0, 0), (2, 0)), constant_values=_LOG_ZERO)
-        skip = jnp.where(can_skip, skip, _LOG_ZERO)
-        new = jnp.logaddexp(jnp.logaddexp(stay, advance), skip) + emit_t
-        active = (t < output_length)[:, None]
-        return jnp.where(active, new, alpha), None
-
-    alpha, _ = jax.lax.scan(step, init, (emit[1:], jnp.arange(1, max_time)))
-    last = 2 * target_length  # the final blank; the final label is just before
-    end_blank = jnp.take_along_axis(alpha, last[:, None], axis=1)[:, 0]
-    end_label = jnp.take_along_axis(alpha, jnp.maximum(last - 1, 0)[:, None], axis=1)
-    end_label = jnp.where(target_length > 0, end_label[:, 0], _LOG_ZERO)
-    return -jnp.logaddexp(end_blank, end_label)
+    return optax.ctc_loss(
+        output,
+        paddings(output_length, output.shape[1]),
+        target,
+        paddings(target_length, target.shape[1]),
+        blank_id=mask_index,
+    )
 
 
 def ctc_decode(

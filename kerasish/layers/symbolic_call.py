@@ -110,7 +110,10 @@ class SymbolicCall:
 
     @property
     def input(self):
-        return self._node_attr("call_args", "input")[0]
+        args = self._node_attr("call_args", "input")
+        # An InputLayer's node has no call arguments: Keras gives `[]` (its
+        # tensor is `.output`).
+        return args[0] if args else []
 
     @property
     def output(self):

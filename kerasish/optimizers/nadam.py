@@ -28,6 +28,7 @@ class Nadam(Optimizer):
 
     _rule_name = "nadam"
     _slot_groups = (("momentum", "velocity"), ("u_product",))
+    _slot_names = {"u_product": "variable"}  # Keras's unnamed `Variable(1.0)`
 
     def __init__(
         self,

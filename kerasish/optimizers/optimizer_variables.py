@@ -38,8 +38,10 @@ def walk(tree, path=()):
         yield path, tree
 
 
-def _slot_rows(slots, groups, slot_names, names):
-    """`[(path in slots, name)]` of a dict of Keras slots, in Keras's order."""
+def _slot_rows(slots, groups, slot_names, names, bare_names):
+    """`[(path in slots, name)]` of a dict of Keras slots, in Keras's order.
+    A slot whose name is `""` takes its variable's own name (Adafactor's
+    `add_variable(name=var.name)`)."""
     keys = [k for group in groups for k in group]
     groups = [*groups, *((k,) for k in sorted(slots) if k not in keys)]
     rows = []
@@ -50,7 +52,7 @@ def _slot_rows(slots, groups, slot_names, names):
         for i, var in enumerate(names):
             for key in lists:
                 suffix = slot_names.get(key, key)
-                rows.append(((key, i), f"{var}_{suffix}" if suffix else var))
+                rows.append(((key, i), f"{var}_{suffix}" if suffix else bare_names[i]))
         rows += [((key,), slot_names.get(key, key) or key) for key in scalars]
     return rows
 
@@ -105,8 +107,12 @@ def keras_layout(optimizer, state):
             (("slots", "variables", i), v.name) for i, v in enumerate(slot_variables)
         ]
     elif keras_slots:
+        bare_names = [
+            str(getattr(v, "name", None) or name)
+            for v, name in zip(optimizer._trainable_variables, names)
+        ]
         slot_rows = _slot_rows(
-            slots, optimizer._slot_groups, optimizer._slot_names, names
+            slots, optimizer._slot_groups, optimizer._slot_names, names, bare_names
         )
         rows += [(("slots", *path), name) for path, name in slot_rows]
     else:

@@ -303,3 +303,15 @@ def test_inputs_one_rank_off_with_a_trailing_one_are_adjusted_as_keras():
         ValueError, match=r"expected shape \(None, 3\), received \(4,\)"
     ):
         keras.Model(wide, layers.Dense(2)(wide))(ids)
+
+
+def test_input_layer_input_is_empty_and_its_tensor_is_output():
+    """As Keras: an InputLayer was called on nothing, so `.input` is `[]`; its
+    tensor is `.output` (a model built from `[]` says the Input is missing)."""
+    inputs = keras.Input((3,), name="image")
+    model = keras.Model(inputs, keras.layers.Dense(2)(inputs))
+    layer = model.get_layer("image")
+    assert layer.input == []
+    assert layer.output is inputs
+    with pytest.raises(ValueError, match=r"Input 'image', which is not in `inputs`"):
+        keras.Model(layer.input, model.output)

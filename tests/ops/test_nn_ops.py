@@ -326,6 +326,17 @@ def test_ctc_loss_is_minus_log_of_summed_alignments(mask_index):
         np.testing.assert_allclose(loss[b], want, rtol=1e-5)
 
 
+def test_ctc_loss_of_a_label_too_long_for_the_output_is_finite_as_keras():
+    """A label needing more steps than the output has (three equal labels need
+    five steps: a blank between repeats) has no alignment. Keras (and optax,
+    which it follows) charges `-log_epsilon = 1e5` once plus the best partial
+    path's cost, not infinity: a batch with one such sample stays trainable.
+    Reference: Keras 3.15.1's JAX backend gave 100003.1 for this case."""
+    logits = np.random.default_rng(0).normal(size=(1, 6, 5)).astype("float32")
+    loss = ops.ctc_loss(np.array([[1, 1, 1, 0]]), logits, [3], [4])
+    np.testing.assert_allclose(loss, [1.000031e05], rtol=1e-6)
+
+
 def test_ctc_greedy_decode_matches_numpy():
     paths, scores = ops.ctc_decode(CTC_LOGITS, CTC_LENGTHS, strategy="greedy")
     for b in range(2):

@@ -8,6 +8,7 @@ import numpy as np
 import optax
 import pytest
 
+import kerasish
 import kerasish.optimizers as optimizers
 from kerasish.engine import jax_opt_rules, jax_optimizers
 from kerasish.engine import jax_opt_transforms as transforms
@@ -233,12 +234,32 @@ def test_variables_have_keras_order_names_and_shapes(name, kwargs):
         make = Variable if lib == "kerasish" else keras.Variable
         opt.build([make(p, name=f"w{i}") for i, p in enumerate(P)])
         # Keras names Nadam's unnamed `u_product` "variable" ("variable_1", ...
-        # once that name is taken).
+        # once that name is taken in the session).
         layouts[lib] = [
-            (re.sub(r"^variable(_\d+)?$", "u_product", v.name), tuple(v.shape))
+            (re.sub(r"^variable(_\d+)?$", "variable", v.name), tuple(v.shape))
             for v in opt.variables
         ]
     assert layouts["kerasish"] == layouts["keras"]
+
+
+@pytest.mark.compat
+@pytest.mark.parametrize("name", ["Adafactor", "Adam", "Nadam"])
+def test_slot_names_of_a_models_variables_as_keras(name):
+    """Slots are named after the variable's path (`net_d_kernel_...`),
+    Adafactor's factored ones after its bare name (`kernel`), as Keras's
+    `add_variable(name=var.name)` names them."""
+    keras = pytest.importorskip("keras")
+    names = {}
+    for lib in (keras, kerasish):
+        model = lib.Sequential(
+            [lib.Input((2,)), lib.layers.Dense(3, name="d")], name="net"
+        )
+        opt = getattr(lib.optimizers, name)()
+        opt.build(model.trainable_variables)
+        names[lib.__name__] = [
+            re.sub(r"^variable(_\d+)?$", "variable", v.name) for v in opt.variables
+        ]
+    assert names["kerasish"] == names["keras"]
 
 
 def test_setting_a_schedule_after_build_drops_the_learning_rate_variable():
