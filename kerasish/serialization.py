@@ -151,7 +151,16 @@ def serialize_keras_object(obj):
     if isinstance(obj, dict):
         return {k: serialize_keras_object(v) for k, v in obj.items()}
     if callable(obj) and not hasattr(obj, "get_config"):
-        # A plain function: saved by name (activations, losses, metrics).
+        # A plain function: saved by name (activations, losses, metrics); a
+        # built-in one in Keras's form for its own, which Keras reads back.
+        module = getattr(obj, "__module__", None) or ""
+        if module.startswith("kerasish.") and not getattr(obj, "_registered_name", 0):
+            return {
+                "module": "builtins",
+                "class_name": "function",
+                "config": obj.__name__,
+                "registered_name": "function",
+            }
         return {
             "module": getattr(obj, "__module__", None),
             "class_name": "function",

@@ -19,6 +19,7 @@ from kerasish import (
 )
 from kerasish.optimizers import schedules
 from kerasish.saving import deserialize_keras_object, load_model, serialize_keras_object
+from tests.helpers import keras3
 
 MODULES = {
     "layers": layers,
@@ -277,3 +278,26 @@ def test_layer_round_trip_through_a_keras_file(case, tmp_path):
     np.testing.assert_array_equal(
         loaded.predict(x, verbose=0), model.predict(x, verbose=0)
     )
+
+
+@pytest.mark.compat
+def test_builtin_functions_serialize_in_keras_form_both_ways():
+    """A built-in loss, metric or activation function is written as Keras
+    writes its own (`module: builtins`), so Keras deserializes kerasish's
+    config and the other way round."""
+    k3 = keras3()
+    metric = keras.metrics.mean_absolute_error
+    assert keras.metrics.serialize(metric) == k3.metrics.serialize(
+        k3.metrics.mean_absolute_error
+    )  # (Keras's own metrics.deserialize cannot read this form back)
+    pairs = [
+        (keras.losses, k3.losses, "huber"),
+        (keras.activations, k3.activations, "relu"),
+    ]
+    for ours, theirs, name in pairs:
+        config = ours.serialize(getattr(ours, name))
+        assert config == theirs.serialize(getattr(theirs, name))
+        assert theirs.deserialize(config) is getattr(theirs, name)
+        assert ours.deserialize(theirs.serialize(getattr(theirs, name))) is getattr(
+            ours, name
+        )
