@@ -578,11 +578,15 @@ class Layer(LayerSerialization, SymbolicCall, LayerAttributes, LayerQuantization
             self._build_shapes_dict = recorded_shapes(shapes)
         try:
             with self._build_scope():
-                self.build(**shapes)
+                self._build_for_call(shapes, args, kwargs)
         except Exception as error:
             _add_layer_note(error, self, when="building")
             raise
         self.built = True
+
+    def _build_for_call(self, shapes, args, kwargs):
+        """Builds the layer before its first call: `build(**shapes)`."""
+        self.build(**shapes)
 
     def _open_name_scope(self):
         """The layer's name scope (Keras's): variables created inside it, its

@@ -12,6 +12,7 @@ Step overrides written for Keras's JAX trainer are adapted by `keras_steps`.
 
 import inspect
 
+from kerasish.common import tree
 from kerasish.layers.layer import Layer
 from kerasish.serialization import register_builtin, serialize_keras_object
 from kerasish.trainers import keras_steps
@@ -148,6 +149,32 @@ class Model(Trainer, Layer):
             show_trainable=show_trainable,
             layer_range=layer_range,
         )
+
+    def _build_for_call(self, shapes, args, kwargs):
+        if type(self).build is not Model.build:
+            return super()._build_for_call(shapes, args, kwargs)
+        # A subclass without its own `build`, first called on data: `call` is
+        # traced on the arguments as given (Keras's `compute_output_spec(
+        # self.call, ...)`), dtypes kept: integer ids stay integers.
+        from kerasish.layers.keras_tensor import KerasTensor
+        from kerasish.layers.shape_inference import _trace_output_spec
+
+        def spec(x):
+            dtype = getattr(x, "dtype", None)
+            if dtype is None or not hasattr(x, "shape"):
+                return x
+            dtype = str(dtype)
+            dtype = {"float64": "float32", "int64": "int32"}.get(dtype, dtype)
+            return KerasTensor(tuple(x.shape), dtype)
+
+        self.built = True
+        try:
+            _trace_output_spec(
+                self, tree.map_structure(spec, args), tree.map_structure(spec, kwargs)
+            )
+        except BaseException:
+            self.built = False
+            raise
 
     def build(self, input_shape=None):
         """Builds a subclassed model by tracing `call` on inputs of `input_shape`."""

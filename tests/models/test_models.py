@@ -315,3 +315,24 @@ def test_input_layer_input_is_empty_and_its_tensor_is_output():
     assert layer.output is inputs
     with pytest.raises(ValueError, match=r"Input 'image', which is not in `inputs`"):
         keras.Model(layer.input, model.output)
+
+
+def test_subclass_without_build_first_called_on_integer_ids_keeps_their_dtype():
+    """As Keras, a subclassed model without `build` is built by tracing `call`
+    on the arguments given: integer indices stay integers (`ops.take` needs
+    them), numpy reference."""
+    table = np.arange(12, dtype="float32").reshape(6, 2)
+
+    class Lookup(keras.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.dense = layers.Dense(3, kernel_initializer="ones")
+
+        def call(self, idx):
+            return self.dense(keras.ops.take(table, idx, axis=0))
+
+    model = Lookup()
+    ids = np.array([1, 4])
+    np.testing.assert_allclose(model(ids), table[ids] @ np.ones((2, 3)), rtol=1e-6)
+    model.compile("sgd", "mse")
+    model.fit(np.array([1, 2, 3]), np.ones((3, 3)), verbose=0)
