@@ -162,7 +162,12 @@ class Steps:
         Returns a scalar. Override it for a custom loss (the compiled step calls it
         inside `train_step`).
         """
-        context = current_step_context() or StepContext()
+        context = current_step_context()
+        if context is None:
+            # Called outside a step (a hand-written loop, Keras's
+            # `stateless_compute_loss`): the losses are the model's own, as
+            # Keras's `self.losses` (the last call's `add_loss`, regularizers).
+            context = StepContext(None, self.losses)
         flat_pred = get_engine().tree_leaves(y_pred)
         total = 0.0
         if self._compile_loss is not None and y is not None:
@@ -444,13 +449,22 @@ class Steps:
         return self._join_metrics(trackers, compiled, bound)
 
     def _write_metrics(self, metrics_state):
-        """Keeps the last metrics state; the model's own metric objects get theirs."""
+        """Keeps the last metrics state, and every metric object gets its own:
+        as in Keras, `model.metrics[i].result()` and `metrics_variables` read
+        the last results after `fit` or `evaluate`."""
         # Not through Layer.__setattr__: its tracking would walk the state.
         object.__setattr__(self, "_last_metrics_state", metrics_state)
         if metrics_state is None:
             return
-        _, _, bound = self._split_metrics(metrics_state)
-        for metric, state in zip(self._bound_metrics(), bound):
+        trackers, compiled, bound = self._split_metrics(metrics_state)
+        objects = [m for _, m in self._loss_trackers or ()][: len(trackers)]
+        states = list(trackers[: len(objects)])
+        if self._compile_metrics is not None and self._compile_metrics.built:
+            objects += self._compile_metrics.metrics[: len(compiled)]
+            states += list(compiled[: len(objects) - len(states)])
+        objects += self._bound_metrics()
+        states += list(bound)
+        for metric, state in zip(objects, states):
             set_metric_state(metric, state)
 
     def reset_metrics(self):

@@ -27,6 +27,7 @@ from kerasish.trainers import (
 )
 from kerasish.trainers.compile_utils import CompileLoss, CompileMetrics
 from kerasish.trainers.logs import format_batch_logs, to_python
+from kerasish.trainers.stateless_api import StatelessTrainerApi
 from kerasish.trainers.step_compiler import StepCompiler, spec_of
 from kerasish.trainers.steps import (  # noqa: F401 -- re-exported
     Batch,
@@ -48,7 +49,7 @@ def _positive_int(name, value, allow_none=False, also=""):
     return int(value)
 
 
-class Trainer(Steps):
+class Trainer(Steps, StatelessTrainerApi):
     """The training API mixed into `Model`."""
 
     def __init__(self):
