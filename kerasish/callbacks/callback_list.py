@@ -95,9 +95,10 @@ def _make_hook(name):
         # keyword, the others positionally.
         logs = {} if logs is None else logs
         if not batch_level:
-            # Keras hands callbacks a fresh dict: what one adds (the learning
-            # rate at epoch end) does not reach the trainer's later logs.
-            logs = dict(logs)
+            # Keras hands callbacks a fresh dict, keys sorted (its
+            # `pythonify_logs`): what one adds (the learning rate at epoch
+            # end) does not reach the trainer's later logs.
+            logs = dict(sorted(logs.items()))
         for cb in self.callbacks:
             # The base class's batch hooks are no-ops: skipping them keeps an
             # idle callback from costing anything per step.

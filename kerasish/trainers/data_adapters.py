@@ -211,7 +211,17 @@ class ArrayData:
         self.batch_size = min(batch_size, n)
         self.shuffle = shuffle
         self.steps = math.ceil(n / self.batch_size)
-        if steps is not None:
+        if steps is not None and steps > self.steps:
+            # As Keras: an epoch ends where the arrays do (no empty steps, which
+            # would still move an optimizer's moments).
+            warnings.warn(
+                f"Your input ran out of data: the arrays hold {self.steps} "
+                f"batches of {self.batch_size}, fewer than the {steps} steps "
+                f"asked for; each epoch runs {self.steps} steps. Make sure that "
+                "your data can generate at least `steps_per_epoch` batches.",
+                stacklevel=4,
+            )
+        elif steps is not None:
             self.steps = steps
         self._device = None
         self._resident = {}  # (rows, start) -> the epoch's mask and start, placed

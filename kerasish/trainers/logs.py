@@ -11,11 +11,12 @@ import numpy as np
 
 
 def to_python(logs):
-    """Device logs as Python floats (scalars) or numpy arrays."""
+    """Device logs as Python floats (scalars) or numpy arrays, keys sorted (as
+    Keras's `pythonify_logs` hands them to callbacks)."""
     if logs is None:
         return {}
     out = {}
-    for k, v in logs.items():
+    for k, v in sorted(logs.items()):
         a = np.asarray(v)  # one read of each value from the device
         out[k] = float(a) if a.ndim == 0 else a
     return out

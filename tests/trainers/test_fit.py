@@ -432,3 +432,58 @@ def test_targets_for_the_outputs_that_have_a_loss_only():
     assert sorted(model.fit(x, y, epochs=1, verbose=0).history) == ["loss"]
     with pytest.raises(ValueError, match="2 output"):
         model.evaluate(x, [y, y, y], verbose=0)
+
+
+@pytest.mark.compat
+def test_steps_per_epoch_beyond_the_arrays_stops_where_they_end_as_keras():
+    """Keras ends each epoch where the arrays run out (with a warning): no
+    empty steps, which would still move Adam's moments and `iterations`."""
+    from tests.helpers import keras3
+
+    x = np.arange(16, dtype="float32").reshape(8, 2) / 10
+    seen = []
+    for lib in (keras3(), keras):
+        model = lib.Sequential(
+            [lib.Input((2,)), lib.layers.Dense(1, kernel_initializer="ones")]
+        )
+        model.compile("adam", "mse")
+        with pytest.warns(UserWarning, match="ran out of data"):
+            history = model.fit(
+                x,
+                np.ones((8, 1)),
+                batch_size=2,
+                steps_per_epoch=6,
+                epochs=2,
+                shuffle=False,
+                verbose=0,
+            )
+        seen.append((history.history["loss"], int(model.optimizer.iterations)))
+    np.testing.assert_allclose(seen[1][0], seen[0][0], rtol=1e-6)
+    assert seen[1][1] == seen[0][1] == 8
+
+
+@pytest.mark.compat
+def test_history_and_callback_logs_keys_sorted_as_keras():
+    """Keras hands callbacks their logs with the keys sorted (its
+    `pythonify_logs`): `val_*` before a metric named `zero`, the learning rate
+    a scheduler adds last."""
+    from tests.helpers import keras3
+
+    seen = []
+    for lib in (keras3(), keras):
+
+        def zero(y, p, lib=lib):
+            return lib.ops.mean(y * 0)
+
+        model = lib.Sequential([lib.Input((2,)), lib.layers.Dense(1)])
+        model.compile("sgd", "mse", metrics=["mae", zero])
+        history = model.fit(
+            np.ones((8, 2)),
+            np.ones((8, 1)),
+            validation_split=0.25,
+            verbose=0,
+            callbacks=[lib.callbacks.ReduceLROnPlateau()],
+        )
+        seen.append(list(history.history))
+    assert seen[1] == seen[0]
+    assert seen[1].index("val_zero") < seen[1].index("zero")
