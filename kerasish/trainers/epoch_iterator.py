@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from kerasish.common import tree
+from kerasish.common import io_utils, tree
 from kerasish.engine import get_engine
 from kerasish.losses.loss import batch_means
 from kerasish.trainers import distributed, step_compiler, streaming
@@ -173,7 +173,7 @@ def _note_memory(model, state, chunk, fn):
     object.__setattr__(model, "_memory_estimate", est)
     if getattr(model, "_memory_line_pending", False):
         object.__setattr__(model, "_memory_line_pending", False)
-        print(memory.format_estimate(est), flush=True)
+        io_utils.print_msg(memory.format_estimate(est))
 
 
 def _batch_rows(chunk):
