@@ -289,11 +289,11 @@ def deserialize_keras_object(config, kind: str | None = None, custom_objects=Non
     ):
         obj.build_from_config(_shapes(build_config))
     compile_config = config.get("compile_config")
-    if isinstance(compile_config, dict) and compile_config and hasattr(obj, "compile"):
+    if isinstance(compile_config, dict) and compile_config:
         # As Keras: a model's config (`to_json`, `serialize`) compiles it again.
-        from kerasish.saving.saving_api import compile_from_config
-
-        compile_from_config(obj, compile_config, f"Model '{obj.name}'")
+        compile_from_config = getattr(obj, "compile_from_config", None)
+        if callable(compile_from_config):
+            compile_from_config(compile_config)
     return obj
 
 
