@@ -4,11 +4,14 @@ Shared helpers live here too: Python lists and tuples become arrays (`_t`), list
 axes become tuples (`_axis`), integers become floatx where Keras computes in floats.
 """
 
+import difflib
+
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from kerasish import config
+from kerasish.engine import dtypes as engine_dtypes
 
 
 def _floatx_default(dtype):
@@ -64,7 +67,22 @@ def standardize_dtype(dtype):
         return config.floatx()
     if hasattr(dtype, "name") and not isinstance(dtype, str):
         return np.dtype(dtype).name if dtype is not jnp.bfloat16 else "bfloat16"
-    return str(np.dtype(jnp.dtype(dtype)))
+    try:
+        return str(np.dtype(jnp.dtype(dtype)))
+    except TypeError:
+        if dtype in engine_dtypes.ALLOWED_DTYPES:
+            raise  # a Keras dtype ("string") that JAX arrays cannot hold
+        raise ValueError(_invalid_dtype_message(dtype)) from None
+
+
+def _invalid_dtype_message(dtype):
+    """Keras's "Invalid dtype: <name>", with the closest valid names."""
+    message = f"Invalid dtype: {dtype}."
+    if isinstance(dtype, str):
+        close = difflib.get_close_matches(dtype, engine_dtypes.ALLOWED_DTYPES, n=3)
+        if close:
+            message += " Did you mean " + " or ".join(map(repr, close)) + "?"
+    return f"{message} Valid dtypes: {', '.join(engine_dtypes.ALLOWED_DTYPES)}."
 
 
 def is_tensor(x):
@@ -123,7 +141,8 @@ def empty(shape, dtype=None):
 
 
 def full(shape, fill_value, dtype=None):
-    return jnp.full(shape, _t(fill_value), dtype=dtype)
+    # Keras fills floatx unless told otherwise, whatever the fill value's type.
+    return jnp.full(shape, _t(fill_value), dtype=_floatx_default(dtype))
 
 
 def zeros_like(x, dtype=None):

@@ -3,7 +3,14 @@
 import jax.numpy as jnp
 
 from kerasish import config
-from kerasish.engine.jax_arrays import _axis, _is_int_or_bool, _t, _to_float
+from kerasish.engine import dtypes as engine_dtypes
+from kerasish.engine.jax_arrays import (
+    _axis,
+    _is_int_or_bool,
+    _t,
+    _to_float,
+    convert_to_tensor,
+)
 
 
 # -- elementwise ---------------------------------------------------------------------
@@ -24,8 +31,8 @@ def _binary(fn):
 
 
 _UNARY = """
-abs absolute arccos arccosh arcsin arcsinh arctan arctanh cbrt ceil conj conjugate
-copy cos cosh deg2rad exp expm1 fabs floor imag isfinite isinf isnan isneginf
+abs absolute arccos arccosh arcsin arcsinh arctan arctanh cbrt conj conjugate
+copy cos cosh deg2rad exp expm1 fabs imag isfinite isinf isnan isneginf
 isposinf isreal log log10 log1p log2 logical_not negative rad2deg real reciprocal
 sign signbit sin sinh sqrt square tan tanh trunc ravel fliplr flipud nonzero corrcoef
 bitwise_not
@@ -34,7 +41,7 @@ bitwise_not
 _BINARY = """
 add subtract multiply divide true_divide floor_divide power mod fmod maximum minimum
 fmax fmin equal not_equal greater greater_equal less less_equal logical_and
-logical_or logical_xor arctan2 hypot logaddexp heaviside gcd lcm kron outer inner dot
+logical_or logical_xor hypot heaviside gcd lcm kron outer inner dot
 vdot matmul nextafter bitwise_and bitwise_or bitwise_xor left_shift right_shift
 bitwise_left_shift bitwise_right_shift
 """.split()
@@ -45,6 +52,42 @@ for _name in _BINARY:
     globals()[_name] = _binary(getattr(jnp, _name))
 
 bitwise_invert = _unary(jnp.invert)
+
+
+def _as_float(x):
+    """`x` as a tensor of `result_type(x.dtype, float)`: integers and bools become
+    floatx, floats keep their precision (Keras's dtype for floor and ceil)."""
+    x = convert_to_tensor(_t(x))
+    return x.astype(engine_dtypes.result_type(x.dtype, float))
+
+
+def _as_common_float(x1, x2):
+    """Both tensors cast to `result_type(x1.dtype, x2.dtype, float)`, as Keras does
+    for arctan2 and logaddexp: a Python float counts as float32 here, so
+    `float16_x` with `0.5` computes in float32."""
+    x1, x2 = convert_to_tensor(_t(x1)), convert_to_tensor(_t(x2))
+    dtype = engine_dtypes.result_type(x1.dtype, x2.dtype, float)
+    return x1.astype(dtype), x2.astype(dtype)
+
+
+def floor(x):
+    return jnp.floor(_as_float(x))
+
+
+def ceil(x):
+    return jnp.ceil(_as_float(x))
+
+
+def arctan2(x1, x2):
+    return jnp.arctan2(*_as_common_float(x1, x2))
+
+
+def logaddexp(x1, x2):
+    return jnp.logaddexp(*_as_common_float(x1, x2))
+
+
+def logaddexp2(x1, x2):
+    return jnp.logaddexp2(*_as_common_float(x1, x2))
 
 
 def exp2(x):
@@ -61,10 +104,6 @@ def sinc(x):
 
 def i0(x):
     return jnp.i0(_to_float(x))
-
-
-def logaddexp2(x1, x2):
-    return jnp.logaddexp2(_to_float(x1), _to_float(x2))
 
 
 def ldexp(x1, x2):

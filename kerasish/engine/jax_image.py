@@ -10,6 +10,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from kerasish import config
+from kerasish.engine.jax_arrays import convert_to_tensor
+from kerasish.engine.jax_core import saturate_cast
 from kerasish.engine.jax_image_filters import (  # noqa: F401 (re-exported)
     _check_images,
     _depthwise_2d,
@@ -43,6 +45,9 @@ def resize(
     Uses half-pixel centers (`jax.image.resize`), as Keras 3's JAX backend does.
     `crop_to_aspect_ratio` first takes the largest centred crop of the target's
     aspect ratio; `pad_to_aspect_ratio` first pads both sides with `fill_value`.
+    The result has the input's dtype, as in Keras: where `jax.image.resize`
+    returns floats for integer images, they are rounded half to even and cast
+    back saturating (`uint8` stays in [0, 255]); bool images become `value != 0`.
     """
     data_format = config.standardize_data_format(data_format)
     if interpolation not in RESIZE_INTERPOLATIONS:
@@ -61,7 +66,13 @@ def resize(
         )
     if len(size) != 2:
         raise ValueError(f"resize: `size` must be (height, width), received {size!r}.")
+    if size[0] <= 0 or size[1] <= 0:
+        raise ValueError(
+            f"resize: `size` must have positive height and width, received {size!r}."
+        )
+    images = convert_to_tensor(images)
     _check_images("resize", images)
+    in_dtype = images.dtype
     height, width = (int(s) for s in size)
     images, restore = _to_batched_channels_last(images, data_format)
     in_h, in_w = images.shape[1], images.shape[2]
@@ -78,10 +89,22 @@ def resize(
         pads = ((0, 0), (top, top), (0, 0), (0, 0))
         if top == 0:
             pads = ((0, 0), (0, 0), (left, left), (0, 0))
-        images = jnp.pad(images, pads, constant_values=fill_value)
+        if top or left:
+            # Keras pads with `ones(dtype) * fill_value` (float32 ones for
+            # channels_first): a float fill makes integer images float first.
+            ones_dtype = images.dtype if data_format == "channels_last" else "float32"
+            fill = jnp.ones((), ones_dtype) * fill_value
+            images = images.astype(jnp.result_type(images, fill))
+            images = jnp.pad(images, pads, constant_values=fill)
     shape = (images.shape[0], height, width, images.shape[-1])
-    out = jax.image.resize(images, shape, method=interpolation, antialias=antialias)
-    return restore(out)
+    out = restore(
+        jax.image.resize(images, shape, method=interpolation, antialias=antialias)
+    )
+    if out.dtype != in_dtype:
+        if jnp.issubdtype(in_dtype, jnp.integer):
+            out = jnp.round(out)
+        out = saturate_cast(out, in_dtype)
+    return out
 
 
 _AFFINE_ORDERS = {"nearest": 0, "bilinear": 1}
@@ -480,6 +503,7 @@ def crop_images(
     data_format=None,
 ):
     """Crops images; give two of top/bottom/target_height (and of the width)."""
+    images = convert_to_tensor(images)  # numpy in, engine tensor out
     _check_images("crop_images", images)
     h_axis, w_axis = _spatial_axes(images, data_format)
     height, width = images.shape[h_axis], images.shape[w_axis]

@@ -6,12 +6,15 @@ import jax.numpy as jnp
 from kerasish.engine.jax_arrays import (
     _axis,
     _t,
+    convert_to_tensor,
 )
 
 
 # -- shapes, axes, indexing ----------------------------------------------------------
 def reshape(x, newshape):
-    return jnp.reshape(_t(x), newshape)
+    # Convert first: jnp.reshape hands a numpy array to its own `.reshape`, which
+    # returns numpy (float64 kept) and raises numpy's ValueError, not jax's TypeError.
+    return jnp.reshape(convert_to_tensor(_t(x)), newshape)
 
 
 def broadcast_to(x, shape):

@@ -5,85 +5,95 @@ import jax.numpy as jnp
 import numpy as np
 
 from kerasish import config
+from kerasish.engine.jax_arrays import _is_int_or_bool, convert_to_tensor
 
 
+# Activations convert their input first (lists, numpy, Python scalars), as Keras's
+# do, and follow Keras's formulas, so integer and bool inputs get Keras's dtypes.
 def relu(x):
-    return jax.nn.relu(x)
+    return jax.nn.relu(convert_to_tensor(x))
 
 
 def relu6(x):
-    return jnp.clip(x, 0.0, 6.0)
+    return jax.nn.relu6(convert_to_tensor(x))
 
 
 def leaky_relu(x, negative_slope=0.2):
-    return jnp.where(x >= 0, x, negative_slope * x)
+    return jax.nn.leaky_relu(convert_to_tensor(x), negative_slope=negative_slope)
 
 
 def elu(x, alpha=1.0):
-    # expm1 only on the negative side so large positive x never overflows.
-    return jnp.where(x > 0, x, alpha * jnp.expm1(jnp.minimum(x, 0.0)))
+    # jax.nn.elu takes expm1 of the negative side only: large x never overflows.
+    return jax.nn.elu(convert_to_tensor(x), alpha=alpha)
 
 
 def selu(x):
-    alpha, scale = 1.6732632423543772, 1.0507009873554805
-    return scale * elu(x, alpha)
+    return jax.nn.selu(convert_to_tensor(x))
 
 
 def gelu(x, approximate=True):
-    return jax.nn.gelu(x, approximate=approximate)
+    return jax.nn.gelu(convert_to_tensor(x), approximate=approximate)
 
 
 def silu(x):
-    return jax.nn.silu(x)
+    return jax.nn.silu(convert_to_tensor(x))
 
 
 swish = silu
 
 
 def sigmoid(x):
-    return jax.nn.sigmoid(x)
+    return jax.nn.sigmoid(convert_to_tensor(x))
 
 
 def hard_sigmoid(x):
-    # Keras 3: relu6(x + 3) / 6.
-    return jnp.clip(x / 6.0 + 0.5, 0.0, 1.0)
+    # relu6(x + 3) / 6.
+    return jax.nn.hard_sigmoid(convert_to_tensor(x))
 
 
 def hard_silu(x):
-    return x * hard_sigmoid(x)
+    return jax.nn.hard_silu(convert_to_tensor(x))
 
 
 hard_swish = hard_silu
 
 
 def hard_tanh(x):
-    return jnp.clip(x, -1.0, 1.0)
+    # -1 below -1, x on [-1, 1], 1 above; integer inputs keep their dtype.
+    return jax.nn.hard_tanh(convert_to_tensor(x))
 
 
 def hard_shrink(x, threshold=0.5):
-    return jnp.where(jnp.abs(x) > threshold, x, jnp.zeros_like(x))
+    x = convert_to_tensor(x)
+    # The float 0.0 makes integer and bool inputs floatx, as in Keras.
+    return jnp.where(jnp.abs(x) > threshold, x, 0.0)
 
 
 def soft_shrink(x, threshold=0.5):
-    shrunk = x - jnp.sign(x) * threshold
-    return jnp.where(jnp.abs(x) > threshold, shrunk, jnp.zeros_like(x))
+    x = convert_to_tensor(x)
+    # x - threshold above threshold, x + threshold below -threshold, else 0.0.
+    return jnp.where(
+        x > threshold, x - threshold, jnp.where(x < -threshold, x + threshold, 0.0)
+    )
 
 
 def tanh_shrink(x):
+    x = convert_to_tensor(x)
     return x - jnp.tanh(x)
 
 
 def threshold(x, threshold, default_value):
+    x = convert_to_tensor(x)
     return jnp.where(x > threshold, x, default_value)
 
 
 def celu(x, alpha=1.0):
-    # alpha * expm1(x / alpha) on the negative side; never overflows for x > 0.
-    return jnp.where(x > 0, x, alpha * jnp.expm1(jnp.minimum(x, 0.0) / alpha))
+    # max(x, 0) + alpha * expm1(min(x, 0) / alpha); never overflows for x > 0.
+    return jax.nn.celu(convert_to_tensor(x), alpha=alpha)
 
 
 def glu(x, axis=-1):
-    x = jnp.asarray(x)
+    x = convert_to_tensor(x)
     if x.shape[axis] % 2:
         raise ValueError(
             f"glu: axis {axis} of the input must have an even size, received "
@@ -94,26 +104,28 @@ def glu(x, axis=-1):
 
 
 def sparse_plus(x):
-    x = jnp.asarray(x)
-    # 0 for x <= -1, (x + 1)^2 / 4 for |x| < 1, x for x >= 1.
-    return jnp.where(x <= -1, 0.0, jnp.where(x >= 1, x, (x + 1) ** 2 / 4)).astype(
-        x.dtype
-    )
+    # 0 for x <= -1, (x + 1)^2 / 4 for |x| < 1, x for x >= 1; ints become floatx.
+    return jax.nn.sparse_plus(convert_to_tensor(x))
 
 
 def sparse_sigmoid(x):
-    x = jnp.asarray(x)
-    # 0 for x <= -1, (x + 1) / 2 for |x| < 1, 1 for x >= 1.
-    return jnp.clip((x + 1) / 2, 0.0, 1.0).astype(x.dtype)
+    # 0 for x <= -1, (x + 1) / 2 for |x| < 1, 1 for x >= 1; ints become floatx.
+    return jax.nn.sparse_sigmoid(convert_to_tensor(x))
 
 
 def squareplus(x, b=4):
-    return (x + jnp.sqrt(jnp.square(x) + b)) / 2
+    # (x + sqrt(x^2 + b)) / 2.
+    return jax.nn.squareplus(convert_to_tensor(x), b=b)
 
 
 def sparsemax(x, axis=-1):
-    """Euclidean projection of `x` onto the simplex (Martins & Astudillo, 2016)."""
-    x = jnp.asarray(x)
+    """Euclidean projection of `x` onto the simplex (Martins & Astudillo, 2016).
+
+    Integer and bool inputs compute in float32, as Keras's (`x * -1.0`).
+    """
+    x = convert_to_tensor(x)
+    if _is_int_or_bool(x):
+        x = x * 1.0  # before the sort's negation, which wraps unsigned integers
     z = jnp.moveaxis(x, axis, -1)
     z_sorted = -jnp.sort(-z, axis=-1)
     k = jnp.arange(1, z.shape[-1] + 1, dtype=z.dtype)
@@ -125,31 +137,33 @@ def sparsemax(x, axis=-1):
 
 
 def tanh(x):
-    return jnp.tanh(x)
+    return jnp.tanh(convert_to_tensor(x))
 
 
 def softplus(x):
-    return jax.nn.softplus(x)
+    return jax.nn.softplus(convert_to_tensor(x))
 
 
 def softsign(x):
-    return x / (1.0 + jnp.abs(x))
+    # x / (1 + |x|).
+    return jax.nn.soft_sign(convert_to_tensor(x))
 
 
 def mish(x):
+    x = convert_to_tensor(x)
     return x * jnp.tanh(jax.nn.softplus(x))
 
 
 def log_sigmoid(x):
-    return jax.nn.log_sigmoid(x)
+    return jax.nn.log_sigmoid(convert_to_tensor(x))
 
 
 def softmax(x, axis=-1):
-    return jax.nn.softmax(x, axis=axis)
+    return jax.nn.softmax(convert_to_tensor(x), axis=axis)
 
 
 def log_softmax(x, axis=-1):
-    return jax.nn.log_softmax(x, axis=axis)
+    return jax.nn.log_softmax(convert_to_tensor(x), axis=axis)
 
 
 def _no_sparse(name, sparse):
@@ -330,16 +344,21 @@ def _pool(inputs, init, reducer, pool_size, strides, padding, data_format):
 
 
 def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
-    init = (
-        -jnp.inf
-        if jnp.issubdtype(inputs.dtype, jnp.floating)
-        else np.iinfo(inputs.dtype).min
-    )
+    # Convert first (numpy int64 becomes int32); the initial value must have the
+    # operand's dtype (a Python int is int32 to reduce_window, wrong for uint8).
+    inputs = convert_to_tensor(inputs)
+    if jnp.issubdtype(inputs.dtype, jnp.floating):
+        init = np.asarray(-np.inf, inputs.dtype)
+    elif inputs.dtype == jnp.bool_:
+        init = np.asarray(False)
+    else:
+        init = np.asarray(np.iinfo(inputs.dtype).min, inputs.dtype)
     out, _ = _pool(inputs, init, jax.lax.max, pool_size, strides, padding, data_format)
     return out
 
 
 def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
+    inputs = convert_to_tensor(inputs)
     if not jnp.issubdtype(inputs.dtype, jnp.floating):
         inputs = inputs.astype(config.floatx())
     total, (window, step) = _pool(

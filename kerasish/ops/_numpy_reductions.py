@@ -68,8 +68,36 @@ def cumsum(x, axis=None, dtype=None):
 
 
 def histogram(x, bins=10, range=None):
-    """Counts of `x` in `bins` equal bins over `range`, and the bin edges."""
-    return get_engine().numpy.histogram(unwrap(x), unwrap(bins), range)
+    """Counts of the 1-D `x` in `bins` equal bins over `range`, and the bin edges."""
+    if not isinstance(bins, int):
+        raise TypeError(
+            "histogram: Argument `bins` must be of type `int` (the number of bins). "
+            f"Received: bins={bins!r}"
+        )
+    if bins < 0:
+        raise ValueError(
+            "histogram: Argument `bins` should be a non-negative integer. "
+            f"Received: bins={bins}"
+        )
+    if range:
+        if not isinstance(range, tuple) or len(range) < 2:
+            raise ValueError(
+                "histogram: Argument `range` must be a tuple of two elements "
+                f"(lower, upper). Received: range={range!r}"
+            )
+        if range[1] < range[0]:
+            raise ValueError(
+                "histogram: The second element of `range` must be greater than the "
+                f"first. Received: range={range!r}"
+            )
+    x = get_engine().convert_to_tensor(unwrap(x))
+    if len(x.shape) > 1:
+        raise ValueError(
+            "histogram: Input tensor must be 1-dimensional. Received: `x` with shape "
+            f"{tuple(x.shape)}; flatten it first (`ops.ravel(x)`) to count all of "
+            "its elements."
+        )
+    return get_engine().numpy.histogram(x, bins, range)
 
 
 def logsumexp(x, axis=None, keepdims=False):

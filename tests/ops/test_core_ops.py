@@ -321,3 +321,21 @@ def test_loops_accept_variables_and_namedtuples():
     )
     assert isinstance(carry, State) and int(carry.count) == 8
     np.testing.assert_allclose(carry.total, X[0].sum(), rtol=1e-5)
+
+
+def test_cast_to_an_unknown_dtype_raises_value_error_as_keras():
+    # Keras 3.15.1: ValueError "Invalid dtype: float33"; kerasish adds close names.
+    x = np.array([1.5, 2.5], "float32")
+    with pytest.raises(
+        ValueError, match="Invalid dtype: float33.*Did you mean 'float32'"
+    ):
+        ops.cast(x, "float33")
+    with pytest.raises(ValueError, match="Invalid dtype: fp32.*Valid dtypes: float16"):
+        ops.cast(x, "fp32")
+    with pytest.raises(ValueError, match="Invalid dtype: 3"):
+        ops.standardize_dtype(3)
+    with pytest.raises(ValueError, match="Invalid dtype: float33"):
+        ops.convert_to_tensor(x, dtype="float33")
+    out = ops.cast(x, "int32")  # valid names still work
+    assert ops.dtype(out) == "int32"
+    np.testing.assert_array_equal(out, [1, 2])

@@ -318,3 +318,66 @@ def test_image_ops_match_keras(record):
         rtol=1e-5,
         atol=1e-5,
     )
+
+
+# -- integer images keep their dtype, as in Keras -----------------------------------
+STEPS = np.arange(16, dtype="int32").reshape(4, 4, 1) * 7
+
+
+def test_resize_of_integer_images_rounds_and_keeps_dtype():
+    out = ops.image.resize(STEPS, (3, 3))
+    assert ops.dtype(out) == "int32"
+    # Keras 3.15.1 (jax): jax.image.resize in float, then round and cast back.
+    np.testing.assert_array_equal(
+        out[..., 0], [[6, 15, 25], [43, 52, 62], [81, 90, 99]]
+    )
+    out = ops.image.resize(STEPS, (3, 3), antialias=True)
+    np.testing.assert_array_equal(
+        out[..., 0],
+        [[10, 19, 27], [44, 52, 61], [78, 86, 95]],  # Keras 3.15.1
+    )
+    flags = ops.image.resize(STEPS.astype(bool), (3, 3))
+    assert ops.dtype(flags) == "bool"
+    np.testing.assert_array_equal(flags, np.ones((3, 3, 1), bool))  # Keras 3.15.1
+
+
+@pytest.mark.parametrize("interpolation", ["bicubic", "lanczos3", "lanczos5"])
+@pytest.mark.parametrize("dtype", ["uint8", "int8"])
+def test_resize_of_integer_images_saturates(interpolation, dtype):
+    # A checkerboard overshoots [0, 255] under cubic/lanczos kernels: the cast back
+    # clips to the dtype's range instead of wrapping around.
+    info = np.iinfo(dtype)
+    board = np.where(np.indices((4, 4)).sum(0) % 2, info.max, info.min)
+    image = board.astype(dtype)[..., None]
+    floats = np.asarray(
+        ops.image.resize(image.astype("float32"), (7, 7), interpolation=interpolation)
+    )
+    assert floats.min() < info.min or floats.max() > info.max
+    out = ops.image.resize(image, (7, 7), interpolation=interpolation)
+    assert ops.dtype(out) == dtype
+    np.testing.assert_array_equal(out, np.clip(np.round(floats), info.min, info.max))
+
+
+def test_resize_pads_integer_images_with_a_float_fill():
+    # Keras pads with `ones(dtype) * fill_value`: 3.6 makes the image float first
+    # (padding the int32 image with int(3.6) = 3 would give 3, not 4, at the edges).
+    out = ops.image.resize(STEPS, (2, 4), pad_to_aspect_ratio=True, fill_value=3.6)
+    assert ops.dtype(out) == "int32"
+    padded = np.pad(STEPS.astype("float32"), ((0, 0), (2, 2), (0, 0)), "constant")
+    padded[:, :2] = padded[:, -2:] = 3.6
+    floats = ops.image.resize(padded, (2, 4))
+    np.testing.assert_array_equal(out, np.round(np.asarray(floats)))
+    np.testing.assert_array_equal(out[:, 0, 0], [4, 4])  # Keras 3.15.1
+
+
+def test_resize_rejects_empty_sizes():
+    with pytest.raises(ValueError, match=r"positive height and width.*\(0, 4\)"):
+        ops.image.resize(IMAGES, (0, 4))
+
+
+def test_crop_images_of_numpy_gives_an_engine_tensor():
+    out = ops.image.crop_images(
+        IMAGES.astype("float64"), 1, 2, target_height=3, target_width=4
+    )
+    assert ops.is_tensor(out) and ops.dtype(out) == "float32"
+    np.testing.assert_allclose(out, IMAGES[:, 1:4, 2:6], rtol=1e-7)

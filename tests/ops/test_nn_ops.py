@@ -493,3 +493,76 @@ def test_numpy_engine_keeps_moments_and_names_missing_ops():
             ops.unfold(np.ones((1, 1, 4, 4), "float32"), 2)
     finally:
         config.set_engine("jax")
+
+
+# -- integer, bool and list inputs: dtypes as Keras gives them (Keras 3.15.1) --------
+INTS = np.array([-2, 0, 1, 3], "int32")
+
+
+def test_hard_tanh_keeps_integer_dtype():
+    out = ops.hard_tanh(INTS)
+    assert ops.dtype(out) == "int32"  # Keras 3.15.1: int32 [-1, 0, 1, 1]
+    np.testing.assert_array_equal(out, np.clip(INTS, -1, 1))
+
+
+def test_piecewise_activations_of_integers_are_floatx():
+    # Keras 3.15.1 gives float32 for each; references are the closed forms.
+    x = INTS.astype("float32")
+    cases = {
+        "hard_shrink": np.where(np.abs(x) > 0.5, x, 0.0),  # [-2, 0, 1, 3]
+        "sparse_plus": np.where(x <= -1, 0, np.where(x >= 1, x, (x + 1) ** 2 / 4)),
+        "sparse_sigmoid": np.clip((x + 1) / 2, 0, 1),  # [0, .5, 1, 1]
+        "soft_shrink": np.where(np.abs(x) > 0.5, x - np.sign(x) * 0.5, 0.0),
+    }
+    for name, expected in cases.items():
+        out = getattr(ops, name)(INTS)
+        assert ops.dtype(out) == "float32", name
+        np.testing.assert_allclose(out, expected, err_msg=name)
+    np.testing.assert_array_equal(ops.sparse_plus(INTS), [0.0, 0.25, 1.0, 3.0])
+
+
+def test_shrinks_of_bools_are_floatx():
+    flags = np.array([True, False])
+    out = ops.soft_shrink(flags)
+    assert ops.dtype(out) == "float32"
+    np.testing.assert_array_equal(out, [0.5, 0.0])  # Keras 3.15.1
+    out = ops.hard_shrink(flags)
+    assert ops.dtype(out) == "float32"
+    np.testing.assert_array_equal(out, [1.0, 0.0])  # Keras 3.15.1
+
+
+def test_activations_accept_lists_and_python_scalars():
+    values = [-2.0, 0.0, 1.0, 3.0]
+    x = np.array(values, "float32")
+    np.testing.assert_allclose(ops.leaky_relu(values), np.where(x >= 0, x, 0.2 * x))
+    np.testing.assert_allclose(ops.elu(values), np.where(x > 0, x, np.expm1(x)))
+    np.testing.assert_allclose(ops.hard_sigmoid(values), np.clip(x + 3, 0, 6) / 6)
+    np.testing.assert_allclose(
+        ops.squareplus(values), (x + np.sqrt(x * x + 4)) / 2, rtol=1e-6
+    )
+    np.testing.assert_allclose(
+        ops.log_softmax(values), x - np.log(np.exp(x).sum()), rtol=1e-6
+    )
+    out = ops.relu([-2, 0, 1, 3])
+    assert ops.dtype(out) == "int32"  # Keras 3.15.1: relu of int32 stays int32
+    np.testing.assert_array_equal(out, [0, 0, 1, 3])
+    out = ops.hard_shrink(3)
+    assert ops.dtype(out) == "float32" and float(out) == 3.0
+
+
+def test_sparsemax_of_unsigned_integers_is_the_simplex_projection():
+    # The sort's negation used to wrap uint8 around; ints compute in float32.
+    x = np.array([0, 1, 3], "uint8")
+    out = ops.sparsemax(x)
+    assert ops.dtype(out) == "float32"
+    np.testing.assert_allclose(out, _sparsemax_reference(x.astype("float32")))
+    np.testing.assert_allclose(ops.sparsemax(np.array([True, False])), [1.0, 0.0])
+
+
+@pytest.mark.parametrize("dtype", ["int64", "uint8", "int8", "bool"])
+def test_max_pool_of_integer_numpy_inputs(dtype):
+    x = (np.arange(2 * 4 * 4 * 2) % 7).reshape(2, 4, 4, 2).astype(dtype)
+    out = ops.max_pool(x, 2)
+    expected = x.reshape(2, 2, 2, 2, 2, 2).max(axis=(2, 4))
+    np.testing.assert_array_equal(out, expected)
+    assert ops.dtype(out) == ("int32" if dtype == "int64" else dtype)

@@ -452,3 +452,87 @@ def _dtypes(x):
     if isinstance(x, tuple | list):
         return [_dtypes(v) for v in x]
     return str(np.asarray(x).dtype)
+
+
+# -- dtypes and errors as Keras gives them (each found against Keras 3.15.1) ---------
+INTS = np.array([-2, 0, 1, 3], "int32")
+
+
+@pytest.mark.parametrize("name", ["floor", "ceil"])
+@pytest.mark.parametrize("dtype", ["int32", "int8", "uint8", "bool"])
+def test_floor_and_ceil_of_integers_and_bools_are_floatx(name, dtype):
+    # Keras casts to result_type(x.dtype, float) first: float32 for every int/bool.
+    x = np.array([0, 1, 3], dtype)
+    out = getattr(ops, name)(x)
+    assert ops.dtype(out) == "float32"
+    np.testing.assert_array_equal(out, getattr(np, name)(x.astype("float32")))
+
+
+def test_floor_and_ceil_keep_float_precision():
+    x = np.array([-1.5, 0.25, 2.75], "float16")
+    assert ops.dtype(ops.floor(x)) == "float16"
+    np.testing.assert_array_equal(ops.ceil(x), np.ceil(x))
+    np.testing.assert_array_equal(ops.floor(3), 3.0)  # a Python int: float32 3.0
+    assert ops.dtype(ops.floor(3)) == "float32"
+
+
+def test_full_defaults_to_floatx_whatever_the_fill():
+    # Keras 3.15.1: `dtype or floatx()`, so an int or bool fill still gives float32.
+    for fill, expected in [(3, [3.0, 3.0]), (True, [1.0, 1.0]), (2.5, [2.5, 2.5])]:
+        out = ops.full((2,), fill)
+        assert ops.dtype(out) == "float32", fill
+        np.testing.assert_array_equal(out, expected)
+    assert ops.dtype(ops.full((2,), 3, dtype="int32")) == "int32"
+    # full_like keeps x's dtype (Keras 3.15.1: int32 for int32 x, even with 2.5).
+    out = ops.full_like(INTS, 2.5)
+    assert ops.dtype(out) == "int32"
+    np.testing.assert_array_equal(out, [2, 2, 2, 2])
+
+
+def test_reshape_of_numpy_gives_an_engine_tensor():
+    out = ops.reshape(np.arange(6.0).reshape(2, 3), (3, 2))
+    # Keras converts first: float64 numpy becomes a float32 tensor.
+    assert ops.is_tensor(out) and ops.dtype(out) == "float32"
+    np.testing.assert_array_equal(out, np.arange(6.0).reshape(3, 2))
+    out = ops.reshape(np.arange(6), -1)  # int64 numpy
+    assert ops.is_tensor(out) and ops.dtype(out) == "int32"
+    np.testing.assert_array_equal(out, np.arange(6))
+
+
+def test_reshape_to_an_incompatible_shape_raises_type_error_as_keras():
+    with pytest.raises(TypeError, match=r"cannot reshape array of shape \(3, 4\)"):
+        ops.reshape(np.ones((3, 4), "float32"), (5, -1))
+
+
+def test_histogram_counts_and_argument_errors():
+    counts, edges = ops.histogram(np.array([1.0, 2.0, 2.0, 3.0]), bins=2)
+    ref_counts, ref_edges = np.histogram([1.0, 2.0, 2.0, 3.0], bins=2)
+    np.testing.assert_array_equal(counts, ref_counts)
+    np.testing.assert_allclose(edges, ref_edges)
+    with pytest.raises(ValueError, match=r"must be 1-dimensional.*shape \(2, 2\)"):
+        ops.histogram(np.ones((2, 2)), bins=3)
+    with pytest.raises(TypeError, match="`bins` must be of type `int`.*bins=2.5"):
+        ops.histogram(V, bins=2.5)
+    with pytest.raises(ValueError, match="non-negative.*bins=-1"):
+        ops.histogram(V, bins=-1)
+    with pytest.raises(ValueError, match=r"tuple of two elements.*range=\[0, 1\]"):
+        ops.histogram(V, bins=2, range=[0, 1])
+    with pytest.raises(ValueError, match=r"greater than the first.*range=\(1, 0\)"):
+        ops.histogram(V, bins=2, range=(1, 0))
+
+
+def test_arctan2_and_logaddexp_promote_as_keras():
+    # Keras: result_type(x1.dtype, x2.dtype, float), with a Python float as float32.
+    half = np.array([1.0, 2.0], "float16")
+    out = ops.arctan2(half, 2.5)
+    assert ops.dtype(out) == "float32"
+    np.testing.assert_allclose(out, np.arctan2([1.0, 2.0], 2.5), rtol=1e-6)
+    out = ops.logaddexp(2.5, half)
+    assert ops.dtype(out) == "float32"
+    np.testing.assert_allclose(out, np.logaddexp(2.5, [1.0, 2.0]), rtol=1e-6)
+    out = ops.logaddexp2(half, 2)  # a Python int defers to float16
+    assert ops.dtype(out) == "float16"
+    np.testing.assert_allclose(out, np.logaddexp2([1.0, 2.0], 2), rtol=1e-3)
+    out = ops.logaddexp2(INTS, INTS)
+    assert ops.dtype(out) == "float32"
+    np.testing.assert_allclose(out, INTS + 1.0, rtol=1e-6)
