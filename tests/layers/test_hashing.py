@@ -155,6 +155,48 @@ def test_hashed_crossing_formula():
     assert int(layers.HashedCrossing(1000)(("x", 7))) == h % 1000
 
 
+def _cross_bin(features, num_bins):
+    """tf.sparse.cross_hashed by hand: strings by fingerprint64, ints as is."""
+    h = 0xDECAFCAFFE
+    for value in features:
+        if isinstance(value, str):
+            value = _hashes.fingerprint64(value.encode("utf-8"))
+        h = _hashes.fingerprint_cat64(h, value & (2**64 - 1))
+    return h % num_bins
+
+
+def test_hashed_crossing_output_types_and_dtypes_match_keras():
+    # Keras 3.15.1 on JAX returns jax Arrays: "int" bins int32 (its int64 without
+    # x64), "one_hot" float32 (also with dtype="float64", truncated by JAX).
+    f1, f2 = np.array(["A", "B"]), np.array([101, 102])
+    bins = [_cross_bin(row, 10) for row in (("A", 101), ("B", 102))]
+    assert bins == [1, 6]  # Keras 3.15.1
+    for inputs, expected in (
+        ((f1, f2), bins),
+        ((f1[:, None], f2[:, None]), [[b] for b in bins]),
+        ((np.array("A"), np.array(101)), bins[0]),
+    ):
+        for kwargs in ({}, dict(dtype="int32")):
+            out = layers.HashedCrossing(num_bins=10, **kwargs)(inputs)
+            assert isinstance(out, jax.Array) and str(out.dtype) == "int32"
+            np.testing.assert_array_equal(out, expected)
+    one_hot_bins = [_cross_bin(row, 5) for row in (("A", 101), ("B", 102))]
+    assert one_hot_bins == [1, 1]  # Keras 3.15.1
+    for inputs in ((f1, f2), (f1[:, None], f2[:, None])):
+        out = layers.HashedCrossing(num_bins=5, output_mode="one_hot")(inputs)
+        assert isinstance(out, jax.Array) and str(out.dtype) == "float32"
+        np.testing.assert_array_equal(out, np.eye(5)[one_hot_bins])
+    wide = layers.HashedCrossing(num_bins=4, output_mode="one_hot", dtype="float64")
+    out = wide((f1, f2))
+    assert isinstance(out, jax.Array) and str(out.dtype) == "float32"
+    rows = [_cross_bin(row, 4) for row in (("A", 101), ("B", 102))]
+    np.testing.assert_array_equal(out, np.eye(4)[rows])  # Keras: [[0,0,0,1],[1,0,0,0]]
+    # The trainer's host-side call stays in numpy, in the layer's dtype.
+    host = layers.HashedCrossing(num_bins=10).host_call((f1, f2))
+    assert type(host) is np.ndarray and host.dtype == np.int64
+    np.testing.assert_array_equal(host, bins)
+
+
 def test_hashed_crossing_config_and_errors():
     layer = layers.HashedCrossing(8, output_mode="one_hot", name="cross")
     assert layer.get_config() == keras.layers.HashedCrossing(

@@ -10,7 +10,7 @@ import jax
 import numpy as np
 import pytest
 
-from kerasish.layers.preprocessing import IntegerLookup, StringLookup
+from kerasish.layers.preprocessing import IntegerLookup, StringLookup, _hashes
 
 DATA = np.array([["a", "b", "c"], ["a", "a", "d"], ["e", "b", "a"]])
 
@@ -111,6 +111,127 @@ def test_string_lookup_multiple_oov_buckets_are_stable():
     out = layer(["q", "r", "q", "a", "s", "t", "u"])
     assert out[3] == 3 and set(out.tolist()) - {3} <= {0, 1, 2}
     assert out[0] == out[2]
+
+
+def _fingerprint_bucket(token, num_buckets):
+    """tf.strings.to_hash_bucket_fast: FarmHash Fingerprint64 of the bytes (an
+    integer's decimal text) mod the bucket count (bit-exact, see test_hashing)."""
+    return _hashes.fingerprint64(str(token).encode("utf-8")) % num_buckets
+
+
+def _siphash_bucket(token, key, num_buckets):
+    """tf.strings.to_hash_bucket_strong: SipHash-2-4 under `key`, mod the count."""
+    return _hashes.siphash24(key[0], key[1], str(token).encode("utf-8")) % num_buckets
+
+
+def test_string_lookup_oov_buckets_match_keras():
+    layer = StringLookup(
+        vocabulary=["red", "green", "blue"],
+        num_oov_indices=2,
+        mask_token="",
+        oov_token="[OOV]",
+    )
+    x = np.array([["red", "", "pink"], ["mauve", "blue", "teal"]])
+    out = layer(x)
+    assert isinstance(out, jax.Array) and str(out.dtype) == "int32"
+    np.testing.assert_array_equal(out, [[3, 0, 1], [2, 5, 1]])  # Keras 3.15.1
+    # Index 0 is the mask; OOV buckets start at 1.
+    for token, got in (("pink", out[0, 2]), ("mauve", out[1, 0]), ("teal", out[1, 2])):
+        assert got == 1 + _fingerprint_bucket(token, 2)
+    tokens = ["b", "c", "d", "e", "f", "g", "héllo"]  # no mask: buckets from 0
+    out = StringLookup(vocabulary=["a"], num_oov_indices=5)(tokens)
+    np.testing.assert_array_equal(out, [2, 2, 0, 1, 2, 4, 1])  # Keras 3.15.1
+    np.testing.assert_array_equal(out, [_fingerprint_bucket(t, 5) for t in tokens])
+    # Encodings count each OOV bucket separately.
+    count = StringLookup(
+        vocabulary=["red", "green", "blue"], num_oov_indices=2, output_mode="count"
+    )(np.array([["red", "pink", "mauve"], ["teal", "blue", "blue"]]))
+    assert isinstance(count, jax.Array) and str(count.dtype) == "int32"
+    np.testing.assert_array_equal(count, [[1, 1, 1, 0, 0], [1, 0, 0, 0, 2]])  # Keras
+
+
+def test_integer_lookup_oov_methods_match_keras():
+    farm = IntegerLookup(vocabulary=[5], num_oov_indices=3, oov_method="farmhash")
+    values = [7, 8, 9, 10, 11, -7, -8, 123456789012, 0]
+    out = farm(values)
+    assert isinstance(out, jax.Array) and str(out.dtype) == "int32"
+    np.testing.assert_array_equal(out, [1, 1, 2, 2, 1, 2, 2, 0, 1])  # Keras 3.15.1
+    np.testing.assert_array_equal(out, [_fingerprint_bucket(v, 3) for v in values])
+    # The default "floormod" is Python's floor modulo (-11 % 3 == 1).
+    floor = IntegerLookup(vocabulary=[5], num_oov_indices=3)([7, 8, 9, 10, -11])
+    np.testing.assert_array_equal(floor, [1, 2, 0, 1, 1])  # Keras 3.15.1
+
+
+def test_salted_oov_buckets_match_keras():
+    ids = [7, 8, 9, 10, 11, 12]
+    for salt, key, expected in (
+        (7, (7, 7), [0, 2, 2, 2, 3, 3]),  # Keras 3.15.1
+        ((3, 99), (3, 99), [3, 1, 3, 0, 0, 0]),  # Keras 3.15.1
+    ):
+        layer = IntegerLookup(
+            vocabulary=[5], num_oov_indices=4, oov_method="farmhash", salt=salt
+        )
+        out = layer(ids)
+        assert isinstance(out, jax.Array) and str(out.dtype) == "int32"
+        np.testing.assert_array_equal(out, expected)
+        np.testing.assert_array_equal(out, [_siphash_bucket(v, key, 4) for v in ids])
+        assert layer.get_config()["salt"] == list(key)  # Keras's config: a pair
+    for salt, key, tokens, expected in (
+        (42, (42, 42), ["b", "c", "d", "e", "f", "g", "héllo"], [2, 2, 2, 2, 3, 2, 0]),
+        ([1, 2], (1, 2), ["b", "c", "d", "e", "f", "g"], [4, 4, 3, 3, 2, 0]),
+    ):  # expected: Keras 3.15.1
+        layer = StringLookup(vocabulary=["a"], num_oov_indices=5, salt=salt)
+        out = layer(tokens)
+        np.testing.assert_array_equal(out, expected)
+        np.testing.assert_array_equal(out, [_siphash_bucket(t, key, 5) for t in tokens])
+        again = StringLookup.from_config(layer.get_config())
+        np.testing.assert_array_equal(again(tokens), out)
+
+
+def test_salt_errors_match_keras():
+    # Keras 3.15.1 raises ValueError for both.
+    with pytest.raises(
+        ValueError,
+        match="IntegerLookup: `salt` can only be used when `oov_method='farmhash'`, "
+        "got oov_method='floormod'",
+    ):
+        IntegerLookup(vocabulary=[5], num_oov_indices=4, salt=7)
+    for salt in ("x", (1, 2, 3), 1.5, (1, "2")):
+        with pytest.raises(
+            ValueError,
+            match="IntegerLookup: `salt` must be a tuple of 2 integers, or a single "
+            "integer",
+        ):
+            IntegerLookup(num_oov_indices=4, oov_method="farmhash", salt=salt)
+
+
+def test_call_without_a_vocabulary_raises():
+    # Keras 3.15.1 raises RuntimeError (an uninitialized lookup table), whatever
+    # the output mode, and after `from_config` of an adapted layer's config.
+    adapted = StringLookup()
+    adapted.adapt(DATA)
+    cases = [
+        (StringLookup(), ["a"]),
+        (IntegerLookup(), [1]),
+        (
+            StringLookup(output_mode="multi_hot", max_tokens=4, pad_to_max_tokens=True),
+            ["a"],
+        ),
+        (StringLookup(invert=True), [1]),
+        (StringLookup.from_config(adapted.get_config()), ["a"]),
+    ]
+    for layer, x in cases:
+        cls = type(layer).__name__
+        with pytest.raises(
+            RuntimeError,
+            match=f"Layer '{layer.name}' \\({cls}\\) has no vocabulary: set the "
+            "vocabulary before calling the layer, with `adapt\\(data\\)`, "
+            "`set_vocabulary\\(vocabulary\\)` or the `vocabulary=`",
+        ):
+            layer(x)
+    rebuilt = cases[-1][0]
+    rebuilt.set_vocabulary(adapted.get_vocabulary())
+    np.testing.assert_array_equal(rebuilt(DATA), adapted(DATA))
 
 
 def test_string_lookup_config_round_trip():

@@ -6,6 +6,7 @@ import os
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
+import jax
 import numpy as np
 import pytest
 
@@ -20,9 +21,14 @@ def test_vocabulary_and_int_output_by_hand():
     # Tokens: the x2, sat x2, then cat, dog, a, b once (ties: decreasing string).
     assert layer.get_vocabulary() == ["", "[UNK]", "the", "sat", "dog", "cat", "b", "a"]
     out = layer(["The DOG, sat!", "zebra the"])
-    assert out.dtype == np.int64
+    # Keras 3.15.1 on JAX returns an int32 jax Array (int64 without x64).
+    assert isinstance(out, jax.Array) and str(out.dtype) == "int32"
     # Rows are padded with 0 to the longest row in the batch.
     np.testing.assert_array_equal(out, [[2, 4, 3], [1, 2, 0]])
+    # The trainer's host-side call stays in numpy.
+    host = layer.host_call(["The DOG, sat!", "zebra the"])
+    assert type(host) is np.ndarray and host.dtype == np.int64
+    np.testing.assert_array_equal(host, out)
 
 
 def test_output_sequence_length_pads_and_truncates():
@@ -115,6 +121,132 @@ def test_tf_idf_by_hand():
     np.testing.assert_allclose(given(["b b q"]), [[2.0, 0.0, 6.0]])
 
 
+# -- what a call returns -------------------------------------------------------------
+# Keras 3.15.1's TextVectorization called eagerly on the JAX backend returns jax
+# Arrays: int32 (its lookup's int64 without x64) for "int", "multi_hot", "count"
+# and "one_hot", with and without pad_to_max_tokens; float32 for "tf_idf".
+DTYPE_CORPUS = ["the cat sat", "the dog", "a cat ran far away"]
+DTYPE_TEXTS = np.array(["the cat the cat", "dog dog dog zebra"])
+# adapt(DTYPE_CORPUS) -> ["[UNK]", "the", "cat", "sat", "ran", "far", "dog", "away",
+# "a"] (non-"int" modes); rows of DTYPE_TEXTS by hand (OOV "zebra" -> 0):
+DTYPE_COUNTS = np.zeros((2, 9), dtype="int64")
+DTYPE_COUNTS[0, [1, 2]] = 2  # the x2, cat x2
+DTYPE_COUNTS[1, [0, 6]] = [1, 3]  # zebra, dog x3
+# idf = log(1 + 3 / (1 + df)): "the"/"cat" in 2 of 3 documents, the others in 1;
+# the OOV weight is the mean of the token weights.
+DTYPE_IDF = np.log(1 + 3 / (1 + np.array([2, 2, 1, 1, 1, 1, 1, 1])))
+DTYPE_IDF = np.concatenate([[DTYPE_IDF.mean()], DTYPE_IDF])
+
+
+@pytest.mark.parametrize("pad", [False, True])
+@pytest.mark.parametrize(
+    "mode, dtype",
+    [
+        ("int", "int32"),
+        ("multi_hot", "int32"),
+        ("count", "int32"),
+        ("tf_idf", "float32"),
+    ],
+)
+def test_output_types_and_dtypes_match_keras(mode, dtype, pad):
+    if mode == "int":
+        kwargs = dict(output_sequence_length=5)
+        # ["", "[UNK]", "the", "cat", ..., "dog", "away", "a"]: the ids are the
+        # non-"int" indices + 1 (the mask takes index 0).
+        expected = np.array([[2, 3, 2, 3, 0], [7, 7, 7, 1, 0]])
+    else:
+        kwargs = dict(output_mode=mode)
+        expected = {
+            "multi_hot": np.minimum(DTYPE_COUNTS, 1),
+            "count": DTYPE_COUNTS,
+            "tf_idf": DTYPE_COUNTS * DTYPE_IDF,
+        }[mode]
+        if pad:  # width max_tokens: zero columns after the vocabulary
+            expected = np.pad(expected, [(0, 0), (0, 1)])
+    layer = TextVectorization(max_tokens=10, pad_to_max_tokens=pad, **kwargs)
+    layer.adapt(DTYPE_CORPUS)
+    for x in (DTYPE_TEXTS, DTYPE_TEXTS[:, None], DTYPE_TEXTS.tolist()):
+        out = layer(x)
+        assert isinstance(out, jax.Array), type(out)
+        assert str(out.dtype) == dtype
+        np.testing.assert_allclose(out, expected, rtol=1e-6)
+    # One string (rank 0) gives one row, same dtype.
+    one = layer("the cat the")
+    assert isinstance(one, jax.Array) and str(one.dtype) == dtype
+    if mode == "int":
+        np.testing.assert_array_equal(one, [2, 3, 2, 0, 0])  # padded to length 5
+    else:
+        counts = np.zeros(expected.shape[1])
+        counts[[1, 2]] = [2, 1]
+        reference = {
+            "multi_hot": np.minimum(counts, 1),
+            "count": counts,
+            "tf_idf": counts * np.pad(DTYPE_IDF, (0, expected.shape[1] - 9)),
+        }[mode]
+        np.testing.assert_allclose(one, reference, rtol=1e-6)
+    # The trainer's host-side call: the same values in numpy (int64 / float32).
+    host = layer.host_call(DTYPE_TEXTS)
+    assert type(host) is np.ndarray
+    assert host.dtype == ("float32" if mode == "tf_idf" else "int64")
+    np.testing.assert_allclose(host, expected, rtol=1e-6)
+
+
+def test_one_hot_matches_keras():
+    # Keras 3.15.1 accepts output_mode="one_hot" at construction and when adapting;
+    # it one-hot encodes each token: one string gives (tokens, depth) int32, a
+    # batch of split strings raises a TypeError (a ragged result).
+    layer = TextVectorization(output_mode="one_hot", max_tokens=10)
+    layer.adapt(DTYPE_CORPUS)
+    out = layer("the zebra cat")
+    assert isinstance(out, jax.Array) and str(out.dtype) == "int32"
+    np.testing.assert_array_equal(out, np.eye(9, dtype="int32")[[1, 0, 2]])
+    for x in (DTYPE_TEXTS, DTYPE_TEXTS[:, None], ["the cat"]):
+        with pytest.raises(
+            TypeError,
+            match="text_vectorization.*output_mode='one_hot' encodes every token"
+            ".*use output_mode='multi_hot' or 'count'",
+        ):
+            layer(x)
+    # split=None: one token per string -> (batch, depth); a scalar -> (1, depth).
+    whole = TextVectorization(
+        output_mode="one_hot", split=None, vocabulary=["new york", "paris"]
+    )
+    eye = np.eye(3, dtype="int32")  # index 0: OOV
+    out = whole(["Paris", "new york", "rome"])
+    assert isinstance(out, jax.Array) and str(out.dtype) == "int32"
+    np.testing.assert_array_equal(out, eye[[2, 1, 0]])
+    np.testing.assert_array_equal(whole(np.array([["Paris"]])), eye[[2]])
+    np.testing.assert_array_equal(whole("paris"), eye[[2]])
+
+
+def test_call_without_a_vocabulary_raises():
+    # Keras 3.15.1 raises RuntimeError (its lookup table is not initialized) for
+    # a layer that was never adapted, and for one rebuilt by `from_config` from
+    # an adapted layer's config (the vocabulary is an asset, not config).
+    adapted = TextVectorization(output_sequence_length=4)
+    adapted.adapt(DTYPE_CORPUS)
+    rebuilt = TextVectorization.from_config(adapted.get_config())
+    for layer in (
+        rebuilt,
+        TextVectorization(),
+        TextVectorization(
+            output_mode="multi_hot", max_tokens=5, pad_to_max_tokens=True
+        ),
+        TextVectorization(output_mode="tf_idf"),
+    ):
+        with pytest.raises(
+            RuntimeError,
+            match=f"Layer '{layer.name}' \\(TextVectorization\\) has no vocabulary: "
+            "set the vocabulary before calling the layer, with `adapt\\(data\\)`, "
+            "`set_vocabulary\\(vocabulary\\)` or the `vocabulary=`",
+        ):
+            layer(DTYPE_TEXTS)
+        with pytest.raises(RuntimeError, match="has no vocabulary"):
+            layer.host_call(DTYPE_TEXTS)
+    rebuilt.set_vocabulary(adapted.get_vocabulary())
+    np.testing.assert_array_equal(rebuilt(DTYPE_TEXTS), adapted(DTYPE_TEXTS))
+
+
 def test_bytes_numpy_and_iterable_adapt():
     layer = TextVectorization()
     layer.adapt(iter([np.array(CORPUS[:2]), [b"A b"]]))
@@ -204,7 +336,9 @@ def test_compat_text_vectorization(kwargs):
     assert ours.get_vocabulary() == [str(v) for v in theirs.get_vocabulary()]
     texts = np.array(["the fox and THE dog.", "zebra", "a"])
     for x in (texts, texts[:, None]):
-        np.testing.assert_allclose(ours(x), np.asarray(theirs(x)), rtol=1e-6)
+        got, want = ours(x), theirs(x)
+        assert type(got) is type(want) and str(got.dtype) == str(want.dtype)
+        np.testing.assert_allclose(got, np.asarray(want), rtol=1e-6)
 
 
 def test_symbolic_call_records_a_node():

@@ -9,7 +9,9 @@ combined left to right,
     h = fingerprint_cat64(h, feature)   for each input, in order
     bin = h % num_bins
 
-Runs on the host in numpy; the bins are Keras's bit for bit.
+Runs on the host in numpy; the bins are Keras's bit for bit. Calling the layer
+hands the result over as an engine tensor, as Keras's on JAX: bin ids in `dtype`
+("int64": int32 unless x64 is enabled), one-hot vectors in floatx.
 """
 
 import numpy as np
@@ -53,11 +55,17 @@ class HashedCrossing(HostSideLayer):
         inputs: A list or tuple of at least two features of equal shape `()`,
             `(batch,)` or `(batch, 1)`, strings or integers.
 
+    Returns:
+        An engine tensor: bin ids of the inputs' shape ("int"), or one-hot
+        vectors `(batch, num_bins)` ("one_hot").
+
     Example:
     >>> layer = kerasish.layers.HashedCrossing(num_bins=5)
     >>> layer((np.array(["A", "B"]), np.array([1, 2]))).shape
     (2,)
     """
+
+    engine_output = True  # as Keras's on JAX (int64 -> int32)
 
     def __init__(
         self, num_bins, output_mode="int", sparse=False, name=None, dtype=None, **kwargs

@@ -20,7 +20,7 @@ from kerasish import config, ops
 from kerasish.common import tree
 from kerasish.layers.keras_tensor import KerasTensor
 from kerasish.layers.layer import Layer
-from kerasish.layers.preprocessing import _utils
+from kerasish.layers.preprocessing import _hashes, _utils
 from kerasish.serialization import refuse_path
 
 
@@ -123,6 +123,32 @@ def _rows_for_adapt(data, kind, layer):
         yield array.reshape(array.shape[0], -1)
 
 
+def _check_salt(cls, salt, vocabulary_dtype, oov_method):
+    """Keras's `salt`: None, an int (used for both key halves) or a pair of
+    ints -> None or `[key0, key1]`. Integer vocabularies hash only with
+    `oov_method="farmhash"`, so a salt needs it."""
+    if salt is None:
+        return None
+    if vocabulary_dtype != "string" and oov_method != "farmhash":
+        raise ValueError(
+            f"{cls}: `salt` can only be used when `oov_method='farmhash'`, got "
+            f"oov_method={oov_method!r}. Pass oov_method='farmhash' to hash "
+            "out-of-vocabulary integers with the salted hash."
+        )
+
+    def is_int(value):
+        return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+    if isinstance(salt, tuple | list) and len(salt) == 2 and all(map(is_int, salt)):
+        return [int(salt[0]), int(salt[1])]
+    if is_int(salt):
+        return [int(salt), int(salt)]
+    raise ValueError(
+        f"{cls}: `salt` must be a tuple of 2 integers, or a single integer, got "
+        f"salt={salt!r}."
+    )
+
+
 class IndexLookup(HostSideLayer):
     """Maps tokens to indices with a vocabulary (base of the lookup layers).
 
@@ -175,6 +201,7 @@ class IndexLookup(HostSideLayer):
                 f"{cls}: `num_oov_indices` must be >= 0, got {num_oov_indices}."
             )
         _utils.check_choice(cls, "oov_method", oov_method, ("floormod", "farmhash"))
+        salt = _check_salt(cls, salt, vocabulary_dtype, oov_method)
         output_mode = _utils.standardize_output_mode(cls, output_mode)
         if invert and output_mode != "int":
             raise ValueError(
@@ -210,6 +237,9 @@ class IndexLookup(HostSideLayer):
         self._kind = "string" if vocabulary_dtype == "string" else "int"
         self._tokens = []
         self._index = {}
+        # Set by `adapt`/`set_vocabulary`: calling before raises, as Keras's
+        # uninitialized lookup table does.
+        self._vocabulary_set = False
         self.idf_weights = None
         self.built = True
         if vocabulary is not None:
@@ -358,6 +388,7 @@ class IndexLookup(HostSideLayer):
         start = self._token_start_index()
         self._index = {t: start + i for i, t in enumerate(self._tokens)}
         self._check_vocab_size_unchanged()
+        self._vocabulary_set = True
 
     def _set_idf(self, idf):
         if self.pad_to_max_tokens and self.max_tokens is not None:
@@ -451,20 +482,34 @@ class IndexLookup(HostSideLayer):
             if self.num_oov_indices == 1:
                 out[oov] = start
             else:
-                out[oov] = [
-                    start + self._oov_bucket(flat[i]) for i in np.flatnonzero(oov)
-                ]
+                buckets = {}
+                for i in np.flatnonzero(oov):
+                    token = flat[i]
+                    if token not in buckets:
+                        buckets[token] = start + self._oov_bucket(token)
+                    out[i] = buckets[token]
         return out.reshape(array.shape)
 
     def _oov_bucket(self, token):
+        """Keras's OOV bucket (in `[0, num_oov_indices)`) of an OOV token.
+
+        Integer tokens with `oov_method="floormod"`: `token % num_oov_indices`
+        (floor modulo). Otherwise the token's bytes are hashed (an integer's
+        decimal text, as `tf.strings.as_string`; a string's UTF-8) and
+
+            bucket = fingerprint64(bytes) % num_oov_indices   (no salt: FarmHash)
+            bucket = siphash24(salt[0], salt[1], bytes) % num_oov_indices
+
+        as `tf.strings.to_hash_bucket_fast` / `to_hash_bucket_strong`.
+        """
         if self._kind == "int" and self.oov_method == "floormod":
             return int(token) % self.num_oov_indices
-        # Keras hashes with FarmHash64, which is not reproduced here: a stable
-        # FNV-1a hash spreads OOV tokens over the buckets instead.
-        h = 0xCBF29CE484222325
-        for byte in str(token).encode("utf-8"):
-            h = ((h ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-        return h % self.num_oov_indices
+        data = str(token).encode("utf-8")
+        if self.salt is not None:
+            digest = _hashes.siphash24(self.salt[0], self.salt[1], data)
+        else:
+            digest = _hashes.fingerprint64(data)
+        return digest % self.num_oov_indices
 
     def _invert_lookup(self, array):
         cls = type(self).__name__
@@ -484,22 +529,29 @@ class IndexLookup(HostSideLayer):
             return self.max_tokens
         return self._frozen_vocab_size
 
+    def _check_vocabulary_set(self, layer_name=None, layer_type=None):
+        """Raises a RuntimeError (as Keras's uninitialized lookup table) when
+        no vocabulary was adapted or set; `layer_name`/`layer_type` name the
+        layer the user called (a TextVectorization wrapping this lookup)."""
+        if self._vocabulary_set:
+            return
+        name = self.name if layer_name is None else layer_name
+        cls = type(self).__name__ if layer_type is None else layer_type
+        raise RuntimeError(
+            f"Layer '{name}' ({cls}) has no vocabulary: set the vocabulary before "
+            "calling the layer, with `adapt(data)`, `set_vocabulary(vocabulary)` "
+            "or the `vocabulary=` constructor argument. A layer rebuilt with "
+            "`from_config` from an adapted layer's config has no vocabulary (it "
+            "is saved as an asset, not in the config): load the saved model "
+            "instead, or set the vocabulary again."
+        )
+
     def call(self, inputs):
         cls = type(self).__name__
+        self._check_vocabulary_set()
         if self.invert:
             return self._invert_lookup(to_host_array(inputs, "int", cls))
         array = to_host_array(inputs, self._kind, cls)
-        if (
-            self.output_mode != "int"
-            and not self.pad_to_max_tokens
-            and (self._frozen_vocab_size is None)
-        ):
-            raise RuntimeError(
-                f"Layer '{self.name}' ({cls}): with output_mode="
-                f"{self.output_mode!r} and pad_to_max_tokens=False, set the "
-                "vocabulary before calling the layer: pass `vocabulary=` or call "
-                "`adapt(data)`."
-            )
         indices = self._lookup(array)
         if self.output_mode == "int":
             return indices

@@ -28,10 +28,14 @@ class TextVectorization(HostSideLayer):
     vectors): standardize, split, form n-grams, look up in a vocabulary.
 
     Runs on the host in numpy (`host_side = True`): `call` takes a list or a
-    numpy array of strings of shape `(batch,)` or `(batch, 1)` and returns a
-    numpy array. The vocabulary comes from `adapt(texts)` (most frequent tokens
-    first, ties by decreasing string, as Keras 3) or `vocabulary=`; index 0 is
-    the padding/mask token "" and index 1 the OOV token "[UNK]" in "int" mode.
+    numpy array of strings of shape `(batch,)` or `(batch, 1)` and computes in
+    numpy; calling the layer hands the result over as an engine tensor, as
+    Keras's on JAX: integer ids, multi-hot and counts are int64 (int32 unless
+    x64 is enabled), TF-IDF is floatx. The vocabulary comes from
+    `adapt(texts)` (most frequent tokens first, ties by decreasing string, as
+    Keras 3), `set_vocabulary` or `vocabulary=`; calling the layer without one
+    raises a RuntimeError. Index 0 is the padding/mask token "" and index 1
+    the OOV token "[UNK]" in "int" mode.
 
     Args:
         max_tokens: Maximum vocabulary size, special tokens included.
@@ -42,8 +46,10 @@ class TextVectorization(HostSideLayer):
             one standardized string and returning its list of tokens.
         ngrams: None, an int `n` (all n-grams of sizes 1..n), or a tuple of
             sizes. N-grams join tokens with a space; sizes come in order.
-        output_mode: "int" (default), "multi_hot", "count", "tf_idf"
-            ("one_hot" is accepted as in Keras).
+        output_mode: "int" (default), "multi_hot", "count", "tf_idf", or
+            "one_hot" (as Keras: one vector per token, so only for a single
+            string, `(tokens, depth)`, or with `split=None`, `(batch, depth)`;
+            a batch of split strings raises a TypeError).
         output_sequence_length: With "int": pad with 0 or truncate each row to
             this length. Without it rows are padded to the batch's longest.
         pad_to_max_tokens: Non-"int" modes: output width `max_tokens`.
@@ -58,9 +64,11 @@ class TextVectorization(HostSideLayer):
     Example:
     >>> layer = kerasish.layers.TextVectorization(output_sequence_length=4)
     >>> layer.adapt(["the cat sat", "the dog"])
-    >>> layer(["the dog sat"])
-    array([[2, 4, 3, 0]])
+    >>> np.asarray(layer(["the dog sat"]))
+    array([[2, 4, 3, 0]], dtype=int32)
     """
+
+    engine_output = True  # as Keras's on JAX (int64 -> int32)
 
     def __init__(
         self,
@@ -272,26 +280,25 @@ class TextVectorization(HostSideLayer):
 
     # -- call ----------------------------------------------------------------------
     def call(self, inputs):
-        rows, scalar = self._tokenize(inputs)
         lookup = self._lookup_layer
+        lookup._check_vocabulary_set(self.name, "TextVectorization")
+        rows, scalar = self._tokenize(inputs)
+        indices = [lookup._lookup(np.array(row, dtype=object)) for row in rows]
+        if self._output_mode == "one_hot":
+            return self._one_hot(indices, scalar)
         if self._output_mode != "int":
-            indices = [lookup._lookup(np.array(row, dtype=object)) for row in rows]
-            if lookup.pad_to_max_tokens is False and lookup._frozen_vocab_size is None:
-                raise RuntimeError(
-                    f"Layer '{self.name}' (TextVectorization): with output_mode="
-                    f"{self._output_mode!r}, set the vocabulary first: call "
-                    "`adapt(texts)` or pass `vocabulary=`."
-                )
-            mode = "count" if self._output_mode == "tf_idf" else self._output_mode
-            if mode == "one_hot":
-                mode = "multi_hot"  # one vector per document, as TF's bincount
+            tf_idf = self._output_mode == "tf_idf"
+            # Keras encodes in the lookup's index dtype (int64, int32 on JAX):
+            # integer multi-hot and counts; TF-IDF weights the counts in floatx.
             out = _utils.encode_categorical_numpy(
-                indices, mode, lookup._depth(), config.floatx()
+                indices,
+                "count" if tf_idf else self._output_mode,
+                lookup._depth(),
+                config.floatx() if tf_idf else "int64",
             )
-            if self._output_mode == "tf_idf":
+            if tf_idf:
                 out = out * lookup._idf_for_depth().astype(config.floatx())
             return out[0] if scalar else out
-        indices = [lookup._lookup(np.array(row, dtype=object)) for row in rows]
         length = self._output_sequence_length
         if length is None:
             length = max((len(r) for r in indices), default=0)
@@ -300,6 +307,28 @@ class TextVectorization(HostSideLayer):
             row = row[:length]
             out[i, : len(row)] = row
         return out[0] if scalar else out
+
+    def _one_hot(self, indices, scalar):
+        """Keras's "one_hot": one vector per token, `(tokens, depth)` for one
+        split string, `(batch, depth)` for whole strings (`split=None`)."""
+        depth = self._lookup_layer._depth()
+        if self._split is None and self._ngrams is None:
+            # (batch, 1): one token per string
+            ids = np.asarray(indices, dtype=np.int64).reshape(-1, 1)
+            return _utils.encode_categorical_numpy(ids, "one_hot", depth, "int64")
+        if not scalar:
+            raise TypeError(
+                f"Layer '{self.name}' (TextVectorization): output_mode='one_hot' "
+                "encodes every token as its own vector, so each string of a batch "
+                "becomes a (tokens, depth) matrix of its own length, which is not "
+                "a dense tensor (Keras raises a TypeError here too). For one "
+                "vector per string use output_mode='multi_hot' or 'count'; for one "
+                "vector per token use output_mode='int' followed by "
+                "CategoryEncoding(output_mode='one_hot'); or pass split=None to "
+                "encode whole strings."
+            )
+        # (tokens,) -> (tokens, depth)
+        return _utils.encode_categorical_numpy(indices[0], "one_hot", depth, "int64")
 
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)
