@@ -1,6 +1,7 @@
 """`EarlyStopping`: stops `fit` when a monitored quantity stops improving."""
 
 from kerasish.callbacks.monitor_callback import MonitorCallback
+from kerasish.common import io_utils
 from kerasish.serialization import register_builtin
 
 
@@ -92,10 +93,10 @@ class EarlyStopping(MonitorCallback):
 
     def on_train_end(self, logs=None):
         if self.stopped_epoch > 0 and self.verbose > 0:
-            print(f"Epoch {self.stopped_epoch + 1}: early stopping")
+            io_utils.print_msg(f"Epoch {self.stopped_epoch + 1}: early stopping")
         if self.restore_best_weights and self.best_weights is not None:
             if self.verbose > 0:
-                print(
+                io_utils.print_msg(
                     "Restoring model weights from the end of the best epoch: "
                     f"{self.best_epoch + 1}."
                 )

@@ -3,6 +3,7 @@
 import numpy as np
 
 from kerasish.callbacks.callback import Callback
+from kerasish.common import io_utils
 from kerasish.serialization import register_builtin
 
 
@@ -70,7 +71,7 @@ class LearningRateScheduler(Callback):
             lr = self._update_optimizer_lr(opt, epoch)
             if self.verbose > 0:
                 name = f" {opt.name}" if len(optimizers) > 1 else ""
-                print(
+                io_utils.print_msg(
                     f"\nEpoch {epoch + 1}: LearningRateScheduler setting{name} "
                     f"learning rate to {lr}."
                 )

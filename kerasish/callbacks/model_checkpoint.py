@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 
 from kerasish.callbacks.monitor_callback import MonitorCallback
+from kerasish.common import io_utils
 from kerasish.serialization import register_builtin
 
 _WEIGHTS_EXTS = (".weights.h5", ".weights.npz")
@@ -137,7 +138,7 @@ class ModelCheckpoint(MonitorCallback):
     def _should_save_model(self, epoch, logs, filepath):
         if not self.save_best_only:
             if self.verbose > 0:
-                print(f"\nEpoch {epoch + 1}: saving model to {filepath}")
+                io_utils.print_msg(f"\nEpoch {epoch + 1}: saving model to {filepath}")
             return True
         current = logs.get(self.monitor)
         if current is None:
@@ -153,14 +154,16 @@ class ModelCheckpoint(MonitorCallback):
         best = "None" if self.best is None else f"{self.best:.5f}"
         if self._is_improvement(current, self.best):
             if self.verbose > 0:
-                print(
+                io_utils.print_msg(
                     f"\nEpoch {epoch + 1}: {self.monitor} improved from {best} to "
                     f"{current:.5f}, saving model to {filepath}"
                 )
             self.best = current
             return True
         if self.verbose > 0:
-            print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {best}")
+            io_utils.print_msg(
+                f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {best}"
+            )
         return False
 
     def _save_model(self, epoch, batch, logs):
@@ -181,7 +184,9 @@ class ModelCheckpoint(MonitorCallback):
         else:
             self.model.save(filepath, overwrite=True)
         if self.verbose > 0:
-            print(f"\nEpoch {epoch + 1}: finished saving model to {filepath}")
+            io_utils.print_msg(
+                f"\nEpoch {epoch + 1}: finished saving model to {filepath}"
+            )
 
     def _get_file_path(self, epoch, batch, logs):
         values = dict(logs)

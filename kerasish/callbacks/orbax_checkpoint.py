@@ -4,6 +4,7 @@ import numbers
 import warnings
 
 from kerasish.callbacks.monitor_callback import MonitorCallback
+from kerasish.common import io_utils
 from kerasish.serialization import register_builtin
 
 
@@ -141,7 +142,9 @@ class OrbaxCheckpoint(MonitorCallback):
             self.checkpointer, step, self.model, weights_only=self.save_weights_only
         )
         if self.verbose > 0:
-            print(f"OrbaxCheckpoint: saved step {step} to {self.directory}")
+            io_utils.print_msg(
+                f"OrbaxCheckpoint: saved step {step} to {self.directory}"
+            )
 
     def on_train_batch_end(self, batch, logs=None):
         if self._should_save_on_batch(batch) and self._improved(logs, f"batch {batch}"):

@@ -8,6 +8,7 @@ from kerasish.callbacks.learning_rate_scheduler import (
     require_learning_rates,
 )
 from kerasish.callbacks.monitor_callback import MonitorCallback
+from kerasish.common import io_utils
 from kerasish.serialization import register_builtin
 
 
@@ -82,7 +83,7 @@ class ReduceLROnPlateau(MonitorCallback):
         optimizer.learning_rate = new_lr
         if self.verbose > 0:
             name = f" {name}" if name else ""
-            print(
+            io_utils.print_msg(
                 f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing{name} learning "
                 f"rate to {new_lr}."
             )

@@ -3,6 +3,7 @@
 import numpy as np
 
 from kerasish.callbacks.callback import Callback
+from kerasish.common import io_utils
 from kerasish.serialization import register_builtin
 
 
@@ -38,5 +39,5 @@ class TerminateOnNaN(Callback):
                     f"NaN or Inf loss encountered at batch {batch}. Loss value: "
                     f"{value}. Terminating training immediately."
                 )
-            print(f"Batch {batch}: Invalid loss, terminating training")
+            io_utils.print_msg(f"Batch {batch}: Invalid loss, terminating training")
             self.model.stop_training = True

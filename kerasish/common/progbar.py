@@ -1,49 +1,109 @@
-"""`Progbar`: Keras's progress bar: `12/100 ━━━━━━━━━━ 1s 8ms/step - loss: 0.4`.
+"""`Progbar`: Keras's progress bar: ` 12/100 ━━━━━━━━━━ 1s 8ms/step - loss: 0.4000`.
 
-Logs are read (a host sync) only when a line is printed, at most every `interval`
-seconds, so a fast loop is not slowed down by the bar. Compilation time is reported
-separately and excluded from the time per step and the ETA.
+The text is Keras 3's, character for character: the counter padded to the target's
+width and bold, the filled part of the bar green and the rest grey (`━` both), the
+ETA (or, once finished, the time elapsed) in bold, the time per step, then the
+metrics in the order they first came.
+
+Where kerasish differs, the terminal shows the same text:
+
+- A terminal (or a notebook) gets every frame, drawn over the last one. Anything
+  else (a pipe, a log file) and `logging` (interactive logging off) get finished
+  lines only: the final frame of each bar, without carriage returns or styles
+  (Keras writes every frame, styled, wherever "posix" is imported).
+- Logs are read (a host sync) only when a frame is printed, so a fast loop is not
+  slowed down by the bar.
+- The trainer reports compile time (`compiled`): shown as a note the next frame
+  draws over, and left out of the time per step and the ETA.
 """
 
-import logging
+import math
+import os
+import re
 import sys
 import time
 from collections.abc import Mapping
 
+import numpy as np
+
 from kerasish import config
+from kerasish.common import io_utils
+
+_BOLD, _GREEN, _GREY, _RESET = "\x1b[1m", "\x1b[32m", "\x1b[37m", "\x1b[0m"
+_STYLE = re.compile(r"\x1b\[[0-9;]*m")
 
 
-def format_value(value):
-    value = float(value)
-    return f"{value:.4f}" if abs(value) > 1e-3 or value == 0 else f"{value:.4e}"
+def format_value(value, absolute=True):
+    """A metric value as Keras prints it: `%.4f` above 1e-3, else `%.4e`.
+
+    Keras's bar (verbose=1) compares `abs(value)` with 1e-3; its one line at the end
+    (verbose=2) compares `value` itself, so -5 prints as `-5.0000e+00` there.
+
+    Example:
+    >>> format_value(0.0), format_value(-5.0), format_value(-5.0, absolute=False)
+    ('0.0000e+00', '-5.0000', '-5.0000e+00')
+    """
+    large = abs(value) > 1e-3 if absolute else value > 1e-3
+    return f"{value:.4f}" if large else f"{value:.4e}"
 
 
-def _format_time(seconds, unit):
-    if seconds >= 1 or seconds == 0:
-        return f"{seconds:.0f}s/{unit}"
-    if seconds >= 1e-3:
-        return f"{seconds * 1e3:.0f}ms/{unit}"
-    return f"{seconds * 1e6:.0f}us/{unit}"
+def _format_time(time_per_unit, unit_name):
+    """` 0s/step`, ` 12ms/step` or ` 850us/step` (with Keras's leading space)."""
+    if time_per_unit >= 1 or time_per_unit == 0:
+        return f" {time_per_unit:.0f}s/{unit_name}"
+    if time_per_unit >= 1e-3:
+        return f" {time_per_unit * 1000.0:.0f}ms/{unit_name}"
+    return f" {time_per_unit * 1000000.0:.0f}us/{unit_name}"
+
+
+def _format_eta(eta):
+    """Keras's ETA: `h:mm:ss` above an hour, `m:ss` above a minute, else `12s`."""
+    if eta > 3600:
+        return f"{int(eta // 3600)}:{int((eta % 3600) // 60):02d}:{int(eta % 60):02d}"
+    if eta > 60:
+        return f"{int(eta // 60)}:{int(eta % 60):02d}"
+    return f"{int(eta)}s"
+
+
+def _count(current, target):
+    """` 3/12`: the step padded to the target's width (Keras's `%{n}d/%d`)."""
+    digits = int(math.log10(target)) + 1
+    return f"{int(current):{digits}d}/{int(target)}"
+
+
+def _average(total, count):
+    """Keras's displayed value: the mean of a non-float (an array) over `count`."""
+    if not isinstance(total, float):
+        total = np.mean(total)
+    return total / max(1, count)
 
 
 class Progbar:
-    """A progress bar.
+    """Displays a progress bar.
+
+    With neither `stateful_metrics` nor `stateless_metrics`, every value is
+    averaged over the steps before it is shown (as in Keras).
 
     Args:
-        target: Total number of steps, or None if unknown.
+        target: Total number of steps expected, or `None` if unknown.
         width: Width of the bar in characters.
-        verbose: 1 for the live bar, 2 for one line at the end, 0 for silence.
-        interval: Minimum seconds between two printed updates.
+        verbose: 0 (silent), 1 (the live bar), 2 (one line at the end).
+        interval: Minimum seconds between two frames of the live bar.
         stateful_metrics: Names whose values are shown as given (the latest
-            value), not averaged over steps. Give at most one of this and
+            value), not averaged. Give at most one of this and
             `stateless_metrics`.
         stateless_metrics: Names whose values *are* averaged over steps; all
-            others are shown as given. With neither argument, every value is
-            averaged (as in Keras).
-        unit_name: Shown in the time per unit ("step").
+            others are shown as given.
+        unit_name: Shown in the time per unit (`"step"`, `"sample"`).
 
-    `update(current, values)` takes `values` as a dict or as a list of
-    `(name, value)` pairs.
+    `update(current, values)` takes `values` as a list of `(name, value)` pairs
+    (as Keras) or as a mapping.
+
+    Example:
+    >>> bar = Progbar(3, verbose=2)
+    >>> for step in (1, 2, 3):
+    ...     bar.update(step, [("loss", 0.5)])  # doctest: +ELLIPSIS
+    3/3 - 0s - ...s/step - loss: 0.5000
     """
 
     def __init__(
@@ -62,116 +122,173 @@ class Progbar:
                 "given; all others averaged) and `stateless_metrics` (names "
                 "averaged; all others shown as given)."
             )
+        self.target = target
+        self.width = width
+        self.verbose = verbose
+        self.interval = interval
+        self.unit_name = unit_name
         if stateless_metrics is not None:
             self.stateful_metrics = None
             self.stateless_metrics = set(stateless_metrics)
         else:
             self.stateful_metrics = set(stateful_metrics or ())
             self.stateless_metrics = None
-        self._values = {}
-        self._latest = None  # lazily read logs when nothing is averaged
-        self._values_order = []
+        # Keras also draws frames when "posix" is imported (always, on Linux):
+        # kerasish keeps pipes and log files to finished lines.
+        self._dynamic_display = (
+            (hasattr(sys.stdout, "isatty") and sys.stdout.isatty())
+            or "ipykernel" in sys.modules
+            or "PYCHARM_HOSTED" in os.environ
+        )
         self._seen_so_far = 0
-        self.target = target
-        self.width = width
-        self.verbose = verbose
-        self.interval = interval
-        self.unit_name = unit_name
-        self.seen = 0
+        self._values = {}
+        self._values_order = []
+        # Nothing averaged: the first and latest values given, read when printed.
+        self._first = None
+        self._latest = None
         self._start = time.time()
         self._last_update = 0.0
-        self._compile_time = 0.0
-        self._first_step_done = None
-        self._dynamic = sys.stdout.isatty() or "ipykernel" in sys.modules
-        self._prev_len = 0
-
-    def compiled(self, seconds):
-        self._compile_time += seconds
-        if self.verbose == 1:
-            self._write(
-                f"compiling the step... done in {seconds:.1f}s",
-                newline=not self._dynamic,
-            )
-
-    def _write(self, text, newline=False):
-        if not config.is_interactive_logging_enabled():
-            if newline:  # Finished lines only; `logging` has no carriage return.
-                logging.getLogger("kerasish").info(text)
-            return
-        if self._dynamic:
-            pad = max(0, self._prev_len - len(text))
-            sys.stdout.write("\r" + text + " " * pad + ("\n" if newline else ""))
-        else:
-            sys.stdout.write(text + ("\n" if newline else ""))
-        self._prev_len = 0 if newline else len(text)
-        sys.stdout.flush()
+        self._time_after_first_step = None
+        self._compile_seconds = 0.0
+        self._compile_seconds_at_first_step = 0.0
+        self._prev_total_width = 0
+        self._open_frame = ""  # the frame on the line, when not finished
 
     def update(self, current, values=None, finalize=None):
+        """Updates the progress bar.
+
+        Args:
+            current: Index of the current step (1 after the first).
+            values: `(name, value)` pairs (or a mapping) for this step. A name in
+                `stateful_metrics` is shown as given, others averaged.
+            finalize: Whether this is the bar's last update. Defaults to
+                `current >= target`.
+        """
         if finalize is None:
             finalize = self.target is not None and current >= self.target
         self._accumulate(current, values, finalize)
-        self.seen = current
-        if not self.verbose:
-            return
         now = time.time()
-        if not finalize and (now - self._last_update < self.interval):
-            return
-        if self.verbose == 2 and not finalize:
-            return
-        if self.verbose == 1 and not finalize and not self._dynamic:
-            return
+        time_per_unit = self._estimate_step_duration(current, now)
+        if self.verbose == 1:
+            if now - self._last_update < self.interval and not finalize:
+                return
+            if self._live():
+                self._draw(self._frame(current, now, time_per_unit, finalize), finalize)
+            elif finalize:  # a finished line, without styles (a log file's)
+                frame = self._frame(current, now, time_per_unit, True)
+                io_utils.print_msg(_STYLE.sub("", frame))
+        elif self.verbose == 2 and finalize and self.target and self.target > 0:
+            count = _count(current, self.target)
+            line = f"{count} - {now - self._start:.0f}s -"
+            line += _format_time(time_per_unit, self.unit_name)
+            io_utils.print_msg(line + self._metrics_text(absolute=False))
         self._last_update = now
-        elapsed = max(now - self._start - self._compile_time, 0.0)
-        per_step = elapsed / current if current else 0.0
-        if self._latest is not None:
-            latest = self._latest
-            items = latest.items() if isinstance(latest, Mapping) else latest
-            self._values.update({key: [value, 1] for key, value in items})
-            self._latest = None
-        logs = ""
-        for key in sorted(self._values):
-            total_value, count = self._values[key]
-            try:
-                logs += f" - {key}: {format_value(_mean(total_value, count))}"
-            except (TypeError, ValueError):
-                continue
-        total = now - self._start
-        if self.verbose == 2:
-            line = f"{current}/{self.target or current} - {total:.0f}s - "
-            line += _format_time(per_step, self.unit_name) + logs
-            self._write(line, newline=True)
+
+    def add(self, n, values=None):
+        """Moves the bar `n` steps on: `update(steps seen so far + n, values)`."""
+        self.update(self._seen_so_far + n, values)
+
+    def compiled(self, seconds):
+        """Notes that the trainer spent `seconds` compiling a step.
+
+        The time is left out of the time per step and the ETA. With verbose=1 a
+        note `compiling the step... done in 0.2s` is shown: on a terminal, on the
+        bar's line until the next frame draws over it (a message printed before
+        then finds the line as it was); elsewhere, as a line of its own.
+        """
+        self._compile_seconds += seconds
+        if self.verbose != 1:
             return
-        target = self.target
-        if target:
-            filled = int(self.width * min(current, target) / target)
-            bar = (
-                "━" * filled + " " * (self.width - filled)
-                if not finalize
-                else "━" * self.width
-            )
-            count = f"{current}/{target} {bar}"
-        else:
-            count = f"{current}/Unknown"
+        note = f"compiling the step... done in {seconds:.1f}s"
+        if not self._live():
+            io_utils.print_msg(note)
+            return
+        covered = max(self._prev_total_width, io_utils.take_transient())
+        message = "\b" * self._prev_total_width + "\r" + note
+        io_utils.print_msg(message + " " * (covered - len(note)), line_break=False)
+        io_utils.mark_transient(len(note), restore=self._open_frame)
+        self._prev_total_width = len(note)
+
+    def _live(self):
+        """Whether every frame is drawn (a terminal, interactive logging on)."""
+        return self._dynamic_display and config.is_interactive_logging_enabled()
+
+    def _draw(self, frame, finalize):
+        """Draws `frame` over the last one (Keras's backspaces, carriage return and
+        trailing blanks), ending the line when the bar is finished."""
+        total_width = len(_STYLE.sub("", frame))
+        covered = max(self._prev_total_width, io_utils.take_transient())
+        message = "\b" * self._prev_total_width + "\r" + frame
+        if covered > total_width:
+            message += " " * (covered - total_width)
         if finalize:
-            line = (
-                f"{count} {total:.0f}s {_format_time(per_step, self.unit_name)}{logs}"
-            )
+            message += "\n"
+        io_utils.print_msg(message, line_break=False)
+        self._prev_total_width = total_width
+        self._open_frame = "" if finalize else frame
+
+    def _frame(self, current, now, time_per_unit, finalize):
+        """Keras's verbose=1 frame, with its styles: counter, bar, time, metrics."""
+        target = self.target
+        if target is not None and target > 0:
+            count = _count(current, target)
+            filled = int(self.width * (float(current) / target))
+            text = f"{_BOLD}{count}{_RESET} "
+            if filled > 0:
+                text += f"{_GREEN}{'━' * filled}{_RESET}"
+            text += f"{_GREY}{'━' * (self.width - filled)}{_RESET}"
         else:
-            eta = per_step * (target - current) if target else 0
-            line = f"{count} {total:.0f}s {_format_time(per_step, self.unit_name)}"
-            if target:
-                line = f"{count} {_eta(eta)}"
-            line += logs
-        self._write(line, newline=finalize)
+            text = f"{int(current):7d}/Unknown"
+        if target is not None and target > 0 and not finalize:
+            when = _format_eta(time_per_unit * (target - current))
+        else:
+            when = f"{now - self._start:.0f}s"  # time elapsed
+        text += f" {_BOLD}{when}{_RESET}" + _format_time(time_per_unit, self.unit_name)
+        return text + self._metrics_text(absolute=True)
+
+    def _metrics_text(self, absolute):
+        """` - name: value` for each metric, in the order the names first came."""
+        self._read_latest()
+        text = ""
+        for key in self._values_order:
+            total, count = self._values[key]
+            try:
+                text += f" - {key}: {format_value(_average(total, count), absolute)}"
+            except (TypeError, ValueError):  # not a number: not shown
+                continue
+        return text
+
+    def _estimate_step_duration(self, current, now):
+        """Keras's estimate of one step's duration, less the compile time reported.
+
+        After the first step, the time since it over the steps since (the first
+        step is not representative); before, the time since the start over
+        `current`; 0 before any step.
+        """
+        if not current:
+            return 0
+        if self._time_after_first_step is not None and current > 1:
+            compiling = self._compile_seconds - self._compile_seconds_at_first_step
+            spent = now - self._time_after_first_step - compiling
+            time_per_unit = spent / (current - 1)
+        else:
+            time_per_unit = (now - self._start - self._compile_seconds) / current
+        if current == 1:
+            self._time_after_first_step = now
+            self._compile_seconds_at_first_step = self._compile_seconds
+        return max(time_per_unit, 0.0)
 
     def _accumulate(self, current, values, finalize):
-        """Keras's bookkeeping: stateless values are averaged over the steps
-        since the bar started (weighted by steps per update); stateful ones are
-        kept as given. Sums stay lazy (no host sync until a line prints)."""
+        """Keras's bookkeeping: stateless values are averaged over the steps since
+        the bar started (weighted by the steps per update); stateful ones are kept
+        as given. Sums stay lazy (no host sync until a frame prints)."""
         if self.stateless_metrics is not None and not self.stateless_metrics:
-            # Nothing is averaged: keep the mapping and read it (a host sync
-            # for a trainer's lazy logs) only when a line is printed.
+            # Nothing is averaged: keep the mappings and read them (a host sync
+            # for a trainer's lazy logs) only when a frame is printed. The first
+            # gives the names' order, as Keras's would.
             if values is not None:
+                if self._first is None and not self._values_order:
+                    self._first = values
                 self._latest = values
             self._seen_so_far = current
             return
@@ -187,25 +304,25 @@ class Progbar:
                 base = max(current - self._seen_so_far, 1)
                 try:
                     if key in self._values:
-                        self._values[key][0] = self._values[key][0] + value * base
-                        self._values[key][1] += base
+                        total, count = self._values[key]
+                        self._values[key] = [total + value * base, count + base]
                     else:
                         self._values[key] = [value * base, base]
                     continue
-                except TypeError:
+                except TypeError:  # not a number: kept as given
                     pass
             self._values[key] = [value, 1]
         self._seen_so_far = current
 
-
-def _mean(total, count):
-    return float(total) / max(count, 1)
-
-
-def _eta(seconds):
-    if seconds > 3600:
-        hours, rest = divmod(int(seconds), 3600)
-        return f"ETA: {hours}:{rest // 60:02d}:{rest % 60:02d}"
-    if seconds > 60:
-        return f"ETA: {int(seconds // 60)}:{int(seconds % 60):02d}"
-    return f"ETA: {seconds:.0f}s"
+    def _read_latest(self):
+        """Reads the values `_accumulate` kept unread (nothing averaged): the first
+        values given set the names' order, the latest the values shown."""
+        first, latest = self._first, self._latest
+        self._first = self._latest = None
+        for values in (first, latest):
+            if values is None:
+                continue
+            for key, value in values.items() if isinstance(values, Mapping) else values:
+                if key not in self._values_order:
+                    self._values_order.append(key)
+                self._values[key] = [value, 1]

@@ -26,7 +26,8 @@ class IntegerLookup(IndexLookup):
         invert: Map indices back to values.
         output_mode: "int" (default), "one_hot", "multi_hot", "count", "tf_idf".
         pad_to_max_tokens: Encode to width `max_tokens`.
-        oov_method: "floormod" (default) or "farmhash" (approximated).
+        oov_method: "floormod" (default) or "farmhash" (Keras's FarmHash
+            Fingerprint64 of the decimal text, as Keras buckets them).
 
     Example:
     >>> layer = kerasish.layers.IntegerLookup(vocabulary=[12, 36])

@@ -19,8 +19,8 @@ class StringLookup(IndexLookup):
     Args:
         max_tokens: Maximum vocabulary size, special tokens included.
         num_oov_indices: Number of out-of-vocabulary indices (default 1). With
-            more than 1, OOV strings are hashed into them (kerasish uses FNV-1a,
-            not Keras's FarmHash, so those buckets differ from Keras's).
+            more than 1, OOV strings are hashed into them with Keras's FarmHash
+            Fingerprint64 (SipHash with a `salt`): the same buckets as Keras.
         mask_token: Token mapped to index 0 (output_mode "int"), or ignored by
             the encodings; None (default) for no mask.
         oov_token: Token returned for OOV indices when `invert=True`. "[UNK]".
