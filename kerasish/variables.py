@@ -18,6 +18,23 @@ def current_scope():
     return stack[-1] if stack else None
 
 
+def _scoped_value(variable, value):
+    """`value` for `variable` in a `StatelessScope`: an engine array of the
+    variable's dtype (as Keras converts it), of the variable's shape."""
+    engine = get_engine()
+    if not engine.is_tracer(value):
+        value = engine.convert_to_tensor(value, variable.dtype)
+    shape = tuple(getattr(value, "shape", ()))
+    if shape != tuple(variable.shape):
+        raise ValueError(
+            "Invalid value for the variable in StatelessScope: variable "
+            f"'{variable.path}' has shape {tuple(variable.shape)}, but the value "
+            f"given has shape {shape}. Pass one value per variable, in "
+            "`state_mapping`, of the variable's own shape."
+        )
+    return value
+
+
 class StatelessScope:
     """Within `with StatelessScope(mapping):` variables read from `mapping`.
 
@@ -31,7 +48,15 @@ class StatelessScope:
     def __init__(
         self, state_mapping=None, collect_losses=False, initialize_variables=True
     ):
-        self.values = {id(v): value for v, value in state_mapping or ()}
+        self.values = {}
+        for v, value in state_mapping or ():
+            if not isinstance(v, Variable):
+                raise ValueError(
+                    "Invalid reference variable in StatelessScope: all keys in "
+                    "argument `state_mapping` must be Variable instances. "
+                    f"Received instead: {v!r}"
+                )
+            self.values[id(v)] = _scoped_value(v, value)
         self.assigned = {}
         self.losses = [] if collect_losses else None
         self.initialize_variables = initialize_variables
@@ -126,6 +151,17 @@ class Variable:
             raise TypeError(
                 f"Variable: unexpected keyword argument(s) {sorted(kwargs)}."
             )
+        if name is not None and "/" in str(name):
+            raise ValueError(
+                "Argument `name` must be a string and cannot contain character "
+                f"`/`. Received: name={name}"
+            )
+        if synchronization not in ("auto", "none", "on_read", "on_write"):
+            raise ValueError(
+                "Invalid value for argument `synchronization`. Expected one of "
+                "'auto', 'none', 'on_read', 'on_write'. Received: "
+                f"synchronization={synchronization!r}"
+            )
         if layout is not None and not hasattr(layout, "backend_layout"):
             raise TypeError(
                 f"Variable '{name}': `layout` must be a "
@@ -133,8 +169,8 @@ class Variable:
                 f"{layout!r} of type {type(layout).__name__}."
             )
         engine = get_engine()
-        dtype = engine.standardize_dtype(dtype)
         if callable(initializer):
+            dtype = engine.standardize_dtype(dtype)
             if shape is None:
                 raise ValueError(
                     f"Variable '{name}': a callable initializer needs a `shape`."
@@ -145,6 +181,13 @@ class Variable:
                 value = initializer(tuple(shape), dtype)
         else:
             value = initializer
+            if dtype is None:
+                # As Keras: an array's own dtype (int32 ids stay int32; host
+                # float64 and int64 become the engine's float32 and int32).
+                with engine.eager_scope():
+                    value = engine.convert_to_tensor(value)
+                dtype = str(value.dtype)
+            dtype = engine.standardize_dtype(dtype)
         with engine.eager_scope():
             self._value = engine.convert_to_tensor(value, dtype)
         if not name:  # as Keras's `auto_name`: "variable", "variable_1", ...
@@ -234,9 +277,12 @@ class Variable:
         return out if dtype is None else out.astype(dtype)
 
     def __repr__(self):
+        import numpy as np
+
+        # Keras's form: the value, not `trainable`.
         return (
             f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}, "
-            f"trainable={self.trainable}>"
+            f"value={np.asarray(self._value)}>"
         )
 
     def __len__(self):

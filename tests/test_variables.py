@@ -44,3 +44,45 @@ def test_unnamed_variables_get_unique_names_as_in_keras():
     assert first.startswith("variable") and second.startswith("variable_")
     assert first != second
     assert [w.path for w in layer.weights] == [f"two/{first}", f"two/{second}"]
+
+
+@pytest.mark.compat
+def test_dtype_from_the_value_as_keras():
+    """Without `dtype`, a variable takes its value's dtype, as Keras does (int32
+    ids stay int32; host float64/int64 become float32/int32); the repr shows
+    the value."""
+    from tests.helpers import keras3
+
+    k3 = keras3()
+    values = [
+        np.array([1, 2], "int32"),
+        3,
+        1.5,
+        np.ones(2),
+        np.ones(2, "float16"),
+        np.array([True]),
+        [1, 2],
+        np.array([1, 2], "int64"),
+        np.array([1, 2], "uint8"),
+    ]
+    for value in values:
+        assert keras.Variable(value).dtype == k3.Variable(value).dtype, value
+    assert repr(keras.Variable(np.ones(2), name="v")).endswith(
+        "shape=(2,), dtype=float32, value=[1. 1.]>"
+    )
+
+
+def test_bad_variable_arguments_and_stateless_scope_values():
+    with pytest.raises(ValueError, match="cannot contain character `/`"):
+        keras.Variable(1.0, name="a/b")
+    with pytest.raises(ValueError, match="synchronization.*'sometimes'"):
+        keras.Variable(1.0, synchronization="sometimes")
+    v = keras.Variable(np.zeros(2, "float32"), name="v")
+    with keras.StatelessScope([(v, np.ones(2))]) as scope:
+        # As Keras: the value is the variable's dtype, an engine array.
+        assert str(v.value.dtype) == "float32"
+        assert keras.ops.is_tensor(scope.get_current_value(v))
+    with pytest.raises(ValueError, match="must be Variable instances"):
+        keras.StatelessScope([(np.zeros(2), np.ones(2))])
+    with pytest.raises(ValueError, match=r"'v' has shape \(2,\).*shape \(3,\)"):
+        keras.StatelessScope([(v, np.ones(3))])

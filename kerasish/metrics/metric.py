@@ -23,6 +23,18 @@ from kerasish.variables import StatelessScope, Variable
 
 
 # State keys whose Keras variable names are longer.
+def _unshared(state):
+    """`state` with no array in it twice (`_zeros` shares one zeros array per
+    shape): what a user's step may donate, as Keras's trainer donates state."""
+    engine = get_engine()
+    leaves = engine.tree_leaves(state)
+    if len({id(leaf) for leaf in leaves}) == len(leaves):
+        return state
+    if any(engine.is_tracer(leaf) for leaf in leaves):
+        return state  # inside a trace: nothing is donated there
+    return engine.copy_tree(state)
+
+
 def _zeros(shape, dtype):
     """Zeros for a metric's fresh state. An immutable device array is made once
     per shape and dtype and shared: every `fit`/`evaluate` starts its metrics
@@ -244,6 +256,7 @@ class Metric:
             if not self.built:
                 return []
             self._state = self.init()
+        self._state = _unshared(self._state)
         keys = self._state_keys()
         if keys is None:
             return list(get_engine().tree_leaves(self._state))
@@ -281,6 +294,13 @@ class Metric:
     # -- Keras's stateless API (values in the order of `variables`) -------------
     def _to_state(self, values):
         values = list(values)
+        expected = self._variable_count()
+        if len(values) != expected:
+            raise ValueError(
+                f"Metric '{self.name}': argument `metric_variables` must be a list "
+                f"of tensors corresponding 1:1 to {type(self).__name__}().variables "
+                f"({expected} of them). Received a list of {len(values)}."
+            )
         if self._variables:
             return tuple(values)
         keys = self._state_keys()
@@ -288,6 +308,15 @@ class Metric:
             treedef = get_engine().tree_structure(self.init())
             return get_engine().tree_unflatten(treedef, values)
         return dict(zip(keys, values))
+
+    def _variable_count(self):
+        """How many `variables` the metric has (without touching its state)."""
+        if self._variables:
+            return len(self._variables)
+        keys = self._state_keys()
+        if keys is not None:
+            return len(keys)
+        return len(get_engine().tree_leaves(self.init()))
 
     def _from_state(self, state):
         if self._variables:
@@ -308,8 +337,9 @@ class Metric:
         return self.compute(self._to_state(metric_variables))
 
     def stateless_reset_state(self):
-        """The initial values of `variables`."""
-        return self._from_state(self.init())
+        """The initial values of `variables` (distinct arrays: a jitted step
+        may donate them)."""
+        return self._from_state(_unshared(self.init()))
 
     def __call__(self, *args, **kwargs):
         """`update_state(...)`, then `result()`."""

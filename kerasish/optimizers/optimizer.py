@@ -265,6 +265,13 @@ class Optimizer(KerasSubclassing, StateVariables):
             `(new_params, new_opt_state)`; `new_params` is a list.
         """
         grads, params = list(grads), list(params)
+        if type(opt_state) in (list, tuple) and not self.built:
+            raise ValueError(
+                f"Optimizer '{self.name}' ({type(self).__name__}): to call "
+                "`stateless_apply`, the optimizer must be built first: call "
+                "`optimizer.build(trainable_variables)`, then pass "
+                "`[v.value for v in optimizer.variables]` as its variables."
+            )
         if len(grads) != len(params):
             raise ValueError(
                 f"Optimizer '{self.name}' ({type(self).__name__}) received "

@@ -54,11 +54,19 @@ class SeedGenerator:
         engine = get_engine()
         with engine.eager_scope():
             key = engine.random.key(self.initial_seed)
+        from kerasish.scopes import current_path, uniquify
+
+        # As Keras: the generator has a unique name ("seed_generator",
+        # "seed_generator_1", ...) that scopes its state variable, so two
+        # generators' states have different paths (`get_state_tree`).
+        self.name = name or uniquify("seed_generator")
+        prefix = current_path()
         self.state = Variable(
             key,
             dtype="uint32",
             trainable=False,
-            name=name or "seed_generator_state",
+            name="seed_generator_state",
+            path=f"{prefix}/{self.name}/seed_generator_state".lstrip("/"),
         )
 
     def next(self):
@@ -69,7 +77,11 @@ class SeedGenerator:
         return sub
 
     def get_config(self):
-        return {"seed": self.initial_seed}
+        return {"seed": self.initial_seed, "name": self.name}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
 
 
 def draw_key(seed):

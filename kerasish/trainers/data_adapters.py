@@ -223,6 +223,9 @@ class ArrayData:
             )
         elif steps is not None:
             self.steps = steps
+        self.continues = False  # see `continue_across_epochs`
+        self._steps_asked = self.steps
+        self._position = (0, 0)  # (pass over the data, batch) of the next epoch
         self._device = None
         self._resident = {}  # (rows, start) -> the epoch's mask and start, placed
         self._host = None  # the arrays `place` put on the device, if numpy
@@ -272,6 +275,8 @@ class ArrayData:
 
     def epoch_indices(self, seed=None, epoch=0):
         """(indices, mask) for one epoch, padded to `steps * batch_size`."""
+        if self.continues:
+            return self._window
         n, total = self.num_samples, self.steps * self.batch_size
         if not self.shuffle:
             if total <= _SHARED_ORDER_ROWS:
@@ -279,6 +284,48 @@ class ArrayData:
             return _padded(np.arange(n), n, total)
         order = np.random.default_rng([seed or 0, epoch]).permutation(n)
         return _padded(order, n, total)
+
+    def continue_across_epochs(self):
+        """For fit's `steps_per_epoch` below the arrays' batches: each epoch
+        goes on where the last one stopped, as Keras's epoch iterator does
+        (`_next_window`)."""
+        if self.steps < math.ceil(self.num_samples / self.batch_size):
+            self.continues = True
+            self._steps_asked = self.steps
+
+    def begin_epoch(self, seed):
+        """Called by `fit` before each training epoch: for epochs that go on
+        from each other, sets this epoch's rows (`epoch_indices`) and `steps`."""
+        if self.continues:
+            self._window = self._next_window(seed)
+
+    def _next_window(self, seed):
+        """The next epoch's rows when epochs go on from each other: the batches
+        from where the last epoch stopped, in the current pass's order (a new
+        order per pass when shuffling). As in Keras, an epoch ends with its
+        pass (fewer steps, with a warning), and the next starts a new pass.
+        Sets `steps` to this epoch's step count."""
+        bs, n = self.batch_size, self.num_samples
+        full = math.ceil(n / bs)
+        done_passes, start = self._position
+        count = min(self._steps_asked, full - start)
+        if self.shuffle:
+            order = np.random.default_rng([seed or 0, done_passes]).permutation(n)
+        else:
+            order = np.arange(n)
+        rows = order[start * bs : (start + count) * bs]
+        self.steps = count
+        start += count
+        self._position = (done_passes + 1, 0) if start >= full else (done_passes, start)
+        if count < self._steps_asked:
+            warnings.warn(
+                f"Your input ran out of data: this epoch ran {count} of the "
+                f"{self._steps_asked} steps asked for (the arrays hold {full} "
+                f"batches of {bs}); the next epoch starts a new pass over them. "
+                "Use a `steps_per_epoch` that divides the number of batches.",
+                stacklevel=4,
+            )
+        return _padded(rows, len(rows), count * bs)
 
     def split(self, fraction):
         """Keras's `validation_split`: the last `fraction` of samples, unshuffled."""

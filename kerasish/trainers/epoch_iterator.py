@@ -345,6 +345,9 @@ def array_chunks(model, data, kind, step, seed, epoch, start_step, per_batch=Fal
     host_indices, host_mask = (
         data.epoch_indices(seed, epoch) if shuffled else data.epoch_indices(None, 0)
     )
+    # Epochs that go on from each other take rows in another order than the
+    # data's (`ArrayData.continues`): laid out as a shuffled epoch is.
+    shuffled = shuffled or (kind == "train" and getattr(data, "continues", False))
     stream = streaming.should_stream(data)
     # Epochs after this one in `fit`.
     later = max(getattr(model, "_epochs_planned", 0) - epoch - 1, 0)

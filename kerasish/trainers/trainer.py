@@ -367,6 +367,8 @@ class Trainer(Steps, StatelessTrainerApi):
         epochs = min(epochs, config.max_epochs() or epochs)
         cap = config.max_steps_per_epoch()
         data.steps = min(data.steps or cap, cap) if cap else data.steps
+        if data.kind == "arrays" and steps_per_epoch is not None:
+            data.continue_across_epochs()
         val = None
         if validation_data is not None:
             vx, vy, vsw = data_adapters._unpack(
@@ -472,6 +474,8 @@ class Trainer(Steps, StatelessTrainerApi):
     def _run_epoch(self, data, state, callbacks, kind, seed, epoch, start_step=0):
         """Runs one pass over `data`; returns the final state and logs (device)."""
         step = {"train": self.train_step, "test": self.test_step}[kind]
+        if kind == "train" and data.kind == "arrays":
+            data.begin_epoch(seed)  # sets the epoch's steps before they count
         per_batch = epoch_iterator.wants_batches(callbacks, kind)
         donate = epoch_iterator.donate_state(kind, per_batch, data.steps)
         if donate and not self.run_eagerly:

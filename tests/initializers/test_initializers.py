@@ -258,7 +258,10 @@ def test_config_round_trip_gives_same_values(name):
 def test_seed_generator_config_round_trips():
     init = initializers.RandomNormal(seed=SeedGenerator(11))
     config = init.get_config()
-    assert config["seed"] == {"class_name": "SeedGenerator", "config": {"seed": 11}}
+    assert config["seed"]["class_name"] == "SeedGenerator"
+    # As Keras's: the generator's seed and its (unique) name.
+    assert config["seed"]["config"]["seed"] == 11
+    assert config["seed"]["config"]["name"].startswith("seed_generator")
     clone = initializers.RandomNormal.from_config(config)
     np.testing.assert_array_equal(
         clone((3,)), initializers.RandomNormal(seed=SeedGenerator(11))((3,))

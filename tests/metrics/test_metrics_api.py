@@ -394,3 +394,20 @@ def test_auc_curve_and_summation_method_are_enums_as_in_keras():
     assert auc.get_config()["curve"] == "PR"
     assert metrics.AUC.from_config(auc.get_config()).curve is auc.curve
     assert metrics.AUC(curve=auc.curve).curve is auc.curve
+
+
+def test_stateless_metric_values_can_be_donated_and_are_checked():
+    """A jitted step may donate the metric's variables (Keras's trainer does):
+    they are distinct arrays; a list of the wrong length is refused."""
+    import jax
+
+    import kerasish
+
+    mean = kerasish.metrics.Mean()
+    step = jax.jit(lambda mv: mean.stateless_update_state(mv, 3.0), donate_argnums=0)
+    total, count = step([v.value for v in mean.variables])
+    assert (float(total), float(count)) == (3.0, 1.0)
+    total, count = step(mean.stateless_reset_state())
+    assert (float(total), float(count)) == (3.0, 1.0)
+    with pytest.raises(ValueError, match=r"1:1 to Mean\(\).variables \(2 of them\)"):
+        mean.stateless_result([])

@@ -574,3 +574,9 @@ def test_decay_argument_warns_and_base_has_no_rule():
     assert opt.finalize_variable_values(P0) == P0
     assert opt.variables == [] and int(opt.iterations) == 0
     assert "Adam" in repr(opt)
+
+
+def test_stateless_apply_of_an_unbuilt_optimizer_says_to_build_it():
+    opt = optimizers.Adam()
+    with pytest.raises(ValueError, match=r"must be built first.*optimizer.build"):
+        opt.stateless_apply([], [], [])

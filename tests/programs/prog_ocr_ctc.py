@@ -183,8 +183,9 @@ def run(keras, workdir):
     weights_rng = np.random.default_rng(7)
     model.set_weights(
         [
-            (weights_rng.normal(size=w.shape) * (0.25 if w.ndim > 1 else 0.05))
-            .astype("float32")
+            (weights_rng.normal(size=w.shape) * (0.25 if w.ndim > 1 else 0.05)).astype(
+                "float32"
+            )
             for w in model.get_weights()
         ]
     )

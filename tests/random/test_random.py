@@ -44,3 +44,30 @@ def test_set_random_seed_repeats_layer_initialization():
 def test_seed_generator_rejects_bad_seed():
     with pytest.raises(TypeError, match="seed"):
         random.SeedGenerator("x")
+
+
+def test_seed_generators_have_unique_names_and_state_paths_as_keras():
+    """As Keras: each generator is named `seed_generator`, `seed_generator_1`,
+    ... and its state lives under that name, so a model with two Dropout
+    layers has distinct state paths (`get_state_tree` needs them)."""
+    import kerasish
+
+    kerasish.utils.clear_session()
+    model = kerasish.Sequential(
+        [
+            kerasish.Input((2,)),
+            kerasish.layers.Dropout(0.5),
+            kerasish.layers.Dropout(0.5, seed=3),
+        ]
+    )
+    paths = [v.path for v in model.non_trainable_variables]
+    assert paths == [
+        "seed_generator/seed_generator_state",
+        "seed_generator_1/seed_generator_state",
+    ]
+    model.compile("sgd", "mse")
+    tree = model.get_state_tree()["non_trainable_variables"]
+    assert sorted(tree) == ["seed_generator", "seed_generator_1"]
+    gen = kerasish.random.SeedGenerator(5, name="mine")
+    assert gen.get_config() == {"seed": 5, "name": "mine"}
+    assert kerasish.random.SeedGenerator.from_config(gen.get_config()).name == "mine"

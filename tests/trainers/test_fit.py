@@ -487,3 +487,37 @@ def test_history_and_callback_logs_keys_sorted_as_keras():
         seen.append(list(history.history))
     assert seen[1] == seen[0]
     assert seen[1].index("val_zero") < seen[1].index("zero")
+
+
+@pytest.mark.compat
+@pytest.mark.parametrize("steps", [2, 3])
+def test_steps_per_epoch_over_arrays_goes_on_across_epochs_as_keras(steps):
+    """Keras's epoch iterator goes on where the last epoch stopped (epoch 2
+    sees batches 3 and 4); an epoch that meets the end of the data is short
+    (3 steps of 4 batches: 3, then 1), and the next starts a new pass."""
+    import warnings
+
+    from tests.helpers import keras3
+
+    x = np.arange(16, dtype="float32").reshape(8, 2) / 10
+    y = np.arange(8, dtype="float32").reshape(8, 1) / 4
+    seen = []
+    for lib in (keras3(), keras):
+        model = lib.Sequential(
+            [lib.Input((2,)), lib.layers.Dense(1, kernel_initializer="ones")]
+        )
+        model.compile("adam", "mse")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            history = model.fit(
+                x,
+                y,
+                batch_size=2,
+                steps_per_epoch=steps,
+                epochs=4,
+                shuffle=False,
+                verbose=0,
+            )
+        seen.append((history.history["loss"], int(model.optimizer.iterations)))
+    np.testing.assert_allclose(seen[1][0], seen[0][0], rtol=1e-5)
+    assert seen[1][1] == seen[0][1] == 8

@@ -23,7 +23,9 @@ def _model(lib):
         ],
         name="my_sequential",
     )
-    model.compile(optimizer="adam", loss="mse", metrics=["mae"])
+    model.compile(
+        optimizer=lib.optimizers.Adam(name="adam"), loss="mse", metrics=["mae"]
+    )
     model.set_weights([np.array([[0.5], [-0.3]], "float32"), np.array([0.1], "f4")])
     return model
 
