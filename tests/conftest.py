@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 os.environ.setdefault("KERASISH_COMPILATION_CACHE", "0")
@@ -103,3 +104,15 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.section("Keras 3 public API coverage")
     for line in lines:
         terminalreporter.write_line(line)
+
+
+@pytest.fixture
+def tick(monkeypatch):
+    """A fake clock: `tick(seconds)` moves it on (Progbar reads `time.time`)."""
+    now = [1000.0]
+    monkeypatch.setattr(time, "time", lambda: now[0])
+
+    def move(seconds):
+        now[0] += seconds
+
+    return move

@@ -5,11 +5,8 @@ The expected strings of the hand-driven tests were printed by
 under the same fake clock, on a stdout that says it is a terminal.
 """
 
-import contextlib
-import io
 import logging
 import re
-import time
 
 import numpy as np
 import pytest
@@ -17,35 +14,7 @@ import pytest
 import kerasish as ks
 from kerasish.callbacks import ProgbarLogger
 from kerasish.common.progbar import Progbar
-
-B, G, W, R = "\x1b[1m", "\x1b[32m", "\x1b[37m", "\x1b[0m"  # bold, green, grey, reset
-BAR = "━"
-
-
-class Terminal(io.StringIO):
-    """A stdout that, like a shell's, is a terminal."""
-
-    def isatty(self):
-        return True
-
-
-@pytest.fixture
-def tick(monkeypatch):
-    """A fake clock: `tick(seconds)` moves it on (Progbar reads `time.time`)."""
-    now = [1000.0]
-    monkeypatch.setattr(time, "time", lambda: now[0])
-
-    def move(seconds):
-        now[0] += seconds
-
-    return move
-
-
-def printed(fn, tty=True):
-    out = Terminal() if tty else io.StringIO()
-    with contextlib.redirect_stdout(out):
-        fn()
-    return out.getvalue()
+from tests.terminal import BAR, B, G, R, W, printed
 
 
 def two_epochs(tick, verbose, steps, batches):

@@ -8,7 +8,6 @@ it is a terminal: styles, backspaces and trailing blanks included.
 import contextlib
 import io
 import logging
-import time
 from collections.abc import Mapping
 
 import numpy as np
@@ -17,36 +16,9 @@ import pytest
 from kerasish import config
 from kerasish.common import io_utils
 from kerasish.common.progbar import Progbar, format_value
+from tests.terminal import BAR, B, G, R, W, printed
 
-B, G, W, R = "\x1b[1m", "\x1b[32m", "\x1b[37m", "\x1b[0m"  # bold, green, grey, reset
-BAR = "━"
 NOTE = "compiling the step... done in 0.5s"
-
-
-class Terminal(io.StringIO):
-    """A stdout that, like a shell's, is a terminal."""
-
-    def isatty(self):
-        return True
-
-
-@pytest.fixture
-def tick(monkeypatch):
-    """A fake clock: `tick(seconds)` moves it on (Progbar reads `time.time`)."""
-    now = [1000.0]
-    monkeypatch.setattr(time, "time", lambda: now[0])
-
-    def move(seconds):
-        now[0] += seconds
-
-    return move
-
-
-def printed(fn, tty=True):
-    out = Terminal() if tty else io.StringIO()
-    with contextlib.redirect_stdout(out):
-        fn()
-    return out.getvalue()
 
 
 def test_a_frame_is_kerass(tick):
