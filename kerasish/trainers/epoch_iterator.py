@@ -361,8 +361,9 @@ def array_chunks(model, data, kind, step, seed, epoch, start_step, per_batch=Fal
         cursor = [start]
     bs = data.batch_size
     # Where user code could see padded rows, the short last batch runs at its true
-    # size (one more compiled step) instead of padded.
-    tail = data.num_samples - (data.steps - 1) * bs
+    # size (one more compiled step) instead of padded. Its rows are counted by
+    # the epoch's mask (an epoch going on from the last may end a pass).
+    tail = int(np.sum(host_mask)) - (data.steps - 1) * bs
     exact_tail = 0 < tail < bs and user_code_sees_rows(model, kind)
     full_steps = data.steps - 1 if exact_tail else data.steps
     done = start_step

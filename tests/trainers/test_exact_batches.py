@@ -54,6 +54,33 @@ def test_row_counting_metric_sees_keras_rows():
 
 
 @pytest.mark.compat
+def test_row_counting_metric_over_epochs_that_go_on_from_each_other():
+    """`steps_per_epoch=2` over 3 batches of 32 (the last of 6 rows): epochs
+    go on from each other (2 batches, then the short third, then a new pass),
+    and the user's metric sees the last batch's true 6 rows, as under Keras."""
+    import warnings
+
+    keras = keras3()
+    results = {}
+    for name, lib in (("keras", keras), ("kerasish", kerasish)):
+        model = _dense_model(lib)
+        model.compile("sgd", "mse", metrics=[_row_counter(lib)])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            history = model.fit(
+                X,
+                Y,
+                batch_size=32,
+                epochs=3,
+                steps_per_epoch=2,
+                shuffle=False,
+                verbose=0,
+            )
+        results[name] = history.history["rows"]
+    assert results["kerasish"] == results["keras"] == [64.0, 6.0, 64.0]
+
+
+@pytest.mark.compat
 def test_reduction_none_loss_summed_by_the_user_matches_keras():
     keras = keras3()
     histories = {}
