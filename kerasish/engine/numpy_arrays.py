@@ -92,6 +92,9 @@ def make_namespace():
 
     for name in _NP_UNARY:
         setattr(ns, name, unary(getattr(np, name, None) or np.invert))
+    # As Keras: the floor and ceiling of integers and bools are floatx.
+    ns.floor = unary(lambda x: np.floor(float_of(x)))
+    ns.ceil = unary(lambda x: np.ceil(float_of(x)))
     for name in _NP_BINARY:
         setattr(ns, name, binary(getattr(np, name)))
     for name in _NP_REDUCTIONS:
@@ -126,7 +129,10 @@ def make_namespace():
             return config.floatx()
         if str(dtype) == "bfloat16":
             return "float32"  # numpy has no bfloat16; compute in float32
-        return str(np.dtype(dtype))
+        try:
+            return str(np.dtype(dtype))
+        except TypeError:
+            raise ValueError(f"Invalid dtype: {dtype}") from None
 
     def cast(x, dtype):
         return np.asarray(x).astype(standardize_dtype(dtype))
@@ -227,7 +233,9 @@ def make_namespace():
         "zeros": zeros,
         "ones": ones,
         "empty": lambda shape, dtype=None: np.zeros(shape, _floatx(dtype)),
-        "full": lambda shape, fill_value, dtype=None: np.full(shape, fill_value, dtype),
+        "full": lambda shape, fill_value, dtype=None: np.full(
+            shape, fill_value, _floatx(dtype)
+        ),
         "eye": lambda N, M=None, k=0, dtype=None: np.eye(N, M, k, _floatx(dtype)),
         "identity": lambda n, dtype=None: np.identity(n, _floatx(dtype)),
         "tri": lambda N, M=None, k=0, dtype=None: np.tri(N, M, k, _floatx(dtype)),

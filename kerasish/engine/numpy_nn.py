@@ -243,8 +243,14 @@ def glu(x, axis=-1):
     return a * _sigmoid(b)
 
 
-def sparse_plus(x):
+def _floating(x):
+    """`x` as an array, integers and bools as floatx (as Keras's activations)."""
     x = np.asarray(x)
+    return x.astype(config.floatx()) if x.dtype.kind in "biu" else x
+
+
+def sparse_plus(x):
+    x = _floating(x)
     # 0 for x <= -1, (x + 1)^2 / 4 for |x| < 1, x for x >= 1.
     return np.where(x <= -1, 0.0, np.where(x >= 1, x, (x + 1) ** 2 / 4)).astype(x.dtype)
 
@@ -551,10 +557,10 @@ def make_namespace():
         "dot_product_attention": dot_product_attention,
         "glu": glu,
         "hard_shrink": lambda x, threshold=0.5: np.where(
-            np.abs(x) > threshold, x, 0
-        ).astype(np.asarray(x).dtype),
+            np.abs(_floating(x)) > threshold, _floating(x), 0
+        ).astype(_floating(x).dtype),
         "hard_swish": hard_silu,
-        "hard_tanh": lambda x: np.clip(x, -1.0, 1.0),
+        "hard_tanh": lambda x: np.clip(np.asarray(x), -1, 1),  # integers stay
         "layer_normalization": layer_normalization,
         "moments": moments,
         "polar": lambda abs_, angle: np.asarray(abs_) * np.exp(1j * np.asarray(angle)),
@@ -562,11 +568,13 @@ def make_namespace():
         "rms_normalization": rms_normalization,
         "separable_conv": separable_conv,
         "soft_shrink": lambda x, threshold=0.5: np.where(
-            np.abs(x) > threshold, x - np.sign(x) * threshold, 0
-        ).astype(np.asarray(x).dtype),
+            np.abs(_floating(x)) > threshold,
+            _floating(x) - np.sign(_floating(x)) * threshold,
+            0,
+        ).astype(_floating(x).dtype),
         "space_to_depth": space_to_depth,
         "sparse_plus": sparse_plus,
-        "sparse_sigmoid": lambda x: np.clip((np.asarray(x) + 1) / 2, 0.0, 1.0),
+        "sparse_sigmoid": lambda x: np.clip((_floating(x) + 1) / 2, 0.0, 1.0),
         "sparsemax": sparsemax,
         "squareplus": lambda x, b=4: (x + np.sqrt(np.square(x) + b)) / 2,
         "tanh_shrink": lambda x: x - np.tanh(x),

@@ -507,3 +507,45 @@ def test_numpy_engine_refuses_gradients_and_profiling():
         assert engine.optimizers is None and engine.export is None
     finally:
         set_engine("jax")
+
+
+INT_INPUT = np.array([-2, 0, 1, 3], "int32")
+# Keras 3.15.1's values and dtypes for integer input (the JAX engine's own
+# tests check them against Keras); every engine gives the same.
+INTEGER_RULES = [
+    ("floor", lambda e: e.numpy.floor(INT_INPUT), [-2.0, 0.0, 1.0, 3.0], "float32"),
+    ("ceil", lambda e: e.numpy.ceil(INT_INPUT), [-2.0, 0.0, 1.0, 3.0], "float32"),
+    ("full", lambda e: e.numpy.full((2,), 3), [3.0, 3.0], "float32"),
+    ("hard_tanh", lambda e: e.nn.hard_tanh(INT_INPUT), [-1, 0, 1, 1], "int32"),
+    (
+        "sparse_plus",
+        lambda e: e.nn.sparse_plus(INT_INPUT),
+        [0.0, 0.25, 1.0, 3.0],
+        "float32",
+    ),
+    (
+        "sparse_sigmoid",
+        lambda e: e.nn.sparse_sigmoid(INT_INPUT),
+        [0.0, 0.5, 1.0, 1.0],
+        "float32",
+    ),
+    ("hard_shrink", lambda e: e.nn.hard_shrink(INT_INPUT), [-2, 0, 1, 3], "float32"),
+    (
+        "soft_shrink",
+        lambda e: e.nn.soft_shrink(np.array([True, False])),
+        [0.5, 0.0],
+        "float32",
+    ),
+]
+
+
+@pytest.mark.parametrize("name, op, want, dtype", INTEGER_RULES)
+def test_integer_inputs_follow_kerass_dtype_rules(engine, name, op, want, dtype):
+    out = op(engine)
+    assert str(np.asarray(out).dtype) == dtype, name
+    np.testing.assert_allclose(np.asarray(out), want, rtol=1e-6)
+
+
+def test_unknown_dtype_name_is_a_value_error(engine):
+    with pytest.raises(ValueError, match="float33"):
+        engine.standardize_dtype("float33")
