@@ -203,9 +203,7 @@ class Progbar:
         if not self._live():
             io_utils.print_msg(note)
             return
-        covered = max(self._prev_total_width, io_utils.take_transient())
-        message = "\b" * self._prev_total_width + "\r" + note
-        io_utils.print_msg(message + " " * (covered - len(note)), line_break=False)
+        io_utils.print_msg(self._over_line(note, len(note)), line_break=False)
         io_utils.mark_transient(len(note), restore=self._open_frame)
         self._prev_total_width = len(note)
 
@@ -217,15 +215,20 @@ class Progbar:
         """Draws `frame` over the last one (Keras's backspaces, carriage return and
         trailing blanks), ending the line when the bar is finished."""
         total_width = len(_STYLE.sub("", frame))
-        covered = max(self._prev_total_width, io_utils.take_transient())
-        message = "\b" * self._prev_total_width + "\r" + frame
-        if covered > total_width:
-            message += " " * (covered - total_width)
+        message = self._over_line(frame, total_width)
         if finalize:
             message += "\n"
         io_utils.print_msg(message, line_break=False)
         self._prev_total_width = total_width
         self._open_frame = "" if finalize else frame
+
+    def _over_line(self, text, width):
+        """`text` (`width` columns shown) drawn over the line's last frame or
+        note: Keras's backspaces and carriage return, then blanks over what is
+        left of a longer one."""
+        covered = max(self._prev_total_width, io_utils.take_transient())
+        message = "\b" * self._prev_total_width + "\r" + text
+        return message + " " * max(covered - width, 0)
 
     def _frame(self, current, now, time_per_unit, finalize):
         """Keras's verbose=1 frame, with its styles: counter, bar, time, metrics."""

@@ -158,14 +158,13 @@ class Model(Trainer, Layer):
         # self.call, ...)`), dtypes kept: integer ids stay integers.
         from kerasish.layers.keras_tensor import KerasTensor
         from kerasish.layers.shape_inference import _trace_output_spec
+        from kerasish.trainers.step_compiler import spec_of
 
         def spec(x):
-            dtype = getattr(x, "dtype", None)
-            if dtype is None or not hasattr(x, "shape"):
+            if getattr(x, "dtype", None) is None or not hasattr(x, "shape"):
                 return x
-            dtype = str(dtype)
-            dtype = {"float64": "float32", "int64": "int32"}.get(dtype, dtype)
-            return KerasTensor(tuple(x.shape), dtype)
+            s = spec_of(x)  # the engine's dtype (64-bit host data maps down)
+            return KerasTensor(tuple(s.shape), str(s.dtype))
 
         self.built = True
         try:

@@ -121,7 +121,7 @@ def test_hashing_config_and_symbolic_use():
     "kwargs, match",
     [
         (dict(num_bins=0), "num_bins` must be a positive int"),
-        (dict(num_bins=3, salt="x"), "salt` must be an int or a tuple of 2"),
+        (dict(num_bins=3, salt="x"), "salt` must be a tuple of 2 integers, or a"),
         (dict(num_bins=3, output_mode="tf_idf"), "output_mode"),
         (dict(num_bins=3, output_mode="one_hot", sparse=True), "sparse"),
         (dict(num_bins=3, dtype="float32"), 'dtype` must be "int32" or "int64"'),

@@ -9,11 +9,15 @@ bit for bit, so kerasish needs no TensorFlow:
   `tf.strings.to_hash_bucket_strong` uses.
 - `fingerprint_cat64`: TensorFlow's `FingerprintCat64`, which
   `tf.sparse.cross_hashed` uses to combine the features of a cross.
+- `standardize_salt` / `bucket`: Keras's `salt` argument and the bucket of a
+  value's bytes, shared by `Hashing` and the lookups' out-of-vocabulary buckets.
 
 All arithmetic is on unsigned 64-bit integers (Python ints masked to 64 bits).
 """
 
 import struct
+
+import numpy as np
 
 _M = (1 << 64) - 1
 _K0 = 0xC3A5C85C97CB3127
@@ -213,3 +217,30 @@ def siphash24(key0: int, key1: int, data: bytes) -> int:
     for _ in range(4):
         v0, v1, v2, v3 = _sip_round(v0, v1, v2, v3)
     return v0 ^ v1 ^ v2 ^ v3
+
+
+def standardize_salt(owner, salt):
+    """Keras's `salt`: None, an int (both key halves) or a pair of ints ->
+    None or `[key0, key1]`; anything else is a ValueError naming `owner`."""
+    if salt is None:
+        return None
+
+    def is_int(value):
+        return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+    if isinstance(salt, tuple | list) and len(salt) == 2 and all(map(is_int, salt)):
+        return [int(salt[0]), int(salt[1])]
+    if is_int(salt):
+        return [int(salt), int(salt)]
+    raise ValueError(
+        f"{owner}: `salt` must be a tuple of 2 integers, or a single integer, got "
+        f"salt={salt!r}."
+    )
+
+
+def bucket(data: bytes, buckets: int, salt=None) -> int:
+    """The bucket of `data` in `[0, buckets)`: `to_hash_bucket_fast` (FarmHash)
+    without a salt, `to_hash_bucket_strong` (SipHash, keyed by it) with one."""
+    if salt is None:
+        return fingerprint64(data) % buckets
+    return siphash24(salt[0], salt[1], data) % buckets

@@ -118,25 +118,10 @@ class Hashing(HostSideLayer):
         self.strong_hash = salt is not None
         self.output_mode = output_mode
         self.sparse = sparse
-        self.salt = None
-        if salt is not None:
-            if isinstance(salt, tuple | list) and len(salt) == 2:
-                self.salt = list(salt)
-            elif isinstance(salt, int) and not isinstance(salt, bool):
-                self.salt = [salt, salt]
-            else:
-                raise ValueError(
-                    "Hashing: `salt` must be an int or a tuple of 2 ints, received "
-                    f"salt={salt!r}."
-                )
+        self.salt = _hashes.standardize_salt("Hashing", salt)
 
     def _hash(self, value, bins):
-        data = value_bytes(value)
-        if self.strong_hash:
-            digest = _hashes.siphash24(self.salt[0], self.salt[1], data)
-        else:
-            digest = _hashes.fingerprint64(data)
-        return digest % bins
+        return _hashes.bucket(value_bytes(value), bins, self.salt)
 
     def hash_to_bins(self, values):
         """Bin ids (int64 numpy array) of the values in a numpy array."""

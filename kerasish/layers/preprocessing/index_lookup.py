@@ -124,29 +124,15 @@ def _rows_for_adapt(data, kind, layer):
 
 
 def _check_salt(cls, salt, vocabulary_dtype, oov_method):
-    """Keras's `salt`: None, an int (used for both key halves) or a pair of
-    ints -> None or `[key0, key1]`. Integer vocabularies hash only with
-    `oov_method="farmhash"`, so a salt needs it."""
-    if salt is None:
-        return None
-    if vocabulary_dtype != "string" and oov_method != "farmhash":
+    """Keras's `salt` (`_hashes.standardize_salt`). Integer vocabularies hash
+    only with `oov_method="farmhash"`, so a salt needs it."""
+    if salt is not None and vocabulary_dtype != "string" and oov_method != "farmhash":
         raise ValueError(
             f"{cls}: `salt` can only be used when `oov_method='farmhash'`, got "
             f"oov_method={oov_method!r}. Pass oov_method='farmhash' to hash "
             "out-of-vocabulary integers with the salted hash."
         )
-
-    def is_int(value):
-        return isinstance(value, int | np.integer) and not isinstance(value, bool)
-
-    if isinstance(salt, tuple | list) and len(salt) == 2 and all(map(is_int, salt)):
-        return [int(salt[0]), int(salt[1])]
-    if is_int(salt):
-        return [int(salt), int(salt)]
-    raise ValueError(
-        f"{cls}: `salt` must be a tuple of 2 integers, or a single integer, got "
-        f"salt={salt!r}."
-    )
+    return _hashes.standardize_salt(cls, salt)
 
 
 class IndexLookup(HostSideLayer):
@@ -505,11 +491,7 @@ class IndexLookup(HostSideLayer):
         if self._kind == "int" and self.oov_method == "floormod":
             return int(token) % self.num_oov_indices
         data = str(token).encode("utf-8")
-        if self.salt is not None:
-            digest = _hashes.siphash24(self.salt[0], self.salt[1], data)
-        else:
-            digest = _hashes.fingerprint64(data)
-        return digest % self.num_oov_indices
+        return _hashes.bucket(data, self.num_oov_indices, self.salt)
 
     def _invert_lookup(self, array):
         cls = type(self).__name__
