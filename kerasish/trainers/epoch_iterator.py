@@ -46,7 +46,7 @@ def run_chunks(model, chunks, state, callbacks, kind):
     """Runs an epoch's chunks; the one place batch callbacks are dispatched.
 
     Returns `(state, logs)` for `"train"`/`"test"` (device logs of the last
-    chunk) and the list of output chunks for `"predict"`.
+    chunk) and `(state, list of output chunks)` for `"predict"`.
     """
     train = kind == "train"
     begin_hook = f"on_{kind}_batch_begin"
@@ -90,7 +90,7 @@ def run_chunks(model, chunks, state, callbacks, kind):
             ) from error
         raise
     object.__setattr__(model, "_input_wait_seconds", waited)
-    return outputs if kind == "predict" else (state, logs)
+    return state, (outputs if kind == "predict" else logs)
 
 
 def _run_chunk(model, chunk, state, kind, functions, begin, end, progbar, outputs):
@@ -126,6 +126,8 @@ def _run_chunk(model, chunk, state, kind, functions, begin, end, progbar, output
     if chunk.cursor is not None:
         *out, chunk.cursor[0] = out
     if kind == "predict":
+        out, written = out
+        state = step_compiler.with_written(state, written)  # carried on
         if chunk.rows_kept is not None:
             out = _first_rows(out, chunk.rows_kept)
         outputs.append(out)
@@ -629,11 +631,14 @@ def predict_array_chunks(model, data, per_batch):
     x_host = model._run_host_layers(data.x)
     bs = data.batch_size
     chunk = 1
-    if not per_batch and data.steps > 1 and not has_stateful_layers(model):
+    stateful = has_stateful_layers(model)
+    if not per_batch and data.steps > 1 and not stateful:
         chunk = min(
             memory.merged_batches(model, x_host, bs),
             1 << (data.steps - 1).bit_length(),
         )
+        if getattr(model, "_predict_step_writes", False):  # known from its trace
+            chunk = 1  # a layer that assigns (a counter) sees each batch
     exact = user_code_sees_rows(model, "predict")
     # Built-in code computes each row alone: a batch larger than a merged call
     # runs in pieces of that call's size (`in_pieces`).
@@ -641,6 +646,7 @@ def predict_array_chunks(model, data, per_batch):
     if (
         not exact
         and bs > memory.MERGED_ROWS
+        and not stateful  # pieces would not carry its state
         and not model.run_eagerly
         and distributed.active() is None  # pieces would cut across devices
     ):
@@ -708,7 +714,7 @@ def predict_batch_chunks(model, data):
         def compile_chunk(state, batch=batch, size=size):
             return compiler.get(
                 "predict",
-                lambda: model.predict_step,
+                lambda: model._predict_batch,
                 (state, batch),
                 static_key=("batch", size),
             )

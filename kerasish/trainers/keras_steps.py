@@ -17,6 +17,7 @@ as is.
 import functools
 
 from kerasish.engine import get_engine
+from kerasish.trainers.steps import note_written
 
 _KERASISH_NAMES = frozenset({"_replace", "non_trainable", "mask"})
 
@@ -153,7 +154,8 @@ def adapt_test_step(fn):
         logs, new = _split_result(result, 3, "test_step")
         _keep_logs(logs)
         return state._replace(
-            metrics=metrics_state_from_flat(self, state.metrics, list(new[2]))
+            non_trainable=list(new[1]),
+            metrics=metrics_state_from_flat(self, state.metrics, list(new[2])),
         )
 
     test_step._kerasish_adapted = True
@@ -172,7 +174,9 @@ def adapt_predict_step(fn):
             and isinstance(result[1], list | tuple)
             and len(result[1]) == len(state.non_trainable)
         ):
-            return result[0]  # Keras returns (outputs, non_trainable_variables)
+            # Keras returns (outputs, non_trainable_variables)
+            note_written(self, list(result[1]), state.non_trainable)
+            return result[0]
         return result
 
     predict_step._kerasish_adapted = True

@@ -417,7 +417,9 @@ def choose_steps(step_seconds, full_steps, unrolled=False, counted=False):
 def in_pieces(fn, rows, piece):
     """`fn(state, x)` over `rows` rows, run `piece` rows at a time in one program
     (a loop writing each piece's outputs in place), for a forward whose outputs
-    for a row depend on that row alone.
+    for a row depend on that row alone. `fn` returns `(outputs, written)` as
+    `_predict_rows` does, and so does the loop; it is for built-in layers that
+    assign nothing, so `written` is `{}`.
 
     On XLA:CPU a forward over 30,000-64,000 rows ran 15-17% faster in pieces of
     at most 8,192 (the bench's MLPs; likely as each piece's activations stay in
@@ -439,7 +441,7 @@ def in_pieces(fn, rows, piece):
         return start, tree.map_structure(cut, x)
 
     def run(state, x):
-        shapes = engine.eval_shape(fn, state, piece_at(x, 0)[1])
+        shapes = engine.eval_shape(fn, state, piece_at(x, 0)[1])[0]
         outputs = engine.tree_map(
             lambda s: ops.zeros((rows, *s.shape[1:]), s.dtype), shapes
         )
@@ -451,21 +453,50 @@ def in_pieces(fn, rows, piece):
                     out, (start,) + (0,) * (len(new.shape) - 1), new
                 ),
                 outputs,
-                fn(state, part),
+                fn(state, part)[0],
             )
 
-        return engine.fori_loop(0, count, body, outputs)
+        return engine.fori_loop(0, count, body, outputs), {}
 
     return run
 
 
 def kept_state(new, old):
     """A chunk's returned state with the fields it passed through (None) taken
-    from the state it was given. A train chunk returns every field: it is
-    returned as it is (this runs once per call on the per-step path)."""
+    from the state it was given; a test chunk's `non_trainable` is a list with
+    None for each value passed through (`written_only`). A train chunk returns
+    every field: it is returned as it is (this runs once per call on the
+    per-step path)."""
     if new.trainable is not None:
         return new
-    return type(new)(*(o if n is None else n for n, o in zip(new, old)))
+    fields = [o if n is None else n for n, o in zip(new, old)]
+    if new.non_trainable is not None:
+        fields[1] = [o if n is None else n for n, o in zip(new.non_trainable, old[1])]
+    return type(new)(*fields)
+
+
+def with_written(state, written):
+    """`state` with the non-trainable values a predict call assigned
+    (`{index: value}`, see `Steps._predict_batch`); `state` itself if none."""
+    if not written:
+        return state
+    values = list(state.non_trainable)
+    for i, value in written.items():
+        values[i] = value
+    return state._replace(non_trainable=values)
+
+
+def written_only(model, state):
+    """The state a test chunk returns: the metrics and the non-trainable values
+    its steps assigned (None for the others, and for every other field): XLA
+    would copy each returned weight into an output buffer on every call."""
+    writes = getattr(model, "_test_step_writes", ())
+    non_trainable = None
+    if writes:
+        non_trainable = [None] * len(state.non_trainable)
+        for i in writes:
+            non_trainable[i] = state.non_trainable[i]
+    return TrainState(None, non_trainable, None, state.metrics)
 
 
 def multi_step(model, step, n, from_arrays, batch_size, unroll, compiler=None):
@@ -513,14 +544,14 @@ def multi_step(model, step, n, from_arrays, batch_size, unroll, compiler=None):
         kind = getattr(step, "__name__", "step")
         one = compiler.single_step(kind, one)
 
-    # The built-in test step changes the metrics alone: its chunk returns no
-    # weights (XLA would copy each one into an output buffer on every call).
+    # The built-in test step changes the metrics and at most a few non-trainable
+    # values: its chunk returns those alone (`written_only`).
     metrics_only = getattr(step, "__func__", None) is Steps.test_step
 
     def finish(state, logs):
         logs = model._results(state.metrics) if logs is None else logs
         if metrics_only:
-            state = TrainState(None, None, None, state.metrics)
+            state = written_only(model, state)
         return state, logs
 
     def run_all(state, count, batch_at):

@@ -61,6 +61,7 @@ class StepContext:
         self.metrics = None
         self.binding = None
         self.logs = None
+        self.written = {}
 
 
 _CURRENT = contextvars.ContextVar("kerasish_step_context", default=None)
@@ -79,6 +80,24 @@ def step_context(context):
 def current_step_context():
     """The context of the step being traced, or None outside a step."""
     return _CURRENT.get()
+
+
+def written_values(new, old):
+    """The non-trainable values a step assigned: `{index: new value}` for each
+    one that is not the value passed in (known at trace time: an untouched
+    variable's value comes back as the same object)."""
+    return {i: n for i, (n, o) in enumerate(zip(new, old)) if n is not o}
+
+
+def note_written(model, new, old):
+    """Records a predict step's assigned values in its context
+    (`_predict_batch`), and on the model whether it assigns any: such a
+    model's predict batches run one call each, as their count is then seen."""
+    written = written_values(new, old)
+    object.__setattr__(model, "_predict_step_writes", bool(written))
+    context = current_step_context()
+    if context is not None:
+        context.written = written
 
 
 def _unwrap_single(values):
@@ -320,11 +339,16 @@ class Steps:
             from kerasish.trainers.keras_steps import run_base_step
 
             return run_base_step(self, "test", Steps.test_step, state, data)
-        loss, (y_pred, _, parts, metrics) = self._loss_and_updates(
+        loss, (y_pred, non_trainable, parts, metrics) = self._loss_and_updates(
             state.trainable, state, data, False
         )
         metrics = self._update_metrics(metrics, data, y_pred, loss, parts)
-        return state._replace(metrics=metrics)
+        # Non-trainable values a layer assigns in inference (a counter, a
+        # user's running statistic) carry on and are written back, as Keras's
+        # test step returns them. Which ones changed is known at trace time.
+        written = written_values(non_trainable, state.non_trainable)
+        object.__setattr__(self, "_test_step_writes", tuple(written))
+        return state._replace(non_trainable=non_trainable, metrics=metrics)
 
     def predict_step(self, state, data):
         """One prediction step, pure: returns the model's outputs for `data.x`."""
@@ -333,13 +357,22 @@ class Steps:
 
             return run_base_step(self, "predict", Steps.predict_step, state, data)
         with self._device_part():
-            y_pred, _ = self.stateless_call(
+            y_pred, non_trainable = self.stateless_call(
                 state.trainable, state.non_trainable, data.x, training=False
             )
+        note_written(self, non_trainable, state.non_trainable)
         return y_pred
 
+    def _predict_batch(self, state, batch):
+        """`predict_step`'s outputs, and the non-trainable values it assigned
+        (`{index: value}`, empty for nearly every model), which `predict`
+        carries on and writes back, as Keras's predict step returns them."""
+        with step_context(StepContext(batch.mask)) as context:
+            y_pred = self.predict_step(state, batch)
+        return y_pred, context.written
+
     def _predict_rows(self, state, x):
-        return self.predict_step(state, Batch(x, None, None, None))
+        return self._predict_batch(state, Batch(x, None, None, None))
 
     # -- metrics: the built-in trackers, the compiled ones, the model's own ------
     @property

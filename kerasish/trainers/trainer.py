@@ -24,6 +24,7 @@ from kerasish.trainers import (
     epoch_iterator,
     first_batch,
     preflight,
+    step_compiler,
 )
 from kerasish.trainers.compile_utils import CompileLoss, CompileMetrics
 from kerasish.trainers.logs import format_batch_logs, to_python
@@ -280,13 +281,14 @@ class Trainer(Steps, StatelessTrainerApi):
 
     def _write_state(self, state):
         trainable_variables, non_trainable_variables = self._variable_lists()
-        for v, value in zip(trainable_variables, state.trainable):
-            v._value = value
-        for v, value in zip(non_trainable_variables, state.non_trainable):
-            v._value = value
+        _assign_values(trainable_variables, state.trainable)
+        _assign_values(non_trainable_variables, state.non_trainable)
         if state.optimizer is not None:
             self.optimizer.state = state.optimizer
         self._write_metrics(state.metrics)
+
+    def _write_non_trainable(self, state):
+        _assign_values(self._variable_lists()[1], state.non_trainable)
 
     def _epoch_logs(self, state, logs):
         """An epoch's logs, as Keras reads them: the metrics' results, unless the
@@ -558,6 +560,7 @@ class Trainer(Steps, StatelessTrainerApi):
             self.reset_metrics()
             state = self._read_state(with_optimizer=False)
             state, logs = self._run_epoch(data, state, cbs, "test", None, 0)
+            self._write_non_trainable(state)
             logs = self._epoch_logs(state, logs)
             self._write_metrics(state.metrics)
             cbs.on_test_end(logs)
@@ -604,7 +607,10 @@ class Trainer(Steps, StatelessTrainerApi):
         else:
             chunks = epoch_iterator.predict_batch_chunks(self, data)
             total = None  # the chunks hold real rows only
-        outputs = epoch_iterator.run_chunks(self, chunks, state, cbs, "predict")
+        start_state = state
+        state, outputs = epoch_iterator.run_chunks(self, chunks, state, cbs, "predict")
+        if state is not start_state:  # a layer assigned non-trainable values
+            self._write_non_trainable(state)
         if not outputs:
             raise ValueError("predict received no data.")
         result = get_engine().tree_map(
@@ -681,7 +687,10 @@ class Trainer(Steps, StatelessTrainerApi):
         fn, _ = self._step_compiler.get(
             "predict", lambda: self._predict_rows, (state, x), static_key=(rows,)
         )
-        return get_engine().tree_map(np.array, fn(state, x))  # writable, as Keras
+        outputs, written = fn(state, x)
+        if written:
+            self._write_non_trainable(step_compiler.with_written(state, written))
+        return get_engine().tree_map(np.array, outputs)  # writable, as Keras
 
     def get_metrics_result(self):
         state = getattr(self, "_last_metrics_state", None)
@@ -689,6 +698,13 @@ class Trainer(Steps, StatelessTrainerApi):
 
 
 # -- helpers -------------------------------------------------------------------
+
+
+def _assign_values(variables, values):
+    """Writes a state's values back to the variables (no checks: the compiled
+    step returned them in the variables' own shapes and dtypes)."""
+    for v, value in zip(variables, values):
+        v._value = value
 
 
 def _record_throughput(model, data, callbacks, logs, epoch_start):

@@ -241,23 +241,36 @@ def test_unweighted_user_metric_gets_no_sample_weight():
     assert result["tp"] == float(np.sum(pred == y[:, 0]))
 
 
-def test_stateful_rnn_batches_run_one_by_one_as_keras():
+def test_stateful_rnn_batches_run_one_by_one_carrying_their_state():
     """A stateful RNN is built for one batch size: predict and evaluate run its
     batches as given (merged or padded calls would change the batch size, and
-    the layer refuses it), with Keras's numbers."""
+    the layer refuses it), each row going on from the same row of the batch
+    before, as Keras documents ("predict, fit, ... update the states of the
+    stateful layers"; Keras 3's JAX backend does not carry them).
+
+    Reference: Keras's stateless LSTM over each row's batches joined in time.
+    """
     keras = keras3()
     x = np.linspace(-1, 1, 6 * 5 * 2, dtype="float32").reshape(6, 5, 2)
     y = np.linspace(0, 1, 6 * 3, dtype="float32").reshape(6, 3)
-    seen = []
-    for lib in (keras, kerasish):
-        inp = lib.Input(batch_shape=(2, 5, 2))
-        layer = lib.layers.LSTM(
-            3, stateful=True, kernel_initializer="ones", recurrent_initializer="ones"
-        )
-        model = lib.Model(inp, layer(inp))
-        model.compile("sgd", "mse")
-        predicted = model.predict(x, batch_size=2, verbose=0)
-        loss = model.evaluate(x, y, batch_size=2, verbose=0)
-        seen.append((predicted, loss))
-    np.testing.assert_allclose(seen[1][0], seen[0][0], rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(seen[1][1], seen[0][1], rtol=1e-5)
+    inp = kerasish.Input(batch_shape=(2, 5, 2))
+    layer = kerasish.layers.LSTM(
+        3, stateful=True, kernel_initializer="ones", recurrent_initializer="ones"
+    )
+    model = kerasish.Model(inp, layer(inp))
+    model.compile("sgd", "mse")
+    predicted = model.predict(x, batch_size=2, verbose=0)
+    layer.reset_states()
+    loss = model.evaluate(x, y, batch_size=2, verbose=0)
+
+    joined = x.reshape(3, 2, 5, 2).transpose(1, 0, 2, 3).reshape(2, 15, 2)
+    reference = keras.layers.LSTM(
+        3,
+        return_sequences=True,
+        kernel_initializer="ones",
+        recurrent_initializer="ones",
+    )
+    expected = np.asarray(reference(joined))[:, 4::5]  # (row, batch, units)
+    expected = expected.transpose(1, 0, 2).reshape(6, 3)
+    np.testing.assert_allclose(predicted, expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(loss, np.mean((expected - y) ** 2), rtol=1e-5)
