@@ -84,8 +84,16 @@ def test_standardize_and_split_options():
         vocabulary=["A", "B"],
     )
     np.testing.assert_array_equal(custom(["a-b-c"]), [[2, 3, 1]])
+    # split=None, as Keras: strings of rank 1 are one sequence of tokens, a
+    # (batch, 1) array a batch of one token each.
     unsplit = TextVectorization(split=None, vocabulary=["new york"])
-    np.testing.assert_array_equal(unsplit(["New York", "Paris"]), [[2], [1]])
+    np.testing.assert_array_equal(unsplit(["New York", "Paris"]), [2, 1])
+    np.testing.assert_array_equal(unsplit([["New York"], ["Paris"]]), [[2], [1]])
+    counts = TextVectorization(
+        split=None, output_mode="count", vocabulary=["a", "b c"], ngrams=2
+    )
+    # Tokens a, b c, zz, a and the bigrams "a b c", "b c zz", "zz a": OOV.
+    np.testing.assert_array_equal(counts(["a", "b c", "zz", "a"]), [4, 2, 1])
 
 
 def test_multi_hot_count_and_max_tokens():

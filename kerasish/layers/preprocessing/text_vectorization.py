@@ -208,7 +208,9 @@ class TextVectorization(HostSideLayer):
             if scalar:
                 texts = texts.reshape(1)
             if texts.ndim == 1:
-                texts = texts[:, None]
+                # Unsplit strings of rank 1 are one sequence of tokens, as
+                # Keras reads them (`(batch, 1)` is the batch of single tokens).
+                return [self._make_ngrams(list(texts))], True
             return [self._make_ngrams(list(row)) for row in texts], scalar
         if texts.ndim > 1:
             if texts.shape[-1] != 1:
