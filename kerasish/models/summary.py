@@ -41,6 +41,13 @@ def _layer_shape(layer):
         outputs = tree.flatten(layer._inbound_nodes[-1].outputs)
         shapes = [_format_shape(t.shape) for t in outputs]
         return shapes[0] if len(shapes) == 1 else str(shapes).replace("'", "")
+    from kerasish.models.functional import Functional
+
+    if isinstance(layer, Functional):
+        # Called eagerly (inside a subclass's `call`): its own output shapes,
+        # as Keras shows a Functional, built at construction.
+        shapes = [_format_shape(t.shape) for t in tree.flatten(layer.outputs)]
+        return shapes[0] if len(shapes) == 1 else "(" + ", ".join(shapes) + ")"
     if not layer._build_shapes_dict:
         return "?"
     try:

@@ -117,3 +117,36 @@ def test_nested_indent_and_centred_trainable_column_match_keras_live():
         texts.append("\n".join(lines))
     assert texts[1] == texts[0]
     assert "│    └ block_dense (Dense)" in texts[1] and "│   N   │" in texts[1]
+
+
+def test_functional_called_inside_a_subclass_shows_its_output_shapes():
+    """A Functional sub-model a subclass calls eagerly shows its own output
+    shapes (one, or several in parentheses), as Keras prints them."""
+    import numpy as np
+
+    keras = keras3()
+    texts = []
+    for lib in (keras, kerasish):
+        lib.utils.clear_session()
+        inp = lib.Input((2,))
+        one = lib.Model(inp, lib.layers.Dense(3)(inp), name="one")
+        inp2 = lib.Input((2,))
+        two = lib.Model(
+            inp2, [lib.layers.Dense(2)(inp2), lib.layers.Dense(4)(inp2)], name="two"
+        )
+
+        class Outer(lib.Model):
+            def __init__(self):
+                super().__init__(name="outer")
+                self.one, self.two = one, two
+
+            def call(self, x):
+                return self.one(x), self.two(x)
+
+        model = Outer()
+        model(np.zeros((1, 2), "float32"))
+        lines = []
+        model.summary(print_fn=lambda s, line_break=None, out=lines: out.append(s))
+        texts.append("\n".join(lines))
+    assert texts[1] == texts[0]
+    assert "│ (None, 3) " in texts[1] and "│ ((None, 2), (None, 4)) " in texts[1]
