@@ -97,10 +97,12 @@ def _trace_output_spec(layer, args, kwargs):
 
 
 def _trace_mask_spec(layer, inputs, mask):
-    """`layer.compute_mask` on symbolic tensors: KerasTensors (or None)."""
+    """`layer.compute_mask` on symbolic tensors: KerasTensors (or None). A mask
+    passed on unchanged is the input's mask tensor itself, as in Keras's graph."""
     engine = get_engine()
     flat_in = tree.flatten((inputs, mask))
     positions = [i for i, x in enumerate(flat_in) if isinstance(x, KerasTensor)]
+    passed_on = {}  # output leaf index -> the input it returned as it was
 
     def run(size):
         structs = [
@@ -117,7 +119,12 @@ def _trace_mask_spec(layer, inputs, mask):
                 flat[i] = a
             x, m = tree.pack_sequence_as((inputs, mask), flat)
             with StatelessScope():
-                return layer.compute_mask(x, m)
+                out = layer.compute_mask(x, m)
+            for j, leaf in enumerate(engine.tree_leaves(out)):
+                for i, a in zip(positions, arrays):
+                    if leaf is a:
+                        passed_on[j] = flat_in[i]
+            return out
 
         return engine.eval_shape(fn, *structs)
 
@@ -125,11 +132,15 @@ def _trace_mask_spec(layer, inputs, mask):
     if first is None:
         return None
     return [
-        KerasTensor(
+        passed_on[j]
+        if j in passed_on
+        else KerasTensor(
             tuple(d1 if d1 == d2 else None for d1, d2 in zip(a.shape, b.shape)),
             a.dtype,
         )
-        for a, b in zip(engine.tree_leaves(first), engine.tree_leaves(second))
+        for j, (a, b) in enumerate(
+            zip(engine.tree_leaves(first), engine.tree_leaves(second))
+        )
     ]
 
 

@@ -7,6 +7,9 @@ input spec, builds the layer, infers the outputs with `compute_output_spec`
 first node, as Keras's do.
 """
 
+import functools
+import inspect
+
 from kerasish.common import tree
 from kerasish.layers.input_spec import assert_input_compatibility
 from kerasish.layers.keras_tensor import KerasHistory, KerasTensor
@@ -18,6 +21,15 @@ from kerasish.layers.shape_inference import (
 )
 
 
+@functools.cache
+def _training_default(cls):
+    """The default of `call`'s `training` argument (None if it has none)."""
+    param = inspect.signature(cls.call).parameters.get("training")
+    if param is None or param.default is inspect.Parameter.empty:
+        return None
+    return param.default
+
+
 class SymbolicCall:
     """The symbolic half of `Layer.__call__` and the graph attributes it sets."""
 
@@ -27,24 +39,42 @@ class SymbolicCall:
             _call_signature,
         )
 
+        # Keras's node keeps the keyword arguments as passed, except for a call
+        # of one tensor (of the layer's input dtype) and no keyword arguments:
+        # then it keeps what `__call__` filled in, `training`'s default and the
+        # input's mask (`{"training": False, "mask": None}` for an LSTM).
+        fills_in = (
+            not kwargs
+            and len(args) == 1
+            and isinstance(args[0], KerasTensor)
+            and args[0].dtype == self._input_cast_dtype
+        )
         kwargs, _ = self._resolve_call_kwargs({k: v for k, v in kwargs.items()})
+        has_training, has_mask, _ = _call_signature(type(self))
+        if fills_in and has_training and "training" not in kwargs:
+            default = _training_default(type(self))
+            if default is not None:
+                kwargs["training"] = default
         kwargs.pop("training", None) if kwargs.get("training") is None else None
         call_kwargs = kwargs
         if (
             "mask" not in kwargs
-            and _call_signature(type(self))[1]
+            and has_mask
             and len(args) == 1
             and isinstance(args[0], KerasTensor)
         ):
             input_mask = getattr(args[0], "_keras_mask", None)
-            if input_mask is None:
-                # Keras records the mask argument of a one-tensor call in the
-                # node (its configs show `"mask": null`).
-                kwargs["mask"] = None
+            if input_mask is None or getattr(input_mask, "_keras_history", None):
+                # A mask that is a tensor of the graph (a model input, or one
+                # passed on unchanged from it) is recorded, as Keras records it.
+                if fills_in:
+                    kwargs["mask"] = input_mask
+                call_kwargs = {**kwargs, "mask": input_mask}
             else:
                 # `call` sees the input's mask while the output is inferred, as
-                # in Keras; the node does not record it (the model recomputes
-                # masks when it runs).
+                # in Keras; a mask computed by a layer (Embedding, Masking) is no
+                # tensor of kerasish's graph, so the node does not record it (the
+                # model recomputes masks when it runs).
                 call_kwargs = {**kwargs, "mask": input_mask}
         # The spec is checked before `build`, so a wrong rank never reaches it.
         assert_input_compatibility(
@@ -91,7 +121,10 @@ class SymbolicCall:
         flat_masks = tree.flatten(out_mask)
         for tensor, m in zip(tree.flatten(outputs), flat_masks):
             if m is not None:
-                tensor._keras_mask = KerasTensor(m.shape, m.dtype)
+                # A tensor of the graph passed on as it is stays itself.
+                if getattr(m, "_keras_history", None) is None:
+                    m = KerasTensor(m.shape, m.dtype)
+                tensor._keras_mask = m
 
     def compute_output_spec(self, *args, **kwargs):
         """Output KerasTensors for symbolic inputs, by tracing `call` abstractly."""

@@ -7,6 +7,7 @@ from kerasish.engine import get_engine
 from kerasish.layers.input_layer import InputLayer
 from kerasish.layers.keras_tensor import KerasTensor
 from kerasish.layers.layer import Layer
+from kerasish.layers.symbolic_call import _training_default
 from kerasish.models.model import Model
 from kerasish.ops._symbolic import (
     is_op_config,
@@ -221,6 +222,13 @@ class Functional(Model):
                 lambda t: values[id(t)] if isinstance(t, KerasTensor) else t,
                 (node.call_args, node.call_kwargs),
             )
+            if "training" in kwargs and kwargs["training"] == _training_default(
+                type(layer)
+            ):
+                # The default `__call__` filled in and the node recorded (Keras's
+                # configs hold it too): the model's own training mode decides.
+                # Another value passed by the user (MC dropout) stays.
+                kwargs = {k: v for k, v in kwargs.items() if k != "training"}
             first_inputs = [t for t in tree.flatten(node.call_args[:1])]
             input_masks = [
                 masks.get(id(t)) if isinstance(t, KerasTensor) else None
@@ -447,7 +455,7 @@ def _serialize_node_value(value, node_keys):
             return {
                 "class_name": "__keras_tensor__",
                 "config": {
-                    "shape": list(x.shape),
+                    "shape": tuple(x.shape),
                     "dtype": x.dtype,
                     "keras_history": [
                         op.name,

@@ -136,14 +136,14 @@ def test_functional_called_inside_a_subclass_shows_its_output_shapes():
         )
 
         class Outer(lib.Model):
-            def __init__(self):
+            def __init__(self, one, two):
                 super().__init__(name="outer")
                 self.one, self.two = one, two
 
             def call(self, x):
                 return self.one(x), self.two(x)
 
-        model = Outer()
+        model = Outer(one, two)
         model(np.zeros((1, 2), "float32"))
         lines = []
         model.summary(print_fn=lambda s, line_break=None, out=lines: out.append(s))
