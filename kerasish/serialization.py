@@ -267,7 +267,11 @@ def deserialize_keras_object(config, kind: str | None = None, custom_objects=Non
             raise ValueError(_unknown(name, kind, custom_objects))
         return obj
     cls = None
-    if kind is not None:
+    if registered != class_name:
+        # A class the user registered ("package>Name") comes first, as in Keras:
+        # before a built-in class of the same name.
+        cls = get_registered_object(registered, custom_objects)
+    if cls is None and kind is not None:
         cls = get_custom_object(class_name, custom_objects) or _BUILTINS.get(
             kind, {}
         ).get(class_name)

@@ -4,6 +4,8 @@
 returns a built-in's name (`"relu"`) and a config dict for anything else.
 """
 
+import types
+
 from kerasish.activations.activations import (
     celu,
     elu,
@@ -39,7 +41,11 @@ from kerasish.activations.activations import (
     threshold,
 )
 from kerasish.common.identifiers import deserialize_object, get_object
-from kerasish.serialization import register_builtin, serialize_keras_object
+from kerasish.serialization import (
+    get_registered_name,
+    register_builtin,
+    serialize_keras_object,
+)
 
 _FUNCTIONS = (
     celu, elu, exponential, gelu, glu, hard_shrink, hard_sigmoid, hard_silu,
@@ -64,6 +70,13 @@ def serialize(activation):
     'silu'
     """
     if any(activation is fn for fn in _FUNCTIONS):
+        return activation.__name__
+    if (
+        isinstance(activation, types.FunctionType)
+        and get_registered_name(activation) in ALL_OBJECTS_DICT
+    ):
+        # A plain function named as an activation (`keras.ops.gelu`) is saved
+        # by that name, as Keras saves it.
         return activation.__name__
     if not callable(activation):
         raise TypeError(

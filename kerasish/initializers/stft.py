@@ -134,18 +134,23 @@ class STFT(Initializer):
                     f"STFT initializer: the window must have shape "
                     f"({frame_length},), received {tuple(win.shape)}."
                 )
+            win = ops.reshape(ops.convert_to_tensor(win, dtype), (frame_length, 1, 1))
             if self.scaling == "density":
-                scale = np.sqrt(np.sum(np.square(win)))
+                scale = ops.sqrt(ops.sum(ops.square(win)))
             elif self.scaling == "spectrum":
-                scale = np.sum(np.abs(win))
+                scale = ops.sum(ops.abs(win))
+        # In `dtype`, in Keras's order of operations: its kernels to the bit
+        # (a float64 kernel rounded once differs by 3e-6, which flips the sign
+        # of an angle near pi and grows when the kernel trains).
         n = (bins - 1) * 2
-        t = np.arange(frame_length, dtype="float64").reshape(frame_length, 1, 1)
-        f = np.arange(bins, dtype="float64").reshape(1, 1, bins)
-        angle = -2.0 * np.pi * t * f / n
-        kernel = np.cos(angle) if self.side == "real" else np.sin(angle)
+        freq = ops.reshape(ops.arange(bins, dtype=dtype), (1, 1, bins)) / n
+        time = ops.reshape(ops.arange(frame_length, dtype=dtype), (frame_length, 1, 1))
+        angle = (-2 * time) * freq * ops.arccos(ops.cast(-1, dtype))
+        kernel = ops.cos(angle) if self.side == "real" else ops.sin(angle)
+        kernel = ops.cast(kernel, dtype)
         if win is not None:
-            kernel = kernel * win.reshape(frame_length, 1, 1) / scale
-        return ops.convert_to_tensor(kernel.astype(dtype), dtype=dtype)
+            kernel = kernel * win / scale
+        return kernel
 
     def get_config(self):
         window = self.window

@@ -275,7 +275,10 @@ class Layer(LayerSerialization, SymbolicCall, LayerAttributes, LayerQuantization
         if initializer is None:
             initializer = "glorot_uniform" if "float" in dtype else "zeros"
         initializer = initializers.get(initializer)
-        with self._open_name_scope():  # the path: `<layer path>/<name>`
+        # The path: `<layer path>/<name>`. A plain name scope, as Keras's: a
+        # weight made in `__init__` does not fix where the layer sits (its
+        # sublayers still get the path of the layer that calls it).
+        with name_scope(self.name, caller=self):
             variable = Variable(
                 initializer,
                 shape=shape,
@@ -727,5 +730,8 @@ def _wrap_build(build):
     return wrapped
 
 
+# The base `build` too records the shapes it is given (`Flatten().build(shape)`
+# then has a `build_config`, as in Keras).
+Layer.build = _wrap_build(Layer.build)
 register_builtin("layers")(Layer)
 __all__ = ["InputSpec", "Layer", "Node"]

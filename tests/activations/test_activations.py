@@ -367,3 +367,20 @@ def _recorded_serialized():
 def test_compat_serialize_record_matches_keras_live():
     keras = pytest.importorskip("keras")
     assert keras_serialized(keras) == _recorded_serialized(), f"run {_RECORDER}"
+
+
+def test_a_plain_function_named_as_an_activation_saves_by_name():
+    """As Keras: `keras.ops.gelu` as an activation is saved as "gelu" (and
+    loads as the activation of that name); other functions keep a config."""
+    from kerasish import activations, layers, ops
+
+    assert activations.serialize(ops.gelu) == "gelu"
+    assert activations.serialize(ops.relu) == "relu"
+    dense = layers.Dense(2, activation=ops.gelu)
+    assert dense.get_config()["activation"] == "gelu"
+    assert layers.Dense.from_config(dense.get_config()).activation is activations.gelu
+
+    def my_activation(x):
+        return x
+
+    assert isinstance(activations.serialize(my_activation), dict)

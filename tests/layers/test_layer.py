@@ -336,3 +336,45 @@ def test_building_a_built_layer_again_is_refused_as_keras():
     relu = layers.ReLU()  # no weights: building again changes nothing
     relu.build((None, 2))
     relu.build((None, 2))
+
+
+def test_base_build_records_its_shape_as_keras():
+    """A layer without a `build` of its own, built directly, has Keras's
+    `build_config` (TimeDistributed's config then holds its layer's)."""
+    flat = keras.layers.Flatten()
+    flat.build((None, 4, 4, 2))
+    assert flat.get_build_config() == {"input_shape": (None, 4, 4, 2)}
+    wrapped = keras.layers.TimeDistributed(keras.layers.Flatten())
+    wrapped(keras.Input((8, 4, 4, 2)))
+    inner = wrapped.get_config()["layer"]
+    assert inner["build_config"] == {"input_shape": (None, 4, 4, 2)}
+
+
+def test_a_weight_made_in_init_does_not_fix_the_layer_path():
+    """As Keras: a weight a layer adds in `__init__` is named under the layer
+    alone, and its sublayers still get the path of the layer that calls it."""
+
+    class Inner(keras.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.proj = keras.layers.Dense(2, name="proj")
+            self.table = self.add_weight(shape=(3,), initializer="zeros", name="table")
+
+        def call(self, x):
+            return self.proj(x)
+
+    class Outer(keras.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.inner = Inner(name="inner")
+
+        def call(self, x):
+            return self.inner(x)
+
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, Outer(name="outer")(inputs))
+    assert [w.path for w in model.weights] == [
+        "inner/table",
+        "outer/inner/proj/kernel",
+        "outer/inner/proj/bias",
+    ]

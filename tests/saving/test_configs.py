@@ -301,3 +301,28 @@ def test_builtin_functions_serialize_in_keras_form_both_ways():
         assert ours.deserialize(theirs.serialize(getattr(theirs, name))) is getattr(
             ours, name
         )
+
+
+def test_a_registered_class_comes_before_a_builtin_of_the_same_name(tmp_path):
+    """As Keras: a user's class registered as "package>Name" is rebuilt, not
+    kerasish's own class of that name (ConvNeXt's StochasticDepth)."""
+
+    @keras.saving.register_keras_serializable(package="demo_depth")
+    class StochasticDepth(keras.layers.Layer):
+        def __init__(self, drop_prop, **kwargs):
+            super().__init__(**kwargs)
+            self.drop_prop = drop_prop
+
+        def call(self, x):
+            return x * 2.0
+
+        def get_config(self):
+            return {**super().get_config(), "drop_prop": self.drop_prop}
+
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, StochasticDepth(0.1)(inputs))
+    model.save(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras")
+    assert type(loaded.layers[1]) is StochasticDepth
+    assert loaded.layers[1].drop_prop == 0.1
+    np.testing.assert_allclose(loaded.predict(np.ones((1, 3)), verbose=0), 2.0)

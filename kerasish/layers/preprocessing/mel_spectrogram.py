@@ -196,9 +196,10 @@ class MelSpectrogram(Layer):
             if samples is None
             else (samples + self.sequence_stride + 1) // self.sequence_stride
         )
+        # A list, as Keras's.
         if len(input_shape) == 1:
-            return (self.num_mel_bins, frames)
-        return (input_shape[0], self.num_mel_bins, frames)
+            return [self.num_mel_bins, frames]
+        return [input_shape[0], self.num_mel_bins, frames]
 
     def get_config(self):
         return {
