@@ -6,11 +6,19 @@ attribute itself (`get_keras_mask`, `set_keras_mask`) lives in
 `kerasish.common.tensor_mask`.
 """
 
+import warnings
+
 from kerasish.common import tree
 from kerasish.common.tensor_mask import get_keras_mask, set_keras_mask
 from kerasish.layers.keras_tensor import KerasTensor
 
-__all__ = ["get_keras_mask", "populate_masks", "set_keras_mask", "set_output_masks"]
+__all__ = [
+    "get_keras_mask",
+    "populate_masks",
+    "set_keras_mask",
+    "set_output_masks",
+    "warn_mask_dropped",
+]
 
 
 def populate_masks(call_params, takes_mask, args, kwargs, input_masks):
@@ -53,6 +61,20 @@ def set_output_masks(layer, inputs, outputs, previous_mask):
     for tensor, mask in zip(flat_outputs, tree.flatten(output_masks)):
         if mask is not None and get_keras_mask(tensor) is None:
             set_keras_mask(tensor, mask)
+
+
+def warn_mask_dropped(layer, mask):
+    """Warns, as Keras does, that a layer without mask support was given a
+    mask (its outputs carry none: the layers after it see no padding)."""
+    if mask is None or all(m is None for m in tree.flatten(mask)):
+        return
+    warnings.warn(
+        f"Layer '{layer.name}' (of type {type(layer).__name__}) was passed an "
+        "input with a mask attached to it. However, this layer does not support "
+        "masking and will therefore destroy the mask information. Downstream "
+        "layers will not see the mask.",
+        stacklevel=4,
+    )
 
 
 def _is_array(x):

@@ -28,6 +28,7 @@ from kerasish.layers.keras_mask import (
     get_keras_mask,
     populate_masks,
     set_output_masks,
+    warn_mask_dropped,
 )
 from kerasish.layers.keras_tensor import KerasTensor
 from kerasish.layers.layer_attributes import LayerAttributes
@@ -557,6 +558,8 @@ class Layer(LayerSerialization, SymbolicCall, LayerAttributes, LayerQuantization
                 )
         if self.supports_masking:
             set_output_masks(self, args[0], outputs, previous_mask)
+        elif ctx.depth == 0:  # the user's own call (a layer's sublayers are its own)
+            warn_mask_dropped(self, previous_mask)
         return outputs
 
     def _autocast_scope(self):

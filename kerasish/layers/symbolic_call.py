@@ -12,6 +12,7 @@ import inspect
 
 from kerasish.common import tree
 from kerasish.layers.input_spec import assert_input_compatibility
+from kerasish.layers.keras_mask import warn_mask_dropped
 from kerasish.layers.keras_tensor import KerasHistory, KerasTensor
 from kerasish.layers.node import Node
 from kerasish.layers.shape_inference import (
@@ -98,6 +99,13 @@ class SymbolicCall:
         self._inbound_nodes.append(Node(self, args, kwargs, outputs))
         if self.supports_masking:
             self._set_symbolic_masks(args[0], kwargs.get("mask"), outputs)
+        else:
+            mask = call_kwargs.get("mask")
+            if mask is None:
+                mask = tree.map_structure(
+                    lambda t: getattr(t, "_keras_mask", None), args[0]
+                )
+            warn_mask_dropped(self, mask)
         return outputs
 
     def _set_symbolic_masks(self, inputs, mask, outputs):

@@ -2,6 +2,7 @@
 against Keras 3: for every layer class, and through models."""
 
 import inspect
+import warnings
 
 import numpy as np
 import pytest
@@ -372,3 +373,26 @@ def test_a_layer_overriding_compute_mask_supports_masking_as_in_keras():
     expected = np.exp(table[ids]) * (ids != 0)
     expected /= expected.sum(axis=1, keepdims=True)
     np.testing.assert_allclose(got, expected, rtol=1e-5)
+
+
+def test_a_layer_without_mask_support_warns_that_the_mask_is_dropped():
+    """As Keras: Flatten after Embedding(mask_zero=True) drops the mask; the
+    user is told where: at a model's construction, or at their own eager call
+    (not at each sublayer call inside a layer, as MultiHeadAttention's)."""
+    import kerasish as keras
+
+    inputs = keras.Input((4,), dtype="int32")
+    hidden = keras.layers.Embedding(10, 3, mask_zero=True)(inputs)
+    message = "Layer 'drops' \\(of type Flatten\\) was passed an input with a mask"
+    with pytest.warns(UserWarning, match=message):
+        flat = keras.layers.Flatten(name="drops")(hidden)
+    model = keras.Model(inputs, keras.layers.Dense(1)(flat))
+    embedded = keras.layers.Embedding(10, 3, mask_zero=True)(np.array([[1, 2, 0, 0]]))
+    with pytest.warns(UserWarning, match=message):
+        keras.layers.Flatten(name="drops")(embedded)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model(np.array([[1, 2, 0, 0]]))  # told once, at construction
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        keras.layers.Flatten()(keras.Input((4, 3)))  # no mask: no warning
