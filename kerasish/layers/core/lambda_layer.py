@@ -1,12 +1,18 @@
 """`Lambda`: wraps a Python function as a layer."""
 
+import base64
+import builtins
+import importlib
 import inspect
+import marshal
+import types
+
+import numpy as np
 
 from kerasish import serialization as safe
 from kerasish.layers.layer import Layer
 from kerasish.serialization import (
     deserialize_keras_object,
-    get_registered_object,
     register_builtin,
     serialize_keras_object,
 )
@@ -16,9 +22,9 @@ from kerasish.serialization import (
 class Lambda(Layer):
     """Applies `function(inputs, **arguments)`.
 
-    Saving stores a registered function by name. An unregistered function or a
-    lambda is stored as its source text, which loading refuses to run unless the
-    caller passes `safe_mode=False`.
+    Saving stores a named function by name (register it to load it) and a
+    Python lambda as its compiled code, as Keras does: loading refuses to run
+    that unless the caller passes `safe_mode=False`.
 
     Args:
         function: The callable to apply.
@@ -49,47 +55,91 @@ class Lambda(Layer):
         return self.function(inputs, **kwargs)
 
     def get_config(self):
-        config = {**super().get_config(), "arguments": self.arguments}
-        registered = getattr(self.function, "_registered_name", None)
-        name = getattr(self.function, "__name__", "")
-        if registered or (name != "<lambda>" and get_registered_object(name)):
-            config["function"] = serialize_keras_object(self.function)
-        else:
-            try:
-                source = inspect.getsource(self.function).strip()
-            except (OSError, TypeError):
-                source = None
-            config["function"] = {
-                "class_name": "__lambda__",
-                "config": {"source": source, "name": name},
-            }
+        config = {
+            **super().get_config(),
+            "function": _function_config(self.function),
+            "arguments": self.arguments,
+        }
         if self._output_shape is not None:
-            config["output_shape"] = self._output_shape
+            output_shape = self._output_shape
+            if callable(output_shape):
+                output_shape = _function_config(output_shape)
+            config["output_shape"] = output_shape
         return config
 
     @classmethod
     def from_config(cls, config, safe_mode=None):
         config = dict(config)
-        function = config.pop("function")
-        if isinstance(function, dict) and function.get("class_name") == "__lambda__":
-            source = function["config"].get("source")
-            if safe.is_safe_mode(safe_mode):
-                raise ValueError(
-                    "Refusing to load a Lambda layer whose function is Python code "
-                    f"({function['config'].get('name')!r}): running it could "
-                    "execute arbitrary code. If you trust the file, load it with "
-                    "`safe_mode=False`; better, register the function with "
-                    "`@kerasish.saving.register_keras_serializable()`."
-                )
-            function = _function_from_source(source)
-        else:
-            function = deserialize_keras_object(function)
+        config["function"] = _function_from_config(config["function"], safe_mode)
+        output_shape = config.get("output_shape")
+        if isinstance(output_shape, dict):
+            config["output_shape"] = _function_from_config(output_shape, safe_mode)
+        elif isinstance(output_shape, list):
+            config["output_shape"] = tuple(output_shape)
         config.pop("dtype", None) if isinstance(config.get("dtype"), dict) else None
-        return cls(function=function, **config)
+        return cls(**config)
+
+
+def _function_config(fn):
+    """A function as Keras saves it: a Python lambda as its compiled code
+    (`marshal`, base64: Keras's `func_dump`), anything else by name (it must be
+    registered, or passed in `custom_objects`, to load)."""
+    if isinstance(fn, types.LambdaType) and fn.__name__ == "<lambda>":
+        closure = None
+        if fn.__closure__:
+            closure = tuple(cell.cell_contents for cell in fn.__closure__)
+        code = base64.b64encode(marshal.dumps(fn.__code__)).decode("ascii")
+        return {
+            "class_name": "__lambda__",
+            "config": {"code": code, "defaults": fn.__defaults__, "closure": closure},
+        }
+    return serialize_keras_object(fn)
+
+
+def _function_from_config(config, safe_mode):
+    if not (isinstance(config, dict) and config.get("class_name") == "__lambda__"):
+        return deserialize_keras_object(config)
+    if safe.is_safe_mode(safe_mode):
+        raise ValueError(
+            "Refusing to load a Lambda layer whose function is a Python lambda: "
+            "running it could execute arbitrary code. If you trust the file, "
+            "load it with `safe_mode=False`; better, use a named function "
+            "registered with `@kerasish.saving.register_keras_serializable()`."
+        )
+    inner = config["config"]
+    if "code" not in inner:  # a kerasish file before December 2026
+        return _function_from_source(inner.get("source"))
+    try:
+        code = marshal.loads(base64.b64decode(inner["code"]))
+    except (ValueError, TypeError, EOFError) as error:
+        raise ValueError(
+            "Lambda: the saved lambda's code cannot be read by this Python "
+            f"({error}); it was saved by another Python version, or the file is "
+            "damaged. Rebuild the layer in code instead."
+        ) from error
+    closure = inner.get("closure")
+    if closure is not None:
+        closure = tuple(_cell(value) for value in closure)
+    defaults = inner.get("defaults")
+    # The names a saved lambda most often uses, as kerasish's own.
+    namespace = {"__builtins__": builtins, "ops": _ops(), "np": np}
+    namespace["keras"] = importlib.import_module("kerasish")
+    return types.FunctionType(
+        code,
+        namespace,
+        name=code.co_name,
+        argdefs=None if defaults is None else tuple(defaults),
+        closure=closure,
+    )
+
+
+def _cell(value):
+    return (lambda: value).__closure__[0]
 
 
 def _function_from_source(source):
-    """Rebuilds a function from saved source; only reached with safe_mode=False."""
+    """Rebuilds a function from source text (the old format); only reached
+    with safe_mode=False."""
     if not source:
         raise ValueError("Lambda: the saved function has no source to rebuild it from.")
     source = source.split("Lambda(", 1)[-1] if "Lambda(" in source else source

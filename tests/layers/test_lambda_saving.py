@@ -1,0 +1,52 @@
+"""A Lambda layer's Python lambda is saved as its compiled code, as Keras saves
+it, and runs again only when the caller trusts the file (`safe_mode=False`)."""
+
+import numpy as np
+import pytest
+
+import kerasish
+from tests.helpers import keras3
+
+
+def _model(lib, scale):
+    inputs = lib.Input((2,))
+    # A keyword argument after the lambda and a call chained on the layer (the
+    # old source-text format could not cut such a lambda out of its line).
+    hidden = lib.layers.Lambda(lambda y: y * scale, name="scaled")(inputs)
+    outputs = lib.layers.Lambda(lambda y, k=2.0: y + k, name="shift")(hidden)
+    return lib.Model(inputs, outputs)
+
+
+def test_a_saved_lambda_loads_only_when_trusted(tmp_path):
+    path = tmp_path / "lambda.keras"
+    _model(kerasish, 3.0).save(path)
+    x = np.array([[1.0, -2.0]], "float32")
+    with pytest.raises(ValueError, match="Refusing to load a Lambda layer.*safe_mode"):
+        kerasish.saving.load_model(path)
+    loaded = kerasish.saving.load_model(path, safe_mode=False)
+    # The closure (scale) and the default (k) come back with the code.
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), x * 3.0 + 2.0)
+    config = loaded.get_layer("scaled").get_config()["function"]
+    assert config["class_name"] == "__lambda__"
+    assert set(config["config"]) == {"code", "defaults", "closure"}
+
+
+def test_a_lambda_saved_by_keras_loads(tmp_path):
+    keras = keras3()
+    path = tmp_path / "keras_lambda.keras"
+    inputs = keras.Input((2,))
+    scale = 4.0
+    outputs = keras.layers.Lambda(lambda y: y * scale, name="scaled")(inputs)
+    keras.Model(inputs, outputs).save(path)
+    loaded = kerasish.saving.load_model(path, safe_mode=False)
+    x = np.array([[1.0, 2.0]], "float32")
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), x * 4.0)
+
+
+def test_a_named_function_is_saved_by_name():
+    def double(x):
+        return x * 2
+
+    layer = kerasish.layers.Lambda(double)
+    config = layer.get_config()["function"]
+    assert config["class_name"] == "function" and config["config"] == "double"
