@@ -157,6 +157,15 @@ class Functional(Model):
                     f"the dict passed lacks {missing} (it has {sorted(inputs)})."
                 )
             flat = [inputs[n] for n in self.input_names]
+        elif isinstance(inputs, dict) and isinstance(self._inputs_struct, dict):
+            # By name; entries for no input are ignored, as Keras ignores them.
+            from kerasish.trainers import preflight
+
+            inputs = preflight.model_inputs(self, inputs, what="inputs")
+            preflight.check_dict_keys(
+                inputs, list(self._inputs_struct), "inputs", "input"
+            )
+            flat = tree.flatten({k: inputs.get(k) for k in self._inputs_struct})
         else:
             if (
                 isinstance(inputs, list | tuple)

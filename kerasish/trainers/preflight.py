@@ -7,6 +7,7 @@ the argument, what was expected and what was received, and how to fix it.
 """
 
 import difflib
+import warnings
 
 import numpy as np
 
@@ -28,6 +29,24 @@ def expected_input_keys(model):
     if names and hasattr(model, "_flat_inputs"):
         return list(names)
     return None
+
+
+def model_inputs(model, x, what="x"):
+    """`x` as the model takes it: of a dict, the entries named as the model's
+    inputs. Others are left out with a warning, as Keras ignores them (one
+    dict of features can feed several models); a missing one raises."""
+    expected = expected_input_keys(model)
+    if not isinstance(x, dict) or expected is None:
+        return x
+    extra = [k for k in x if k not in expected]
+    if extra and all(k in x for k in expected):
+        warnings.warn(
+            f"`{what}` has entries {extra} that are not among the model's inputs "
+            f"{expected}: they are ignored.",
+            stacklevel=3,
+        )
+        return {k: v for k, v in x.items() if k in expected}
+    return x
 
 
 def check_dict_keys(data, expected, what, kind):

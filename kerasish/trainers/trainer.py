@@ -347,6 +347,7 @@ class Trainer(Steps, StatelessTrainerApi):
         preflight.check_data_type(x)
         preflight.check_validation_freq(validation_freq)
         preflight.check_class_weight(class_weight, sample_weight)
+        x = preflight.model_inputs(self, x)
         preflight.check_common(self, x, y, sample_weight)
         needs_val_targets = preflight.needs_targets(self, "test")
         preflight.check_validation_data(validation_data, needs_val_targets)
@@ -532,6 +533,7 @@ class Trainer(Steps, StatelessTrainerApi):
         steps = _positive_int("steps", steps, allow_none=True)
         verbose = _verbose(verbose)
         preflight.check_data_type(x)
+        x = preflight.model_inputs(self, x)
         preflight.check_common(self, x, y, sample_weight)
         if _callbacks is None:
             needs_targets = preflight.needs_targets(self, "test")
@@ -575,6 +577,7 @@ class Trainer(Steps, StatelessTrainerApi):
         steps = _positive_int("steps", steps, allow_none=True)
         verbose = _verbose(verbose)
         preflight.check_data_type(x)
+        x = preflight.model_inputs(self, x)
         preflight.check_dict_keys(x, preflight.expected_input_keys(self), "x", "input")
         data = data_adapters.make_data(
             x, None, None, batch_size, False, None, steps, what="x"
@@ -674,6 +677,7 @@ class Trainer(Steps, StatelessTrainerApi):
         """
         if not data_adapters._is_array_structure(x):
             return self.predict(x, batch_size=_num(x), verbose=0)
+        x = preflight.model_inputs(self, x)
         preflight.check_dict_keys(x, preflight.expected_input_keys(self), "x", "input")
         x = data_adapters.to_numpy_structure(x, "x")
         rows = data_adapters.num_samples(x, "x")

@@ -231,12 +231,6 @@ CASES = [
         r"`x` has the key 'betta'.*\['alpha', 'beta'\].*Did you mean 'beta'",
     ),
     (
-        "dict_extra_key",
-        lambda: fit(two_inputs(), x={**AB, "gamma": np.ones((N, 1))}, y=YR),
-        ValueError,
-        r"`x` has the key 'gamma'.*input names \['alpha', 'beta'\].*received keys",
-    ),
-    (
         "dict_missing_key",
         lambda: fit(two_inputs(), x={"alpha": AB["alpha"]}, y=YR),
         ValueError,
@@ -473,3 +467,26 @@ def test_catalogue_is_large_enough():
 def test_bad_input(run, error, pattern):
     with pytest.raises(error, match=pattern):
         run()
+
+
+def test_dict_entries_for_no_input_are_ignored_with_a_warning():
+    """As Keras: one dict of features can feed a model that takes some of
+    them; the others are left out, with a warning naming them."""
+    extra = {**AB, "gamma": np.ones((N, 1))}
+    results = []
+    for x in (AB, extra):
+        model = two_inputs(as_dict=True)
+        model.set_weights([np.full(w.shape, 0.1, "float32") for w in model.weights])
+        if x is extra:
+            with pytest.warns(
+                UserWarning, match=r"`x` has entries \['gamma'\].*ignored"
+            ):
+                history = model.fit(x, YR, epochs=2, verbose=0)
+            with pytest.warns(UserWarning, match=r"`inputs` has entries \['gamma'\]"):
+                called = model(x)
+        else:
+            history = model.fit(x, YR, epochs=2, verbose=0)
+            called = model(x)
+        results.append((history.history["loss"], np.asarray(called)))
+    np.testing.assert_allclose(results[1][0], results[0][0], rtol=1e-6)
+    np.testing.assert_allclose(results[1][1], results[0][1], rtol=1e-6)

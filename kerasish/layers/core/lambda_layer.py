@@ -2,7 +2,6 @@
 
 import base64
 import builtins
-import importlib
 import inspect
 import marshal
 import types
@@ -121,9 +120,8 @@ def _function_from_config(config, safe_mode):
     if closure is not None:
         closure = tuple(_cell(value) for value in closure)
     defaults = inner.get("defaults")
-    # The names a saved lambda most often uses, as kerasish's own.
+    # Names a saved lambda often uses (its module's globals are not saved).
     namespace = {"__builtins__": builtins, "ops": _ops(), "np": np}
-    namespace["keras"] = importlib.import_module("kerasish")
     return types.FunctionType(
         code,
         namespace,
