@@ -58,8 +58,8 @@ def list_devices(device_type=None):
     kind = device_type.lower() if device_type else None
     try:
         devices = get_engine().devices(kind)
-    except RuntimeError as error:
-        raise ValueError(
+    except RuntimeError as error:  # a RuntimeError, as JAX's (and Keras's)
+        raise RuntimeError(
             f"list_devices: no {device_type!r} devices are available; the default "
             f"devices are {[_device_name(d) for d in get_engine().devices()]}."
         ) from error

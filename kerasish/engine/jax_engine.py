@@ -379,8 +379,8 @@ def _find_device(device):
     kind, _, index = str(device).lower().partition(":")
     try:
         candidates = jax.devices(kind)
-    except RuntimeError as error:
-        raise ValueError(
+    except RuntimeError as error:  # a RuntimeError, as JAX's (and Keras's)
+        raise RuntimeError(
             f"Unknown device '{device}': no {kind!r} devices are available "
             f"(available: {[f'{d.platform}:{d.id}' for d in jax.devices()]})."
         ) from error

@@ -22,6 +22,7 @@ import threading
 
 from kerasish import mixed_precision
 from kerasish.common import naming, tree
+from kerasish.distribution.distribution_lib import distribute_tensor
 from kerasish.engine import get_engine
 from kerasish.layers.input_spec import InputSpec, assert_input_compatibility
 from kerasish.layers.keras_mask import (
@@ -38,7 +39,7 @@ from kerasish.layers.node import Node
 from kerasish.layers.shape_inference import recorded_shapes
 from kerasish.layers.symbolic_call import SymbolicCall
 from kerasish.random.random import SeedGenerator
-from kerasish.scopes import current_path, name_scope
+from kerasish.scopes import current_distribution, current_path, name_scope
 from kerasish.serialization import register_builtin
 from kerasish.variables import (
     AutocastScope,
@@ -560,7 +561,18 @@ class Layer(LayerSerialization, SymbolicCall, LayerAttributes, LayerQuantization
             set_output_masks(self, args[0], outputs, previous_mask)
         elif ctx.depth == 0:  # the user's own call (a layer's sublayers are its own)
             warn_mask_dropped(self, previous_mask)
-        return outputs
+        return self._laid_out(outputs)
+
+    def _laid_out(self, outputs):
+        """The outputs, laid out as the current distribution's layout map says
+        for `"<layer path>/output"` (Keras's hook for activation sharding)."""
+        distribution = current_distribution()
+        if distribution is None:
+            return outputs
+        layout = distribution.get_tensor_layout(f"{self.path or self.name}/output")
+        if layout is None:
+            return outputs
+        return tree.map_structure(lambda t: distribute_tensor(t, layout), outputs)
 
     def _autocast_scope(self):
         """The scope this layer's call runs in, as Keras chooses it, or None

@@ -106,7 +106,7 @@ class SymbolicCall:
                     lambda t: getattr(t, "_keras_mask", None), args[0]
                 )
             warn_mask_dropped(self, mask)
-        return outputs
+        return self._laid_out(outputs)
 
     def _set_symbolic_masks(self, inputs, mask, outputs):
         """Gives symbolic outputs the `_keras_mask` (a KerasTensor) Keras gives

@@ -101,6 +101,11 @@ def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
 
 
 def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
+    if dtype and "float" not in get_engine().standardize_dtype(dtype):
+        raise ValueError(
+            "`keras.random.uniform` requires a floating point `dtype`. Received: "
+            f"dtype={dtype}. For random integers use `keras.random.randint`."
+        )
     return get_engine().random.uniform(
         draw_key(seed), tuple(shape), minval, maxval, dtype
     )

@@ -37,7 +37,7 @@ def test_devices_are_named_as_keras_names_them():
 
 
 def test_unknown_device_type():
-    with pytest.raises(ValueError, match="no 'tpu' devices are available"):
+    with pytest.raises(RuntimeError, match="no 'tpu' devices are available"):
         D.list_devices("tpu")
 
 
@@ -366,3 +366,36 @@ def test_data_parallel_runs_batches_the_devices_do_not_divide():
     assert done.returncode == 0, done.stderr[-3000:]
     errors = [float(v) for v in done.stdout.split()]
     assert len(errors) == 3 and max(errors) < 1e-5, done.stdout
+
+
+def test_layout_map_output_entries_lay_out_layer_outputs():
+    """`layout_map["<layer path>/output"]`, as Keras reads it after each layer
+    call: the layer's output gets that layout (a wrong rank is an error)."""
+    import kerasish
+
+    mesh = D.DeviceMesh((1, 1), ["batch", "model"], D.list_devices()[:1])
+
+    def model_under(layout_map):
+        queried = []
+
+        class Recording(D.ModelParallel):
+            def get_tensor_layout(self, path):
+                queried.append(path)
+                return super().get_tensor_layout(path)
+
+        with Recording(layout_map=layout_map, batch_dim_name="batch").scope():
+            inputs = kerasish.Input((4,))
+            hidden = kerasish.layers.Dense(3, name="hidden")(inputs)
+            model = kerasish.Model(inputs, kerasish.layers.Dense(2, name="d2")(hidden))
+            out = model.predict(np.ones((2, 4), "float32"), verbose=0)
+        return queried, out
+
+    good = D.LayoutMap(mesh)
+    good["d2/output"] = ("batch", None)
+    queried, out = model_under(good)
+    assert {"hidden/output", "d2/output"} <= set(queried)
+    assert out.shape == (2, 2)
+    bad = D.LayoutMap(mesh)
+    bad["d2/output"] = ("batch", None, None)  # d2's output has rank 2
+    with pytest.raises(ValueError):
+        model_under(bad)

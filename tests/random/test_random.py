@@ -71,3 +71,14 @@ def test_seed_generators_have_unique_names_and_state_paths_as_keras():
     gen = kerasish.random.SeedGenerator(5, name="mine")
     assert gen.get_config() == {"seed": 5, "name": "mine"}
     assert kerasish.random.SeedGenerator.from_config(gen.get_config()).name == "mine"
+
+
+def test_uniform_refuses_an_integer_dtype():
+    """As Keras (it returned zeros): integers come from `randint`."""
+    import kerasish
+
+    with pytest.raises(ValueError, match="requires a floating point `dtype`.*randint"):
+        kerasish.random.uniform((3,), dtype="int32", seed=1)
+    assert (
+        str(kerasish.random.uniform((3,), dtype="bfloat16", seed=1).dtype) == "bfloat16"
+    )
