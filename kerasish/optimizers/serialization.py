@@ -6,6 +6,7 @@ from kerasish.optimizers.optimizer import Optimizer
 from kerasish.serialization import (
     builtin_objects,
     deserialize_keras_object,
+    get_registered_object,
     serialize_keras_object,
     unknown_name_error,
 )
@@ -57,6 +58,10 @@ def get(identifier):
     if isinstance(identifier, str):
         classes = _by_lower_name()
         cls = classes.get(identifier.lower())
+        if cls is None:  # a user's registered optimizer ("package>Name"), as Keras
+            registered = get_registered_object(identifier)
+            if isinstance(registered, type) and issubclass(registered, Optimizer):
+                return registered()
         if cls is None or cls.__name__ in ("LossScaleOptimizer",):
             raise unknown_name_error(
                 "optimizer",
