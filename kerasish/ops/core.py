@@ -9,6 +9,7 @@ import numpy as np
 
 from kerasish.engine import get_engine
 from kerasish.ops._forward import engine_namespace, unwrap
+from kerasish.ops._symbolic import symbolic_dispatch
 
 
 def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
@@ -73,7 +74,17 @@ def cond(pred, true_fn, false_fn):
 
 def switch(index, branches, *operands):
     """Calls `branches[index](*operands)`, `index` clamped to the branches."""
+    return _switch_packed(index, branches, operands)
+
+
+def _switch(index, branches, operands):
     return get_engine().switch(unwrap(index), branches, *unwrap(operands))
+
+
+# The operands as one argument, so that a call on KerasTensors records an op
+# node (symbolic dispatch takes plain signatures only).
+_switch.__name__ = "switch"
+_switch_packed = symbolic_dispatch(_switch, "core")
 
 
 def while_loop(cond, body, loop_vars, maximum_iterations=None):
@@ -102,7 +113,7 @@ def while_loop(cond, body, loop_vars, maximum_iterations=None):
 
     out = get_engine().while_loop(cond_fn, body_fn, state)
     out = out[:-1] if limited else out
-    return type(loop_vars)(out) if is_tuple else out[0]
+    return tuple(out) if is_tuple else out[0]  # a tuple for a list too, as Keras
 
 
 def fori_loop(lower, upper, body_fun, init_val):

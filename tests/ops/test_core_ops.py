@@ -339,3 +339,24 @@ def test_cast_to_an_unknown_dtype_raises_value_error_as_keras():
     out = ops.cast(x, "int32")  # valid names still work
     assert ops.dtype(out) == "int32"
     np.testing.assert_array_equal(out, [1, 2])
+
+
+def test_switch_on_symbolic_operands_records_an_op():
+    """As Keras: `ops.switch` in a functional model (its operands are
+    KerasTensors) is an op of the graph, run when the model runs."""
+    import kerasish
+
+    x = kerasish.Input((3,))
+    y = ops.switch(1, [ops.relu, ops.tanh], x)
+    assert tuple(y.shape) == (None, 3)
+    model = kerasish.Model(x, y)
+    data = np.array([[-1.0, 0.0, 2.0]], "float32")
+    np.testing.assert_allclose(model.predict(data, verbose=0), np.tanh(data), rtol=1e-6)
+
+
+def test_while_loop_returns_a_tuple_for_a_list_as_keras():
+    out = ops.while_loop(
+        lambda i, v: i < 3, lambda i, v: (i + 1, v * 2), [0, ops.ones((2,))]
+    )
+    assert type(out) is tuple
+    np.testing.assert_allclose(out[1], [8.0, 8.0])
