@@ -50,3 +50,16 @@ def test_a_named_function_is_saved_by_name():
     layer = kerasish.layers.Lambda(double)
     config = layer.get_config()["function"]
     assert config["class_name"] == "function" and config["config"] == "double"
+
+
+def test_the_old_source_text_format_still_loads_when_trusted():
+    """kerasish files from before December 2026 hold a lambda's source text."""
+    config = kerasish.layers.Lambda(lambda x: x).get_config()
+    config["function"] = {
+        "class_name": "__lambda__",
+        "config": {"source": "layers.Lambda(lambda x: x * 2)", "name": "<lambda>"},
+    }
+    with pytest.raises(ValueError, match="Refusing to load a Lambda layer"):
+        kerasish.layers.Lambda.from_config(config)
+    layer = kerasish.layers.Lambda.from_config(config, safe_mode=False)
+    np.testing.assert_allclose(layer(np.ones((1, 2), "float32")), 2.0)
