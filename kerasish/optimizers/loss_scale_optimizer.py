@@ -176,16 +176,49 @@ class LossScaleOptimizer(Optimizer):
         return [(0, "step_counter"), (1, "dynamic_scale"), *inner]
 
     def _keras_arrays(self):
-        # The inner optimizer's state, in its Keras layout.
+        # Keras's layout: the wrapper's own (unused) iteration and learning
+        # rate, the step counter and the dynamic scale, then the inner
+        # optimizer's state in its own Keras layout.
         self.inner_optimizer._state = self._state.inner
-        return self.inner_optimizer._keras_arrays()
+        inner = self.inner_optimizer._keras_arrays()
+        own = [
+            np.zeros((), inner[0].dtype if inner else "int64"),
+            np.zeros((), "float32"),
+            np.asarray(self._state.step_counter),
+            np.asarray(self._state.dynamic_scale),
+        ]
+        return own + inner
 
     def _load_keras_arrays(self, arrays):
         self.inner_optimizer._state = self._state.inner
-        if not self.inner_optimizer._load_keras_arrays(arrays):
+        inner_count = len(self.inner_optimizer._keras_arrays())
+        if len(arrays) == inner_count + 4:
+            counter, scale, inner = arrays[2], arrays[3], arrays[4:]
+        elif len(arrays) == inner_count:  # kerasish files before December 2026
+            counter, scale, inner = None, None, arrays
+        else:
             return False
-        self.state = self._state._replace(inner=self.inner_optimizer._state)
+        if not self.inner_optimizer._load_keras_arrays(inner):
+            return False
+        state = self._state._replace(inner=self.inner_optimizer._state)
+        engine = get_engine()
+        if counter is not None:
+            state = state._replace(
+                step_counter=engine.convert_to_tensor(
+                    np.asarray(counter), str(state.step_counter.dtype)
+                ),
+                dynamic_scale=engine.convert_to_tensor(
+                    np.asarray(scale), str(state.dynamic_scale.dtype)
+                ),
+            )
+        self.state = state
         return True
+
+    def _saved_children(self):
+        """`(path, optimizer)` Keras also writes below this one's own state:
+        the inner optimizer's variables again, at `inner_optimizer`."""
+        self.inner_optimizer._state = self._state.inner
+        return [("inner_optimizer", self.inner_optimizer)]
 
     @property
     def step_counter(self):

@@ -276,6 +276,11 @@ class MultiOptimizer(Optimizer):
             offset += len(engine.tree_leaves(optimizer.state))
         return rows
 
+    def _saved_children(self):
+        """`(path, optimizer)` Keras also writes below this one's own state:
+        each inner optimizer's variables at `optimizers/<name>`."""
+        return [(f"optimizers/{o.name}", o) for o in self._inner_optimizers]
+
     def _keras_arrays(self):
         state = self.state
         own = [

@@ -96,10 +96,11 @@ def save_state(model, writer, include_optimizer=True, assets=None):
             store = writer.make(path, name)
             for i, array in enumerate(optimizer_layout.to_keras(obj)):
                 store[str(i)] = array
-            # A MultiOptimizer: Keras also writes each inner optimizer's own
-            # variables under `optimizer/optimizers/<name>` and reads them there.
-            for inner in getattr(obj, "_inner_optimizers", ()):
-                inner_path = join(path, f"optimizers/{inner.name}")
+            # Keras also writes a wrapper's inner optimizers' own variables:
+            # a MultiOptimizer's at `optimizers/<name>`, a LossScaleOptimizer's
+            # at `inner_optimizer`.
+            for child, inner in getattr(obj, "_saved_children", list)():
+                inner_path = join(path, child)
                 inner_store = writer.make(inner_path, inner.name)
                 for i, array in enumerate(optimizer_layout.to_keras(inner)):
                     inner_store[str(i)] = array

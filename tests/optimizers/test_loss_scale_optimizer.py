@@ -98,3 +98,48 @@ def test_ema_through_loss_scale_optimizer():
     opt.apply(_grads(1.0), variables)
     final = opt.finalize_variable_values([v.value for v in variables])
     np.testing.assert_allclose(np.asarray(final[0]), 0.5 * 0.9 + 0.5 * 0.8, rtol=1e-6)
+
+
+def _lso_model(lib):
+    model = lib.Sequential([lib.Input((3,)), lib.layers.Dense(2, name="dense")])
+    model.set_weights([np.full((3, 2), 0.1, "float32"), np.zeros(2, "float32")])
+    inner = lib.optimizers.SGD(0.05, momentum=0.9)
+    model.compile(lib.optimizers.LossScaleOptimizer(inner), "mse")
+    return model
+
+
+def test_saved_state_is_keras_layout_both_ways(tmp_path):
+    """A LossScaleOptimizer's file holds Keras's layout: its own (unused)
+    iteration and learning rate, the step counter and dynamic scale, the inner
+    state; and the inner optimizer's variables again at `inner_optimizer`.
+    Either library resumes from the other's file (the step counter and the
+    scale were not saved before)."""
+    import warnings
+
+    import kerasish
+    from tests.helpers import keras3
+
+    keras = keras3()
+    x, y = np.ones((8, 3), "float32"), np.ones((8, 2), "float32")
+    saved = {}
+    for lib in (keras, kerasish):
+        model = _lso_model(lib)
+        model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+        saved[lib.__name__] = tmp_path / f"{lib.__name__}.keras"
+        model.save(saved[lib.__name__])
+    for lib in (keras, kerasish):
+        for source, path in saved.items():
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")  # no "skipping"/"not restoring"
+                loaded = lib.saving.load_model(path)
+            optimizer = loaded.optimizer
+            assert int(np.asarray(optimizer.iterations)) == 4, (lib, source)
+            values = {v.name: np.asarray(v) for v in optimizer.variables}
+            assert int(values["step_counter"]) == 4, (lib, source)
+            assert float(values["dynamic_scale"]) == 32768.0
+    mine = kerasish.saving.load_model(saved["kerasish"]).optimizer.variables
+    theirs = keras.saving.load_model(saved["keras"]).optimizer.variables
+    momentum = [np.asarray(v) for v in mine if "momentum" in v.name]
+    expected = [np.asarray(v) for v in theirs if "momentum" in v.name]
+    for a, b in zip(momentum, expected):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
