@@ -65,18 +65,16 @@ class SymbolicCall:
             and isinstance(args[0], KerasTensor)
         ):
             input_mask = getattr(args[0], "_keras_mask", None)
-            if input_mask is None or getattr(input_mask, "_keras_history", None):
-                # A mask that is a tensor of the graph (a model input, or one
-                # passed on unchanged from it) is recorded, as Keras records it.
-                if fills_in:
-                    kwargs["mask"] = input_mask
-                call_kwargs = {**kwargs, "mask": input_mask}
-            else:
-                # `call` sees the input's mask while the output is inferred, as
-                # in Keras; a mask computed by a layer (Embedding, Masking) is no
-                # tensor of kerasish's graph, so the node does not record it (the
-                # model recomputes masks when it runs).
-                call_kwargs = {**kwargs, "mask": input_mask}
+            # `call` sees the input's mask while the output is inferred, as in
+            # Keras. The node records it only where it is a tensor of the graph
+            # (a model input, or one passed on unchanged from it): a mask a
+            # layer computed (Embedding, Masking) is none in kerasish's graph,
+            # and the model recomputes it when it runs.
+            if fills_in and (
+                input_mask is None or getattr(input_mask, "_keras_history", None)
+            ):
+                kwargs["mask"] = input_mask
+            call_kwargs = {**kwargs, "mask": input_mask}
         # The spec is checked before `build`, so a wrong rank never reaches it.
         assert_input_compatibility(
             self.input_spec, args[0], self.name, type(self).__name__

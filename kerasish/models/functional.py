@@ -162,10 +162,7 @@ class Functional(Model):
             from kerasish.trainers import preflight
 
             inputs = preflight.model_inputs(self, inputs, what="inputs")
-            preflight.check_dict_keys(
-                inputs, list(self._inputs_struct), "inputs", "input"
-            )
-            flat = tree.flatten({k: inputs.get(k) for k in self._inputs_struct})
+            flat = tree.flatten({k: inputs[k] for k in self._inputs_struct})
         else:
             if (
                 isinstance(inputs, list | tuple)

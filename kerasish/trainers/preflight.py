@@ -32,9 +32,10 @@ def expected_input_keys(model):
 
 
 def model_inputs(model, x, what="x"):
-    """`x` as the model takes it: of a dict, the entries named as the model's
-    inputs. Others are left out with a warning, as Keras ignores them (one
-    dict of features can feed several models); a missing one raises."""
+    """`x` as the model takes it, checked: of a dict, the entries named as the
+    model's inputs. Others are left out with a warning, as Keras ignores them
+    (one dict of features can feed several models); a missing one raises,
+    naming the unknown key it may be misspelled as (`check_dict_keys`)."""
     expected = expected_input_keys(model)
     if not isinstance(x, dict) or expected is None:
         return x
@@ -45,7 +46,8 @@ def model_inputs(model, x, what="x"):
             f"{expected}: they are ignored.",
             stacklevel=3,
         )
-        return {k: v for k, v in x.items() if k in expected}
+        x = {k: v for k, v in x.items() if k in expected}
+    check_dict_keys(x, expected, what, "input")
     return x
 
 
@@ -186,9 +188,9 @@ def check_evaluate_targets(x, y, needs_targets):
         )
 
 
-def check_common(model, x, y, sample_weight, what="x"):
-    """Checks shared by fit and evaluate: dict keys, weights, target dtypes."""
-    check_dict_keys(x, expected_input_keys(model), what, "input")
+def check_common(model, y, sample_weight):
+    """Checks shared by fit and evaluate: target dict keys, weights, target
+    dtypes (`model_inputs` checks `x`)."""
     if isinstance(y, dict):
         outputs = getattr(model, "output_names", None)
         check_dict_keys(y, list(outputs) if outputs else None, "y", "output")

@@ -348,7 +348,7 @@ class Trainer(Steps, StatelessTrainerApi):
         preflight.check_validation_freq(validation_freq)
         preflight.check_class_weight(class_weight, sample_weight)
         x = preflight.model_inputs(self, x)
-        preflight.check_common(self, x, y, sample_weight)
+        preflight.check_common(self, y, sample_weight)
         needs_val_targets = preflight.needs_targets(self, "test")
         preflight.check_validation_data(validation_data, needs_val_targets)
         data = data_adapters.make_data(
@@ -534,7 +534,7 @@ class Trainer(Steps, StatelessTrainerApi):
         verbose = _verbose(verbose)
         preflight.check_data_type(x)
         x = preflight.model_inputs(self, x)
-        preflight.check_common(self, x, y, sample_weight)
+        preflight.check_common(self, y, sample_weight)
         if _callbacks is None:
             needs_targets = preflight.needs_targets(self, "test")
             preflight.check_evaluate_targets(x, y, needs_targets)
@@ -578,7 +578,6 @@ class Trainer(Steps, StatelessTrainerApi):
         verbose = _verbose(verbose)
         preflight.check_data_type(x)
         x = preflight.model_inputs(self, x)
-        preflight.check_dict_keys(x, preflight.expected_input_keys(self), "x", "input")
         data = data_adapters.make_data(
             x, None, None, batch_size, False, None, steps, what="x"
         )
@@ -678,7 +677,6 @@ class Trainer(Steps, StatelessTrainerApi):
         if not data_adapters._is_array_structure(x):
             return self.predict(x, batch_size=_num(x), verbose=0)
         x = preflight.model_inputs(self, x)
-        preflight.check_dict_keys(x, preflight.expected_input_keys(self), "x", "input")
         x = data_adapters.to_numpy_structure(x, "x")
         rows = data_adapters.num_samples(x, "x")
         self._check_inputs(x)
