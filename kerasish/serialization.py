@@ -135,6 +135,14 @@ class CustomObjectScope:
 custom_object_scope = CustomObjectScope
 
 
+def _unserializable(obj):
+    raise TypeError(
+        f"Cannot serialize object {obj!r} of type {type(obj)}. To be serializable, "
+        "a class must implement the `get_config()` method (and `from_config()` if "
+        "its constructor does not take the config's keys)."
+    )
+
+
 def serialize_keras_object(obj):
     """Returns a JSON-able description of `obj` (a class instance or a function)."""
     if obj is None or isinstance(obj, bool | int | float | str):
@@ -150,7 +158,9 @@ def serialize_keras_object(obj):
         return [serialize_keras_object(o) for o in obj]
     if isinstance(obj, dict):
         return {k: serialize_keras_object(v) for k, v in obj.items()}
-    if callable(obj) and not hasattr(obj, "get_config"):
+    if not hasattr(obj, "get_config"):
+        if not callable(obj) or not hasattr(obj, "__name__"):  # not a function
+            _unserializable(obj)
         # A plain function: saved by name (activations, losses, metrics); a
         # built-in one in Keras's form for its own, which Keras reads back.
         module = getattr(obj, "__module__", None) or ""

@@ -133,3 +133,17 @@ def test_save_and_load(trained, tmp_path):
         jax.tree_util.tree_map(lambda v: np.asarray(v.value), layer.state),
     )
     np.testing.assert_allclose(_numpy_forward(variables, X), want, rtol=1e-5, atol=1e-5)
+
+
+def test_saving_a_module_without_get_config_names_it(tmp_path):
+    class Plain(nn.Module):
+        @nn.compact
+        def __call__(self, inputs):
+            return nn.Dense(2)(inputs)
+
+    inputs = kerasish.Input((3,))
+    model = kerasish.Model(inputs, kerasish.layers.FlaxLayer(Plain())(inputs))
+    # Keras's error type; before, flax's AttributeError about `__name__`.
+    with pytest.raises(TypeError, match="Cannot serialize object Plain.*get_config"):
+        model.save(tmp_path / "plain.keras")
+    assert not (tmp_path / "plain.keras").exists()
