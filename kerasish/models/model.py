@@ -106,25 +106,31 @@ class Model(Trainer, Layer):
         return self.layers
 
     def get_layer(self, name=None, index=None):
-        """Returns a sub-layer by `name` or by `index` (exactly one of them)."""
-        if (name is None) == (index is None):
+        """Returns a sub-layer by `name` or by `index` (exactly one of them).
+
+        The errors are Keras's, word for word."""
+        if name is not None and index is not None:
             raise ValueError(
-                "get_layer: provide exactly one of `name` or `index`, got "
-                f"name={name!r}, index={index!r}."
+                "Provide only a layer name or a layer index. Received: "
+                f"index={index}, name={name}."
             )
         layers = self.layers
         if index is not None:
             if not -len(layers) <= index < len(layers):
                 raise ValueError(
-                    f"get_layer: index {index} is out of range; model "
-                    f"'{self.name}' has {len(layers)} layers."
+                    f"Was asked to retrieve layer at index {index} but model only "
+                    f"has {len(layers)} layers."
                 )
             return layers[index]
+        if name is None:
+            raise ValueError(
+                "Provide either a layer name or layer index at `get_layer`."
+            )
         for layer in layers:
             if layer.name == name:
                 return layer
         raise ValueError(
-            f"No such layer: {name!r}. Existing layers are: "
+            f"No such layer: {name}. Existing layers are: "
             f"{[layer.name for layer in layers]}."
         )
 

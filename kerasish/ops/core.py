@@ -23,12 +23,12 @@ def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
 
 
 def convert_to_numpy(x):
-    """Returns `x` as a numpy array (a host copy)."""
+    """Returns `x` as a numpy array: a writable host copy, as Keras's."""
     if isinstance(x, float | int) and hasattr(x, "numpy"):
         # A number that reads like a scalar variable (`optimizer.learning_rate`):
         # its own dtype (float32), not numpy's float64 for a Python float.
-        return np.asarray(x.numpy())
-    return get_engine().convert_to_numpy(unwrap(x))
+        return np.array(x.numpy())
+    return np.array(get_engine().convert_to_numpy(unwrap(x)))
 
 
 def is_tensor(x):

@@ -137,6 +137,11 @@ class CompileMetrics:
         self.built = True
 
     @property
+    def requested(self):
+        """Whether `compile()` asked for any metric (Keras has none otherwise)."""
+        return self._metrics_spec is not None or self._weighted_spec is not None
+
+    @property
     def metrics(self):
         return [m for _, _, m, _ in self.entries]
 

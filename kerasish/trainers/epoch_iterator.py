@@ -609,8 +609,9 @@ def batch_chunks(model, data, kind, step, start_step, counter, per_batch=False):
         if counter[0] < start_step:
             counter[0] += 1
             continue
-        flat_y = None if y is None else flat_targets(y, len(names), names, model)
-        flat_w = None if sw is None else flat_weights(sw, len(names), names)
+        n = len(names or ())
+        flat_y = None if y is None else flat_targets(y, n, names, model)
+        flat_w = None if sw is None else flat_weights(sw, n, names)
         buffer.append(Batch(model._run_host_layers(x), flat_y, flat_w, mask))
         if len(buffer) < n_exec:
             continue

@@ -22,6 +22,21 @@ def prepare(model, x, y, sample_weight, for_training):
     if not model.built:
         model._build_from_data(x)
     x = model._run_host_layers(x)
+    if _targets_are_the_steps_own(model):
+        # As Keras: a built model whose own `train_step` has no compiled loss
+        # or metrics to build is not traced (it may have no `call`), and its
+        # `y` reaches the step as given, not matched to outputs.
+        model._resolved_output_names = None
+        if not model._compile_metrics.built:
+            model._compile_metrics.build([], [], [], None)  # none: nothing to trace
+        model._targets_structure = (
+            tree.map_structure(lambda _: 0, y),
+            tree.map_structure(lambda _: 0, sample_weight),
+        )
+        if for_training:
+            preflight.check_trainable(model, x, None)
+        _track_loss(model)
+        return
     y_pred_spec = output_spec(model, x)
     flat_pred = engine.tree_leaves(y_pred_spec)
     names = model._output_names() or (
@@ -46,6 +61,23 @@ def prepare(model, x, y, sample_weight, for_training):
             model._compile_metrics.build(
                 names, y_shapes, pred_shapes, model._compile_loss
             )
+    _track_loss(model)
+    if for_training:
+        preflight.check_trainable(model, x, flat_y)
+
+
+def _targets_are_the_steps_own(model):
+    from kerasish.trainers.trainer import Trainer
+
+    return (
+        model.built
+        and model._compile_loss is None
+        and not model._compile_metrics.requested
+        and type(model).train_step is not Trainer.train_step
+    )
+
+
+def _track_loss(model):
     if model._loss_trackers is None:
         # As Keras, a compiled model always tracks `loss`: a model whose only
         # loss is `add_loss` (an endpoint layer, targets inside `x`) too.
@@ -56,8 +88,6 @@ def prepare(model, x, y, sample_weight, for_training):
         if compile_loss is not None and compile_loss.built:
             trackers += [(n, Mean(name=n)) for n in compile_loss.log_names]
         model._loss_trackers = trackers
-    if for_training:
-        preflight.check_trainable(model, x, flat_y)
 
 
 def output_spec(model, x):

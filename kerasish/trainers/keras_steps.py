@@ -16,6 +16,7 @@ as is.
 
 import functools
 
+from kerasish.common import tree
 from kerasish.engine import get_engine
 from kerasish.trainers.steps import note_written
 
@@ -63,9 +64,11 @@ def is_kerasish_style(fn):
     return code is not None and bool(_attribute_names(code) & _KERASISH_NAMES)
 
 
-def _pack_targets(model, values):
+def _pack_targets(model, values, which):
     if values is None:
         return None
+    if model._resolved_output_names is None:  # the step's own, as given
+        return tree.pack_sequence_as(model._targets_structure[which], values)
     if len(values) == 1:
         return values[0]
     outputs = getattr(model, "_outputs_struct", None)
@@ -77,8 +80,8 @@ def _pack_targets(model, values):
 def keras_data(model, batch):
     """A `Batch` as Keras packs it: `x`, `(x,)`, `(x, y)` or `(x, y, sw)`."""
     x = batch.x
-    y = _pack_targets(model, batch.y)
-    sample_weight = _pack_targets(model, batch.sample_weight)
+    y = _pack_targets(model, batch.y, 0)
+    sample_weight = _pack_targets(model, batch.sample_weight, 1)
     if y is None and sample_weight is None:
         return (x,) if isinstance(x, list | tuple) else x
     if sample_weight is None:

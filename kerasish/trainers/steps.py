@@ -129,6 +129,8 @@ def flat_targets(y, n_outputs, output_names, model=None):
     miniature GPT's `fit(x, y)` on a `[logits, features]` model)."""
     if y is None:
         return None
+    if output_names is None:  # a step's own targets, as given (`first_batch`)
+        return tree.flatten(y)
     if isinstance(y, dict):
         missing = [n for n in output_names if n not in y]
         if missing:
@@ -156,6 +158,8 @@ def flat_weights(sample_weight, n_outputs, output_names):
     """`sample_weight` as a flat list, one entry per output (one is repeated)."""
     if sample_weight is None:
         return None
+    if output_names is None:
+        return tree.flatten(sample_weight)
     if isinstance(sample_weight, dict):
         return [sample_weight.get(n) for n in output_names]
     flat = tree.flatten(sample_weight)

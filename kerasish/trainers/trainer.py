@@ -176,9 +176,10 @@ class Trainer(Steps, StatelessTrainerApi):
 
     def _assert_compiled(self, what):
         if not self.compiled:
-            raise RuntimeError(
-                f"You must call `compile()` before using the model for `{what}`: "
-                "e.g. `model.compile(optimizer='adam', loss='mse')`."
+            raise ValueError(  # Keras's type and first sentence
+                "You must call `compile()` before using the model. "
+                f"`{what}` needs it: e.g. `model.compile(optimizer='adam', "
+                "loss='mse')`."
             )
 
     @property
@@ -208,8 +209,9 @@ class Trainer(Steps, StatelessTrainerApi):
         if data.kind != "arrays" or getattr(data, "_flat", False):
             return
         names = self._resolved_output_names
-        data.y = self._flat_targets(data.y, len(names), names)
-        data.sample_weight = self._flat_weights(data.sample_weight, len(names), names)
+        n = len(names or ())
+        data.y = self._flat_targets(data.y, n, names)
+        data.sample_weight = self._flat_weights(data.sample_weight, n, names)
         data._flat = True
 
     def _check_inputs(self, x):

@@ -90,10 +90,29 @@ def test_sequential_deferred_build_add_pop():
 def test_get_layer_by_name_and_index_errors():
     model = keras.Sequential([keras.Input((2,)), layers.Dense(1, name="out")])
     assert model.get_layer(index=0).name == "out"
-    with pytest.raises(ValueError, match="No such layer: 'nope'"):
-        model.get_layer("nope")
-    with pytest.raises(ValueError, match="exactly one"):
-        model.get_layer()
+    # Keras's messages, word for word.
+    errors = [
+        (
+            lambda: model.get_layer("nope"),
+            "No such layer: nope. Existing layers are: ['out'].",
+        ),
+        (
+            lambda: model.get_layer(index=5),
+            "Was asked to retrieve layer at index 5 but model only has 1 layers.",
+        ),
+        (
+            lambda: model.get_layer(),
+            "Provide either a layer name or layer index at `get_layer`.",
+        ),
+        (
+            lambda: model.get_layer("out", 0),
+            "Provide only a layer name or a layer index. Received: index=0, name=out.",
+        ),
+    ]
+    for call, message in errors:
+        with pytest.raises(ValueError) as info:
+            call()
+        assert str(info.value) == message
 
 
 def test_unreachable_output_names_input():

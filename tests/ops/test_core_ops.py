@@ -360,3 +360,15 @@ def test_while_loop_returns_a_tuple_for_a_list_as_keras():
     )
     assert type(out) is tuple
     np.testing.assert_allclose(out[1], [8.0, 8.0])
+
+
+def test_convert_to_numpy_returns_a_writable_copy_as_keras():
+    x = jax.numpy.arange(4.0)
+    host = ops.convert_to_numpy(x)
+    host[0] = 9.0  # Keras's is a copy a user may write to
+    np.testing.assert_array_equal(host, [9.0, 1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(np.asarray(x), [0.0, 1.0, 2.0, 3.0])
+    given = np.zeros(2, "float32")
+    assert ops.convert_to_numpy(given) is not given
+    bf16 = ops.convert_to_numpy(jax.numpy.ones(2, "bfloat16"))
+    assert bf16.flags.writeable and str(bf16.dtype) == "bfloat16"

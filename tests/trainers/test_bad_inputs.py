@@ -390,14 +390,14 @@ CASES = [
     (
         "fit_before_compile",
         lambda: fit(seq(loss=False)),
-        RuntimeError,
-        r"must call `compile\(\)` before.*`fit`",
+        ValueError,
+        r"must call `compile\(\)` before using the model\. `fit`",
     ),
     (
         "evaluate_before_compile",
         lambda: seq(loss=False).evaluate(X, Y),
-        RuntimeError,
-        r"must call `compile\(\)` before.*`evaluate`",
+        ValueError,
+        r"must call `compile\(\)` before using the model\. `evaluate`",
     ),
     # -- generators and datasets --------------------------------------------------
     (

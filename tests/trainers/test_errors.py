@@ -19,7 +19,9 @@ def _model(units=3, activation="softmax"):
 
 
 def test_fit_before_compile():
-    with pytest.raises(RuntimeError, match="must call `compile\\(\\)` before.*fit"):
+    with pytest.raises(
+        ValueError, match="must call `compile\\(\\)` before using the model. `fit`"
+    ):
         _model().fit(X, Y)
 
 
