@@ -189,7 +189,7 @@ def serialize_keras_object(obj):
         out = {
             "module": _KERAS_MODULES.get(cls.__name__)
             or _KERAS_KIND_MODULES.get(kind, f"keras.{kind}"),
-            "class_name": cls.__name__,
+            "class_name": _KERAS_CLASS_NAMES.get(cls.__name__, cls.__name__),
             "config": obj.get_config(),
             "registered_name": None,
         }
@@ -201,7 +201,7 @@ def serialize_keras_object(obj):
             "registered_name": registered or cls.__name__,
         }
     get_build_config = getattr(obj, "get_build_config", None)
-    if callable(get_build_config) and getattr(obj, "built", False):
+    if callable(get_build_config):  # None while unbuilt
         build_config = get_build_config()
         if build_config is not None:
             out["build_config"] = _jsonable(build_config)
@@ -246,7 +246,12 @@ _KERAS_MODULES = {
     # FeatureSpace's own layers, which Keras does not export.
     "TFDConcat": "keras.src.layers.preprocessing.feature_space",
     "TFDIdentity": "keras.src.layers.preprocessing.feature_space",
+    # Base classes Keras also exports at the top level (`keras.Optimizer`).
+    "Optimizer": "keras",
+    "Initializer": "keras",
 }
+# Classes Keras exports under another name, which its configs hold.
+_KERAS_CLASS_NAMES = {"GroupedQueryAttention": "GroupQueryAttention"}
 _KERAS_KIND_MODULES = {"schedules": "keras.optimizers.schedules"}
 
 
@@ -274,7 +279,7 @@ def deserialize_keras_object(config, kind: str | None = None, custom_objects=Non
             registered, custom_objects
         ) or get_registered_object(name, custom_objects)
         if obj is None:
-            raise ValueError(_unknown(name, kind, custom_objects))
+            raise TypeError(_unknown(name, kind, custom_objects))
         return obj
     cls = None
     if registered != class_name:
@@ -288,7 +293,7 @@ def deserialize_keras_object(config, kind: str | None = None, custom_objects=Non
     cls = cls or get_registered_object(registered, custom_objects)
     cls = cls or get_registered_object(class_name, custom_objects)
     if cls is None:
-        raise ValueError(_unknown(class_name, kind, custom_objects))
+        raise TypeError(_unknown(class_name, kind, custom_objects))
     inner = config.get("config", {})
     if hasattr(cls, "from_config"):
         obj = cls.from_config(inner)
@@ -316,22 +321,25 @@ def _unknown(name, kind, custom_objects):
     known |= set(_CUSTOM) | set(custom_objects or {})
     close = difflib.get_close_matches(str(name), sorted(known), n=1)
     hint = f" Did you mean {close[0]!r}?" if close else ""
-    return (
-        f"Unknown object {name!r}{' in ' + kind if kind else ''}.{hint} If it is "
-        "your own class or function, register it with "
-        "`@kerasish.saving.register_keras_serializable()` or pass it in "
-        "`custom_objects={...}`."
-    )
+    return f"Unknown object {name!r}{' in ' + kind if kind else ''}.{hint}{_REGISTER}"
 
 
-def unknown_name_error(kind: str, name: str, valid) -> ValueError:
-    """The error for an unknown string identifier, listing the valid ones."""
+_REGISTER = (
+    " If it is your own class or function, register it with "
+    "`@kerasish.saving.register_keras_serializable()` or pass it in "
+    "`custom_objects={...}`."
+)
+
+
+def unknown_name_error(kind: str, name: str, valid, error=ValueError):
+    """The error for an unknown identifier, listing the valid ones: as Keras, a
+    ValueError for a name, a TypeError for a config dict's class."""
     valid = sorted(valid)
     close = difflib.get_close_matches(str(name), valid, n=1)
     hint = f" Did you mean {close[0]!r}?" if close else ""
-    return ValueError(
-        f"Unknown {kind} {name!r}.{hint} Valid names: {', '.join(valid)}."
-    )
+    if error is TypeError:
+        hint += _REGISTER
+    return error(f"Unknown {kind} {name!r}.{hint} Valid names: {', '.join(valid)}.")
 
 
 # -- safe mode -------------------------------------------------------------------

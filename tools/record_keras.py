@@ -136,6 +136,7 @@ TOPICS = {
     "applications": _applications,
     "attention": _cases("layers.test_multi_head_attention", "layers.attention_cases"),
     "bounding_boxes": _keras_side("utils.test_bounding_boxes"),
+    "configs": _keras_side("saving.test_keras_configs"),
     "confusion_metrics": _cases(
         "metrics.test_confusion_metrics", "metrics.confusion_cases"
     ),

@@ -94,7 +94,7 @@ def deserialize_object(config, *, kind: str, module_objects: dict, custom_object
         except ValueError:
             continue
     if obj is _MISSING:
-        raise registry.unknown_name_error(kind, str(primary), module_objects)
+        raise registry.unknown_name_error(kind, str(primary), module_objects, TypeError)
     if not inspect.isclass(obj):
         return obj
     if hasattr(obj, "from_config"):

@@ -243,7 +243,8 @@ def get(identifier):
         if issubclass(obj, Metric):
             return obj()
         if issubclass(obj, _Loss):
-            return MeanMetricWrapper(obj())
+            loss = obj()
+            return MeanMetricWrapper(loss, name=loss.name)
         raise TypeError(
             f"Could not interpret metric identifier {identifier!r}: a class must "
             f"subclass kerasish.metrics.Metric, received {obj.__name__}."

@@ -80,15 +80,20 @@ class _IoUBase(Metric):
         cm = confusion_matrix(y_true, y_pred, self.num_classes, weights, self.dtype)
         return {"total_cm": state["total_cm"] + cm}
 
+    # The config's keys, in Keras's order for each class.
+    _config_keys = (
+        "name",
+        "dtype",
+        "num_classes",
+        "ignore_class",
+        "sparse_y_true",
+        "sparse_y_pred",
+        "axis",
+    )
+
     def get_config(self):
-        return {
-            **super().get_config(),
-            "num_classes": self.num_classes,
-            "ignore_class": self.ignore_class,
-            "sparse_y_true": self.sparse_y_true,
-            "sparse_y_pred": self.sparse_y_pred,
-            "axis": self.axis,
-        }
+        values = {**super().get_config(), **vars(self)}
+        return {key: values[key] for key in self._config_keys}
 
 
 @register_builtin("metrics")
@@ -150,8 +155,16 @@ class IoU(_IoUBase):
         num_valid = ops.sum(ops.cast(valid, "float32"))
         return ops.sum(iou) / (num_valid + config.epsilon())
 
-    def get_config(self):
-        return {**super().get_config(), "target_class_ids": self.target_class_ids}
+    _config_keys = (
+        "name",
+        "dtype",
+        "num_classes",
+        "target_class_ids",
+        "ignore_class",
+        "sparse_y_true",
+        "sparse_y_pred",
+        "axis",
+    )
 
 
 @register_builtin("metrics")
@@ -203,10 +216,15 @@ class MeanIoU(IoU):
             axis=axis,
         )
 
-    def get_config(self):
-        config_ = super().get_config()
-        del config_["target_class_ids"]
-        return config_
+    _config_keys = (
+        "num_classes",
+        "name",
+        "dtype",
+        "ignore_class",
+        "sparse_y_true",
+        "sparse_y_pred",
+        "axis",
+    )
 
 
 @register_builtin("metrics")
@@ -228,13 +246,7 @@ class BinaryIoU(IoU):
         y_pred = ops.cast(ops.convert_to_tensor(y_pred) >= self.threshold, "int32")
         return super().update(state, y_true, y_pred, sample_weight)
 
-    def get_config(self):
-        return {
-            "target_class_ids": self.target_class_ids,
-            "threshold": self.threshold,
-            "name": self.name,
-            "dtype": self.dtype,
-        }
+    _config_keys = ("target_class_ids", "threshold", "name", "dtype")
 
 
 @register_builtin("metrics")
@@ -272,10 +284,15 @@ class OneHotIoU(IoU):
             axis=axis,
         )
 
-    def get_config(self):
-        config_ = super().get_config()
-        del config_["sparse_y_true"]
-        return config_
+    _config_keys = (
+        "num_classes",
+        "target_class_ids",
+        "name",
+        "dtype",
+        "ignore_class",
+        "sparse_y_pred",
+        "axis",
+    )
 
 
 @register_builtin("metrics")
@@ -310,7 +327,11 @@ class OneHotMeanIoU(MeanIoU):
             axis=axis,
         )
 
-    def get_config(self):
-        config_ = super().get_config()
-        del config_["sparse_y_true"]
-        return config_
+    _config_keys = (
+        "num_classes",
+        "name",
+        "dtype",
+        "ignore_class",
+        "sparse_y_pred",
+        "axis",
+    )

@@ -144,7 +144,8 @@ class MeanMetricWrapper(Mean):
 
     Args:
         fn: The per-sample function.
-        name: Defaults to the function's name.
+        name: Defaults to "mean_metric_wrapper", as Keras's (`compile` and
+            `metrics.get` name a wrapped function after it).
         dtype: Dtype of the result.
         **kwargs: Passed to `fn`.
 
@@ -160,8 +161,6 @@ class MeanMetricWrapper(Mean):
                 f"MeanMetricWrapper expects a callable `fn(y_true, y_pred)`, received "
                 f"{fn!r} of type {type(fn).__name__}."
             )
-        if name is None:
-            name = getattr(fn, "name", None) or getattr(fn, "__name__", None)
         super().__init__(name=name, dtype=dtype)
         self._fn = fn
         self._fn_kwargs = kwargs

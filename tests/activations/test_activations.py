@@ -282,7 +282,7 @@ def test_unknown_name_lists_valid_names():
 
 
 def test_unknown_function_config_raises():
-    with pytest.raises(ValueError, match="Unknown activation 'nope'"):
+    with pytest.raises(TypeError, match="Unknown activation 'nope'"):
         activations.deserialize({"class_name": "function", "config": "nope"})
 
 

@@ -136,7 +136,7 @@ def test_error_paths():
         r"exceed `max_value` \(1\.0\)",
     ):
         constraints.MinMaxNorm(2.0, 1.0)
-    with pytest.raises(ValueError, match="Unknown constraint 'Clip'"):
+    with pytest.raises(TypeError, match="Unknown constraint 'Clip'"):
         constraints.deserialize({"class_name": "Clip", "config": {}})
 
 

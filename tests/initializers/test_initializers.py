@@ -280,7 +280,8 @@ def test_unknown_name_lists_valid_names():
         r"you mean 'glorot_uniform'\? Valid names: .*he_normal",
     ):
         initializers.get("glorot_unifrom")
-    with pytest.raises(ValueError, match="Unknown initializer 'Nope'"):
+    # As Keras: an unknown class in a config dict is a TypeError.
+    with pytest.raises(TypeError, match="Unknown initializer 'Nope'.*custom_objects"):
         initializers.deserialize({"class_name": "Nope", "config": {}})
 
 

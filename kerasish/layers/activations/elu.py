@@ -38,4 +38,5 @@ class ELU(Layer):
         return tuple(input_shape)
 
     def get_config(self):
-        return {**super().get_config(), "alpha": self.alpha}
+        # Keras's order (its config comes from the constructor's arguments).
+        return {"name": self.name, "alpha": self.alpha, **super().get_config()}

@@ -107,6 +107,7 @@ class Embedding(EmbeddingQuantization, Layer):
             "embeddings_regularizer": regularizers.serialize(
                 self.embeddings_regularizer
             ),
+            "activity_regularizer": regularizers.serialize(self._activity_regularizer),
             "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
             "mask_zero": self.mask_zero,
             "quantization_config": serialize_keras_object(self.quantization_config),

@@ -67,7 +67,7 @@ class CenterCrop(Layer):
     def get_config(self):
         return {
             **super().get_config(),
+            "data_format": self.data_format,
             "height": self.height,
             "width": self.width,
-            "data_format": self.data_format,
         }

@@ -586,6 +586,9 @@ class IndexLookup(HostSideLayer):
                 "on data instead."
             ) from None
 
+    def get_build_config(self):
+        return {}  # as Keras's: nothing to rebuild (the vocabulary is state)
+
     def get_config(self):
         def listify(x):
             return None if x is None else np.asarray(x).tolist()

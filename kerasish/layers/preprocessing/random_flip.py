@@ -131,7 +131,7 @@ class RandomFlip(BaseImagePreprocessingLayer):
     def get_config(self):
         return {
             **super().get_config(),
-            "mode": self.mode,
-            "seed": self.seed,
             "data_format": self.data_format,
+            "seed": self.seed,
+            "mode": self.mode,
         }

@@ -140,6 +140,7 @@ class Resizing(Layer):
     def get_config(self):
         return {
             **super().get_config(),
+            "data_format": self.data_format,
             "height": self.height,
             "width": self.width,
             "interpolation": self.interpolation,
@@ -148,7 +149,6 @@ class Resizing(Layer):
             "fill_mode": self.fill_mode,
             "fill_value": self.fill_value,
             "antialias": self.antialias,
-            "data_format": self.data_format,
         }
 
 

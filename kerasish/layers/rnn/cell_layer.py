@@ -22,6 +22,11 @@ _SERIALIZERS = {
 }
 
 
+def serialize_arg(name, value):
+    """A cell argument as a config holds it (initializers etc. serialized)."""
+    return _SERIALIZERS.get(name, lambda v: v)(value)
+
+
 def _cell_property(name):
     return property(lambda self: getattr(self.cell, name), doc=f"The cell's `{name}`.")
 
@@ -40,12 +45,13 @@ class CellLayerMixin:
     def get_config(self):
         config = RNN.get_config(self)
         del config["cell"]
-        config["activity_regularizer"] = regularizers.serialize(
-            self._activity_regularizer
-        )
         for name in self._cell_args:
-            value = getattr(self.cell, name)
-            config[name] = _SERIALIZERS.get(name, lambda v: v)(value)
+            config[name] = serialize_arg(name, getattr(self.cell, name))
+            if name == "bias_regularizer":
+                # Keras's place for it (one that is set is already above).
+                config["activity_regularizer"] = regularizers.serialize(
+                    self._activity_regularizer
+                )
         config["seed"] = self.cell.seed
         return config
 

@@ -21,24 +21,12 @@ from kerasish.common import tree
 from kerasish.layers.convolutional import _arguments as args
 from kerasish.layers.input_spec import InputSpec
 from kerasish.layers.layer import Layer
+from kerasish.layers.rnn.cell_layer import CellLayerMixin, serialize_arg
 from kerasish.layers.rnn.dropout_rnn_cell import DropoutRNNCell, _check_rate
 from kerasish.layers.rnn.lstm import forget_bias_initializer
 from kerasish.layers.rnn.rnn import RNN
 from kerasish.serialization import register_builtin
 
-_SERIALIZERS = {
-    "activation": activations.serialize,
-    "recurrent_activation": activations.serialize,
-    "kernel_initializer": initializers.serialize,
-    "recurrent_initializer": initializers.serialize,
-    "bias_initializer": initializers.serialize,
-    "kernel_regularizer": regularizers.serialize,
-    "recurrent_regularizer": regularizers.serialize,
-    "bias_regularizer": regularizers.serialize,
-    "kernel_constraint": constraints.serialize,
-    "recurrent_constraint": constraints.serialize,
-    "bias_constraint": constraints.serialize,
-}
 _CELL_ARGS = (
     "filters",
     "kernel_size",
@@ -305,17 +293,12 @@ class ConvLSTMCell(Layer, DropoutRNNCell):
     def get_config(self):
         config = {**super().get_config(), "rank": self.rank}
         for name in _CELL_ARGS:
-            value = getattr(self, name)
-            config[name] = _SERIALIZERS.get(name, lambda v: v)(value)
+            config[name] = serialize_arg(name, getattr(self, name))
         config["seed"] = self.seed
         return config
 
 
-def _cell_property(name):
-    return property(lambda self: getattr(self.cell, name), doc=f"The cell's `{name}`.")
-
-
-class ConvLSTM(RNN):
+class ConvLSTM(CellLayerMixin, RNN):
     """Base of `ConvLSTM1D/2D/3D`: an `RNN` around one `ConvLSTMCell`.
 
     Args:
@@ -329,6 +312,8 @@ class ConvLSTM(RNN):
         activity_regularizer: Penalty on the layer's output.
         return_sequences, return_state, go_backwards, stateful: As in `RNN`.
     """
+
+    _cell_args = _CELL_ARGS
 
     def __init__(
         self,
@@ -424,27 +409,3 @@ class ConvLSTM(RNN):
         if self.return_state:
             return [output_mask, None, None]
         return output_mask
-
-    def get_config(self):
-        config = RNN.get_config(self)
-        del config["cell"]
-        for name in _CELL_ARGS:
-            value = getattr(self.cell, name)
-            config[name] = _SERIALIZERS.get(name, lambda v: v)(value)
-        config["activity_regularizer"] = regularizers.serialize(
-            self._activity_regularizer
-        )
-        config["seed"] = self.cell.seed
-        return config
-
-    @classmethod
-    def from_config(cls, config, custom_objects=None):
-        config = dict(config)
-        dtype = config.get("dtype")
-        if isinstance(dtype, dict):
-            config["dtype"] = dtype.get("config", {}).get("name")
-        return cls(**config)
-
-
-for _name in _CELL_ARGS:
-    setattr(ConvLSTM, _name, _cell_property(_name))
