@@ -391,6 +391,54 @@ RESIZE_CASES = [
     dict(height=3, width=3, antialias=True),
 ]
 CROP_CASES = [(3, 5), (10, 4)]
+# Dict inputs: boxes (one all-zero padding box) in two formats, masks, labels.
+BOXES = (
+    np.array([[[0.5, 1, 6, 5], [2, 0, 8, 6], [0, 0, 0, 0]]] * 3, "float32")
+    + np.arange(3, dtype="float32")[:, None, None] * 0.25
+)
+BOX_CASES = [
+    ("Resizing", dict(height=4, width=5), "xyxy"),
+    ("Resizing", dict(height=4, width=4, crop_to_aspect_ratio=True), "xyxy"),
+    ("Resizing", dict(height=4, width=8, pad_to_aspect_ratio=True), "xyxy"),
+    ("Resizing", dict(height=12, width=6), "rel_xyxy"),
+    ("CenterCrop", dict(height=3, width=5), "xyxy"),
+    ("CenterCrop", dict(height=10, width=4), "xyxy"),
+    ("CenterCrop", dict(height=4, width=4), "center_xywh"),
+]
+
+
+def box_data(bounding_box_format):
+    boxes = BOXES / [8, 6, 8, 6] if bounding_box_format == "rel_xyxy" else BOXES
+    if bounding_box_format == "center_xywh":
+        boxes = np.concatenate(
+            [(BOXES[..., :2] + BOXES[..., 2:]) / 2, BOXES[..., 2:] - BOXES[..., :2]],
+            -1,
+        )
+    return {
+        "images": IMAGES,
+        "segmentation_masks": (IMAGES[..., :1] > 128).astype("float32"),
+        "labels": np.arange(3, dtype="int32"),
+        "bounding_boxes": {
+            "boxes": boxes.astype("float32"),
+            "labels": np.tile(np.array([[1, 2, 0]], "int32"), (3, 1)),
+        },
+    }
+
+
+def boxed(keras, name, kwargs, bounding_box_format):
+    layer = getattr(keras.layers, name)(
+        **kwargs, bounding_box_format=bounding_box_format
+    )
+    out = layer(box_data(bounding_box_format))
+    return {
+        "images": np.asarray(out["images"]),
+        "masks": np.asarray(out["segmentation_masks"]),
+        "labels": np.asarray(out["labels"]),
+        "boxes": np.asarray(out["bounding_boxes"]["boxes"]),
+        "box_labels": np.asarray(out["bounding_boxes"]["labels"]),
+    }
+
+
 # A factor pair (a, a) makes the draw deterministic in both libraries.
 FIXED_CASES = [
     ("RandomRotation", ((0.13, 0.13),), {}),
@@ -418,6 +466,7 @@ def keras_side(keras):
         "center_crop": [
             np.asarray(keras.layers.CenterCrop(h, w)(IMAGES)) for h, w in CROP_CASES
         ],
+        "boxed": [boxed(keras, *case) for case in BOX_CASES],
         "fixed": [
             np.asarray(getattr(keras.layers, name)(*args, **kw)(IMAGES, training=True))
             for name, args, kw in FIXED_CASES
@@ -429,7 +478,10 @@ RECORD = Path(__file__).with_name("keras_image_preprocessing.json.gz")
 
 
 def _digest():
-    return cases_digest(keras_side, IMAGES, RESIZE_CASES, CROP_CASES, FIXED_CASES)
+    return cases_digest(
+        keras_side, IMAGES, RESIZE_CASES, CROP_CASES, FIXED_CASES, BOXES, BOX_CASES,
+        box_data, boxed,
+    )  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -453,6 +505,33 @@ def test_compat_resizing_and_center_crop(record):
         )
     for (h, w), expected in zip(CROP_CASES, record["center_crop"]):
         np.testing.assert_allclose(CenterCrop(h, w)(IMAGES), expected, atol=1e-3)
+
+
+@pytest.mark.compat
+def test_compat_dict_inputs_move_boxes_and_masks_with_the_images(record):
+    import kerasish
+
+    for case, expected in zip(BOX_CASES, record["boxed"]):
+        got = boxed(kerasish, *case)
+        assert sorted(got) == sorted(expected)
+        for key in expected:
+            np.testing.assert_allclose(
+                got[key], expected[key], rtol=1e-5, atol=1e-3, err_msg=f"{case} {key}"
+            )
+
+
+def test_resizing_boxes_scale_with_the_image_and_padding_stays_zero():
+    out = Resizing(12, 4, bounding_box_format="xyxy")(box_data("xyxy"))
+    want = BOXES * [4 / 8, 12 / 6, 4 / 8, 12 / 6]  # x by 1/2, y by 2
+    want = np.minimum(want, [4, 12, 4, 12])  # clipped to the output image
+    np.testing.assert_allclose(out["bounding_boxes"]["boxes"], want, rtol=1e-6)
+    np.testing.assert_array_equal(out["bounding_boxes"]["labels"][:, 2], -1)
+    np.testing.assert_array_equal(out["labels"], [0, 1, 2])
+
+
+def test_a_dict_with_boxes_needs_a_box_format():
+    with pytest.raises(ValueError, match="no bounding box format.*bounding_box_format"):
+        CenterCrop(3, 3)(box_data("xyxy"))
 
 
 @pytest.mark.compat

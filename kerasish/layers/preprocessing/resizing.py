@@ -3,8 +3,13 @@
 import numpy as np
 
 from kerasish import config, ops
-from kerasish.layers.layer import Layer
 from kerasish.layers.preprocessing import _utils
+from kerasish.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import (  # noqa: E501
+    BaseImagePreprocessingLayer,
+)
+from kerasish.layers.preprocessing.image_preprocessing.bounding_boxes import (
+    converters,
+)
 from kerasish.serialization import register_builtin
 
 INTERPOLATIONS = ("bilinear", "nearest", "lanczos3", "lanczos5", "bicubic")
@@ -57,7 +62,7 @@ def resize_images(
 
 
 @register_builtin("layers")
-class Resizing(Layer):
+class Resizing(BaseImagePreprocessingLayer):
     """Resizes a batch of images (or one image) to `(height, width)`.
 
     Args:
@@ -72,9 +77,14 @@ class Resizing(Layer):
         fill_value: The padding value.
         antialias: Use an antialiasing filter when downsampling.
         data_format: "channels_last" (default) or "channels_first".
+        bounding_box_format: The format of the boxes of a dict input ("xyxy",
+            "rel_xyxy", ...), as in the augmentation layers.
 
     Input shape: `(batch, height, width, channels)` or `(height, width, channels)`
-    (channels_last). Output shape: the same with `height, width` replaced.
+    (channels_last), or a dict with "images" and optionally "labels" (kept),
+    "bounding_boxes" (moved with their image, then clipped to it; empty boxes
+    stay zero) and "segmentation_masks" (resized "nearest"). Output shape: the
+    same with `height, width` replaced.
 
     Example:
     >>> kerasish.layers.Resizing(2, 3)(np.ones((1, 4, 6, 3))).shape
@@ -94,7 +104,7 @@ class Resizing(Layer):
         data_format=None,
         **kwargs,
     ):
-        super().__init__(**kwargs)
+        super().__init__(data_format=data_format, **kwargs)
         self.height = _utils.check_int("Resizing", "height", height, minimum=1)
         self.width = _utils.check_int("Resizing", "width", width, minimum=1)
         _utils.check_choice("Resizing", "interpolation", interpolation, INTERPOLATIONS)
@@ -110,25 +120,88 @@ class Resizing(Layer):
         self.fill_mode = fill_mode
         self.fill_value = fill_value
         self.antialias = bool(antialias)
-        self.data_format = config.standardize_data_format(data_format)
         # Keras's attributes: the image axes counted from the end.
         channels_first = self.data_format == "channels_first"
         self.height_axis, self.width_axis = (-2, -1) if channels_first else (-3, -2)
         self.built = True
 
-    def call(self, inputs):
+    def call(self, inputs, training=True):
+        if isinstance(inputs, dict):
+            return self._call_dict(inputs, training)
         _check_image_rank(self, inputs.shape)
+        return self._resize(inputs, self.interpolation)
+
+    def _resize(self, images, interpolation):
         return resize_images(
-            inputs,
+            images,
             self.height,
             self.width,
-            interpolation=self.interpolation,
+            interpolation=interpolation,
             antialias=self.antialias,
             crop_to_aspect_ratio=self.crop_to_aspect_ratio,
             pad_to_aspect_ratio=self.pad_to_aspect_ratio,
             fill_value=self.fill_value,
             data_format=self.data_format,
         )
+
+    # A dict input: the same resizing of every part, whatever `training` is.
+
+    def get_random_transformation(self, data, training=True, seed=None):
+        """The input's `(height, width)`."""
+        return _input_size(self, data)
+
+    def transform_images(self, images, transformation=None, training=True):
+        return self._resize(images, self.interpolation)
+
+    def transform_segmentation_masks(
+        self, segmentation_masks, transformation=None, training=True
+    ):
+        return self._resize(segmentation_masks, "nearest")
+
+    def transform_labels(self, labels, transformation=None, training=True):
+        return labels
+
+    def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
+        """Keras's box arithmetic for each mode; all-zero or all -1 (padding)
+        boxes come out as zeros."""
+        in_h, in_w = transformation
+        boxes = ops.convert_to_tensor(bounding_boxes["boxes"])
+        empty = ops.logical_or(
+            ops.all(boxes == -1, axis=-1), ops.all(boxes == 0, axis=-1)
+        )
+        bounding_boxes = converters.convert_format(
+            bounding_boxes, self.bounding_box_format, "xyxy", in_h, in_w
+        )
+        scale, offset = self._box_scale_and_offset(in_h, in_w)
+        boxes = bounding_boxes["boxes"] * ops.convert_to_tensor(
+            [scale[1], scale[0]] * 2, "float32"
+        ) + ops.convert_to_tensor([offset[1], offset[0]] * 2, "float32")
+        bounding_boxes = converters.clip_to_image_size(
+            {**bounding_boxes, "boxes": boxes}, self.height, self.width
+        )
+        bounding_boxes["boxes"] = ops.where(
+            ops.expand_dims(empty, -1), 0.0, bounding_boxes["boxes"]
+        )
+        return converters.convert_format(
+            bounding_boxes, "xyxy", self.bounding_box_format, self.height, self.width
+        )
+
+    def _box_scale_and_offset(self, in_h, in_w):
+        """`((scale_y, scale_x), (offset_y, offset_x))` taking input pixel
+        coordinates to the output's, as Keras computes them."""
+        if self.pad_to_aspect_ratio:
+            ratio = min(self.height / in_h, self.width / in_w)
+            offset_y = (self.height - in_h * ratio) // 2
+            offset_x = (self.width - in_w * ratio) // 2
+            return (ratio, ratio), (offset_y, offset_x)
+        if self.crop_to_aspect_ratio:
+            source, target = in_w / in_h, self.width / self.height
+            new_w = self.height * source if source > target else self.width
+            new_h = self.height if source > target else self.width / source
+            crop_left = (new_w - self.width) // 2
+            crop_top = (new_h - self.height) // 2
+            return (new_h / in_h, new_w / in_w), (-crop_top, -crop_left)
+        return (self.height / in_h, self.width / in_w), (0.0, 0.0)
 
     def compute_output_shape(self, input_shape):
         _check_image_rank(self, input_shape)
@@ -140,7 +213,6 @@ class Resizing(Layer):
     def get_config(self):
         return {
             **super().get_config(),
-            "data_format": self.data_format,
             "height": self.height,
             "width": self.width,
             "interpolation": self.interpolation,
@@ -159,3 +231,11 @@ def _check_image_rank(layer, shape):
             "of images or a rank-3 image, received input of shape "
             f"{tuple(shape)}."
         )
+
+
+def _input_size(layer, data):
+    """The `(height, width)` of a call's images (a batch or one image)."""
+    shape = ops.shape(data["images"] if isinstance(data, dict) else data)
+    _check_image_rank(layer, shape)
+    h_axis, w_axis = _utils.image_axes(layer.data_format, len(shape))
+    return shape[h_axis], shape[w_axis]
