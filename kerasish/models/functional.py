@@ -282,6 +282,10 @@ class Functional(Model):
         return self._layers
 
     # -- config ----------------------------------------------------------------
+    def get_build_config(self):
+        # As Keras's (its graph is built at construction; nothing to rebuild).
+        return {"input_shape": None}
+
     def get_config(self):
         if not _functional_like_constructor(type(self)):
             # A subclass with its own `__init__` rebuilds through it, as in Keras:

@@ -156,10 +156,11 @@ class StateVariables:
 
     def _keras_arrays(self):
         """The state as Keras saves it (`optimizer/vars/0..n-1` of a `.keras` or
-        `.weights.h5` file): the values of `variables`, the iteration as int64."""
+        `.weights.h5` file): the values of `variables`, the iteration as int32 (as
+        Keras on JAX writes it)."""
         arrays = [np.asarray(v.value) for v in self.variables]
         if (self._rule_name is not None or self._is_subclassed()) and arrays:
-            arrays[0] = arrays[0].astype("int64")
+            arrays[0] = arrays[0].astype("int32")
         return arrays
 
     def _load_keras_arrays(self, arrays):

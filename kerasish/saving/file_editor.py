@@ -6,7 +6,6 @@ external storage, bounded sizes). Its weights become a nested dict by path
 `save` writes a `.weights.h5` in Keras's layout.
 """
 
-import json
 import os
 
 import numpy as np
@@ -54,16 +53,20 @@ class KerasFileEditor:
                 "Invalid filename: expected a `.keras` `.weights.h5` extension. "
                 f"Received: filepath={self.filepath}"
             )
+        # As Keras, the file and (for a `.keras` file) what saved it.
+        print(f"Keras model file '{self.filepath}'")
+        if self.metadata is not None:
+            print(
+                f"Saved with Keras {self.metadata.get('keras_version')} - date: "
+                f"{self.metadata.get('date_saved')}"
+            )
 
     # -- inspecting --------------------------------------------------------------
     def summary(self):
-        """Prints the weight structure of the opened file."""
-        print(f"Keras model file '{self.filepath}'")
-        if self.metadata:
-            print(f"Saved with: {json.dumps(self.metadata)}")
-        for path, weights in _flatten(self.weights_dict):
-            shapes = ", ".join(f"{k}: {tuple(np.shape(v))}" for k, v in weights)
-            print(f"  {path or '/'}  [{shapes}]")
+        """Prints the weight structure of the opened file, as Keras's tree."""
+        print("Weights structure")
+        for line in _tree_lines(self.weights_dict, prefix="  ", first=[True]):
+            print(line)
 
     def weights_summary(self):
         """Prints the weight structure (Keras's name for `summary`)."""
@@ -146,6 +149,11 @@ class KerasFileEditor:
 
     def rename_object(self, object_name, new_name):
         """Renames an object (e.g. a layer), given by name or path."""
+        if "/" in new_name:
+            raise ValueError(
+                "Argument `target_name` should be a leaf name, not a full path "
+                f"name. Received: target_name='{new_name}'"
+            )
         parent, key = self._locate(object_name)
         parent[new_name] = parent.pop(key)
 
@@ -191,7 +199,7 @@ class KerasFileEditor:
             )
         writer = h5_io.H5Writer()
         for path, weights in _flatten(self.weights_dict):
-            name = self.object_metadata.get(path, {}).get("name")
+            name = self.object_metadata.get(f"/{path}", {}).get("name")
             store = writer.make(path, name)
             for key, value in weights:
                 store[key] = value
@@ -225,7 +233,7 @@ def _extract(store):
                 continue
             name = store.file[h5_io._join(path, "vars")].attrs.get("name")
             if name is not None:
-                metadata[path] = {"name": str(name)}
+                metadata[f"/{path}"] = {"name": str(name)}  # Keras's keys
             _insert(tree, path, {k: store.read(v) for k, v in datasets.items()})
     else:  # an earlier kerasish npz store
         for path in sorted(store._entries):
@@ -238,6 +246,27 @@ def _insert(tree, path, weights):
     for part in [p for p in path.split("/") if p]:
         node = node.setdefault(part, {})
     node.update(weights)
+
+
+def _tree_lines(tree, prefix, first):
+    """Keras's summary tree: `> ` before the very first entry, then `├─ ` /
+    `└─ ` (the last of a level), arrays as `key: shape=..., dtype=...`."""
+    lines = []
+    items = list(tree.items())
+    for index, (key, value) in enumerate(items):
+        last = index == len(items) - 1
+        connector = "> " if first[0] else ("└─ " if last else "├─ ")
+        first[0] = False
+        if isinstance(value, dict):
+            lines.append(f"{prefix}{connector}{key}")
+            below = prefix + ("    " if last else "│   ")
+            lines.extend(_tree_lines(value, below, first))
+        else:
+            value = np.asarray(value)
+            lines.append(
+                f"{prefix}{connector}{key}: shape={value.shape}, dtype={value.dtype}"
+            )
+    return lines
 
 
 def _flatten(tree, prefix=""):

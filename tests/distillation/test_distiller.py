@@ -265,7 +265,7 @@ def _errors_case(name):
                     teacher_layer_name="teacher_d9"
                 )
             },
-            r"In teacher model: No such layer: 'teacher_d9'",
+            r"In teacher model: No such layer: teacher_d9\.",
         ),
     }
     change, match = changes[name]

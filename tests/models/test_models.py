@@ -355,3 +355,12 @@ def test_subclass_without_build_first_called_on_integer_ids_keeps_their_dtype():
     np.testing.assert_allclose(model(ids), table[ids] @ np.ones((2, 3)), rtol=1e-6)
     model.compile("sgd", "mse")
     model.fit(np.array([1, 2, 3]), np.ones((3, 3)), verbose=0)
+
+
+def test_a_functional_model_s_build_config_is_keras_s():
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, layers.Dense(1)(inputs))
+    assert model.get_build_config() == {"input_shape": None}
+    config = keras.saving.serialize_keras_object(model)
+    assert config["build_config"] == {"input_shape": None}
+    keras.saving.deserialize_keras_object(config)  # and it loads back

@@ -23,8 +23,35 @@ def test_summary_and_compare(tmp_path, capsys):
     model.save_weights(tmp_path / "m.weights.h5")
     editor = KerasFileEditor(tmp_path / "m.weights.h5")
     editor.summary()
-    out = capsys.readouterr().out
-    assert "layers/dense  [0: (2, 4), 1: (4,)]" in out
+    # Keras's text, line for line (its constructor prints the file first).
+    assert capsys.readouterr().out.splitlines() == [
+        f"Keras model file '{tmp_path / 'm.weights.h5'}'",
+        "Weights structure",
+        "  > layers",
+        "      ├─ dense",
+        "      │   ├─ 0: shape=(2, 4), dtype=float32",
+        "      │   └─ 1: shape=(4,), dtype=float32",
+        "      └─ dense_1",
+        "          ├─ 0: shape=(4, 3), dtype=float32",
+        "          └─ 1: shape=(3,), dtype=float32",
+    ]
+    with pytest.raises(ValueError, match="should be a leaf name.*'layers/d'"):
+        editor.rename_object("dense", "layers/d")
+
+
+def test_object_metadata_keys_and_the_saved_iteration_are_keras_s(tmp_path):
+    model = _mlp()
+    model.compile("adam", "mse")
+    model.fit(np.ones((4, 2)), np.ones((4, 3)), verbose=0)
+    model.save_weights(tmp_path / "m.weights.h5")
+    editor = KerasFileEditor(tmp_path / "m.weights.h5")
+    assert editor.object_metadata == {
+        "/layers/dense": {"name": "dense"},
+        "/layers/dense_1": {"name": "dense_1"},
+        "/optimizer": {"name": "adam"},
+    }
+    iteration = editor.weights_dict["optimizer"]["0"]
+    assert iteration.dtype == np.int32 and int(iteration) == 1  # Keras on JAX
     assert editor.compare(model) == {
         "status": "success",
         "error_count": 0,

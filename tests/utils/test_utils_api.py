@@ -228,6 +228,16 @@ def test_serialize_round_trip_and_keras_configs():
         {"class_name": "Mine", "config": {"k": 4}}, module_objects={"Mine": Mine}
     )
     assert value.k == 4
+    # As Keras: plain values come back as they are, lists and dicts item by item;
+    # a name is looked up only in `custom_objects`.
+    dense = utils.serialize_keras_object(keras.layers.Dense(2))
+    assert utils.deserialize_keras_object("relu") == "relu"
+    assert utils.deserialize_keras_object({"a": "relu", "b": 1}) == {
+        "a": "relu",
+        "b": 1,
+    }
+    assert utils.deserialize_keras_object([dense, "x"])[0].units == 2
+    assert utils.deserialize_keras_object("relu", custom_objects={"relu": abs}) is abs
     # As Keras: an unknown class in a config is a TypeError (a name, a ValueError).
     with pytest.raises(TypeError, match="Unknown object 'Missing'.*custom_objects"):
         utils.deserialize_keras_object({"class_name": "Missing", "config": {}})
