@@ -161,21 +161,13 @@ def serialize_keras_object(obj):
     if not hasattr(obj, "get_config"):
         if not callable(obj) or not hasattr(obj, "__name__"):  # not a function
             _unserializable(obj)
-        # A plain function: saved by name (activations, losses, metrics); a
-        # built-in one in Keras's form for its own, which Keras reads back.
-        module = getattr(obj, "__module__", None) or ""
-        if module.startswith("kerasish.") and not getattr(obj, "_registered_name", 0):
-            return {
-                "module": "builtins",
-                "class_name": "function",
-                "config": obj.__name__,
-                "registered_name": "function",
-            }
+        # A function is saved by name (its registered name, "package>name", if
+        # it has one), in Keras's form, which Keras reads back.
         return {
-            "module": getattr(obj, "__module__", None),
+            "module": "builtins",
             "class_name": "function",
             "config": getattr(obj, "_registered_name", None) or obj.__name__,
-            "registered_name": getattr(obj, "_registered_name", None) or obj.__name__,
+            "registered_name": "function",
         }
     cls = type(obj)
     registered = _own_registered_name(cls)

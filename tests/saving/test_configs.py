@@ -145,3 +145,21 @@ def test_a_registered_class_comes_before_a_builtin_of_the_same_name(tmp_path):
     assert type(loaded.layers[1]) is StochasticDepth
     assert loaded.layers[1].drop_prop == 0.1
     np.testing.assert_allclose(loaded.predict(np.ones((1, 3)), verbose=0), 2.0)
+
+
+def test_a_function_is_serialized_in_keras_s_form():
+    """As Keras (its `serialize_with_public_class` for a function): module
+    "builtins", registered_name "function", the registered name in `config`."""
+
+    @keras.saving.register_keras_serializable(package="fn_form")
+    def scaled(x):
+        return x * 3.0
+
+    assert serialize_keras_object(scaled) == {
+        "module": "builtins",
+        "class_name": "function",
+        "config": "fn_form>scaled",
+        "registered_name": "function",
+    }
+    assert deserialize_keras_object(serialize_keras_object(scaled)) is scaled
+    assert serialize_keras_object(keras.activations.relu)["config"] == "relu"
