@@ -623,7 +623,8 @@ def batch_chunks(model, data, kind, step, start_step, counter, per_batch=False):
 
 def predict_array_chunks(model, data, per_batch):
     """Prediction over arrays: several batches per call (the same numbers as batch
-    by batch, without per-batch dispatch) unless callbacks ask for every batch.
+    by batch, without per-batch dispatch) unless callbacks ask for every batch
+    or user code runs in the forward (it sees each batch alone).
 
     Chunks are host slices of a fixed row count, the last one padded: one compiled
     function serves every data set size.
@@ -633,14 +634,16 @@ def predict_array_chunks(model, data, per_batch):
     bs = data.batch_size
     chunk = 1
     stateful = has_stateful_layers(model)
-    if not per_batch and data.steps > 1 and not stateful:
+    exact = user_code_sees_rows(model, "predict")
+    # User code may mix the rows of a batch (a router's capacity, a batch
+    # statistic), so it sees each batch alone, as in Keras: no merged calls.
+    if not per_batch and data.steps > 1 and not stateful and not exact:
         chunk = min(
             memory.merged_batches(model, x_host, bs),
             1 << (data.steps - 1).bit_length(),
         )
         if getattr(model, "_predict_step_writes", False):  # known from its trace
             chunk = 1  # a layer that assigns (a counter) sees each batch
-    exact = user_code_sees_rows(model, "predict")
     # Built-in code computes each row alone: a batch larger than a merged call
     # runs in pieces of that call's size (`in_pieces`).
     piece = None

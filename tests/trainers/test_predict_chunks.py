@@ -175,3 +175,18 @@ def test_a_large_batch_through_convolutions_is_computed_whole(monkeypatch):
     windows = np.stack([x[:, i : i + 3].reshape(40, -1) for i in range(4)], 1)
     want = windows @ kernel.reshape(-1, 3) + bias
     np.testing.assert_allclose(out, want.reshape(40, -1), rtol=1e-5, atol=1e-5)
+
+
+def test_user_code_sees_each_batch_alone():
+    """A user layer may mix the rows of its batch (a router's capacity, a batch
+    statistic): as in Keras, predict gives it one batch at a time."""
+
+    class BatchSum(keras.layers.Layer):
+        def call(self, x):
+            return x + keras.ops.sum(x)
+
+    inputs = keras.Input((1,))
+    model = keras.Model(inputs, BatchSum()(inputs))
+    x = np.arange(9, dtype="float32").reshape(9, 1)
+    want = np.concatenate([b + b.sum() for b in np.split(x, [4, 8])])
+    np.testing.assert_array_equal(model.predict(x, batch_size=4, verbose=0), want)
