@@ -125,6 +125,11 @@ class Functional(Model):
         return self._outputs_struct
 
     @property
+    def output_shape(self):
+        # Keras's: the outputs' shapes as a list, one output's alone.
+        return _unpack_singleton([t.shape for t in self._flat_outputs])
+
+    @property
     def output_names(self):
         if isinstance(self._outputs_struct, dict):
             return sorted(self._outputs_struct)
@@ -276,7 +281,9 @@ class Functional(Model):
                     masks[id(t)] = m
         flat_outputs = [values[id(t)] for t in self._flat_outputs]
         self._last_output_masks = [masks.get(id(t)) for t in self._flat_outputs]
-        return tree.pack_sequence_as(self._outputs_struct, flat_outputs)
+        return _unpack_singleton(
+            tree.pack_sequence_as(self._outputs_struct, flat_outputs)
+        )
 
     def _summary_layers(self):
         return self._layers
@@ -581,3 +588,10 @@ def _map_json(fn, value):
     if isinstance(value, dict):
         return {k: _map_json(fn, v) for k, v in value.items()}
     return value
+
+
+def _unpack_singleton(x):
+    """Keras's rule: a model built with `outputs=[y]` returns `y`, not `[y]`."""
+    if isinstance(x, list | tuple) and len(x) == 1:
+        return x[0]
+    return x

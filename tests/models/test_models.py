@@ -364,3 +364,17 @@ def test_a_functional_model_s_build_config_is_keras_s():
     config = keras.saving.serialize_keras_object(model)
     assert config["build_config"] == {"input_shape": None}
     keras.saving.deserialize_keras_object(config)  # and it loads back
+
+
+def test_outputs_given_as_a_list_of_one_come_back_alone_as_in_keras():
+    inputs = keras.Input((3,))
+    y = layers.Dense(2, kernel_initializer="ones")(inputs)
+    model = keras.Model(inputs=[inputs], outputs=[y])
+    x = np.arange(12, dtype="float32").reshape(4, 3)
+    want = np.repeat(x.sum(1, keepdims=True), 2, axis=1)
+    np.testing.assert_allclose(model.predict(x, verbose=0), want)  # not [array]
+    np.testing.assert_allclose(model(x), want)
+    assert model.output_shape == (None, 2)
+    assert isinstance(model.output, list)  # the structure given, as Keras keeps it
+    two = keras.Model(inputs, [y, layers.Dense(1)(inputs)])
+    assert two.output_shape == [(None, 2), (None, 1)]
