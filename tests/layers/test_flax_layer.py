@@ -147,3 +147,19 @@ def test_saving_a_module_without_get_config_names_it(tmp_path):
     with pytest.raises(TypeError, match="Cannot serialize object Plain.*get_config"):
         model.save(tmp_path / "plain.keras")
     assert not (tmp_path / "plain.keras").exists()
+
+
+def test_params_state_and_config_have_keras_s_structure():
+    """`params` keeps Flax's "params" collection (user code indexes
+    `layer.params["params"]`), `state` the rest; the config is Keras's."""
+    shapes = {}
+    for lib in (keras, kerasish):
+        layer = lib.layers.FlaxLayer(BatchNormMlp(), variables=VARIABLES)
+        layer.build((None, 3))
+        shapes[lib.__name__] = [
+            jax.tree_util.tree_map(np.shape, layer.params),
+            jax.tree_util.tree_map(np.shape, layer.state),
+            list(layer.get_config()),
+        ]
+    assert shapes["kerasish"] == shapes["keras"]
+    assert shapes["kerasish"][0]["params"]["Dense_0"]["kernel"] == (3, 4)

@@ -364,17 +364,19 @@ class FlaxLayer(JaxLayer):
             call_fn=call_fn, init_fn=init_fn, params=params, state=state, **kwargs
         )
 
+    # As Keras's: `params` keeps Flax's "params" collection as its one key
+    # (`layer.params["params"]["Dense_0"]["kernel"]`), `state` the others.
+
     def _params_and_state_to_variables(self, params, state):
-        if params:
-            return {"params": params, **(state or {})} if state else {"params": params}
-        return dict(state) if state else {}
+        return {**(params or {}), **(state or {})}
 
     def _variables_to_params_and_state(self, variables):
         if variables is None:
             return None, None
-        variables = dict(variables)
-        params = variables.pop("params", None)
-        return params, (variables or None)
+        if "params" not in variables:
+            return {}, dict(variables)
+        state = {k: v for k, v in variables.items() if k != "params"}
+        return {"params": variables["params"]}, state
 
     def _get_init_rng(self):
         return {
@@ -388,7 +390,9 @@ class FlaxLayer(JaxLayer):
         return {}
 
     def get_config(self):
-        config = Layer.get_config(self)
+        # Keras's: JaxLayer's config without the functions the module makes.
+        config = super().get_config()
+        del config["call_fn"], config["init_fn"]
         config["module"] = serialize_keras_object(self.module)
         config["method"] = (
             self.method.__name__ if callable(self.method) else self.method
