@@ -154,7 +154,7 @@ def test_params_state_and_config_have_keras_s_structure():
     `layer.params["params"]`), `state` the rest; the config is Keras's."""
     shapes = {}
     for lib in (keras, kerasish):
-        layer = lib.layers.FlaxLayer(BatchNormMlp(), variables=VARIABLES)
+        layer = lib.layers.FlaxLayer(BatchNormMlp())
         layer.build((None, 3))
         shapes[lib.__name__] = [
             jax.tree_util.tree_map(np.shape, layer.params),
