@@ -56,13 +56,13 @@ class Lambda(Layer):
     def get_config(self):
         config = {
             **super().get_config(),
-            "function": _function_config(self.function, self.name),
+            "function": _function_config(self.function),
             "arguments": self.arguments,
         }
         if self._output_shape is not None:
             output_shape = self._output_shape
             if callable(output_shape):
-                output_shape = _function_config(output_shape, self.name)
+                output_shape = _function_config(output_shape)
             config["output_shape"] = output_shape
         return config
 
@@ -79,7 +79,7 @@ class Lambda(Layer):
         return cls(**config)
 
 
-def _function_config(fn, layer_name):
+def _function_config(fn):
     """A function as Keras saves it: a Python lambda as its compiled code
     (`marshal`, base64: Keras's `func_dump`), anything else by name (it must be
     registered, or passed in `custom_objects`, to load)."""
@@ -87,34 +87,12 @@ def _function_config(fn, layer_name):
         closure = None
         if fn.__closure__:
             closure = tuple(cell.cell_contents for cell in fn.__closure__)
-            for name, value in zip(fn.__code__.co_freevars, closure):
-                if not _plain(value):
-                    # Keras writes such a file, which then fails when called.
-                    raise TypeError(
-                        f"Lambda layer '{layer_name}': its lambda uses `{name}` "
-                        f"from the enclosing code (a {type(value).__name__}), "
-                        "which a saved file cannot hold. Refer to it as a "
-                        "global (e.g. `keras.ops`), pass plain values through "
-                        "`arguments=`, or use a named function registered with "
-                        "`@keras.saving.register_keras_serializable()`."
-                    )
         code = base64.b64encode(marshal.dumps(fn.__code__)).decode("ascii")
         return {
             "class_name": "__lambda__",
             "config": {"code": code, "defaults": fn.__defaults__, "closure": closure},
         }
     return serialize_keras_object(fn)
-
-
-def _plain(value):
-    """Whether a captured value can be written as JSON and read back as is."""
-    if value is None or isinstance(value, bool | int | float | str):
-        return True
-    if isinstance(value, list | tuple):
-        return all(_plain(v) for v in value)
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
-    return False
 
 
 def _function_from_config(config, safe_mode):
