@@ -14,7 +14,7 @@ import inspect
 
 from kerasish.common import tree
 from kerasish.layers.layer import Layer
-from kerasish.serialization import register_builtin, serialize_keras_object
+from kerasish.serialization import register_builtin
 from kerasish.trainers import keras_steps
 from kerasish.trainers.trainer import Trainer
 
@@ -38,15 +38,6 @@ def inject_functional_model_class(cls):
         return cls
     cls.__bases__ = tuple(inject_functional_model_class(b) for b in cls.__bases__)
     return cls
-
-
-def _json_default(value):
-    """numpy scalars and arrays, tuples-as-lists: what `json` cannot write."""
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    if hasattr(value, "get_config"):
-        return serialize_keras_object(value)
-    raise TypeError(f"Cannot write {type(value).__name__} {value!r} as JSON.")
 
 
 @register_builtin("models")
@@ -294,11 +285,10 @@ class Model(Trainer, Layer):
         Args:
             **kwargs: Passed to `json.dumps` (e.g. `indent=2`).
         """
-        import json
-
+        from kerasish.saving.keras_archive import config_json
         from kerasish.saving.saving_api import model_to_config
 
-        return json.dumps(model_to_config(self), default=_json_default, **kwargs)
+        return config_json(model_to_config(self), **kwargs)
 
     @classmethod
     def from_config(cls, config, custom_objects=None):

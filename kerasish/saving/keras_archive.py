@@ -66,7 +66,7 @@ def write_archive(filepath, config, weights_h5, assets=None, overwrite=True):
     with atomic_write(filepath, overwrite=overwrite) as f:
         with zipfile.ZipFile(f, "w", allowZip64=True) as zf:
             zf.writestr(METADATA, json.dumps(metadata))
-            zf.writestr(CONFIG, json.dumps(config))
+            zf.writestr(CONFIG, config_json(config))
             # Stored, not deflated, as Keras does.
             zf.writestr(WEIGHTS_H5, weights_h5)
             for name, data in (assets or {}).items():
@@ -241,3 +241,46 @@ class Archive:
     def __exit__(self, *exc):
         self.close()
         return False
+
+
+def config_json(config, **kwargs):
+    """`config` as JSON text (numpy values as lists). A value no file can hold
+    (an object a Lambda's lambda captured, which Keras writes into a file that
+    then fails when called) is named by its place in the config."""
+    try:
+        return json.dumps(config, default=_json_value, **kwargs)
+    except TypeError:
+        place, value = _unwritable(config, "config")
+        raise TypeError(
+            f"Cannot save the model: {place} is a {type(value).__name__} "
+            f"({str(value)[:60]}), which a file cannot hold. A Lambda's lambda "
+            "may use only plain values from the enclosing code: refer to "
+            "objects as globals (`keras.ops`), pass values through "
+            "`arguments=`, or use a named function registered with "
+            "`@keras.saving.register_keras_serializable()`."
+        ) from None
+
+
+def _json_value(value):
+    if hasattr(value, "tolist"):  # numpy scalars and arrays
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def _unwritable(value, place):
+    """`(place, value)` of the first value in `value` JSON cannot write."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _unwritable(item, f"{place}[{key!r}]")
+            if found:
+                return found
+        return None
+    if isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            found = _unwritable(item, f"{place}[{index}]")
+            if found:
+                return found
+        return None
+    if value is None or isinstance(value, bool | int | float | str):
+        return None
+    return None if hasattr(value, "tolist") else (place, value)

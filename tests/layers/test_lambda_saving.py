@@ -63,3 +63,27 @@ def test_the_old_source_text_format_still_loads_when_trusted():
         kerasish.layers.Lambda.from_config(config)
     layer = kerasish.layers.Lambda.from_config(config, safe_mode=False)
     np.testing.assert_allclose(layer(np.ones((1, 2), "float32")), 2.0)
+
+
+def test_a_lambda_capturing_an_object_is_refused_at_save_naming_it(tmp_path):
+    """Keras writes such a file, which then fails when called; kerasish names
+    the value no file can hold, and writes nothing. `get_config` still works."""
+
+    def build(lib):
+        return lib.Sequential(
+            [lib.Input((2, 3)), lib.layers.Lambda(lambda t: lib.ops.exp(t))]
+        )
+
+    model = build(kerasish)
+    assert model.get_config()["layers"][1]["class_name"] == "Lambda"
+    path = tmp_path / "m.keras"
+    with pytest.raises(TypeError, match=r"\['closure'\]\[0\] is a module.*Lambda"):
+        model.save(path)
+    assert not path.exists()
+    scale = 2.0  # a plain captured value is saved and restored
+    model = kerasish.Sequential(
+        [kerasish.Input((2,)), kerasish.layers.Lambda(lambda t: t * scale)]
+    )
+    model.save(path)
+    loaded = kerasish.saving.load_model(path, safe_mode=False)
+    np.testing.assert_allclose(loaded.predict(np.ones((1, 2)), verbose=0), [[2.0, 2.0]])
