@@ -66,6 +66,13 @@ class JaxEngine:
     def shape_dtype_struct(self, shape, dtype):
         return jax.ShapeDtypeStruct(tuple(shape), dtype)
 
+    def unknown_size(self):
+        # As Keras's `compute_output_spec`: at least 2, so it is not taken
+        # for a broadcastable or squeezable dimension.
+        from jax import export
+
+        return export.symbolic_shape("(batch)", constraints=["batch>=2"])[0]
+
     # -- transformations -------------------------------------------------------
     def jit(self, fn, one_shot=False, **kwargs):
         """`jax.jit`. With `one_shot`, for a program that runs once or rarely

@@ -82,12 +82,26 @@ def _trace_output_spec(layer, args, kwargs):
         finally:
             _PROBING.pop()
 
-    first, second = run(_PROBE_SIZES[0]), run(_PROBE_SIZES[1])
+    try:
+        first, second = run(_PROBE_SIZES[0]), run(_PROBE_SIZES[1])
+    except Exception as error:
+        # A call that fixes an unknown size (a reshape to `(12, 3)`) fails on a
+        # probe size: traced once more with a symbolic size, as Keras traces.
+        symbolic = engine.unknown_size()
+        if symbolic is None:
+            raise
+        try:
+            first = second = run(symbolic)
+        except Exception:
+            raise error from None
     flat_first = engine.tree_leaves(first)
     flat_second = engine.tree_leaves(second)
     merged = [
         KerasTensor(
-            tuple(d1 if d1 == d2 else None for d1, d2 in zip(a.shape, b.shape)),
+            tuple(
+                d1 if isinstance(d1, int) and d1 == d2 else None
+                for d1, d2 in zip(a.shape, b.shape)
+            ),
             a.dtype,
         )
         for a, b in zip(flat_first, flat_second)

@@ -378,3 +378,18 @@ def test_a_weight_made_in_init_does_not_fix_the_layer_path():
         "outer/inner/proj/kernel",
         "outer/inner/proj/bias",
     ]
+
+
+def test_a_call_that_fixes_the_unknown_batch_size_traces_symbolically():
+    """keras.io's Switch router reshapes to `(tokens_per_batch, dim)`: no probe
+    size fits, so the call is traced with a symbolic size, as Keras does."""
+
+    class Fixed(keras.layers.Layer):
+        def call(self, x):
+            flat = ops.reshape(x, (12, 3))
+            return ops.reshape(flat * 2.0, (-1, 2, 3))
+
+    outputs = Fixed()(keras.Input((2, 3)))
+    assert outputs.shape == (6, 2, 3)
+    x = np.arange(36, dtype="float32").reshape(6, 2, 3)
+    np.testing.assert_allclose(Fixed()(x), 2 * x)
