@@ -220,11 +220,7 @@ def _switch_transformer(keras, workdir):
             batch_size = ops.shape(inputs)[0]
             num_tokens_per_example = ops.shape(inputs)[1]
             # inputs shape: [num_tokens_per_batch, embed_dim]
-            # WORKAROUND (kerasish): keras.io reshapes to the fixed
-            # [num_tokens_per_batch, embed_dim]; kerasish traces a symbolic call
-            # with a placeholder batch size, so that reshape fails on
-            # `keras.Input`. -1 gives the same shape on real batches.
-            inputs = ops.reshape(inputs, [-1, self.embed_dim])
+            inputs = ops.reshape(inputs, [self.num_tokens_per_batch, self.embed_dim])
             dispatch_tensor, combine_tensor = self.router(inputs)
             # expert_inputs shape: [num_experts, expert_capacity, embed_dim]
             expert_inputs = ops.einsum("ab,acd->cdb", inputs, dispatch_tensor)
