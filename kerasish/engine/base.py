@@ -197,7 +197,7 @@ class Engine(Protocol):
     def unknown_size(self) -> Any:
         """A symbolic size for an unknown dimension, or None if the engine has
         none (shape inference then only probes with concrete sizes)."""
-        return None
+        ...
 
     def shape_dtype_struct(self, shape: Sequence[int | None], dtype: str) -> Any:
         """An abstract array (`.shape`, `.dtype`) for `eval_shape` and

@@ -94,6 +94,9 @@ class NumpyEngine:
     def shape_dtype_struct(self, shape, dtype):
         return _ShapeDtype(tuple(shape), dtype)
 
+    def unknown_size(self):
+        return None  # no symbolic shapes: concrete probe sizes only
+
     def jit(self, fn, one_shot=False, **kwargs):
         return _quiet(fn)
 
