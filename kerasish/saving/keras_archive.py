@@ -26,6 +26,7 @@ import zipfile
 
 from kerasish.saving import weights_io
 from kerasish.saving.file_io import atomic_write
+from kerasish.serialization import serialize_keras_object
 from kerasish.version import __version__
 
 METADATA = "metadata.json"
@@ -250,7 +251,10 @@ def config_json(config, **kwargs):
     try:
         return json.dumps(config, default=_json_value, **kwargs)
     except TypeError:
-        place, value = _unwritable(config, "config")
+        found = _unwritable(config, "config")
+        if found is None:  # not a value's type (a dict key, say): json's own error
+            raise
+        place, value = found
         raise TypeError(
             f"Cannot save the model: {place} is a {type(value).__name__} "
             f"({str(value)[:60]}), which a file cannot hold. A Lambda's lambda "
@@ -264,6 +268,8 @@ def config_json(config, **kwargs):
 def _json_value(value):
     if hasattr(value, "tolist"):  # numpy scalars and arrays
         return value.tolist()
+    if hasattr(value, "get_config"):  # an object a config left unserialized
+        return serialize_keras_object(value)
     raise TypeError(f"{type(value).__name__} is not JSON")
 
 
@@ -283,4 +289,5 @@ def _unwritable(value, place):
         return None
     if value is None or isinstance(value, bool | int | float | str):
         return None
-    return None if hasattr(value, "tolist") else (place, value)
+    writable = hasattr(value, "tolist") or hasattr(value, "get_config")
+    return None if writable else (place, value)

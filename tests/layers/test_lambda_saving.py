@@ -87,3 +87,12 @@ def test_a_lambda_capturing_an_object_is_refused_at_save_naming_it(tmp_path):
     model.save(path)
     loaded = kerasish.saving.load_model(path, safe_mode=False)
     np.testing.assert_allclose(loaded.predict(np.ones((1, 2)), verbose=0), [[2.0, 2.0]])
+
+
+def test_config_json_writes_numpy_and_objects_and_keeps_json_s_own_errors():
+    from kerasish.saving.keras_archive import config_json
+
+    text = config_json({"w": np.float32(1.5), "d": kerasish.layers.Dense(2)})
+    assert '"w": 1.5' in text and '"class_name": "Dense"' in text
+    with pytest.raises(TypeError, match="keys must be"):  # not a value's type
+        config_json({1j: 1})

@@ -172,10 +172,13 @@ class Resizing(BaseImagePreprocessingLayer):
         bounding_boxes = converters.convert_format(
             bounding_boxes, self.bounding_box_format, "xyxy", in_h, in_w
         )
-        scale, offset = self._box_scale_and_offset(in_h, in_w)
-        boxes = bounding_boxes["boxes"] * ops.convert_to_tensor(
-            [scale[1], scale[0]] * 2, "float32"
-        ) + ops.convert_to_tensor([offset[1], offset[0]] * 2, "float32")
+        (scale_y, scale_x), (offset_y, offset_x) = self._box_scale_and_offset(
+            in_h, in_w
+        )
+        boxes = bounding_boxes["boxes"]
+        boxes = boxes * ops.convert_to_tensor(
+            [scale_x, scale_y] * 2, boxes.dtype
+        ) + ops.convert_to_tensor([offset_x, offset_y] * 2, boxes.dtype)
         bounding_boxes = converters.clip_to_image_size(
             {**bounding_boxes, "boxes": boxes}, self.height, self.width
         )
