@@ -173,6 +173,14 @@ class Layer(LayerSerialization, SymbolicCall, LayerAttributes, LayerQuantization
         object.__setattr__(self, name, value)
 
     def _track(self, value):
+        if self.__dict__.get("_state_locked") and _is_new_state(self, value):
+            raise ValueError(
+                f"Layer '{self.name}' ({type(self).__name__}) is already built: "
+                "building it again would create its weights a second time. You "
+                "cannot add new elements of state (variables or sub-layers) to a "
+                "layer that is already built. Build a layer once (make a new "
+                "layer for other input shapes)."
+            )
         if isinstance(value, Layer):
             if value is not self and all(value is not x for x in self._layers):
                 self._layers.append(value)
@@ -709,6 +717,16 @@ class Layer(LayerSerialization, SymbolicCall, LayerAttributes, LayerQuantization
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
 
+def _is_new_state(layer, value):
+    """Whether tracking `value` adds a weight or sub-layer `layer` lacks."""
+    if isinstance(value, Variable):
+        own = layer._trainable_variables + layer._non_trainable_variables
+        return all(value is not v for v in own)
+    if isinstance(value, Layer):
+        return value is not layer and all(value is not x for x in layer._layers)
+    return False
+
+
 def _prod(shape):
     out = 1
     for d in shape:
@@ -725,17 +743,17 @@ def _add_layer_note(error, layer, when="calling"):
 def _wrap_build(build):
     @functools.wraps(build)
     def wrapped(self, *args, **kwargs):
-        if self.built and (self._trainable_variables or self._non_trainable_variables):
-            # Keras refuses new state on a built layer; building again would
-            # create every weight a second time.
-            raise ValueError(
-                f"Layer '{self.name}' ({type(self).__name__}) is already built: "
-                "calling `build()` again would create its weights a second "
-                "time. Keras does not allow adding state to a built layer. "
-                "Build a layer once (make a new layer for other input shapes)."
-            )
-        with self._build_scope():
-            output = build(self, *args, **kwargs)
+        # Keras locks a built layer's state: building it again may run (a
+        # JaxLayer given its variables, a Dropout), but not add weights.
+        relock = self.built and bool(
+            self._trainable_variables or self._non_trainable_variables
+        )
+        object.__setattr__(self, "_state_locked", relock)
+        try:
+            with self._build_scope():
+                output = build(self, *args, **kwargs)
+        finally:
+            object.__setattr__(self, "_state_locked", False)
         self.built = True
         if self._build_shapes_dict is None and not self._built_at_init:
             names = _build_params(type(self))

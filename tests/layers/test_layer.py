@@ -336,6 +336,14 @@ def test_building_a_built_layer_again_is_refused_as_keras():
     relu = layers.ReLU()  # no weights: building again changes nothing
     relu.build((None, 2))
     relu.build((None, 2))
+    # A build that adds nothing runs again, as in Keras: a JaxLayer given
+    # its params keeps them.
+    params = {"w": np.ones((2, 3), "float32")}
+    jax_layer = layers.JaxLayer(lambda params, inputs: inputs @ params["w"], params=params)
+    jax_layer.build((None, 2))
+    jax_layer.build((None, 2))
+    assert len(jax_layer.weights) == 1
+    np.testing.assert_allclose(jax_layer(np.ones((1, 2), "float32")), [[2.0] * 3])
 
 
 def test_base_build_records_its_shape_as_keras():
