@@ -52,6 +52,19 @@ from kerasish.variables import (
 _CONTEXT = threading.local()
 
 
+@contextlib.contextmanager
+def losses_of_the_step(layer, losses):
+    """While the block runs, `layer.losses` are `losses`: those its forward
+    pass in the current step added (Keras's `_losses_override`), so an
+    overridden `compute_loss` that reads `self.losses` sees them."""
+    previous = getattr(_CONTEXT, "losses_override", None)
+    _CONTEXT.losses_override = (layer, list(losses))
+    try:
+        yield
+    finally:
+        _CONTEXT.losses_override = previous
+
+
 def _context():
     if not hasattr(_CONTEXT, "training"):
         _CONTEXT.training = []
@@ -431,6 +444,9 @@ class Layer(LayerSerialization, SymbolicCall, LayerAttributes, LayerQuantization
     @property
     def losses(self):
         """Losses from `add_loss` in the last call, plus weight regularization."""
+        override = getattr(_CONTEXT, "losses_override", None)
+        if override is not None and override[0] is self:
+            return list(override[1])
         scope = current_scope()
         if scope is not None and scope.losses is not None:
             collected = list(scope.losses)

@@ -19,7 +19,7 @@ from kerasish import ops
 from kerasish.common.naming import to_snake_case, uniquify
 from kerasish.engine import get_engine
 from kerasish.losses.loss import standardize_compute_dtype
-from kerasish.variables import StatelessScope, Variable
+from kerasish.variables import StatelessScope, Variable, current_scope
 
 
 # State keys whose Keras variable names are longer.
@@ -217,7 +217,28 @@ class Metric:
             self._build_from_args(*args, **kwargs)
         if self._state is None:
             self._state = self.init()
+        scoped = self._scoped_views()
+        if scoped:
+            # A `StatelessScope` maps this metric's variables (a Keras-style
+            # JAX `train_step`): read them there and assign the new values
+            # there; the metric's own state stays as it was, as in Keras.
+            state = self._to_state([v.value for v in scoped])
+            new = self._compiled_fns()[0](state, *args, **kwargs)
+            for view, value in zip(scoped, self._from_state(new)):
+                view.assign(value)
+            return
         self._state = self._compiled_fns()[0](self._state, *args, **kwargs)
+
+    def _scoped_views(self):
+        """The state's variables, where the current `StatelessScope` maps one
+        of them; else None."""
+        scope = current_scope()
+        if scope is None or self._variables or self._state_keys() is None:
+            return None
+        views = self.variables
+        if any(scope.get(v) is not None for v in views):
+            return views
+        return None
 
     def _build_from_args(self, y_true=None, y_pred=None, *args, **kwargs):
         self.build(ops.shape(y_true), ops.shape(y_pred))
@@ -228,6 +249,9 @@ class Metric:
             if not self.built:
                 return ops.convert_to_tensor(0.0, dtype=self.dtype)
             self._state = self.init()
+        scoped = self._scoped_views()
+        if scoped:
+            return self._compiled_fns()[1](self._to_state([v.value for v in scoped]))
         return self._compiled_fns()[1](self._state)
 
     def reset_state(self):
@@ -260,7 +284,15 @@ class Metric:
         keys = self._state_keys()
         if keys is None:
             return list(get_engine().tree_leaves(self._state))
-        return [MetricVariable(self, key) for key in keys]
+        return [self._view(key) for key in keys]
+
+    def _view(self, key):
+        """The one `MetricVariable` of `key` (one object, so a scope's
+        `state_mapping` keyed on it finds it again)."""
+        views = self.__dict__.setdefault("_views", {})
+        if key not in views:
+            views[key] = MetricVariable(self, key)
+        return views[key]
 
     def _state_keys(self):
         """`init()`'s keys when the state is a flat dict of arrays, else None."""
@@ -286,7 +318,7 @@ class Metric:
         if not name.startswith("_") and "_state" in self.__dict__:
             for key in self._state_keys() or ():
                 if name == self._keras_name(key):
-                    return MetricVariable(self, key)
+                    return self._view(key)
         raise AttributeError(
             f"'{type(self).__name__}' object has no attribute '{name}'"
         )

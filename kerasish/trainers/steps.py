@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 from kerasish import ops
 from kerasish.common import tree
 from kerasish.engine import get_engine
+from kerasish.layers.layer import losses_of_the_step
 from kerasish.trainers.tracked_metrics import (
     MetricBinding,
     metric_state,
@@ -230,6 +231,7 @@ class Steps:
         with (
             MetricBinding(self._bound_metrics(), bound, variables) as binding,
             step_context(StepContext(batch.mask, losses)) as context,
+            losses_of_the_step(self, losses),
         ):
             # As Keras, `training` only for an override that takes it (it came
             # in Keras 3.3; keras.io's Distiller has `allow_empty` instead).

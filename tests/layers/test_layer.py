@@ -339,7 +339,9 @@ def test_building_a_built_layer_again_is_refused_as_keras():
     # A build that adds nothing runs again, as in Keras: a JaxLayer given
     # its params keeps them.
     params = {"w": np.ones((2, 3), "float32")}
-    jax_layer = layers.JaxLayer(lambda params, inputs: inputs @ params["w"], params=params)
+    jax_layer = layers.JaxLayer(
+        lambda params, inputs: inputs @ params["w"], params=params
+    )
     jax_layer.build((None, 2))
     jax_layer.build((None, 2))
     assert len(jax_layer.weights) == 1

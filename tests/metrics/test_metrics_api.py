@@ -411,3 +411,29 @@ def test_stateless_metric_values_can_be_donated_and_are_checked():
     assert (float(total), float(count)) == (3.0, 1.0)
     with pytest.raises(ValueError, match=r"1:1 to Mean\(\).variables \(2 of them\)"):
         mean.stateless_result([])
+
+
+def test_a_metric_in_a_stateless_scope_reads_and_writes_the_scope():
+    """A Keras-style JAX `train_step` maps `self.metrics_variables` in a
+    `StatelessScope` and calls `update_state`: the values come from the scope
+    and go back to it; the metric itself is untouched (as Keras 3)."""
+    import kerasish
+
+    mean = metrics.Mean()
+    assert mean.variables[0] is mean.variables[0] is mean.total
+    mapping = list(zip(mean.variables, [2.0, 1.0]))
+    with kerasish.StatelessScope(state_mapping=mapping) as scope:
+        mean.update_state(4.0)
+        assert float(mean.result()) == 3.0  # (2 + 4) / (1 + 1)
+        assert [float(scope.get_current_value(v)) for v in mean.variables] == [6, 2]
+    assert float(mean.result()) == 0.0
+
+    accuracy = metrics.SparseCategoricalAccuracy()
+    mapping = list(zip(accuracy.variables, [1.0, 2.0]))
+    with kerasish.StatelessScope(state_mapping=mapping) as scope:
+        accuracy.update_state(np.array([1, 0]), np.array([[0.1, 0.9], [0.2, 0.8]]))
+        assert float(accuracy.result()) == 0.5  # (1 + 1) / (2 + 2)
+    # Inside a scope that does not map the metric, it is stateful as usual.
+    with kerasish.StatelessScope():
+        mean.update_state(5.0)
+    assert float(mean.result()) == 5.0

@@ -408,6 +408,44 @@ def test_a_compute_loss_without_training_is_called_without_it():
     assert seen and not any(seen)
 
 
+def test_an_overridden_compute_loss_reads_the_steps_added_losses():
+    """keras.io's VQ-VAE sums `self.losses` in its own `compute_loss`: inside
+    the step they are the losses this forward pass added, with the weight
+    penalties (Keras: loss 5.0 = mean(x @ ones)**2 + 0.5 * |ones|**2)."""
+    from kerasish import ops
+
+    class AddLoss(layers.Layer):
+        def call(self, x):
+            self.add_loss(ops.mean(x**2))
+            return x
+
+    class Model(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = layers.Dense(
+                1,
+                use_bias=False,
+                kernel_initializer="ones",
+                kernel_regularizer=keras.regularizers.L2(0.5),
+            )
+            self.add = AddLoss()
+
+        def call(self, x):
+            return self.add(self.dense(x))
+
+        def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None):
+            counts.append(len(self.losses))
+            return ops.mean(y_pred) * 0.0 + sum(self.losses)
+
+    counts = []
+    model = Model()
+    model.compile(optimizer=keras.optimizers.SGD(0.0))
+    x = np.ones((4, 2), "float32")
+    assert model.fit(x, verbose=0).history["loss"] == [5.0]
+    assert model.evaluate(x, verbose=0) == 5.0
+    assert set(counts) == {2}
+
+
 def test_jit_compile_reads_back_as_keras_resolves_it():
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
     model.compile("sgd", "mse")
