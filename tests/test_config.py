@@ -54,20 +54,30 @@ def test_persistent_compilation_cache_is_on_by_default(tmp_path):
     assert entries, "the first run should have written compiled executables"
     second = run_python(code, env=env)
     assert second.returncode == 0 and sorted(os.listdir(tmp_path)) == sorted(entries)
-    # Entries without the access-time file jax's LRU eviction reads (written
-    # with eviction off) must not stop later writes.
-    for name in os.listdir(tmp_path):
-        if name.endswith("-atime"):
-            os.remove(tmp_path / name)
-    wider = code.replace("(3,)", "(5,)").replace("(8, 3)", "(8, 5)")
+    # Capped once per process (not by jax's eviction, which reads every entry
+    # at every write): least recently used first.
+    code_size = code.replace(
+        "print(jax.config.jax_compilation_cache_dir)",
+        "print(jax.config.jax_compilation_cache_max_size)",
+    )
+    wider = code_size.replace("(3,)", "(5,)").replace("(8, 3)", "(8, 5)")
     grown = run_python(wider, env=env)
     assert grown.returncode == 0, grown.stderr
-    assert "Error writing persistent compilation cache" not in grown.stderr
+    assert grown.stdout.strip() == "-1"  # jax's own eviction stays off
     names = os.listdir(tmp_path)
     assert len(names) > len(entries)
-    for name in names:
-        if name.endswith("-cache"):
-            assert name[: -len("-cache")] + "-atime" in names
+    newest = max(os.path.getmtime(tmp_path / n) for n in names)
+    for name in names:  # the first run's entries become the least recent
+        if name in entries:
+            os.utime(tmp_path / name, (newest - 100, newest - 100))
+    new_size = sum(os.path.getsize(tmp_path / n) for n in names if n not in entries)
+    capped = run_python(
+        code.replace("(3,)", "(7,)").replace("(8, 3)", "(8, 7)"),
+        env={**env, "KERASISH_COMPILATION_CACHE_MAX_SIZE": str(new_size)},
+    )
+    assert capped.returncode == 0, capped.stderr
+    kept = set(os.listdir(tmp_path))
+    assert not kept & set(entries) and set(names) - set(entries) <= kept
     off = run_python(code, env={**env, "KERASISH_COMPILATION_CACHE": "0"})
     assert off.returncode == 0, off.stderr
     assert off.stdout.strip() == "None"

@@ -14,6 +14,8 @@ and converts the result back. A step written against kerasish's `TrainState` /
 as is.
 """
 
+import contextlib
+import contextvars
 import functools
 
 from kerasish.common import tree
@@ -77,11 +79,37 @@ def _pack_targets(model, values, which):
     return list(values)
 
 
+_ONE_BATCH = contextvars.ContextVar("kerasish_one_batch", default=False)
+
+
+@contextlib.contextmanager
+def one_batch_data(model, kind):
+    """Within `train_on_batch` / `test_on_batch` / `predict_on_batch`: a
+    Keras-style `{kind}_step` gets its data as Keras packs it there, always
+    `(x, y, sample_weight)` (`(x,)` to predict), not as `fit` packs it. Set
+    only for such a step, so other models share `fit`'s compiled steps."""
+    step = getattr(type(model), f"{kind}_step", None)
+    token = _ONE_BATCH.set(bool(getattr(step, "_kerasish_adapted", False)))
+    try:
+        yield
+    finally:
+        _ONE_BATCH.reset(token)
+
+
+def one_batch_key():
+    """What the step compiler adds to its cache key inside `one_batch_data`
+    (the packing is fixed when the step is traced)."""
+    return ("one_batch",) if _ONE_BATCH.get() else ()
+
+
 def keras_data(model, batch):
-    """A `Batch` as Keras packs it: `x`, `(x,)`, `(x, y)` or `(x, y, sw)`."""
+    """A `Batch` as Keras packs it: `x`, `(x,)`, `(x, y)` or `(x, y, sw)`;
+    in `train_on_batch` / `test_on_batch` always `(x, y, sw)`."""
     x = batch.x
     y = _pack_targets(model, batch.y, 0)
     sample_weight = _pack_targets(model, batch.sample_weight, 1)
+    if _ONE_BATCH.get():
+        return (x, y, sample_weight)
     if y is None and sample_weight is None:
         return (x,) if isinstance(x, list | tuple) else x
     if sample_weight is None:
@@ -170,7 +198,8 @@ def adapt_predict_step(fn):
     def predict_step(self, state, data):
         keras_state = (list(state.trainable), list(state.non_trainable))
         x = data.x
-        result = fn(self, keras_state, (x,) if isinstance(x, list | tuple) else x)
+        packed = (x,) if isinstance(x, list | tuple) or _ONE_BATCH.get() else x
+        result = fn(self, keras_state, packed)
         if (
             isinstance(result, tuple)
             and len(result) == 2

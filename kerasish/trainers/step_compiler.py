@@ -22,6 +22,7 @@ from kerasish import config, ops
 from kerasish.common import tree
 from kerasish.engine import get_engine
 from kerasish.trainers import distributed
+from kerasish.trainers.keras_steps import one_batch_key
 from kerasish.trainers.steps import (
     Batch,
     StepContext,
@@ -130,7 +131,8 @@ class StepCompiler:
         self.auto = {}  # auto key -> the chunk length chosen
         self.pending = {}  # signature -> Future of a background compile
         self.layouts = {}  # (kind, static key) -> compiled, or a pending Future
-        self.single_steps = {}  # kind -> the one step, jitted (see `multi_step`)
+        # (kind, packing) -> the one step, jitted (see `multi_step`)
+        self.single_steps = {}
         self.compile_seconds = {}  # kind -> seconds its single step took to compile
         self.alone = {}  # auto key -> steps run alone so far (`pays_back`)
         # kind -> whether its step may run inside a loop (`get_looped`)
@@ -174,9 +176,10 @@ class StepCompiler:
         under a distribution, whose layouts a shared trace would not follow."""
         if distributed.active() is not None or self.model.run_eagerly:
             return one
-        if kind not in self.single_steps:
-            self.single_steps[kind] = get_engine().jit(one)
-        return self.single_steps[kind]
+        key = (kind, *one_batch_key())  # its trace fixes the data's packing
+        if key not in self.single_steps:
+            self.single_steps[key] = get_engine().jit(one)
+        return self.single_steps[key]
 
     def record_step_time(self, key, seconds):
         """Keeps the time of one single step run for `steps_per_execution="auto"`."""
@@ -234,6 +237,7 @@ class StepCompiler:
         """
         if donate:
             static_key = (*static_key, "donated")
+        static_key = (*static_key, *one_batch_key())
         sig = _cache_key(kind, static_key, example_args)
         fn = self.cache.get(sig)
         if fn is not None:

@@ -23,6 +23,7 @@ from kerasish.trainers import (
     distributed,
     epoch_iterator,
     first_batch,
+    keras_steps,
     preflight,
     step_compiler,
 )
@@ -639,7 +640,10 @@ class Trainer(Steps, StatelessTrainerApi):
         self._flatten_data_targets(data)
         from kerasish.callbacks import CallbackList
 
-        with self._walked_once():  # one walk of the layers, not six
+        with (
+            self._walked_once(),  # one walk of the layers, not six
+            keras_steps.one_batch_data(self, "train"),
+        ):
             self.reset_metrics()
             state = self._read_state()
             state, logs = self._run_epoch(
@@ -652,14 +656,15 @@ class Trainer(Steps, StatelessTrainerApi):
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """Evaluates one batch; returns its logs."""
         self._assert_compiled("test_on_batch")
-        logs = self.evaluate(
-            x,
-            y,
-            sample_weight=sample_weight,
-            batch_size=_num(x),
-            verbose=0,
-            return_dict=True,
-        )
+        with keras_steps.one_batch_data(self, "test"):
+            logs = self.evaluate(
+                x,
+                y,
+                sample_weight=sample_weight,
+                batch_size=_num(x),
+                verbose=0,
+                return_dict=True,
+            )
         return format_batch_logs(self, logs, return_dict)
 
     def _inference_state(self):
@@ -676,6 +681,10 @@ class Trainer(Steps, StatelessTrainerApi):
         One compiled call, shared with `predict`'s calls of the same row count:
         no callbacks, no batching (the common loop of one-row predictions).
         """
+        with keras_steps.one_batch_data(self, "predict"):
+            return self._predict_one_batch(x)
+
+    def _predict_one_batch(self, x):
         if not data_adapters._is_array_structure(x):
             return self.predict(x, batch_size=_num(x), verbose=0)
         x = preflight.model_inputs(self, x)

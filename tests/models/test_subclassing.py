@@ -293,3 +293,59 @@ def test_metric_stateless_api_is_pure():
     variables = metric.stateless_update_state(variables, y_true, y_pred)
     np.testing.assert_allclose(metric.stateless_result(variables), 0.75)
     np.testing.assert_allclose(metric.result(), 0.0)  # the object is untouched
+
+
+def test_keras_style_steps_get_the_data_as_keras_packs_it():
+    """Keras's `fit` packs a batch as `x`, `(x, y)` or `(x, y, sw)`; its
+    `train_on_batch` / `test_on_batch` always as `(x, y, sw)` and
+    `predict_on_batch` as `(x,)` (a step unpacking `x, y, sw = data` runs
+    there); checked against Keras 3's JAX trainer."""
+    seen = []
+
+    def describe(data):
+        if isinstance(data, tuple):
+            return tuple(describe(d) for d in data)
+        return None if data is None else tuple(data.shape)
+
+    class Model(kerasish.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = kerasish.layers.Dense(1)
+
+        def call(self, x):
+            return self.dense(x)
+
+        def train_step(self, state, data):
+            seen.append(("train", describe(data)))
+            return {}, state
+
+        def test_step(self, state, data):
+            seen.append(("test", describe(data)))
+            return {}, state
+
+        def predict_step(self, state, data):
+            seen.append(("predict", describe(data)))
+            x = kerasish.utils.unpack_x_y_sample_weight(data)[0]
+            return self.stateless_call(state[0], state[1], x)
+
+    x, y = np.zeros((4, 3), "float32"), np.zeros((4, 1), "float32")
+    model = Model()
+    model.compile(optimizer="sgd")
+    model.fit(x, y, batch_size=4, verbose=0)
+    model.evaluate(x, y, batch_size=4, verbose=0)
+    model.predict(x, batch_size=4, verbose=0)
+    model.train_on_batch(x, y)
+    model.test_on_batch(x)
+    model.predict_on_batch(x)
+    assert seen == [
+        ("train", ((4, 3), (4, 1))),
+        ("test", ((4, 3), (4, 1))),
+        ("predict", (4, 3)),
+        ("train", ((4, 3), (4, 1), None)),
+        ("test", ((4, 3), None, None)),
+        ("predict", ((4, 3),)),
+    ]
+    seen.clear()  # compiled once each: fit's steps are not traced again
+    model.fit(x, y, batch_size=4, verbose=0)
+    model.train_on_batch(x, y)
+    assert seen == []
