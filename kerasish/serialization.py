@@ -271,7 +271,7 @@ def deserialize_keras_object(config, kind: str | None = None, custom_objects=Non
             registered, custom_objects
         ) or get_registered_object(name, custom_objects)
         if obj is None:
-            raise TypeError(_unknown(name, kind, custom_objects))
+            raise _unknown(name, kind, custom_objects)
         return obj
     cls = None
     if registered != class_name:
@@ -285,7 +285,7 @@ def deserialize_keras_object(config, kind: str | None = None, custom_objects=Non
     cls = cls or get_registered_object(registered, custom_objects)
     cls = cls or get_registered_object(class_name, custom_objects)
     if cls is None:
-        raise TypeError(_unknown(class_name, kind, custom_objects))
+        raise _unknown(class_name, kind, custom_objects)
     inner = config.get("config", {})
     if hasattr(cls, "from_config"):
         obj = cls.from_config(inner)
@@ -308,12 +308,24 @@ def deserialize_keras_object(config, kind: str | None = None, custom_objects=Non
     return obj
 
 
+class UnknownObjectError(TypeError, ValueError):
+    """`load_model` of a file naming a class or function this program does
+    not know: a TypeError, as Keras raises it, and a ValueError, as kerasish
+    raises for every file it cannot load."""
+
+
 def _unknown(name, kind, custom_objects):
+    """The TypeError Keras raises for a config's unknown class, marked
+    (`unknown_object`) for `load_model`."""
     known = set(_BUILTINS.get(kind, {})) if kind else set()
     known |= set(_CUSTOM) | set(custom_objects or {})
     close = difflib.get_close_matches(str(name), sorted(known), n=1)
     hint = f" Did you mean {close[0]!r}?" if close else ""
-    return f"Unknown object {name!r}{' in ' + kind if kind else ''}.{hint}{_REGISTER}"
+    error = TypeError(
+        f"Unknown object {name!r}{' in ' + kind if kind else ''}.{hint}{_REGISTER}"
+    )
+    error.unknown_object = True
+    return error
 
 
 _REGISTER = (

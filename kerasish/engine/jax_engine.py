@@ -189,6 +189,18 @@ class JaxEngine:
     def tree_structure(self, tree):
         return jax.tree_util.tree_structure(tree)
 
+    def register_pytree_container(self, cls, base):
+        if base is dict:
+            flatten = lambda d: (list(d.values()), list(d))  # noqa: E731
+            unflatten = lambda keys, values: dict(zip(keys, values))  # noqa: E731
+        else:
+            flatten = lambda items: (list(items), None)  # noqa: E731
+            unflatten = lambda _, items: list(items)  # noqa: E731
+        try:
+            jax.tree_util.register_pytree_node(cls, flatten, unflatten)
+        except ValueError:
+            pass  # registered already (jax's registry is per process)
+
     def register_pytree_dataclass(self, cls, data_fields, meta_fields=()):
         return jax.tree_util.register_dataclass(
             cls, data_fields=list(data_fields), meta_fields=list(meta_fields)

@@ -245,6 +245,9 @@ class NumpyEngine:
     def tree_leaves(self, tree, is_leaf=None):
         return self.tree_flatten(tree, is_leaf)[0]
 
+    def register_pytree_container(self, cls, base):
+        pass  # list and dict subclasses flatten as lists and dicts here
+
     def tree_structure(self, tree):
         return self.tree_flatten(tree)[1]
 

@@ -38,6 +38,7 @@ from kerasish.layers.layer_serialization import LayerSerialization, _auto_config
 from kerasish.layers.node import Node
 from kerasish.layers.shape_inference import recorded_shapes
 from kerasish.layers.symbolic_call import SymbolicCall
+from kerasish.layers.tracked_containers import tracked
 from kerasish.random.random import SeedGenerator
 from kerasish.scopes import current_distribution, current_path, name_scope
 from kerasish.serialization import register_builtin
@@ -50,6 +51,17 @@ from kerasish.variables import (
 )
 
 _CONTEXT = threading.local()
+# The layer's own bookkeeping lists: kept plain.
+_INTERNAL_LISTS = frozenset(
+    {
+        "_layers",
+        "_losses",
+        "_inbound_nodes",
+        "_trainable_variables",
+        "_non_trainable_variables",
+        "_seed_generators",
+    }
+)
 
 
 @contextlib.contextmanager
@@ -182,6 +194,8 @@ class Layer(LayerSerialization, SymbolicCall, LayerAttributes, LayerQuantization
     # -- attribute tracking ----------------------------------------------------
     def __setattr__(self, name, value):
         if getattr(self, "_tracking", False) and not name.startswith("__"):
+            if name not in _INTERNAL_LISTS:
+                value = tracked(self, value, _trackable)  # appends are tracked
             self._track(value)
         object.__setattr__(self, name, value)
 
@@ -731,6 +745,10 @@ class Layer(LayerSerialization, SymbolicCall, LayerAttributes, LayerQuantization
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _trackable(value):
+    return isinstance(value, Layer | Variable | SeedGenerator)
 
 
 def _is_new_state(layer, value):

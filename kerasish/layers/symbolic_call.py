@@ -41,14 +41,15 @@ class SymbolicCall:
         )
 
         # Keras's node keeps the keyword arguments as passed, except for a call
-        # of one tensor (of the layer's input dtype) and no keyword arguments:
+        # of one tensor (of the layer's input dtype; any, for a functional
+        # model, whose inputs keep their own) and no keyword arguments:
         # then it keeps what `__call__` filled in, `training`'s default and the
         # input's mask (`{"training": False, "mask": None}` for an LSTM).
         fills_in = (
             not kwargs
             and len(args) == 1
             and isinstance(args[0], KerasTensor)
-            and args[0].dtype == self._input_cast_dtype
+            and self._input_cast_dtype in (None, args[0].dtype)
         )
         kwargs, _ = self._resolve_call_kwargs({k: v for k, v in kwargs.items()})
         has_training, has_mask, _ = _call_signature(type(self))

@@ -326,7 +326,10 @@ class Functional(Model):
         def ref(t):
             op, node_index, tensor_index = t._keras_history
             node = op._inbound_nodes[node_index]
-            return [op.name, node_keys.get(id(node), 0), tensor_index]
+            # Keras counts a nested functional model's own node (its inputs to
+            # its outputs) first here, and only here: its calls start at 1.
+            own = 1 if isinstance(op, Functional) else 0
+            return [op.name, node_keys.get(id(node), 0) + own, tensor_index]
 
         return {
             "name": self.name,
@@ -541,8 +544,14 @@ def functional_from_config(cls, config, custom_objects=None):
             f"{[key for key, _, _ in remaining]} refer to missing layers."
         )
 
+    layers_by_key = {key: layer for key, layer, _ in pending}
+
     def resolve(ref):
         name, node_index, tensor_index = ref
+        if isinstance(layers_by_key.get(name), Functional):
+            # Counted from its own node, as Keras writes it (`ref` above);
+            # as Keras reads it, -1 is the last call.
+            node_index = (node_index - 1) % max(node_counts.get(name, 1), 1)
         return tree.flatten(outputs_of[(name, node_index)])[tensor_index]
 
     def resolve_struct(refs):

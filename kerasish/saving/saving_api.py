@@ -19,6 +19,7 @@ from kerasish.saving.file_io import atomic_write
 from kerasish.serialization import (
     CustomObjectScope,
     SafeModeScope,
+    UnknownObjectError,
     deserialize_keras_object,
     serialize_keras_object,
 )
@@ -277,6 +278,8 @@ def _model_from_config(config, custom_objects, name):
             f"{name}: the model cannot be rebuilt from its config: {error}"
         ) from error
     except Exception as error:  # anything a constructor raises on forged args
+        if getattr(error, "unknown_object", False):  # a class it cannot locate
+            raise UnknownObjectError(f"{name}: {error}") from error
         raise ValueError(
             f"{name}: the model cannot be rebuilt from its config "
             f"({type(error).__name__}: {error}). The file is corrupt, or uses "

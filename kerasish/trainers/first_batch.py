@@ -35,10 +35,19 @@ def prepare(model, x, y, sample_weight, for_training):
         )
         if for_training:
             preflight.check_trainable(model, x, None)
-        _track_loss(model)
+        track_loss(model)
         return
-    y_pred_spec = output_spec(model, x)
-    flat_pred = engine.tree_leaves(y_pred_spec)
+    flat_pred = engine.tree_leaves(output_spec(model, x))
+    flat_y = resolve_outputs(model, flat_pred, y, for_training)
+    if for_training:
+        preflight.check_trainable(model, x, flat_y)
+
+
+def resolve_outputs(model, flat_pred, y, for_training):
+    """Names the outputs (`flat_pred`: one shaped value per output) and builds
+    the compiled loss and metrics for targets like `y`; returns the flat `y`.
+    Also what `compute_loss` called outside a step (Keras allows it before
+    `fit`) runs once."""
     names = model._output_names() or (
         ["output"]
         if len(flat_pred) == 1
@@ -61,9 +70,8 @@ def prepare(model, x, y, sample_weight, for_training):
             model._compile_metrics.build(
                 names, y_shapes, pred_shapes, model._compile_loss
             )
-    _track_loss(model)
-    if for_training:
-        preflight.check_trainable(model, x, flat_y)
+    track_loss(model)
+    return flat_y
 
 
 def _targets_are_the_steps_own(model):
@@ -77,17 +85,17 @@ def _targets_are_the_steps_own(model):
     )
 
 
-def _track_loss(model):
-    if model._loss_trackers is None:
-        # As Keras, a compiled model always tracks `loss`: a model whose only
-        # loss is `add_loss` (an endpoint layer, targets inside `x`) too.
-        from kerasish.metrics import Mean
+def track_loss(model):
+    """The loss trackers: `loss` from `compile` on (as Keras, a compiled model
+    always tracks it: a model whose only loss is `add_loss` too), then one per
+    output loss once the compiled loss is built."""
+    from kerasish.metrics import Mean
 
-        trackers = [("loss", Mean(name="loss"))]
-        compile_loss = model._compile_loss
-        if compile_loss is not None and compile_loss.built:
-            trackers += [(n, Mean(name=n)) for n in compile_loss.log_names]
-        model._loss_trackers = trackers
+    trackers = model._loss_trackers or [("loss", Mean(name="loss"))]
+    compile_loss = model._compile_loss
+    if len(trackers) == 1 and compile_loss is not None and compile_loss.built:
+        trackers = trackers + [(n, Mean(name=n)) for n in compile_loss.log_names]
+    model._loss_trackers = trackers
 
 
 def output_spec(model, x):

@@ -26,9 +26,10 @@ _KERASISH_NAMES = frozenset({"_replace", "non_trainable", "mask"})
 
 
 def _metric_states(model, metrics_state):
-    """The per-metric states of `model.metrics`, in order."""
+    """The per-metric states of `model.metrics`, in order (`loss`, the
+    compiled metrics, the per-output loss trackers, the model's own)."""
     trackers, compiled, bound = model._split_metrics(metrics_state)
-    return list(trackers) + list(compiled) + list(bound)
+    return list(trackers[:1]) + list(compiled) + list(trackers[1:]) + list(bound)
 
 
 def flat_metric_variables(model, metrics_state):
@@ -48,8 +49,12 @@ def metrics_state_from_flat(model, like, flat):
         states.append(metric._to_state(flat[start : start + count]))
         start += count
     trackers, compiled, _ = model._split_metrics(like)
-    a, b = len(trackers), len(trackers) + len(compiled)
-    return model._join_metrics(states[:a], tuple(states[a:b]), states[b:])
+    first = min(len(trackers), 1)
+    end = first + len(compiled)
+    rest = end + len(trackers) - first
+    return model._join_metrics(
+        states[:first] + states[end:rest], tuple(states[first:end]), states[rest:]
+    )
 
 
 def _attribute_names(code):

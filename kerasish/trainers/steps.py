@@ -195,6 +195,10 @@ class Steps:
         flat_pred = get_engine().tree_leaves(y_pred)
         total = 0.0
         if self._compile_loss is not None and y is not None:
+            if not self._compile_loss.built:  # called before fit, as Keras allows
+                from kerasish.trainers.first_batch import resolve_outputs
+
+                resolve_outputs(self, flat_pred, y, for_training=False)
             names = self._resolved_output_names
             flat_y = flat_targets(y, len(flat_pred), names, self)
             flat_w = flat_weights(sample_weight, len(flat_pred), names)
@@ -383,16 +387,19 @@ class Steps:
     # -- metrics: the built-in trackers, the compiled ones, the model's own ------
     @property
     def metrics(self):
-        """The model's metrics: the loss trackers, the compiled metrics, then the
-        metrics the model holds as attributes (Keras's order)."""
+        """The model's metrics: `loss`, the compiled metrics, the per-output
+        loss trackers, then the metrics the model holds as attributes (Keras's
+        order)."""
         return self._builtin_metrics() + self._own_metrics()
 
     def _builtin_metrics(self):
-        """The metrics the built-in steps update themselves."""
-        out = [m for _, m in self._loss_trackers or ()]
+        """The metrics the built-in steps update themselves, in Keras's order:
+        `loss`, the compiled metrics, then each output's loss tracker."""
+        trackers = [m for _, m in self._loss_trackers or ()]
+        compiled = []
         if self._compile_metrics is not None and self._compile_metrics.built:
-            out += self._compile_metrics.metrics
-        return out
+            compiled = list(self._compile_metrics.metrics)
+        return trackers[:1] + compiled + trackers[1:]
 
     def _own_metrics(self):
         fixed = self.__dict__.get("_walked")

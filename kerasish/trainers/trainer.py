@@ -142,6 +142,7 @@ class Trainer(Steps, StatelessTrainerApi):
         self.compiled = True
         self._step_compiler = StepCompiler(self)
         self._loss_trackers = None
+        first_batch.track_loss(self)  # `model.metrics` lists it from here, as Keras
         self.stop_training = False
 
     def get_compile_config(self):

@@ -403,3 +403,47 @@ def test_a_call_that_fixes_the_unknown_batch_size_traces_symbolically():
     assert outputs.shape == (6, 2, 3)
     x = np.arange(36, dtype="float32").reshape(6, 2, 3)
     np.testing.assert_allclose(Fixed()(x), 2 * x)
+
+
+def test_layers_and_weights_added_to_attribute_lists_later_are_tracked():
+    """keras.io's MDEmbedding appends its embeddings to `self.embs = []`:
+    Keras tracks the list, so they are the layer's own (weights in Keras's
+    order); a list or dict attribute is still a list or dict, copies and
+    flattens as one."""
+    import copy
+
+    import jax
+
+    class Block(keras.layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.embs = []
+            self.embs.append(layers.Embedding(3, 2, name="embedding"))
+            self.heads = {}
+            self.heads["a"] = layers.Dense(2, name="dense")
+            self.sizes = [1, 2]
+
+        def build(self, input_shape):
+            self.embs[0].build(input_shape)
+            self.heads["a"].build((None, 2))
+            self.extra = []
+            self.extra += [self.add_weight(shape=(2,), name="w")]
+
+        def call(self, x):
+            return self.heads["a"](self.embs[0](x)) + self.extra[0]
+
+    block = Block()
+    block(np.array([0, 1]))
+    assert [w.path for w in block.weights] == [
+        "block/w",
+        "block/embedding/embeddings",
+        "block/dense/kernel",
+        "block/dense/bias",
+    ]
+    assert isinstance(block.sizes, list) and block.sizes == [1, 2]
+    assert type(copy.deepcopy(block.sizes)) is list
+    assert jax.tree_util.tree_leaves({"s": block.sizes, "h": block.heads}) == [
+        block.heads["a"],
+        1,
+        2,
+    ]

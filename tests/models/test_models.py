@@ -378,3 +378,38 @@ def test_outputs_given_as_a_list_of_one_come_back_alone_as_in_keras():
     assert isinstance(model.output, list)  # the structure given, as Keras keeps it
     two = keras.Model(inputs, [y, layers.Dense(1)(inputs)])
     assert two.output_shape == [(None, 2), (None, 1)]
+
+
+def test_a_nested_models_calls_are_referenced_as_keras_writes_them(tmp_path):
+    """Keras counts a nested functional model's own node first in
+    `output_layers` (its calls are 1, 2, ...; inbound references stay 0, 1)
+    and records `mask: None` for its call: a file either library wrote loads
+    in the other with the outputs in place (they were swapped before)."""
+    i = keras.Input((2,))
+    dense = keras.layers.Dense(1, kernel_initializer="ones")
+    inner = keras.Model(i, dense(i), name="inner")
+    a, b = keras.Input((2,), name="a"), keras.Input((2,), name="b")
+    ya, yb = inner(a), inner(b)
+    outer = keras.Model([a, b], [ya, yb, keras.layers.Add(name="add")([yb, ya])])
+    config = outer.get_config()
+    assert config["output_layers"] == [["inner", 1, 0], ["inner", 2, 0], ["add", 0, 0]]
+    (inner_config,) = [c for c in config["layers"] if c["name"] == "inner"]
+    assert [node["kwargs"] for node in inner_config["inbound_nodes"]] == [
+        {"mask": None},
+        {"mask": None},
+    ]
+    (add_config,) = [c for c in config["layers"] if c["name"] == "add"]
+    histories = [
+        t["config"]["keras_history"] for t in add_config["inbound_nodes"][0]["args"][0]
+    ]
+    assert histories == [["inner", 1, 0], ["inner", 0, 0]]
+    x1, x2 = np.ones((1, 2), "float32"), np.full((1, 2), 5.0, "float32")
+    outer.save(tmp_path / "outer.keras")
+    loaded = keras.saving.load_model(tmp_path / "outer.keras")
+    outputs = [np.asarray(o).ravel().tolist() for o in loaded.predict([x1, x2])]
+    assert outputs == [[2.0], [10.0], [12.0]]
+    # A file that counted from 0 (kerasish before): as Keras reads it, -1 is
+    # the last call.
+    config["output_layers"] = [["inner", 0, 0]]
+    rebuilt = keras.Model.from_config(config)
+    np.testing.assert_allclose(rebuilt.predict([x1, x2]), [[10.0]])

@@ -187,8 +187,11 @@ def test_custom_objects_argument_and_unknown_class_error(tmp_path):
     model = keras.Sequential([keras.Input((2,)), Doubler(name="doubler")])
     path = tmp_path / "c.keras"
     model.save(path)
-    # Every bad file is a ValueError naming it (Keras: a TypeError here).
+    # Every bad file is a ValueError naming it; an unknown class is also the
+    # TypeError Keras raises.
     with pytest.raises(ValueError, match="Unknown object 'Doubler'.*custom_objects"):
+        load_model(path)
+    with pytest.raises(TypeError, match=r"c\.keras.*Unknown object 'Doubler'"):
         load_model(path)
     loaded = load_model(path, custom_objects={"Doubler": Doubler})
     np.testing.assert_array_equal(

@@ -559,3 +559,25 @@ def test_steps_per_epoch_over_arrays_goes_on_across_epochs_as_keras(steps):
         seen.append((history.history["loss"], int(model.optimizer.iterations)))
     np.testing.assert_allclose(seen[1][0], seen[0][0], rtol=1e-5)
     assert seen[1][1] == seen[0][1] == 8
+
+
+def test_compute_loss_before_fit_builds_the_compiled_loss_as_keras():
+    """Keras builds the compiled loss on a first `compute_loss` call (its
+    own-loop guides call it before any `fit`); `model.metrics` lists `loss`
+    from `compile` on, and after fit in Keras's order."""
+    i = keras.Input((3,))
+    model = keras.Model(
+        i,
+        {
+            "a": layers.Dense(1, name="a", kernel_initializer="ones")(i),
+            "b": layers.Dense(1, name="b", kernel_initializer="ones")(i),
+        },
+    )
+    model.compile(loss={"a": "mse", "b": "mae"}, metrics={"a": "mae"})
+    assert [m.name for m in model.metrics] == ["loss"]
+    x = np.ones((2, 3), "float32")
+    y = {"a": np.zeros((2, 1), "float32"), "b": np.ones((2, 1), "float32")}
+    loss = model.compute_loss(x=x, y=y, y_pred=model(x))
+    assert float(loss) == 3.0**2 + 2.0  # mse(3, 0) + mae(3, 1)
+    model.fit(x, y, verbose=0)
+    assert [m.name for m in model.metrics] == ["loss", "mae", "a_loss", "b_loss"]
