@@ -188,6 +188,13 @@ class Engine(Protocol):
         """Whether `x` is an abstract value of a function being traced."""
         ...
 
+    def host_callback(self, fn: Callable, like: Any, *args: Any) -> Any:
+        """`fn(*args)` run in Python on concrete numpy values, also inside a
+        traced function: its result has the shape and dtype of `like` (an
+        array or a spec; 64-bit dtypes as the engine holds them): host-only
+        work, a vocabulary lookup, in a compiled step."""
+        ...
+
     def standardize_dtype(self, dtype: Any) -> str: ...
     def result_type(self, *dtypes: Any) -> str:
         """The dtype of combining `dtypes` (Keras's promotion; `int`/`float`

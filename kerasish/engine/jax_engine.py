@@ -57,6 +57,15 @@ class JaxEngine:
     def standardize_dtype(self, dtype):
         return jax_numpy.standardize_dtype(dtype)
 
+    def host_callback(self, fn, like, *args):
+        dtype = jax.dtypes.canonicalize_dtype(np.dtype(like.dtype))
+        spec = jax.ShapeDtypeStruct(tuple(like.shape), dtype)
+
+        def run(*values):
+            return np.asarray(fn(*values)).astype(spec.dtype)
+
+        return jax.pure_callback(run, spec, *args, vmap_method="sequential")
+
     def result_type(self, *dtypes):
         """Keras's promotion lattice, which is JAX's with 64-bit results narrowed."""
         return engine_dtypes.result_type(*dtypes)

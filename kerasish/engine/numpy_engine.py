@@ -85,6 +85,9 @@ class NumpyEngine:
     def is_tracer(self, x):
         return False
 
+    def host_callback(self, fn, like, *args):
+        return np.asarray(fn(*args)).astype(like.dtype)
+
     def standardize_dtype(self, dtype):
         return self.numpy.standardize_dtype(dtype)
 

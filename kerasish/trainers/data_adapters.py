@@ -560,9 +560,9 @@ def validation_source(x, y, sample_weight, steps):
     """`validation_data` as fit hands it to evaluate at each epoch's end.
 
     A library dataset (tf.data, Grain, torch) becomes one adapter for the whole
-    fit, so with `validation_steps` each validation continues where the last one
-    stopped, as in Keras; an infinite one without `validation_steps` fails here,
-    before training starts.
+    fit (an infinite one without `validation_steps` fails here, before training
+    starts); each validation starts from the dataset's first batch, as Keras's
+    `evaluate` resets its cached iterator, also with `validation_steps`.
     """
     from kerasish.trainers import library_data
 
@@ -586,7 +586,8 @@ def make_data(
     if x is None:
         raise ValueError("No data was passed: `x` is None.")
     if isinstance(x, IterableData) and getattr(x, "library", None):
-        return x  # built once by fit for `validation_data`, reused each epoch
+        x.restart()  # built once by fit for `validation_data`, reused each epoch
+        return x
     from kerasish.trainers import library_data
 
     library = library_data.library_of(x)

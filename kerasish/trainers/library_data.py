@@ -166,6 +166,10 @@ class LibraryData(IterableData):
         self._taken = 0  # batches read from the live iterator
         self._pending = None  # a raw batch read ahead by `first_batch`
 
+    def restart(self):
+        """The next epoch starts a new pass over the data."""
+        self._iterator, self._pending, self._taken = None, None, 0
+
     def _pass_length(self):
         return None if self.num_batches in (None, _INFINITE) else self.num_batches
 

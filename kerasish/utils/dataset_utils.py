@@ -387,7 +387,8 @@ def _to_sample_list(dataset):
     if hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__"):
         return [dataset[i] for i in range(len(dataset))], None
     raise TypeError(
-        "The `dataset` argument must be a kerasish Dataset, a numpy array, or a "
+        "The `dataset` argument must be a kerasish Dataset, a tf.data Dataset, a "
+        "numpy array, or a "
         f"list/tuple of arrays. Received: dataset={dataset!r} of type "
         f"{type(dataset)}"
     )
@@ -410,8 +411,9 @@ def split_dataset(
     """Splits a dataset into a left and a right part (e.g. train / test).
 
     Args:
-        dataset: A kerasish `Dataset`, a numpy array, or a list/tuple (or dict)
-            of arrays of the same length.
+        dataset: A kerasish `Dataset`, a `tf.data.Dataset` (split into two
+            tf.data datasets, as Keras does), a numpy array, or a list/tuple
+            (or dict) of arrays of the same length.
         left_size: Float in `(0, 1)`: the fraction of samples on the left; int:
             their number; `None`: the complement of `right_size`.
         right_size: As `left_size`, for the right part.
@@ -423,12 +425,42 @@ def split_dataset(
     Returns:
         `(left, right)` datasets of samples, batched like `dataset` if it was.
     """
-    samples, batch_size = _to_sample_list(dataset)
+    tf_data = _is_tf_dataset(dataset)
+    if tf_data:
+        samples, batch_size = _tf_samples(dataset)
+    else:
+        samples, batch_size = _to_sample_list(dataset)
     if shuffle:
         if seed is None:
             seed = random.randint(0, int(1e6))
         random.Random(seed).shuffle(samples)
     left_size, right_size = _rescale_split_sizes(left_size, right_size, len(samples))
-    left = _from_samples(samples[:left_size], batch_size)
-    right = _from_samples(samples[-right_size:], batch_size)
-    return left, right
+    parts = samples[:left_size], samples[-right_size:]
+    if tf_data:
+        return tuple(_tf_from_samples(dataset, part, batch_size) for part in parts)
+    return tuple(_from_samples(part, batch_size) for part in parts)
+
+
+def _is_tf_dataset(dataset):
+    return type(dataset).__module__.startswith("tensorflow") and hasattr(
+        dataset, "as_numpy_iterator"
+    )
+
+
+def _tf_samples(dataset):
+    """A tf.data dataset's samples as numpy (a batched one unbatched, as
+    Keras splits it), and its batch size."""
+    batch_size = getattr(dataset, "_batch_size", None)
+    if batch_size is not None:
+        batch_size = int(batch_size)
+        dataset = dataset.unbatch()
+    return list(dataset.as_numpy_iterator()), batch_size
+
+
+def _tf_from_samples(like, samples, batch_size):
+    """A tf.data dataset of `samples` (batched again if `like` was), as
+    Keras's `split_dataset` returns for a tf.data input."""
+    import tensorflow as tf  # the user's own: their dataset is one
+
+    part = tf.data.Dataset.from_tensor_slices(_stack(samples))
+    return part.batch(batch_size) if batch_size is not None else part

@@ -828,3 +828,25 @@ def _tiny_image_classifier():
     )
     model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     return model
+
+
+def test_split_dataset_splits_a_tf_data_dataset_into_tf_data_datasets():
+    """As Keras: a tf.data dataset is split by samples into two tf.data
+    datasets, a batched one batched again."""
+    tf = pytest.importorskip("tensorflow")
+    from kerasish.utils import split_dataset
+
+    left, right = split_dataset(
+        tf.data.Dataset.from_tensor_slices(np.arange(10.0)), left_size=0.8
+    )
+    assert isinstance(left, tf.data.Dataset)
+    assert [float(v) for v in left] == [float(i) for i in range(8)]
+    assert [float(v) for v in right] == [8.0, 9.0]
+    batched = tf.data.Dataset.from_tensor_slices(
+        (np.arange(10.0), {"a": np.arange(10)})
+    ).batch(3)
+    _, right = split_dataset(batched, right_size=4)
+    assert [(x.numpy().tolist(), y["a"].numpy().tolist()) for x, y in right] == [
+        ([6.0, 7.0, 8.0], [6, 7, 8]),
+        ([9.0], [9]),
+    ]

@@ -18,6 +18,7 @@ import numpy as np
 
 from kerasish import config, ops
 from kerasish.common import tree
+from kerasish.engine import get_engine
 from kerasish.layers.keras_tensor import KerasTensor
 from kerasish.layers.layer import Layer
 from kerasish.layers.preprocessing import _hashes, _utils
@@ -42,10 +43,26 @@ class HostSideLayer(Layer):
         if any(isinstance(x, KerasTensor) for x in tree.flatten((args, kwargs))):
             kwargs = {k: v for k, v in kwargs.items() if k not in ("training", "mask")}
             return super().__call__(*args, **kwargs)
+        engine = get_engine()
+        if args and engine.is_tracer(args[0]):
+            return self._traced_call(args[0])
         out = self.host_call(*args, **kwargs)
         if self.engine_output and np.asarray(out).dtype.kind in "biuf":
             return ops.convert_to_tensor(out)
         return out
+
+    def _traced_call(self, inputs):
+        """The layer inside a compiled step (a model that holds it after
+        other layers, where Keras turns jit off): the lookup runs on the host
+        through a callback, on each batch's values."""
+        spec = self.compute_output_spec(KerasTensor(inputs.shape, str(inputs.dtype)))
+        if spec.dtype == "string":
+            raise TypeError(
+                f"Layer '{self.name}' ({type(self).__name__}) returns strings, "
+                "which a compiled step cannot hold: call it on data outside the "
+                "model (or as the model's first layer)."
+            )
+        return get_engine().host_callback(self.host_call, spec, inputs)
 
     def host_call(self, *args, **kwargs):
         """`call` on data, its result in numpy: what the trainer runs on each
