@@ -73,7 +73,33 @@ def _compare(key, theirs, ours):
         np.testing.assert_allclose(ours, theirs, rtol=2e-4, atol=2e-5, err_msg=key)
 
 
-@pytest.mark.parametrize("name", PROGRAMS)
+# The heaviest programs (15-40 s each on 2 cores, mostly compiling), whose
+# parts the unit tests also check: out of the default run, which must stay
+# under 15 minutes; `python -m pytest -m slow` runs them.
+HEAVY = {
+    "prog_applications_transfer",
+    "prog_applications_zoo",
+    "prog_augmentation_random",
+    "prog_captioning_cct",
+    "prog_detection_boxes",
+    "prog_gradcam_pointnet",
+    "prog_graph_networks",
+    "prog_image_utils_superres",
+    "prog_input_gradients",
+    "prog_mixer_architectures",
+    "prog_moe_attention_variants",
+    "prog_ops_numpy_api",
+}
+
+
+def _recorded_params():
+    return [
+        pytest.param(name, marks=pytest.mark.slow) if name in HEAVY else name
+        for name in PROGRAMS
+    ]
+
+
+@pytest.mark.parametrize("name", _recorded_params())
 def test_program_gives_what_keras_gave(name, tmp_path):
     entry = keras_record()["programs"].get(name)
     assert entry is not None and entry["source"] == recorded.digest(
