@@ -200,30 +200,30 @@ class Layer(LayerSerialization, SymbolicCall, LayerAttributes, LayerQuantization
         object.__setattr__(self, name, value)
 
     def _track(self, value):
-        if self.__dict__.get("_state_locked") and _is_new_state(self, value):
-            raise ValueError(
-                f"Layer '{self.name}' ({type(self).__name__}) is already built: "
-                "building it again would create its weights a second time. You "
-                "cannot add new elements of state (variables or sub-layers) to a "
-                "layer that is already built. Build a layer once (make a new "
-                "layer for other input shapes)."
-            )
-        if isinstance(value, Layer):
-            if value is not self and all(value is not x for x in self._layers):
-                self._layers.append(value)
-        elif isinstance(value, Variable):
-            own = self._trainable_variables + self._non_trainable_variables
-            if all(value is not v for v in own):
-                target = (
-                    self._trainable_variables
-                    if value.trainable
-                    else self._non_trainable_variables
+        if isinstance(value, Layer | Variable):
+            if not _is_new_state(self, value):
+                return
+            if self.__dict__.get("_state_locked"):
+                raise ValueError(
+                    f"Layer '{self.name}' ({type(self).__name__}) is already "
+                    "built: building it again would create its weights a second "
+                    "time. You cannot add new elements of state (variables or "
+                    "sub-layers) to a layer that is already built. Build a layer "
+                    "once (make a new layer for other input shapes)."
                 )
-                target.append(value)
-                if not getattr(self, "_trainable", True):
-                    # As Keras's `_track_variable`: a frozen layer's new weights
-                    # are frozen (setting `trainable = True` unfreezes them).
-                    value.trainable = False
+        if isinstance(value, Layer):
+            self._layers.append(value)
+        elif isinstance(value, Variable):
+            target = (
+                self._trainable_variables
+                if value.trainable
+                else self._non_trainable_variables
+            )
+            target.append(value)
+            if not getattr(self, "_trainable", True):
+                # As Keras's `_track_variable`: a frozen layer's new weights
+                # are frozen (setting `trainable = True` unfreezes them).
+                value.trainable = False
         elif isinstance(value, SeedGenerator):
             if all(value is not g for g in self._seed_generators):
                 self._seed_generators.append(value)
@@ -752,13 +752,11 @@ def _trackable(value):
 
 
 def _is_new_state(layer, value):
-    """Whether tracking `value` adds a weight or sub-layer `layer` lacks."""
+    """Whether `value`, a weight or a layer, is one `layer` does not hold yet."""
     if isinstance(value, Variable):
         own = layer._trainable_variables + layer._non_trainable_variables
         return all(value is not v for v in own)
-    if isinstance(value, Layer):
-        return value is not layer and all(value is not x for x in layer._layers)
-    return False
+    return value is not layer and all(value is not x for x in layer._layers)
 
 
 def _prod(shape):

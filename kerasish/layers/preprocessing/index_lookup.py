@@ -43,8 +43,7 @@ class HostSideLayer(Layer):
         if any(isinstance(x, KerasTensor) for x in tree.flatten((args, kwargs))):
             kwargs = {k: v for k, v in kwargs.items() if k not in ("training", "mask")}
             return super().__call__(*args, **kwargs)
-        engine = get_engine()
-        if args and engine.is_tracer(args[0]):
+        if args and get_engine().is_tracer(args[0]):
             return self._traced_call(args[0])
         out = self.host_call(*args, **kwargs)
         if self.engine_output and np.asarray(out).dtype.kind in "biuf":
