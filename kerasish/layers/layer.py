@@ -234,6 +234,24 @@ class Layer(LayerSerialization, SymbolicCall, LayerAttributes, LayerQuantization
             for item in value.values():
                 self._track(item)
 
+    def _untrack(self, value):
+        """Stops holding `value` (a layer, weight or seed generator) as state."""
+        for store in (
+            self._layers,
+            self._trainable_variables,
+            self._non_trainable_variables,
+            self._seed_generators,
+        ):
+            store[:] = [x for x in store if x is not value]
+
+    def __delattr__(self, name):
+        # As Keras's: a deleted weight attribute is no longer a weight (a
+        # deleted sub-layer stays tracked, as there).
+        value = self.__dict__.get(name)
+        if isinstance(value, Variable) and getattr(self, "_tracking", False):
+            self._untrack(value)
+        object.__delattr__(self, name)
+
     def _tracked_layers(self):
         """The sub-layers assigned to this layer's attributes, in that order."""
         return list(self._layers)

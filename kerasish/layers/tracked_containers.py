@@ -12,18 +12,28 @@ plain ones in pytrees.
 from kerasish.engine import get_engine
 
 
-class TrackedList(list):
-    """A `list` that tracks the items added to it on its owner layer."""
-
-    def __init__(self, values=(), owner=None):
-        super().__init__(values)
-        self._owner = owner
+class _Owned:
+    """What both containers share: telling the owner what comes and goes."""
 
     def _add(self, values):
         if self._owner is not None:
             for value in values:
                 self._owner._track(value)
         return values
+
+    def _drop(self, values):
+        # As Keras's: an item taken out is no longer the owner's state.
+        if self._owner is not None:
+            for value in values:
+                self._owner._untrack(value)
+
+
+class TrackedList(_Owned, list):
+    """A `list` that tracks the items added to it on its owner layer."""
+
+    def __init__(self, values=(), owner=None):
+        super().__init__(values)
+        self._owner = owner
 
     def append(self, value):
         super().append(*self._add([value]))
@@ -45,11 +55,30 @@ class TrackedList(list):
         self.extend(values)
         return self
 
+    def remove(self, value):
+        super().remove(value)
+        self._drop([value])
+
+    def pop(self, index=-1):
+        value = super().pop(index)
+        self._drop([value])
+        return value
+
+    def clear(self):
+        values = list(self)
+        super().clear()
+        self._drop(values)
+
+    def __delitem__(self, index):
+        values = self[index] if isinstance(index, slice) else [self[index]]
+        super().__delitem__(index)
+        self._drop(values)
+
     def __reduce_ex__(self, protocol):
         return list, (list(self),)
 
 
-class TrackedDict(dict):
+class TrackedDict(_Owned, dict):
     """A `dict` that tracks the values added to it on its owner layer."""
 
     def __init__(self, values=(), owner=None):
@@ -57,8 +86,7 @@ class TrackedDict(dict):
         self._owner = owner
 
     def __setitem__(self, key, value):
-        if self._owner is not None:
-            self._owner._track(value)
+        self._add([value])
         super().__setitem__(key, value)
 
     def update(self, *args, **kwargs):
@@ -69,6 +97,28 @@ class TrackedDict(dict):
         if key not in self:
             self[key] = default
         return self[key]
+
+    def __delitem__(self, key):
+        value = self[key]
+        super().__delitem__(key)
+        self._drop([value])
+
+    def pop(self, key, *default):
+        if key not in self:
+            return super().pop(key, *default)
+        value = super().pop(key)
+        self._drop([value])
+        return value
+
+    def popitem(self):
+        item = super().popitem()
+        self._drop([item[1]])
+        return item
+
+    def clear(self):
+        values = list(self.values())
+        super().clear()
+        self._drop(values)
 
     def __reduce_ex__(self, protocol):
         return dict, (dict(self),)

@@ -447,3 +447,44 @@ def test_layers_and_weights_added_to_attribute_lists_later_are_tracked():
         1,
         2,
     ]
+
+
+def test_items_taken_out_of_attribute_lists_and_dicts_are_untracked():
+    """As Keras's tracked list and dict: `pop`, `remove`, `del`, `clear` take
+    a layer's weights out of its owner's; `del layer.w` of a weight does too
+    (a deleted sub-layer attribute stays tracked, as in Keras)."""
+
+    class Holder(layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.blocks = [layers.Dense(n, name=f"d{n}") for n in (2, 3, 4, 5)]
+            self.heads = {k: layers.Dense(1, name=k) for k in "abc"}
+
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(1,), name="w")
+            self.v = self.add_weight(shape=(2,), name="v")
+            for block in [*self.blocks, *self.heads.values()]:
+                block.build(input_shape)
+
+        def call(self, x):
+            return x
+
+    holder = Holder()
+    holder.build((None, 2))
+
+    def names():
+        return [w.path.split("/", 1)[1] for w in holder.weights]
+
+    assert len(names()) == 2 + 2 * 7
+    assert holder.blocks.pop(0).name == "d2"
+    holder.blocks.remove(holder.blocks[0])
+    del holder.blocks[0]
+    assert holder.heads.pop("a").name == "a"
+    assert holder.heads.pop("zz", None) is None
+    holder.heads.popitem()
+    del holder.w
+    assert names() == ["v", "d5/kernel", "d5/bias", "b/kernel", "b/bias"]
+    holder.blocks.clear()
+    holder.heads.clear()
+    assert names() == ["v"]
+    assert not hasattr(holder, "w")

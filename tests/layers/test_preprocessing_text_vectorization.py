@@ -360,3 +360,24 @@ def test_symbolic_call_records_a_node():
     out = layer(placeholder)
     assert out.shape == (None, 7) and out.dtype == "int64"
     assert layer._inbound_nodes and out._keras_history.operation is layer
+
+
+def test_compat_tf_strings_callables():
+    """keras.io's masked-LM example standardizes with `tf.strings` ops, which
+    return a (read-only) tf string tensor; a `tf.strings.split` returns one
+    too: the same vocabulary and tokens as Keras, the caller's array unchanged."""
+    keras = pytest.importorskip("keras")
+    tf = pytest.importorskip("tensorflow")
+
+    def standardize(texts):
+        return tf.strings.regex_replace(tf.strings.lower(texts), "[!.]", "")
+
+    corpus = np.array([b"The fox!", b"a Dog. the", b"fox"], dtype=object)
+    ours = TextVectorization(standardize=standardize, split=tf.strings.split)
+    theirs = keras.layers.TextVectorization(standardize=standardize)
+    ours.adapt(corpus)
+    theirs.adapt(corpus)
+    assert ours.get_vocabulary() == [str(v) for v in theirs.get_vocabulary()]
+    assert list(corpus) == [b"The fox!", b"a Dog. the", b"fox"]
+    texts = np.array(["THE dog!", "cat fox"])
+    np.testing.assert_array_equal(ours(texts), np.asarray(theirs(texts)))

@@ -94,7 +94,9 @@ def to_host_array(inputs, kind: str, layer: str):
         else:
             inputs = np.asarray(inputs)
     if kind == "string":
-        array = np.asarray(inputs, dtype=object)
+        # A copy: the caller's array (perhaps a read-only view of a tf
+        # tensor) is never written to.
+        array = np.array(inputs, dtype=object)
         flat = array.reshape(-1)
         for i, value in enumerate(flat):
             if isinstance(value, bytes | np.bytes_):

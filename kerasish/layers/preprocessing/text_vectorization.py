@@ -186,8 +186,9 @@ class TextVectorization(HostSideLayer):
             return [t for t in _WHITESPACE.split(text) if t]
         if self._split == "character":
             return list(text)
-        tokens = self._split(text)
-        return [str(t) for t in tokens]
+        # A list of str, or an array or tensor of strings (tf.strings.split).
+        tokens = to_host_array(self._split(text), "string", "TextVectorization split")
+        return list(tokens.reshape(-1))
 
     def _make_ngrams(self, tokens):
         if self._ngrams is None:
