@@ -86,6 +86,49 @@ def test_lora_kernel_formula_and_only_lora_trains():
     assert not np.allclose(layer.lora_kernel_b.numpy(), b)
 
 
+@pytest.mark.parametrize("rank", [1, 2, 3])
+def test_conv_lora_formula_training_and_files(rank, tmp_path):
+    """Keras's convolutions take LoRA as Dense does: `lora_kernel_a` of shape
+    `kernel.shape[:-1] + (r,)`, `lora_kernel_b` `(r, filters)`, the kernel
+    frozen; the file holds the merged kernel (a plain conv reads it)."""
+    conv_class = getattr(layers, f"Conv{rank}D")
+    shape = (None,) + (5,) * rank + (2,)
+    layer = conv_class(3, 3, lora_rank=2, lora_alpha=4, name="c")
+    layer.build(shape)
+    assert [(w.name, tuple(w.shape), w.trainable) for w in layer.weights] == [
+        ("kernel", (3,) * rank + (2, 3), False),
+        ("bias", (3,), True),
+        ("lora_kernel_a", (3,) * rank + (2, 2), True),
+        ("lora_kernel_b", (2, 3), True),
+    ]
+    assert layer.get_config()["lora_rank"] == 2
+    assert layer.get_config()["lora_alpha"] == 4
+    base = RNG.normal(size=layer._kernel.shape).astype("float32")
+    a = RNG.normal(size=layer.lora_kernel_a.shape).astype("float32")
+    b = RNG.normal(size=(2, 3)).astype("float32")
+    layer.set_weights([base, np.zeros(3, "float32"), a, b])
+    merged = base + 2 * (a @ b)
+    np.testing.assert_allclose(np.asarray(layer.kernel), merged, rtol=1e-5)
+    plain = conv_class(3, 3)
+    plain.build(shape)
+    plain.set_weights([merged, np.zeros(3, "float32")])
+    x = RNG.normal(size=(2,) + (5,) * rank + (2,)).astype("float32")
+    np.testing.assert_allclose(layer(x), plain(x), rtol=1e-4, atol=1e-4)
+
+    model = kerasish.Sequential([kerasish.Input(shape[1:]), layer])
+    model.compile("sgd", "mse")
+    model.fit(x, np.zeros((2,) + (3,) * rank + (3,)), epochs=1, verbose=0)
+    np.testing.assert_array_equal(layer._kernel.numpy(), base)
+    assert not np.allclose(layer.lora_kernel_b.numpy(), b)
+    path = str(tmp_path / "m.weights.h5")
+    model.save_weights(path)
+    fresh = kerasish.Sequential([kerasish.Input(shape[1:]), conv_class(3, 3)])
+    fresh.load_weights(path)
+    np.testing.assert_allclose(fresh.predict(x, verbose=0), model(x), atol=1e-5)
+    with pytest.raises(ValueError, match="lora is already enabled"):
+        layer.enable_lora(2)
+
+
 def test_errors():
     unbuilt = layers.Dense(2)
     with pytest.raises(ValueError, match="isn't yet built"):

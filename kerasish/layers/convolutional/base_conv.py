@@ -2,6 +2,11 @@
 
 from kerasish import activations, constraints, initializers, ops, regularizers
 from kerasish.layers.convolutional import _arguments as args
+from kerasish.layers.core.dense_quantization import (
+    add_lora_weights,
+    check_enable_lora,
+    lora_config,
+)
 from kerasish.layers.input_spec import InputSpec
 from kerasish.layers.layer import Layer
 
@@ -30,9 +35,13 @@ class BaseConv(Layer):
         kernel_regularizer, bias_regularizer: Penalties added to the loss.
         activity_regularizer: Penalty on the outputs.
         kernel_constraint, bias_constraint: Projections after each update.
+        lora_rank: If set, LoRA of this rank is enabled at build (see
+            `enable_lora`).
+        lora_alpha: LoRA's scale numerator (the delta is scaled by
+            `lora_alpha / lora_rank`). Defaults to `lora_rank`.
 
     Weights: `kernel` of shape `kernel_size + (in_channels // groups, filters)`,
-    then `bias` of shape `(filters,)`.
+    then `bias` of shape `(filters,)` (then `lora_kernel_a`, `lora_kernel_b`).
     """
 
     def __init__(
@@ -54,6 +63,8 @@ class BaseConv(Layer):
         activity_regularizer=None,
         kernel_constraint=None,
         bias_constraint=None,
+        lora_rank=None,
+        lora_alpha=None,
         **kwargs,
     ):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
@@ -87,6 +98,9 @@ class BaseConv(Layer):
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
         self.input_spec = InputSpec(ndim=rank + 2)
+        self.lora_rank = lora_rank
+        self.lora_alpha = lora_alpha if lora_alpha is not None else lora_rank
+        self.lora_enabled = False
 
     def build(self, input_shape):
         channels = args.input_channels(self, input_shape, self.rank)
@@ -97,7 +111,7 @@ class BaseConv(Layer):
                 f"(input shape {tuple(input_shape)})."
             )
         self.compute_output_shape(input_shape)
-        self.kernel = self.add_weight(
+        self._kernel = self.add_weight(
             name="kernel",
             shape=self.kernel_size + (channels // self.groups, self.filters),
             initializer=self.kernel_initializer,
@@ -116,6 +130,62 @@ class BaseConv(Layer):
         self.input_spec = InputSpec(
             ndim=self.rank + 2, axes={args.channel_axis(self.data_format): channels}
         )
+        self.built = True
+        if self.lora_rank:
+            self.enable_lora(self.lora_rank, lora_alpha=self.lora_alpha)
+
+    @property
+    def kernel(self):
+        """The kernel the convolution uses: the `kernel` weight, plus the LoRA
+        delta `(lora_alpha / lora_rank) * lora_kernel_a @ lora_kernel_b`."""
+        if not self.built:
+            raise AttributeError(
+                f"Layer '{self.name}' ({type(self).__name__}): you must build the "
+                "layer before accessing `kernel`."
+            )
+        if not self.lora_enabled:
+            return self._kernel
+        delta = ops.matmul(self.lora_kernel_a, self.lora_kernel_b)
+        return self._add_lora(self._kernel, delta)
+
+    def enable_lora(
+        self, rank, lora_alpha=None, a_initializer="he_uniform", b_initializer="zeros"
+    ):
+        """Freezes the kernel and adds trainable `lora_kernel_a` of shape
+        `kernel.shape[:-1] + (rank,)` and `lora_kernel_b` `(rank, filters)`, as
+        Keras's convolutions do (`lora_alpha` defaults to `rank`)."""
+        check_enable_lora(self, self.kernel_constraint)
+        self.lora_kernel_a, self.lora_kernel_b = add_lora_weights(
+            self,
+            ("lora_kernel_a", "lora_kernel_b"),
+            (self._kernel.shape[:-1] + (rank,), (rank, self.filters)),
+            (a_initializer, b_initializer),
+            self.kernel_regularizer,
+        )
+        self._kernel.trainable = False
+        self.lora_enabled = True
+        self.lora_rank = rank
+        self.lora_alpha = lora_alpha if lora_alpha is not None else rank
+
+    def save_own_variables(self, store):
+        """Keras's layout: the kernel with any LoRA delta merged, then the bias."""
+        if not self.built:
+            return
+        for index, value in enumerate([self.kernel, self.bias][: 1 + self.use_bias]):
+            store[str(index)] = ops.convert_to_numpy(value)
+
+    def load_own_variables(self, store):
+        """Loads `save_own_variables`' layout; LoRA factors restart at zero
+        (their delta is already in the saved kernel)."""
+        if not self.lora_enabled:
+            self._check_load_own_variables(store)
+        if not self.built:
+            return
+        for index, target in enumerate([self._kernel, self.bias][: 1 + self.use_bias]):
+            target.assign(store[str(index)])
+        if self.lora_enabled:
+            self.lora_kernel_a.assign(ops.zeros(self.lora_kernel_a.shape))
+            self.lora_kernel_b.assign(ops.zeros(self.lora_kernel_b.shape))
 
     def call(self, inputs):
         self.compute_output_shape(tuple(inputs.shape))
@@ -183,4 +253,5 @@ class BaseConv(Layer):
             "activity_regularizer": regularizers.serialize(self._activity_regularizer),
             "kernel_constraint": constraints.serialize(self.kernel_constraint),
             "bias_constraint": constraints.serialize(self.bias_constraint),
+            **lora_config(self),
         }
