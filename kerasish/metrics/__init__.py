@@ -193,9 +193,13 @@ _ALL_OBJECTS.update(
 )
 
 
+# Names only `compile` knows: it picks the metric from the output's shape.
+_COMPILE_ONLY = ("acc", "crossentropy", "ce")
+
+
 def _valid_names():
     loss_names = {k for k, v in _losses._ALL_OBJECTS.items() if not inspect.isclass(v)}
-    return set(_ALL_OBJECTS) | loss_names | {"acc", "crossentropy", "ce"}
+    return set(_ALL_OBJECTS) | loss_names
 
 
 def serialize(metric):
@@ -236,6 +240,14 @@ def get(identifier):
             loss_fn = _losses._ALL_OBJECTS.get(identifier)
             if loss_fn is not None and not inspect.isclass(loss_fn):
                 return MeanMetricWrapper(loss_fn, name=identifier)
+            if identifier in _COMPILE_ONLY:
+                raise ValueError(
+                    f"Unknown metric {identifier!r}: `compile(metrics=["
+                    f"{identifier!r}])` picks the metric from the output's shape, "
+                    "but `metrics.get` has no output to look at. Name the metric "
+                    "itself (e.g. 'binary_accuracy', 'categorical_accuracy', "
+                    "'sparse_categorical_accuracy', 'binary_crossentropy')."
+                )
             raise unknown_name_error("metric", identifier, _valid_names())
     else:
         obj = identifier
@@ -287,7 +299,7 @@ def resolve(identifier, y_true_shape=None, y_pred_shape=None, loss=None):
     if identifier is None:
         raise ValueError("Expected a metric, received None.")
     name = identifier.lower() if isinstance(identifier, str) else None
-    if name in ("accuracy", "acc", "crossentropy", "ce"):
+    if name in ("accuracy", *_COMPILE_ONLY):
         kind = _label_kind(y_true_shape, y_pred_shape, loss)
         if name in ("accuracy", "acc"):
             cls = {

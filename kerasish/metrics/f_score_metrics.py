@@ -90,9 +90,16 @@ class FBetaScore(Metric):
         y_pred = ops.cast(y_pred, self.dtype)
         y_true = ops.cast(y_true, self.dtype)
         if sample_weight is not None:
-            sample_weight = ops.expand_dims(
-                ops.convert_to_tensor(sample_weight, self.dtype), 1
-            )
+            sample_weight = ops.convert_to_tensor(sample_weight, self.dtype)
+            batch = tuple(y_true.shape[:1])
+            if tuple(sample_weight.shape) not in (batch, batch + (1,)):
+                raise ValueError(
+                    f"{type(self).__name__} '{self.name}' takes one weight per "
+                    f"sample: `sample_weight` of shape {batch} or {batch + (1,)}, "
+                    f"got {tuple(sample_weight.shape)} (labels "
+                    f"{tuple(y_true.shape)})."
+                )
+            sample_weight = ops.reshape(sample_weight, (-1, 1))
 
         def weighted_sum(value):
             if sample_weight is not None:

@@ -63,6 +63,20 @@ def test_f1_multilabel_threshold_vs_sklearn(average):
     np.testing.assert_allclose(run(m, pad(batches)), expected, rtol=1e-4)
 
 
+@pytest.mark.parametrize("average", [None, "macro"])
+def test_column_of_sample_weights_is_one_weight_per_sample(average):
+    """`sample_weight` of shape (batch, 1) (what `fit` is often given) weighs
+    samples as (batch,) does; it multiplied every sample by every weight
+    before (a (batch, classes) state). Keras raises on it; other shapes raise."""
+    batches = make(n=1)
+    y, p, w = batches[0]
+    expected = skm.f1_score(y, p > 0.5, average=average, sample_weight=w)
+    m = metrics.F1Score(average=average, threshold=0.5)
+    np.testing.assert_allclose(run(m, [(y, p, w[:, None])]), expected, rtol=1e-4)
+    with pytest.raises(ValueError, match=r"one weight per sample.*got \(20, 4\)"):
+        metrics.F1Score(average=average)(y, p, sample_weight=np.ones_like(y))
+
+
 @pytest.mark.parametrize("beta", [0.5, 2.0])
 def test_fbeta_vs_sklearn(beta):
     batches = make()

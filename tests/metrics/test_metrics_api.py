@@ -302,6 +302,9 @@ def test_errors():
         ValueError, match="Unknown metric 'acuracy'. Did you mean 'accuracy'"
     ):
         metrics.get("acuracy")
+    # Names only compile resolves (from the output's shape): not "valid".
+    with pytest.raises(ValueError, match="'acc'.*picks the metric from the output"):
+        metrics.get("acc")
     with pytest.raises(ValueError, match="Valid names: .*mae"):
         metrics.resolve("nope", (None, 1), (None, 1))
     with pytest.raises(ValueError, match="Expected a metric, received None"):
