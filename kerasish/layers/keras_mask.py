@@ -21,10 +21,15 @@ __all__ = [
 ]
 
 
-def populate_masks(call_params, takes_mask, args, kwargs, input_masks):
-    """Fills `mask` (or `<arg>_mask`) from the inputs' `_keras_mask`, as Keras
-    does, for a `call` with parameters `call_params`; returns the kwargs and the
-    mask of the first input (`None` when no input carries one)."""
+def populate_masks(
+    call_params, takes_mask, args, kwargs, input_masks, mask_of=get_keras_mask
+):
+    """Fills `mask` (or `<arg>_mask`) from the inputs' masks, as Keras does, for
+    a `call` with parameters `call_params`: `mask` when the call has one tensor
+    argument, else `<arg>_mask` for each tensor `<arg>` the call names so.
+    `mask_of(value)` reads an argument's mask (`_keras_mask`; a Functional
+    model's own record). Returns the kwargs and the mask of the first input
+    (`None` when no input carries one)."""
     bound = dict(zip(call_params, args)) | kwargs
     tensors = {
         name: value
@@ -39,7 +44,7 @@ def populate_masks(call_params, takes_mask, args, kwargs, input_masks):
         for name, value in tensors.items():
             mask_name = f"{name}_mask"
             if mask_name in call_params and bound.get(mask_name) is None:
-                masks = tree.map_structure(get_keras_mask, value)
+                masks = tree.map_structure(mask_of, value)
                 if any(m is not None for m in tree.flatten(masks)):
                     kwargs = {**kwargs, mask_name: masks}
     if kwargs.get("mask") is not None:

@@ -5,6 +5,7 @@ import numpy as np
 from kerasish.common import tree
 from kerasish.engine import get_engine
 from kerasish.layers.input_layer import InputLayer
+from kerasish.layers.keras_mask import populate_masks
 from kerasish.layers.keras_tensor import KerasTensor
 from kerasish.layers.layer import Layer
 from kerasish.layers.symbolic_call import _training_default
@@ -256,20 +257,20 @@ class Functional(Model):
             from kerasish.layers.layer import _call_signature
 
             _, takes_mask, params = _call_signature(type(layer))
-            if has_mask and takes_mask and "mask" not in kwargs:
-                kwargs = {**kwargs, "mask": input_mask}
-            # Keras fills `<arg>_mask` (e.g. MultiHeadAttention's `value_mask`) from
-            # the mask of the tensor passed as `<arg>`.
-            bound = dict(zip(params, node.call_args)) | dict(node.call_kwargs)
-            for name, tensor in bound.items():
-                mask_name = f"{name}_mask"
-                if (
-                    isinstance(tensor, KerasTensor)
-                    and mask_name in params
-                    and kwargs.get(mask_name) is None
-                    and masks.get(id(tensor)) is not None
-                ):
-                    kwargs = {**kwargs, mask_name: masks[id(tensor)]}
+            # The masks of this node's tensors, by the values passed for them.
+            mask_by_value = {
+                id(values[id(t)]): masks[id(t)]
+                for t in tree.flatten((node.call_args, node.call_kwargs))
+                if isinstance(t, KerasTensor) and masks.get(id(t)) is not None
+            }
+            kwargs, _ = populate_masks(
+                params,
+                takes_mask,
+                args,
+                kwargs,
+                input_mask,
+                mask_of=lambda value, found=mask_by_value: found.get(id(value)),
+            )
             outputs = layer(*args, **kwargs)
             for t, value in zip(node.output_tensors, tree.flatten(outputs)):
                 values[id(t)] = value

@@ -396,3 +396,31 @@ def test_a_layer_without_mask_support_warns_that_the_mask_is_dropped():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         keras.layers.Flatten()(keras.Input((4, 3)))  # no mask: no warning
+
+
+def test_functional_fills_mask_only_for_a_call_with_one_tensor():
+    """Keras's rule, in a Functional model as in an eager call: `mask` is
+    filled in only when the call has one tensor argument; an RNN also given
+    `initial_state` runs unmasked (the model gave it the mask before)."""
+
+    def simple_rnn(xs, h):  # tanh(x W + h U), all-ones kernels, no bias
+        for x in xs:
+            h = np.tanh(x.sum() + h.sum()) * np.ones(2)
+        return h
+
+    x = np.ones((1, 4, 3), "float32")
+    x[0, 1:] = 0.0
+    h = np.full((1, 2), 0.5, "float32")
+    rnn = layers.SimpleRNN(2, kernel_initializer="ones", recurrent_initializer="ones")
+    xi, hi = kerasish.Input((4, 3)), kerasish.Input((2,))
+    masked = layers.Masking(0.0)(xi)
+    with_state = kerasish.Model([xi, hi], rnn(masked, initial_state=hi))
+    alone = kerasish.Model(xi, rnn(masked))
+    unmasked = simple_rnn(x[0], h[0])
+    np.testing.assert_allclose(with_state.predict([x, h], verbose=0)[0], unmasked)
+    np.testing.assert_allclose(
+        rnn(layers.Masking(0.0)(x), initial_state=h)[0], unmasked, rtol=1e-6
+    )
+    # One tensor: the mask is used (only the first step counts).
+    first_step = simple_rnn(x[0, :1], np.zeros(2))
+    np.testing.assert_allclose(alone.predict(x, verbose=0)[0], first_step, rtol=1e-6)

@@ -37,8 +37,12 @@ class _StateSlot:
 
     The layer lists these with its random-seed states, so the state is part of
     `variables` / `non_trainable_variables` (the trainer carries it through the
-    compiled step) but not of `weights`, exactly as in Keras: `get_weights()`,
-    `set_weights()` and `count_params()` do not see RNN states.
+    compiled step) but not of `weights`: as in Keras, `get_weights()`,
+    `set_weights()` and `count_params()` do not see RNN states. Keras 3 on JAX
+    keeps them out of `non_trainable_variables` too, so its `fit` and
+    `predict` start each call from the states held before it and never carry
+    them from batch to batch; here they carry, as `stateful` promises (and as
+    Keras's other backends and Keras 2 do).
     """
 
     def __init__(self, variable):
