@@ -86,6 +86,7 @@ HEAVY = {
     "prog_graph_networks",
     "prog_image_utils_superres",
     "prog_input_gradients",
+    "prog_losses_metrics_zoo",
     "prog_mixer_architectures",
     "prog_moe_attention_variants",
     "prog_ops_numpy_api",
