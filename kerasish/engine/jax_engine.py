@@ -155,6 +155,17 @@ class JaxEngine:
         return _peak_bytes(jax.make_jaxpr(fn)(*args).jaxpr, dim, inputs=True)
 
     def scan(self, fn, init, xs=None, length=None, reverse=False, unroll=1):
+        leaves = jax.tree_util.tree_leaves((init, xs))
+        n = length if xs is None else jax.tree_util.tree_leaves(xs)[0].shape[0]
+        full = unroll is True or (unroll is not False and unroll >= (n or 1))
+        if full and n and not any(isinstance(x, jax.core.Tracer) for x in leaves):
+            # Fully unrolled on concrete values (an eager RNN call with
+            # `unroll=True`): the steps run op by op, each op's program
+            # cached, where `lax.scan` compiled the whole unrolled loop
+            # again at every call (0.8 s vs 0.02 s for 6 steps).
+            result = _python_scan(fn, init, xs, n, reverse)
+            if result is not None:
+                return result
         return jax.lax.scan(fn, init, xs, length=length, reverse=reverse, unroll=unroll)
 
     def cond(self, pred, true_fn, false_fn, *operands):
@@ -611,3 +622,22 @@ def _peak_bytes(jaxpr, dim, inputs):
             if last.get(var) == i:
                 live -= size(var)
     return peak
+
+
+def _python_scan(fn, init, xs, n, reverse):
+    """`jax.lax.scan`'s result, computed by a Python loop over the steps; None
+    where a step changes the carry's structure, shapes or dtypes (`lax.scan`
+    then raises its own error)."""
+    init, xs = jax.tree_util.tree_map(jax.numpy.asarray, (init, xs))
+    carry, ys = init, [None] * n
+    for i in reversed(range(n)) if reverse else range(n):
+        x = None if xs is None else jax.tree_util.tree_map(lambda a, i=i: a[i], xs)
+        carry, ys[i] = fn(carry, x)
+
+    def signature(tree):
+        leaves, structure = jax.tree_util.tree_flatten(tree)
+        return structure, [(x.shape, x.dtype) for x in map(jax.numpy.asarray, leaves)]
+
+    if signature(carry) != signature(init):
+        return None
+    return carry, jax.tree_util.tree_map(lambda *y: jax.numpy.stack(y), *ys)

@@ -42,6 +42,41 @@ def test_scan_matches_cumulative_sum():
     assert float(carry) == 10.0
 
 
+@pytest.mark.parametrize("reverse", [False, True])
+def test_fully_unrolled_scan_on_concrete_values_runs_step_by_step(reverse, monkeypatch):
+    """An eager `unroll=True` scan (an RNN layer called on arrays) loops in
+    Python, each op's program cached, instead of compiling the unrolled loop
+    at every call: the same values as `lax.scan`, which still runs traced."""
+    import jax
+
+    engine = get_engine()
+
+    def body(carry, x):
+        total, count = carry
+        return (total * 0.5 + x["a"], count + 1), {"y": total * x["b"], "none": None}
+
+    xs = {
+        "a": np.arange(6, dtype="float32").reshape(3, 2),
+        "b": np.linspace(1, 2, 6, dtype="float32").reshape(3, 2),
+    }
+    init = (np.ones(2, "float32"), np.int32(0))
+    expected = jax.lax.scan(body, init, xs, reverse=reverse)
+    traced = jax.jit(lambda i, x: engine.scan(body, i, x, reverse=reverse, unroll=3))
+    np.testing.assert_allclose(traced(init, xs)[1]["y"], expected[1]["y"], rtol=1e-6)
+
+    def no_lax_scan(*args, **kwargs):
+        raise AssertionError("lax.scan ran")
+
+    monkeypatch.setattr(jax.lax, "scan", no_lax_scan)
+    got = engine.scan(body, init, xs, reverse=reverse, unroll=True)
+    for ours, theirs in zip(jax.tree.leaves(got), jax.tree.leaves(expected)):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6)
+        assert ours.dtype == theirs.dtype
+    # A body that changes the carry's shape gets `lax.scan`'s own error.
+    with pytest.raises(AssertionError, match="lax.scan ran"):
+        engine.scan(lambda c, x: (c + np.ones(2), c), 0.0, xs["a"][:, 0], unroll=True)
+
+
 def test_jit_counts_one_compilation_per_signature():
     engine = get_engine()
     fn = engine.jit(lambda a: a * 2 + 1)
