@@ -604,3 +604,35 @@ def test_random_contrast_dict_inputs_match_keras(record):
     plain = layers.RandomContrast(0.5, seed=2)(IMAGES)
     again = layers.RandomContrast(0.5, seed=2)({"images": IMAGES})["images"]
     np.testing.assert_array_equal(plain, again)  # arrays and dicts: one draw
+
+
+INFERENCE_ARGS = {
+    "RandomBrightness": (0.1,),
+    "RandomColorDegeneration": (0.1,),
+    "RandomColorJitter": ((0, 255),),
+    "RandomContrast": (0.1,),
+    "RandomCrop": (4, 4),
+    "RandomFlip": (),
+    "RandomGrayscale": (),
+    "RandomHue": (0.1, (0, 255)),
+    "RandomInvert": (),
+    "RandomPosterization": ((1, 8), (0, 255)),
+    "RandomRotation": (0.1,),
+    "RandomSaturation": (0.1,),
+    "RandomSharpness": (0.1,),
+    "RandomTranslation": (0.1, 0.1),
+    "RandomZoom": (0.2,),
+    "Solarization": (),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INFERENCE_ARGS))
+def test_inference_on_uint8_images_keeps_keras_dtype(name):
+    """`training=False` on uint8 images: the dtype Keras gives (the images
+    as given for most; RandomContrast cast them to float32 before)."""
+    keras = keras3()
+    x = np.full((2, 8, 8, 3), 200, "uint8")
+    ours = getattr(layers, name)(*INFERENCE_ARGS[name])(x, training=False)
+    theirs = getattr(keras.layers, name)(*INFERENCE_ARGS[name])(x, training=False)
+    assert np.asarray(ours).dtype == np.asarray(theirs).dtype
+    np.testing.assert_allclose(np.asarray(ours), np.asarray(theirs))

@@ -66,9 +66,9 @@ class RandomContrast(BaseImagePreprocessingLayer):
         if isinstance(inputs, dict):
             return self._call_dict(inputs, training)
         _check_image_rank(self, inputs.shape)
-        inputs = ops.cast(inputs, self.compute_dtype)
-        if not training:
+        if not training:  # as Keras's: the images as given (uint8 stays uint8)
             return inputs
+        inputs = ops.cast(inputs, self.compute_dtype)
         return self.transform_images(inputs, self.get_random_transformation(inputs))
 
     def get_random_transformation(self, data, training=True, seed=None):
