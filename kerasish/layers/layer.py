@@ -19,6 +19,7 @@ import contextlib
 import functools
 import inspect
 import threading
+import warnings
 
 from kerasish import mixed_precision
 from kerasish.common import naming, tree
@@ -36,7 +37,7 @@ from kerasish.layers.layer_attributes import LayerAttributes
 from kerasish.layers.layer_quantization import LayerQuantization, wrap_quantize
 from kerasish.layers.layer_serialization import LayerSerialization, _auto_config
 from kerasish.layers.node import Node
-from kerasish.layers.shape_inference import recorded_shapes
+from kerasish.layers.shape_inference import _trace_output_spec, recorded_shapes
 from kerasish.layers.symbolic_call import SymbolicCall
 from kerasish.layers.tracked_containers import tracked
 from kerasish.random.random import SeedGenerator
@@ -659,7 +660,35 @@ class Layer(LayerSerialization, SymbolicCall, LayerAttributes, LayerQuantization
         self.built = True
 
     def _build_for_call(self, shapes, args, kwargs):
-        """Builds the layer before its first call: `build(**shapes)`."""
+        """Builds the layer before its first call: `build(**shapes)`.
+
+        A layer without a `build` of its own whose output spec does not come
+        from tracing `call` (its own `compute_output_shape`), called on
+        symbolic inputs, first runs `call` abstractly when sub-layers are not
+        built yet, as Keras's `_maybe_build` does: else they stayed unbuilt,
+        their weights missing from the model.
+        """
+        if (
+            type(self).build is Layer.build
+            and _output_spec_not_traced(type(self))
+            and any(not layer.built for layer in self._layers)
+            and any(isinstance(t, KerasTensor) for t in tree.flatten((args, kwargs)))
+        ):
+            object.__setattr__(self, "built", True)  # the trace runs `call`
+            try:
+                _trace_output_spec(self, args, kwargs)
+            except Exception as error:  # noqa: BLE001 -- Keras warns too
+                warnings.warn(
+                    f"Layer '{self.name}' ({type(self).__name__}) has sub-layers "
+                    "that are not built, and running its `call()` on symbolic "
+                    f"inputs to build them failed: {error}. Give the layer a "
+                    "`build(self, input_shape)` that builds them (e.g. "
+                    "`self.dense.build(input_shape)`), or their weights are "
+                    "missing from the model until it is called on data.",
+                    stacklevel=5,
+                )
+            finally:
+                object.__setattr__(self, "built", False)
         self.build(**shapes)
 
     def _open_name_scope(self):
@@ -763,6 +792,15 @@ class Layer(LayerSerialization, SymbolicCall, LayerAttributes, LayerQuantization
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _output_spec_not_traced(cls):
+    """Whether `cls` gives its output spec itself (a `compute_output_shape` or
+    `compute_output_spec` of its own) rather than by tracing `call`."""
+    return (
+        cls.compute_output_shape is not SymbolicCall.compute_output_shape
+        or cls.compute_output_spec is not SymbolicCall.compute_output_spec
+    )
 
 
 def _trackable(value):

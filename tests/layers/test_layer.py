@@ -488,3 +488,37 @@ def test_items_taken_out_of_attribute_lists_and_dicts_are_untracked():
     holder.heads.clear()
     assert names() == ["v"]
     assert not hasattr(holder, "w")
+
+
+def test_sublayers_of_a_layer_with_its_own_output_shape_are_built_symbolically():
+    """keras.io's neural decision tree: no `build`, a `compute_output_shape`,
+    a Dense made in `__init__`. Called on `Input`s, Keras runs `call` to build
+    the Dense (its weights are the model's); it stayed unbuilt here, the
+    model without weights. A `call` that cannot trace warns, as in Keras."""
+
+    class Tree(layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.decision = layers.Dense(4, name="decision")
+
+        def call(self, x):
+            return self.decision(x)
+
+        def compute_output_shape(self, input_shape):
+            return (input_shape[0], 4)
+
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, Tree(name="tree")(inputs))
+    paths = [w.path for w in model.weights]
+    assert paths == ["tree/decision/kernel", "tree/decision/bias"]
+    kernel = np.arange(12, dtype="float32").reshape(3, 4)
+    model.set_weights([kernel, np.ones(4, "float32")])
+    x = np.ones((2, 3), "float32")
+    np.testing.assert_allclose(model.predict(x, verbose=0), x @ kernel + 1)
+
+    class Broken(Tree):
+        def call(self, x):
+            raise RuntimeError("boom")
+
+    with pytest.warns(UserWarning, match=r"'broken' \(Broken\) has sub-layers.*boom"):
+        Broken(name="broken")(inputs)
