@@ -21,6 +21,7 @@ from kerasish import ops
 from kerasish.layers.core.dense_quantization import (
     add_lora_weights,
     check_enable_lora,
+    finish_enable_lora,
     float8_bias,
     float8_build,
     float8_qdq,
@@ -144,10 +145,7 @@ class EinsumDenseQuantization:
             (a_initializer, b_initializer),
             self.kernel_regularizer,
         )
-        self._kernel.trainable = False
-        self.lora_enabled = True
-        self.lora_rank = rank
-        self.lora_alpha = lora_alpha if lora_alpha is not None else rank
+        finish_enable_lora(self, self._kernel, rank, lora_alpha)
 
     # -- quantization bookkeeping ----------------------------------------------
     def _set_quantization_info(self):

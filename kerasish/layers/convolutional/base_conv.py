@@ -5,6 +5,7 @@ from kerasish.layers.convolutional import _arguments as args
 from kerasish.layers.core.dense_quantization import (
     add_lora_weights,
     check_enable_lora,
+    finish_enable_lora,
     lora_config,
 )
 from kerasish.layers.input_spec import InputSpec
@@ -162,10 +163,7 @@ class BaseConv(Layer):
             (a_initializer, b_initializer),
             self.kernel_regularizer,
         )
-        self._kernel.trainable = False
-        self.lora_enabled = True
-        self.lora_rank = rank
-        self.lora_alpha = lora_alpha if lora_alpha is not None else rank
+        finish_enable_lora(self, self._kernel, rank, lora_alpha)
 
     def save_own_variables(self, store):
         """Keras's layout: the kernel with any LoRA delta merged, then the bias."""

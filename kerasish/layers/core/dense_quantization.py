@@ -75,6 +75,15 @@ def add_lora_weights(layer, names, shapes, initializers_, regularizer):
     return a, b
 
 
+def finish_enable_lora(layer, frozen, rank, lora_alpha):
+    """The end of every `enable_lora`: the base weight `frozen` stops
+    training, and the layer records LoRA's rank and scale numerator."""
+    frozen.trainable = False
+    layer.lora_enabled = True
+    layer.lora_rank = rank
+    layer.lora_alpha = lora_alpha if lora_alpha is not None else rank
+
+
 def float8_build(layer):
     """The six float32 variables of float8 delayed scaling (trainable, as in
     Keras, so they are counted and saved alike)."""
@@ -173,10 +182,7 @@ class DenseQuantization:
             (a_initializer, b_initializer),
             self.kernel_regularizer,
         )
-        self._kernel.trainable = False
-        self.lora_enabled = True
-        self.lora_rank = rank
-        self.lora_alpha = lora_alpha if lora_alpha is not None else rank
+        finish_enable_lora(self, self._kernel, rank, lora_alpha)
 
     # -- quantization ----------------------------------------------------------
     def quantized_build(self, kernel_shape, mode, config=None):

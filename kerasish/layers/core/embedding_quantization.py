@@ -11,7 +11,11 @@ zero point (`w ~ (q - zero) * scale`).
 import math
 
 from kerasish import ops
-from kerasish.layers.core.dense_quantization import add_lora_weights, check_enable_lora
+from kerasish.layers.core.dense_quantization import (
+    add_lora_weights,
+    check_enable_lora,
+    finish_enable_lora,
+)
 from kerasish.quantizers import quantizers
 from kerasish.quantizers.quantization_config import (
     Int4QuantizationConfig,
@@ -70,10 +74,7 @@ class EmbeddingQuantization:
             (a_initializer, b_initializer),
             self.embeddings_regularizer,
         )
-        self._embeddings.trainable = False
-        self.lora_enabled = True
-        self.lora_rank = rank
-        self.lora_alpha = lora_alpha if lora_alpha is not None else rank
+        finish_enable_lora(self, self._embeddings, rank, lora_alpha)
 
     def _lora_output(self, inputs, outputs):
         if not self.lora_enabled:
