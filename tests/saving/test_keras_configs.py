@@ -66,7 +66,9 @@ def serialized(lib, case):
     cls = getattr(_modules(lib)[kind], name, None)
     if cls is None:
         return None
-    lib.utils.clear_session()
+    # Names only (no garbage collection: late in a long run, a full collection
+    # of a worker's heap takes a second or more per case).
+    lib.utils.clear_session(free_memory=False)
     # Aliases (Convolution2D) share their class's arguments.
     ours = getattr(_modules(kerasish)[kind], name)
     args = ARGS.get(case) or ARGS.get(f"{kind}.{ours.__name__}", {})
