@@ -45,13 +45,13 @@ def compared(result):
 
 
 def _run(lib, name, tmp_path):
+    # Names reset without a garbage collection: late in a long run a full
+    # collection of a worker's heap takes seconds.
     if lib == "keras":
         module = keras3()
-        module.utils.clear_session()
     else:
         import kerasish as module
-
-        module.utils.clear_session()
+    module.utils.clear_session(free_memory=False)
     program = importlib.import_module(f"tests.programs.{name}")
     workdir = tmp_path / lib
     workdir.mkdir()
