@@ -156,7 +156,8 @@ class JaxEngine:
 
     def scan(self, fn, init, xs=None, length=None, reverse=False, unroll=1):
         leaves = jax.tree_util.tree_leaves((init, xs))
-        n = length if xs is None else jax.tree_util.tree_leaves(xs)[0].shape[0]
+        xs_leaves = jax.tree_util.tree_leaves(xs)
+        n = xs_leaves[0].shape[0] if xs_leaves else length  # xs may hold no arrays
         full = unroll is True or (unroll is not False and unroll >= (n or 1))
         if full and n and not any(isinstance(x, jax.core.Tracer) for x in leaves):
             # Fully unrolled on concrete values (an eager RNN call with
