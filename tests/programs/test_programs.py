@@ -73,7 +73,7 @@ def _compare(key, theirs, ours):
         np.testing.assert_allclose(ours, theirs, rtol=2e-4, atol=2e-5, err_msg=key)
 
 
-# The heaviest programs (15-40 s each on 2 cores, mostly compiling), whose
+# The heaviest programs (15-40 s each in a 2-core run, mostly compiling), whose
 # parts the unit tests also check: out of the default run, which must stay
 # under 15 minutes; `python -m pytest -m slow` runs them.
 HEAVY = {
@@ -81,15 +81,36 @@ HEAVY = {
     "prog_applications_zoo",
     "prog_augmentation_random",
     "prog_captioning_cct",
+    "prog_cyclegan_packaging",
     "prog_detection_boxes",
+    "prog_diffusion_flows",
+    "prog_generative_custom_steps",
     "prog_gradcam_pointnet",
     "prog_graph_networks",
+    "prog_image_classification",
+    "prog_image_ops_preprocessing",
     "prog_image_utils_superres",
+    "prog_imbalanced_metrics",
     "prog_input_gradients",
     "prog_losses_metrics_zoo",
     "prog_mixer_architectures",
+    "prog_mlm_fnet",
     "prog_moe_attention_variants",
     "prog_ops_numpy_api",
+    "prog_pixelcnn_vqvae",
+    "prog_regularization",
+    "prog_reinforcement_learning",
+    "prog_retrieval_tabtransformer",
+    "prog_rnn_cells_api",
+    "prog_self_supervised",
+    "prog_sklearn_wrappers",
+    "prog_structured_gated_forests",
+    "prog_tabular_wide_deep",
+    "prog_token_tagging",
+    "prog_training_options",
+    "prog_transformer_translation",
+    "prog_video_sequences",
+    "prog_vision_transformer",
 }
 
 
