@@ -194,6 +194,7 @@ def test_reshaping_configs_match_keras_layout():
     assert ZeroPadding2D(2).get_config()["padding"] == ((2, 2), (2, 2))
     assert Cropping1D(2).get_config()["cropping"] == (2, 2)
     assert "data_format" not in Cropping1D().get_config()
+    assert layers.Reshape([-1, 2]).get_config()["target_shape"] == (-1, 2)  # a tuple
     for layer in [
         ZeroPadding3D(((1, 2), 0, 3)),
         Cropping2D((1, 2)),
@@ -202,6 +203,7 @@ def test_reshaping_configs_match_keras_layout():
         Permute((2, 1)),
         RepeatVector(3),
         Masking(-1.0),
+        layers.Reshape((-1, 2)),
     ]:
         config = layer.get_config()
         assert type(layer).from_config(config).get_config() == config

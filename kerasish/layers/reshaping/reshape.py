@@ -63,4 +63,4 @@ class Reshape(Layer):
         return ops.reshape(inputs, (inputs.shape[0], *shape[1:]))
 
     def get_config(self):
-        return {**super().get_config(), "target_shape": list(self.target_shape)}
+        return {**super().get_config(), "target_shape": tuple(self.target_shape)}
