@@ -5,6 +5,7 @@ Re-exported by `kerasish.ops.numpy` (and `kerasish.ops`); import them from there
 
 from kerasish.engine import get_engine
 from kerasish.ops._forward import unwrap
+from kerasish.ops.math import segment_max, segment_sum  # kerasish.ops.numpy has them too
 
 
 def all(x, axis=None, keepdims=False):
@@ -220,20 +221,6 @@ def ptp(x, axis=None, keepdims=False):
 def quantile(x, q, axis=None, method="linear", keepdims=False):
     """`q`-th quantile(s) of `x` over `axis` (`q` in [0, 1])."""
     return get_engine().numpy.quantile(unwrap(x), unwrap(q), axis, method, keepdims)
-
-
-def segment_max(data, segment_ids, num_segments=None, sorted=False):
-    """Maximum of the rows of `data` in each segment of `segment_ids`."""
-    return get_engine().math.segment_max(
-        unwrap(data), unwrap(segment_ids), num_segments, sorted
-    )
-
-
-def segment_sum(data, segment_ids, num_segments=None, sorted=False):
-    """Sum of the rows of `data` in each segment of `segment_ids`."""
-    return get_engine().math.segment_sum(
-        unwrap(data), unwrap(segment_ids), num_segments, sorted
-    )
 
 
 def std(x, axis=None, keepdims=False):

@@ -1,5 +1,7 @@
 """Linear-algebra functions of `kerasish.ops.linalg`, dispatched to the engine."""
 
+import numpy as np
+
 from kerasish.engine import get_engine
 from kerasish.ops._forward import unwrap
 
@@ -20,15 +22,25 @@ def _matrix(x, name, square=False):
 
 
 def _system(a, b, name):
-    """`a` square, `b` a vector or matrix whose rows match `a`'s."""
+    """`a` square, `b` a vector `(n,)` or matrices `(..., n, k)` whose batch
+    dimensions broadcast against `a`'s (NumPy 2's and JAX's rule, as in Keras)."""
     a = _matrix(a, name, square=True)
     b = get_engine().convert_to_tensor(unwrap(b))
-    rows = None if b.ndim < 1 else b.shape[-2 if b.ndim == a.ndim else -1]
-    if rows != a.shape[-2]:
+    n = a.shape[-2]
+    rows = b.shape[-2] if b.ndim >= 2 else (b.shape[0] if b.ndim else None)
+    if rows != n:
         raise ValueError(
             f"linalg.{name}: `b` of shape {tuple(b.shape)} does not match `a` of "
-            f"shape {tuple(a.shape)}; `b` needs {a.shape[-2]} rows."
+            f"shape {tuple(a.shape)}; `b` needs {n} rows: a vector ({n},) or "
+            f"matrices (..., {n}, k). For a batch of vectors pass `b[..., None]`."
         )
+    try:
+        np.broadcast_shapes(tuple(a.shape[:-2]), tuple(b.shape[:-2]))
+    except ValueError:
+        raise ValueError(
+            f"linalg.{name}: the batch dimensions of `a` {tuple(a.shape[:-2])} and "
+            f"`b` {tuple(b.shape[:-2])} do not broadcast."
+        ) from None
     return a, b
 
 
@@ -115,6 +127,11 @@ def solve(a, b):
 
 def solve_triangular(a, b, lower=False):
     """Solution of `a @ x = b` for a triangular `a`."""
+    a = _matrix(a, "solve_triangular", square=True)
+    b = get_engine().convert_to_tensor(unwrap(b))
+    if 2 <= b.ndim == a.ndim - 1 and b.shape[-1] == a.shape[-1]:
+        # A batch of vectors, as Keras on JAX (SciPy's rule) reads this `b`.
+        return solve_triangular(a, b[..., None], lower)[..., 0]
     a, b = _system(a, b, "solve_triangular")
     return get_engine().linalg.solve_triangular(a, b, lower)
 

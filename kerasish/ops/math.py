@@ -7,32 +7,48 @@ are read first. Complex values travel as `(real, imag)` pairs, as in Keras.
 from kerasish.ops._forward import engine_namespace, unwrap
 
 
+def _segments(data, segment_ids, name):
+    """`data` and `segment_ids` read, and checked: one id per row of `data`."""
+    data, segment_ids = unwrap(data), unwrap(segment_ids)
+    ids_shape, data_shape = tuple(segment_ids.shape), tuple(data.shape)
+    if len(ids_shape) != 1:
+        raise ValueError(
+            f"{name}: `segment_ids` must be a 1-D vector (one id per row of "
+            f"`data`), received shape {ids_shape}. Flatten both: "
+            "`segment_ids.reshape(-1)` and `data.reshape((-1,) + "
+            "data.shape[segment_ids.ndim:])`."
+        )
+    rows = data_shape[0] if data_shape else None
+    if None not in (ids_shape[0], rows) and ids_shape[0] != rows:
+        raise ValueError(
+            f"{name}: `segment_ids` of shape {ids_shape} needs one id per row of "
+            f"`data`, of shape {data_shape}."
+        )
+    return data, segment_ids
+
+
 def segment_sum(data, segment_ids, num_segments=None, sorted=False):
     """Sums the rows of `data` that share a segment id."""
-    return engine_namespace("math").segment_sum(
-        unwrap(data), unwrap(segment_ids), num_segments, sorted
-    )
+    data, ids = _segments(data, segment_ids, "segment_sum")
+    return engine_namespace("math").segment_sum(data, ids, num_segments, sorted)
 
 
 def segment_max(data, segment_ids, num_segments=None, sorted=False):
     """Maximum of the rows of `data` that share a segment id."""
-    return engine_namespace("math").segment_max(
-        unwrap(data), unwrap(segment_ids), num_segments, sorted
-    )
+    data, ids = _segments(data, segment_ids, "segment_max")
+    return engine_namespace("math").segment_max(data, ids, num_segments, sorted)
 
 
 def segment_min(data, segment_ids, num_segments=None, sorted=False):
     """Minimum of the rows of `data` that share a segment id."""
-    return engine_namespace("math").segment_min(
-        unwrap(data), unwrap(segment_ids), num_segments, sorted
-    )
+    data, ids = _segments(data, segment_ids, "segment_min")
+    return engine_namespace("math").segment_min(data, ids, num_segments, sorted)
 
 
 def segment_prod(data, segment_ids, num_segments=None, sorted=False):
     """Product of the rows of `data` that share a segment id."""
-    return engine_namespace("math").segment_prod(
-        unwrap(data), unwrap(segment_ids), num_segments, sorted
-    )
+    data, ids = _segments(data, segment_ids, "segment_prod")
+    return engine_namespace("math").segment_prod(data, ids, num_segments, sorted)
 
 
 def top_k(x, k, sorted=True):

@@ -93,6 +93,20 @@ def test_segment_reductions_match_loops():
         ops.segment_sum(X, ids)
 
 
+@pytest.mark.parametrize("name", ["segment_sum", "segment_max", "segment_prod"])
+def test_segment_ids_must_be_one_id_per_row(name):
+    # 2-D ids used to give a silently wrong (4x too large) sum; Keras raises.
+    reduce = getattr(ops, name)
+    with pytest.raises(
+        ValueError, match=rf"{name}: `segment_ids` must be a 1-D.*\(3, 8\)"
+    ):
+        reduce(X, np.zeros((3, 8), "int32"), num_segments=2)
+    with pytest.raises(
+        ValueError, match=r"shape \(2,\) needs one id per row.*\(3, 8\)"
+    ):
+        reduce(X, np.array([0, 1]), num_segments=2)
+
+
 def test_top_k_in_top_k_cdist_logsumexp():
     values, indices = ops.top_k(X, k=3)
     np.testing.assert_array_equal(indices, np.argsort(-X, axis=1)[:, :3])

@@ -53,6 +53,26 @@ def test_det_inv_solve_batched(engine):
     assert ops.dtype(linalg.det(np.eye(2, dtype="int32"))) == "float32"
 
 
+def test_solve_broadcasts_a_shared_b_over_a_batch_of_a(engine):
+    # Keras on JAX (NumPy 2's rule): b (n, k) is a matrix for every a in the batch.
+    np.testing.assert_allclose(
+        linalg.solve(BATCH, RHS), np.linalg.solve(BATCH, RHS), **TOL
+    )
+    lower = np.tril(BATCH) + 4 * np.eye(4, dtype="float32")
+    want = [scipy.linalg.solve_triangular(m, RHS, lower=True) for m in lower]
+    np.testing.assert_allclose(
+        linalg.solve_triangular(lower, RHS, lower=True), want, **TOL
+    )
+    # b (batch, n) with a (batch, n, n): a batch of vectors, as SciPy reads it.
+    vectors = np.stack([VEC, 2 * VEC])
+    want = [
+        scipy.linalg.solve_triangular(m, v, lower=True) for m, v in zip(lower, vectors)
+    ]
+    np.testing.assert_allclose(
+        linalg.solve_triangular(lower, vectors, lower=True), want, **TOL
+    )
+
+
 def test_solve_triangular(engine):
     lower = np.tril(A) + 4 * np.eye(4, dtype="float32")
     np.testing.assert_allclose(
@@ -160,6 +180,12 @@ def test_error_paths(engine):
         linalg.solve(SPD, np.ones((3, 2), "float32"))
     with pytest.raises(ValueError, match="`b` needs 4 rows"):
         linalg.solve_triangular(SPD, np.float32(1.0))
+    with pytest.raises(ValueError, match=r"needs 4 rows.*pass `b\[\.\.\., None\]`"):
+        linalg.solve(BATCH, np.ones((2, 4), "float32"))
+    with pytest.raises(
+        ValueError, match=r"batch dimensions of `a` \(2,\) and `b` \(3,\)"
+    ):
+        linalg.solve(BATCH, np.ones((3, 4, 2), "float32"))
     with pytest.raises(ValueError, match="unknown mode 'full'"):
         linalg.qr(RECT, mode="full")
     with pytest.raises(ValueError, match="unknown ord 'max'"):
