@@ -4,12 +4,14 @@ Each dispatches to the active engine's `math` namespace; `Variable` arguments
 are read first. Complex values travel as `(real, imag)` pairs, as in Keras.
 """
 
+from kerasish.engine import get_engine
 from kerasish.ops._forward import engine_namespace, unwrap
 
 
 def _segments(data, segment_ids, name):
     """`data` and `segment_ids` read, and checked: one id per row of `data`."""
-    data, segment_ids = unwrap(data), unwrap(segment_ids)
+    convert = get_engine().convert_to_tensor  # lists too
+    data, segment_ids = convert(unwrap(data)), convert(unwrap(segment_ids))
     ids_shape, data_shape = tuple(segment_ids.shape), tuple(data.shape)
     if len(ids_shape) != 1:
         raise ValueError(

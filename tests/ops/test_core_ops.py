@@ -85,6 +85,8 @@ def test_segment_reductions_match_loops():
         ("segment_prod", np.prod, 1.0),
     ]:
         out = np.asarray(getattr(ops, name)(X, ids, num_segments=3, sorted=False))
+        listed = getattr(ops, name)(X.tolist(), ids.tolist(), num_segments=3)
+        np.testing.assert_allclose(listed, out, rtol=1e-6)
         for s in range(3):
             rows = X[ids == s]
             want = reduce(rows, axis=0) if len(rows) else np.full(8, empty)
