@@ -5,7 +5,9 @@ Re-exported by `kerasish.ops.numpy` (and `kerasish.ops`); import them from there
 
 from kerasish.engine import get_engine
 from kerasish.ops._forward import unwrap
-from kerasish.ops.math import segment_max, segment_sum  # kerasish.ops.numpy has them too
+
+# kerasish.ops.numpy re-exports the segment reductions, defined once in ops.math.
+from kerasish.ops.math import segment_max, segment_sum
 
 
 def all(x, axis=None, keepdims=False):
