@@ -36,6 +36,51 @@ def test_string_lookup_max_tokens_mask_and_oov():
     np.testing.assert_array_equal(layer(["[PAD]", "a", "e", "b"]), [0, 2, 1, 3])
 
 
+def _idf(num_docs, doc_freq):
+    """Keras's inverse document frequency: log(1 + N / (1 + df))."""
+    return np.log(1.0 + num_docs / (1.0 + np.asarray(doc_freq, dtype="float64")))
+
+
+def test_streaming_update_state_counts_documents_as_keras():
+    layer = StringLookup(output_mode="tf_idf")
+    layer.reset_state()
+    layer.update_state(np.array(["a", "b", "a"]))  # rank 1: one document
+    layer.update_state(np.array([["b", "c"], ["c", "c"]]))  # rows: documents
+    layer.finalize_state()
+    # Counts c=3, a=2, b=2 (b before a on the tie); 3 documents, df a=1 b=2 c=2.
+    assert layer.get_vocabulary() == ["[UNK]", "c", "b", "a"]  # as Keras 3.15.1
+    idf = _idf(3, [2, 2, 1])
+    np.testing.assert_allclose(
+        layer.idf_weights, np.concatenate([[idf.mean()], idf]), rtol=1e-6
+    )
+    layer.finalize_state()  # counts were forgotten: nothing changes
+    assert layer.get_vocabulary() == ["[UNK]", "c", "b", "a"]
+    # adapt on an iterable passes each batch to update_state (1-D: one document).
+    batches = StringLookup(output_mode="tf_idf")
+    batches.adapt(iter([np.array(["a", "b"]), np.array(["a"]), np.array(["c", "c"])]))
+    assert batches.get_vocabulary() == ["[UNK]", "c", "a", "b"]
+    idf = _idf(3, [1, 2, 1])
+    np.testing.assert_allclose(
+        batches.idf_weights, np.concatenate([[idf.mean()], idf]), rtol=1e-6
+    )
+
+
+def test_streaming_state_equals_adapt_and_reset_keeps_vocabulary():
+    streamed = IntegerLookup(max_tokens=4)
+    for batch in (np.array([1, 2, 2]), np.array([3, 3, 3, 2])):
+        streamed.update_state(batch)
+    streamed.finalize_state()
+    adapted = IntegerLookup(max_tokens=4)
+    adapted.adapt(np.array([1, 2, 2, 3, 3, 3, 2]))
+    assert streamed.get_vocabulary() == adapted.get_vocabulary() == [-1, 3, 2, 1]
+    np.testing.assert_array_equal(streamed([1, 2, 3, 9]), [3, 2, 1, 0])
+    streamed.reset_state()  # forgets counts, not the vocabulary in use
+    assert streamed.get_vocabulary() == [-1, 3, 2, 1]
+    static = StringLookup(vocabulary=["a"])
+    with pytest.raises(ValueError, match="static vocabulary"):
+        static.update_state(np.array(["a"]))
+
+
 def test_string_lookup_given_vocabulary_with_and_without_special_tokens():
     plain = StringLookup(vocabulary=["x", "y"])
     with_specials = StringLookup(vocabulary=["[UNK]", "x", "y"])

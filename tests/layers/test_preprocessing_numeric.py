@@ -256,6 +256,28 @@ def test_discretization_adapt_values_from_keras():
     )
 
 
+def test_discretization_streaming_state_equals_adapt():
+    # reset_state / update_state per batch / finalize_state is what adapt runs.
+    data = np.arange(100.0)
+    streamed = Discretization(num_bins=4)
+    streamed.reset_state()
+    streamed.update_state(data[:50])
+    streamed.update_state(data[50:].reshape(5, 10))  # any shape: values pooled
+    streamed.finalize_state()
+    adapted = Discretization(num_bins=4)
+    adapted.adapt(data)
+    assert streamed.bin_boundaries == adapted.bin_boundaries
+    np.testing.assert_allclose(streamed.bin_boundaries, [24, 49, 74], atol=1e-4)
+    streamed.finalize_state()  # the summary is kept: the same boundaries again
+    assert streamed.bin_boundaries == adapted.bin_boundaries
+    fixed = Discretization(bin_boundaries=[0.0])
+    fixed.reset_state()
+    fixed.finalize_state()  # nothing to learn: no change (Keras returns early)
+    assert fixed.bin_boundaries == [0.0]
+    with pytest.raises(ValueError, match="created with `bin_boundaries`.*num_bins"):
+        fixed.update_state(data)
+
+
 def test_discretization_config_round_trip():
     layer = Discretization(num_bins=3)
     layer.adapt(RNG.normal(size=(50,)))

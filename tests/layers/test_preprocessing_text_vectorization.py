@@ -31,6 +31,19 @@ def test_vocabulary_and_int_output_by_hand():
     np.testing.assert_array_equal(host, out)
 
 
+def test_streaming_update_state_equals_adapt():
+    streamed = TextVectorization()
+    streamed.reset_state()
+    streamed.update_state(np.array(["the cat sat", "the dog"]))
+    streamed.update_state(np.array(["The cat!"]))  # standardized as in adapt
+    streamed.finalize_state()
+    adapted = TextVectorization()
+    adapted.adapt(["the cat sat", "the dog", "The cat!"])
+    vocabulary = ["", "[UNK]", "the", "cat", "sat", "dog"]  # as Keras 3.15.1
+    assert streamed.get_vocabulary() == adapted.get_vocabulary() == vocabulary
+    np.testing.assert_array_equal(streamed(np.array(["the cat ran"])), [[2, 3, 1]])
+
+
 def test_output_sequence_length_pads_and_truncates():
     layer = TextVectorization(output_sequence_length=2)
     layer.adapt(CORPUS)

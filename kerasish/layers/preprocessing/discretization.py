@@ -120,34 +120,51 @@ class Discretization(Layer):
             data: An array, or an iterable of batches (arrays).
             steps: With an iterable, the number of batches to use.
         """
+        self._check_adaptable()
+        self.reset_state()
+        # As in Keras, a list or tuple is an iterable of batches.
+        if isinstance(data, np.ndarray) or ops.is_tensor(data):
+            batches = [data]
+        else:
+            batches = data
+        for i, batch in enumerate(batches):
+            if steps is not None and i >= steps:
+                break
+            self.update_state(batch)
+        if self.summary.shape[1] == 0:
+            raise ValueError(
+                f"Layer '{self.name}' (Discretization): adapt() received no data. "
+                "Pass a non-empty array or iterable of batches."
+            )
+        self.finalize_state()
+
+    def _check_adaptable(self):
         if self.num_bins is None:
             raise ValueError(
                 f"Layer '{self.name}' (Discretization) was created with "
                 "`bin_boundaries`; it cannot be adapted. Create it with "
                 "`num_bins` instead."
             )
-        self.summary = np.zeros((2, 0), "float32")
-        # As in Keras, a list or tuple is an iterable of batches.
-        if isinstance(data, np.ndarray) or ops.is_tensor(data):
-            batches = [data]
-        else:
-            batches = data
-        seen = 0
-        for i, batch in enumerate(batches):
-            if steps is not None and i >= steps:
-                break
-            batch = np.asarray(ops.convert_to_numpy(batch), dtype="float32")
-            if batch.size == 0:
-                continue
-            seen += batch.size
+
+    def reset_state(self):
+        """Forgets the quantile summary gathered by `update_state`."""
+        if self.num_bins is not None:
+            self.summary = np.zeros((2, 0), "float32")
+
+    def update_state(self, data):
+        """Merges a batch's values into the quantile summary."""
+        self._check_adaptable()
+        batch = np.asarray(ops.convert_to_numpy(data), dtype="float32")
+        if batch.size:
             self.summary = _merge(
                 _summarize(batch, self.epsilon), self.summary, self.epsilon
             )
-        if seen == 0:
-            raise ValueError(
-                f"Layer '{self.name}' (Discretization): adapt() received no data. "
-                "Pass a non-empty array or iterable of batches."
-            )
+
+    def finalize_state(self):
+        """Sets `bin_boundaries` from the quantile summary (`num_bins - 1`
+        approximate quantiles)."""
+        if self.num_bins is None or self.summary.shape[1] == 0:
+            return
         self.bin_boundaries = _compress(self.summary, 1.0 / self.num_bins)[
             0, :-1
         ].tolist()

@@ -119,26 +119,12 @@ def to_host_array(inputs, kind: str, layer: str):
     return array.astype(np.int64)
 
 
-def _rows_for_adapt(data, kind, layer):
-    """Batches of documents: each batch a numpy array of rank 2 (docs x tokens)."""
-    if isinstance(data, np.ndarray | list | tuple | str | bytes) or ops.is_tensor(data):
-        batches = [data]
-    elif hasattr(data, "__iter__"):
-        batches = data
-    else:
-        raise TypeError(
-            f"{layer}: adapt() expects an array, a list, or an iterable of batches, "
-            f"got {type(data).__name__}."
-        )
-    for batch in batches:
-        array = to_host_array(batch, kind, layer)
-        if array.ndim == 0:
-            array = array.reshape(1, 1)
-        elif array.ndim == 1:
-            array = array[:, None]
-        if array.size == 0:
-            continue
-        yield array.reshape(array.shape[0], -1)
+def _is_one_batch(data):
+    """Whether `adapt` takes `data` as one batch (Keras: an array, tensor, list
+    or tuple) rather than an iterable of batches."""
+    return isinstance(data, np.ndarray | list | tuple | str | bytes) or ops.is_tensor(
+        data
+    )
 
 
 def _check_salt(cls, salt, vocabulary_dtype, oov_method):
@@ -414,49 +400,99 @@ class IndexLookup(HostSideLayer):
     def adapt(self, data, steps=None):
         """Learns the vocabulary from `data`, most frequent tokens first.
 
+        As Keras's: `reset_state()`, `update_state(batch)` for each batch, then
+        `finalize_state()`.
+
         Args:
-            data: A list or array of tokens (each element of a rank-1 input is
-                one document; rows of a rank-2 input are documents), or an
-                iterable of such batches.
+            data: A list or array of tokens (each element of a rank-1 array or
+                list is one document; rows of a rank-2 input are documents), or
+                an iterable of batches (each passed to `update_state`).
             steps: With an iterable, the number of batches to use.
         """
         cls = type(self).__name__
-        if self._has_input_vocabulary:
-            raise ValueError(
-                f"Cannot adapt layer '{self.name}' ({cls}) after setting a static "
-                "vocabulary via the `vocabulary` argument or `set_vocabulary()`."
+        self._check_adaptable()
+        self.reset_state()
+        if _is_one_batch(data):
+            array = to_host_array(data, self._kind, cls)
+            self.update_state(array[:, None] if array.ndim == 1 else array)
+        elif hasattr(data, "__iter__"):
+            for step, batch in enumerate(data):
+                if steps is not None and step >= steps:
+                    break
+                self.update_state(batch)
+        else:
+            raise TypeError(
+                f"{cls}: adapt() expects an array, a list, or an iterable of "
+                f"batches, got {type(data).__name__}."
             )
-        counts = collections.Counter()
-        doc_counts = collections.Counter()
-        num_docs = 0
-        for step, rows in enumerate(_rows_for_adapt(data, self._kind, cls)):
-            if steps is not None and step >= steps:
-                break
-            flat = self._convert_tokens(rows)
-            counts.update(flat)
-            if self.output_mode == "tf_idf":
-                for row in rows:
-                    doc_counts.update(set(self._convert_tokens(row)))
-                num_docs += rows.shape[0]
-        for special in (self.mask_token, self.oov_token):
-            if special is not None:
-                counts.pop(special, None)
-        if not counts:
+        if not self._learned_counts():
             raise ValueError(
                 f"Layer '{self.name}' ({cls}): adapt() found no tokens in the data "
                 "(empty data, or only mask/OOV tokens). Pass non-empty data."
             )
+        self.finalize_state()
+
+    def _check_adaptable(self):
+        if self._has_input_vocabulary:
+            raise ValueError(
+                f"Cannot adapt layer '{self.name}' ({type(self).__name__}) after "
+                "setting a static vocabulary via the `vocabulary` argument or "
+                "`set_vocabulary()`."
+            )
+
+    def reset_state(self):
+        """Forgets the token counts gathered by `update_state` (the vocabulary
+        in use stays)."""
+        self._counts = collections.Counter()
+        self._doc_counts = collections.Counter()
+        self._num_docs = 0
+
+    def update_state(self, data):
+        """Counts the tokens of one batch for `finalize_state`.
+
+        As in Keras, a rank-1 batch is one document and the rows of a rank-2
+        batch are documents (documents matter for "tf_idf" only).
+        """
+        self._check_adaptable()
+        array = to_host_array(data, self._kind, type(self).__name__)
+        array = array.reshape(1, -1) if array.ndim < 2 else array
+        if array.size == 0:
+            return
+        if not hasattr(self, "_counts"):
+            self.reset_state()
+        self._counts.update(self._convert_tokens(array))
+        if self.output_mode == "tf_idf":
+            for row in array.reshape(array.shape[0], -1):
+                self._doc_counts.update(set(self._convert_tokens(row)))
+            self._num_docs += array.shape[0]
+
+    def _learned_counts(self):
+        """The counts of the tokens `update_state` saw, special tokens left out."""
+        counts = collections.Counter(getattr(self, "_counts", ()))
+        for special in (self.mask_token, self.oov_token):
+            if special is not None:
+                counts.pop(special, None)
+        return counts
+
+    def finalize_state(self):
+        """Sets the vocabulary (and "tf_idf" weights) from the counts gathered
+        by `update_state`, then forgets the counts. Without counts (or with a
+        static vocabulary) it changes nothing, as in Keras."""
+        counts = self._learned_counts()
+        if self._has_input_vocabulary or not counts:
+            return
         # Decreasing count, ties by decreasing token: Keras's lexsort(...)[::-1].
         tokens = sorted(counts, key=lambda t: (counts[t], t), reverse=True)
         if self.max_tokens:
             tokens = tokens[: self.max_tokens - self._token_start_index()]
         if self.output_mode == "tf_idf":
-            df = np.array([doc_counts[t] for t in tokens], dtype="float64")
-            idf = np.log(1.0 + num_docs / (1.0 + df)).astype(config.floatx())
+            df = np.array([self._doc_counts[t] for t in tokens], dtype="float64")
+            idf = np.log(1.0 + self._num_docs / (1.0 + df)).astype(config.floatx())
             front = np.full(self._token_start_index(), idf.mean(dtype="float32"))
             self._set_idf(np.concatenate([front, idf]))
         self._frozen_vocab_size = None
         self._set_tokens(tokens)
+        self.reset_state()
 
     # -- lookup ----------------------------------------------------------------
     def _lookup(self, array):

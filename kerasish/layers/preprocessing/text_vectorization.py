@@ -233,6 +233,9 @@ class TextVectorization(HostSideLayer):
     def adapt(self, data, batch_size=None, steps=None):
         """Learns the vocabulary (and IDF weights) from `data`.
 
+        As Keras's: `reset_state()`, `update_state(batch)` for each batch, then
+        `finalize_state()`.
+
         Args:
             data: A list or numpy array of strings (one document each), or an
                 iterable of such batches.
@@ -256,15 +259,31 @@ class TextVectorization(HostSideLayer):
             for step, batch in enumerate(batches):
                 if steps is not None and step >= steps:
                     break
-                rows, _ = self._tokenize(batch)
-                width = max((len(r) for r in rows), default=0)
-                # Rows padded with the mask token "" (which adapt ignores).
-                padded = np.full((len(rows), max(width, 1)), "", dtype=object)
-                for i, row in enumerate(rows):
-                    padded[i, : len(row)] = row
-                yield padded
+                yield self._documents(batch)
 
         self._lookup_layer.adapt(documents())
+
+    def _documents(self, batch):
+        """A batch of texts as a 2-D array of tokens, one row per text, padded
+        with the mask token "" (which the vocabulary leaves out)."""
+        rows, _ = self._tokenize(batch)
+        width = max((len(r) for r in rows), default=0)
+        padded = np.full((len(rows), max(width, 1)), "", dtype=object)
+        for i, row in enumerate(rows):
+            padded[i, : len(row)] = row
+        return padded
+
+    def reset_state(self):
+        """Forgets the token counts gathered by `update_state`."""
+        self._lookup_layer.reset_state()
+
+    def update_state(self, data):
+        """Counts the tokens of a batch of texts for `finalize_state`."""
+        self._lookup_layer.update_state(self._documents(data))
+
+    def finalize_state(self):
+        """Sets the vocabulary from the counts gathered by `update_state`."""
+        self._lookup_layer.finalize_state()
 
     def get_vocabulary(self, include_special_tokens=True):
         return self._lookup_layer.get_vocabulary(include_special_tokens)
