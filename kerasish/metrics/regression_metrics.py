@@ -197,13 +197,22 @@ class R2Score(Metric):
     def init(self):
         self._require_built()
         n = (self._num_outputs,)
+        # Keras's variables, in its order (`residual` is its `total_mse`).
         return {
-            "sum": self._zeros(n),
+            "num_samples": self._zeros(),
             "squared_sum": self._zeros(n),
+            "sum": self._zeros(n),
             "residual": self._zeros(n),
             "count": self._zeros(n),
-            "num_samples": self._zeros(),
         }
+
+    @property
+    def total_mse(self):
+        """Keras's attribute for the `residual` variable: the weighted sum of
+        squared errors per output (built by the first update, as in Keras)."""
+        if not self.built:
+            raise AttributeError("R2Score has no `total_mse` until its first update.")
+        return self._view("residual")
 
     def update(self, state, y_true, y_pred, sample_weight=None):
         y_true = ops.convert_to_tensor(y_true, self.dtype)

@@ -170,6 +170,29 @@ def test_r2_score_single_output_and_adjusted():
     np.testing.assert_allclose(value, r2, rtol=1e-5)
 
 
+def test_r2_score_variables_in_keras_order():
+    t = RNG.normal(size=(6, 2)).astype("float32")
+    p = (t + RNG.normal(size=(6, 2))).astype("float32")
+    w = np.array([1.0, 0.5, 2.0, 1.0, 1.0, 3.0], "float32")
+    m = metrics.R2Score(class_aggregation=None)
+    with pytest.raises(AttributeError, match="total_mse"):
+        m.total_mse  # built by the first update, as in Keras
+    m.update_state(t, p, sample_weight=w)
+    # Keras 3's variables and order; `total_mse` is its attribute for "residual".
+    names = [v.name for v in m.variables]
+    assert names == ["num_samples", "squared_sum", "sum", "residual", "count"]
+    expected = [
+        t.size,
+        (w[:, None] * t**2).sum(0),
+        (w[:, None] * t).sum(0),
+        (w[:, None] * (t - p) ** 2).sum(0),
+        np.full(2, w.sum()),
+    ]
+    for variable, value in zip(m.variables, expected):
+        np.testing.assert_allclose(variable, value, rtol=1e-5)
+    assert m.total_mse is m.variables[3]
+
+
 def test_correlation_metrics():
     t = RNG.normal(size=(4, 10)).astype("float32")
     p = (t + RNG.normal(size=(4, 10))).astype("float32")
