@@ -28,6 +28,7 @@ from kerasish.trainers import (
     step_compiler,
 )
 from kerasish.trainers.compile_utils import CompileLoss, CompileMetrics
+from kerasish.trainers.keras_functions import KerasStepFunctions
 from kerasish.trainers.logs import format_batch_logs, to_python
 from kerasish.trainers.stateless_api import StatelessTrainerApi
 from kerasish.trainers.step_compiler import StepCompiler, spec_of
@@ -51,7 +52,7 @@ def _positive_int(name, value, allow_none=False, also=""):
     return int(value)
 
 
-class Trainer(Steps, StatelessTrainerApi):
+class Trainer(Steps, StatelessTrainerApi, KerasStepFunctions):
     """The training API mixed into `Model`."""
 
     def __init__(self):
@@ -139,6 +140,7 @@ class Trainer(Steps, StatelessTrainerApi):
                 "steps_per_execution", steps_per_execution, also="or 'auto'"
             )
         self.steps_per_execution = steps_per_execution
+        self._reset_step_functions()
         self.compiled = True
         self._step_compiler = StepCompiler(self)
         self._loss_trackers = None
