@@ -150,14 +150,15 @@ class SymbolicCall:
 
     @property
     def input(self):
-        args = self._node_attr("call_args", "input")
-        # An InputLayer's node has no call arguments: Keras gives `[]` (its
-        # tensor is `.output`).
-        return args[0] if args else []
+        """The symbolic tensors of the first call, as Keras gives them: the one
+        tensor, or a flat list of every tensor in the call's arguments (`[]`
+        for an InputLayer, whose tensor is `.output`)."""
+        return _one_or_list(self._node_attr("input_tensors", "input"))
 
     @property
     def output(self):
-        return self._node_attr("outputs", "output")
+        """The first call's output tensor, or a flat list of them."""
+        return _one_or_list(self._node_attr("output_tensors", "output"))
 
     def _node_attr(self, attr, what):
         if not self._inbound_nodes:
@@ -174,3 +175,7 @@ class SymbolicCall:
     @property
     def output_shape(self):
         return tree.map_structure(lambda t: t.shape, self.output)
+
+
+def _one_or_list(tensors):
+    return tensors[0] if len(tensors) == 1 else list(tensors)

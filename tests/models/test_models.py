@@ -336,6 +336,29 @@ def test_input_layer_input_is_empty_and_its_tensor_is_output():
         keras.Model(layer.input, model.output)
 
 
+def test_layer_input_and_output_are_the_call_tensors_flattened():
+    """As Keras (`Operation._get_node_attribute_at_index`): a layer's `.input`
+    is every tensor of its first call's arguments, keyword ones included, as
+    one tensor or a flat list; `.output` likewise (a list, not a tuple)."""
+    query, value = keras.Input((4, 8)), keras.Input((5, 8))
+    attention = layers.MultiHeadAttention(2, 4)
+    attention(query, value, key=value)
+    ids = lambda tensors: [id(t) for t in tensors]  # noqa: E731 (== is symbolic)
+    assert ids(attention.input) == ids([query, value, value])
+    keyword = layers.MultiHeadAttention(2, 4)
+    keyword(query=query, value=value)
+    assert ids(keyword.input) == ids([query, value])
+    dense = layers.Dense(3)
+    out = dense(query)
+    assert dense.input is query and dense.output is out
+    lstm = layers.LSTM(4, return_state=True)
+    outputs = lstm(value)
+    assert type(lstm.output) is list and ids(lstm.output) == ids(outputs)
+    # A model over a layer's tensors, the feature-extraction idiom.
+    extractor = keras.Model(attention.input[:2], lstm.output[1:] + [dense.output])
+    assert len(extractor.outputs) == 3
+
+
 def test_subclass_without_build_first_called_on_integer_ids_keeps_their_dtype():
     """As Keras, a subclassed model without `build` is built by tracing `call`
     on the arguments given: integer indices stay integers (`ops.take` needs
