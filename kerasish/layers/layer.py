@@ -85,6 +85,13 @@ def _context():
     return _CONTEXT
 
 
+def current_training():
+    """The `training` flag of the innermost layer call in progress (None
+    outside one): what a layer whose `call` takes no `training` runs under."""
+    ctx = _context()
+    return ctx.training[-1] if ctx.training else None
+
+
 @functools.cache
 def _call_signature(cls):
     params = inspect.signature(cls.call).parameters

@@ -285,10 +285,43 @@ class Optimizer(KerasSubclassing, StateVariables):
                 f"{len(params)} weights. Build a new optimizer for a new set of "
                 "variables."
             )
+        overwrite = self._overwritten_by_gradient()
+        given = grads
+        if overwrite:
+            # As Keras: these variables take their "gradient" as their new
+            # value (float8 scales), outside the update rule, clipping and decay.
+            zeros = get_engine().numpy.zeros_like
+            grads = [zeros(g) if o else g for g, o in zip(grads, overwrite)]
         if type(opt_state) in (list, tuple) and self.built:
             # Keras's form: the values of `optimizer.variables`, in that order.
-            return self._apply_flat(list(opt_state), grads, params)
-        return self._get_pipeline().apply(opt_state, grads, params)
+            new_params, new_state = self._apply_flat(list(opt_state), grads, params)
+        else:
+            new_params, new_state = self._get_pipeline().apply(opt_state, grads, params)
+        if overwrite:
+            cast = get_engine().numpy.cast
+            new_params = [
+                cast(g, p.dtype) if o else p
+                for g, p, o in zip(given, new_params, overwrite)
+            ]
+        return new_params, new_state
+
+    def _overwritten_by_gradient(self):
+        """One flag per trained variable, `overwrite_with_gradient`; None
+        when no variable has it (nearly always)."""
+        flags = [
+            bool(getattr(v, "overwrite_with_gradient", False))
+            for v in (self._trainable_variables if self.built else ())
+        ]
+        if not any(flags):
+            return None
+        if self.gradient_accumulation_steps:
+            raise ValueError(
+                f"Optimizer '{self.name}': `gradient_accumulation_steps` with "
+                "variables that have `overwrite_with_gradient=True` (float8 "
+                "training's scales) is not supported by kerasish. Train without "
+                "gradient accumulation, or without float8 quantization."
+            )
+        return flags
 
     # -- the object API --------------------------------------------------------------
     @property

@@ -249,3 +249,35 @@ def test_files_read_both_ways(mode, tmp_path):
     np.testing.assert_allclose(
         np.asarray(fresh.predict(IDS, verbose=0)), expected, rtol=1e-5, atol=1e-5
     )
+
+
+def test_float8_training_updates_the_delayed_scales():
+    """Keras's delayed scaling: each train step rolls the amax history by -1
+    and writes `max|x|` into slot 0, and the scale from the history's max before it
+    (`amax / 448` for e4m3; kept while the history is all zeros)."""
+    x1 = RNG.normal(size=(8, 4)).astype("float32")
+    x2 = 3 * RNG.normal(size=(8, 4)).astype("float32")
+    inputs = kerasish.Input((4,))
+    model = kerasish.Model(inputs, layers.Dense(2, name="d")(inputs))
+    model.quantize("float8")
+    model.compile(optimizer=kerasish.optimizers.SGD(0.01), loss="mse")
+    dense = model.get_layer("d")
+    kernel = dense._kernel.numpy().copy()
+    model.train_on_batch(x1, np.zeros((8, 2), "float32"))
+    history = dense.inputs_amax_history.numpy()
+    np.testing.assert_allclose(history[0], np.abs(x1).max(), rtol=1e-6)
+    assert not history[1:].any()
+    np.testing.assert_allclose(dense.inputs_scale.numpy(), 1.0)  # history was 0
+    np.testing.assert_allclose(
+        dense.kernel_amax_history.numpy()[0], np.abs(kernel).max(), rtol=1e-6
+    )
+    model.train_on_batch(x2, np.zeros((8, 2), "float32"))
+    history = dense.inputs_amax_history.numpy()
+    # Rolled by -1 (slot 0 moves to the end), then slot 0 written.
+    np.testing.assert_allclose(history[[0, -1]], [np.abs(x2).max(), np.abs(x1).max()])
+    np.testing.assert_allclose(
+        dense.inputs_scale.numpy(), np.abs(x1).max() / 448.0, rtol=1e-6
+    )
+    before = dense.inputs_scale.numpy().copy()
+    model.predict(x2, verbose=0)  # inference leaves the scales alone
+    np.testing.assert_array_equal(dense.inputs_scale.numpy(), before)

@@ -429,6 +429,24 @@ def test_apply_gradients_updates_variables_in_place():
     assert opt.iterations.numpy() == 3
 
 
+def test_overwrite_with_gradient_takes_the_gradient_as_the_value():
+    # As Keras: such a variable (float8 training's scales) becomes its
+    # "gradient", outside the rule, the global norm and the weight decay.
+    kernel, scale = Variable(P0[0]), Variable(P0[1])
+    scale.overwrite_with_gradient = True
+    opt = optimizers.SGD(0.1, momentum=0.9, weight_decay=0.5, global_clipnorm=0.3)
+    opt.apply(G[0], [kernel, scale])
+    np.testing.assert_allclose(scale.numpy(), G[0][1], **TOL)
+    norm = np.sqrt(np.sum(G[0][0] ** 2))  # the kernel's gradient alone
+    decayed = P0[0] * (1 - 0.1 * 0.5)
+    np.testing.assert_allclose(
+        kernel.numpy(), decayed - 0.1 * G[0][0] * 0.3 / max(norm, 0.3), **TOL
+    )
+    with pytest.raises(ValueError, match="gradient_accumulation_steps.*float8"):
+        accumulating = optimizers.SGD(0.1, gradient_accumulation_steps=2)
+        accumulating.apply(G[0], [Variable(P0[0]), scale])
+
+
 def test_apply_errors():
     opt = optimizers.SGD()
     with pytest.raises(ValueError, match="must be built first"):

@@ -11,6 +11,7 @@ kept) sizes, packs columns two per byte, and uses per-column or grouped scales
 as `Dense` does.
 """
 
+import functools
 import math
 import re
 import string
@@ -24,7 +25,7 @@ from kerasish.layers.core.dense_quantization import (
     finish_enable_lora,
     float8_bias,
     float8_build,
-    float8_qdq,
+    float8_contract,
 )
 from kerasish.quantizers import quantizers
 from kerasish.quantizers.quantization_config import (
@@ -335,11 +336,8 @@ class EinsumDenseQuantization:
     def _float8_call(self, inputs, training=None):
         if self.lora_enabled:
             raise NotImplementedError("Currently, `_float8_call` doesn't support LoRA")
-        dtype = self.compute_dtype
-        x = ops.einsum(
-            self.equation,
-            float8_qdq(inputs, self.inputs_scale, dtype),
-            float8_qdq(ops.convert_to_tensor(self._kernel), self.kernel_scale, dtype),
+        x = float8_contract(
+            self, functools.partial(ops.einsum, self.equation), inputs, training
         )
         if self.bias is not None:
             x = ops.add(x, float8_bias(self))

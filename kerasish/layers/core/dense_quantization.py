@@ -20,6 +20,7 @@ Quantization (scales are multiplicative, `w ~ q / scale`):
 import math
 
 from kerasish import initializers, ops
+from kerasish.layers.layer import current_training
 from kerasish.quantizers import quantizers
 from kerasish.quantizers.quantization_config import (
     Int4QuantizationConfig,
@@ -109,18 +110,63 @@ def float8_build(layer):
         setattr(layer, f"{prefix}_amax_history", history)
 
 
-def float8_qdq(x, scale, compute_dtype):
-    """Float8 e4m3 quantize-dequantize of `x` with the stored `scale`.
+def float8_contract(layer, contract, inputs, training=None):
+    """`contract(inputs, kernel)` through float8, with Keras's delayed scaling.
 
-    The scales are not updated in `fit`: Keras writes the new delayed scale as
-    the variable's "gradient" (`overwrite_with_gradient`), which kerasish's
-    optimizers do not implement, so the gradient reaching them is zero.
+    Inputs and kernel are quantize-dequantized in e4m3 with their stored
+    scales, the output's gradient in e5m2. In training, the "gradients" of the
+    scale and amax-history variables are their next values (the scale from
+    the history's max, the history rolled with this step's `max|x|`): the
+    variables have `overwrite_with_gradient`, so the optimizer writes them as
+    they are, as Keras's does.
     """
-    return quantizers.quantize_and_dequantize(
-        x,
-        ops.stop_gradient(ops.convert_to_tensor(scale)),
-        "float8_e4m3fn",
-        compute_dtype,
+    if training is None:
+        training = current_training()
+    dtype = layer.compute_dtype
+
+    def value(name):
+        return ops.convert_to_tensor(getattr(layer, name))
+
+    @ops.custom_gradient
+    def qdq_forward(x, scale, amax_history):
+        new_scale = new_history = None
+        if training:
+            new_scale = quantizers.compute_float8_scale(
+                ops.max(amax_history, axis=0), scale, FLOAT8_E4M3_MAX
+            )
+            new_history = quantizers.compute_float8_amax_history(x, amax_history)
+        out = quantizers.quantize_and_dequantize(x, scale, "float8_e4m3fn", dtype)
+
+        def grad(*args, upstream=None):
+            upstream = args[0] if upstream is None else upstream
+            return upstream, new_scale, new_history
+
+        return out, grad
+
+    @ops.custom_gradient
+    def qdq_backward(y, scale, amax_history):
+        def grad(*args, upstream=None):
+            upstream = args[0] if upstream is None else upstream
+            new_scale = quantizers.compute_float8_scale(
+                ops.max(amax_history, axis=0), scale, FLOAT8_E5M2_MAX
+            )
+            qdq = quantizers.quantize_and_dequantize(
+                upstream, scale, "float8_e5m2", dtype
+            )
+            new_history = quantizers.compute_float8_amax_history(upstream, amax_history)
+            return qdq, new_scale, new_history
+
+        return y, grad
+
+    x = contract(
+        qdq_forward(inputs, value("inputs_scale"), value("inputs_amax_history")),
+        qdq_forward(
+            value("_kernel"), value("kernel_scale"), value("kernel_amax_history")
+        ),
+    )
+    # Right after the contraction, as Keras places it (XLA's gemm rewrite).
+    return qdq_backward(
+        x, value("outputs_grad_scale"), value("outputs_grad_amax_history")
     )
 
 
@@ -318,11 +364,7 @@ class DenseQuantization:
     def _float8_call(self, inputs, training=None):
         if self.lora_enabled:
             raise NotImplementedError("Currently, `_float8_call` doesn't support LoRA")
-        dtype = self.compute_dtype
-        x = ops.matmul(
-            float8_qdq(inputs, self.inputs_scale, dtype),
-            float8_qdq(ops.convert_to_tensor(self._kernel), self.kernel_scale, dtype),
-        )
+        x = float8_contract(self, ops.matmul, inputs, training)
         if self.bias is not None:
             x = ops.add(x, float8_bias(self))
         return self.activation(x) if self.activation is not None else x
