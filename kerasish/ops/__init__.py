@@ -20,7 +20,7 @@ for _name, _module in (
     ("image", image),
 ):
     wrap_module(_module, _name)
-del _name, _module
+del _name, _module, wrap_module
 
 # isort: off
 # `ops.numpy` comes first: where a name is also core/math/nn (`cast`, `top_k`,
@@ -33,8 +33,6 @@ from kerasish.ops.math import *  # noqa: E402, F403
 from kerasish.ops.nn import *  # noqa: E402, F403
 
 # isort: on
-# Layers written before `ops.image` existed call these at the top level.
-from kerasish.ops.image import affine_transform, resize  # noqa: E402
 
 __all__ = sorted(
     {"core", "einops", "image", "linalg", "math", "nn", "numpy"}
@@ -44,5 +42,4 @@ __all__ = sorted(
     | set(einops.__all__)
     | set(math.__all__)
     | set(nn.__all__)
-    | {"affine_transform", "resize"}
 )

@@ -290,7 +290,7 @@ def test_resize_options():
         ops.image.resize(IMAGES, (3, 3), fill_mode="reflect")
     with pytest.raises(ValueError, match="interpolation"):
         ops.image.resize(IMAGES, (3, 3), interpolation="area")
-    assert ops.resize is ops.image.resize  # kept for layers that call ops.resize
+    assert not hasattr(ops, "resize")  # as keras.ops: only ops.image has it
 
 
 @pytest.mark.compat

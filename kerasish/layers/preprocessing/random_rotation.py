@@ -135,7 +135,7 @@ class RandomRotation(BaseImagePreprocessingLayer):
         matrix = ops.convert_to_tensor(transformation["rotation_matrix"])
         if len(images.shape) == 4 and len(matrix.shape) == 1:
             matrix = matrix[None]  # an image's transformation on a batch of one
-        return ops.affine_transform(
+        return ops.image.affine_transform(
             images,
             matrix,
             interpolation=interpolation,

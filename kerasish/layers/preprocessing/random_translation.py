@@ -115,7 +115,7 @@ class RandomTranslation(BaseImagePreprocessingLayer):
         transforms = translation_transforms(translations[:, 0], translations[:, 1])
         if len(images.shape) == 3:
             transforms = transforms[0]
-        return ops.affine_transform(
+        return ops.image.affine_transform(
             images,
             transforms,
             interpolation=interpolation,

@@ -142,7 +142,7 @@ class RandomZoom(BaseImagePreprocessingLayer):
         )
         if len(images.shape) == 3:
             transforms = transforms[0]
-        return ops.affine_transform(
+        return ops.image.affine_transform(
             images,
             transforms,
             interpolation=interpolation,

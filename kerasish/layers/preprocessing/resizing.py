@@ -48,7 +48,7 @@ def resize_images(
         elif left > 0:
             pads[w_axis] = (left, left)
         images = ops.pad(images, pads, constant_values=fill_value)
-    out = ops.resize(
+    out = ops.image.resize(
         images,
         (height, width),
         interpolation=interpolation,

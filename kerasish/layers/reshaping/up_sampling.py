@@ -94,7 +94,7 @@ class UpSampling2D(BaseUpSampling):
         data_format: "channels_last" (default) or "channels_first".
         interpolation: "nearest" (repeat rows and columns, the default),
             "bilinear", "bicubic", "lanczos3" or "lanczos5" (image resizing with
-            half-pixel centers, as `ops.resize`).
+            half-pixel centers, as `ops.image.resize`).
 
     Example:
     >>> kerasish.layers.UpSampling2D(2)(np.ones((2, 3, 4, 5))).shape
@@ -118,7 +118,7 @@ class UpSampling2D(BaseUpSampling):
             return super().call(inputs)
         axes = args.spatial_axes(self.data_format, 2)
         size = tuple(inputs.shape[a] * f for a, f in zip(axes, self.size))
-        return ops.resize(
+        return ops.image.resize(
             inputs, size, interpolation=self.interpolation, data_format=self.data_format
         )
 
