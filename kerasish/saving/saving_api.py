@@ -14,7 +14,13 @@ import warnings
 
 from kerasish import optimizers
 from kerasish.optimizers.optax_optimizer import OptaxOptimizer
-from kerasish.saving import h5_io, keras_archive, keras_compat, weights_io
+from kerasish.saving import (
+    h5_io,
+    keras_archive,
+    keras_compat,
+    legacy_h5,
+    weights_io,
+)
 from kerasish.saving.file_io import atomic_write
 from kerasish.serialization import (
     CustomObjectScope,
@@ -55,15 +61,21 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
             "save_model: `zipped=False` (an unzipped directory) is not supported by "
             "kerasish; save to a '.keras' file."
         )
-    if not str(filepath).endswith(".keras"):
-        hint = (
-            " The legacy HDF5 ('.h5') model format is not supported; use '.keras'."
-            if str(filepath).endswith((".h5", ".hdf5"))
-            else ""
+    if str(filepath).endswith((".h5", ".hdf5")):
+        warnings.warn(
+            "You are saving your model as an HDF5 file via `model.save()` or "
+            "`keras.saving.save_model(model)`. This file format is considered "
+            "legacy. We recommend using instead the native Keras format, e.g. "
+            "`model.save('my_model.keras')`.",
+            stacklevel=3,
         )
+        legacy_h5.save_model(model, filepath, overwrite, include_optimizer)
+        return
+    if not str(filepath).endswith(".keras"):
         raise ValueError(
-            "Invalid filepath extension for saving. Please add a `.keras` extension "
-            f"for the native format. Received: filepath={filepath!r}.{hint}"
+            "Invalid filepath extension for saving. Please add either a `.keras` "
+            "extension for the native format (recommended) or a `.h5` extension "
+            f"(legacy HDF5). Received: filepath={filepath!r}."
         )
     if not overwrite and os.path.exists(filepath):
         raise FileExistsError(
@@ -179,11 +191,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     if orbax_io.is_orbax_checkpoint(filepath):
         return orbax_io.load_model(filepath, custom_objects, compile, safe_mode)
     if str(filepath).endswith((".h5", ".hdf5")) and os.path.isfile(filepath):
-        raise ValueError(
-            f"{filepath!r} looks like a legacy HDF5 model file, which kerasish does "
-            "not load. Re-save the model in the '.keras' format with Keras 3 "
-            "(`model.save('model.keras')`)."
-        )
+        return legacy_h5.load_model(filepath, custom_objects, compile, safe_mode)
     with keras_archive.Archive(filepath) as archive:
         config = archive.config
         if not archive.written_by_kerasish:
@@ -390,12 +398,23 @@ def load_weights(model, filepath, skip_mismatch=False, **kwargs):
         filepath: The weights file.
         skip_mismatch: If True, layers whose weights do not match are skipped
             (with a warning) instead of raising a ValueError.
+        by_name: For a legacy `.h5` file (Keras 2's `save_weights`, or a
+            `model.save("m.h5")` file): match layers by name, not position.
     """
+    by_name = kwargs.pop("by_name", None)
     if kwargs:
         raise TypeError(
             f"load_weights() got unexpected keyword arguments {sorted(kwargs)}."
         )
     filepath = os.fspath(filepath)
+    legacy = str(filepath).endswith((".h5", ".hdf5")) and not str(filepath).endswith(
+        ".weights.h5"
+    )
+    if by_name is not None and not legacy:
+        raise ValueError(
+            "`by_name` only supports loading legacy '.h5' or '.hdf5' files. "
+            f"Received: {filepath}"
+        )
     if not getattr(model, "built", False):
         raise ValueError(
             f"Model '{model.name}' is not built; build it (call it on data or "
@@ -419,6 +438,12 @@ def load_weights(model, filepath, skip_mismatch=False, **kwargs):
             "load_weights: the filename must end in `.weights.npz` (kerasish), "
             f"`.weights.h5` (Keras 3) or `.keras`. Received: filepath={filepath!r}."
         )
+    if legacy and os.path.isfile(filepath):
+        reader = legacy_h5.open_h5(filepath)
+        with reader.file:
+            if legacy_h5.is_legacy_file(reader.file):
+                legacy_h5.load_weights(model, reader, skip_mismatch, bool(by_name))
+                return
     store = weights_io.read_weights_file(filepath)
     try:
         weights_io.assign_weights(model, store, skip_mismatch, repr(filepath))

@@ -1,0 +1,213 @@
+"""Keras's legacy HDF5 format: `model.save("m.h5")`, `load_model("m.h5")`, and
+legacy weights files (`load_weights("w.h5")`, by position or `by_name`)."""
+
+import json
+import os
+import warnings
+
+import h5py
+import numpy as np
+import pytest
+
+import kerasish as keras
+from tests.helpers import keras3
+
+RNG = np.random.default_rng(0)
+X = RNG.normal(size=(16, 4)).astype("float32")
+Y = (X[:, 0] > 0).astype("int32")
+
+
+def _model(lib, names=("d1", "bn", "out")):
+    return lib.Sequential(
+        [
+            lib.Input((4,)),
+            lib.layers.Dense(8, activation="relu", name=names[0]),
+            lib.layers.BatchNormalization(name=names[1]),
+            lib.layers.Dropout(0.2),
+            lib.layers.Dense(2, activation="softmax", name=names[2]),
+        ],
+        name="seq",
+    )
+
+
+def _save_h5(model, path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "This file format is considered legacy"
+        model.save(path)
+
+
+def test_round_trip_keeps_weights_compile_and_optimizer_state(tmp_path):
+    model = _model(keras)
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse", metrics=["mae"])
+    model.fit(X, np.eye(2)[Y], epochs=2, batch_size=8, verbose=0)
+    path = tmp_path / "m.h5"
+    with pytest.warns(UserWarning, match="considered legacy.*'my_model.keras'"):
+        model.save(path)
+    loaded = keras.models.load_model(path)
+    assert [layer.name for layer in loaded.layers] == ["d1", "bn", "dropout", "out"]
+    for ours, theirs in zip(loaded.weights, model.weights):
+        # As Keras's `.keras` loading: the model's name is not in the path.
+        assert ours.path == theirs.path.removeprefix("seq/")
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    np.testing.assert_array_equal(
+        loaded.predict(X, verbose=0), model.predict(X, verbose=0)
+    )
+    assert loaded.loss == "mse" and type(loaded.optimizer).__name__ == "Adam"
+    for ours, theirs in zip(loaded.optimizer.variables, model.optimizer.variables):
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    assert int(loaded.optimizer.iterations) == 4
+    with h5py.File(path) as f:  # Keras's layout
+        assert json.loads(f.attrs["model_config"])["class_name"] == "Sequential"
+        group = f["model_weights"]
+        assert list(group.attrs["layer_names"]) == ["d1", "bn", "dropout", "out"]
+        assert list(group["bn"].attrs["weight_names"]) == [
+            "seq/bn/gamma",
+            "seq/bn/beta",
+            "seq/bn/moving_mean",
+            "seq/bn/moving_variance",
+        ]
+        assert "optimizer_weights" in f and "training_config" in f.attrs
+    uncompiled = keras.models.load_model(path, compile=False)
+    assert not uncompiled.compiled
+    with pytest.raises(FileExistsError, match="overwrite=False"):
+        model.save(path, overwrite=False)
+
+
+def test_load_weights_by_position_and_by_name(tmp_path):
+    source = _model(keras)
+    source.build((None, 4))
+    path = tmp_path / "m.h5"
+    _save_h5(source, path)
+    # By position: the layer names need not match.
+    renamed = _model(keras, names=("a", "b", "c"))
+    renamed.load_weights(path)
+    for ours, theirs in zip(renamed.weights, source.weights):
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    # By name: only the layers whose names are in the file, wherever they are.
+    inputs = keras.Input((4,))
+    hidden = keras.layers.Dense(8, activation="relu", name="d1")(inputs)
+    extra = keras.layers.Dense(3, name="new")(hidden)
+    partial = keras.Model(inputs, extra)
+    before = partial.get_layer("new").kernel.numpy().copy()
+    partial.load_weights(path, by_name=True)
+    np.testing.assert_array_equal(
+        partial.get_layer("d1").kernel.numpy(), source.get_layer("d1").kernel.numpy()
+    )
+    np.testing.assert_array_equal(partial.get_layer("new").kernel.numpy(), before)
+    with pytest.raises(ValueError, match=r"layer count mismatch.*expects 2 layers.*3"):
+        partial.load_weights(path)
+
+
+def test_load_weights_errors_and_skip_mismatch(tmp_path):
+    source = _model(keras)
+    source.build((None, 4))
+    path = tmp_path / "m.h5"
+    _save_h5(source, path)
+    wider = keras.Sequential(
+        [
+            keras.Input((4,)),
+            keras.layers.Dense(5, name="d1"),
+            keras.layers.BatchNormalization(name="bn"),
+            keras.layers.Dense(2, name="out"),
+        ]
+    )
+    with pytest.raises(
+        ValueError, match=r"Shape mismatch in layer 'd1'.*\(4, 5\).*\(4, 8\)"
+    ):
+        wider.load_weights(path)
+    with pytest.warns(UserWarning, match="Skipping it. Shape mismatch"):
+        wider.load_weights(path, skip_mismatch=True)
+    with pytest.raises(ValueError, match="`by_name` only supports loading legacy"):
+        source.save_weights(tmp_path / "m.weights.h5")
+        source.load_weights(tmp_path / "m.weights.h5", by_name=True)
+    weights_only = tmp_path / "w.h5"
+    with h5py.File(weights_only, "w") as f:
+        f.attrs["layer_names"] = np.zeros((0,))
+    with pytest.raises(ValueError, match="holds no model config: it is a weights file"):
+        keras.models.load_model(weights_only)
+
+
+def test_keras_2_weights_file_with_chunked_layer_names(tmp_path):
+    """A weights file as tf.keras wrote it: `layer_names` split in chunks
+    (`layer_names0`, `layer_names1`), TF variable names (`kernel:0`)."""
+    model = _model(keras)
+    model.build((None, 4))
+    values = [RNG.normal(size=w.shape).astype("float32") for w in model.weights]
+    path = tmp_path / "keras2.h5"
+    with h5py.File(path, "w") as f:
+        f.attrs["layer_names0"] = np.array([b"dense", b"batch_normalization"])
+        f.attrs["layer_names1"] = np.array([b"dropout", b"dense_1"])
+        f.attrs["keras_version"] = b"2.15.0"
+        layers = {"dense": values[0:2], "batch_normalization": values[2:6]}
+        layers["dense_1"], layers["dropout"] = values[6:8], []
+        names = {
+            "dense": ["kernel:0", "bias:0"],
+            "batch_normalization": [
+                "gamma:0",
+                "beta:0",
+                "moving_mean:0",
+                "moving_variance:0",
+            ],
+            "dense_1": ["kernel:0", "bias:0"],
+            "dropout": [],
+        }
+        for layer, arrays in layers.items():
+            group = f.create_group(layer)
+            full = [f"{layer}/{n}" for n in names[layer]]
+            group.attrs["weight_names"] = np.array([n.encode() for n in full])
+            for name, array in zip(full, arrays):
+                group[name] = array
+    model.load_weights(path)
+    for variable, value in zip(model.weights, values):
+        np.testing.assert_array_equal(variable.numpy(), value)
+
+
+def test_lambda_code_in_an_h5_file_is_refused(tmp_path):
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, keras.layers.Lambda(lambda t: t * 2)(inputs))
+    path = tmp_path / "lambda.h5"
+    _save_h5(model, path)
+    with pytest.raises(ValueError, match="safe_mode"):
+        keras.models.load_model(path)
+    loaded = keras.models.load_model(path, safe_mode=False)
+    np.testing.assert_allclose(loaded.predict(X, verbose=0), 2 * X)
+
+
+@pytest.mark.compat
+def test_files_load_in_both_directions_with_keras(tmp_path):
+    k = keras3()
+    theirs = _model(k)
+    # (Keras 3.15 cannot load its own .h5 file compiled with loss="mse".)
+    theirs.compile(
+        optimizer=k.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy"
+    )
+    theirs.fit(X, Y, epochs=1, batch_size=8, verbose=0)
+    keras_file = os.fspath(tmp_path / "keras.h5")
+    theirs.save(keras_file)
+    ours = keras.models.load_model(keras_file)
+    expected = np.asarray(theirs.predict(X, verbose=0))
+    np.testing.assert_allclose(ours.predict(X, verbose=0), expected, rtol=1e-6)
+    assert int(ours.optimizer.iterations) == 2
+    ours_file = os.fspath(tmp_path / "ours.h5")
+    _save_h5(ours, ours_file)
+    back = k.models.load_model(ours_file)
+    np.testing.assert_allclose(back.predict(X, verbose=0), expected, rtol=1e-6)
+    assert int(back.optimizer.iterations.numpy()) == 2
+
+
+def test_links_to_other_files_are_refused(tmp_path):
+    """As for `.weights.h5`: a legacy file must hold its arrays itself."""
+    model = _model(keras)
+    model.build((None, 4))
+    path = tmp_path / "m.h5"
+    _save_h5(model, path)
+    with h5py.File(tmp_path / "secret.h5", "w") as f:
+        f["data"] = np.zeros((4, 8), "float32")
+    with h5py.File(path, "a") as f:
+        group = f["model_weights/d1"]
+        del group["seq/d1/kernel"]
+        group["seq/d1/kernel"] = h5py.ExternalLink(str(tmp_path / "secret.h5"), "data")
+    with pytest.raises(ValueError, match="refusing to load.*external link"):
+        keras.models.load_model(path)
+    with pytest.raises(ValueError, match="refusing to load.*external link"):
+        model.load_weights(path)
