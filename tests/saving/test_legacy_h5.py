@@ -211,3 +211,81 @@ def test_links_to_other_files_are_refused(tmp_path):
         keras.models.load_model(path)
     with pytest.raises(ValueError, match="refusing to load.*external link"):
         model.load_weights(path)
+
+
+def _dense_config(name, units, activation):
+    # A tf.keras 2.x layer config: no `module`, initializers by class name only.
+    return {
+        "class_name": "Dense",
+        "config": {
+            "name": name,
+            "trainable": True,
+            "dtype": "float32",
+            "units": units,
+            "activation": activation,
+            "use_bias": True,
+            "kernel_initializer": {"class_name": "GlorotUniform", "config": {}},
+            "bias_initializer": {"class_name": "Zeros", "config": {}},
+            "kernel_regularizer": None,
+            "bias_regularizer": None,
+            "activity_regularizer": None,
+            "kernel_constraint": None,
+            "bias_constraint": None,
+        },
+    }
+
+
+def test_tf_keras_2_model_file_loads(tmp_path):
+    """A model file as tf.keras 2.x wrote it (`batch_input_shape`, TF variable
+    names, the old optimizer config with `decay`); numpy forward reference."""
+    config = {
+        "class_name": "Sequential",
+        "config": {
+            "name": "sequential",
+            "layers": [
+                {
+                    "class_name": "InputLayer",
+                    "config": {"batch_input_shape": [None, 4], "name": "dense_input"},
+                },
+                _dense_config("dense", 8, "relu"),
+                {"class_name": "Dropout", "config": {"name": "dropout", "rate": 0.5}},
+                _dense_config("dense_1", 2, "softmax"),
+            ],
+        },
+    }
+    training = {
+        "loss": "categorical_crossentropy",
+        "metrics": ["accuracy"],
+        "optimizer_config": {
+            "class_name": "Adam",
+            "config": {"name": "Adam", "learning_rate": 0.001, "decay": 0.0},
+        },
+    }
+    weights = {
+        "dense": [RNG.normal(size=(4, 8)), RNG.normal(size=8)],
+        "dropout": [],
+        "dense_1": [RNG.normal(size=(8, 2)), RNG.normal(size=2)],
+    }
+    path = tmp_path / "tf_keras.h5"
+    with h5py.File(path, "w") as f:
+        f.attrs["keras_version"] = b"2.12.0"
+        f.attrs["backend"] = b"tensorflow"
+        f.attrs["model_config"] = json.dumps(config).encode()
+        f.attrs["training_config"] = json.dumps(training).encode()
+        group = f.create_group("model_weights")
+        group.attrs["layer_names"] = [name.encode() for name in weights]
+        for layer, arrays in weights.items():
+            names = [f"{layer}/kernel:0", f"{layer}/bias:0"][: len(arrays)]
+            group.create_group(layer).attrs["weight_names"] = [
+                n.encode() for n in names
+            ]
+            for name, array in zip(names, arrays):
+                group[layer][name] = array.astype("float32")
+    model = keras.models.load_model(path)
+    (k1, b1), (k2, b2) = weights["dense"], weights["dense_1"]
+    logits = np.maximum(X @ k1 + b1, 0) @ k2 + b2
+    expected = np.exp(logits - logits.max(1, keepdims=True))
+    expected /= expected.sum(1, keepdims=True)
+    np.testing.assert_allclose(model.predict(X, verbose=0), expected, rtol=1e-5)
+    assert type(model.optimizer).__name__ == "Adam"
+    assert model.loss == "categorical_crossentropy"
