@@ -50,12 +50,27 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
     into place, so an interrupted save leaves any previous file intact.
     """
     include_optimizer = kwargs.pop("include_optimizer", True)
+    save_format = kwargs.pop("save_format", False)
     if kwargs:
         raise TypeError(
             f"save_model() got unexpected keyword arguments {sorted(kwargs)}. "
             "Valid ones: overwrite, zipped, include_optimizer."
         )
     filepath = os.fspath(filepath)
+    if save_format:
+        # As Keras 3: the extension says the format.
+        if not str(filepath).endswith((".h5", ".hdf5", ".keras")):
+            raise ValueError(
+                "The `save_format` argument is deprecated in Keras 3. Please remove "
+                "this argument and pass a file path with either `.keras` or `.h5` "
+                f"extension.Received: save_format={save_format}"
+            )
+        warnings.warn(
+            "The `save_format` argument is deprecated in Keras 3. We recommend "
+            "removing this argument as it can be inferred from the file path. "
+            f"Received: save_format={save_format}",
+            stacklevel=3,
+        )
     if zipped is False:
         raise ValueError(
             "save_model: `zipped=False` (an unzipped directory) is not supported by "

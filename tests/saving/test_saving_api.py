@@ -269,7 +269,11 @@ def test_save_refuses_other_extensions_and_overwrite_false(tmp_path):
     with pytest.raises(ValueError, match="zipped=False"):
         model.save(tmp_path / "m.keras", zipped=False)
     with pytest.raises(TypeError, match="unexpected keyword arguments"):
-        model.save(tmp_path / "m.keras", save_format="tf")
+        model.save(tmp_path / "m.keras", save_traces=True)
+    with pytest.raises(ValueError, match="`save_format` argument is deprecated"):
+        model.save(tmp_path / "m_tf", save_format="tf")
+    with pytest.warns(UserWarning, match="can be inferred from the file path"):
+        model.save(tmp_path / "m.keras", save_format="keras")
     model.save(tmp_path / "m.keras")
     with pytest.raises(FileExistsError, match="overwrite=False"):
         model.save(tmp_path / "m.keras", overwrite=False)
