@@ -572,6 +572,13 @@ def validation_source(x, y, sample_weight, steps):
     return data, None, None
 
 
+def _is_numbers(value):
+    """Whether `value` is a Python number or a (nested) list/tuple of them."""
+    if isinstance(value, list | tuple):
+        return bool(value) and all(map(_is_numbers, value))
+    return isinstance(value, int | float | bool)
+
+
 def make_data(
     x,
     y=None,
@@ -598,6 +605,12 @@ def make_data(
     batches_list = isinstance(x, list) and any(isinstance(e, tuple) for e in x)
     if not batches_list and _is_array_structure(x) and not isinstance(x, PyDataset):
         return ArrayData(x, y, sample_weight, batch_size, shuffle, class_weight, steps)
+    if isinstance(x, list | tuple) and x and all(map(_is_numbers, x)):
+        raise ValueError(
+            f"`{what}` is a nested Python {type(x).__name__} of numbers; convert it "
+            f"to an array first: `np.asarray({what})`. (A list of arrays is read as "
+            "one array per model input, as in Keras.)"
+        )
     if y is not None:
         raise ValueError(
             f"`y` must not be given when `{what}` is a generator, a PyDataset or an "

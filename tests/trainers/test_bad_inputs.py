@@ -426,6 +426,13 @@ CASES = [
         r"t batch \(4\): expected",
     ),
     (
+        "nested_python_lists",
+        lambda: fit(x=X.tolist(), y=Y),
+        ValueError,
+        r"`x` is a nested Python list of numbers; convert it to an array first: "
+        r"`np\.asarray\(x\)`",
+    ),
+    (
         "generator_empty",
         lambda: fit(x=gen([]), y=None),
         ValueError,
