@@ -177,8 +177,21 @@ def adaptive_max_pool(inputs, output_size, data_format=None):
     )
 
 
+def _check_conv_ranks(op, inputs, kernel):
+    """A convolution's input is `(batch, *spatial, channels)` (1 to 3 spatial
+    axes) and its kernel has the input's rank."""
+    x, k = tuple(inputs.shape), tuple(kernel.shape)
+    if not 3 <= len(x) <= 5 or len(k) != len(x):
+        raise ValueError(
+            f"{op}: the input must have rank 3 to 5 (batch, 1 to 3 spatial axes, "
+            "channels) and the kernel the same rank (spatial axes, then two "
+            f"channel axes); received input shape {x} and kernel shape {k}."
+        )
+
+
 def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
     """N-d convolution; `kernel` is `spatial + (in_channels / groups, filters)`."""
+    _check_conv_ranks("conv", inputs, kernel)
     return engine_namespace("nn").conv(
         unwrap(inputs), unwrap(kernel), strides, padding, data_format, dilation_rate
     )
@@ -188,6 +201,7 @@ def depthwise_conv(
     inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1
 ):
     """Depthwise N-d convolution; `kernel` is `spatial + (in_channels, multiplier)`."""
+    _check_conv_ranks("depthwise_conv", inputs, kernel)
     return engine_namespace("nn").depthwise_conv(
         unwrap(inputs), unwrap(kernel), strides, padding, data_format, dilation_rate
     )
@@ -203,6 +217,7 @@ def separable_conv(
     dilation_rate=1,
 ):
     """Depthwise convolution followed by a pointwise (1x1) convolution."""
+    _check_conv_ranks("separable_conv", inputs, depthwise_kernel)
     return engine_namespace("nn").separable_conv(
         unwrap(inputs),
         unwrap(depthwise_kernel),
@@ -224,6 +239,7 @@ def conv_transpose(
     dilation_rate=1,
 ):
     """Transposed N-d convolution; `kernel` is `spatial + (filters, in_channels)`."""
+    _check_conv_ranks("conv_transpose", inputs, kernel)
     return engine_namespace("nn").conv_transpose(
         unwrap(inputs),
         unwrap(kernel),

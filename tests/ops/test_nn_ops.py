@@ -566,3 +566,20 @@ def test_max_pool_of_integer_numpy_inputs(dtype):
     expected = x.reshape(2, 2, 2, 2, 2, 2).max(axis=(2, 4))
     np.testing.assert_array_equal(out, expected)
     assert ops.dtype(out) == ("int32" if dtype == "int64" else dtype)
+
+
+@pytest.mark.parametrize(
+    "op", ["conv", "depthwise_conv", "separable_conv", "conv_transpose"]
+)
+def test_convolutions_name_a_wrong_rank(op):
+    x = np.ones((2, 3), "float32")  # no spatial axis
+    kernels = (x, x) if op == "separable_conv" else (x,)
+    with pytest.raises(
+        ValueError,
+        match=rf"{op}: the input must have rank 3 to 5.*"
+        r"input shape \(2, 3\) and kernel shape \(2, 3\)",
+    ):
+        getattr(ops, op)(x, *kernels)
+    image = np.ones((1, 4, 4, 2), "float32")
+    with pytest.raises(ValueError, match=r"kernel the same rank.*\(3, 2, 5\)"):
+        getattr(ops, op)(image, np.ones((3, 2, 5), "float32"), *kernels[1:])
