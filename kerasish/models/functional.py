@@ -515,6 +515,7 @@ def functional_from_config(cls, config, custom_objects=None):
         key = entry.get("name") or layer.name
         pending.append((key, layer, entry.get("inbound_nodes", [])))
     outputs_of = {}
+    layers_by_key = {key: layer for key, layer, _ in pending}
     for key, layer, _ in pending:
         if isinstance(layer, InputLayer):
             outputs_of[(key, 0)] = layer._inbound_nodes[0].outputs
@@ -528,7 +529,7 @@ def functional_from_config(cls, config, custom_objects=None):
             while nodes:
                 node = nodes[0]
                 try:
-                    args, kwargs = _deserialize_node(node, outputs_of)
+                    args, kwargs = _deserialize_node(node, outputs_of, layers_by_key)
                 except KeyError:
                     break
                 result = layer(*args, **kwargs)
@@ -544,8 +545,6 @@ def functional_from_config(cls, config, custom_objects=None):
             "Could not rebuild the functional model: the inbound nodes of "
             f"{[key for key, _, _ in remaining]} refer to missing layers."
         )
-
-    layers_by_key = {key: layer for key, layer, _ in pending}
 
     def resolve(ref):
         name, node_index, tensor_index = ref
@@ -571,7 +570,12 @@ def functional_from_config(cls, config, custom_objects=None):
     return model
 
 
-def _deserialize_node(node, outputs_of):
+def _deserialize_node(node, outputs_of, layers_by_key):
+    """`(args, kwargs)` of one call; KeyError while a tensor it takes is not
+    built yet."""
+    if isinstance(node, list):
+        return _deserialize_legacy_node(node, outputs_of, layers_by_key)
+
     def convert(x):
         if isinstance(x, dict) and x.get("class_name") == "__keras_tensor__":
             name, node_index, tensor_index = x["config"]["keras_history"]
@@ -583,6 +587,25 @@ def _deserialize_node(node, outputs_of):
         kwargs = {k: _map_json(convert, v) for k, v in node.get("kwargs", {}).items()}
         return args, kwargs
     raise KeyError("unsupported node format")
+
+
+def _deserialize_legacy_node(node, outputs_of, layers_by_key):
+    """A tf.keras 2.x node: `[[layer_name, node_index, tensor_index, kwargs],
+    ...]`, one entry per input tensor; the layer takes them as one argument
+    (a tensor, or a list), with the last entry's kwargs, as Keras 3 reads it."""
+    tensors, kwargs = [], {}
+    for ref in node:
+        if not isinstance(ref, list | tuple) or len(ref) not in (3, 4):
+            raise ValueError(
+                f"Cannot rebuild the functional model: the inbound node entry "
+                f"{ref!r} is not [layer_name, node_index, tensor_index, kwargs]."
+            )
+        name, node_index, tensor_index = ref[:3]
+        if isinstance(layers_by_key.get(name), Functional):
+            node_index -= 1  # tf.keras counted the model's own node first
+        tensors.append(tree.flatten(outputs_of[(name, node_index)])[tensor_index])
+        kwargs = dict(ref[3]) if len(ref) == 4 else {}
+    return [_unpack_singleton(tensors)], kwargs
 
 
 def _map_json(fn, value):

@@ -235,6 +235,26 @@ def _dense_config(name, units, activation):
     }
 
 
+def _write_tf_keras_file(path, config, weights, training=None):
+    """A model file in tf.keras 2.x's layout; `weights` maps each layer name,
+    in order, to its kernel and bias (or nothing), named `kernel:0`, `bias:0`."""
+    with h5py.File(path, "w") as f:
+        f.attrs["keras_version"] = b"2.12.0"
+        f.attrs["backend"] = b"tensorflow"
+        f.attrs["model_config"] = json.dumps(config).encode()
+        if training is not None:
+            f.attrs["training_config"] = json.dumps(training).encode()
+        group = f.create_group("model_weights")
+        group.attrs["layer_names"] = [name.encode() for name in weights]
+        for layer, arrays in weights.items():
+            names = [f"{layer}/kernel:0", f"{layer}/bias:0"][: len(arrays)]
+            group.create_group(layer).attrs["weight_names"] = [
+                n.encode() for n in names
+            ]
+            for name, array in zip(names, arrays):
+                group[layer][name] = array.astype("float32")
+
+
 def test_tf_keras_2_model_file_loads(tmp_path):
     """A model file as tf.keras 2.x wrote it (`batch_input_shape`, TF variable
     names, the old optimizer config with `decay`); numpy forward reference."""
@@ -267,20 +287,7 @@ def test_tf_keras_2_model_file_loads(tmp_path):
         "dense_1": [RNG.normal(size=(8, 2)), RNG.normal(size=2)],
     }
     path = tmp_path / "tf_keras.h5"
-    with h5py.File(path, "w") as f:
-        f.attrs["keras_version"] = b"2.12.0"
-        f.attrs["backend"] = b"tensorflow"
-        f.attrs["model_config"] = json.dumps(config).encode()
-        f.attrs["training_config"] = json.dumps(training).encode()
-        group = f.create_group("model_weights")
-        group.attrs["layer_names"] = [name.encode() for name in weights]
-        for layer, arrays in weights.items():
-            names = [f"{layer}/kernel:0", f"{layer}/bias:0"][: len(arrays)]
-            group.create_group(layer).attrs["weight_names"] = [
-                n.encode() for n in names
-            ]
-            for name, array in zip(names, arrays):
-                group[layer][name] = array.astype("float32")
+    _write_tf_keras_file(path, config, weights, training)
     model = keras.models.load_model(path)
     (k1, b1), (k2, b2) = weights["dense"], weights["dense_1"]
     logits = np.maximum(X @ k1 + b1, 0) @ k2 + b2
@@ -289,3 +296,51 @@ def test_tf_keras_2_model_file_loads(tmp_path):
     np.testing.assert_allclose(model.predict(X, verbose=0), expected, rtol=1e-5)
     assert type(model.optimizer).__name__ == "Adam"
     assert model.loss == "categorical_crossentropy"
+
+
+def test_tf_keras_2_functional_file_with_legacy_inbound_nodes(tmp_path):
+    """tf.keras 2.x wrote each call as `[[layer, node, tensor, kwargs], ...]`;
+    a shared layer has one such node per call. Numpy forward reference."""
+
+    def entry(config, name, inbound):
+        return {**config, "name": name, "inbound_nodes": inbound}
+
+    def input_layer(name, width):
+        config = {"batch_input_shape": [None, width], "name": name}
+        return entry({"class_name": "InputLayer", "config": config}, name, [])
+
+    config = {
+        "class_name": "Functional",
+        "config": {
+            "name": "model",
+            "layers": [
+                input_layer("a", 4),
+                input_layer("b", 4),
+                entry(
+                    _dense_config("shared", 3, "relu"),
+                    "shared",
+                    [[["a", 0, 0, {}]], [["b", 0, 0, {}]]],
+                ),
+                entry(
+                    {"class_name": "Add", "config": {"name": "add"}},
+                    "add",
+                    [[["shared", 0, 0, {}], ["shared", 1, 0, {}]]],
+                ),
+                entry(_dense_config("out", 1, "linear"), "out", [[["add", 0, 0]]]),
+            ],
+            "input_layers": [["a", 0, 0], ["b", 0, 0]],
+            "output_layers": [["out", 0, 0]],
+        },
+    }
+    kernel, bias = RNG.normal(size=(4, 3)), RNG.normal(size=3)
+    head, head_bias = RNG.normal(size=(3, 1)), RNG.normal(size=1)
+    path = tmp_path / "functional.h5"
+    weights = {"a": [], "b": [], "shared": [kernel, bias], "add": []}
+    _write_tf_keras_file(path, config, {**weights, "out": [head, head_bias]})
+    model = keras.models.load_model(path)
+    xa, xb = X, X[::-1].copy()
+    hidden = np.maximum(xa @ kernel + bias, 0) + np.maximum(xb @ kernel + bias, 0)
+    np.testing.assert_allclose(
+        model.predict([xa, xb], verbose=0), hidden @ head + head_bias, rtol=1e-5
+    )
+    assert [layer.name for layer in model.layers] == ["a", "b", "shared", "add", "out"]
