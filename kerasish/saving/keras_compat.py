@@ -1,9 +1,16 @@
-"""Small adaptations of configs written by Keras 3 before kerasish rebuilds them.
+"""Small adaptations of configs written by Keras before kerasish rebuilds them.
 
 Keras adds arguments kerasish may not have (such as `Dense(quantization_config=
 None)`). An argument whose value is `None` (its default: feature off) and that the
 kerasish class does not accept is dropped; any other unknown argument is kept, so
 the class's own error names it.
+
+A layer config without `module` is tf.keras 2.x's (legacy `.h5` files, JSON from
+`to_json`); as Keras 3 reads those, a layer's `batch_input_shape` becomes its
+`input_shape` (without the batch axis, which Keras 3 keeps by mistake) and a
+one-element `axis` list an int. Arguments tf.keras recorded that Keras 3 no
+longer has are dropped where they change nothing: `time_major=False`, and the
+build shapes of MultiHeadAttention.
 """
 
 import functools
@@ -59,6 +66,8 @@ def adapt_keras_config(config):
             # A user's class (a subclass of a built-in gets Keras's new args).
             found = get_registered_object(out["registered_name"])
             cls = found if isinstance(found, type) else None
+        if cls is not None and "module" not in out and issubclass(cls, Layer):
+            inner = _from_tf_keras(inner, class_name)
         if cls is not None:
             accepted = _accepted(cls)
             if accepted is not None:
@@ -66,3 +75,28 @@ def adapt_keras_config(config):
                     k: v for k, v in inner.items() if v is not None or k in accepted
                 }
     return out
+
+
+_TF_KERAS_ONLY = {
+    "time_major": False,  # the RNNs' batch-major default, the only layout kept
+    "query_shape": ...,  # MultiHeadAttention's build shapes: it builds on call
+    "key_shape": ...,
+    "value_shape": ...,
+}
+
+
+def _from_tf_keras(config, class_name):
+    config = dict(config)
+    batch_input_shape = config.pop("batch_input_shape", None)
+    if batch_input_shape is not None:
+        if class_name == "InputLayer":
+            config["batch_shape"] = batch_input_shape
+        else:
+            config.setdefault("input_shape", list(batch_input_shape)[1:])
+    axis = config.get("axis")
+    if isinstance(axis, list) and len(axis) == 1:
+        config["axis"] = int(axis[0])
+    for key, default in _TF_KERAS_ONLY.items():
+        if key in config and (default is ... or config[key] == default):
+            del config[key]
+    return config

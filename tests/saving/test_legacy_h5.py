@@ -344,3 +344,74 @@ def test_tf_keras_2_functional_file_with_legacy_inbound_nodes(tmp_path):
         model.predict([xa, xb], verbose=0), hidden @ head + head_bias, rtol=1e-5
     )
     assert [layer.name for layer in model.layers] == ["a", "b", "shared", "add", "out"]
+
+
+def test_tf_keras_2_layer_arguments_are_read_as_keras_3_reads_them(tmp_path):
+    """tf.keras 2.x wrote `batch_input_shape` on a Sequential's first layer,
+    one-element `axis` lists, `time_major=False` on RNNs: the models rebuild as
+    the same architecture written for Keras 3 (same outputs with its weights)."""
+
+    def layer(class_name, **config):
+        return {"class_name": class_name, "config": config}
+
+    config = {
+        "class_name": "Sequential",
+        "config": {
+            "name": "tagger",
+            "layers": [
+                layer(
+                    "Embedding",
+                    name="emb",
+                    batch_input_shape=[None, 6],
+                    input_dim=20,
+                    output_dim=4,
+                    input_length=6,
+                ),
+                layer(
+                    "LSTM",
+                    name="lstm",
+                    units=3,
+                    return_sequences=True,
+                    time_major=False,
+                    implementation=2,
+                ),
+                layer("BatchNormalization", name="bn", axis=[2]),
+                layer("GlobalAveragePooling1D", name="pool"),
+                layer("Dense", name="out", units=2),
+            ],
+        },
+    }
+    reference = keras.Sequential(
+        [
+            keras.Input((6,)),
+            keras.layers.Embedding(20, 4),
+            keras.layers.LSTM(3, return_sequences=True),
+            keras.layers.BatchNormalization(),
+            keras.layers.GlobalAveragePooling1D(),
+            keras.layers.Dense(2),
+        ]
+    )
+    values = [RNG.normal(size=w.shape).astype("float32") for w in reference.weights]
+    assert reference.weights[7].path.endswith("moving_variance")
+    values[7] = np.abs(values[7]) + 0.5
+    reference.set_weights(values)
+    path = tmp_path / "tagger.h5"
+    with h5py.File(path, "w") as f:
+        f.attrs["model_config"] = json.dumps(config).encode()
+        group = f.create_group("model_weights")
+        group.attrs["layer_names"] = [b"emb", b"lstm", b"bn", b"pool", b"out"]
+        for layer_ in reference.layers:
+            weights = layer_.trainable_weights + layer_.non_trainable_weights
+            names = [f"{v.name}:0" for v in weights]
+            saved = {"embedding": "emb", "lstm": "lstm", "batch_normalization": "bn"}
+            name = saved.get(layer_.name, "out" if layer_.weights else "pool")
+            sub = group.create_group(name)
+            sub.attrs["weight_names"] = [n.encode() for n in names]
+            for n, v in zip(names, weights):
+                sub[n] = v.numpy()
+    model = keras.models.load_model(path)
+    assert model.get_layer("bn").axis == 2
+    ids = RNG.integers(0, 20, size=(5, 6))
+    expected = reference.predict(ids, verbose=0)
+    assert np.isfinite(expected).all()
+    np.testing.assert_allclose(model.predict(ids, verbose=0), expected, rtol=1e-6)
