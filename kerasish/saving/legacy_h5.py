@@ -21,9 +21,8 @@ import warnings
 
 import numpy as np
 
-from kerasish.saving import h5_io, keras_compat
+from kerasish.saving import h5_io, keras_compat, weights_io
 from kerasish.saving.file_io import atomic_write
-from kerasish.saving.h5_io import import_h5py
 from kerasish.saving.keras_archive import KERAS_FORMAT_VERSION, kerasish_version
 
 # HDF5 object headers hold 64 KiB; Keras splits longer attribute lists.
@@ -64,9 +63,12 @@ def _read_attribute(group, name):
 
 
 def _write_attribute(group, name, values):
+    if not values:
+        group.attrs[name] = np.zeros((0,))  # as Keras writes an empty list
+        return
     data = np.asarray([v.encode("utf8") for v in values], dtype=object)
-    if data.nbytes <= _HEADER_LIMIT or not len(values):
-        group.attrs[name] = data if len(values) else np.zeros((0,))
+    if data.nbytes <= _HEADER_LIMIT:
+        group.attrs[name] = data
         return
     chunks = int(np.ceil(data.nbytes / _HEADER_LIMIT))
     for i, part in enumerate(np.array_split(data, chunks)):
@@ -77,7 +79,7 @@ def _read_arrays(reader, group):
     arrays = []
     for name in _read_attribute(group, "weight_names"):
         dataset = group.get(name)
-        if not isinstance(dataset, import_h5py().Dataset):
+        if not isinstance(dataset, h5_io.import_h5py().Dataset):
             raise ValueError(
                 f"{reader.name}: the weight {name!r} listed in group "
                 f"{group.name!r} is missing; the file is truncated or corrupt."
@@ -192,7 +194,7 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
     """Writes `model` as a legacy `.h5` file, atomically."""
     from kerasish.saving.saving_api import compile_config, model_to_config
 
-    h5py = import_h5py()
+    h5py = h5_io.import_h5py()
     buffer = io.BytesIO()
     with h5py.File(buffer, "w") as f:
         _write_versions(f)
@@ -244,18 +246,9 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
 
 
 def _load_optimizer(model, reader, group):
-    optimizer = model.optimizer
-    optimizer.build(model.trainable_variables)
-    values = _read_arrays(reader, group)
-    variables = optimizer.variables
-    if len(values) != len(variables) or any(
-        tuple(v.shape) != tuple(a.shape) for v, a in zip(variables, values)
-    ):
-        warnings.warn(
-            f"{reader.name}: the saved optimizer state ({len(values)} arrays) does not "
-            f"fit this optimizer ({len(variables)} variables); it starts fresh.",
-            stacklevel=3,
-        )
-        return
-    for variable, value in zip(variables, values):
-        variable.assign(value)
+    """The optimizer state, in `optimizer.variables` order as `.keras` files
+    hold it (a tf.keras state of another layout is left out, with a warning)."""
+    model.optimizer.build(model.trainable_variables)
+    weights_io.restore_optimizer_arrays(
+        model.optimizer, _read_arrays(reader, group), reader.name
+    )

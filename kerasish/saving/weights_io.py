@@ -282,11 +282,13 @@ def restore_optimizer(model, store, source="the file", order="keras"):
             if optimizer is not getattr(model, "optimizer", None):
                 continue
             optimizer.build(model.trainable_variables)
-        restored |= _restore_one(optimizer, arrays, source, order)
+        restored |= restore_optimizer_arrays(optimizer, arrays, source, order)
     return restored
 
 
-def _restore_one(optimizer, arrays, source, order):
+def restore_optimizer_arrays(optimizer, arrays, source, order="keras"):
+    """Sets a built optimizer's state from saved arrays; warns and returns
+    False (the state stays fresh) when they do not fit."""
     if order == "keras":
         ok = optimizer_layout.from_keras(optimizer, arrays)
     else:

@@ -576,7 +576,7 @@ def _is_numbers(value):
     """Whether `value` is a Python number or a (nested) list/tuple of them."""
     if isinstance(value, list | tuple):
         return bool(value) and all(map(_is_numbers, value))
-    return isinstance(value, int | float | bool)
+    return isinstance(value, int | float)  # bool is an int
 
 
 def make_data(

@@ -137,16 +137,14 @@ def float8_contract(layer, contract, inputs, training=None):
             new_history = quantizers.compute_float8_amax_history(x, amax_history)
         out = quantizers.quantize_and_dequantize(x, scale, "float8_e4m3fn", dtype)
 
-        def grad(*args, upstream=None):
-            upstream = args[0] if upstream is None else upstream
+        def grad(upstream):
             return upstream, new_scale, new_history
 
         return out, grad
 
     @ops.custom_gradient
     def qdq_backward(y, scale, amax_history):
-        def grad(*args, upstream=None):
-            upstream = args[0] if upstream is None else upstream
+        def grad(upstream):
             new_scale = quantizers.compute_float8_scale(
                 ops.max(amax_history, axis=0), scale, FLOAT8_E5M2_MAX
             )
