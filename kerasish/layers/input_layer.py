@@ -1,5 +1,7 @@
 """`InputLayer` and `Input`: the entry points of a functional graph."""
 
+import warnings
+
 from kerasish import config
 from kerasish.layers.keras_tensor import KerasHistory, KerasTensor
 from kerasish.layers.layer import Layer
@@ -32,6 +34,15 @@ class InputLayer(Layer):
         name=None,
         **kwargs,
     ):
+        # Keras 2's names, which Keras 3 still takes (with a warning).
+        if "input_shape" in kwargs:
+            warnings.warn(
+                "Argument `input_shape` is deprecated. Use `shape` instead.",
+                stacklevel=2,
+            )
+            shape = kwargs.pop("input_shape")
+        if "batch_input_shape" in kwargs:
+            batch_shape = kwargs.pop("batch_input_shape")
         if ragged:
             raise ValueError("InputLayer: ragged inputs are not supported by kerasish.")
         if sparse:

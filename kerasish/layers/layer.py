@@ -144,6 +144,9 @@ class Layer(LayerSerialization, SymbolicCall, LayerAttributes, LayerQuantization
         name=None,
         **kwargs,
     ):
+        # Attributes a subclass set before calling `super().__init__()` (Keras
+        # tracks those too: its tracker starts on the first attribute set).
+        early = [k for k in self.__dict__ if not k.startswith("_")]
         object.__setattr__(self, "_tracking", False)
         input_shape = kwargs.pop("input_shape", None)
         input_dim = kwargs.pop("input_dim", None)
@@ -185,6 +188,8 @@ class Layer(LayerSerialization, SymbolicCall, LayerAttributes, LayerQuantization
 
             self._activity_regularizer = regularizers.get(activity_regularizer)
         self._tracking = True
+        for key in early:
+            setattr(self, key, self.__dict__[key])
 
     # Layers Keras builds in `__init__` (`_build_at_init`: activations, pooling,
     # dropout and noise, Masking, Identity): they record no build shapes, so

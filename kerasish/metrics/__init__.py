@@ -273,7 +273,8 @@ def get(identifier):
 def _object_name(obj):
     if isinstance(obj, Metric | _Loss):
         return obj.name
-    return getattr(obj, "__name__", None) or to_snake_case(type(obj).__name__)
+    # As Keras: a function's name in snake case (`PSNR` logs as "psnr").
+    return to_snake_case(getattr(obj, "__name__", None) or type(obj).__name__)
 
 
 def resolve(identifier, y_true_shape=None, y_pred_shape=None, loss=None):

@@ -49,7 +49,7 @@ class Functional(Model):
         return super().__new__(cls, *args, **kwargs)
 
     def __init__(self, inputs, outputs, name=None, **kwargs):
-        Layer.__init__(self, name=name or _functional_name(), **kwargs)
+        Layer.__init__(self, name=name or _functional_name(type(self)), **kwargs)
         from kerasish.trainers.trainer import Trainer
 
         Trainer.__init__(self)
@@ -219,6 +219,11 @@ class Functional(Model):
             out.append(x)
         return out
 
+    def build(self, input_shape=None):
+        """A functional model is built by its graph: as Keras, this only marks it
+        built (the guides call `model.build(batch)` before a JAX loop)."""
+        self.built = True
+
     def call(self, inputs, training=None, mask=None):
         flat = self._standardize_inputs(inputs)
         values = {id(t): x for t, x in zip(self._flat_inputs, flat)}
@@ -353,10 +358,14 @@ def _short(x):
     return text if len(text) < 60 else text[:57] + "..."
 
 
-def _functional_name():
+def _functional_name(cls):
+    """ "functional", or a user subclass's own name in snake case (as Keras:
+    `class EDSRModel(keras.Model)` built from inputs and outputs is "edsr_model")."""
     from kerasish.common import naming
 
-    return naming.uniquify("functional")
+    if cls.__module__.startswith("kerasish."):
+        return naming.uniquify("functional")
+    return naming.uniquify(naming.to_snake_case(cls.__name__))
 
 
 def _is_input_tensor(x):

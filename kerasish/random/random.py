@@ -84,12 +84,29 @@ class SeedGenerator:
         return cls(**config)
 
 
+def _tracing():
+    """Whether a JAX trace (jit, grad, eval_shape) is running."""
+    from jax._src.core import trace_state_clean
+
+    return not trace_state_clean()
+
+
 def draw_key(seed):
     """A key from an int, a `SeedGenerator` or a raw key; `None` is a fresh seed."""
     engine = get_engine()
     if isinstance(seed, SeedGenerator):
         return seed.next()
     if seed is None:
+        if _tracing():
+            raise ValueError(
+                "An unseeded random op (`seed=None`) was called while a compiled "
+                "function is traced: its numbers would be drawn once and frozen into "
+                "the compiled step as constants. Create a `SeedGenerator` as an "
+                "attribute of the layer or model and pass it as `seed`, e.g. "
+                "`self.seed_generator = keras.random.SeedGenerator(1337)` in "
+                "`__init__`, then `keras.random.normal(shape, "
+                "seed=self.seed_generator)` in `call`."
+            )
         return engine.random.key(next_seed())
     if isinstance(seed, int):
         return engine.random.key(seed)
