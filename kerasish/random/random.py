@@ -85,10 +85,10 @@ class SeedGenerator:
 
 
 def _tracing():
-    """Whether a JAX trace (jit, grad, eval_shape) is running."""
-    from jax._src.core import trace_state_clean
-
-    return not trace_state_clean()
+    """Whether a function is being traced (jit, grad, eval_shape): there a new
+    array is abstract (Keras's `is_in_jax_tracing_scope`)."""
+    engine = get_engine()
+    return engine.is_tracer(engine.numpy.ones(()))
 
 
 def draw_key(seed):
