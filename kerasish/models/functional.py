@@ -359,8 +359,9 @@ def _short(x):
 
 
 def _functional_name(cls):
-    """ "functional", or a user subclass's own name in snake case (as Keras:
-    `class EDSRModel(keras.Model)` built from inputs and outputs is "edsr_model")."""
+    """The default name: "functional" for kerasish's own classes; as in Keras, a
+    user subclass's name in snake case (`class EDSRModel(keras.Model)` built from
+    inputs and outputs is "edsr_model")."""
     from kerasish.common import naming
 
     if cls.__module__.startswith("kerasish."):
