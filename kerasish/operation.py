@@ -96,6 +96,8 @@ class Operation(metaclass=_IncludesMeta):
 class _OperationLayer(Layer):
     """The graph node of an `Operation` called on symbolic tensors."""
 
+    _allow_non_tensor_positional_args = True  # an op's arguments, as Keras's
+
     def __init__(self, operation):
         super().__init__(name=operation.name)
         self.operation = operation

@@ -143,7 +143,7 @@ def _agree_on_seed(engine):
 
     if random_module._GLOBAL["seed"] is not None:
         return
-    local = np.int64(np.random.randint(0, 2**31 - 1))
+    local = random_module.next_seed()  # Python's `random`, as Keras's
     seed = int(engine.broadcast_from_first_process(np.asarray(local, "int32")))
     random_module.set_global_seed(seed)
 

@@ -1,5 +1,7 @@
 """`InputSpec`: what a layer accepts (rank, dtype, sizes of given axes)."""
 
+from kerasish.layers.shape_inference import shown_shape
+
 
 class InputSpec:
     """Constraints a layer checks on its inputs before `build` and `call`.
@@ -85,6 +87,7 @@ def assert_input_compatibility(specs, inputs, layer_name: str, layer_type: str):
         if not hasattr(x, "shape"):
             continue
         shape = tuple(x.shape)
+        shown = shown_shape(shape)  # the user's None, not a probe size
         rank = len(shape)
         where = f"Input {index} of layer '{layer_name}' ({layer_type})"
         if (
@@ -94,17 +97,17 @@ def assert_input_compatibility(specs, inputs, layer_name: str, layer_type: str):
         ):
             raise ValueError(
                 f"{where} is incompatible with the layer: expected ndim={spec.ndim}, "
-                f"found ndim={rank}. Full shape received: {shape}."
+                f"found ndim={rank}. Full shape received: {shown}."
             )
         if spec.max_ndim is not None and rank > spec.max_ndim:
             raise ValueError(
                 f"{where} is incompatible with the layer: expected max_ndim="
-                f"{spec.max_ndim}, found ndim={rank}. Full shape received: {shape}."
+                f"{spec.max_ndim}, found ndim={rank}. Full shape received: {shown}."
             )
         if spec.min_ndim is not None and rank < spec.min_ndim:
             raise ValueError(
                 f"{where} is incompatible with the layer: expected min_ndim="
-                f"{spec.min_ndim}, found ndim={rank}. Full shape received: {shape}."
+                f"{spec.min_ndim}, found ndim={rank}. Full shape received: {shown}."
             )
         for axis, size in spec.axes.items():
             if size is None:
@@ -113,7 +116,7 @@ def assert_input_compatibility(specs, inputs, layer_name: str, layer_type: str):
                 raise ValueError(
                     f"{where} is incompatible with the layer: expected axis {axis} "
                     f"of its input shape to have value {size}, but received input "
-                    f"with shape {shape}. The layer was built for inputs with "
+                    f"with shape {shown}. The layer was built for inputs with "
                     f"{size} features on axis {axis}; use a new layer for inputs "
                     f"with {shape[axis]}."
                 )
@@ -122,5 +125,5 @@ def assert_input_compatibility(specs, inputs, layer_name: str, layer_type: str):
                 if expected is not None and got is not None and expected != got:
                     raise ValueError(
                         f"{where} is incompatible with the layer: expected shape="
-                        f"{spec.shape}, found shape={shape}."
+                        f"{spec.shape}, found shape={shown}."
                     )

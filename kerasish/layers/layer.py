@@ -103,6 +103,19 @@ def _call_signature(cls):
     )
 
 
+def _check_positional(layer, args):
+    for arg in tree.flatten(args):
+        if arg is None or (hasattr(arg, "shape") and hasattr(arg, "dtype")):
+            continue
+        raise ValueError(
+            "Only input tensors may be passed as positional arguments. The "
+            f"following argument value should be passed as a keyword argument: "
+            f"{arg!r} (of type {type(arg)}). Layer '{layer.name}' "
+            f"({type(layer).__name__}) was called with it after its inputs; "
+            "for example, write `model(x, training=True)`, not `model(x, True)`."
+        )
+
+
 @functools.cache
 def _build_params(cls):
     params = inspect.signature(cls.build).parameters
@@ -195,6 +208,10 @@ class Layer(LayerSerialization, SymbolicCall, LayerAttributes, LayerQuantization
     # dropout and noise, Masking, Identity): they record no build shapes, so
     # their configs have no `build_config`, as Keras's.
     _built_at_init = False
+    # As Keras: arguments after the inputs are given by keyword unless they are
+    # tensors (`model(x, True)` would otherwise drop or misplace `training`).
+    # Host-side preprocessing layers take Python values positionally.
+    _allow_non_tensor_positional_args = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -535,6 +552,8 @@ class Layer(LayerSerialization, SymbolicCall, LayerAttributes, LayerQuantization
                 f"Layer '{self.name}' ({type(self).__name__}) was called without "
                 "inputs; pass them as the first positional argument."
             )
+        if len(args) > 1 and not self._allow_non_tensor_positional_args:
+            _check_positional(self, args[1:])
         flat = tree.flatten((args, kwargs))
         if any(isinstance(x, KerasTensor) for x in flat):
             return self._symbolic_call(args, kwargs)
@@ -841,8 +860,13 @@ def _add_layer_note(error, layer, when="calling"):
 
 
 def _wrap_build(build):
+    # A `build(self)` without a shape argument (Keras calls it with none).
+    takes_shapes = len(inspect.signature(build).parameters) > 1
+
     @functools.wraps(build)
     def wrapped(self, *args, **kwargs):
+        if not takes_shapes:
+            args, kwargs = (), {}
         # Keras locks a built layer's state: building it again may run (a
         # JaxLayer given its variables, a Dropout), but not add weights.
         relock = self.built and bool(

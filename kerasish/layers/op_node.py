@@ -17,6 +17,7 @@ def make_node_class(fn, spec):
 
     class OpNode(Layer):
         _is_op_node = True
+        _allow_non_tensor_positional_args = True  # an op, as Keras's: `x + 1.0`
         _op_function = staticmethod(fn)
         _keras_module = keras_module
 

@@ -7,6 +7,8 @@ the two traces is unknown in the output too. Masks of symbolic outputs are infer
 the same way from `compute_mask`.
 """
 
+import numpy as np
+
 from kerasish.common import tree
 from kerasish.engine import get_engine
 from kerasish.layers.keras_tensor import KerasTensor
@@ -38,6 +40,14 @@ def recorded_shapes(shapes):
     return {k: unknown(v) for k, v in shapes.items()}
 
 
+def shown_shape(shape):
+    """A shape as an error message shows it: inside a shape-inference trace,
+    the probe size is the user's unknown (None) dimension."""
+    if not _PROBING:
+        return tuple(shape)
+    return tuple(None if d == _PROBING[-1] else d for d in shape)
+
+
 def _is_shape(x):
     return isinstance(x, tuple | list) and all(
         d is None or (isinstance(d, int) and not isinstance(d, bool)) for d in x
@@ -60,6 +70,13 @@ def _trace_output_spec(layer, args, kwargs):
         def to_struct(x):
             if isinstance(x, KerasTensor):
                 shape = tuple(size if d is None else d for d in x.shape)
+                if x.dtype == "string":
+                    # No abstract strings: a host-side layer inside (a nested
+                    # model's TextVectorization) reads concrete ones, of one
+                    # token in the first probe and two in the second, so a
+                    # length that follows the text comes out unknown.
+                    text = "a" if size == _PROBE_SIZES[0] else "a b"
+                    return np.full(shape, text, dtype=object)
                 return engine.shape_dtype_struct(shape, x.dtype)
             return x
 

@@ -8,6 +8,7 @@ from kerasish.layers.input_layer import InputLayer
 from kerasish.layers.keras_mask import populate_masks
 from kerasish.layers.keras_tensor import KerasTensor
 from kerasish.layers.layer import Layer
+from kerasish.layers.shape_inference import shown_shape
 from kerasish.layers.symbolic_call import _training_default
 from kerasish.models.model import Model
 from kerasish.ops._symbolic import (
@@ -213,7 +214,8 @@ class Functional(Model):
             ):
                 raise ValueError(
                     f"Input '{spec.name}' of model '{self.name}' is incompatible: "
-                    f"expected shape {expected}, received {shape}. Reshape the data "
+                    f"expected shape {expected}, received {shown_shape(shape)}. "
+                    "Reshape the data "
                     "or build the model with a matching `keras.Input(shape=...)`."
                 )
             out.append(x)

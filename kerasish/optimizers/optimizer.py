@@ -173,6 +173,7 @@ class Optimizer(KerasSubclassing, StateVariables):
         self._trainable_variables_indices = {}
         self._slot_variables = []
         self._traced = None
+        self._apply_frame = None
 
     # -- argument checks -----------------------------------------------------------
     def _check_learning_rate(self, learning_rate):
@@ -264,6 +265,11 @@ class Optimizer(KerasSubclassing, StateVariables):
         Returns:
             `(new_params, new_opt_state)`; `new_params` is a list.
         """
+        if type(self).apply is not Optimizer.apply:
+            return self._apply_through_override(opt_state, grads, params)
+        return self._pure_apply(opt_state, grads, params)
+
+    def _pure_apply(self, opt_state, grads, params):
         grads, params = list(grads), list(params)
         if type(opt_state) in (list, tuple) and not self.built:
             raise ValueError(
@@ -304,6 +310,52 @@ class Optimizer(KerasSubclassing, StateVariables):
                 for g, p, o in zip(given, new_params, overwrite)
             ]
         return new_params, new_state
+
+    def _apply_through_override(self, opt_state, grads, params):
+        """`stateless_apply` for a subclass that overrides `apply` (gradient
+        centralization, a custom clipping): as in Keras, the override runs on
+        the gradients, with the variables reading `params`; its
+        `super().apply(grads)` takes the pure step on what it passes."""
+        if not self.built:
+            raise ValueError(
+                f"Optimizer '{self.name}' ({type(self).__name__}): to call "
+                "`stateless_apply`, the optimizer must be built first: call "
+                "`optimizer.build(trainable_variables)`."
+            )
+        from kerasish.variables import StatelessScope
+
+        frame = {"state": opt_state, "params": list(params)}
+        self._apply_frame = frame
+        try:
+            with StatelessScope(list(zip(self._trainable_variables, frame["params"]))):
+                self.apply(list(grads))
+        finally:
+            self._apply_frame = None
+        if "result" not in frame:
+            raise ValueError(
+                f"Optimizer '{self.name}' ({type(self).__name__}) overrides "
+                "`apply` but did not call `super().apply(grads, ...)`; kerasish "
+                "updates the weights in that call. Call it with the gradients "
+                "to apply."
+            )
+        return frame["result"]
+
+    def _apply_in_frame(self, grads, trainable_variables):
+        """`super().apply(...)` inside `_apply_through_override`: the pure step
+        on the gradients given (zeros for a variable left out)."""
+        frame = self._apply_frame
+        variables = self._trainable_variables
+        if trainable_variables is None:
+            full = list(grads)
+        else:
+            by_id = {id(v): g for v, g in zip(trainable_variables, grads)}
+            zeros = get_engine().numpy.zeros_like
+            full = [
+                by_id[id(v)] if by_id.get(id(v)) is not None else zeros(p)
+                for v, p in zip(variables, frame["params"])
+            ]
+        frame["result"] = self._pure_apply(frame["state"], full, frame["params"])
+        return None
 
     def _overwritten_by_gradient(self):
         """One flag per trained variable, `overwrite_with_gradient`; None
@@ -382,6 +434,8 @@ class Optimizer(KerasSubclassing, StateVariables):
 
     def apply(self, grads, trainable_variables=None):
         """Applies `grads` to the variables in place (eager; builds on first use)."""
+        if self._apply_frame is not None:  # inside a compiled step (see above)
+            return self._apply_in_frame(list(grads), trainable_variables)
         grads = list(grads)
         if not grads:
             return None
@@ -417,7 +471,7 @@ class Optimizer(KerasSubclassing, StateVariables):
                 g = get_engine().numpy.zeros_like(value)
             full.append(_value(g))
         if self._jitted_apply is None:
-            self._jitted_apply = get_engine().jit(self.stateless_apply)
+            self._jitted_apply = get_engine().jit(self._pure_apply)
         new_values, self.state = self._jitted_apply(self.state, full, values)
         for v, value in zip(self._trainable_variables, new_values):
             v.assign(value)

@@ -228,25 +228,35 @@ class StateVariables:
             return
         self.set_state_from_variables([store[str(i)] for i in range(len(store.keys()))])
 
-    def _apply_flat(self, values, grads, params):
-        """`stateless_apply` over a flat list in `variables` order (Keras's JAX
-        training loops pass `[v.value for v in optimizer.variables]`)."""
+    def state_as_list(self, state):
+        """`state` (a pytree like `optimizer.state`, traced or not) as Keras's
+        `[v.value for v in optimizer.variables]`."""
+        leaves = get_engine().tree_leaves(state)
+        return [leaves[leaf] for leaf, _ in self._layout()]
+
+    def state_from_list(self, values, like=None):
+        """The inverse of `state_as_list`: a state shaped like `like` (default
+        `optimizer.state`) holding `values`."""
         engine = get_engine()
-        leaves, treedef = engine.tree_flatten(self.state)
+        leaves, treedef = engine.tree_flatten(self.state if like is None else like)
         layout = self._layout()
         if len(values) != len(layout):
             raise ValueError(
-                f"Optimizer '{self.name}' has {len(layout)} variables; "
-                f"stateless_apply received {len(values)} values. Pass "
-                "`[v.value for v in optimizer.variables]`."
+                f"Optimizer '{self.name}' has {len(layout)} variables; received "
+                f"{len(values)} values. Pass `[v.value for v in "
+                "optimizer.variables]`, in that order."
             )
-        leaves = list(leaves)  # hidden slots keep their current values
+        leaves = list(leaves)
         for (leaf, _), value in zip(layout, values):
             leaves[leaf] = value
-        state = engine.tree_unflatten(treedef, leaves)
+        return engine.tree_unflatten(treedef, leaves)
+
+    def _apply_flat(self, values, grads, params):
+        """`stateless_apply` over a flat list in `variables` order (Keras's JAX
+        training loops pass `[v.value for v in optimizer.variables]`)."""
+        state = self.state_from_list(values)
         new_params, new_state = self._get_pipeline().apply(state, grads, params)
-        new_leaves = engine.tree_leaves(new_state)
-        return new_params, [new_leaves[leaf] for leaf, _ in layout]
+        return new_params, self.state_as_list(new_state)
 
 
 class OptimizerVariable(Variable):

@@ -5,7 +5,7 @@ step the key is part of the state: each step draws new numbers and the next step
 sees the advanced key. `kerasish.utils.set_random_seed(n)` makes runs repeat.
 """
 
-import numpy as np
+import random
 
 from kerasish.engine import get_engine
 from kerasish.variables import Variable
@@ -19,9 +19,13 @@ def set_global_seed(seed: int | None) -> None:
 
 
 def next_seed() -> int:
-    """A fresh integer seed: derived from the global seed when one is set."""
+    """A fresh integer seed: derived from the global seed when one is set.
+
+    Else drawn from Python's `random`, as Keras's `make_default_seed`: numpy's
+    global generator is left alone, so data a script draws from it after
+    building a model is the same as under Keras."""
     if _GLOBAL["seed"] is None:
-        return int(np.random.randint(0, 2**31 - 1))
+        return random.randint(1, int(1e9))
     _GLOBAL["counter"] += 1
     return (_GLOBAL["seed"] * 1_000_003 + _GLOBAL["counter"]) % (2**31 - 1)
 

@@ -20,7 +20,7 @@ import functools
 
 from kerasish.common import tree
 from kerasish.engine import get_engine
-from kerasish.trainers.steps import note_written
+from kerasish.trainers.steps import TrainState, note_written
 
 _KERASISH_NAMES = frozenset({"_replace", "non_trainable", "mask"})
 
@@ -150,13 +150,19 @@ def _keep_logs(logs):
     context.logs = {k: ops.convert_to_tensor(v) for k, v in logs.items()}
 
 
+_NO_DATA = object()
+
+
 def adapt_train_step(fn):
     @functools.wraps(fn)
     def train_step(self, state, data):
+        # Keras's `optimizer_variables`: `[v.value for v in optimizer.variables]`.
+        opt_state = state.optimizer
+        as_list = opt_state is not None and self.optimizer is not None
         keras_state = (
             list(state.trainable),
             list(state.non_trainable),
-            state.optimizer,
+            self.optimizer.state_as_list(opt_state) if as_list else opt_state,
             flat_metric_variables(self, state.metrics),
         )
         result = fn(self, keras_state, keras_data(self, data))
@@ -165,6 +171,8 @@ def adapt_train_step(fn):
         logs, new = _split_result(result, 4, "train_step")
         _keep_logs(logs)
         trainable, non_trainable, optimizer, metrics = new
+        if as_list and isinstance(optimizer, list | tuple):
+            optimizer = self.optimizer.state_from_list(list(optimizer), opt_state)
         return type(state)(
             list(trainable),
             list(non_trainable),
@@ -198,12 +206,37 @@ def adapt_test_step(fn):
     return test_step
 
 
+def _takes_state(fn):
+    """Whether a step takes `(state, data)`, not the one `data` argument of
+    Keras's TensorFlow/torch-style steps."""
+    import inspect
+
+    params = list(inspect.signature(fn).parameters.values())[1:]
+    return len(params) != 1 or params[0].kind is params[0].VAR_POSITIONAL
+
+
 def adapt_predict_step(fn):
+    takes_state = _takes_state(fn)
+
     @functools.wraps(fn)
-    def predict_step(self, state, data):
-        keras_state = (list(state.trainable), list(state.non_trainable))
+    def predict_step(self, state, data=_NO_DATA):
+        if data is _NO_DATA:  # `model.predict_step(x)` called directly
+            return fn(self, state)
+        if not isinstance(state, TrainState):  # called directly, Keras's way
+            return fn(self, state, data)
         x = data.x
         packed = (x,) if isinstance(x, list | tuple) or _ONE_BATCH.get() else x
+        if not takes_state:
+            # `predict_step(self, data)` (TensorFlow-style): run with the
+            # model's variables reading the step's values.
+            from kerasish.variables import StatelessScope
+
+            mapping = list(zip(self.trainable_variables, state.trainable)) + list(
+                zip(self.non_trainable_variables, state.non_trainable)
+            )
+            with StatelessScope(mapping):
+                return fn(self, packed)
+        keras_state = (list(state.trainable), list(state.non_trainable))
         result = fn(self, keras_state, packed)
         if (
             isinstance(result, tuple)
@@ -265,8 +298,12 @@ def run_base_step(model, kind, base_step, state, data):
         )
         return outputs, list(non_trainable)
     like = model._fresh_metrics()
+    as_list = False
     if kind == "train":
         trainable, non_trainable, optimizer, metrics = state
+        as_list = isinstance(optimizer, list | tuple) and model.optimizer is not None
+        if as_list:
+            optimizer = model.optimizer.state_from_list(list(optimizer))
     else:
         (trainable, non_trainable, metrics), optimizer = state, None
     with step_context(StepContext(batch.mask)) as context:
@@ -283,5 +320,8 @@ def run_base_step(model, kind, base_step, state, data):
     logs = context.logs if context.logs is not None else model._results(new.metrics)
     flat_metrics = flat_metric_variables(model, new.metrics)
     if kind == "train":
-        return logs, (new.trainable, new.non_trainable, new.optimizer, flat_metrics)
+        optimizer = new.optimizer
+        if as_list:
+            optimizer = model.optimizer.state_as_list(optimizer)
+        return logs, (new.trainable, new.non_trainable, optimizer, flat_metrics)
     return logs, (new.trainable, new.non_trainable, flat_metrics)

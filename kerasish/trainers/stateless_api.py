@@ -10,7 +10,12 @@ do, and call them with the values those guides pass around.
 
 import numpy as np
 
-from kerasish.trainers.steps import StepContext, _takes_training, step_context
+from kerasish.trainers.steps import (
+    StepContext,
+    _takes_training,
+    current_step_context,
+    step_context,
+)
 from kerasish.variables import StatelessScope
 
 _STATE_KINDS = (
@@ -85,7 +90,8 @@ class StatelessTrainerApi:
             training=training,
             return_losses=True,
         )
-        with step_context(StepContext(None, losses)):
+        outer = current_step_context()
+        with step_context(StepContext(None, losses)) as context:
             loss, (_, non_trainable, metrics) = self.stateless_compute_loss(
                 trainable_variables,
                 non_trainable,
@@ -96,9 +102,14 @@ class StatelessTrainerApi:
                 sample_weight=sample_weight,
                 training=training,
             )
+        if outer is not None:  # inside `fit`'s step: the per-output losses
+            outer.loss_parts = context.loss_parts
         unscaled = loss
         if training and self.optimizer is not None:
-            loss = self.optimizer.scale_loss(loss)
+            # The step's state when `fit` passes it; Keras's list otherwise.
+            given = optimizer_variables
+            opt_state = None if given is None or type(given) is list else given
+            loss = self.optimizer.scale_loss(loss, opt_state)
         return loss, (unscaled, y_pred, non_trainable, metrics)
 
     def _prepare_compiled_loss(self, x, y, y_pred):

@@ -175,6 +175,16 @@ def _takes_training(cls):
     return "training" in inspect.signature(cls.compute_loss).parameters
 
 
+@functools.cache
+def _overrides_loss_and_updates(cls):
+    """Whether `cls` overrides Keras's `compute_loss_and_updates`."""
+    from kerasish.trainers.stateless_api import StatelessTrainerApi
+
+    return cls.compute_loss_and_updates is not (
+        StatelessTrainerApi.compute_loss_and_updates
+    )
+
+
 class Steps:
     """The pure step functions mixed into `Trainer`."""
 
@@ -245,14 +255,42 @@ class Steps:
         metrics = self._join_metrics(trackers, compiled, bound)
         return loss, (y_pred, non_trainable, context.loss_parts, metrics)
 
+    def _keras_loss_and_updates(self, trainable, state, batch, training):
+        """A subclass's `compute_loss_and_updates`, which Keras's own steps call
+        (so an override changes `fit` and `evaluate`), given Keras's lists.
+        Returns what the built-in path does: `(scaled loss, (loss, aux))`."""
+        from kerasish.trainers.keras_steps import (
+            flat_metric_variables,
+            metrics_state_from_flat,
+        )
+
+        with step_context(StepContext(batch.mask)) as context:
+            scaled, (loss, y_pred, non_trainable, metrics) = (
+                self.compute_loss_and_updates(
+                    list(trainable),
+                    list(state.non_trainable),
+                    flat_metric_variables(self, state.metrics),
+                    batch.x,
+                    _unwrap_single(batch.y),
+                    _unwrap_single(batch.sample_weight),
+                    training=training,
+                    optimizer_variables=state.optimizer,
+                )
+            )
+        metrics = metrics_state_from_flat(self, state.metrics, list(metrics))
+        aux = (y_pred, list(non_trainable), context.loss_parts, metrics)
+        return scaled, (loss, aux)
+
     def _update_metrics(self, metrics_state, batch, y_pred, loss, parts):
         trackers, compiled, bound = self._split_metrics(metrics_state)
         count = ops.sum(batch.mask)
         values = [loss] + list(parts)
+        # A step without per-output losses (an override's own loss) leaves
+        # their trackers as they are.
         trackers = tuple(
             m.update(s, v, sample_weight=count)
             for (name, m), s, v in zip(self._loss_trackers or (), trackers, values)
-        )
+        ) + tuple(trackers[len(values) :])
         if type(self).compute_metrics is Steps.compute_metrics:
             compiled = self._update_compiled(
                 compiled, batch.y, y_pred, batch.sample_weight, batch.mask
@@ -329,6 +367,8 @@ class Steps:
         engine = get_engine()
 
         def scaled_loss(trainable):
+            if _overrides_loss_and_updates(type(self)):
+                return self._keras_loss_and_updates(trainable, state, data, True)
             loss, aux = self._loss_and_updates(trainable, state, data, True)
             # A LossScaleOptimizer scales the loss (mixed float16); others return it.
             return self.optimizer.scale_loss(loss, state.optimizer), (loss, aux)
@@ -349,9 +389,13 @@ class Steps:
             from kerasish.trainers.keras_steps import run_base_step
 
             return run_base_step(self, "test", Steps.test_step, state, data)
-        loss, (y_pred, non_trainable, parts, metrics) = self._loss_and_updates(
-            state.trainable, state, data, False
-        )
+        if _overrides_loss_and_updates(type(self)):
+            _, (loss, aux) = self._keras_loss_and_updates(
+                state.trainable, state, data, False
+            )
+        else:
+            loss, aux = self._loss_and_updates(state.trainable, state, data, False)
+        y_pred, non_trainable, parts, metrics = aux
         metrics = self._update_metrics(metrics, data, y_pred, loss, parts)
         # Non-trainable values a layer assigns in inference (a counter, a
         # user's running statistic) carry on and are written back, as Keras's

@@ -69,3 +69,273 @@ def test_input_layer_keras2_arguments_and_build_of_a_functional_model():
     model = keras.Model(inputs, keras.layers.Dense(2)(inputs))
     model.build(np.zeros((2, 3), "float32"))  # a no-op, as Keras
     assert model.built and model.output_shape == (None, 2)
+
+
+def _regression_data():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(8, 3)).astype("float32")
+    y = rng.normal(size=(8, 2)).astype("float32")
+    return x, y
+
+
+def _dense_model(model_class=keras.Model):
+    inputs = keras.Input((3,))
+    dense = keras.layers.Dense(2, kernel_initializer="ones", bias_initializer="zeros")
+    return model_class(inputs, dense(inputs))
+
+
+def _mse_grads(x, y, kernel):
+    """The analytic mse gradients of `x @ kernel` (a Dense at zero bias;
+    subtract a bias from `y`) over one batch."""
+    g = 2.0 * (x @ kernel - y) / y.size
+    return x.T @ g, g.sum(0)
+
+
+class CentralizedSGD(keras.optimizers.SGD):
+    """Gradient centralization written as an `apply` override."""
+
+    def apply(self, grads, trainable_variables=None):
+        grads = [
+            g - keras.ops.mean(g, axis=0, keepdims=True) if len(g.shape) > 1 else g
+            for g in grads
+        ]
+        return super().apply(grads, trainable_variables)
+
+
+def test_optimizer_apply_override_runs_in_fit_and_eagerly():
+    x, y = _regression_data()
+    model = _dense_model()
+    model.compile(CentralizedSGD(0.1), "mse")
+    model.fit(x, y, batch_size=8, epochs=1, verbose=0, shuffle=False)
+    kernel = np.ones((3, 2))
+    g_kernel, g_bias = _mse_grads(x, y, kernel)
+    centred = g_kernel - g_kernel.mean(0, keepdims=True)
+    kernel_after, bias_after = model.get_weights()
+    np.testing.assert_allclose(kernel_after, kernel - 0.1 * centred, atol=1e-6)
+    np.testing.assert_allclose(bias_after, -0.1 * g_bias, atol=1e-6)
+
+    # Called eagerly, the override runs once (not again inside the pure step).
+    optimizer = CentralizedSGD(0.1)
+    variable = keras.Variable(np.ones((3, 2), "float32"))
+    optimizer.apply([g_kernel.astype("float32")], [variable])
+    np.testing.assert_allclose(variable.numpy(), kernel - 0.1 * centred, atol=1e-6)
+
+
+def test_optimizer_apply_override_must_call_super():
+    class Forgetful(keras.optimizers.SGD):
+        def apply(self, grads, trainable_variables=None):
+            return None
+
+    x, y = _regression_data()
+    model = _dense_model()
+    model.compile(Forgetful(0.1), "mse")
+    with pytest.raises(ValueError, match="overrides `apply` but did not call"):
+        model.fit(x, y, batch_size=8, epochs=1, verbose=0)
+
+
+class Penalized(keras.Model):
+    """Adds `0.5 * |kernel|^2` in `compute_loss_and_updates`, as Keras's steps
+    call it (keras.io's JAX guides override it)."""
+
+    def compute_loss_and_updates(
+        self,
+        trainable_variables,
+        non_trainable_variables,
+        metrics_variables,
+        x,
+        y,
+        sample_weight,
+        training=False,
+        optimizer_variables=None,
+    ):
+        loss, aux = super().compute_loss_and_updates(
+            trainable_variables,
+            non_trainable_variables,
+            metrics_variables,
+            x,
+            y,
+            sample_weight,
+            training=training,
+            optimizer_variables=optimizer_variables,
+        )
+        penalty = 0.5 * keras.ops.sum(keras.ops.square(trainable_variables[0]))
+        return loss + penalty, (aux[0] + penalty, *aux[1:])
+
+
+def test_compute_loss_and_updates_override_drives_fit_and_evaluate():
+    x, y = _regression_data()
+    model = _dense_model(Penalized)
+    model.compile(keras.optimizers.SGD(0.1), "mse", metrics=["mae"])
+    history = model.fit(x, y, batch_size=8, epochs=1, verbose=0, shuffle=False)
+    kernel = np.ones((3, 2))
+    mse = np.mean((x @ kernel - y) ** 2)
+    assert history.history["loss"][0] == pytest.approx(mse + 0.5 * 6.0, rel=1e-5)
+    assert history.history["mae"][0] == pytest.approx(
+        np.mean(np.abs(x @ kernel - y)), rel=1e-5
+    )
+    g_kernel, g_bias = _mse_grads(x, y, kernel)
+    kernel_after, bias_after = model.get_weights()
+    np.testing.assert_allclose(
+        kernel_after, kernel - 0.1 * (g_kernel + kernel), atol=1e-5
+    )
+    np.testing.assert_allclose(bias_after, -0.1 * g_bias, atol=1e-6)
+    pred = x @ kernel_after + bias_after
+    expected = np.mean((pred - y) ** 2) + 0.5 * np.sum(kernel_after**2)
+    loss, _ = model.evaluate(x, y, verbose=0)
+    assert loss == pytest.approx(expected, rel=1e-5)
+
+
+@pytest.mark.parametrize("kind", ["subclass", "functional", "layer"])
+def test_non_tensor_positional_argument_is_rejected(kind):
+    class Model(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = keras.layers.Dense(2)
+
+        def call(self, x, training=False):
+            return self.dense(x)
+
+    target = {
+        "subclass": Model,
+        "functional": _dense_model,
+        "layer": lambda: keras.layers.Dense(2),
+    }[kind]()
+    x = np.ones((2, 3), "float32")
+    with pytest.raises(
+        ValueError, match=r"keyword argument: True .*model\(x, training=True\)"
+    ):
+        target(x, True)
+    # A tensor positional argument and a keyword `training` are fine.
+    np.testing.assert_allclose(target(x, training=True), target(x), atol=1e-6)
+
+
+def test_build_without_a_shape_argument(tmp_path):
+    class Scale(keras.layers.Layer):
+        def build(self):
+            self.w = self.add_weight(shape=(3,), initializer="ones")
+
+        def call(self, x):
+            return x * self.w
+
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, Scale()(inputs))
+    assert model.count_params() == 3
+    model.layers[1].w.assign(np.array([1.0, 2.0, 3.0], "float32"))
+    x = np.ones((2, 3), "float32")
+    np.testing.assert_allclose(model(x), np.tile([1.0, 2.0, 3.0], (2, 1)))
+    # The reloaded layer is built from its config (shape dropped) and its weight.
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    loaded = keras.models.load_model(path, custom_objects={"Scale": Scale})
+    np.testing.assert_allclose(loaded(x), model(x))
+
+
+def test_keras_style_train_step_gets_and_returns_optimizer_variables_as_a_list():
+    import jax
+
+    class Model(keras.Model):
+        def train_step(self, state, data):
+            trainable, non_trainable, optimizer_variables, metrics = state
+            x, y = data
+            assert isinstance(optimizer_variables, list)
+            assert len(optimizer_variables) == len(self.optimizer.variables)
+
+            def loss_fn(trainable):
+                y_pred, new = self.stateless_call(trainable, non_trainable, x)
+                return keras.ops.mean(keras.ops.square(y_pred - y)), new
+
+            (loss, non_trainable), grads = jax.value_and_grad(loss_fn, has_aux=True)(
+                trainable
+            )
+            trainable, optimizer_variables = self.optimizer.stateless_apply(
+                optimizer_variables, grads, trainable
+            )
+            state = (trainable, non_trainable, list(optimizer_variables), metrics)
+            return {"loss": loss}, state
+
+    x, y = _regression_data()
+    model = _dense_model(Model)
+    model.compile(keras.optimizers.SGD(0.1, momentum=0.5))
+    model.fit(x, y, batch_size=8, epochs=2, verbose=0, shuffle=False)
+    # Two SGD-with-momentum steps on mse, by hand.
+    kernel, velocity = np.ones((3, 2)), np.zeros((3, 2))
+    bias, bias_velocity = np.zeros(2), np.zeros(2)
+    for _ in range(2):
+        g_kernel, g_bias = _mse_grads(x, y - bias, kernel)
+        velocity = 0.5 * velocity - 0.1 * g_kernel
+        bias_velocity = 0.5 * bias_velocity - 0.1 * g_bias
+        kernel, bias = kernel + velocity, bias + bias_velocity
+    np.testing.assert_allclose(model.get_weights()[0], kernel, atol=1e-5)
+    assert int(model.optimizer.iterations.numpy()) == 2
+    momentum = [v for v in model.optimizer.variables if "momentum" in v.name][0]
+    np.testing.assert_allclose(momentum.numpy(), velocity, atol=1e-5)
+
+
+def test_one_argument_predict_step_called_directly_and_by_predict():
+    class Model(keras.Model):
+        def predict_step(self, data):
+            return keras.ops.argmax(self(data, training=False), axis=-1)
+
+    inputs = keras.Input((3,))
+    model = Model(inputs, keras.layers.Dense(4)(inputs))
+    x = np.random.default_rng(0).normal(size=(5, 3)).astype("float32")
+    expected = np.argmax(x @ model.layers[1].kernel.numpy(), axis=-1)
+    np.testing.assert_array_equal(model.predict_step(x), expected)
+    np.testing.assert_array_equal(model.predict(x, verbose=0), expected)
+    # The compiled step reads the current weights, not those it was traced with.
+    model.layers[1].kernel.assign(-model.layers[1].kernel.numpy())
+    expected = np.argmax(x @ model.layers[1].kernel.numpy(), axis=-1)
+    np.testing.assert_array_equal(model.predict(x, verbose=0), expected)
+
+
+def test_nested_model_on_a_symbolic_string_input():
+    vectorize = keras.layers.TextVectorization(max_tokens=20, output_sequence_length=4)
+    vectorize.adapt(np.array(["a b c", "b c d", "e f"]))
+    ragged = keras.layers.TextVectorization(max_tokens=20)
+    ragged.adapt(np.array(["a b c"]))
+    inner = keras.Sequential(
+        [
+            vectorize,
+            keras.layers.Embedding(20, 3),
+            keras.layers.GlobalAveragePooling1D(),
+        ]
+    )
+    inputs = keras.Input((1,), dtype="string")
+    assert inner(inputs).shape == (None, 3)
+    assert keras.Sequential([ragged])(inputs).shape == (None, None)  # text-long
+    np.testing.assert_allclose(
+        inner(np.array([["a b"]])),
+        np.mean(inner.layers[1].embeddings.numpy()[vectorize(["a b"])[0]], axis=0)[
+            None
+        ],
+        atol=1e-6,
+    )
+
+
+def test_shape_error_of_a_nested_model_shows_the_unknown_batch_as_none():
+    inputs = keras.Input((8,))
+    encoder = keras.Model(inputs, keras.layers.Dense(4)(inputs), name="encoder")
+    with pytest.raises(ValueError, match=r"model 'encoder'.*received \(None, 6\)"):
+        encoder(keras.Input((6,)))
+
+    class Model(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.conv = keras.layers.Conv1D(2, 1)
+
+        def call(self, x):
+            return self.conv(x)
+
+    with pytest.raises(ValueError, match=r"Full shape received: \(None, 2\)"):
+        Model()(keras.Input((2,)))
+
+
+def test_default_seeds_leave_numpy_global_generator_alone():
+    np.random.seed(0)
+    expected = np.random.rand(3)
+    np.random.seed(0)
+    keras.Sequential(
+        [keras.Input((3,)), keras.layers.Dense(4), keras.layers.Dropout(0.5)]
+    )
+    keras.random.normal((2,))
+    np.testing.assert_array_equal(np.random.rand(3), expected)

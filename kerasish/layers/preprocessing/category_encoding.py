@@ -33,6 +33,8 @@ class CategoryEncoding(Layer):
     Array([[1., 2., 0., 0.]], dtype=float32)
     """
 
+    _allow_non_tensor_positional_args = True  # as Keras's data layers
+
     def __init__(
         self, num_tokens=None, output_mode="multi_hot", sparse=False, **kwargs
     ):

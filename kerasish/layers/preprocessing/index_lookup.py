@@ -34,6 +34,8 @@ class HostSideLayer(Layer):
     engine tensors.
     """
 
+    _allow_non_tensor_positional_args = True  # as Keras's data layers
+
     host_side = True
     # Whether a call on data hands its numeric result over as an engine tensor,
     # as Keras's lookups and Hashing do on the JAX backend (int64 -> int32).

@@ -31,6 +31,8 @@ class Pipeline(Layer):
     (3, 2, 2, 1)
     """
 
+    _allow_non_tensor_positional_args = True  # as Keras's data layers
+
     def __init__(self, layers, name=None):
         super().__init__(name=name)
         if not isinstance(layers, list | tuple) or not all(

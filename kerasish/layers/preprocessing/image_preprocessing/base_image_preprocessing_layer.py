@@ -43,6 +43,8 @@ class BaseImagePreprocessingLayer(Layer):
     "segmentation_masks". Output: the same structure.
     """
 
+    _allow_non_tensor_positional_args = True  # as Keras's data layers
+
     _USE_BASE_FACTOR = True
     _FACTOR_BOUNDS = (-1, 1)
 
