@@ -25,6 +25,7 @@ from kerasish import mixed_precision
 from kerasish.common import naming, tree
 from kerasish.distribution.distribution_lib import distribute_tensor
 from kerasish.engine import get_engine
+from kerasish.layers import tf_data_bridge
 from kerasish.layers.input_spec import InputSpec, assert_input_compatibility
 from kerasish.layers.keras_mask import (
     get_keras_mask,
@@ -212,6 +213,10 @@ class Layer(LayerSerialization, SymbolicCall, LayerAttributes, LayerQuantization
     # tensors (`model(x, True)` would otherwise drop or misplace `training`).
     # Host-side preprocessing layers take Python values positionally.
     _allow_non_tensor_positional_args = False
+    # Called in a `tf.data` map, a layer runs through `tf.numpy_function` (see
+    # `tf_data_bridge`): marked as AutoGraph marks its own code, so TensorFlow
+    # calls it as Python instead of converting kerasish and JAX to graph code.
+    autograph_info__ = frozenset()
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -554,6 +559,10 @@ class Layer(LayerSerialization, SymbolicCall, LayerAttributes, LayerQuantization
             )
         if len(args) > 1 and not self._allow_non_tensor_positional_args:
             _check_positional(self, args[1:])
+        if tf_data_bridge.in_tf_function(args, kwargs):  # `tf.data` map
+            return tf_data_bridge.call_in_tf_function(
+                self, lambda *a, **k: self._eager_call(a, k), args, kwargs
+            )
         flat = tree.flatten((args, kwargs))
         if any(isinstance(x, KerasTensor) for x in flat):
             return self._symbolic_call(args, kwargs)

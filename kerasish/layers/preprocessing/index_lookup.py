@@ -19,6 +19,7 @@ import numpy as np
 from kerasish import config, ops
 from kerasish.common import tree
 from kerasish.engine import get_engine
+from kerasish.layers import tf_data_bridge
 from kerasish.layers.keras_tensor import KerasTensor
 from kerasish.layers.layer import Layer
 from kerasish.layers.preprocessing import _hashes, _utils
@@ -47,10 +48,32 @@ class HostSideLayer(Layer):
             return super().__call__(*args, **kwargs)
         if args and get_engine().is_tracer(args[0]):
             return self._traced_call(args[0])
+        if args and type(args[0]).__name__ == "RaggedTensor":
+            return self._ragged_call(args[0])
+        if tf_data_bridge.in_tf_function(args, kwargs):  # `tf.data` map
+            return tf_data_bridge.call_in_tf_function(
+                self, self.host_call, args, kwargs
+            )
         out = self.host_call(*args, **kwargs)
         if self.engine_output and np.asarray(out).dtype.kind in "biuf":
             return ops.convert_to_tensor(out)
         return out
+
+    def _ragged_call(self, inputs):
+        """A `tf.RaggedTensor` of tokens (`tf.strings.split` output): an
+        elementwise lookup (`output_mode="int"`) maps its values and keeps its
+        rows, as Keras's does."""
+        if getattr(self, "output_mode", None) != "int":
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}': a tf.RaggedTensor input "
+                f"is supported with output_mode='int' only, got output_mode="
+                f"'{self.output_mode}'. Pad the rows first "
+                "(`ragged.to_tensor()`), or use output_mode='int'."
+            )
+        values = inputs.flat_values
+        if tf_data_bridge.in_tf_function((values,), {}):  # `tf.data` map
+            return inputs.with_flat_values(self(values))
+        return inputs.with_flat_values(np.asarray(self.host_call(values.numpy())))
 
     def _traced_call(self, inputs):
         """The layer inside a compiled step (a model that holds it after
@@ -101,6 +124,8 @@ def to_host_array(inputs, kind: str, layer: str):
         array = np.array(inputs, dtype=object)
         flat = array.reshape(-1)
         for i, value in enumerate(flat):
+            if hasattr(value, "numpy"):  # a tf scalar (a tf.data element)
+                value = value.numpy()
             if isinstance(value, bytes | np.bytes_):
                 flat[i] = bytes(value).decode("utf-8")
             elif isinstance(value, str):

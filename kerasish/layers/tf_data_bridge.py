@@ -1,0 +1,105 @@
+"""Layers called inside a `tf.data` pipeline (`dataset.map(augment)`).
+
+Keras 3 runs its preprocessing layers inside `tf.data` on TensorFlow whatever the
+backend. kerasish has no TensorFlow kernels: a layer called on the symbolic
+tensors of a `tf.data` function runs through `tf.numpy_function`, eagerly, on
+each element's values (its random layers draw from their own `SeedGenerator`,
+so every element is augmented anew). The output's dtype and shape come from the
+layer's `compute_output_spec`, so the dataset's `element_spec` is set. Every
+layer works this way, not only the preprocessing ones Keras allows there.
+TensorFlow is never imported here: a tensor can only be TensorFlow's when
+the user's program has imported it.
+"""
+
+import sys
+
+import numpy as np
+
+from kerasish.common import tree
+
+
+def _is_graph_tensor(x):
+    tf = sys.modules.get("tensorflow")
+    return (
+        tf is not None
+        and isinstance(x, tf.Tensor)
+        and not isinstance(x, tf.__internal__.EagerTensor)
+    )
+
+
+def in_tf_function(args, kwargs):
+    """Whether a call's arguments hold symbolic `tf.Tensor`s (`tf.data.map`,
+    `tf.function`)."""
+    if "tensorflow" not in sys.modules:
+        return False
+    return any(_is_graph_tensor(x) for x in tree.flatten((args, kwargs)))
+
+
+def _as_host(array, dtype):
+    array = np.asarray(array)
+    if dtype == "string" and array.dtype.kind in "OS":
+        return np.vectorize(
+            lambda b: b.decode("utf-8") if isinstance(b, bytes) else b, otypes=[object]
+        )(array)
+    return array
+
+
+def call_in_tf_function(layer, call, args, kwargs):
+    """`call(*args, **kwargs)` (the layer's eager call) inside a TensorFlow
+    graph, through `tf.numpy_function`.
+
+    Args:
+        layer: The layer called, for its output spec and error messages.
+        call: The eager call to run on numpy values.
+        args, kwargs: The call's arguments, some of them symbolic tf tensors.
+    """
+    import tensorflow as tf
+
+    from kerasish.layers.keras_tensor import KerasTensor
+
+    flat = tree.flatten((args, kwargs))
+    positions = [i for i, x in enumerate(flat) if _is_graph_tensor(x)]
+    dtypes = [
+        "string" if flat[i].dtype == tf.string else flat[i].dtype.name
+        for i in positions
+    ]
+
+    def with_values(values):
+        filled = list(flat)
+        for i, value in zip(positions, values):
+            filled[i] = value
+        return tree.pack_sequence_as((args, kwargs), filled)
+
+    spec_args, spec_kwargs = with_values(
+        [
+            KerasTensor(tuple(flat[i].shape.as_list()), dtype)
+            for i, dtype in zip(positions, dtypes)
+        ]
+    )
+    spec = layer.compute_output_spec(*spec_args, **spec_kwargs)
+    flat_spec = tree.flatten(spec)
+    out_dtypes = [
+        tf.string if s.dtype == "string" else tf.as_dtype(s.dtype) for s in flat_spec
+    ]
+
+    def run(*values):
+        values = [_as_host(v, d) for v, d in zip(values, dtypes)]
+        a, k = with_values(values)
+        outputs = tree.flatten(call(*a, **k))
+        return [
+            np.asarray(o).astype(d.as_numpy_dtype)
+            if d != tf.string
+            else np.asarray(o).astype(object)
+            for o, d in zip(outputs, out_dtypes)
+        ]
+
+    results = tf.numpy_function(
+        run,
+        [flat[i] for i in positions],
+        out_dtypes,
+        stateful=True,
+        name=layer.name,
+    )
+    for tensor, s in zip(results, flat_spec):
+        tensor.set_shape(s.shape)
+    return tree.pack_sequence_as(spec, list(results))
