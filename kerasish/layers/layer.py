@@ -171,8 +171,15 @@ class Layer(LayerSerialization, SymbolicCall, LayerAttributes, LayerQuantization
                 f"{type(self).__name__}.__init__ got unexpected keyword argument(s) "
                 f"{sorted(kwargs)}. Check the spelling against the layer's signature."
             )
-        if input_dim is not None and input_shape is None:
+        if input_dim is not None:
             input_shape = (input_dim,)
+        if input_shape is not None:
+            warnings.warn(  # Keras's words
+                "Do not pass an `input_shape`/`input_dim` argument to a layer. "
+                "When using Sequential models, prefer using an `Input(shape)` "
+                "object as the first layer in the model instead.",
+                stacklevel=2,
+            )
         self._input_shape_arg = None if input_shape is None else tuple(input_shape)
         self._batch_size_arg = batch_size
         if name is not None and not isinstance(name, str):

@@ -117,7 +117,8 @@ class Metric:
     def init(self):
         """Returns the initial state: a pytree (dict) of arrays."""
         if self._keras_style:
-            return tuple(self._initial_values)
+            nested = [v for m in self._held_metrics() for v in m._from_state(m.init())]
+            return tuple(self._initial_values) + tuple(nested)
         raise NotImplementedError(
             f"Metric '{self.name}' ({type(self).__name__}) must implement init()."
         )
@@ -125,12 +126,13 @@ class Metric:
     def update(self, state, y_true, y_pred, sample_weight=None):
         """Returns the state after accumulating one batch (pure, jittable)."""
         if self._keras_style:
-            with StatelessScope(zip(self._variables, state)) as scope:
+            variables = self._keras_variables()
+            with StatelessScope(zip(variables, state)) as scope:
                 type(self).update_state(
                     self, y_true, y_pred, sample_weight=sample_weight
                 )
             return tuple(
-                scope.assigned.get(id(v), old) for v, old in zip(self._variables, state)
+                scope.assigned.get(id(v), old) for v, old in zip(variables, state)
             )
         raise NotImplementedError(
             f"Metric '{self.name}' ({type(self).__name__}) must implement "
@@ -140,7 +142,7 @@ class Metric:
     def compute(self, state):
         """Returns the metric's value for `state` (pure)."""
         if self._keras_style:
-            with StatelessScope(zip(self._variables, state)):
+            with StatelessScope(zip(self._keras_variables(), state)):
                 return type(self).result(self)
         raise NotImplementedError(
             f"Metric '{self.name}' ({type(self).__name__}) must implement "
@@ -233,7 +235,9 @@ class Metric:
         """The state's variables, where the current `StatelessScope` maps one
         of them; else None."""
         scope = current_scope()
-        if scope is None or self._variables or self._state_keys() is None:
+        if scope is None or self._keras_variables() is not None:
+            return None
+        if self._state_keys() is None:
             return None
         views = self.variables
         if any(scope.get(v) is not None for v in views):
@@ -273,9 +277,10 @@ class Metric:
     def variables(self):
         """The state as Keras variables (`total`, `count`, ...), in `init()`'s
         order; each is a live view of the metric's state. Keras-style metrics:
-        their own variables."""
-        if self._variables:
-            return list(self._variables)
+        their own variables, then those of the metrics they hold (as Keras)."""
+        variables = self._keras_variables()
+        if variables is not None:
+            return variables
         if self._state is None:
             if not self.built:
                 return []
@@ -285,6 +290,23 @@ class Metric:
         if keys is None:
             return list(get_engine().tree_leaves(self._state))
         return [self._view(key) for key in keys]
+
+    def _held_metrics(self):
+        """The metrics a Keras-style metric holds as attributes (a KID metric's
+        `Mean` tracker), in the order they were set."""
+        held = []
+        for value in self.__dict__.values():
+            items = value if isinstance(value, list | tuple) else (value,)
+            held += [m for m in items if isinstance(m, Metric) and m is not self]
+        return held
+
+    def _keras_variables(self):
+        """A Keras-style metric's variables: its own, then those of the
+        metrics it holds, as Keras lists them; None for a pure-state metric."""
+        if not (self._variables or self._keras_style):
+            return None
+        held = [v for m in self._held_metrics() for v in m.variables]
+        return list(self._variables) + held
 
     def _view(self, key):
         """The one `MetricVariable` of `key` (one object, so a scope's
@@ -333,7 +355,7 @@ class Metric:
                 f"of tensors corresponding 1:1 to {type(self).__name__}().variables "
                 f"({expected} of them). Received a list of {len(values)}."
             )
-        if self._variables:
+        if self._keras_variables() is not None:
             return tuple(values)
         keys = self._state_keys()
         if keys is None:
@@ -343,15 +365,16 @@ class Metric:
 
     def _variable_count(self):
         """How many `variables` the metric has (without touching its state)."""
-        if self._variables:
-            return len(self._variables)
+        variables = self._keras_variables()
+        if variables is not None:
+            return len(variables)
         keys = self._state_keys()
         if keys is not None:
             return len(keys)
         return len(get_engine().tree_leaves(self.init()))
 
     def _from_state(self, state):
-        if self._variables:
+        if self._keras_variables() is not None:
             return list(state)
         keys = self._state_keys()
         if keys is None:

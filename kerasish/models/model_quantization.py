@@ -44,6 +44,8 @@ def quantize_model(model, mode=None, config=None, filters=None, **kwargs):
             continue
         if len(layer._flatten_layers()) != 1:
             continue
+        if getattr(layer, "_is_op_node", False):
+            continue  # `x + y` is an op in Keras, not a layer to quantize
         try:
             layer.quantize(mode, type_check=type_check, config=config)
             modified = True

@@ -136,6 +136,20 @@ def threshold(x, threshold, default_value):
 
 def softmax(x, axis=-1):
     """`exp(x) / sum(exp(x))` along `axis`, computed stably."""
+    shape = getattr(x, "shape", None)
+    if (
+        isinstance(axis, int)
+        and shape is not None
+        and -len(shape) <= axis < len(shape)
+        and shape[axis] == 1
+    ):
+        warnings.warn(  # Keras's words
+            f"You are using a softmax over axis {axis} of a tensor of shape "
+            f"{tuple(shape)}. This axis has size 1. The softmax operation will "
+            "always return the value 1, which is likely not what you intended. "
+            "Did you mean to use a sigmoid instead?",
+            stacklevel=2,
+        )
     return engine_namespace("nn").softmax(unwrap(x), axis)
 
 

@@ -521,16 +521,12 @@ class IterableData:
     def _pad(self, x, y, sw, pad=True):
         n = num_samples(x, "x")
         bs = self.batch_size
-        if n > bs and self.shuffle:
-            # The model's first batch came from a shuffled pass: it may have been
-            # the short last one. Batches are padded to the full size from here.
-            self.batch_size = bs = n
         if n > bs:
-            raise ValueError(
-                f"`{self.what}` yielded a batch of {n} samples, larger than the "
-                f"first batch ({bs}): expected batches of at most the first "
-                "batch's size."
-            )
+            # The first batch was a short one (a shuffled pass's last batch, a
+            # dataset shuffled after batching): as Keras, the larger batch
+            # trains, and batches are padded to its size from here (the step
+            # compiles once more).
+            self.batch_size = bs = n
         if not pad:
             bs = n
         mask = np.zeros(bs, dtype="float32")

@@ -22,6 +22,7 @@ from kerasish.trainers.tracked_metrics import (
     set_metric_state,
     tracked_metrics,
 )
+from kerasish.variables import current_scope
 
 
 class TrainState(NamedTuple):
@@ -332,6 +333,8 @@ class Steps:
         `compile()` and returns the results of all of `self.metrics`.
         """
         context = current_step_context()
+        if (context is None or context.metrics is None) and current_scope():
+            return self._compute_metrics_in_scope(y, y_pred, sample_weight)
         if context is None or context.metrics is None:
             raise RuntimeError(
                 f"Model '{self.name}': `compute_metrics` runs inside the compiled "
@@ -353,6 +356,36 @@ class Steps:
             context.metrics = [trackers, compiled]
         bound = context.binding.states()
         return self._results(self._join_metrics(trackers, compiled, bound))
+
+    def _compute_metrics_in_scope(self, y, y_pred, sample_weight):
+        """`compute_metrics` in a Keras-style JAX step, whose `StatelessScope`
+        maps `metrics_variables` to the step's values: as Keras's, the compiled
+        metrics update the values in the scope and the results come from it."""
+        from kerasish.trainers.keras_steps import (
+            flat_metric_variables,
+            metrics_state_from_flat,
+        )
+
+        scope = current_scope()
+        variables = self.metrics_variables
+        values = [scope.get_current_value(v) for v in variables]
+        values = [v.value if x is None else x for v, x in zip(variables, values)]
+        state = metrics_state_from_flat(self, self._fresh_metrics(), values)
+        trackers, compiled, bound = self._split_metrics(state)
+        if y is not None:
+            n = len(get_engine().tree_leaves(y_pred))
+            names = self._resolved_output_names
+            compiled = self._update_compiled(
+                compiled,
+                flat_targets(y, n, names, self),
+                y_pred,
+                flat_weights(sample_weight, n, names),
+                None,
+            )
+        state = self._join_metrics(trackers, compiled, bound)
+        for variable, value in zip(variables, flat_metric_variables(self, state)):
+            scope.assign(variable, value)
+        return self._results(state)
 
     def train_step(self, state, data):
         """One training step, pure: `(state, batch) -> state`.

@@ -339,3 +339,123 @@ def test_default_seeds_leave_numpy_global_generator_alone():
     )
     keras.random.normal((2,))
     np.testing.assert_array_equal(np.random.rand(3), expected)
+
+
+def test_input_shape_argument_warns_as_keras_and_input_dim_wins():
+    with pytest.warns(UserWarning, match="Do not pass an `input_shape`/`input_dim`"):
+        model = keras.Sequential([keras.layers.Dense(2, input_shape=(5,), input_dim=3)])
+    assert model.count_params() == 3 * 2 + 2
+
+
+class KidLike(keras.metrics.Metric):
+    """A metric that wraps another (keras.io's DDIM KID metric and its `Mean`)."""
+
+    def __init__(self, name="kid", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.tracker = keras.metrics.Mean(name="kid_tracker")
+
+    def update_state(self, x, y=None, sample_weight=None):
+        self.tracker.update_state(x)
+
+    def result(self):
+        return self.tracker.result()
+
+    def reset_state(self):
+        self.tracker.reset_state()
+
+
+def test_metric_holding_a_metric_lists_its_variables_and_runs_stateless():
+    metric = KidLike()
+    assert [v.path for v in metric.variables] == [
+        "kid_tracker/total",
+        "kid_tracker/count",
+    ]
+    mapping = [(v, v.value) for v in metric.variables]
+    with keras.StatelessScope(state_mapping=mapping) as scope:
+        metric.update_state(3.0)
+        in_scope = [float(scope.get_current_value(v)) for v in metric.variables]
+    assert in_scope == [3.0, 1.0]
+    assert float(metric.result()) == 0.0  # the metric itself is unchanged
+    metric.update_state(5.0)
+    assert float(metric.result()) == 5.0
+
+    class Model(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = keras.layers.Dense(1)
+            self.kid = KidLike()
+
+        def call(self, x):
+            return self.dense(x)
+
+        @property
+        def metrics(self):
+            return [self.kid]
+
+        def test_step(self, state, data):
+            trainable, non_trainable, metrics = state
+            mapping = list(zip(self.metrics_variables, metrics))
+            with keras.StatelessScope(state_mapping=mapping) as scope:
+                self.kid.update_state(keras.ops.mean(data[0]))
+            metrics = [scope.get_current_value(v) for v in self.metrics_variables]
+            return {"kid": self.kid.stateless_result(metrics)}, (
+                trainable,
+                non_trainable,
+                metrics,
+            )
+
+    model = Model()
+    model.compile()
+    x = np.arange(8, dtype="float32").reshape(4, 2)
+    assert len(model.metrics_variables) == 2
+    logs = model.evaluate(x, np.zeros((4, 1)), batch_size=2, return_dict=True)
+    assert logs["kid"] == pytest.approx(np.mean([x[:2].mean(), x[2:].mean()]))
+
+
+def test_compute_metrics_inside_a_keras_style_test_step():
+    class Model(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = keras.layers.Dense(3, use_bias=False)
+
+        def call(self, x):
+            return self.dense(x)
+
+        def test_step(self, state, data):
+            trainable, non_trainable, metrics = state
+            x, y = data
+            mapping = list(zip(self.trainable_variables, trainable)) + list(
+                zip(self.metrics_variables, metrics)
+            )
+            with keras.StatelessScope(state_mapping=mapping) as scope:
+                logs = self.compute_metrics(x, y, self(x))
+            metrics = [scope.get_current_value(v) for v in self.metrics_variables]
+            return logs, (trainable, non_trainable, metrics)
+
+    model = Model()
+    model.compile(metrics=[keras.metrics.SparseCategoricalAccuracy()])
+    x = np.array([[1, 0, 0, 0], [0, 1, 0, 0]] * 4, "float32")
+    model(x[:1])
+    model.dense.kernel.assign(np.eye(4, 3, dtype="float32"))
+    y = np.array([0, 1, 0, 0, 0, 1, 1, 1], "int32")
+    logs = model.evaluate(x, y, batch_size=4, return_dict=True, verbose=0)
+    predicted = np.argmax(x @ np.eye(4, 3), axis=-1)
+    assert logs["sparse_categorical_accuracy"] == pytest.approx(np.mean(predicted == y))
+
+
+def test_softmax_over_a_size_one_axis_warns_as_keras():
+    with pytest.warns(UserWarning, match=r"softmax over axis -1 .*\(2, 1\).*sigmoid"):
+        out = keras.ops.softmax(np.ones((2, 1), "float32"))
+    np.testing.assert_array_equal(out, np.ones((2, 1)))
+
+
+def test_quantize_does_not_warn_about_operator_nodes():
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, keras.layers.Dense(4)(inputs) + inputs)
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.quantize("float8")
+    assert not [w for w in caught if "Layer Add" in str(w.message)]
+    assert model.layers[1].quantization_mode == "float8"

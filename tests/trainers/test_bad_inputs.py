@@ -419,13 +419,6 @@ CASES = [
         r"yielded a tuple of 4 elements; expected \(x,\), \(x, y\)",
     ),
     (
-        "generator_growing_batch",
-        lambda: fit(x=[(X[:4], Y[:4]), (X, Y)], y=None),
-        ValueError,
-        r"`x` yielded a batch of 16 samples, larger than the firs"
-        r"t batch \(4\): expected",
-    ),
-    (
         "nested_python_lists",
         lambda: fit(x=X.tolist(), y=Y),
         ValueError,

@@ -101,9 +101,6 @@ def test_wrong_input_width_names_input_and_shapes():
 def test_unexpected_recompile_warns_once_with_reason():
     model = _model()
     model.compile("adam", "sparse_categorical_crossentropy")
-    batches = [(X[:16], Y[:16]), (X[16:48], Y[16:48])]  # second batch is larger
-    with pytest.raises(ValueError, match="larger than the first batch"):
-        model.fit(batches, verbose=0)
     model.fit([(X[:16], Y[:16])], verbose=0)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -134,3 +131,28 @@ def test_recompile_is_reported_once_per_step_kind():
             model.predict(np.ones((1, length), "int32"), verbose=0)
     messages = [str(w.message) for w in caught if "recompiling" in str(w.message)]
     assert len(messages) == 1 and "not reported" in messages[0]
+
+
+def test_a_batch_larger_than_the_first_trains_as_keras():
+    # A dataset shuffled after batching can yield its short last batch first.
+    def fit_sgd(batches):
+        model = keras.Sequential(
+            [keras.Input((4,)), keras.layers.Dense(1, kernel_initializer="ones")]
+        )
+        model.compile(keras.optimizers.SGD(0.1), "mse")
+        model.fit(batches, verbose=0, shuffle=False)
+        return model.get_weights()
+
+    y = X[:, :1] * 2.0
+    kernel, bias = np.ones((4, 1)), np.zeros(1)
+    for lo, hi in [(0, 2), (2, 6), (6, 8)]:  # sizes 2, 4, 2
+        xb, yb = X[lo:hi], y[lo:hi]
+        g = 2.0 * (xb @ kernel + bias - yb) / len(xb)
+        kernel, bias = kernel - 0.1 * xb.T @ g, bias - 0.1 * g.sum(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the recompile for the larger batch
+        got_kernel, got_bias = fit_sgd(
+            [(X[0:2], y[0:2]), (X[2:6], y[2:6]), (X[6:8], y[6:8])]
+        )
+    np.testing.assert_allclose(got_kernel, kernel, atol=1e-5)
+    np.testing.assert_allclose(got_bias, bias, atol=1e-5)
