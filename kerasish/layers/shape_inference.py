@@ -40,6 +40,10 @@ def recorded_shapes(shapes):
     return {k: unknown(v) for k, v in shapes.items()}
 
 
+def _is_host_strings(x):
+    return isinstance(x, np.ndarray) and x.dtype.kind in "OUS"
+
+
 def shown_shape(shape):
     """A shape as an error message shows it: inside a shape-inference trace,
     the probe size is the user's unknown (None) dimension."""
@@ -91,7 +95,16 @@ def _trace_output_spec(layer, args, kwargs):
                 flat[i] = a
             a, k = tree.pack_sequence_as((spec_args, spec_kwargs), flat)
             with StatelessScope(collect_losses=True):
-                return layer._eager_call(a, k) if layer.built else layer(*a, **k)
+                out = layer._eager_call(a, k) if layer.built else layer(*a, **k)
+            # Strings cannot leave the trace: their shapes do, as placeholders.
+            flat_out = engine.tree_leaves(out, is_leaf=_is_host_strings)
+            strings[:] = [i for i, x in enumerate(flat_out) if _is_host_strings(x)]
+            return tree.map_structure(
+                lambda x: (
+                    engine.numpy.zeros(x.shape, "int8") if _is_host_strings(x) else x
+                ),
+                out,
+            )
 
         _PROBING.append(size)
         try:
@@ -99,6 +112,7 @@ def _trace_output_spec(layer, args, kwargs):
         finally:
             _PROBING.pop()
 
+    strings = []  # positions of string outputs among the flat outputs
     try:
         first, second = run(_PROBE_SIZES[0]), run(_PROBE_SIZES[1])
     except Exception as error:
@@ -119,9 +133,9 @@ def _trace_output_spec(layer, args, kwargs):
                 d1 if isinstance(d1, int) and d1 == d2 else None
                 for d1, d2 in zip(a.shape, b.shape)
             ),
-            a.dtype,
+            "string" if i in strings else a.dtype,
         )
-        for a, b in zip(flat_first, flat_second)
+        for i, (a, b) in enumerate(zip(flat_first, flat_second))
     ]
     structure = engine.tree_structure(first)
     return engine.tree_unflatten(structure, merged)

@@ -44,6 +44,38 @@ def _as_host(array, dtype):
     return array
 
 
+def _probed_spec(call, with_values, shapes, dtypes):
+    """The output spec of `call` on inputs of fully known `shapes`, from two
+    eager calls on made-up values: a size that differs between them (a text's
+    token count) is unknown."""
+    from kerasish.layers.keras_tensor import KerasTensor
+
+    def probe(text, number):
+        values = [
+            np.full(shape, text, dtype=object)
+            if dtype == "string"
+            else np.full(shape, number, dtype=dtype)
+            for shape, dtype in zip(shapes, dtypes)
+        ]
+        a, k = with_values(values)
+        return call(*a, **k)
+
+    structure = probe("a", 0)
+    first = [np.asarray(o) for o in tree.flatten(structure)]
+    second = [np.asarray(o) for o in tree.flatten(probe("a b", 1))]
+    specs = []
+    for p, q in zip(first, second):
+        same_rank = p.ndim == q.ndim
+        shape = tuple(
+            d if same_rank and d == e else None for d, e in zip(p.shape, q.shape)
+        )
+        if not same_rank:
+            shape = (None,) * p.ndim
+        dtype = "string" if p.dtype.kind in "OUS" else str(p.dtype)
+        specs.append(KerasTensor(shape, dtype))
+    return tree.pack_sequence_as(structure, specs)
+
+
 def call_in_tf_function(layer, call, args, kwargs):
     """`call(*args, **kwargs)` (the layer's eager call) inside a TensorFlow
     graph, through `tf.numpy_function`.
@@ -70,13 +102,16 @@ def call_in_tf_function(layer, call, args, kwargs):
             filled[i] = value
         return tree.pack_sequence_as((args, kwargs), filled)
 
-    spec_args, spec_kwargs = with_values(
-        [
-            KerasTensor(tuple(flat[i].shape.as_list()), dtype)
-            for i, dtype in zip(positions, dtypes)
-        ]
-    )
-    spec = layer.compute_output_spec(*spec_args, **spec_kwargs)
+    shapes = [tuple(flat[i].shape.as_list()) for i in positions]
+    if all(None not in shape for shape in shapes):
+        # Fully known shapes (an unbatched element, a fixed batch): the spec
+        # is what the call returns on such values, so the two always agree.
+        spec = _probed_spec(call, with_values, shapes, dtypes)
+    else:
+        spec_args, spec_kwargs = with_values(
+            [KerasTensor(shape, dtype) for shape, dtype in zip(shapes, dtypes)]
+        )
+        spec = layer.compute_output_spec(*spec_args, **spec_kwargs)
     flat_spec = tree.flatten(spec)
     out_dtypes = [
         tf.string if s.dtype == "string" else tf.as_dtype(s.dtype) for s in flat_spec

@@ -3,8 +3,19 @@
 Re-exported by `kerasish.ops.numpy` (and `kerasish.ops`); import them from there.
 """
 
+import numpy as np
+
 from kerasish.engine import get_engine
 from kerasish.ops._forward import unwrap
+
+
+def _numpy_for(x):
+    """numpy for host string arrays (a text input moved between axes before a
+    StringLookup, as Keras's symbolic graphs allow), else the engine's."""
+    first = x[0] if isinstance(x, list | tuple) and x else x
+    if isinstance(first, np.ndarray) and first.dtype.kind in "OUS":
+        return np
+    return get_engine().numpy
 
 
 def append(x1, x2, axis=None):
@@ -24,7 +35,7 @@ def broadcast_to(x, shape):
 
 def concatenate(xs, axis=0):
     """Joins the tensors `xs` along an existing `axis`."""
-    return get_engine().numpy.concatenate(unwrap(xs), axis)
+    return _numpy_for(xs).concatenate(unwrap(xs), axis)
 
 
 def copy(x):
@@ -64,7 +75,7 @@ def dstack(xs):
 
 def expand_dims(x, axis):
     """Inserts a length-1 axis into `x` at `axis`."""
-    return get_engine().numpy.expand_dims(unwrap(x), axis)
+    return _numpy_for(x).expand_dims(unwrap(x), axis)
 
 
 def flip(x, axis=None):
@@ -84,6 +95,9 @@ def flipud(x):
 
 def get_item(x, key):
     """`x[key]`."""
+    if _numpy_for(x) is np:
+        key = unwrap(key)
+        return x[tuple(key) if isinstance(key, list) else key]
     return get_engine().numpy.get_item(unwrap(x), unwrap(key))
 
 
@@ -124,7 +138,7 @@ def repeat(x, repeats, axis=None):
 
 def reshape(x, newshape):
     """`x` with the shape `newshape` (one entry may be -1)."""
-    return get_engine().numpy.reshape(unwrap(x), newshape)
+    return _numpy_for(x).reshape(unwrap(x), newshape)
 
 
 def roll(x, shift, axis=None):
@@ -173,12 +187,12 @@ def split(x, indices_or_sections, axis=0):
 
 def squeeze(x, axis=None):
     """Removes length-1 axes of `x` (all of them if `axis` is `None`)."""
-    return get_engine().numpy.squeeze(unwrap(x), axis)
+    return _numpy_for(x).squeeze(unwrap(x), axis)
 
 
 def stack(x, axis=0):
     """Joins the tensors `x` along a new `axis`."""
-    return get_engine().numpy.stack(unwrap(x), axis)
+    return _numpy_for(x).stack(unwrap(x), axis)
 
 
 def swapaxes(x, axis1, axis2):
@@ -203,7 +217,7 @@ def tile(x, repeats):
 
 def transpose(x, axes=None):
     """`x` with its axes permuted by `axes` (reversed if `None`)."""
-    return get_engine().numpy.transpose(unwrap(x), axes)
+    return _numpy_for(x).transpose(unwrap(x), axes)
 
 
 def tril(x, k=0):

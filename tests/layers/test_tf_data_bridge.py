@@ -91,3 +91,23 @@ def test_feature_space_adapts_on_an_unbatched_dataset_of_strings():
     )
     np.testing.assert_allclose(out, np.concatenate([colors, size[:, None]], 1), 1e-4)
     assert vocabulary[1] == "red"
+
+
+def test_unbatched_elements_get_the_shape_the_call_returns():
+    vectorize = keras.layers.TextVectorization(max_tokens=10, output_sequence_length=4)
+    vectorize.adapt(["a b c", "b c d"])
+    texts = ["a b", "c d e"]
+    dataset = tf.data.Dataset.from_tensor_slices(texts).map(vectorize)
+    assert dataset.element_spec == tf.TensorSpec((4,), tf.int64)
+    np.testing.assert_array_equal(_elements(dataset), np.asarray(vectorize(texts)))
+    # Without a fixed length the token count is unknown.
+    ragged = keras.layers.TextVectorization(max_tokens=10)
+    ragged.adapt(["a b c", "b c d"])
+    dataset = tf.data.Dataset.from_tensor_slices(texts).map(ragged)
+    assert dataset.element_spec == tf.TensorSpec((None,), tf.int64)
+    assert [e.tolist() for e in _elements(dataset)] == [
+        np.asarray(ragged(t)).tolist() for t in texts
+    ]
+    lookup = keras.layers.StringLookup(vocabulary=["a", "b"], output_mode="one_hot")
+    dataset = tf.data.Dataset.from_tensor_slices(["a", "b"]).map(lookup)
+    assert [e.tolist() for e in _elements(dataset)] == [[[0, 1, 0]], [[0, 0, 1]]]

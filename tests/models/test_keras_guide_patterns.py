@@ -459,3 +459,26 @@ def test_quantize_does_not_warn_about_operator_nodes():
         model.quantize("float8")
     assert not [w for w in caught if "Layer Add" in str(w.message)]
     assert model.layers[1].quantization_mode == "float8"
+
+
+def test_shape_ops_on_a_symbolic_string_input_keep_strings():
+    # keras.io's wide-deep-cross example: `lookup(ops.expand_dims(text, -1))`.
+    inputs = keras.Input(shape=(), dtype="string")
+    for make in (
+        lambda t: keras.ops.expand_dims(t, -1),
+        lambda t: keras.ops.reshape(t, (-1, 1)),
+        lambda t: t[:, None],
+        lambda t: keras.layers.Reshape((1,))(t),
+    ):
+        out = make(inputs)
+        assert (out.shape, out.dtype) == ((None, 1), "string")
+    lookup = keras.layers.StringLookup(vocabulary=["a", "b"])
+    ids = lookup(keras.ops.expand_dims(inputs, -1))
+    assert (ids.shape, ids.dtype) == ((None, 1), "int64")
+    # The same ops run eagerly on host strings (Keras on JAX cannot).
+    text = np.array(["a", "b", "c"])
+    np.testing.assert_array_equal(keras.ops.expand_dims(text, -1), text[:, None])
+    np.testing.assert_array_equal(keras.ops.reshape(text, (3, 1))[:, 0], text)
+    np.testing.assert_array_equal(
+        lookup(keras.ops.expand_dims(text, -1)), [[1], [2], [0]]
+    )

@@ -3,6 +3,7 @@
 import math
 
 from kerasish import ops
+from kerasish.layers.keras_tensor import KerasTensor
 from kerasish.layers.layer import Layer
 from kerasish.serialization import register_builtin
 
@@ -57,6 +58,10 @@ class Reshape(Layer):
             input_shape[0],
             *(total // known if d == -1 else d for d in self.target_shape),
         )
+
+    def compute_output_spec(self, inputs):
+        # The input's dtype, as Keras's (a string input stays a string).
+        return KerasTensor(self.compute_output_shape(inputs.shape), inputs.dtype)
 
     def call(self, inputs):
         shape = self.compute_output_shape(tuple(inputs.shape))
