@@ -9,13 +9,12 @@ from kerasish.engine import get_engine
 from kerasish.ops._forward import unwrap
 
 
-def _numpy_for(x):
-    """numpy for host string arrays (a text input moved between axes before a
-    StringLookup, as Keras's symbolic graphs allow), else the engine's."""
+def _host_strings(x):
+    """Whether `x` (or the first of a list) is a host string array: a text input
+    moved between axes before a StringLookup, as Keras's graphs allow; numpy
+    does those ops (the engine's arrays hold no strings)."""
     first = x[0] if isinstance(x, list | tuple) and x else x
-    if isinstance(first, np.ndarray) and first.dtype.kind in "OUS":
-        return np
-    return get_engine().numpy
+    return isinstance(first, np.ndarray) and first.dtype.kind in "OUS"
 
 
 def append(x1, x2, axis=None):
@@ -35,7 +34,9 @@ def broadcast_to(x, shape):
 
 def concatenate(xs, axis=0):
     """Joins the tensors `xs` along an existing `axis`."""
-    return _numpy_for(xs).concatenate(unwrap(xs), axis)
+    if _host_strings(xs):
+        return np.concatenate(xs, axis)
+    return get_engine().numpy.concatenate(unwrap(xs), axis)
 
 
 def copy(x):
@@ -75,7 +76,9 @@ def dstack(xs):
 
 def expand_dims(x, axis):
     """Inserts a length-1 axis into `x` at `axis`."""
-    return _numpy_for(x).expand_dims(unwrap(x), axis)
+    if _host_strings(x):
+        return np.expand_dims(x, axis)
+    return get_engine().numpy.expand_dims(unwrap(x), axis)
 
 
 def flip(x, axis=None):
@@ -95,7 +98,7 @@ def flipud(x):
 
 def get_item(x, key):
     """`x[key]`."""
-    if _numpy_for(x) is np:
+    if _host_strings(x):
         key = unwrap(key)
         return x[tuple(key) if isinstance(key, list) else key]
     return get_engine().numpy.get_item(unwrap(x), unwrap(key))
@@ -138,7 +141,9 @@ def repeat(x, repeats, axis=None):
 
 def reshape(x, newshape):
     """`x` with the shape `newshape` (one entry may be -1)."""
-    return _numpy_for(x).reshape(unwrap(x), newshape)
+    if _host_strings(x):
+        return np.reshape(x, newshape)
+    return get_engine().numpy.reshape(unwrap(x), newshape)
 
 
 def roll(x, shift, axis=None):
@@ -187,12 +192,16 @@ def split(x, indices_or_sections, axis=0):
 
 def squeeze(x, axis=None):
     """Removes length-1 axes of `x` (all of them if `axis` is `None`)."""
-    return _numpy_for(x).squeeze(unwrap(x), axis)
+    if _host_strings(x):
+        return np.squeeze(x, axis)
+    return get_engine().numpy.squeeze(unwrap(x), axis)
 
 
 def stack(x, axis=0):
     """Joins the tensors `x` along a new `axis`."""
-    return _numpy_for(x).stack(unwrap(x), axis)
+    if _host_strings(x):
+        return np.stack(x, axis)
+    return get_engine().numpy.stack(unwrap(x), axis)
 
 
 def swapaxes(x, axis1, axis2):
@@ -217,7 +226,9 @@ def tile(x, repeats):
 
 def transpose(x, axes=None):
     """`x` with its axes permuted by `axes` (reversed if `None`)."""
-    return _numpy_for(x).transpose(unwrap(x), axes)
+    if _host_strings(x):
+        return np.transpose(x, axes)
+    return get_engine().numpy.transpose(unwrap(x), axes)
 
 
 def tril(x, k=0):

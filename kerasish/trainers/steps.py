@@ -324,6 +324,19 @@ class Steps:
             compiled, list(flat_y), flat_pred, weights, mask
         )
 
+    def _update_compiled_from_keras(self, compiled, y, y_pred, sample_weight, mask):
+        """`_update_compiled` for targets and weights as Keras passes them to
+        `compute_metrics` (one array, a list or a dict by output name)."""
+        names = self._resolved_output_names
+        n = len(get_engine().tree_leaves(y_pred))
+        return self._update_compiled(
+            compiled,
+            flat_targets(y, n, names, self),
+            y_pred,
+            flat_weights(sample_weight, n, names),
+            mask,
+        )
+
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         """Updates the compiled metrics for a batch; returns every metric's result.
 
@@ -344,14 +357,8 @@ class Steps:
             )
         trackers, compiled = context.metrics
         if y is not None:
-            names = self._resolved_output_names
-            n = len(get_engine().tree_leaves(y_pred))
-            compiled = self._update_compiled(
-                compiled,
-                flat_targets(y, n, names, self),
-                y_pred,
-                flat_weights(sample_weight, n, names),
-                context.mask,
+            compiled = self._update_compiled_from_keras(
+                compiled, y, y_pred, sample_weight, context.mask
             )
             context.metrics = [trackers, compiled]
         bound = context.binding.states()
@@ -373,14 +380,8 @@ class Steps:
         state = metrics_state_from_flat(self, self._fresh_metrics(), values)
         trackers, compiled, bound = self._split_metrics(state)
         if y is not None:
-            n = len(get_engine().tree_leaves(y_pred))
-            names = self._resolved_output_names
-            compiled = self._update_compiled(
-                compiled,
-                flat_targets(y, n, names, self),
-                y_pred,
-                flat_weights(sample_weight, n, names),
-                None,
+            compiled = self._update_compiled_from_keras(
+                compiled, y, y_pred, sample_weight, None
             )
         state = self._join_metrics(trackers, compiled, bound)
         for variable, value in zip(variables, flat_metric_variables(self, state)):
