@@ -147,6 +147,8 @@ def serialize_keras_object(obj):
     """Returns a JSON-able description of `obj` (a class instance or a function)."""
     if obj is None or isinstance(obj, bool | int | float | str):
         return obj
+    if isinstance(obj, np.ndarray) and obj.ndim == 0:
+        return obj.item()  # as Keras: a 0-d array is a plain number
     if isinstance(obj, np.ndarray):  # Keras's form, dtype kept
         return {
             "class_name": "__numpy__",
@@ -189,7 +191,7 @@ def serialize_keras_object(obj):
         out = {
             "module": getattr(cls, "__module__", None),
             "class_name": cls.__name__,
-            "config": obj.get_config(),
+            "config": _numpy_serialized(obj.get_config()),
             "registered_name": registered or cls.__name__,
         }
     get_build_config = getattr(obj, "get_build_config", None)
@@ -203,6 +205,18 @@ def serialize_keras_object(obj):
         if compile_config is not None:
             out["compile_config"] = serialize_keras_object(compile_config)
     return out
+
+
+def _numpy_serialized(value):
+    """A user class's config with its numpy values in Keras's serialized form
+    (`self.var.numpy()` in a `get_config`); everything else as it is."""
+    if isinstance(value, np.ndarray | np.generic):
+        return serialize_keras_object(value)
+    if isinstance(value, dict):
+        return {k: _numpy_serialized(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_numpy_serialized(v) for v in value)
+    return value
 
 
 def _jsonable(value):

@@ -9,6 +9,7 @@ from kerasish.serialization import (
     register_builtin,
     serialize_keras_object,
 )
+from kerasish.trainers.first_batch import deferred_input_dtype
 
 
 @register_builtin("models")
@@ -101,6 +102,10 @@ class Sequential(Model):
             and len(self._layers) > 1
         ):
             self.build(self._layers[0].batch_shape)
+        elif len(self._layers) > 1 and getattr(self._layers[0], "_flat_inputs", None):
+            # A functional model first: its inputs give the shape, as Keras's
+            # `input_shape` branch (else the layers after it stayed unbuilt).
+            self.build(self._layers[0].input_shape)
 
     def build(self, input_shape=None):
         """Builds the stack for inputs of `input_shape` (batch axis included)."""
@@ -142,9 +147,7 @@ class Sequential(Model):
             dtype = str(getattr(first, "dtype", None) or "float32")
             # The deferred Input takes the data's dtype: ids stay integers, and
             # 64-bit host data maps to the engine's defaults.
-            self._pending_input_dtype = {"float64": None, "int64": "int32"}.get(
-                dtype, dtype
-            )
+            self._pending_input_dtype = deferred_input_dtype(dtype)
             self.build(tuple(first.shape))
 
     @property

@@ -128,6 +128,12 @@ def _dtype(a):
     return a.dtype if hasattr(a, "dtype") else np.asarray(a).dtype
 
 
+def deferred_input_dtype(dtype):
+    """The dtype of the Input a model builds from data of `dtype`: ids stay
+    integers, and 64-bit host data maps to the engine's defaults (None: floatx)."""
+    return {"float64": None, "int64": "int32"}.get(dtype, dtype)
+
+
 def build_from_data(model, x):
     """Builds an unbuilt model for inputs shaped like the batch `x`."""
     from kerasish.layers.keras_tensor import KerasTensor
@@ -137,7 +143,7 @@ def build_from_data(model, x):
     if getattr(model, "_builds_own_input", False) or hasattr(
         model, "_pending_input_dtype"
     ):
-        model._pending_input_dtype = (
+        model._pending_input_dtype = deferred_input_dtype(
             str(np.asarray(first[:1]).dtype)
             if not get_engine().is_tensor(first)
             else str(first.dtype)

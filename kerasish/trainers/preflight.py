@@ -272,6 +272,19 @@ def check_inputs(model, x):
             continue
         dtype = np.dtype(getattr(a, "dtype", np.asarray(a).dtype))
         if dtype.kind not in "biufc" and not model._host_layers():
+            if any(
+                getattr(layer, "host_side", False)
+                for layer in model._flatten_layers(include_self=False)
+            ):
+                raise TypeError(
+                    f"Model '{model.name}' received non-numeric input of dtype "
+                    f"{dtype}. Its preprocessing layer (e.g. TextVectorization) "
+                    "runs on strings in `fit`/`evaluate`/`predict` only as the "
+                    "first layers of a Sequential model. Apply it in the input "
+                    "pipeline instead (`dataset.map(lambda x, y: (vectorize(x), "
+                    "y))`, or `vectorize(x)` on arrays), or call the model "
+                    "directly (`model(x)`)."
+                )
             raise TypeError(
                 f"Model '{model.name}' received non-numeric input of dtype {dtype}. "
                 "Pass numbers (e.g. `np.asarray(x, dtype='float32')`), or put a "

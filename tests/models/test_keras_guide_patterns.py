@@ -482,3 +482,58 @@ def test_shape_ops_on_a_symbolic_string_input_keep_strings():
     np.testing.assert_array_equal(
         lookup(keras.ops.expand_dims(text, -1)), [[1], [2], [0]]
     )
+
+
+def test_sequential_starting_with_a_functional_model_is_built():
+    # keras.io's serialization guide: `Sequential([functional_model, Dense(5)])`.
+    inputs = keras.Input((4,))
+    inner = keras.Model(inputs, keras.layers.Dense(3)(inputs))
+    model = keras.Sequential([inner, keras.layers.Dense(5)])
+    assert model.built and model.layers[-1].built
+    assert model.output_shape == (None, 5)
+    assert model.count_params() == (4 * 3 + 3) + (3 * 5 + 5)
+    x = np.ones((2, 4), "float32")
+    expected = inner(x) @ model.layers[-1].kernel.numpy() + model.layers[-1].bias
+    np.testing.assert_allclose(model(x), expected, atol=1e-6)
+
+
+def test_numpy_scalars_in_configs_serialize_as_plain_numbers():
+    class Counter(keras.layers.Layer):
+        def __init__(self, start=0, **kwargs):
+            super().__init__(**kwargs)
+            self.count = keras.Variable(start, dtype="int32")
+
+        def get_config(self):
+            return {**super().get_config(), "start": self.count.numpy()}
+
+    assert keras.saving.serialize_keras_object(
+        {"a": np.array(2, dtype="int32"), "b": np.float32(0.5)}
+    ) == {"a": 2, "b": 0.5}
+    config = keras.layers.serialize(Counter(3))["config"]
+    assert config["start"] == 3 and type(config["start"]) is int
+
+
+def test_float64_data_into_a_sequential_without_input_does_not_warn():
+    import warnings
+
+    model = keras.Sequential([keras.layers.Dense(2)])
+    model.compile("sgd", "mse")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(np.zeros((4, 3)), np.zeros((4, 2)), verbose=0)
+        model.predict(np.zeros((4, 3)), verbose=0)
+    assert not [w for w in caught if "float64" in str(w.message)]
+    assert model.inputs[0].dtype == "float32"
+
+
+def test_functional_model_with_a_string_input_names_the_way_out():
+    vectorize = keras.layers.TextVectorization(max_tokens=10, output_sequence_length=4)
+    vectorize.adapt(["a b c", "b c d"])
+    inputs = keras.Input(shape=(1,), dtype="string")
+    model = keras.Model(inputs, vectorize(inputs))
+    texts = np.array([["a b"], ["c d"]])
+    np.testing.assert_array_equal(model(texts), vectorize(texts))
+    with pytest.raises(
+        TypeError, match=r"only as the first layers of a Sequential.*map"
+    ):
+        model.predict(texts, verbose=0)
