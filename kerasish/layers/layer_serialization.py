@@ -81,7 +81,18 @@ class LayerSerialization:
         """
         base = self._base_config()
         auto = self._auto_config
-        if auto is None or not _is_default_get_config(type(self)):
+        default = _is_default_get_config(type(self))
+        if auto is None and default and _required_init_params(type(self)):
+            # As Keras: a config without them could not rebuild the layer, and a
+            # saved file would fail to load; the save stops here instead.
+            raise NotImplementedError(
+                f"Layer {type(self).__name__} was created by passing "
+                "non-serializable argument values in `__init__()` (for "
+                f"{_required_init_params(type(self))}), and therefore the layer "
+                "must override `get_config()` in order to be serializable. "
+                "Please implement `get_config()`."
+            )
+        if auto is None or not default:
             return base
         config = {"name": base.pop("name"), **auto, **base}
         params = inspect.signature(type(self).__init__).parameters
@@ -166,6 +177,18 @@ def _auto_config(cls, args, kwargs):
     if not all(isinstance(v, str | int | float | bool | type(None)) for v in leaves):
         return None
     return config
+
+
+def _required_init_params(cls):
+    """`__init__`'s parameters without a default (beyond Layer's own)."""
+    params = list(inspect.signature(cls.__init__).parameters.values())[1:]
+    return [
+        p.name
+        for p in params
+        if p.default is p.empty
+        and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+        and p.name not in ("name", "trainable", "dtype")
+    ]
 
 
 def _is_default_get_config(cls):

@@ -537,3 +537,24 @@ def test_functional_model_with_a_string_input_names_the_way_out():
         TypeError, match=r"only as the first layers of a Sequential.*map"
     ):
         model.predict(texts, verbose=0)
+
+
+def test_saving_a_layer_built_from_unserializable_arguments_fails_before_writing(
+    tmp_path,
+):
+    class Holder(keras.layers.Layer):
+        def __init__(self, obj, **kwargs):
+            super().__init__(**kwargs)
+            self.obj = obj
+
+        def call(self, x):
+            return x
+
+    inputs = keras.Input((2,))
+    model = keras.Model(inputs, Holder(object())(inputs))
+    path = tmp_path / "m.keras"
+    with pytest.raises(NotImplementedError, match=r"Holder.*\['obj'\].*get_config"):
+        model.save(str(path))
+    assert not path.exists()
+    # Plain values still configure themselves, as in Keras.
+    assert Holder(3).get_config()["obj"] == 3
