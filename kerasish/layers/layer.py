@@ -566,11 +566,11 @@ class Layer(LayerSerialization, SymbolicCall, LayerAttributes, LayerQuantization
             )
         if len(args) > 1 and not self._allow_non_tensor_positional_args:
             _check_positional(self, args[1:])
-        if tf_data_bridge.in_tf_function(args, kwargs):  # `tf.data` map
+        flat = tree.flatten((args, kwargs))
+        if tf_data_bridge.in_tf_function(flat):  # `tf.data` map
             return tf_data_bridge.call_in_tf_function(
                 self, lambda *a, **k: self._eager_call(a, k), args, kwargs
             )
-        flat = tree.flatten((args, kwargs))
         if any(isinstance(x, KerasTensor) for x in flat):
             return self._symbolic_call(args, kwargs)
         return self._eager_call(args, kwargs)

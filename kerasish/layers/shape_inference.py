@@ -12,11 +12,15 @@ import numpy as np
 from kerasish.common import tree
 from kerasish.engine import get_engine
 from kerasish.layers.keras_tensor import KerasTensor
+from kerasish.ops._forward import is_host_strings
 from kerasish.variables import StatelessScope
 
 # Sizes substituted for unknown (None) dimensions when inferring output shapes;
 # a dimension that differs between the two traces is unknown in the output too.
 _PROBE_SIZES = (83, 89)
+# The text a string input holds in the two traces: one token, then two, so a
+# size that follows the text (TextVectorization's tokens) comes out unknown.
+PROBE_TEXTS = ("a", "a b")
 _PROBING = []  # the probe size of the trace running now (innermost last)
 
 
@@ -38,10 +42,6 @@ def recorded_shapes(shapes):
         return shape
 
     return {k: unknown(v) for k, v in shapes.items()}
-
-
-def _is_host_strings(x):
-    return isinstance(x, np.ndarray) and x.dtype.kind in "OUS"
 
 
 def shown_shape(shape):
@@ -76,10 +76,8 @@ def _trace_output_spec(layer, args, kwargs):
                 shape = tuple(size if d is None else d for d in x.shape)
                 if x.dtype == "string":
                     # No abstract strings: a host-side layer inside (a nested
-                    # model's TextVectorization) reads concrete ones, of one
-                    # token in the first probe and two in the second, so a
-                    # length that follows the text comes out unknown.
-                    text = "a" if size == _PROBE_SIZES[0] else "a b"
+                    # model's TextVectorization) reads concrete ones.
+                    text = PROBE_TEXTS[size != _PROBE_SIZES[0]]
                     return np.full(shape, text, dtype=object)
                 return engine.shape_dtype_struct(shape, x.dtype)
             return x
@@ -97,11 +95,11 @@ def _trace_output_spec(layer, args, kwargs):
             with StatelessScope(collect_losses=True):
                 out = layer._eager_call(a, k) if layer.built else layer(*a, **k)
             # Strings cannot leave the trace: their shapes do, as placeholders.
-            flat_out = engine.tree_leaves(out, is_leaf=_is_host_strings)
-            strings[:] = [i for i, x in enumerate(flat_out) if _is_host_strings(x)]
+            flat_out = engine.tree_leaves(out, is_leaf=is_host_strings)
+            strings[:] = [i for i, x in enumerate(flat_out) if is_host_strings(x)]
             return tree.map_structure(
                 lambda x: (
-                    engine.numpy.zeros(x.shape, "int8") if _is_host_strings(x) else x
+                    engine.numpy.zeros(x.shape, "int8") if is_host_strings(x) else x
                 ),
                 out,
             )

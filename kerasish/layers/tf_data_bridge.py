@@ -4,9 +4,11 @@ Keras 3 runs its preprocessing layers inside `tf.data` on TensorFlow whatever th
 backend. kerasish has no TensorFlow kernels: a layer called on the symbolic
 tensors of a `tf.data` function runs through `tf.numpy_function`, eagerly, on
 each element's values (its random layers draw from their own `SeedGenerator`,
-so every element is augmented anew). The output's dtype and shape come from the
-layer's `compute_output_spec`, so the dataset's `element_spec` is set. Every
-layer works this way, not only the preprocessing ones Keras allows there.
+so every element is augmented anew). The dataset's `element_spec` is set: for
+inputs of fully known shape (unbatched elements) from two eager calls on
+made-up values, so it is what the call returns; else from the layer's
+`compute_output_spec`. Every layer works this way, not only the preprocessing
+ones Keras allows there.
 TensorFlow is never imported here: a tensor can only be TensorFlow's when
 the user's program has imported it.
 """
@@ -16,6 +18,8 @@ import sys
 import numpy as np
 
 from kerasish.common import tree
+from kerasish.layers.shape_inference import PROBE_TEXTS
+from kerasish.ops._forward import is_host_strings
 
 
 def _is_graph_tensor(x):
@@ -27,17 +31,17 @@ def _is_graph_tensor(x):
     )
 
 
-def in_tf_function(args, kwargs):
-    """Whether a call's arguments hold symbolic `tf.Tensor`s (`tf.data.map`,
-    `tf.function`)."""
+def in_tf_function(flat):
+    """Whether a call's flattened arguments hold symbolic `tf.Tensor`s
+    (`tf.data.map`, `tf.function`)."""
     if "tensorflow" not in sys.modules:
         return False
-    return any(_is_graph_tensor(x) for x in tree.flatten((args, kwargs)))
+    return any(_is_graph_tensor(x) for x in flat)
 
 
 def _as_host(array, dtype):
     array = np.asarray(array)
-    if dtype == "string" and array.dtype.kind in "OS":
+    if dtype == "string" and is_host_strings(array):
         return np.vectorize(
             lambda b: b.decode("utf-8") if isinstance(b, bytes) else b, otypes=[object]
         )(array)
@@ -50,28 +54,26 @@ def _probed_spec(call, with_values, shapes, dtypes):
     token count) is unknown."""
     from kerasish.layers.keras_tensor import KerasTensor
 
-    def probe(text, number):
+    def probe(index):
         values = [
-            np.full(shape, text, dtype=object)
+            np.full(shape, PROBE_TEXTS[index], dtype=object)
             if dtype == "string"
-            else np.full(shape, number, dtype=dtype)
+            else np.full(shape, index, dtype=dtype)
             for shape, dtype in zip(shapes, dtypes)
         ]
         a, k = with_values(values)
         return call(*a, **k)
 
-    structure = probe("a", 0)
+    structure = probe(0)
     first = [np.asarray(o) for o in tree.flatten(structure)]
-    second = [np.asarray(o) for o in tree.flatten(probe("a b", 1))]
+    second = [np.asarray(o) for o in tree.flatten(probe(1))]
     specs = []
     for p, q in zip(first, second):
-        same_rank = p.ndim == q.ndim
-        shape = tuple(
-            d if same_rank and d == e else None for d, e in zip(p.shape, q.shape)
-        )
-        if not same_rank:
+        if p.ndim == q.ndim:
+            shape = tuple(d if d == e else None for d, e in zip(p.shape, q.shape))
+        else:
             shape = (None,) * p.ndim
-        dtype = "string" if p.dtype.kind in "OUS" else str(p.dtype)
+        dtype = "string" if is_host_strings(p) else str(p.dtype)
         specs.append(KerasTensor(shape, dtype))
     return tree.pack_sequence_as(structure, specs)
 

@@ -1,5 +1,7 @@
 """Helpers the `kerasish.ops` functions share: unwrapping and engine lookup."""
 
+import numpy as np
+
 from kerasish.engine import get_engine
 from kerasish.variables import Variable
 
@@ -22,3 +24,9 @@ def engine_namespace(name: str):
     (the catalogue is `kerasish.engine.base.OPS`).
     """
     return getattr(get_engine(), name)
+
+
+def is_host_strings(x):
+    """Whether `x` is host text: a numpy array of strings (str, bytes or
+    objects), which the engine's arrays cannot hold."""
+    return isinstance(x, np.ndarray) and x.dtype.kind in "OUS"

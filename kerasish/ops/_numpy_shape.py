@@ -6,15 +6,14 @@ Re-exported by `kerasish.ops.numpy` (and `kerasish.ops`); import them from there
 import numpy as np
 
 from kerasish.engine import get_engine
-from kerasish.ops._forward import unwrap
+from kerasish.ops._forward import is_host_strings, unwrap
 
 
 def _host_strings(x):
-    """Whether `x` (or the first of a list) is a host string array: a text input
-    moved between axes before a StringLookup, as Keras's graphs allow; numpy
-    does those ops (the engine's arrays hold no strings)."""
-    first = x[0] if isinstance(x, list | tuple) and x else x
-    return isinstance(first, np.ndarray) and first.dtype.kind in "OUS"
+    """Whether `x` (or the first of a list) is host text: a text input moved
+    between axes before a StringLookup, as Keras's graphs allow; numpy does
+    those ops (the engine's arrays hold no strings)."""
+    return is_host_strings(x[0] if isinstance(x, list | tuple) and x else x)
 
 
 def append(x1, x2, axis=None):

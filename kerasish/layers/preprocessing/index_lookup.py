@@ -43,14 +43,15 @@ class HostSideLayer(Layer):
     engine_output = False
 
     def __call__(self, *args, **kwargs):
-        if any(isinstance(x, KerasTensor) for x in tree.flatten((args, kwargs))):
+        flat = tree.flatten((args, kwargs))
+        if any(isinstance(x, KerasTensor) for x in flat):
             kwargs = {k: v for k, v in kwargs.items() if k not in ("training", "mask")}
             return super().__call__(*args, **kwargs)
         if args and get_engine().is_tracer(args[0]):
             return self._traced_call(args[0])
         if args and type(args[0]).__name__ == "RaggedTensor":
             return self._ragged_call(args[0])
-        if tf_data_bridge.in_tf_function(args, kwargs):  # `tf.data` map
+        if tf_data_bridge.in_tf_function(flat):  # `tf.data` map
             return tf_data_bridge.call_in_tf_function(
                 self, self.host_call, args, kwargs
             )
@@ -71,7 +72,7 @@ class HostSideLayer(Layer):
                 "(`ragged.to_tensor()`), or use output_mode='int'."
             )
         values = inputs.flat_values
-        if tf_data_bridge.in_tf_function((values,), {}):  # `tf.data` map
+        if tf_data_bridge.in_tf_function([values]):  # `tf.data` map
             return inputs.with_flat_values(self(values))
         return inputs.with_flat_values(np.asarray(self.host_call(values.numpy())))
 
