@@ -243,7 +243,7 @@ class TensorBoard(Callback):
 
     def _iterations(self):
         optimizer = getattr(self.model, "optimizer", None)
-        return int(getattr(optimizer, "iterations", 0) or 0)
+        return 0 if optimizer is None else int(optimizer.iterations)
 
     def on_train_batch_begin(self, batch, logs=None):
         if self._should_trace and not self._is_tracing:

@@ -1,70 +1,118 @@
-"""Host-side scalars that read like Keras variables, and argument checks.
+"""An optimizer's scalars seen as Keras variables, and argument checks.
 
-`optimizer.learning_rate` and `optimizer.iterations` are Python numbers that also
-answer `.numpy()`, `.value` and `.assign(x)`, as Keras's scalar variables do;
-`check_number` validates the optimizers' float arguments.
+`optimizer.learning_rate` and `optimizer.iterations` are `ScalarVariable`s: live
+views of the optimizer's state, as Keras's are its own variables (a handle taken
+once reads the current value and `.assign(x)` sets it). A schedule's learning rate
+is a `HostFloat`, the value at the current iteration, as Keras gives a tensor
+there. `check_number` validates the optimizers' float arguments.
 """
 
 import numbers
 
 import numpy as np
 
+from kerasish.engine import get_engine
+from kerasish.variables import Variable
 
-class _HostScalar:
-    """Reads like a Keras scalar variable: `.numpy()`, `.value`, `.shape`,
-    `.dtype`, and `.assign(x)` where its optimizer lets it be set."""
 
+class ScalarVariable(Variable):
+    """A scalar an optimizer keeps, seen as a Keras variable.
+
+    It holds no value of its own: `.value` calls `read()` (the optimizer's current
+    value) and `.assign(x)` calls `write(x)`, so a handle stays live across
+    `fit`, `optimizer.learning_rate = x` and loading. Unlike Keras's variable it
+    also formats (`f"{lr:.2e}"`), compares by value and rounds, as the number it
+    stands for.
+    """
+
+    def __init__(self, owner, name, dtype, read, write=None):
+        self._read = read
+        self._write = write
+        self._dtype_name = dtype
+        self.name = name
+        self.path = f"{owner.name}/{name}"
+        self.trainable = False
+        self.regularizer = None
+        self.constraint = None
+        self.autocast = False
+
+    @property
+    def _value(self):
+        return get_engine().convert_to_tensor(self._read(), self._dtype_name)
+
+    @_value.setter
+    def _value(self, value):
+        if self._write is None:
+            raise TypeError(
+                f"Optimizer variable '{self.path}' is read-only: the optimizer "
+                "updates it in its step."
+            )
+        self._write(value)
+
+    def _number(self):
+        return self.numpy().item()
+
+    def __format__(self, spec):
+        return format(self._number(), spec)
+
+    def __eq__(self, other):
+        return self._number() == (other._number() if _is_view(other) else other)
+
+    def __ne__(self, other):
+        return not self == other
+
+    __hash__ = Variable.__hash__
+
+    def __round__(self, ndigits=None):
+        return round(self._number(), ndigits)
+
+    def __index__(self):
+        if "int" not in self._dtype_name:
+            raise TypeError(f"'{self.path}' is a float; use `int()` to truncate it.")
+        return self._number()
+
+
+def learning_rate_view(owner, read, write, schedule=False):
+    """`owner.learning_rate`: a `ScalarVariable` over `read`/`write`, or with a
+    schedule (`schedule=True`) the `HostFloat` of its current value."""
+    if schedule:
+        return HostFloat(read(), write)
+    return ScalarVariable(owner, "learning_rate", "float32", read, write)
+
+
+def _is_view(value):
+    return isinstance(value, ScalarVariable)
+
+
+class HostFloat(float):
+    """A schedule's learning rate at the current iteration: a Python float that
+    also answers `.numpy()`, `.value` and `.shape`, as the tensor Keras returns.
+
+    Its value is rounded to float32, as Keras computes it (`float(lr)` is the
+    same in both). `.assign(x)` raises `setter`'s error: a schedule is not set.
+    """
+
+    dtype = "float32"
     shape = ()
     ndim = 0
+
+    def __new__(cls, value, setter=None):
+        self = super().__new__(cls, float(np.float32(value)))
+        self._setter = setter
+        return self
 
     @property
     def value(self):
         return self.numpy()
 
-    def assign(self, value):
-        setter = self.__dict__.get("_setter")
-        if setter is None:
-            raise TypeError(
-                f"This {type(self).__name__} is a read-only value; set it on the "
-                "optimizer instead."
-            )
-        setter(value)
-        return value
-
-
-class HostFloat(_HostScalar, float):
-    """A Python float that also reads like a Keras scalar variable.
-
-    Its value is rounded to float32, as reading Keras's float32 variable gives
-    it (`float(Adam(1e-3).learning_rate)` is 0.0010000000474974513 in both).
-    numpy reads it as a Python float (float64); `ops.convert_to_numpy` and
-    `.numpy()` give float32, as Keras's variable does.
-    """
-
-    dtype = "float32"
-
-    def __new__(cls, value):
-        return super().__new__(cls, float(np.float32(value)))
-
     def numpy(self):
         return np.float32(self)
 
-
-class HostInt(_HostScalar, int):
-    """A Python int that also reads like a Keras scalar variable (int32)."""
-
-    dtype = "int32"
-
-    def numpy(self):
-        return np.int32(self)
-
-
-def settable(host, owner, name, setter):
-    """Binds `host.assign(x)` to `setter(x)`; names it `owner.name/name`."""
-    host._setter = setter
-    host.name = name
-    host.path = f"{owner.name}/{name}"
-    return host
+    def assign(self, value):
+        if self._setter is None:
+            raise TypeError("This learning rate is read-only.")
+        self._setter(value)
+        return value
 
 
 def is_number(value):

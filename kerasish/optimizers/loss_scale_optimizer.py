@@ -6,7 +6,8 @@ import numpy as np
 
 from kerasish import ops
 from kerasish.engine import get_engine
-from kerasish.optimizers.optimizer import HostFloat, HostInt, Optimizer, settable
+from kerasish.optimizers.host_scalars import ScalarVariable, learning_rate_view
+from kerasish.optimizers.optimizer import Optimizer
 from kerasish.serialization import (
     deserialize_keras_object,
     register_builtin,
@@ -140,15 +141,20 @@ class LossScaleOptimizer(Optimizer):
     def _set_lr_state(self, value):
         self.state = self._state._replace(inner=value)
 
-    @property
-    def learning_rate(self):
+    def _synced_inner(self):
+        """The inner optimizer, holding the inner part of this one's state."""
         if self.built:
             self.inner_optimizer._state = self._state.inner
-        return settable(
-            self.inner_optimizer.learning_rate,
+        return self.inner_optimizer
+
+    @property
+    def learning_rate(self):
+        inner = self.inner_optimizer
+        return learning_rate_view(
             self,
-            "learning_rate",
-            lambda v: setattr(self, "learning_rate", v),
+            lambda: self._synced_inner()._read_learning_rate(),
+            lambda value: setattr(self, "learning_rate", value),
+            schedule=not isinstance(inner._learning_rate, float),
         )
 
     @learning_rate.setter
@@ -162,11 +168,13 @@ class LossScaleOptimizer(Optimizer):
 
     @property
     def iterations(self):
-        if not self.built:
-            return HostInt(0)
-        self.inner_optimizer._state = self._state.inner
-        count = self.inner_optimizer.iterations
-        return settable(count, self, "iteration", self._assign_iterations)
+        return ScalarVariable(
+            self,
+            "iteration",
+            "int32",
+            lambda: self._synced_inner()._read_iterations(),
+            self._assign_iterations,
+        )
 
     def _layout(self):
         # LossScaleState(step_counter, dynamic_scale, inner): the inner
@@ -222,10 +230,13 @@ class LossScaleOptimizer(Optimizer):
 
     @property
     def step_counter(self):
-        """Finite steps since the scale last changed (an int)."""
-        if not self.built:
-            return HostInt(0)
-        return HostInt(int(np.asarray(self._state.step_counter)))
+        """Finite steps since the scale last changed (a read-only variable)."""
+        return ScalarVariable(
+            self,
+            "step_counter",
+            "int32",
+            lambda: self._state.step_counter if self.built else 0,
+        )
 
     def check_finite(self, grads):
         """Whether every gradient in `grads` is finite (a boolean tensor)."""
@@ -234,10 +245,13 @@ class LossScaleOptimizer(Optimizer):
 
     @property
     def dynamic_scale(self):
-        """The current loss scale (a float)."""
-        if not self.built:
-            return HostFloat(self.initial_scale)
-        return HostFloat(float(np.asarray(self._state.dynamic_scale)))
+        """The current loss scale (a read-only variable)."""
+        return ScalarVariable(
+            self,
+            "dynamic_scale",
+            "float32",
+            lambda: self._state.dynamic_scale if self.built else self.initial_scale,
+        )
 
     def scale_loss(self, loss, opt_state=None):
         """`loss * scale`; inside a compiled step pass the traced `opt_state` so the

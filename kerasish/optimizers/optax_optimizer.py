@@ -5,10 +5,9 @@
 transformation was built with `optax.inject_hyperparams`.
 """
 
-import numpy as np
-
 from kerasish.engine import get_engine
-from kerasish.optimizers.optimizer import HostFloat, Optimizer, settable
+from kerasish.optimizers.host_scalars import learning_rate_view
+from kerasish.optimizers.optimizer import Optimizer
 
 
 class OptaxOptimizer(Optimizer):
@@ -48,17 +47,20 @@ class OptaxOptimizer(Optimizer):
 
     @property
     def learning_rate(self):
+        self._read_learning_rate()  # raises now where there is none
+        return learning_rate_view(
+            self,
+            self._read_learning_rate,
+            lambda value: setattr(self, "learning_rate", value),
+        )
+
+    def _read_learning_rate(self):
         optimizers = get_engine().optimizers
         state = self._state if self.built else self.init([])
         value = optimizers.find_hyperparam(state.slots, "learning_rate")
         if value is None:
             raise self._lr_missing()
-        return settable(
-            HostFloat(float(np.asarray(value))),
-            self,
-            "learning_rate",
-            lambda v: setattr(self, "learning_rate", v),
-        )
+        return value
 
     @learning_rate.setter
     def learning_rate(self, value):

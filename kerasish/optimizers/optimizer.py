@@ -25,11 +25,10 @@ import numpy as np
 from kerasish.common.naming import to_snake_case, uniquify
 from kerasish.engine import get_engine
 from kerasish.optimizers.host_scalars import (
-    HostFloat,
-    HostInt,
+    ScalarVariable,
     check_number,
     is_number,
-    settable,
+    learning_rate_view,
 )
 from kerasish.optimizers.optimizer_variables import StateVariables
 from kerasish.optimizers.subclassing import KerasSubclassing
@@ -494,30 +493,29 @@ class Optimizer(KerasSubclassing, StateVariables):
 
     @property
     def learning_rate(self):
-        """The current learning rate as a float (a schedule's value at the current
-        iteration). Assigning a float (or `learning_rate.assign(x)`, as in Keras)
-        changes the next steps without recompiling."""
+        """The learning rate, as Keras's variable: a live view (`float(lr)`,
+        `lr.numpy()`, `lr.assign(x)`; setting `optimizer.learning_rate = x` works
+        too) that changes the next steps without recompiling. With a schedule,
+        its value at the current iteration (a float), as Keras gives."""
         if self._traced is not None:  # inside a subclass's `update_step`
             return self._traced["learning_rate"]
-        return settable(
-            self._read_learning_rate(),
+        return learning_rate_view(
             self,
-            "learning_rate",
-            lambda v: setattr(self, "learning_rate", v),
+            self._read_learning_rate,
+            lambda value: setattr(self, "learning_rate", value),
+            schedule=not isinstance(self._learning_rate, float),
         )
 
     def _read_learning_rate(self):
         lr = self._learning_rate
         state = self._lr_state() if self.built else None
         if isinstance(lr, float):
-            if state is None:
-                return HostFloat(lr)
-            return HostFloat(float(np.asarray(state.learning_rate)))
+            return lr if state is None else state.learning_rate
         step = 0 if state is None else int(np.asarray(state.iterations))
         from kerasish.optimizers.schedules import LearningRateSchedule
 
         value = lr(step) if isinstance(lr, LearningRateSchedule) else lr()
-        return HostFloat(float(np.asarray(value)))
+        return float(np.asarray(value))
 
     @learning_rate.setter
     def learning_rate(self, value):
@@ -547,18 +545,27 @@ class Optimizer(KerasSubclassing, StateVariables):
     @property
     def iterations(self):
         """Number of optimizer steps taken (with gradient accumulation, of real
-        updates: micro-steps // gradient_accumulation_steps)."""
+        updates: micro-steps // gradient_accumulation_steps), as Keras's
+        variable: a live view; `.assign(n)` sets it (a schedule restarts)."""
         if self._traced is not None:  # inside a subclass's `update_step`
             return self._traced["iterations"]
+        return ScalarVariable(
+            self, "iteration", "int32", self._read_iterations, self._assign_iterations
+        )
+
+    def _read_iterations(self):
         if not self.built:
-            return HostInt(0)
+            return 0
         count = int(np.asarray(self._lr_state().iterations))
-        if self.gradient_accumulation_steps:
-            count //= self.gradient_accumulation_steps
-        return settable(HostInt(count), self, "iteration", self._assign_iterations)
+        return count // (self.gradient_accumulation_steps or 1)
 
     def _assign_iterations(self, value):
         # `optimizer.iterations.assign(n)`, as in Keras (a schedule restarts).
+        if not self.built:
+            raise ValueError(
+                f"Optimizer '{self.name}' is not built, so it has no iterations to "
+                "set. Call `optimizer.build(model.trainable_variables)` first."
+            )
         count = int(np.asarray(value)) * (self.gradient_accumulation_steps or 1)
         state = self._lr_state()
         iterations = get_engine().convert_to_tensor(count, str(state.iterations.dtype))

@@ -144,10 +144,12 @@ class StateVariables:
         `iteration`, `learning_rate` (not with a schedule), then per trainable
         variable the EMA averages, the gradient accumulators and the rule's slots
         (`"{variable}_momentum"`, ...). Each is a live view of one array of
-        `optimizer.state`: `.value` reads it, `.assign(x)` writes it.
+        `optimizer.state`: `.value` reads it, `.assign(x)` writes it. Before
+        `build`, `iteration` and `learning_rate`, as Keras lists them.
         """
         if self.state is None:
-            return []
+            lr = self.learning_rate
+            return [self.iterations, *([lr] if isinstance(lr, Variable) else [])]
         return [OptimizerVariable(self, i, name) for i, name in self._layout()]
 
     def _layout(self):

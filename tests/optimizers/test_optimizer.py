@@ -590,7 +590,11 @@ def test_decay_argument_warns_and_base_has_no_rule():
         optimizers.Optimizer(learning_rate=0.01).init(P0)
     opt = optimizers.Adam()
     assert opt.finalize_variable_values(P0) == P0
-    assert opt.variables == [] and int(opt.iterations) == 0
+    # Before build, as Keras: the iteration and the learning rate.
+    assert [(v.name, float(v)) for v in opt.variables] == [
+        ("iteration", 0.0),
+        ("learning_rate", float(np.float32(1e-3))),
+    ]
     assert "Adam" in repr(opt)
 
 
