@@ -352,6 +352,58 @@ class Variable:
     def __abs__(self):
         return abs(self.value)
 
+    def __floordiv__(self, o):
+        return self.value // _v(o)
+
+    def __rfloordiv__(self, o):
+        return _v(o) // self.value
+
+    def __mod__(self, o):
+        return self.value % _v(o)
+
+    def __rmod__(self, o):
+        return _v(o) % self.value
+
+    def __rpow__(self, o):
+        return _v(o) ** self.value
+
+    def __pos__(self):
+        return self.value
+
+    def __invert__(self):
+        return ~self.value
+
+    def __and__(self, o):
+        return self.value & _v(o)
+
+    def __rand__(self, o):
+        return _v(o) & self.value
+
+    def __or__(self, o):
+        return self.value | _v(o)
+
+    def __ror__(self, o):
+        return _v(o) | self.value
+
+    def __xor__(self, o):
+        return self.value ^ _v(o)
+
+    def __rxor__(self, o):
+        return _v(o) ^ self.value
+
+    def __round__(self, ndigits=None):
+        return round(self._scalar("round").item(), ndigits)
+
+    # Comparisons are elementwise, as Keras's (`variable == 0` is an array); a
+    # variable still hashes by identity, so it can key a dict.
+    def __eq__(self, o):
+        return self.value == _v(o)
+
+    def __ne__(self, o):
+        return self.value != _v(o)
+
+    __hash__ = object.__hash__
+
     def __lt__(self, o):
         return self.value < _v(o)
 

@@ -86,3 +86,26 @@ def test_bad_variable_arguments_and_stateless_scope_values():
         keras.StatelessScope([(np.zeros(2), np.ones(2))])
     with pytest.raises(ValueError, match=r"'v' has shape \(2,\).*shape \(3,\)"):
         keras.StatelessScope([(v, np.ones(3))])
+
+
+def test_operators_read_the_value_elementwise_as_keras():
+    a = np.array([[1.0, -2.0], [3.0, 4.0]], "float32")
+    v = keras.Variable(a)
+    np.testing.assert_array_equal(v == 3.0, a == 3.0)
+    np.testing.assert_array_equal(v != 3.0, a != 3.0)
+    np.testing.assert_array_equal(v == keras.Variable(a), np.ones_like(a, bool))
+    np.testing.assert_allclose(v // 2, a // 2)
+    np.testing.assert_allclose(7.0 // v, 7.0 // a)
+    np.testing.assert_allclose(v % 3, a % 3)
+    np.testing.assert_allclose(5.0 % v, 5.0 % a)
+    np.testing.assert_allclose(2.0**v, 2.0**a, rtol=1e-6)
+    np.testing.assert_allclose(+v, a)
+    ints = keras.Variable(np.array([5, 6], "int32"))
+    np.testing.assert_array_equal(~ints, ~np.array([5, 6]))
+    np.testing.assert_array_equal(ints & 3, [1, 2])
+    np.testing.assert_array_equal(6 | ints, [7, 6])
+    np.testing.assert_array_equal(ints ^ 1, [4, 7])
+    assert round(keras.Variable(2.567), 1) == 2.6
+    assert {v: "kept"}[v] == "kept"  # still hashable, by identity
+    with pytest.raises(TypeError, match="round.*needs a scalar"):
+        round(v)
