@@ -15,20 +15,18 @@ from kerasish.engine import get_engine
 from kerasish.variables import Variable
 
 
-class ScalarVariable(Variable):
-    """A scalar an optimizer keeps, seen as a Keras variable.
+class StateView(Variable):
+    """A value an optimizer keeps in its state, seen as a Keras variable.
 
-    It holds no value of its own: `.value` calls `read()` (the optimizer's current
-    value) and `.assign(x)` calls `write(x)`, so a handle stays live across
-    `fit`, `optimizer.learning_rate = x` and loading. Unlike Keras's variable it
-    also formats (`f"{lr:.2e}"`), compares by value and rounds, as the number it
-    stands for.
+    It holds no value of its own: `.value` calls `read()` and `.assign(x)` calls
+    `write(x)` (read-only without one), so a handle stays live across `fit`,
+    assignments and loading, and the compiled step, which threads the state as
+    data, stays pure.
     """
 
-    def __init__(self, owner, name, dtype, read, write=None):
+    def __init__(self, owner, name, read, write=None):
         self._read = read
         self._write = write
-        self._dtype_name = dtype
         self.name = name
         self.path = f"{owner.name}/{name}"
         self.trainable = False
@@ -38,7 +36,7 @@ class ScalarVariable(Variable):
 
     @property
     def _value(self):
-        return get_engine().convert_to_tensor(self._read(), self._dtype_name)
+        return self._read()
 
     @_value.setter
     def _value(self, value):
@@ -48,6 +46,25 @@ class ScalarVariable(Variable):
                 "updates it in its step."
             )
         self._write(value)
+
+
+class ScalarVariable(StateView):
+    """A scalar of an optimizer (`learning_rate`, `iterations`) as a Keras
+    variable of `dtype`. Unlike Keras's variable it also formats
+    (`f"{lr:.2e}"`), compares by value and rounds, as the number it stands for.
+    """
+
+    def __init__(self, owner, name, dtype, read, write=None):
+        super().__init__(owner, name, read, write)
+        self._dtype_name = dtype
+
+    @property
+    def _value(self):
+        return get_engine().convert_to_tensor(self._read(), self._dtype_name)
+
+    @_value.setter
+    def _value(self, value):
+        StateView._value.fset(self, value)
 
     def _number(self):
         return self.numpy().item()

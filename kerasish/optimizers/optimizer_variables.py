@@ -17,6 +17,7 @@ import warnings
 import numpy as np
 
 from kerasish.engine import get_engine
+from kerasish.optimizers.host_scalars import StateView
 from kerasish.variables import Variable
 
 
@@ -261,31 +262,18 @@ class StateVariables:
         return new_params, self.state_as_list(new_state)
 
 
-class OptimizerVariable(Variable):
-    """One array of an optimizer's state, seen as a Keras variable.
-
-    It holds no value of its own: `.value` reads the array from
-    `optimizer.state` and `.assign(x)` writes a new state, so the compiled step,
-    which threads the state as data, stays pure.
-    """
+class OptimizerVariable(StateView):
+    """One array of an optimizer's state (leaf `leaf` of `optimizer.state`),
+    seen as a Keras variable."""
 
     def __init__(self, optimizer, leaf, name):
-        self._optimizer = optimizer
-        self._leaf = leaf
-        self.name = name
-        self.path = f"{optimizer.name}/{name}"
-        self.trainable = False
-        self.regularizer = None
-        self.constraint = None
-        self.autocast = False
+        def read():
+            return get_engine().tree_leaves(optimizer.state)[leaf]
 
-    @property
-    def _value(self):
-        return get_engine().tree_leaves(self._optimizer.state)[self._leaf]
+        def write(value):
+            engine = get_engine()
+            leaves, treedef = engine.tree_flatten(optimizer.state)
+            leaves[leaf] = value
+            optimizer.state = engine.tree_unflatten(treedef, leaves)
 
-    @_value.setter
-    def _value(self, value):
-        engine = get_engine()
-        leaves, treedef = engine.tree_flatten(self._optimizer.state)
-        leaves[self._leaf] = value
-        self._optimizer.state = engine.tree_unflatten(treedef, leaves)
+        super().__init__(optimizer, name, read, write)
