@@ -12,6 +12,14 @@ import inspect
 
 from kerasish import serialization as registry
 
+
+class IdentifierError(ValueError, TypeError):
+    """An identifier (`loss=2.5`, `activation=[...]`) that names nothing.
+
+    A ValueError, as Keras raises, and a TypeError, as the wrong type it is.
+    """
+
+
 _MISSING = object()
 
 
@@ -151,7 +159,7 @@ def get_object(
         obj = obj()
     if callable(obj):
         return obj
-    raise TypeError(
+    raise IdentifierError(
         f"Could not interpret {kind} identifier {identifier!r} "
         f"(of type {type(identifier).__name__}): expected None, a {kind} name "
         f"such as {_example(module_objects)!r}, a config dict or a callable."

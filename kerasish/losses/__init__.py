@@ -2,6 +2,7 @@
 
 import inspect
 
+from kerasish.common.identifiers import IdentifierError
 from kerasish.losses.circle import Circle, circle
 from kerasish.losses.ctc import CTC, ctc
 from kerasish.losses.hinge_losses import (
@@ -193,14 +194,14 @@ def get(identifier):
         obj = identifier
     if inspect.isclass(obj):
         if not issubclass(obj, Loss):
-            raise TypeError(
+            raise IdentifierError(
                 f"Could not interpret loss identifier {identifier!r}: a class must "
                 f"subclass kerasish.losses.Loss, received {obj.__name__}."
             )
         return obj()
     if callable(obj):
         return obj
-    raise TypeError(
+    raise IdentifierError(
         f"Could not interpret loss identifier {identifier!r} of type "
         f"{type(identifier).__name__}: expected a name, a Loss, a function or a "
         "config dict."

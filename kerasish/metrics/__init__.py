@@ -3,6 +3,7 @@
 import inspect
 
 from kerasish import losses as _losses
+from kerasish.common.identifiers import IdentifierError
 from kerasish.common.naming import to_snake_case
 from kerasish.losses import Loss as _Loss
 
@@ -257,13 +258,13 @@ def get(identifier):
         if issubclass(obj, _Loss):
             loss = obj()
             return MeanMetricWrapper(loss, name=loss.name)
-        raise TypeError(
+        raise IdentifierError(
             f"Could not interpret metric identifier {identifier!r}: a class must "
             f"subclass kerasish.metrics.Metric, received {obj.__name__}."
         )
     if callable(obj):
         return obj
-    raise TypeError(
+    raise IdentifierError(
         f"Could not interpret metric identifier {identifier!r} of type "
         f"{type(identifier).__name__}: expected a name, a Metric, a function or a "
         "config dict."

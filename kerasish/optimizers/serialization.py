@@ -1,5 +1,6 @@
 """`get`, `serialize`, `deserialize`: optimizers from names, configs and optax."""
 
+from kerasish.common.identifiers import IdentifierError
 from kerasish.engine import get_engine
 from kerasish.optimizers.optax_optimizer import OptaxOptimizer
 from kerasish.optimizers.optimizer import Optimizer
@@ -73,7 +74,7 @@ def get(identifier):
         return deserialize(identifier)
     if get_engine().optimizers.is_gradient_transformation(identifier):
         return OptaxOptimizer(identifier)
-    raise TypeError(
+    raise IdentifierError(
         f"Could not interpret optimizer identifier {identifier!r}: expected a name "
         "such as 'adam', a config dict, a kerasish Optimizer or an optax "
         "GradientTransformation."

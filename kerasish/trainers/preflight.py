@@ -291,6 +291,11 @@ def check_inputs(model, x):
                 "preprocessing layer such as TextVectorization first in the model."
             )
     if hasattr(model, "_flat_inputs"):
+        if isinstance(x, dict):
+            # Entries the model does not take are ignored, as by `model_inputs`
+            # (a dataset's batches keep every column: `make_csv_dataset`).
+            expected = expected_input_keys(model) or list(x)
+            x = {k: v for k, v in x.items() if k in expected}
         flat = tree.flatten(x) if not isinstance(x, dict) else list(x.values())
         if len(flat) != len(model._flat_inputs):
             raise ValueError(

@@ -182,6 +182,23 @@ def test_dict_inputs_match_arrays(models, lib):
 
 
 @pytest.mark.parametrize("lib", LIBS)
+def test_dict_batches_with_an_unused_column_train_as_without(models, lib):
+    # As Keras (a warning, then ignored): `make_csv_dataset` yields every column.
+    weights, history = reference(
+        models,
+        "two",
+        lambda m: m.fit({"a": X, "b": B}, Y, batch_size=BS, shuffle=False, verbose=0),
+    )
+    model = fresh(models, "two")
+    features = {"extra": B[:, :1], "b": B, "a": X}
+    with warnings.catch_warnings():  # a warning per trace names the column
+        warnings.simplefilter("ignore")
+        got = model.fit(make(lib, (features, Y)), verbose=0)
+    assert_same_weights(model, weights)
+    assert_same_history(got, history)
+
+
+@pytest.mark.parametrize("lib", LIBS)
 def test_infinite_data_with_steps_per_epoch_continues_across_epochs(models, lib):
     # 32 rows: 4 full batches per pass, repeated forever. With steps_per_epoch=3,
     # epoch 1 reads batches 0, 1, 2 and epoch 2 reads 3, 0, 1 (Keras keeps one
