@@ -1,6 +1,7 @@
 """An identifier that names nothing raises Keras's ValueError, which is also a
 TypeError (the wrong type it usually is)."""
 
+import numpy as np
 import pytest
 
 import kerasish as keras
@@ -28,4 +29,4 @@ def test_compile_with_a_bad_loss_raises_value_error_when_fit():
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
     with pytest.raises(ValueError, match="loss identifier 2.5"):
         model.compile("sgd", loss=2.5)
-        model.fit([[1.0, 2.0]], [[1.0]], verbose=0)
+        model.fit(np.ones((1, 2)), np.ones((1, 1)), verbose=0)
