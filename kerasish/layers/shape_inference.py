@@ -34,7 +34,7 @@ def recorded_shapes(shapes):
 
     def unknown(shape):
         if _is_shape(shape):
-            return tuple(None if d == size else d for d in shape)
+            return tuple(_known(d, size) for d in shape)
         if isinstance(shape, dict):
             return {k: unknown(v) for k, v in shape.items()}
         if isinstance(shape, list | tuple):
@@ -49,12 +49,24 @@ def shown_shape(shape):
     the probe size is the user's unknown (None) dimension."""
     if not _PROBING:
         return tuple(shape)
-    return tuple(None if d == _PROBING[-1] else d for d in shape)
+    return tuple(_known(d, _PROBING[-1]) for d in shape)
+
+
+def _known(d, size):
+    """A dimension of a traced shape as the user knows it: None for the probe
+    size, and for a symbolic size (or an expression of one)."""
+    if d is None or not isinstance(d, int) or d == size:
+        return None
+    return d
 
 
 def _is_shape(x):
+    # Dimensions: None, ints, or a symbolic size (not a container).
     return isinstance(x, tuple | list) and all(
-        d is None or (isinstance(d, int) and not isinstance(d, bool)) for d in x
+        d is None
+        or (isinstance(d, int) and not isinstance(d, bool))
+        or not isinstance(d, tuple | list | dict | str | bool | float)
+        for d in x
     )
 
 
@@ -111,18 +123,21 @@ def _trace_output_spec(layer, args, kwargs):
             _PROBING.pop()
 
     strings = []  # positions of string outputs among the flat outputs
-    try:
-        first, second = run(_PROBE_SIZES[0]), run(_PROBE_SIZES[1])
-    except Exception as error:
-        # A call that fixes an unknown size (a reshape to `(12, 3)`) fails on a
-        # probe size: traced once more with a symbolic size, as Keras traces.
-        symbolic = engine.unknown_size()
-        if symbolic is None:
-            raise
+    symbolic = engine.unknown_size()
+    texts = any(
+        isinstance(x, KerasTensor) and x.dtype == "string"
+        for x in tree.flatten((args, kwargs))
+    )
+    first = second = None
+    if symbolic is not None and not texts:
+        # One trace with a symbolic size for the unknown dimensions, as Keras
+        # traces (`call` runs once).
         try:
             first = second = run(symbolic)
         except Exception:
-            raise error from None
+            pass  # code that needs a concrete size: probed with two
+    if first is None:
+        first, second = run(_PROBE_SIZES[0]), run(_PROBE_SIZES[1])
     flat_first = engine.tree_leaves(first)
     flat_second = engine.tree_leaves(second)
     merged = [

@@ -128,6 +128,7 @@ class LossScaleOptimizer(Optimizer):
         self._reset_pipeline()
         self.built = True
         self.state = self.init([v.value for v in variables])
+        self._take_pending_iterations()
 
     @Optimizer.state.setter
     def state(self, value):

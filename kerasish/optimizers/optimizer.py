@@ -381,6 +381,7 @@ class Optimizer(KerasSubclassing, StateVariables):
         if self._state is None and self.built and self._is_subclassed():
             # A Keras subclass adds its slots after `super().build()` returns.
             self._state = self.init([_value(v) for v in self._trainable_variables])
+            self._take_pending_iterations()
         return self._state
 
     @state.setter
@@ -409,6 +410,7 @@ class Optimizer(KerasSubclassing, StateVariables):
         except BaseException:
             self.built = False
             raise
+        self._take_pending_iterations()
 
     def exclude_from_weight_decay(self, var_list=None, var_names=None):
         """Excludes variables (or those whose name contains one of `var_names`)
@@ -555,21 +557,26 @@ class Optimizer(KerasSubclassing, StateVariables):
 
     def _read_iterations(self):
         if not self.built:
-            return 0
+            return self.__dict__.get("_pending_iterations", 0)
         count = int(np.asarray(self._lr_state().iterations))
         return count // (self.gradient_accumulation_steps or 1)
 
     def _assign_iterations(self, value):
         # `optimizer.iterations.assign(n)`, as in Keras (a schedule restarts).
-        if not self.built:
-            raise ValueError(
-                f"Optimizer '{self.name}' is not built, so it has no iterations to "
-                "set. Call `optimizer.build(model.trainable_variables)` first."
-            )
-        count = int(np.asarray(value)) * (self.gradient_accumulation_steps or 1)
+        value = int(np.asarray(value))
+        if not self.built:  # the state made by `build` starts there
+            self._pending_iterations = value
+            return
+        count = value * (self.gradient_accumulation_steps or 1)
         state = self._lr_state()
         iterations = get_engine().convert_to_tensor(count, str(state.iterations.dtype))
         self._set_lr_state(state._replace(iterations=iterations))
+
+    def _take_pending_iterations(self):
+        """Sets the iterations assigned before the state existed."""
+        pending = self.__dict__.pop("_pending_iterations", None)
+        if pending is not None:
+            self._assign_iterations(pending)
 
     # Keras's helpers for writing variables in an update step.
     def assign(self, variable, value):

@@ -61,9 +61,13 @@ def test_variables_before_build_are_keras_s_two():
         opt.learning_rate.assign(0.1)
 
 
-def test_iterations_cannot_be_set_before_build():
-    with pytest.raises(ValueError, match="not built.*optimizer.build"):
-        keras.optimizers.SGD().iterations.assign(3)
+def test_iterations_set_before_build_start_the_state():
+    opt = keras.optimizers.SGD(0.1)
+    opt.iterations.assign(3)
+    assert int(opt.iterations) == 3
+    model = _linear_model(opt)
+    model.fit(np.ones((2, 2)), np.ones((2, 1)), batch_size=2, verbose=0)
+    assert int(opt.iterations) == 4
 
 
 def test_loss_scale_optimizer_scalars_are_live():
