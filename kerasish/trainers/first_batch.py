@@ -153,10 +153,15 @@ def build_from_data(model, x):
     spec = tree.map_structure(
         lambda a: KerasTensor((None,) + tuple(np.shape(a))[1:], str(a.dtype)), x
     )
-    # Recorded so a saved subclassed model can be rebuilt before its weights load.
-    model._build_shapes_dict = {
-        "input_shape": tree.map_structure(lambda t: t.shape, spec)
-    }
+    if not type(model).build.__module__.startswith("kerasish."):
+        # The class's own `build(input_shape)` makes its layers: called first,
+        # with the batch's shape, as Keras's first call does (and recorded so).
+        model._maybe_build((x,), {})
+    else:
+        # Recorded so a saved subclassed model is rebuilt before its weights load.
+        model._build_shapes_dict = {
+            "input_shape": tree.map_structure(lambda t: t.shape, spec)
+        }
     model.built = True
     _trace_output_spec(model, (spec,), {})
 

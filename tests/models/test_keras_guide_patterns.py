@@ -558,3 +558,36 @@ def test_saving_a_layer_built_from_unserializable_arguments_fails_before_writing
     assert not path.exists()
     # Plain values still configure themselves, as in Keras.
     assert Holder(3).get_config()["obj"] == 3
+
+
+@keras.saving.register_keras_serializable(package="guide_patterns")
+class _BuildsItsLayers(keras.Model):
+    """Makes its layer in `build`, the first call's shape (the CaiT example)."""
+
+    def build(self, input_shape):
+        self.shapes_seen = getattr(self, "shapes_seen", []) + [input_shape]
+        self.dense = keras.layers.Dense(3)
+        super().build(input_shape)
+
+    def call(self, x):
+        return self.dense(x)
+
+
+@pytest.mark.parametrize("first", ["fit", "predict"])
+def test_a_model_whose_build_makes_its_layers_fits_and_predicts(first, tmp_path):
+    x = np.arange(32, dtype="float32").reshape(8, 4) / 10
+    y = np.ones((8, 3), "float32")
+    model = _BuildsItsLayers()
+    model.compile(keras.optimizers.SGD(0.0), "mse")
+    if first == "fit":
+        model.fit(x, y, batch_size=8, verbose=0)
+    else:
+        model.predict(x, batch_size=8, verbose=0)
+    assert model.shapes_seen == [(8, 4)]  # once, with the batch's shape, as Keras
+    kernel, bias = model.dense.get_weights()
+    expected = x @ kernel + bias
+    np.testing.assert_allclose(model.predict(x, verbose=0), expected, rtol=1e-6)
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), expected, rtol=1e-6)

@@ -234,6 +234,30 @@ def test_layers_built_while_inferring_shapes_record_an_unknown_batch():
     assert wrap.get_build_config() == {"input_shape": (None, None, 4)}
 
 
+def test_a_symbolic_call_runs_the_layer_s_call_once_as_keras():
+    """One trace with a symbolic unknown size: side effects of `call` (a layer
+    made inside it, a counter) happen once, as in Keras; a call that needs a
+    concrete size still infers its shape from two probes."""
+    calls = []
+
+    class Twice(layers.Layer):
+        def call(self, x):
+            calls.append(x.shape)
+            return layers.Concatenate()([x, x])
+
+    inputs = keras.Input((2,))
+    out = Twice()(inputs)
+    assert len(calls) == 1 and tuple(out.shape) == (None, 4)
+
+    class NeedsSize(layers.Layer):
+        def call(self, x):
+            rows = int(x.shape[0])  # a concrete size only
+            return keras.ops.reshape(x, (rows * 2, 1))
+
+    out = NeedsSize()(keras.Input((2,)))
+    assert tuple(out.shape) == (None, 1)
+
+
 def test_a_layer_frozen_at_construction_is_not_trained():
     """Keras's `_track_variable`: weights a frozen layer creates are frozen,
     so `fit` leaves them alone; unfreezing the layer unfreezes them."""
