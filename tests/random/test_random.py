@@ -82,3 +82,13 @@ def test_uniform_refuses_an_integer_dtype():
     assert (
         str(kerasish.random.uniform((3,), dtype="bfloat16", seed=1).dtype) == "bfloat16"
     )
+
+
+def test_set_random_seed_seeds_tensorflow_when_imported():
+    tf = pytest.importorskip("tensorflow")
+    kerasish.utils.set_random_seed(3)
+    first = tf.data.Dataset.range(16).shuffle(16)
+    drawn = [float(tf.random.uniform(())), list(first.as_numpy_iterator())]
+    tf.random.set_seed(3)  # what Keras's set_random_seed does
+    again = tf.data.Dataset.range(16).shuffle(16)
+    assert drawn == [float(tf.random.uniform(())), list(again.as_numpy_iterator())]
