@@ -224,6 +224,15 @@ def test_config_round_trips():
     assert Dot(axes=(1, 2)).get_config()["axes"] == [1, 2]
 
 
+def test_a_built_merge_layer_broadcasts_a_batch_of_one_as_keras():
+    # Keras checks batch sizes when the layer is built only (from symbolic
+    # inputs, the batch is unknown), so a functional model broadcasts.
+    i1, i2 = layers.Input((3,)), layers.Input((3,))
+    model = models.Model([i1, i2], Multiply()([i1, i2]))
+    a, b = _rand(11, (4, 3), (1, 3))
+    np.testing.assert_allclose(model([a, b]), a * b, rtol=1e-6)
+
+
 # --- errors --------------------------------------------------------------------
 
 

@@ -60,12 +60,6 @@ class Merge(Layer):
                 f"{name} should be called on {expected} inputs, received {count} "
                 f"(shapes {shapes})."
             )
-        batch_sizes = {s[0] for s in shapes if s} - {None}
-        if len(batch_sizes) > 1:
-            raise ValueError(
-                f"{name} cannot merge tensors with different batch sizes, "
-                f"received shapes {shapes}."
-            )
         return shapes
 
     def _broadcast(self, shape1, shape2, shapes):
@@ -87,6 +81,16 @@ class Merge(Layer):
         return tuple(out)
 
     def build(self, input_shape):
+        # As Keras, batch sizes are checked when the layer is built only: a
+        # built layer broadcasts a batch of 1 in `call`.
+        shapes = self._check_shapes(input_shape)
+        name = f"Layer '{self.name}' ({type(self).__name__})"
+        batch_sizes = {s[0] for s in shapes if s} - {None}
+        if len(batch_sizes) > 1:
+            raise ValueError(
+                f"{name} cannot merge tensors with different batch sizes, "
+                f"received shapes {shapes}."
+            )
         self.compute_output_shape(input_shape)
 
     def compute_output_shape(self, input_shape):
@@ -95,7 +99,7 @@ class Merge(Layer):
         for s in shapes[1:]:
             out = self._broadcast(out, s[1:], shapes)
         batch = {s[0] for s in shapes} - {None}
-        return (batch.pop() if batch else None,) + out
+        return (batch.pop() if len(batch) == 1 else None,) + out
 
     # -- call --------------------------------------------------------------------
     def call(self, inputs, mask=None):
