@@ -143,9 +143,13 @@ def _agree_on_seed(engine):
 
     if random_module._GLOBAL["seed"] is not None:
         return
-    local = random_module.next_seed()  # Python's `random`, as Keras's
+    local = random_module.private_seed()
     seed = int(engine.broadcast_from_first_process(np.asarray(local, "int32")))
-    random_module.set_global_seed(seed)
+    # As Keras's `initialize_rng`: the global seed, Python's and numpy's too,
+    # so the seeds layers draw agree across processes.
+    from kerasish.common.seed import set_random_seed
+
+    set_random_seed(seed)
 
 
 class DeviceMesh:

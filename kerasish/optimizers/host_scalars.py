@@ -51,7 +51,8 @@ class StateView(Variable):
 class ScalarVariable(StateView):
     """A scalar of an optimizer (`learning_rate`, `iterations`) as a Keras
     variable of `dtype`. Unlike Keras's variable it also formats
-    (`f"{lr:.2e}"`), compares by value and rounds, as the number it stands for.
+    (`f"{lr:.2e}"`) and compares by value (to a bool), as the number it stands
+    for.
     """
 
     def __init__(self, owner, name, dtype, read, write=None):
@@ -79,9 +80,6 @@ class ScalarVariable(StateView):
         return not self == other
 
     __hash__ = Variable.__hash__
-
-    def __round__(self, ndigits=None):
-        return round(self._number(), ndigits)
 
     def __index__(self):
         if "int" not in self._dtype_name:

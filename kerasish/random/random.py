@@ -6,6 +6,7 @@ sees the advanced key. `kerasish.utils.set_random_seed(n)` makes runs repeat.
 """
 
 import random
+import secrets
 
 from kerasish.engine import get_engine
 from kerasish.variables import Variable
@@ -19,13 +20,19 @@ def set_global_seed(seed: int | None) -> None:
 
 
 def next_seed() -> int:
-    """A fresh integer seed: derived from the global seed when one is set.
+    """A fresh integer seed from Python's `random`, as Keras's
+    `make_default_seed`: `set_random_seed` seeds it, so a script repeats, and
+    a layer or initializer built without a seed takes one draw, as in Keras
+    (data a script then samples with `random` is the same as under Keras)."""
+    return random.randint(1, int(1e9))
 
-    Else drawn from Python's `random`, as Keras's `make_default_seed`: numpy's
-    global generator is left alone, so data a script draws from it after
-    building a model is the same as under Keras."""
+
+def private_seed() -> int:
+    """A seed that consumes no global generator (Keras's `fit` leaves Python's
+    `random` alone): derived from the global seed after `set_random_seed`,
+    else fresh entropy."""
     if _GLOBAL["seed"] is None:
-        return random.randint(1, int(1e9))
+        return secrets.randbelow(2**31 - 2) + 1
     _GLOBAL["counter"] += 1
     return (_GLOBAL["seed"] * 1_000_003 + _GLOBAL["counter"]) % (2**31 - 1)
 

@@ -402,11 +402,11 @@ class Trainer(Steps, StatelessTrainerApi, KerasStepFunctions):
         )
         self.stop_training = False
         self._in_fit = True
-        from kerasish.random.random import next_seed
+        from kerasish.random.random import private_seed
 
         # Resumable: BackupAndRestore may set these in on_train_begin (the data
         # order of a shuffled epoch is a function of (seed, epoch) only).
-        self._shuffle_seed = next_seed()
+        self._shuffle_seed = private_seed()
         self._initial_epoch = None
         self._initial_step = 0
         callbacks.on_train_begin()

@@ -92,3 +92,31 @@ def test_set_random_seed_seeds_tensorflow_when_imported():
     tf.random.set_seed(3)  # what Keras's set_random_seed does
     again = tf.data.Dataset.range(16).shuffle(16)
     assert drawn == [float(tf.random.uniform(())), list(again.as_numpy_iterator())]
+
+
+def _draws_after_building(lib):
+    """What Python's `random` gives after `lib` builds a model with unseeded
+    initializers, dropout and augmentation, then fits it."""
+    import random as py_random
+
+    lib.utils.set_random_seed(5)
+    model = lib.Sequential(
+        [
+            lib.Input((4, 4, 1)),
+            lib.layers.RandomFlip("horizontal"),
+            lib.layers.Flatten(),
+            lib.layers.Dense(3),
+            lib.layers.Dropout(0.5),
+            lib.layers.Dense(1, kernel_initializer="he_normal"),
+        ]
+    )
+    model.compile("sgd", "mse")
+    model.fit(np.ones((4, 4, 4, 1)), np.ones((4, 1)), verbose=0)
+    return [py_random.random() for _ in range(3)]
+
+
+def test_layers_draw_their_seeds_from_python_random_as_keras():
+    keras3 = pytest.importorskip("keras")
+    # Data a script samples with `random` after building and fitting a model
+    # is the same as under Keras (the reptile example).
+    assert _draws_after_building(kerasish) == _draws_after_building(keras3)
