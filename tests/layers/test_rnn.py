@@ -180,6 +180,8 @@ def test_rnn_cell_errors():
         SimpleRNNCell(0)
     with pytest.raises(ValueError, match=r"\(RNN\).*ndim=3.*\(2, 5\)"):
         RNN(SimpleRNNCell(2))(np.ones((2, 5), "float32"))
+    with pytest.raises(ValueError, match=r"structure of 2 inputs.*\(2, 5, 6, 4\).*"):
+        RNN(SimpleRNNCell(2))((np.ones((2, 5, 8)), np.ones((2, 5, 6, 4))))
 
 
 @pytest.mark.compat

@@ -161,6 +161,14 @@ class RNN(Layer):
     # -- shapes ----------------------------------------------------------------
     def _check_sequences_shape(self, shape):
         shape = tuple(shape)
+        if any(isinstance(d, tuple | list) for d in shape):
+            raise ValueError(
+                f"Layer '{self.name}' ({type(self).__name__}) takes one sequence "
+                f"tensor of shape (batch, timesteps, features), received a "
+                f"structure of {len(shape)} inputs with shapes {shape}. Nested "
+                "inputs to a cell are not supported (in Keras 3 either): "
+                "concatenate them on the features axis, or run one RNN per input."
+            )
         if len(shape) < 3:
             raise ValueError(
                 f"Layer '{self.name}' ({type(self).__name__}) expects inputs of "
