@@ -205,7 +205,10 @@ class Trainer(Steps, StatelessTrainerApi, KerasStepFunctions):
 
     # -- building before the first compile ------------------------------------
     def _prepare(self, x, y, sample_weight, for_training):
-        """Builds the model, losses and metrics from a first host batch; checks."""
+        """Builds the model, losses and metrics from a first host batch; checks.
+        Losses an eager call left on the layers are cleared, as Keras's
+        `fit`/`evaluate`/`predict` leave `model.losses` empty."""
+        self._clear_losses()
         first_batch.prepare(self, x, y, sample_weight, for_training)
 
     def _flatten_data_targets(self, data):
@@ -589,6 +592,7 @@ class Trainer(Steps, StatelessTrainerApi, KerasStepFunctions):
         )
         fx, _, _ = data.first_batch()
         self._check_inputs(fx)
+        self._clear_losses()  # as in `_prepare`
         if not self.built:
             self._build_from_data(fx)
         cbs = CallbackList(

@@ -591,3 +591,26 @@ def test_a_model_whose_build_makes_its_layers_fits_and_predicts(first, tmp_path)
     model.save(path)
     loaded = keras.saving.load_model(path)
     np.testing.assert_allclose(loaded.predict(x, verbose=0), expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("run", ["fit", "evaluate", "predict"])
+def test_fit_evaluate_and_predict_leave_model_losses_empty_as_keras(run):
+    class AddsLoss(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = keras.layers.Dense(2)
+
+        def call(self, x):
+            self.add_loss(keras.ops.mean(x))
+            return self.dense(x)
+
+    model = AddsLoss()
+    x, y = np.full((4, 3), 2.0, "float32"), np.zeros((4, 2), "float32")
+    model(x)
+    np.testing.assert_allclose([float(v) for v in model.losses], [2.0])
+    model.compile("sgd", "mse")
+    if run == "predict":
+        model.predict(x, verbose=0)
+    else:
+        getattr(model, run)(x, y, verbose=0)
+    assert model.losses == []  # the last forward pass was inside the step
