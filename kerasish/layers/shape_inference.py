@@ -24,6 +24,11 @@ PROBE_TEXTS = ("a", "a b")
 _PROBING = []  # the probe size of the trace running now (innermost last)
 
 
+def probing():
+    """Whether a shape-inference trace is running (its inputs are made up)."""
+    return bool(_PROBING)
+
+
 def recorded_shapes(shapes):
     """Build shapes as a layer records them (`get_build_config`): inside a
     shape-inference trace, the probe size stands for an unknown dimension and

@@ -556,3 +556,17 @@ def test_integer_lookup_inside_a_compiled_model_runs_on_the_host():
     history = model.fit(x, y, batch_size=4, epochs=2, verbose=0)
     # Each row's own embedding: 1 -> 1 - 0.5 * 2 * 1 / 4 = 0.75, loss 0.5625.
     np.testing.assert_allclose(history.history["loss"], [1.0, 0.5625], rtol=1e-6)
+
+
+def test_a_strict_lookup_inside_a_nested_model_builds_on_a_string_input():
+    # Shape inference feeds made-up text; a lookup with num_oov_indices=0 must
+    # not reject it (the memory_efficient_embeddings example). Data is checked.
+    import kerasish as keras
+
+    lookup = StringLookup(vocabulary=["x", "y"], mask_token=None, num_oov_indices=0)
+    inner = keras.Sequential([lookup, keras.layers.Embedding(2, 4)])
+    out = inner(keras.Input(shape=(), dtype="string"))
+    assert tuple(out.shape) == (None, 4)
+    np.testing.assert_array_equal(lookup(np.array(["y", "x"])), [1, 0])
+    with pytest.raises(ValueError, match="out-of-vocabulary values \\['z'\\]"):
+        lookup(np.array(["z"]))
