@@ -161,13 +161,18 @@ def test_sample_weight_tuples_match_arrays(models, lib):
     assert_same_history(got, history)
 
 
-@pytest.mark.parametrize("lib", LIBS)
-def test_dict_inputs_match_arrays(models, lib):
-    weights, history = reference(
+def _two_inputs_reference(models):
+    """The two-input model fitted on numpy dicts: (weights, history)."""
+    return reference(
         models,
         "two",
         lambda m: m.fit({"a": X, "b": B}, Y, batch_size=BS, shuffle=False, verbose=0),
     )
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_dict_inputs_match_arrays(models, lib):
+    weights, history = _two_inputs_reference(models)
     model = fresh(models, "two")
     got = model.fit(make(lib, ({"a": X, "b": B}, Y)), verbose=0)
     assert_same_weights(model, weights)
@@ -184,11 +189,7 @@ def test_dict_inputs_match_arrays(models, lib):
 @pytest.mark.parametrize("lib", LIBS)
 def test_dict_batches_with_an_unused_column_train_as_without(models, lib):
     # As Keras (a warning, then ignored): `make_csv_dataset` yields every column.
-    weights, history = reference(
-        models,
-        "two",
-        lambda m: m.fit({"a": X, "b": B}, Y, batch_size=BS, shuffle=False, verbose=0),
-    )
+    weights, history = _two_inputs_reference(models)
     model = fresh(models, "two")
     features = {"extra": B[:, :1], "b": B, "a": X}
     with warnings.catch_warnings():  # a warning per trace names the column
