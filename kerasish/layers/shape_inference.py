@@ -9,6 +9,7 @@ the same way from `compute_mask`.
 
 import numpy as np
 
+from kerasish import scopes
 from kerasish.common import tree
 from kerasish.engine import get_engine
 from kerasish.layers.keras_tensor import KerasTensor
@@ -137,10 +138,14 @@ def _trace_output_spec(layer, args, kwargs):
     if symbolic is not None and not texts:
         # One trace with a symbolic size for the unknown dimensions, as Keras
         # traces (`call` runs once).
+        counts = dict(scopes._COUNTS)
         try:
             first = second = run(symbolic)
         except Exception:
-            pass  # code that needs a concrete size: probed with two
+            # Code that needs a concrete size: probed with two. Names the
+            # failed trace took (layers made in `call`) are given back.
+            scopes._COUNTS.clear()
+            scopes._COUNTS.update(counts)
     if first is None:
         first, second = run(_PROBE_SIZES[0]), run(_PROBE_SIZES[1])
     flat_first = engine.tree_leaves(first)
