@@ -19,6 +19,7 @@ import contextlib
 import math
 import os
 import re
+import secrets
 import warnings
 
 import numpy as np
@@ -143,7 +144,7 @@ def _agree_on_seed(engine):
 
     if random_module._GLOBAL["seed"] is not None:
         return
-    local = random_module.private_seed()
+    local = secrets.randbelow(2**31 - 2) + 1
     seed = int(engine.broadcast_from_first_process(np.asarray(local, "int32")))
     # As Keras's `initialize_rng`: the global seed, Python's and numpy's too,
     # so the seeds layers draw agree across processes.

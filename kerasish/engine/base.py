@@ -96,7 +96,7 @@ OPS: dict[str, tuple[str, ...]] = {
     "random": _names(
         """
         bernoulli beta binomial categorical gamma key normal permutation randint
-        split truncated_normal uniform
+        truncated_normal uniform
         """
     ),
 }

@@ -1,9 +1,12 @@
 """Random numbers for the JAX engine: every function takes an explicit key.
 
-Inside a trace (dropout in a compiled step) draws use `jax.random`. Outside one
-(initializing weights) they use numpy's generator seeded from the same key: equally
-repeatable, and it spares one XLA compilation per new weight shape, which otherwise
-dominates the time to build a model.
+A key is Keras's raw `uint32[2]` seed (`[seed, 0]` for an int seed), which
+`jax.random` reads as threefry key data, so a draw equals Keras's for the same
+seed. Inside a trace (dropout in a compiled step) draws use `jax.random`.
+Outside one (initializing weights) `uniform`, `normal` and `truncated_normal`
+compute the same numbers with numpy (`engine.threefry`): that spares one XLA
+compilation per new weight shape, which otherwise dominates the time to build a
+model.
 """
 
 import jax
@@ -11,68 +14,64 @@ import jax.numpy as jnp
 import numpy as np
 
 from kerasish import config
+from kerasish.engine import threefry
 
 
 def key(seed):
-    return jax.random.key_data(jax.random.key(seed))
-
-
-def split(key_, num=2):
-    return jax.random.key_data(jax.random.split(_k(key_), num))
+    """Keras's seed for an int: `[seed, 0]` (`draw_seed`)."""
+    return jnp.asarray(np.array([seed % 2**32, 0], dtype=np.uint32))
 
 
 def _k(key_):
-    return jax.random.wrap_key_data(key_)
+    return jax.random.wrap_key_data(jnp.asarray(key_, dtype=jnp.uint32))
 
 
-def _host_rng(key_):
-    """A numpy Generator for a concrete key, or None while tracing."""
-    if isinstance(key_, jax.core.Tracer):
+def _host_key(key_, dtype):
+    """The key as numpy when the draw can run on the host (a concrete key and a
+    float32/float64 result), else None."""
+    if isinstance(key_, jax.core.Tracer) or np.dtype(dtype) not in (
+        np.float32,
+        np.float64,
+    ):
         return None
-    return np.random.default_rng(np.asarray(key_, dtype=np.uint32).tolist())
+    return np.asarray(key_, dtype=np.uint32)
 
 
-def _out(array, dtype):
-    return jnp.asarray(np.asarray(array, dtype=np.dtype(jnp.dtype(dtype))))
+def _dtype(dtype):
+    return np.dtype(jnp.dtype(dtype or config.floatx()))
 
 
 def normal(key_, shape, mean=0.0, stddev=1.0, dtype=None):
-    dtype = dtype or config.floatx()
-    rng = _host_rng(key_)
-    if rng is not None:
-        return _out(mean + stddev * rng.standard_normal(shape), dtype)
-    return mean + stddev * jax.random.normal(_k(key_), shape, dtype=dtype)
+    dtype = _dtype(dtype)
+    host = _host_key(key_, dtype)
+    if host is not None:
+        sample = threefry.normal(host, shape, dtype)
+        return jnp.asarray(sample * dtype.type(stddev) + dtype.type(mean))
+    return jax.random.normal(_k(key_), shape, dtype=dtype) * stddev + mean
 
 
 def uniform(key_, shape, minval=0.0, maxval=1.0, dtype=None):
-    dtype = dtype or config.floatx()
-    rng = _host_rng(key_)
-    if rng is not None:
-        return _out(rng.uniform(minval, maxval, shape), dtype)
+    dtype = _dtype(dtype)
+    host = _host_key(key_, dtype)
+    if host is not None:
+        return jnp.asarray(threefry.uniform(host, shape, dtype, minval, maxval))
     return jax.random.uniform(
         _k(key_), shape, dtype=dtype, minval=minval, maxval=maxval
     )
 
 
 def truncated_normal(key_, shape, mean=0.0, stddev=1.0, dtype=None):
-    """Normal samples re-drawn outside two standard deviations."""
-    dtype = dtype or config.floatx()
-    rng = _host_rng(key_)
-    if rng is not None:
-        sample = rng.standard_normal(shape)
-        outside = np.abs(sample) > 2.0
-        while outside.any():
-            sample[outside] = rng.standard_normal(int(outside.sum()))
-            outside = np.abs(sample) > 2.0
-        return _out(mean + stddev * sample, dtype)
+    """Normal samples truncated to two standard deviations (Keras's bounds)."""
+    dtype = _dtype(dtype)
+    host = _host_key(key_, dtype)
+    if host is not None:
+        sample = threefry.truncated_normal(host, shape, dtype)
+        return jnp.asarray(sample * dtype.type(stddev) + dtype.type(mean))
     sample = jax.random.truncated_normal(_k(key_), -2.0, 2.0, shape, dtype=dtype)
-    return mean + stddev * sample
+    return sample * stddev + mean
 
 
 def randint(key_, shape, minval, maxval, dtype="int32"):
-    rng = _host_rng(key_)
-    if rng is not None:
-        return _out(rng.integers(minval, maxval, shape), dtype)
     return jax.random.randint(_k(key_), shape, minval, maxval, dtype=dtype)
 
 
@@ -81,14 +80,20 @@ def bernoulli(key_, p, shape):
 
 
 def permutation(key_, x, axis=0):
-    return jax.random.permutation(_k(key_), x, axis=axis)
+    """Keras's JAX `shuffle`: each vector along `axis` is permuted on its own
+    (`independent=True`; one permutation for a 1-D `x`)."""
+    return jax.random.permutation(_k(key_), x, axis=axis, independent=True)
 
 
 def categorical(key_, logits, num_samples, dtype="int32"):
+    """`num_samples` class indices per row of `(batch, classes)` logits, drawn
+    as Keras draws them (leading dimensions beyond one batch axis allowed)."""
+    logits = jnp.asarray(logits)
+    axis = logits.ndim - 1
     out = jax.random.categorical(
         _k(key_),
-        logits[..., None, :],
-        axis=-1,
+        logits[..., None],
+        axis=axis,
         shape=logits.shape[:-1] + (num_samples,),
     )
     return out.astype(dtype)
@@ -96,9 +101,6 @@ def categorical(key_, logits, num_samples, dtype="int32"):
 
 def gamma(key_, shape, alpha, dtype=None):
     dtype = dtype or config.floatx()
-    rng = _host_rng(key_)
-    if rng is not None:
-        return _out(rng.gamma(np.asarray(alpha), 1.0, shape), dtype)
     return jax.random.gamma(_k(key_), jnp.asarray(alpha), shape, dtype=dtype)
 
 
@@ -108,10 +110,6 @@ def binomial(key_, shape, counts, probabilities, dtype=None):
     jax draws floats; an integer `dtype` casts the (whole-number) result.
     """
     dtype = dtype or config.floatx()
-    rng = _host_rng(key_)
-    if rng is not None:
-        counts = np.rint(np.asarray(counts)).astype("int64")
-        return _out(rng.binomial(counts, np.asarray(probabilities), shape), dtype)
     float_dtype = dtype if jnp.issubdtype(dtype, jnp.floating) else "float32"
     sample = jax.random.binomial(
         _k(key_),
@@ -125,13 +123,6 @@ def binomial(key_, shape, counts, probabilities, dtype=None):
 
 def beta(key_, shape, alpha, beta, dtype=None):
     dtype = dtype or config.floatx()
-    rng = _host_rng(key_)
-    if rng is not None:
-        return _out(rng.beta(np.asarray(alpha), np.asarray(beta), shape), dtype)
     return jax.random.beta(
         _k(key_), jnp.asarray(alpha), jnp.asarray(beta), shape=shape, dtype=dtype
     )
-
-
-def fold_in(key_, data):
-    return jax.random.key_data(jax.random.fold_in(_k(key_), data))

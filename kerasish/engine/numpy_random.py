@@ -1,9 +1,14 @@
-"""The NumPy engine's `random` namespace: keys are two uint32 seeds."""
+"""The NumPy engine's `random` namespace: keys are two uint32 seeds.
+
+`uniform`, `normal` and `truncated_normal` are JAX's threefry draws (Keras's
+numbers for a seed); the other distributions use numpy's generator.
+"""
 
 import types
 
 import numpy as np
 
+from kerasish.engine import threefry
 from kerasish.engine.numpy_arrays import _floatx
 
 
@@ -14,29 +19,28 @@ def make_namespace():
     def rng(key):
         return np.random.default_rng(np.asarray(key, dtype="uint32").tolist())
 
-    ns.key = lambda seed: np.array([0, seed % (2**32)], dtype="uint32")
+    ns.key = lambda seed: np.array([seed % (2**32), 0], dtype="uint32")
 
-    def split(key, num=2):
-        seeds = rng(key).integers(0, 2**32, size=(num, 2), dtype=np.uint64)
-        return seeds.astype("uint32")
+    def floats(key, dtype):
+        dtype = np.dtype(_floatx(dtype))
+        return np.asarray(key, dtype="uint32"), dtype
 
-    ns.split = split
-    ns.normal = lambda key, shape, mean=0.0, stddev=1.0, dtype=None: (
-        mean + stddev * rng(key).standard_normal(shape)
-    ).astype(_floatx(dtype))
-    ns.uniform = lambda key, shape, minval=0.0, maxval=1.0, dtype=None: (
-        rng(key).uniform(minval, maxval, shape).astype(_floatx(dtype))
-    )
+    def normal(key, shape, mean=0.0, stddev=1.0, dtype=None):
+        key, dtype = floats(key, dtype)
+        sample = threefry.normal(key, shape, dtype)
+        return sample * dtype.type(stddev) + dtype.type(mean)
+
+    def uniform(key, shape, minval=0.0, maxval=1.0, dtype=None):
+        key, dtype = floats(key, dtype)
+        return threefry.uniform(key, shape, dtype, minval, maxval)
 
     def truncated_normal(key, shape, mean=0.0, stddev=1.0, dtype=None):
-        g = rng(key)
-        out = g.standard_normal(shape)
-        bad = np.abs(out) > 2
-        while bad.any():
-            out[bad] = g.standard_normal(int(bad.sum()))
-            bad = np.abs(out) > 2
-        return (mean + stddev * out).astype(_floatx(dtype))
+        key, dtype = floats(key, dtype)
+        sample = threefry.truncated_normal(key, shape, dtype)
+        return sample * dtype.type(stddev) + dtype.type(mean)
 
+    ns.normal = normal
+    ns.uniform = uniform
     ns.truncated_normal = truncated_normal
 
     def categorical(key, logits, num_samples, dtype="int32"):
@@ -66,7 +70,4 @@ def make_namespace():
     )
     ns.bernoulli = lambda key, p, shape: rng(key).random(shape) < p
     ns.permutation = lambda key, x, axis=0: rng(key).permutation(x, axis=axis)
-    ns.fold_in = lambda key, data: np.array(
-        [int(key[0]) ^ int(data), int(key[1])], dtype="uint32"
-    )
     return vars(ns)

@@ -1,22 +1,26 @@
-"""Seeds and random draws. Every draw consumes a key from a `SeedGenerator`.
+"""Seeds and random draws, as Keras 3 makes them.
 
-A `SeedGenerator` keeps its key as a non-trainable `Variable`, so inside a compiled
-step the key is part of the state: each step draws new numbers and the next step
-sees the advanced key. `kerasish.utils.set_random_seed(n)` makes runs repeat.
+A key is a `uint32[2]` seed: `[seed, 0]` for an int `seed`. A `SeedGenerator`
+keeps its next key as a non-trainable `Variable` (`[seed, 0]`, then `[seed, 1]`,
+...), so inside a compiled step the key is part of the state: each step draws new
+numbers and the next step sees the advanced key. An unseeded draw takes its key
+from a global `SeedGenerator`. The same seed gives Keras's numbers (the JAX
+backend's), and `kerasish.utils.set_random_seed(n)` makes runs repeat.
 """
 
 import random
-import secrets
 
 from kerasish.engine import get_engine
 from kerasish.variables import Variable
 
-_GLOBAL = {"seed": None, "counter": 0}
+_GLOBAL = {"seed": None, "generator": None}
 
 
 def set_global_seed(seed: int | None) -> None:
+    """Records `seed` and resets the generator behind unseeded draws (Keras's
+    `set_random_seed` does both)."""
     _GLOBAL["seed"] = seed
-    _GLOBAL["counter"] = 0
+    _GLOBAL["generator"] = None
 
 
 def next_seed() -> int:
@@ -25,16 +29,6 @@ def next_seed() -> int:
     a layer or initializer built without a seed takes one draw, as in Keras
     (data a script then samples with `random` is the same as under Keras)."""
     return random.randint(1, int(1e9))
-
-
-def private_seed() -> int:
-    """A seed that consumes no global generator (Keras's `fit` leaves Python's
-    `random` alone): derived from the global seed after `set_random_seed`,
-    else fresh entropy."""
-    if _GLOBAL["seed"] is None:
-        return secrets.randbelow(2**31 - 2) + 1
-    _GLOBAL["counter"] += 1
-    return (_GLOBAL["seed"] * 1_000_003 + _GLOBAL["counter"]) % (2**31 - 1)
 
 
 class SeedGenerator:
@@ -80,12 +74,16 @@ class SeedGenerator:
             path=f"{prefix}/{self.name}/seed_generator_state".lstrip("/"),
         )
 
-    def next(self):
-        """Returns a fresh key and advances the stored one."""
-        engine = get_engine()
-        new_key, sub = engine.random.split(self.state.value)
-        self.state.assign(new_key)
-        return sub
+    def next(self, ordered=True):
+        """Returns the stored key and advances it: `+ [0, 1]`, as Keras (or,
+        with `ordered=False`, Keras's scramble for its global generator)."""
+        xp = get_engine().numpy
+        key = self.state.value
+        if ordered:
+            self.state.assign(key + xp.array([0, 1], dtype="uint32"))
+        else:
+            self.state.assign((key + 1) * 5387 % 933199)
+        return key
 
     def get_config(self):
         return {"seed": self.initial_seed, "name": self.name}
@@ -102,8 +100,17 @@ def _tracing():
     return engine.is_tracer(engine.numpy.ones(()))
 
 
+def global_seed_generator():
+    """The generator behind unseeded draws, made on first use (one draw from
+    Python's `random` and one "seed_generator" name, as Keras's)."""
+    if _GLOBAL["generator"] is None:
+        _GLOBAL["generator"] = SeedGenerator()
+    return _GLOBAL["generator"]
+
+
 def draw_key(seed):
-    """A key from an int, a `SeedGenerator` or a raw key; `None` is a fresh seed."""
+    """A key from an int, a `SeedGenerator` or a raw key; `None` draws from the
+    global generator."""
     engine = get_engine()
     if isinstance(seed, SeedGenerator):
         return seed.next()
@@ -118,7 +125,7 @@ def draw_key(seed):
                 "`__init__`, then `keras.random.normal(shape, "
                 "seed=self.seed_generator)` in `call`."
             )
-        return engine.random.key(next_seed())
+        return global_seed_generator().next(ordered=False)
     if isinstance(seed, int):
         return engine.random.key(seed)
     return seed
@@ -199,5 +206,9 @@ def dropout(inputs, rate, noise_shape=None, seed=None):
         if noise_shape is None
         else tuple(s if n is None else n for s, n in zip(inputs.shape, noise_shape))
     )
+    if rate == 0.0:  # as Keras: no key is drawn
+        return inputs
+    if rate == 1.0:
+        return xp.zeros_like(inputs)
     keep = engine.random.bernoulli(draw_key(seed), 1.0 - rate, shape)
     return xp.where(keep, inputs / (1.0 - rate), xp.zeros_like(inputs))

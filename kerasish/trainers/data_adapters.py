@@ -273,17 +273,37 @@ class ArrayData:
         take = lambda a: None if a is None else np.asarray(a[:bs])  # noqa: E731
         return tree.map_structure(take, (self.x, self.y, self.sample_weight))
 
-    def epoch_indices(self, seed=None, epoch=0):
-        """(indices, mask) for one epoch, padded to `steps * batch_size`."""
+    def epoch_indices(self, shuffle=False):
+        """(indices, mask) for one epoch, padded to `steps * batch_size`; with
+        `shuffle`, in a new order drawn as Keras draws it (`pass_order`)."""
         if self.continues:
             return self._window
         n, total = self.num_samples, self.steps * self.batch_size
-        if not self.shuffle:
+        if not shuffle:
             if total <= _SHARED_ORDER_ROWS:
                 return _in_order(n, total)
             return _padded(np.arange(n), n, total)
-        order = np.random.default_rng([seed or 0, epoch]).permutation(n)
-        return _padded(order, n, total)
+        return _padded(self.pass_order(), n, total)
+
+    def pass_order(self):
+        """A shuffled pass's row order, from numpy's global generator as Keras's
+        array adapter draws it (so `set_random_seed` gives Keras's order):
+        `np.random.permutation(n)`, or with `shuffle="batch"` one permutation
+        within each batch."""
+        n, bs = self.num_samples, self.batch_size
+        if self.shuffle == "batch":
+            return np.concatenate(
+                [np.random.permutation(min(bs, n - s)) + s for s in range(0, n, bs)]
+            )
+        return np.random.permutation(n)
+
+    def draw_first_batch_order(self):
+        """Draws the order Keras's build takes its first batch in (from a pass
+        of its own, then discarded): `fit` calls it where Keras's would."""
+        if self.shuffle == "batch":
+            np.random.permutation(min(self.batch_size, self.num_samples))
+        elif self.shuffle:
+            np.random.permutation(self.num_samples)
 
     def continue_across_epochs(self):
         """For fit's `steps_per_epoch` below the arrays' batches: each epoch
@@ -293,13 +313,25 @@ class ArrayData:
             self.continues = True
             self._steps_asked = self.steps
 
-    def begin_epoch(self, seed):
+    def begin_epoch(self):
         """Called by `fit` before each training epoch: for epochs that go on
         from each other, sets this epoch's rows (`epoch_indices`) and `steps`."""
         if self.continues:
-            self._window = self._next_window(seed)
+            self._window = self._next_window()
 
-    def _next_window(self, seed):
+    def skip_epochs(self, count):
+        """Draws what `count` training epochs would draw, without running them:
+        a run that BackupAndRestore resumes then shuffles its next epochs as
+        the run it resumes would have (Keras starts the draws afresh)."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for _ in range(count):
+                if self.continues:
+                    self.begin_epoch()
+                elif self.shuffle:
+                    self.pass_order()
+
+    def _next_window(self):
         """The next epoch's rows when epochs go on from each other: the batches
         from where the last epoch stopped, in the current pass's order (a new
         order per pass when shuffling). As in Keras, an epoch ends with its
@@ -309,11 +341,9 @@ class ArrayData:
         full = math.ceil(n / bs)
         done_passes, start = self._position
         count = min(self._steps_asked, full - start)
-        if self.shuffle:
-            order = np.random.default_rng([seed or 0, done_passes]).permutation(n)
-        else:
-            order = np.arange(n)
-        rows = order[start * bs : (start + count) * bs]
+        if start == 0:
+            self._order = self.pass_order() if self.shuffle else np.arange(n)
+        rows = self._order[start * bs : (start + count) * bs]
         self.steps = count
         start += count
         self._position = (done_passes + 1, 0) if start >= full else (done_passes, start)

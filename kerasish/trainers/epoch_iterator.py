@@ -324,7 +324,7 @@ def _rows_of(data):
     return int(np.shape(leaves[0])[0]) if leaves else 0
 
 
-def array_chunks(model, data, kind, step, seed, epoch, start_step, per_batch=False):
+def array_chunks(model, data, kind, step, epoch, start_step, per_batch=False):
     """Chunks over array data: placed on the device once, put in the epoch's
     order there (`order_rows`) and sliced per step, or (over the device budget)
     streamed from the host chunk by chunk.
@@ -344,9 +344,7 @@ def array_chunks(model, data, kind, step, seed, epoch, start_step, per_batch=Fal
     auto = n_exec == "auto" and not merged
     n_exec = 1 if n_exec == "auto" else n_exec
     shuffled = kind == "train" and data.shuffle
-    host_indices, host_mask = (
-        data.epoch_indices(seed, epoch) if shuffled else data.epoch_indices(None, 0)
-    )
+    host_indices, host_mask = data.epoch_indices(shuffled)
     # Epochs that go on from each other take rows in another order than the
     # data's (`ArrayData.continues`): laid out as a shuffled epoch is.
     shuffled = shuffled or (kind == "train" and getattr(data, "continues", False))

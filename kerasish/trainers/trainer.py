@@ -211,6 +211,20 @@ class Trainer(Steps, StatelessTrainerApi, KerasStepFunctions):
         self._clear_losses()
         first_batch.prepare(self, x, y, sample_weight, for_training)
 
+    def _keras_peeks_a_batch(self):
+        """Whether Keras's `fit` would take a batch from a pass of its own
+        before training (`_symbolic_build`): while a layer, or the compiled
+        loss or metrics it was given, are unbuilt. Its shuffled order is drawn,
+        so the epochs' orders that follow are Keras's."""
+        args = getattr(self, "_compile_args", {})
+        metrics = any(args.get(k) is not None for k in ("metrics", "weighted_metrics"))
+        loss = self._compile_loss
+        return (
+            not all(layer.built for layer in self._flatten_layers())
+            or (loss is not None and not loss.built)
+            or (metrics and not self._compile_metrics.built)
+        )
+
     def _flatten_data_targets(self, data):
         """Stores y and sample_weight as flat per-output lists (arrays only)."""
         if data.kind != "arrays" or getattr(data, "_flat", False):
@@ -390,6 +404,8 @@ class Trainer(Steps, StatelessTrainerApi, KerasStepFunctions):
                 "`validation_data`",
             )
             val = data_adapters.validation_source(vx, vy, vsw, validation_steps)
+        if data.kind == "arrays" and self._keras_peeks_a_batch():
+            data.draw_first_batch_order()  # as Keras's build
         fx, fy, fsw = data.first_batch()
         self._prepare(fx, fy, fsw, for_training=True)
         self._flatten_data_targets(data)
@@ -405,15 +421,15 @@ class Trainer(Steps, StatelessTrainerApi, KerasStepFunctions):
         )
         self.stop_training = False
         self._in_fit = True
-        from kerasish.random.random import private_seed
-
-        # Resumable: BackupAndRestore may set these in on_train_begin (the data
-        # order of a shuffled epoch is a function of (seed, epoch) only).
-        self._shuffle_seed = private_seed()
+        # Resumable: BackupAndRestore may set these in on_train_begin.
         self._initial_epoch = None
         self._initial_step = 0
         callbacks.on_train_begin()
         if self._initial_epoch is not None:
+            if data.kind == "arrays":
+                # The epochs skipped draw their shuffled orders, so the next
+                # epochs take the orders the interrupted run would have.
+                data.skip_epochs(max(self._initial_epoch - initial_epoch, 0))
             initial_epoch = self._initial_epoch
         logs = {}
         self._progress_state = None
@@ -430,13 +446,7 @@ class Trainer(Steps, StatelessTrainerApi, KerasStepFunctions):
                 self._progress_state = None
                 start_step, self._initial_step = self._initial_step, 0
                 state, logs = self._run_epoch(
-                    data,
-                    state,
-                    callbacks,
-                    "train",
-                    self._shuffle_seed,
-                    epoch,
-                    start_step,
+                    data, state, callbacks, "train", epoch, start_step
                 )
                 self._write_state(state)
                 logs = self._epoch_logs(state, logs)  # reads the device: synced
@@ -483,11 +493,11 @@ class Trainer(Steps, StatelessTrainerApi, KerasStepFunctions):
                 return  # consumed by a donating step that then failed
             self._write_state(state)
 
-    def _run_epoch(self, data, state, callbacks, kind, seed, epoch, start_step=0):
+    def _run_epoch(self, data, state, callbacks, kind, epoch, start_step=0):
         """Runs one pass over `data`; returns the final state and logs (device)."""
         step = {"train": self.train_step, "test": self.test_step}[kind]
         if kind == "train" and data.kind == "arrays":
-            data.begin_epoch(seed)  # sets the epoch's steps before they count
+            data.begin_epoch()  # sets the epoch's steps before they count
         per_batch = epoch_iterator.wants_batches(callbacks, kind)
         donate = epoch_iterator.donate_state(kind, per_batch, data.steps)
         if donate and not self.run_eagerly:
@@ -499,7 +509,6 @@ class Trainer(Steps, StatelessTrainerApi, KerasStepFunctions):
                 data if merged is None else merged,
                 kind,
                 step,
-                seed,
                 epoch,
                 start_step,
                 per_batch=per_batch,
@@ -570,7 +579,7 @@ class Trainer(Steps, StatelessTrainerApi, KerasStepFunctions):
             cbs.on_test_begin()
             self.reset_metrics()
             state = self._read_state(with_optimizer=False)
-            state, logs = self._run_epoch(data, state, cbs, "test", None, 0)
+            state, logs = self._run_epoch(data, state, cbs, "test", 0)
             self._write_non_trainable(state)
             logs = self._epoch_logs(state, logs)
             self._write_metrics(state.metrics)
@@ -654,7 +663,7 @@ class Trainer(Steps, StatelessTrainerApi, KerasStepFunctions):
             self.reset_metrics()
             state = self._read_state()
             state, logs = self._run_epoch(
-                data, state, CallbackList([], model=self), "train", None, 0
+                data, state, CallbackList([], model=self), "train", 0
             )
             self._write_state(state)
             logs = self._epoch_logs(state, logs)

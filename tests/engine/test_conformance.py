@@ -319,8 +319,7 @@ def test_tree_utilities_round_trip(engine):
 
 
 def test_random_draws_have_the_requested_distribution(engine):
-    key = engine.random.key(3)
-    a, b = engine.random.split(key)
+    a, b = engine.random.key(3), engine.random.key(4)
     draws = ops.convert_to_numpy(engine.random.normal(a, (4000,)))
     assert abs(draws.mean()) < 0.1 and abs(draws.std() - 1) < 0.1
     uniform = ops.convert_to_numpy(engine.random.uniform(b, (4000,), 2.0, 3.0))

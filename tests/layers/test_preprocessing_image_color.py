@@ -343,7 +343,7 @@ def test_equalization_and_auto_contrast_match_numpy():
 
 def test_mix_up_and_cut_mix_keep_label_mass():
     data = {"images": IMAGES, "labels": LABELS}
-    for layer in (layers.MixUp(alpha=0.5, seed=2), layers.CutMix(seed=2)):
+    for layer in (layers.MixUp(alpha=0.5, seed=3), layers.CutMix(seed=3)):
         out = layer(data)
         np.testing.assert_allclose(np.sum(out["labels"], axis=-1), 1.0, atol=1e-5)
         assert not np.allclose(out["labels"], LABELS)
@@ -436,7 +436,12 @@ def test_aug_mix_applies_keras_transformation(record):
 
 
 def test_aug_mix_seeded_repeats_and_mixes_toward_the_input():
+    import kerasish
+
+    # As Keras: the seed draws the numbers; Python's `random` picks the ops.
+    kerasish.utils.set_random_seed(0)
     a = np.asarray(layers.AugMix(seed=9)(IMAGES))
+    kerasish.utils.set_random_seed(0)
     b = np.asarray(layers.AugMix(seed=9)(IMAGES))
     np.testing.assert_array_equal(a, b)
     assert not np.allclose(a, IMAGES)

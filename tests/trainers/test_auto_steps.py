@@ -286,7 +286,7 @@ def test_streamed_rows_in_order_are_slices_padded_with_row_0():
     x = np.arange(10, dtype="float32")[:, None] + 1
     data = data_adapters.make_data(x, x * 2, None, batch_size=4, shuffle=False)
     data.y = [data.y]  # as the trainer keeps it: one array per output
-    indices, mask = data.epoch_indices(None, 0)
+    indices, mask = data.epoch_indices()
     cx, cy, _, cm = streaming.host_chunk(data, None, mask, 4, 2, 4, lambda a: a)
     np.testing.assert_array_equal(cx[:, :, 0], [[5, 6, 7, 8], [9, 10, 1, 1]])
     np.testing.assert_array_equal(cy[0][:, :, 0], [[10, 12, 14, 16], [18, 20, 2, 2]])
@@ -304,15 +304,15 @@ def test_unshuffled_order_is_made_once_and_read_only(monkeypatch):
     x = np.zeros((10, 1), "float32")
     first = data_adapters.make_data(x, x, None, batch_size=4, shuffle=False)
     second = data_adapters.make_data(x + 1, x, None, batch_size=4, shuffle=False)
-    indices, mask = first.epoch_indices(None, 0)
+    indices, mask = first.epoch_indices()
     np.testing.assert_array_equal(indices, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 0])
     np.testing.assert_array_equal(mask, [1] * 10 + [0, 0])
-    again = second.epoch_indices(None, 0)
+    again = second.epoch_indices()
     assert again[0] is indices and again[1] is mask
     with pytest.raises(ValueError, match="read-only"):
         mask[0] = 5.0
     monkeypatch.setattr(data_adapters, "_SHARED_ORDER_ROWS", 8)
-    fresh, fresh_mask = first.epoch_indices(None, 0)
+    fresh, fresh_mask = first.epoch_indices()
     assert fresh is not indices and fresh.flags.writeable
     np.testing.assert_array_equal(fresh, indices)
     np.testing.assert_array_equal(fresh_mask, mask)
@@ -390,7 +390,7 @@ def test_the_gather_compiles_once_host_ordering_would_cost_more(
     data = data_adapters.make_data(x, [y], None, batch_size=8, shuffle=True)
     gather = epoch_iterator._gather_rows(get_engine())
     for epoch in range(4):
-        indices, _ = data.epoch_indices(5, epoch)
+        indices, _ = data.epoch_indices(shuffle=True)
         device = data.place()
         placed = epoch_iterator.distributed.place_resident(indices)
         key = gather._key(device, placed)

@@ -11,7 +11,7 @@ import inspect
 from kerasish import random
 from kerasish.engine import get_engine
 from kerasish.layers.layer import Layer
-from kerasish.random.random import draw_key, next_seed
+from kerasish.random.random import draw_key
 from kerasish.serialization import (
     deserialize_keras_object,
     register_builtin,
@@ -172,14 +172,23 @@ class JaxLayer(Layer):
         object.__setattr__(self, "params" if trainable else "state", variables)
         return [v for v in bridge.tree_leaves(variables) if isinstance(v, Variable)]
 
+    def _get_init_seed(self):
+        """One raw key for `init_fn`, from the global generator (as Keras);
+        `_get_init_rng` overrides call it for each key they need."""
+        return draw_key(None)
+
+    def _get_call_seed(self):
+        """One raw key for `call_fn`, from the layer's own `seed_generator`."""
+        return self.seed_generator.next()
+
     def _get_init_rng(self):
         """The `rng` given to `init_fn`: one fresh raw key."""
-        return draw_key(next_seed())
+        return self._get_init_seed()
 
     def _get_call_rng(self, training):
         """The `rng` given to `call_fn`: a key in training, None otherwise."""
         if training:
-            return self.seed_generator.next()
+            return self._get_call_seed()
         return None
 
     def _initialize_weights(self, input_shape):
@@ -379,14 +388,11 @@ class FlaxLayer(JaxLayer):
         return {"params": variables["params"]}, state
 
     def _get_init_rng(self):
-        return {
-            "params": draw_key(next_seed()),
-            "dropout": draw_key(next_seed()),
-        }
+        return {"params": self._get_init_seed(), "dropout": self._get_init_seed()}
 
     def _get_call_rng(self, training):
         if training:
-            return {"dropout": self.seed_generator.next()}
+            return {"dropout": self._get_call_seed()}
         return {}
 
     def get_config(self):

@@ -94,7 +94,6 @@ class AugMix(BaseImagePreprocessingLayer):
         self.interpolation = interpolation
         self.seed = seed
         self.generator = random.SeedGenerator(seed)
-        self._picker = py_random.Random(seed)
         self._augment_layers = AUGMENT_LAYERS_ALL if all_ops else AUGMENT_LAYERS
         _composite.make_augment_layers(
             self, self._augment_layers, self.factor, value_range, interpolation, seed
@@ -120,7 +119,8 @@ class AugMix(BaseImagePreprocessingLayer):
         for _ in range(self.num_chains):
             depth_transforms = []
             for _ in range(self.chain_depth):
-                name = self._picker.choice(self._augment_layers + [None])
+                # Python's global generator picks, as Keras's (`set_random_seed`).
+                name = py_random.choice(self._augment_layers + [None])
                 if name is None:
                     continue
                 depth_transforms.append(

@@ -69,15 +69,17 @@ class RandomCrop(BaseImagePreprocessingLayer):
         input_height, input_width = shape[self.height_axis], shape[self.width_axis]
         if training and input_height > self.height and input_width > self.width:
             seed = self.generator if seed is None else seed
-            starts = random.randint(
-                (2,),
-                0,
-                ops.convert_to_tensor(
-                    [input_height - self.height + 1, input_width - self.width + 1]
-                ),
-                seed=seed,
+            # As Keras: one uniform draw per axis, truncated to an int.
+            h_start, w_start = (
+                ops.cast(
+                    random.uniform((), 0, float(size - target + 1), seed=seed),
+                    "int32",
+                )
+                for size, target in (
+                    (input_height, self.height),
+                    (input_width, self.width),
+                )
             )
-            h_start, w_start = starts[0], starts[1]
             crop_height, crop_width = self.height, self.width
         else:
             # Keras's start of the central crop to the target aspect ratio; its
