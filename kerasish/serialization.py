@@ -18,6 +18,7 @@ registers its classes here, so it imports nothing of kerasish but `config`.
 """
 
 import difflib
+import inspect
 import threading
 
 import numpy as np
@@ -188,10 +189,12 @@ def serialize_keras_object(obj):
             "registered_name": None,
         }
     else:
+        module = getattr(cls, "__module__", None)
         out = {
-            "module": getattr(cls, "__module__", None),
+            # As Keras: a class of the running script has no module to name.
+            "module": None if module == "__main__" else module,
             "class_name": cls.__name__,
-            "config": _numpy_serialized(obj.get_config()),
+            "config": _nested_serialized(obj.get_config()),
             "registered_name": registered or cls.__name__,
         }
     get_build_config = getattr(obj, "get_build_config", None)
@@ -207,15 +210,20 @@ def serialize_keras_object(obj):
     return out
 
 
-def _numpy_serialized(value):
-    """A user class's config with its numpy values in Keras's serialized form
-    (`self.var.numpy()` in a `get_config`); everything else as it is."""
-    if isinstance(value, np.ndarray | np.generic):
-        return serialize_keras_object(value)
+def _nested_serialized(value):
+    """A user class's config with what it holds serialized as Keras's
+    `serialize_dict` does: a layer, initializer, regularizer or function
+    becomes its config dict, a numpy value Keras's `__numpy__` form (as from
+    `self.var.numpy()`); containers keep their type, plain values stay."""
     if isinstance(value, dict):
-        return {k: _numpy_serialized(v) for k, v in value.items()}
+        return {k: _nested_serialized(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return type(value)(_numpy_serialized(v) for v in value)
+        return type(value)(_nested_serialized(v) for v in value)
+    if isinstance(value, np.ndarray | np.generic) or (
+        not isinstance(value, type)
+        and (hasattr(value, "get_config") or inspect.isfunction(value))
+    ):
+        return serialize_keras_object(value)
     return value
 
 
