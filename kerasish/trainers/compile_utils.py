@@ -6,6 +6,8 @@ label/loss mismatch is reported before anything compiles); afterwards they are p
 functions of arrays used inside the compiled step.
 """
 
+import inspect
+
 from kerasish import losses as losses_module
 from kerasish import metrics as metrics_module
 from kerasish import ops
@@ -85,12 +87,24 @@ class CompileLoss:
             # An unreduced loss is reduced by the user's own code: it runs on
             # exact batches (exact_batches.py), so there is no padding to mask.
             unreduced = getattr(loss, "reduction", "x") in (None, "none")
-            value = loss(
-                target, pred, sample_weight=weight, mask=None if unreduced else mask
-            )
+            if unreduced or not _takes_mask(loss):
+                # A user `__call__` without `mask` sees exact batches too.
+                value = loss(target, pred, sample_weight=weight)
+            else:
+                value = loss(target, pred, sample_weight=weight, mask=mask)
             parts.append(value)
             total = total + loss_weight * value
         return total, parts
+
+
+def _takes_mask(loss):
+    """Whether `loss` takes kerasish's `mask=` (Loss's own `__call__` does; a
+    subclass may override it with Keras's signature, without one)."""
+    try:
+        params = inspect.signature(loss).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.name == "mask" or p.kind is p.VAR_KEYWORD for p in params)
 
 
 class CompileMetrics:

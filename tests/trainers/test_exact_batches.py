@@ -274,3 +274,23 @@ def test_stateful_rnn_batches_run_one_by_one_carrying_their_state():
     expected = expected.transpose(1, 0, 2).reshape(6, 3)
     np.testing.assert_allclose(predicted, expected, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(loss, np.mean((expected - y) ** 2), rtol=1e-5)
+
+
+def test_a_loss_overriding_call_with_keras_signature_trains():
+    """A `Loss` subclass may override `__call__(y_true, y_pred,
+    sample_weight=None)` (the supervised-contrastive example): it is called
+    without kerasish's `mask`, on the true rows, as in Keras."""
+
+    class MeanSquare(kerasish.losses.Loss):
+        def __call__(self, y_true, y_pred, sample_weight=None):
+            return kerasish.ops.mean(kerasish.ops.square(y_true - y_pred))
+
+    model = _dense_model(kerasish)
+    model.compile("sgd", loss=MeanSquare())
+    w, b = W0
+    want = [np.mean((X[i : i + 32] @ w + b - Y[i : i + 32]) ** 2) for i in (0, 32, 64)]
+    got = model.evaluate(X, Y, batch_size=32, verbose=0)
+    # evaluate's loss is the mean over batches weighted by their rows.
+    np.testing.assert_allclose(got, np.average(want, weights=[32, 32, 6]), rtol=1e-5)
+    history = model.fit(X, Y, batch_size=32, epochs=1, verbose=0, shuffle=False)
+    assert np.isfinite(history.history["loss"][0])
