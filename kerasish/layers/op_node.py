@@ -6,6 +6,7 @@ named as Keras names the Operation, so the functional machinery (output specs by
 models list these in `operations`, not in `layers`.
 """
 
+from kerasish.layers.keras_tensor import KerasTensor
 from kerasish.layers.layer import Layer
 from kerasish.ops import _symbolic
 
@@ -52,6 +53,10 @@ def make_node_class(fn, spec):
             return fn(**bound)
 
         def compute_output_spec(self, *args, **kwargs):
+            if class_name == "Reshape":
+                spec = _reshape_spec(args[0], self._op_config.get("newshape"))
+                if spec is not None:
+                    return spec
             try:
                 return super().compute_output_spec(*args, **kwargs)
             except Exception as error:
@@ -80,6 +85,18 @@ def make_node_class(fn, spec):
     OpNode.__name__ = OpNode.__qualname__ = class_name
     OpNode.__module__ = keras_module
     return OpNode
+
+
+def _reshape_spec(x, newshape):
+    """Keras's output of a symbolic reshape whose `-1` meets an unknown size:
+    that axis is unknown too (`(None, 4)` to `(-1, 3, 4)` is `(None, 3, 4)`),
+    which no probe batch size could show. None where tracing answers."""
+    shape = getattr(x, "shape", None)
+    if shape is None or None not in shape or not isinstance(newshape, list | tuple):
+        return None
+    if list(newshape).count(-1) != 1:
+        return None
+    return KerasTensor(tuple(None if d == -1 else d for d in newshape), x.dtype)
 
 
 _symbolic.set_node_factory(make_node_class)

@@ -90,8 +90,15 @@ def _make_node_class(fn, spec):
     return cls
 
 
+# Ops that read a tensor's static facts: on a KerasTensor, as in Keras, they
+# return them (`shape(x)` is `(None, 5, 4)`) and record no node.
+_STATIC = {"shape", "dtype", "standardize_dtype", "is_tensor"}
+
+
 def symbolic_dispatch(fn, module):
     """`fn`, also callable on KerasTensors (recording an op node)."""
+    if fn.__name__ in _STATIC:
+        return fn
     if id(fn) in _WRAPPED or getattr(fn, "_symbolic_dispatch", False):
         return _WRAPPED.get(id(fn), fn)
     spec = _spec_for(fn, module)

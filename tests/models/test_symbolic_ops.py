@@ -268,3 +268,36 @@ def test_summary_record_of_a_residual_matches_keras_live():
     recorded = keras_summaries.recorded_keras_output("residual_with_ops", SUMMARY)
     assert live == recorded, "Keras's summary changed: run " + keras_summaries.RECORDER
     assert keras_summaries.run_in_subprocess(SUMMARY, "kerasish") == live
+
+
+def _shape_program(lib):
+    """keras.io's semantic_image_clustering/patch_convnet patterns: the static
+    shape of a symbolic tensor, and reshapes whose `-1` meets the unknown
+    batch size, directly or in a Lambda given its `output_shape`."""
+    x = lib.Input((6, 4))
+    static = lib.ops.shape(x)
+    a = lib.ops.reshape(x, (-1, 6, lib.ops.shape(x)[-1]))
+    b = lib.ops.reshape(x, (-1, 3, 4))  # two rows become one sample
+    c = lib.layers.Lambda(lambda t: lib.ops.reshape(t, (-1, 12)), output_shape=(12,))(x)
+    model = lib.Model(x, [a, b, c])
+    return static, (a.shape, b.shape, c.shape), model
+
+
+def test_static_shapes_and_reshapes_of_unknown_batches_as_keras():
+    static, shapes, model = _shape_program(kerasish)
+    assert static == (None, 6, 4) and isinstance(static, tuple)
+    assert shapes == ((None, 6, 4), (None, 3, 4), (None, 12))
+    x = np.arange(2 * 6 * 4, dtype="float32").reshape(2, 6, 4)
+    a, b, c = model(x)
+    np.testing.assert_array_equal(a, x)
+    np.testing.assert_array_equal(b, x.reshape(-1, 3, 4))
+    np.testing.assert_array_equal(c, x.reshape(-1, 12))
+    reshaped = kerasish.Model(model.input, model.outputs[1])
+    again = kerasish.Model.from_config(reshaped.get_config())
+    np.testing.assert_array_equal(again(x), x.reshape(-1, 3, 4))
+    try:
+        keras = keras3()
+    except pytest.skip.Exception:
+        return
+    their_static, their_shapes, _ = _shape_program(keras)
+    assert (static, shapes) == (tuple(their_static), their_shapes)

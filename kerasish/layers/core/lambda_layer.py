@@ -9,7 +9,9 @@ import types
 import numpy as np
 
 from kerasish import serialization as safe
+from kerasish import tree
 from kerasish.layers.layer import Layer
+from kerasish.layers.shape_inference import _shapes_to_tensors
 from kerasish.serialization import (
     deserialize_keras_object,
     register_builtin,
@@ -52,6 +54,26 @@ class Lambda(Layer):
         if self._takes_training:
             kwargs["training"] = training
         return self.function(inputs, **kwargs)
+
+    def compute_output_shape(self, input_shape):
+        """As Keras: `output_shape` (without the batch axis, or a function of
+        the input shape) when given, else traced from the function."""
+        if self._output_shape is None:
+            return super().compute_output_shape(input_shape)
+        if callable(self._output_shape):
+            return self._output_shape(input_shape)
+        batch = tree.flatten(input_shape)[0] if len(input_shape) else None
+        return tree.map_shape_structure(
+            lambda shape: (batch, *shape), self._output_shape
+        )
+
+    def compute_output_spec(self, *args, **kwargs):
+        """Given an `output_shape`, the function is not traced (Keras's
+        functional models take the shape as given, in the compute dtype)."""
+        if self._output_shape is None:
+            return super().compute_output_spec(*args, **kwargs)
+        shapes = tree.map_structure(lambda t: t.shape, args[0])
+        return _shapes_to_tensors(self.compute_output_shape(shapes), self.compute_dtype)
 
     def get_config(self):
         config = {
