@@ -15,6 +15,7 @@ from kerasish.trainers.steps import (
     _takes_training,
     current_step_context,
     step_context,
+    training_kwargs,
 )
 from kerasish.variables import StatelessScope
 
@@ -87,8 +88,8 @@ class StatelessTrainerApi:
             trainable_variables,
             non_trainable_variables,
             x,
-            training=training,
             return_losses=True,
+            **training_kwargs(self, training),
         )
         outer = current_step_context()
         with step_context(StepContext(None, losses)) as context:

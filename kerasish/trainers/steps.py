@@ -171,6 +171,20 @@ def flat_weights(sample_weight, n_outputs, output_names):
 
 
 @functools.cache
+def call_takes_training(cls):
+    """Whether `cls.call` names a `training` parameter (Keras's
+    `_call_has_training_arg`; `**kwargs` does not count)."""
+    return "training" in inspect.signature(cls.call).parameters
+
+
+def training_kwargs(model, training):
+    """`{"training": training}` for a model whose `call` takes it, else `{}`:
+    as Keras's trainers, which then pass nothing on, so the model's layers run
+    with their own defaults (Dropout and BatchNormalization in inference mode)."""
+    return {"training": training} if call_takes_training(type(model)) else {}
+
+
+@functools.cache
 def _takes_training(cls):
     """Whether `cls.compute_loss` has a `training` parameter."""
     return "training" in inspect.signature(cls.compute_loss).parameters
@@ -225,7 +239,11 @@ class Steps:
     def _stateless_forward(self, trainable, non_trainable, x, training):
         with self._device_part():
             y_pred, non_trainable, losses = self.stateless_call(
-                trainable, non_trainable, x, training=training, return_losses=True
+                trainable,
+                non_trainable,
+                x,
+                return_losses=True,
+                **training_kwargs(self, training),
             )
         return y_pred, non_trainable, losses
 
@@ -446,7 +464,10 @@ class Steps:
             return run_base_step(self, "predict", Steps.predict_step, state, data)
         with self._device_part():
             y_pred, non_trainable = self.stateless_call(
-                state.trainable, state.non_trainable, data.x, training=False
+                state.trainable,
+                state.non_trainable,
+                data.x,
+                **training_kwargs(self, False),
             )
         note_written(self, non_trainable, state.non_trainable)
         return y_pred

@@ -36,6 +36,7 @@ from kerasish.trainers.steps import (  # noqa: F401 -- re-exported
     Batch,
     Steps,
     TrainState,
+    call_takes_training,
     flat_targets,
     flat_weights,
 )
@@ -408,6 +409,7 @@ class Trainer(Steps, StatelessTrainerApi, KerasStepFunctions):
             data.draw_first_batch_order()  # as Keras's build
         fx, fy, fsw = data.first_batch()
         self._prepare(fx, fy, fsw, for_training=True)
+        _warn_training_not_passed(self)
         self._flatten_data_targets(data)
         self._fit_batch_size = data.batch_size  # for the experiment trackers
         callbacks = CallbackList(
@@ -784,3 +786,30 @@ def _should_validate(epoch, freq):
     if isinstance(freq, int):
         return (epoch + 1) % freq == 0
     return epoch + 1 in freq
+
+
+def _warn_training_not_passed(model):
+    """Warns once when `fit` trains a model whose `call` takes no `training`
+    but holds layers whose `call` does: as in Keras, nothing passes them
+    `training=True`, so Dropout, BatchNormalization and the like run with
+    their defaults (inference mode) while the model trains."""
+    if call_takes_training(type(model)) or getattr(model, "_warned_training", False):
+        return
+    affected = [
+        layer.name
+        for layer in model._flatten_layers(include_self=False)
+        if call_takes_training(type(layer))
+    ]
+    if affected:
+        object.__setattr__(model, "_warned_training", True)
+        shown = ", ".join(f"'{name}'" for name in affected[:3])
+        more = f" and {len(affected) - 3} more" if len(affected) > 3 else ""
+        warnings.warn(
+            f"Model '{model.name}': its `call()` takes no `training` argument, so "
+            f"`fit` trains it with its layers {shown}{more} in their default "
+            "(inference) mode, as Keras does: Dropout drops nothing and "
+            "BatchNormalization uses its moving statistics. For their training "
+            "behaviour, write `def call(self, inputs, training=None)` and pass "
+            "`training=training` to them.",
+            stacklevel=3,
+        )

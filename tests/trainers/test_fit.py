@@ -1,11 +1,14 @@
 """fit / evaluate / predict: values against a hand-written reference loop."""
 
+import warnings
+
 import numpy as np
 import pytest
 
 import kerasish as keras
 from kerasish import layers
 from kerasish.engine import get_engine
+from tests.helpers import keras3
 
 RNG = np.random.default_rng(0)
 X = RNG.normal(size=(200, 5)).astype("float32")
@@ -581,3 +584,50 @@ def test_compute_loss_before_fit_builds_the_compiled_loss_as_keras():
     assert float(loss) == 3.0**2 + 2.0  # mse(3, 0) + mae(3, 1)
     model.fit(x, y, verbose=0)
     assert [m.name for m in model.metrics] == ["loss", "mae", "a_loss", "b_loss"]
+
+
+def _no_training_arg_run(lib):
+    """A subclassed model whose `call` takes no `training` (keras.io's
+    depth_estimation): Keras's trainers pass none, so its layers keep their
+    defaults, BatchNormalization and Dropout in inference mode, in `fit` too."""
+
+    class NoTraining(lib.Model):
+        def __init__(self):
+            super().__init__()
+            self.bn = lib.layers.BatchNormalization()
+            self.drop = lib.layers.Dropout(0.5)
+            self.dense = lib.layers.Dense(1)
+
+        def call(self, x):
+            return self.dense(self.drop(self.bn(x)))
+
+    lib.utils.set_random_seed(1)
+    model = NoTraining()
+    model.compile("sgd", "mse")
+    x = np.random.default_rng(0).normal(3, 2, (16, 2)).astype("float32")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        history = model.fit(x, x[:, :1], epochs=2, batch_size=8, verbose=0)
+    return model, x, history.history["loss"], [str(w.message) for w in caught]
+
+
+def test_a_model_whose_call_takes_no_training_trains_its_layers_as_keras():
+    model, x, losses, messages = _no_training_arg_run(keras)
+    np.testing.assert_array_equal(model.bn.moving_mean, [0, 0])  # never updated
+    # Inference mode: the loss is that of x -> dense(bn_inference(x)), no dropout.
+    gamma, beta = model.bn.gamma.numpy(), model.bn.beta.numpy()
+    kernel, bias = model.dense.kernel.numpy(), model.dense.bias.numpy()
+    h = (x - 0) / np.sqrt(1 + 1e-3) * gamma + beta
+    want = np.mean((h @ kernel + bias - x[:, :1]) ** 2)
+    np.testing.assert_allclose(model.evaluate(x, x[:, :1], verbose=0), want, rtol=1e-5)
+    [message] = [m for m in messages if "takes no `training`" in m]
+    assert "'batch_normalization'" in message and "'dropout'" in message
+    assert "def call(self, inputs, training=None)" in message
+    try:
+        keras_3 = keras3()
+    except pytest.skip.Exception:
+        return
+    theirs, _, their_losses, _ = _no_training_arg_run(keras_3)
+    np.testing.assert_allclose(losses, their_losses, rtol=1e-5)
+    for ours, other in zip(model.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(ours, other, rtol=1e-5, atol=1e-6)
