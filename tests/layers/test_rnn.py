@@ -7,6 +7,7 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+import kerasish  # noqa: E402
 from kerasish import ops  # noqa: E402
 from kerasish.layers.input_layer import Input  # noqa: E402
 from kerasish.layers.layer import Layer  # noqa: E402
@@ -198,3 +199,41 @@ def test_rnn_stacked_cells_match_keras():
         np.testing.assert_allclose(
             ours(X, **kwargs), np.asarray(theirs(X, **kwargs)), rtol=1e-5, atol=1e-5
         )
+
+
+class _StatefulSubLayerCell(Layer):
+    """A cell whose sub-layers write state at each step: BatchNormalization's
+    moving mean and a Dropout's seed generator."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.state_size = 2
+        self.norm = kerasish.layers.BatchNormalization(momentum=0.9)
+        self.drop = kerasish.layers.Dropout(0.5, seed=3)
+
+    def call(self, inputs, states, training=None):
+        h = self.norm(inputs, training=training)
+        h = self.drop(h, training=training)
+        return h, [states[0] + h]
+
+
+def test_a_cell_whose_sub_layers_write_state_carries_it_through_the_loop():
+    """Keras 3 fails here (a leaked tracer); the state rides in the carry."""
+
+    cell = _StatefulSubLayerCell()
+    rnn = RNN(cell, return_sequences=True)
+    x = np.random.default_rng(0).normal(2.0, 1.0, (4, 3, 2)).astype("float32")
+    out = np.asarray(rnn(x, training=True))
+    moving = np.zeros(2)
+    for t in range(3):  # one update per step, with that step's batch mean
+        moving = 0.9 * moving + 0.1 * x[:, t].mean(axis=0)
+    np.testing.assert_allclose(cell.norm.moving_mean, moving, rtol=1e-5)
+    # Three draws from the dropout's generator, one per step: masks differ.
+    np.testing.assert_array_equal(cell.drop.seed_generator.state.value, [3, 3])
+    kept = out != 0
+    assert not (kept[:, 0] == kept[:, 1]).all()
+    # In a compiled fit too: state advanced by 3 draws per batch of 2 batches.
+    model = kerasish.Sequential([kerasish.Input((3, 2)), RNN(cell)])
+    model.compile("sgd", "mse")
+    model.fit(x, np.zeros((4, 2)), batch_size=2, epochs=1, verbose=0)
+    np.testing.assert_array_equal(cell.drop.seed_generator.state.value, [3, 9])

@@ -22,6 +22,7 @@ from kerasish import ops
 from kerasish.common import tree
 from kerasish.layers.layer import Layer
 from kerasish.layers.rnn import recurrence
+from kerasish.layers.rnn.cell_state import carry_cell_state
 from kerasish.layers.rnn.dropout_rnn_cell import DropoutRNNCell, FusedRNNCell
 from kerasish.layers.rnn.stacked_rnn_cells import StackedRNNCells, _accepts_training
 from kerasish.serialization import (
@@ -490,10 +491,12 @@ class RNN(Layer):
 
             xs_scan = (xs, step_mask)
 
+        body, carry, finish = carry_cell_state(
+            cell, body, tuple(tree.flatten(initial_state)), xs_scan
+        )
         try:
-            flat_states, outputs = self._scan(
-                body, tuple(tree.flatten(initial_state)), xs_scan, timesteps
-            )
+            final, outputs = self._scan(body, carry, xs_scan, timesteps)
+            flat_states = finish(final)
         finally:
             self._reset_masks(cell)
         states = tree.pack_sequence_as(structure, list(flat_states))
