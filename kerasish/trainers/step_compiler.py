@@ -35,16 +35,19 @@ from kerasish.trainers.steps import (
 _CONVOLUTION_OP = re.compile(r"\bconvolution\(")
 
 
+def device_dtype(dtype):
+    """The dtype a host array of `dtype` is compiled for: 64-bit maps down, as
+    Keras's data adapters convert it (float64 to floatx, int64 to int32)."""
+    dtype = str(dtype)
+    if dtype == "float64":
+        return config.floatx()
+    return "int32" if dtype == "int64" else dtype
+
+
 def spec_of(a):
     """The engine's shape/dtype struct for a host array (64-bit maps down)."""
-    engine = get_engine()
-    a_shape = tuple(np.shape(a))
-    dtype = str(getattr(a, "dtype", None) or np.asarray(a).dtype)
-    if dtype == "float64":
-        dtype = config.floatx()
-    if dtype == "int64":
-        dtype = "int32"
-    return engine.shape_dtype_struct(a_shape, dtype)
+    dtype = getattr(a, "dtype", None) or np.asarray(a).dtype
+    return get_engine().shape_dtype_struct(tuple(np.shape(a)), device_dtype(dtype))
 
 
 def signature(args):
@@ -57,12 +60,26 @@ def signature(args):
     return (
         hashable(structure),
         tuple(
-            (tuple(a.shape), a.dtype)
+            (tuple(a.shape), _device_dtype(a.dtype))
             if hasattr(a, "dtype") and hasattr(a, "shape")
             else (tuple(np.shape(a)), type(a).__name__)
             for a in leaves
         ),
     )
+
+
+_WIDE = (np.dtype("float64"), np.dtype("int64"))
+
+
+def _device_dtype(dtype):
+    """`device_dtype` for a signature (a float64 batch compiles as float32:
+    one program, no recompile); other dtypes stay objects, hashed fast."""
+    if dtype not in _WIDE:
+        return dtype
+    try:
+        return np.dtype(device_dtype(dtype))  # as the narrower arrays' keys
+    except TypeError:  # a floatx numpy does not name ("bfloat16")
+        return device_dtype(dtype)
 
 
 def hashable(structure):

@@ -133,3 +133,29 @@ def test_evaluation_chunks_return_the_metrics_not_the_weights():
             state = program.out_info[0]
             assert state.trainable is None and state.non_trainable is None
             assert state.metrics is not None
+
+
+def test_float64_data_runs_the_float32_program_without_a_recompile():
+    """float64 arrays are float32 on the device (as Keras converts them): the
+    same compiled step serves both, with no "recompiling" warning."""
+    import warnings
+
+    model = kerasish.Sequential([kerasish.Input((3,)), layers.Dense(1)])
+    model.compile("sgd", "mse")
+    x = np.random.default_rng(0).normal(size=(4, 3)).astype("float32")
+    want = x @ model.layers[0].kernel.numpy() + model.layers[0].bias.numpy()
+    compiled = model._step_compiler.cache
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        first = model.predict(x, verbose=0)
+        count = len(compiled)
+        again = model.predict(x.astype("float64"), verbose=0)
+        assert len(compiled) == count
+        model.evaluate(x, want, verbose=0)
+        count = len(compiled)
+        loss = model.evaluate(x.astype("float64"), want.astype("float64"), verbose=0)
+        assert len(compiled) == count
+    assert again.dtype == np.float32
+    np.testing.assert_allclose(first, want, rtol=1e-6)
+    np.testing.assert_array_equal(again, first)
+    assert loss < 1e-10
