@@ -37,10 +37,53 @@ def prepare(model, x, y, sample_weight, for_training):
             preflight.check_trainable(model, x, None)
         track_loss(model)
         return
-    flat_pred = engine.tree_leaves(output_spec(model, x))
-    flat_y = resolve_outputs(model, flat_pred, y, for_training)
+    pred = output_spec(model, x)
+    if _loss_builds_from_override(model, pred, y):
+        # As Keras: an overridden `compute_loss` passes the compiled loss the
+        # outputs it trains (keras.io's patch_convnet: `y_pred[0]` of two);
+        # the loss and metrics are built for those, when it first runs.
+        flat_y = _resolve_through_compute_loss(model, x, y, sample_weight, pred)
+    else:
+        flat_y = resolve_outputs(model, engine.tree_leaves(pred), y, for_training)
     if for_training:
         preflight.check_trainable(model, x, flat_y)
+
+
+def _loss_builds_from_override(model, pred, y):
+    """Whether a subclass's own `compute_loss` gets targets that do not match
+    the model's outputs one to one (it passes on only some outputs)."""
+    from kerasish.trainers.steps import Steps
+
+    if type(model).compute_loss is Steps.compute_loss or y is None:
+        return False
+    if model._compile_loss is None or isinstance(y, dict):
+        return False
+    return len(tree.flatten(y)) != len(
+        get_engine().tree_leaves(pred)
+    )
+
+
+def _resolve_through_compute_loss(model, x, y, sample_weight, pred):
+    """Runs the override abstractly once: the base `compute_loss` it calls
+    resolves the outputs it is given (`resolve_outputs`); returns the flat `y`."""
+    from kerasish.variables import StatelessScope
+
+    engine = get_engine()
+    zeros = lambda s: engine.numpy.zeros((1, *s.shape[1:]), s.dtype)  # noqa: E731
+    first = lambda a: None if a is None else np.asarray(a)[:1]  # noqa: E731
+
+    def run(xs):
+        with StatelessScope():
+            return model.compute_loss(
+                xs,
+                tree.map_structure(first, y),
+                tree.map_structure(zeros, pred),
+                tree.map_structure(first, sample_weight),
+            )
+
+    if not model._compile_loss.built:
+        engine.eval_shape(run, tree.map_structure(lambda a: spec_of(a[:1]), x))
+    return flat_targets(y, len(model._resolved_output_names), None, model)
 
 
 def resolve_outputs(model, flat_pred, y, for_training):

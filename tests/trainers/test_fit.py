@@ -631,3 +631,57 @@ def test_a_model_whose_call_takes_no_training_trains_its_layers_as_keras():
     np.testing.assert_allclose(losses, their_losses, rtol=1e-5)
     for ours, other in zip(model.get_weights(), theirs.get_weights()):
         np.testing.assert_allclose(ours, other, rtol=1e-5, atol=1e-6)
+
+
+def _first_output_trained(lib):
+    """keras.io's patch_convnet pattern: `call` returns two outputs and the
+    overridden `compute_loss`/`compute_metrics` pass on the first only."""
+
+    class FirstOutput(lib.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = lib.layers.Dense(3)
+
+        def call(self, x):
+            y = self.dense(x)
+            return y, y * 2
+
+        def compute_loss(
+            self, x=None, y=None, y_pred=None, sample_weight=None, training=True
+        ):
+            return super().compute_loss(x, y, y_pred[0], sample_weight, training)
+
+        def compute_metrics(self, x, y, y_pred, sample_weight=None):
+            return super().compute_metrics(x, y, y_pred[0], sample_weight)
+
+    lib.utils.set_random_seed(0)
+    model = FirstOutput()
+    model.compile(
+        optimizer="adam",
+        loss=lib.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
+    rs = np.random.RandomState(0)
+    x, y = rs.rand(8, 4).astype("float32"), rs.randint(0, 3, (8, 1))
+    before = model.evaluate(x, y, verbose=0)
+    logits = x @ model.dense.kernel.numpy() + model.dense.bias.numpy()
+    history = model.fit(x, y, epochs=2, verbose=0).history
+    return before, logits, y, history
+
+
+def test_an_overridden_compute_loss_trains_the_outputs_it_passes_on():
+    before, logits, y, history = _first_output_trained(keras)
+    p = np.exp(logits - logits.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    want = -np.mean(np.log(p[np.arange(len(y)), y[:, 0]]))
+    np.testing.assert_allclose(before[0], want, rtol=1e-5)
+    np.testing.assert_allclose(before[1], np.mean(logits.argmax(1) == y[:, 0]))
+    assert list(history) == ["accuracy", "loss"]
+    try:
+        keras_3 = keras3()
+    except pytest.skip.Exception:
+        return
+    theirs = _first_output_trained(keras_3)
+    np.testing.assert_allclose(before, theirs[0], rtol=1e-5)
+    for key in history:
+        np.testing.assert_allclose(history[key], theirs[3][key], rtol=1e-5)
