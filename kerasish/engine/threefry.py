@@ -40,22 +40,23 @@ _ERFINV_LARGE = (
 )
 
 
-def _rotl(x, d):
-    return (x << np.uint32(d)) | (x >> np.uint32(32 - d))
-
-
 def threefry2x32(key, x0, x1):
-    """The threefry-2x32 block cipher (20 rounds) of counters `(x0, x1)`."""
+    """The threefry-2x32 block cipher (20 rounds) of counters `(x0, x1)`,
+    computed in place (the arrays are fresh; no temporaries per round)."""
     k0, k1 = (np.uint32(k) for k in np.asarray(key, dtype=np.uint32).reshape(2))
     ks = (k0, k1, k0 ^ k1 ^ np.uint32(0x1BD11BDA))
     x0 = x0 + ks[0]
     x1 = x1 + ks[1]
+    spare = np.empty_like(x1)
     for group in range(5):
         for r in _ROTATIONS[group % 2]:
-            x0 = x0 + x1
-            x1 = _rotl(x1, r) ^ x0
-        x0 = x0 + ks[(group + 1) % 3]
-        x1 = x1 + ks[(group + 2) % 3] + np.uint32(group + 1)
+            np.add(x0, x1, out=x0)
+            np.left_shift(x1, np.uint32(r), out=spare)
+            np.right_shift(x1, np.uint32(32 - r), out=x1)
+            np.bitwise_or(x1, spare, out=x1)
+            np.bitwise_xor(x1, x0, out=x1)
+        np.add(x0, ks[(group + 1) % 3], out=x0)
+        np.add(x1, ks[(group + 2) % 3] + np.uint32(group + 1), out=x1)
     return x0, x1
 
 

@@ -58,9 +58,7 @@ def _loss_builds_from_override(model, pred, y):
         return False
     if model._compile_loss is None or isinstance(y, dict):
         return False
-    return len(tree.flatten(y)) != len(
-        get_engine().tree_leaves(pred)
-    )
+    return len(tree.flatten(y)) != len(get_engine().tree_leaves(pred))
 
 
 def _resolve_through_compute_loss(model, x, y, sample_weight, pred):

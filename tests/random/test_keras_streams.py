@@ -203,3 +203,16 @@ def test_a_seeded_training_run_equals_keras():
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
     for name in ours:
         np.testing.assert_allclose(ours[name], theirs[name], rtol=1e-4, err_msg=name)
+
+
+def test_draws_above_the_host_limit_are_jax_randoms():
+    """Over a million values XLA draws them (its one compile costs less than
+    numpy's threefry there): `jax.random`'s numbers, as on the host below."""
+    from kerasish.engine import jax_random
+
+    shape = (jax_random._HOST_MAX_SIZE // 1000 + 1, 1000)
+    got = kerasish.random.uniform(shape, -1.0, 1.0, seed=5)
+    want = jax.random.uniform(jnp.array([5, 0], jnp.uint32), shape, minval=-1.0)
+    np.testing.assert_array_equal(got, want)
+    small = kerasish.random.uniform((1000,), -1.0, 1.0, seed=5)
+    np.testing.assert_allclose(small, np.asarray(want).ravel()[:1000], atol=1e-7)
