@@ -216,3 +216,39 @@ def test_draws_above_the_host_limit_are_jax_randoms():
     np.testing.assert_array_equal(got, want)
     small = kerasish.random.uniform((1000,), -1.0, 1.0, seed=5)
     np.testing.assert_allclose(small, np.asarray(want).ravel()[:1000], atol=1e-7)
+
+
+def _augmented(lib):
+    """Seeded augmentation layers in training, each on the same images."""
+    lib.utils.set_random_seed(0)
+    layers = lib.layers
+    images = np.random.RandomState(0).uniform(0, 255, (2, 16, 16, 3))
+    images = images.astype("float32")
+    out = {}
+    for name, layer in {
+        "flip": layers.RandomFlip(seed=1),
+        "rotation": layers.RandomRotation(0.2, seed=1),
+        "zoom": layers.RandomZoom(0.2, seed=1),
+        "crop": layers.RandomCrop(10, 10, seed=1),
+        "contrast": layers.RandomContrast(0.3, seed=1),
+        "color_jitter": layers.RandomColorJitter(
+            value_range=(0, 255), brightness_factor=0.2, seed=1
+        ),
+        "rand_augment": layers.RandAugment(value_range=(0, 255), seed=1),
+        "aug_mix": layers.AugMix(value_range=(0, 255), seed=1),
+        "spatial_dropout": layers.SpatialDropout2D(0.3, seed=2),
+    }.items():
+        out[name] = np.asarray(layer(images, training=True))
+    mix = layers.MixUp(seed=1)({"images": images, "labels": np.eye(2)})
+    out["mix_up"] = np.asarray(mix["images"])
+    return out
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_seeded_augmentation_layers_equal_keras():
+    keras = keras3()
+    ours, theirs = _augmented(kerasish), _augmented(keras)
+    for name in ours:
+        np.testing.assert_allclose(
+            ours[name], theirs[name], rtol=1e-4, atol=1e-3, err_msg=name
+        )
