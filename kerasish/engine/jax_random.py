@@ -4,11 +4,13 @@ A key is Keras's raw `uint32[2]` seed (`[seed, 0]` for an int seed), which
 `jax.random` reads as threefry key data, so a draw equals Keras's for the same
 seed. Inside a trace (dropout in a compiled step) draws use `jax.random`.
 Outside one (initializing weights) `uniform`, `normal` and `truncated_normal`
-of up to a million values compute the same numbers with numpy
-(`engine.threefry`): that spares one XLA compilation per new weight shape,
-which otherwise dominates the time to build a model.
+compute the same numbers on the host (`engine.threefry`), their bits from
+numpy or, for large weights, from one compiled chunk function: that spares one
+XLA compilation per new weight shape, which otherwise dominates the time to
+build a model.
 """
 
+import functools
 import math
 
 import jax
@@ -28,9 +30,12 @@ def _k(key_):
     return jax.random.wrap_key_data(jnp.asarray(key_, dtype=jnp.uint32))
 
 
-# Above this many values XLA's threefry is faster than numpy's (~0.1 us per
-# value) even with its one compile; below, the compile is what costs.
-_HOST_MAX_SIZE = 1 << 20
+# Draws of up to this many values are made on the host (no compile); their
+# threefry bits come from numpy up to `_NUMPY_BITS`, beyond from one compiled
+# chunk function (`_compiled_bits`), which XLA runs ~50x faster than numpy.
+_HOST_MAX_SIZE = 1 << 26
+_NUMPY_BITS = 1 << 16
+_CHUNK = 1 << 18
 
 
 def _host_key(key_, dtype, shape):
@@ -45,6 +50,36 @@ def _host_key(key_, dtype, shape):
     return np.asarray(key_, dtype=np.uint32)
 
 
+@functools.cache
+def _bits_chunk():
+    """`jax.random.bits` for the counters `start .. start + _CHUNK - 1` (a
+    64-bit start as two words): element `i` of a draw depends only on the key
+    and `i`, so chunks put together are the whole draw's bits."""
+
+    def chunk(key, start):
+        lo = start[1] + jnp.arange(_CHUNK, dtype=jnp.uint32)
+        hi = start[0] + (lo < start[1]).astype(jnp.uint32)  # the carry
+        b0, b1 = threefry.threefry2x32(key[0], key[1], hi, lo)
+        return b0 ^ b1
+
+    return jax.jit(chunk)
+
+
+def _compiled_bits(host_key, shape, dtype):
+    """float32 draws above `_NUMPY_BITS` values: their bits, chunk by chunk;
+    None for the others (numpy computes them)."""
+    size = math.prod(shape)
+    if np.dtype(dtype) != np.float32 or size <= _NUMPY_BITS:
+        return None
+    fn = _bits_chunk()
+    key = jnp.asarray(host_key)
+    parts = []
+    for start in range(0, size, _CHUNK):
+        words = np.array([start >> 32, start & 0xFFFFFFFF], dtype=np.uint32)
+        parts.append(fn(key, jnp.asarray(words)))
+    return np.concatenate([np.asarray(p) for p in parts])[:size]
+
+
 def _dtype(dtype):
     return np.dtype(jnp.dtype(dtype or config.floatx()))
 
@@ -53,7 +88,8 @@ def normal(key_, shape, mean=0.0, stddev=1.0, dtype=None):
     dtype = _dtype(dtype)
     host = _host_key(key_, dtype, shape)
     if host is not None:
-        sample = threefry.normal(host, shape, dtype)
+        bits = _compiled_bits(host, shape, dtype)
+        sample = threefry.normal(host, shape, dtype, bits)
         return jnp.asarray(sample * dtype.type(stddev) + dtype.type(mean))
     return jax.random.normal(_k(key_), shape, dtype=dtype) * stddev + mean
 
@@ -62,7 +98,8 @@ def uniform(key_, shape, minval=0.0, maxval=1.0, dtype=None):
     dtype = _dtype(dtype)
     host = _host_key(key_, dtype, shape)
     if host is not None:
-        return jnp.asarray(threefry.uniform(host, shape, dtype, minval, maxval))
+        bits = _compiled_bits(host, shape, dtype)
+        return jnp.asarray(threefry.uniform(host, shape, dtype, minval, maxval, bits))
     return jax.random.uniform(
         _k(key_), shape, dtype=dtype, minval=minval, maxval=maxval
     )
@@ -73,7 +110,8 @@ def truncated_normal(key_, shape, mean=0.0, stddev=1.0, dtype=None):
     dtype = _dtype(dtype)
     host = _host_key(key_, dtype, shape)
     if host is not None:
-        sample = threefry.truncated_normal(host, shape, dtype)
+        bits = _compiled_bits(host, shape, dtype)
+        sample = threefry.truncated_normal(host, shape, dtype, bits)
         return jnp.asarray(sample * dtype.type(stddev) + dtype.type(mean))
     sample = jax.random.truncated_normal(_k(key_), -2.0, 2.0, shape, dtype=dtype)
     return sample * stddev + mean

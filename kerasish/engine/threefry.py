@@ -11,6 +11,8 @@ units in the last place on a few values; Keras's own CPU and GPU draws differ
 by as much).
 """
 
+import math
+
 import numpy as np
 
 _ROTATIONS = ((13, 15, 26, 6), (17, 29, 16, 24))
@@ -40,52 +42,48 @@ _ERFINV_LARGE = (
 )
 
 
-def threefry2x32(key, x0, x1):
-    """The threefry-2x32 block cipher (20 rounds) of counters `(x0, x1)`,
-    computed in place (the arrays are fresh; no temporaries per round)."""
-    k0, k1 = (np.uint32(k) for k in np.asarray(key, dtype=np.uint32).reshape(2))
-    ks = (k0, k1, k0 ^ k1 ^ np.uint32(0x1BD11BDA))
+def threefry2x32(k0, k1, x0, x1):
+    """The threefry-2x32 block cipher (20 rounds) of the uint32 counter words
+    `(x0, x1)` under the key words `(k0, k1)`: numpy or JAX arrays alike (the
+    engine runs it compiled for large draws)."""
+    ks = (k0, k1, k0 ^ k1 ^ 0x1BD11BDA)
     x0 = x0 + ks[0]
     x1 = x1 + ks[1]
-    spare = np.empty_like(x1)
     for group in range(5):
         for r in _ROTATIONS[group % 2]:
-            np.add(x0, x1, out=x0)
-            np.left_shift(x1, np.uint32(r), out=spare)
-            np.right_shift(x1, np.uint32(32 - r), out=x1)
-            np.bitwise_or(x1, spare, out=x1)
-            np.bitwise_xor(x1, x0, out=x1)
-        np.add(x0, ks[(group + 1) % 3], out=x0)
-        np.add(x1, ks[(group + 2) % 3] + np.uint32(group + 1), out=x1)
+            x0 = x0 + x1
+            x1 = ((x1 << r) | (x1 >> (32 - r))) ^ x0
+        x0 = x0 + ks[(group + 1) % 3]
+        x1 = x1 + ks[(group + 2) % 3] + (group + 1)
     return x0, x1
+
+
+def _words(key, size):
+    """The key's two words and the 64-bit counters `0..size-1` as two words."""
+    k0, k1 = (np.uint32(k) for k in np.asarray(key, dtype=np.uint32).reshape(2))
+    count = np.arange(size, dtype=np.uint64)
+    return k0, k1, (count >> np.uint64(32)).astype(np.uint32), count.astype(np.uint32)
 
 
 def random_bits(key, shape):
     """`jax.random.bits(key, shape, uint32)`: element `i` (row-major) encrypts
     the 64-bit counter `i` and xors the two output words."""
-    count = np.arange(int(np.prod(shape, dtype=np.int64)), dtype=np.uint64)
-    hi = (count >> np.uint64(32)).astype(np.uint32)
-    lo = count.astype(np.uint32)
     with np.errstate(over="ignore"):
-        b0, b1 = threefry2x32(key, hi, lo)
+        b0, b1 = threefry2x32(*_words(key, math.prod(shape)))
     return (b0 ^ b1).reshape(shape)
 
 
-def _unit_floats(key, shape, dtype):
-    """Floats in [1, 2) from the top mantissa bits, minus 1: JAX's [0, 1)."""
+def _unit_floats(key, shape, dtype, bits=None):
+    """Floats in [1, 2) from the top mantissa bits, minus 1: JAX's [0, 1).
+    `bits`, when given, are float32's `random_bits` computed elsewhere."""
     dtype = np.dtype(dtype)
     if dtype == np.float32:
-        bits = random_bits(key, shape)
+        bits = random_bits(key, shape) if bits is None else bits.reshape(shape)
         ones = (bits >> np.uint32(32 - 23)) | np.float32(1.0).view(np.uint32)
         return ones.view(np.float32) - np.float32(1.0)
     if dtype == np.float64:
-        count = np.arange(int(np.prod(shape, dtype=np.int64)), dtype=np.uint64)
         with np.errstate(over="ignore"):
-            b0, b1 = threefry2x32(
-                key,
-                (count >> np.uint64(32)).astype(np.uint32),
-                count.astype(np.uint32),
-            )
+            b0, b1 = threefry2x32(*_words(key, math.prod(shape)))
         bits = (b0.astype(np.uint64) << np.uint64(32)) | b1.astype(np.uint64)
         ones = (bits >> np.uint64(64 - 52)) | np.float64(1.0).view(np.uint64)
         return (ones.view(np.float64) - 1.0).reshape(shape)
@@ -101,11 +99,11 @@ def _fma(a, b, c):
     return wide.astype(np.float32)
 
 
-def uniform(key, shape, dtype, minval, maxval):
+def uniform(key, shape, dtype, minval, maxval, bits=None):
     """`jax.random.uniform` (bit for bit in float32)."""
     dtype = np.dtype(dtype)
     lo, hi = dtype.type(minval), dtype.type(maxval)
-    floats = _unit_floats(key, shape, dtype)
+    floats = _unit_floats(key, shape, dtype, bits)
     return np.maximum(lo, _fma(floats, hi - lo, lo))
 
 
@@ -123,11 +121,11 @@ def erf_inv(x):
         return np.where(np.abs(x) == dtype(1), x * dtype(np.inf), p * x)
 
 
-def normal(key, shape, dtype):
+def normal(key, shape, dtype, bits=None):
     """`jax.random.normal`: `sqrt(2) * erf_inv(u)`, `u` uniform on (-1, 1)."""
     dtype = np.dtype(dtype)
     lo = np.nextafter(dtype.type(-1.0), dtype.type(0.0))
-    u = uniform(key, shape, dtype, lo, 1.0)
+    u = uniform(key, shape, dtype, lo, 1.0, bits)
     return dtype.type(np.sqrt(2)) * erf_inv(u)
 
 
@@ -136,11 +134,11 @@ def normal(key, shape, dtype):
 _ERF_TWO_SIGMA = np.array([-0.9544997, 0.9544997], dtype=np.float32)
 
 
-def truncated_normal(key, shape, dtype):
+def truncated_normal(key, shape, dtype, bits=None):
     """`jax.random.truncated_normal(key, -2, 2, shape)`, Keras's truncation."""
     dtype = np.dtype(dtype)
     a, b = _ERF_TWO_SIGMA.astype(dtype)
-    u = uniform(key, shape, dtype, a, b)
+    u = uniform(key, shape, dtype, a, b, bits)
     out = dtype.type(np.sqrt(2)) * erf_inv(u)
     return np.clip(
         out,

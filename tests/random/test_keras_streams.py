@@ -205,17 +205,30 @@ def test_a_seeded_training_run_equals_keras():
         np.testing.assert_allclose(ours[name], theirs[name], rtol=1e-4, err_msg=name)
 
 
-def test_draws_above_the_host_limit_are_jax_randoms():
-    """Over a million values XLA draws them (its one compile costs less than
-    numpy's threefry there): `jax.random`'s numbers, as on the host below."""
+def test_large_draws_take_compiled_bits_equal_to_jax_randoms():
+    """Above 65,536 float32 values the threefry bits come from one compiled
+    chunk function (chunks of 262,144 counters, the last one cut): exactly
+    `jax.random.bits`; the floats made from them are `jax.random`'s."""
     from kerasish.engine import jax_random
 
-    shape = (jax_random._HOST_MAX_SIZE // 1000 + 1, 1000)
+    shape = (301, 1000)  # two chunks, the second cut
+    raw = np.array([5, 7], dtype=np.uint32)
+    bits = jax_random._compiled_bits(raw, shape, np.float32)
+    want_bits = jax.random.bits(jnp.asarray(raw), shape, jnp.uint32)
+    np.testing.assert_array_equal(bits, np.asarray(want_bits).ravel())
     got = kerasish.random.uniform(shape, -1.0, 1.0, seed=5)
     want = jax.random.uniform(jnp.array([5, 0], jnp.uint32), shape, minval=-1.0)
     np.testing.assert_array_equal(got, want)
-    small = kerasish.random.uniform((1000,), -1.0, 1.0, seed=5)
-    np.testing.assert_allclose(small, np.asarray(want).ravel()[:1000], atol=1e-7)
+    small = kerasish.random.uniform((1000,), -1.0, 1.0, seed=5)  # numpy's bits
+    np.testing.assert_array_equal(small, np.asarray(want).ravel()[:1000])
+    # A 64-bit counter start carries into its high word.
+    start = np.array([0, 2**32 - 3], dtype=np.uint32)
+    chunk = np.asarray(jax_random._bits_chunk()(jnp.asarray(raw), jnp.asarray(start)))
+    lo = np.uint32(2**32 - 3) + np.arange(6, dtype=np.uint32)
+    hi = (np.arange(6) >= 3).astype(np.uint32)
+    with np.errstate(over="ignore"):
+        b0, b1 = threefry.threefry2x32(np.uint32(5), np.uint32(7), hi, lo)
+    np.testing.assert_array_equal(chunk[:6], b0 ^ b1)
 
 
 def _augmented(lib):
