@@ -205,12 +205,14 @@ def test_a_seeded_training_run_equals_keras():
         np.testing.assert_allclose(ours[name], theirs[name], rtol=1e-4, err_msg=name)
 
 
-def test_large_draws_take_compiled_bits_equal_to_jax_randoms():
-    """Above 65,536 float32 values the threefry bits come from one compiled
-    chunk function (chunks of 262,144 counters, the last one cut): exactly
-    `jax.random.bits`; the floats made from them are `jax.random`'s."""
+def test_large_draws_take_compiled_bits_equal_to_jax_randoms(monkeypatch):
+    """Once a process has drawn 2M values in large draws, the threefry bits of
+    draws above 65,536 float32 values come from one compiled chunk function
+    (chunks of 262,144 counters, the last one cut): exactly `jax.random.bits`;
+    the floats made from them are `jax.random`'s."""
     from kerasish.engine import jax_random
 
+    monkeypatch.setattr(jax_random, "_DRAWN", [jax_random._COMPILE_AFTER])
     shape = (301, 1000)  # two chunks, the second cut
     raw = np.array([5, 7], dtype=np.uint32)
     bits = jax_random._compiled_bits(raw, shape, np.float32)
