@@ -26,6 +26,23 @@ def uniquify(base: str) -> str:
     return base if count == 0 else f"{base}_{count}"
 
 
+def name_counts() -> dict:
+    """A snapshot of the auto-name counters (for `give_back_names`)."""
+    return dict(_COUNTS)
+
+
+def give_back_names(snapshot: dict, kept) -> None:
+    """Resets the counters to `snapshot`, except that names taken since which
+    are in `kept` (the names of objects that live on) stay taken."""
+    restored = dict(snapshot)
+    for base, after in _COUNTS.items():
+        for i in range(snapshot.get(base, 0), after):
+            if (base if i == 0 else f"{base}_{i}") in kept:
+                restored[base] = i + 1
+    _COUNTS.clear()
+    _COUNTS.update(restored)
+
+
 def reset_uids() -> None:
     _COUNTS.clear()
 

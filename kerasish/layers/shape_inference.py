@@ -138,14 +138,15 @@ def _trace_output_spec(layer, args, kwargs):
     if symbolic is not None and not texts:
         # One trace with a symbolic size for the unknown dimensions, as Keras
         # traces (`call` runs once).
-        counts = dict(scopes._COUNTS)
+        counts = scopes.name_counts()
         try:
             first = second = run(symbolic)
         except Exception:
             # Code that needs a concrete size: probed with two. Names the
-            # failed trace took (layers made in `call`) are given back.
-            scopes._COUNTS.clear()
-            scopes._COUNTS.update(counts)
+            # failed trace took for layers made in `call` are given back;
+            # sub-layers it built (and kept) keep theirs.
+            kept = {sub.name for sub in layer._flatten_layers()}
+            scopes.give_back_names(counts, kept)
     if first is None:
         first, second = run(_PROBE_SIZES[0]), run(_PROBE_SIZES[1])
     flat_first = engine.tree_leaves(first)

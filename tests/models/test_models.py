@@ -258,6 +258,38 @@ def test_a_symbolic_call_runs_the_layer_s_call_once_as_keras():
     assert tuple(out.shape) == (None, 1)
 
 
+def test_a_failed_symbolic_trace_keeps_the_names_of_sub_layers_it_built():
+    """keras.io's translation Transformer: a layer builds a sub-layer (named
+    "dropout_...") and then needs a concrete size, so its symbolic trace fails
+    and the probes take over. The built sub-layer keeps its name and the next
+    Dropout is named after it, as in Keras (before: a second "dropout")."""
+    kerasish_utils = keras.utils
+    kerasish_utils.clear_session()
+
+    class BuildsADropout(layers.Layer):
+        def build(self, shape):
+            self.inner = layers.Dropout(0.1)  # as MultiHeadAttention's
+
+        def call(self, x):
+            return self.inner(x)
+
+    class BuildsThenNeedsSize(layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.attention = BuildsADropout()  # built inside this call's trace
+
+        def call(self, x):
+            x = self.attention(layers.Dense(2)(x))  # a name given back
+            rows = int(x.shape[0])  # a concrete size only
+            return keras.ops.reshape(x, (rows * 2, 1))
+
+    inputs = keras.Input((2,))
+    out = BuildsThenNeedsSize()(inputs)
+    after = layers.Dropout(0.1)
+    assert tuple(out.shape) == (None, 1)
+    assert after.name == "dropout_1"
+
+
 def test_a_layer_frozen_at_construction_is_not_trained():
     """Keras's `_track_variable`: weights a frozen layer creates are frozen,
     so `fit` leaves them alone; unfreezing the layer unfreezes them."""
